@@ -1,0 +1,197 @@
+//! Renders a plan as the C header: the mechanism computes guards and code blocks, the
+//! handlebars template (templates/header.h.hbs) lays them out.
+
+use crate::model::{Entry, Kind, PyPySupport, RangeBody, Spec};
+use crate::plan::{Plan, Planned};
+use crate::version::PyVersion;
+use handlebars::Handlebars;
+use serde::Serialize;
+
+const HEADER_TEMPLATE: &str = include_str!("../templates/header.h.hbs");
+pub const HEADER_FILE_NAME: &str = "capi_compat.h";
+
+#[derive(Serialize)]
+struct HeaderView {
+    file_name: &'static str,
+    generator_version: &'static str,
+    command: String,
+    floor: String,
+    floor_hex: String,
+    digest: String,
+    entry_count: usize,
+    sections: Vec<SectionView>,
+}
+
+#[derive(Serialize)]
+struct SectionView {
+    area: String,
+    title: String,
+    items: Vec<ItemView>,
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    comment: String,
+    guard: String,
+    code: String,
+}
+
+/// The command line that regenerates this header, shown in its banner.
+pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
+    let mut cmd = format!("capi-compat gen --min {floor}");
+    if let Some(names) = only {
+        cmd.push_str(&format!(" --only {}", names.join(",")));
+    }
+    cmd.push_str(&format!(" -o {HEADER_FILE_NAME}"));
+    cmd
+}
+
+pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
+    let mut sections: Vec<SectionView> = Vec::new();
+    for item in &plan.items {
+        let view = item_view(item, plan.floor);
+        let area = &item.entry.area;
+        match sections.last_mut() {
+            Some(last) if &last.area == area => last.items.push(view),
+            _ => {
+                let title = spec.area(area).map(|a| a.title.clone()).unwrap_or_default();
+                sections.push(SectionView { area: area.clone(), title, items: vec![view] });
+            }
+        }
+    }
+    let view = HeaderView {
+        file_name: HEADER_FILE_NAME,
+        generator_version: env!("CARGO_PKG_VERSION"),
+        command: command.to_string(),
+        floor: plan.floor.to_string(),
+        floor_hex: hex(plan.floor.hex()),
+        digest: spec.digest.clone(),
+        entry_count: plan.items.iter().filter(|i| i.entry.kind != Kind::Helper).count(),
+        sections,
+    };
+    let mut hb = Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.set_strict_mode(true);
+    hb.render_template(HEADER_TEMPLATE, &view).expect("the header template renders with its own view")
+}
+
+fn hex(v: u32) -> String {
+    format!("0x{v:08X}")
+}
+
+/// The `#if` condition under which an item is compiled (empty: always).
+pub fn guard(below: Option<PyVersion>, pypy: PyPySupport) -> String {
+    let mut parts = Vec::new();
+    if let Some(below) = below {
+        parts.push(format!("PY_VERSION_HEX < {}", hex(below.hex())));
+    }
+    match pypy {
+        PyPySupport::Backport => {}
+        PyPySupport::Unavailable => parts.push("!defined(PYPY_VERSION)".into()),
+        PyPySupport::NativeSince(v) => {
+            parts.push(format!("!(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= {})", hex(v.hex())))
+        }
+    }
+    parts.join(" && ")
+}
+
+fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
+    let entry = item.entry;
+    ItemView { comment: comment(entry), guard: guard(item.below, item.pypy), code: code(entry, floor) }
+}
+
+/// The entry's comment, made from the same fields as its guard so the two cannot disagree.
+fn comment(entry: &Entry) -> String {
+    let mut lines = vec![format!("{}: {}", entry.name, entry.summary)];
+    match entry.since {
+        Some(since) => lines.push(format!("Native since CPython {since}; PyPy: {}.", entry.pypy.describe())),
+        None => lines.push("Private helper of this header.".into()),
+    }
+    if let Some(doc) = &entry.doc {
+        lines.push(doc.clone());
+    }
+    let mut out = String::from("/* ");
+    out.push_str(&lines.join("\n * "));
+    out.push_str(" */");
+    out
+}
+
+/// Bodies that can run at or above the floor: a body meant only below the floor is dead.
+fn live_bodies(entry: &Entry, floor: PyVersion) -> Vec<&RangeBody> {
+    entry.bodies.iter().filter(|b| b.below.is_none_or(|below| below.hex() > floor.hex())).collect()
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| if l.trim().is_empty() { String::new() } else { format!("{by}{l}") })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `#if` / `#elif` / `#else` around per-range pieces; a single piece stands alone.
+fn per_range(bodies: &[&RangeBody], render: impl Fn(&str) -> String) -> String {
+    if bodies.len() == 1 {
+        return render(&bodies[0].body);
+    }
+    let mut out = String::new();
+    for (i, b) in bodies.iter().enumerate() {
+        let directive = match (i, b.below) {
+            (0, Some(below)) => format!("#if PY_VERSION_HEX < {}", hex(below.hex())),
+            (_, Some(below)) => format!("#elif PY_VERSION_HEX < {}", hex(below.hex())),
+            (_, None) => "#else".to_string(),
+        };
+        out.push_str(&directive);
+        out.push('\n');
+        out.push_str(&render(&b.body));
+        out.push('\n');
+    }
+    out.push_str("#endif");
+    out
+}
+
+fn code(entry: &Entry, floor: PyVersion) -> String {
+    let bodies = live_bodies(entry, floor);
+    match entry.kind {
+        Kind::Function | Kind::Helper => {
+            let sig = entry.signature.as_ref().expect("validated: functions have a signature");
+            let emitted_name = if entry.kind == Kind::Helper { entry.name.clone() } else { backport_name(&entry.name) };
+            let mut out = format!("static inline {}\n{{\n", sig.render_with_name(&emitted_name));
+            out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
+            out.push_str("\n}");
+            if entry.kind == Kind::Function {
+                out.push_str(&format!("\n#define {} {}", entry.name, emitted_name));
+            }
+            out
+        }
+        Kind::Macro => {
+            let head = match &entry.params {
+                Some(params) => format!("{}({})", entry.name, params.join(", ")),
+                None => entry.name.clone(),
+            };
+            let define = |b: &str| format!("#  define {head} {}", continue_lines(b));
+            format!("#ifndef {}\n{}\n#endif", entry.name, per_range(&bodies, define))
+        }
+        Kind::Constant => {
+            let value = entry.value.as_deref().expect("validated: constants have a value").trim();
+            format!("#ifndef {0}\n#  define {0} {1}\n#endif", entry.name, value)
+        }
+        Kind::Type => per_range(&bodies, |b| b.trim_end().to_string()),
+    }
+}
+
+/// A multi-line macro body needs a backslash at the end of every line but the last.
+fn continue_lines(body: &str) -> String {
+    let lines: Vec<&str> = body.trim().lines().collect();
+    if lines.len() == 1 {
+        return lines[0].to_string();
+    }
+    let mut out = String::from("\\\n");
+    out.push_str(&lines.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join(" \\\n"));
+    out
+}
+
+/// The name a backported function is compiled under.
+pub fn backport_name(name: &str) -> String {
+    format!("{}{name}", crate::validate::HELPER_PREFIX)
+}

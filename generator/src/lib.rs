@@ -1,0 +1,34 @@
+//! capi-compat: a YAML spec of the CPython C API becomes one C header that backports newer
+//! API onto older Pythons. The binary (`main.rs`) only parses arguments; this library is what
+//! the commands and the tests use.
+
+pub mod cdecl;
+pub mod cli;
+pub mod diagnostics;
+pub mod emit;
+pub mod listing;
+pub mod model;
+pub mod plan;
+pub mod raw;
+pub mod source;
+pub mod validate;
+pub mod version;
+
+pub use diagnostics::SpecErrors;
+pub use model::Spec;
+pub use source::SpecSource;
+
+/// Reads and validates a spec: the embedded one, or the directory given.
+pub fn load_spec(dir: Option<&std::path::Path>) -> Result<Spec, SpecErrors> {
+    let source = match dir {
+        Some(dir) => SpecSource::from_dir(dir)?,
+        None => SpecSource::embedded(),
+    };
+    validate::load(&source)
+}
+
+/// The whole header for a floor (and optional `--only` names), as `gen` writes it.
+pub fn generate(spec: &Spec, floor: version::PyVersion, only: Option<&[String]>) -> Result<String, plan::PlanError> {
+    let plan = plan::plan(spec, floor, only)?;
+    Ok(emit::render_header(spec, &plan, &emit::regenerate_command(floor, only)))
+}

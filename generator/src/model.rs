@@ -1,0 +1,121 @@
+//! The spec after validation: every field parsed, every reference resolved.
+
+use crate::cdecl::Signature;
+use crate::diagnostics::SourceLocation;
+use crate::version::{PyPyVersion, PyVersion};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Function,
+    Macro,
+    Type,
+    Constant,
+    /// A private function of ours that bodies use; never part of the public API.
+    Helper,
+}
+
+impl Kind {
+    pub const ALL: [(&'static str, Kind); 5] = [
+        ("function", Kind::Function),
+        ("macro", Kind::Macro),
+        ("type", Kind::Type),
+        ("constant", Kind::Constant),
+        ("helper", Kind::Helper),
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        Kind::ALL.iter().find(|(_, k)| k == self).map(|(s, _)| *s).unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PyPySupport {
+    /// PyPy takes the backport like the CPython language version it implements.
+    Backport,
+    /// The backport cannot work on PyPy; nothing is emitted there.
+    Unavailable,
+    /// PyPy has the name natively from this version on.
+    NativeSince(PyPyVersion),
+}
+
+impl PyPySupport {
+    pub fn describe(&self) -> String {
+        match self {
+            PyPySupport::Backport => "backport".into(),
+            PyPySupport::Unavailable => "unavailable".into(),
+            PyPySupport::NativeSince(v) => format!("native since {v}"),
+        }
+    }
+}
+
+/// The body for versions below `below` (the last body has none: it reaches up to `since`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeBody {
+    pub below: Option<PyVersion>,
+    pub body: String,
+}
+
+/// A test snippet and where it starts in its YAML file, so failures can point there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestSnippet {
+    pub code: String,
+    pub file: String,
+    pub first_line: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub kind: Kind,
+    pub area: String,
+    /// First native version; `None` for helpers.
+    pub since: Option<PyVersion>,
+    pub summary: String,
+    pub doc: Option<String>,
+    pub signature: Option<Signature>,
+    pub params: Option<Vec<String>>,
+    pub bodies: Vec<RangeBody>,
+    pub value: Option<String>,
+    pub requires: Vec<String>,
+    pub pypy: PyPySupport,
+    pub test: Option<TestSnippet>,
+    pub location: SourceLocation,
+}
+
+#[derive(Debug, Clone)]
+pub struct Area {
+    pub name: String,
+    pub title: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// In file-name order.
+    pub areas: Vec<Area>,
+    /// In area order, then file order.
+    pub entries: Vec<Entry>,
+    /// A digest of every spec file's name and text, printed in the header's banner.
+    pub digest: String,
+    index: BTreeMap<String, usize>,
+}
+
+impl Spec {
+    pub fn new(areas: Vec<Area>, entries: Vec<Entry>, digest: String) -> Self {
+        let index = entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        Spec { areas, entries, digest, index }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.index.get(name).map(|&i| &self.entries[i])
+    }
+
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    pub fn area(&self, name: &str) -> Option<&Area> {
+        self.areas.iter().find(|a| a.name == name)
+    }
+}

@@ -1,0 +1,40 @@
+//! The spec as YAML writes it, before any checking. serde rejects unknown keys and wrong
+//! shapes here (with line and column); everything else is checked in `validate`.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub area: Spanned<String>,
+    pub title: String,
+    #[serde(default)]
+    pub entries: Vec<RawEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntry {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub since: Option<Spanned<String>>,
+    pub summary: Option<String>,
+    pub doc: Option<String>,
+    pub signature: Option<Spanned<String>>,
+    pub params: Option<Vec<String>>,
+    pub body: Option<String>,
+    pub bodies: Option<Vec<RawRangeBody>>,
+    pub value: Option<String>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    pub pypy: Option<Spanned<String>>,
+    pub test: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRangeBody {
+    pub below: Option<Spanned<String>>,
+    pub body: String,
+}

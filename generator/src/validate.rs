@@ -1,0 +1,395 @@
+//! Turns spec files into a checked `Spec`, reporting every problem at once.
+
+use crate::cdecl::{is_c_identifier, parse_signature};
+use crate::diagnostics::{Collector, SourceLocation, SpecErrors};
+use crate::model::{Area, Entry, Kind, PyPySupport, RangeBody, Spec, TestSnippet};
+use crate::raw::{RawEntry, RawFile};
+use crate::source::SpecSource;
+use crate::version::{PyPyVersion, PyVersion, NEWEST, OLDEST};
+use serde_saphyr::{Location, Spanned};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The prefix of every private name the header defines.
+pub const HELPER_PREFIX: &str = "capicompat_";
+
+pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
+    let mut errors = Collector::default();
+    let mut areas = Vec::new();
+    let mut entries = Vec::new();
+    for file in &source.files {
+        let raw: RawFile = match serde_saphyr::from_str(&file.text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let loc = e.location();
+                errors.error(
+                    at(&file.name, loc),
+                    None,
+                    yaml_message(&e),
+                    "fix the YAML: the keys an entry takes are listed in spec/README.md",
+                );
+                continue;
+            }
+        };
+        check_file(&file.name, raw, &mut errors, &mut areas, &mut entries);
+    }
+    check_references(&entries, &mut errors);
+    errors.finish()?;
+    Ok(Spec::new(areas, entries, source.digest()))
+}
+
+/// serde-saphyr renders `error: line L column C: message` and a snippet; we print the
+/// location ourselves (file:line:column), so keep only the message.
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let mut first = text.lines().next().unwrap_or("invalid YAML").trim();
+    first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    if first.starts_with("line ") {
+        if let Some(cut) = first.find(": ") {
+            first = &first[cut + 2..];
+        }
+    }
+    first.to_string()
+}
+
+fn at(file: &str, loc: Option<Location>) -> SourceLocation {
+    let loc = loc.filter(|l| *l != Location::UNKNOWN);
+    SourceLocation {
+        file: file.to_string(),
+        line: loc.map(|l| l.line()),
+        column: loc.map(|l| l.column()),
+    }
+}
+
+fn spanned_at<T>(file: &str, s: &Spanned<T>) -> SourceLocation {
+    at(file, Some(s.referenced))
+}
+
+fn file_stem(name: &str) -> &str {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    base.strip_suffix(".yaml").unwrap_or(base)
+}
+
+fn check_file(
+    file: &str,
+    raw: RawFile,
+    errors: &mut Collector,
+    areas: &mut Vec<Area>,
+    entries: &mut Vec<Entry>,
+) {
+    let area = raw.area.value.clone();
+    if area != file_stem(file) {
+        errors.error(
+            spanned_at(file, &raw.area),
+            None,
+            format!("the area is `{area}` but the file is named `{}.yaml`", file_stem(file)),
+            format!("rename the file to `{area}.yaml` or set `area: {}`", file_stem(file)),
+        );
+    }
+    if raw.title.trim().is_empty() || raw.title.contains('\n') || raw.title.contains("*/") {
+        errors.error(spanned_at(file, &raw.area), None, "the title must be one line of text", "write a short title like `Dictionary objects`");
+    }
+    areas.push(Area { name: area.clone(), title: raw.title.trim().to_string(), file: file.to_string() });
+    for raw_entry in raw.entries {
+        if let Some(entry) = check_entry(file, &area, raw_entry, errors) {
+            entries.push(entry);
+        }
+    }
+}
+
+/// Checks one entry on its own; returns it when it is complete enough to check references.
+fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) -> Option<Entry> {
+    let name = raw.name.value.clone();
+    let location = spanned_at(file, &raw.name);
+    let before = errors.len();
+    let mut err = |loc: SourceLocation, message: String, help: &str| {
+        errors.error(loc, Some(&name), message, help);
+    };
+
+    if !is_c_identifier(&name) {
+        err(location.clone(), format!("`{name}` is not a C identifier"), "write the name exactly as C spells it");
+    }
+    let kind = match Kind::ALL.iter().find(|(s, _)| *s == raw.kind.value) {
+        Some((_, k)) => *k,
+        None => {
+            err(
+                spanned_at(file, &raw.kind),
+                format!("unknown kind `{}`", raw.kind.value),
+                "use one of: function, macro, type, constant, helper",
+            );
+            return None;
+        }
+    };
+    let is_helper = kind == Kind::Helper;
+    if is_helper && !name.starts_with(HELPER_PREFIX) {
+        err(location.clone(), format!("helper names must start with `{HELPER_PREFIX}`"), "rename it: our private names never look like CPython's (`_Py*` names collide with interpreter internals)");
+    }
+    if !is_helper && (name.starts_with(HELPER_PREFIX) || name.starts_with("_Py")) {
+        err(location.clone(), format!("`{name}` is a private name, not a C API name"), "private functions are `kind: helper` entries named capicompat_*");
+    }
+
+    // Which keys each kind takes.
+    let present = |key: &str| -> bool {
+        match key {
+            "since" => raw.since.is_some(),
+            "doc" => raw.doc.is_some(),
+            "signature" => raw.signature.is_some(),
+            "params" => raw.params.is_some(),
+            "body" => raw.body.is_some() || raw.bodies.is_some(),
+            "value" => raw.value.is_some(),
+            "pypy" => raw.pypy.is_some(),
+            "test" => raw.test.is_some(),
+            _ => false,
+        }
+    };
+    let (needed, allowed): (&[&str], &[&str]) = match kind {
+        Kind::Function => (&["since", "doc", "signature", "body", "test"], &["pypy"]),
+        Kind::Helper => (&["signature", "body"], &[]),
+        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
+        Kind::Type => (&["since", "doc", "body", "test"], &["pypy"]),
+        Kind::Constant => (&["since", "doc", "value", "test"], &["pypy"]),
+    };
+    for key in needed {
+        if !present(key) {
+            let what = if *key == "body" { "`body` (or `bodies`)".to_string() } else { format!("`{key}`") };
+            err(location.clone(), format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));
+        }
+    }
+    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test"] {
+        if present(key) && !needed.contains(&key) && !allowed.contains(&key) {
+            err(location.clone(), format!("a {} takes no `{key}`", kind.as_str()), "remove the key (spec/README.md lists what each kind takes)");
+        }
+    }
+    if raw.body.is_some() && raw.bodies.is_some() {
+        err(location.clone(), "both `body` and `bodies`".into(), "keep `body` for one body, or `bodies` for per-range bodies");
+    }
+    let summary = raw.summary.clone().unwrap_or_default();
+    if summary.trim().is_empty() || summary.trim().contains('\n') || summary.contains("*/") {
+        err(location.clone(), "`summary` must be one line of text".into(), "say in one line what the name does; it becomes the header comment");
+    }
+
+    let since = raw.since.as_ref().and_then(|s| match PyVersion::parse(&s.value) {
+        Ok(v) if v.in_supported_range() => Some(v),
+        Ok(v) => {
+            err(spanned_at(file, s), format!("since `{v}` is outside {OLDEST} … {NEWEST}"), "the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry");
+            None
+        }
+        Err(msg) => {
+            err(spanned_at(file, s), msg, "");
+            None
+        }
+    });
+
+    let signature = raw.signature.as_ref().and_then(|s| match parse_signature(&s.value) {
+        Ok(sig) if sig.name == name => Some(sig),
+        Ok(sig) => {
+            err(spanned_at(file, s), format!("the signature declares `{}`, not `{name}`", sig.name), "the prototype's function name must be the entry's name");
+            None
+        }
+        Err(msg) => {
+            err(spanned_at(file, s), format!("the signature does not parse: {msg}"), "write a C prototype: `int PyFoo(PyObject *obj, Py_ssize_t n)`");
+            None
+        }
+    });
+
+    if let Some(params) = &raw.params {
+        for p in params {
+            if !is_c_identifier(p) && p != "..." {
+                err(location.clone(), format!("macro parameter `{p}` is not a C identifier"), "");
+            }
+        }
+    }
+
+    let mut bodies = Vec::new();
+    if let Some(body) = &raw.body {
+        bodies.push(RangeBody { below: None, body: body.clone() });
+    }
+    if let Some(raw_bodies) = &raw.bodies {
+        let count = raw_bodies.len();
+        let mut previous: Option<PyVersion> = None;
+        for (i, rb) in raw_bodies.iter().enumerate() {
+            let below = match &rb.below {
+                None if i + 1 == count => None,
+                None => {
+                    err(location.clone(), format!("body {} of `bodies` has no `below`", i + 1), "only the last body may leave out `below`: it covers the rest up to `since`");
+                    None
+                }
+                Some(b) => match PyVersion::parse(&b.value) {
+                    Ok(v) => {
+                        let out_of_order = previous.is_some_and(|p| v <= p) || since.is_some_and(|s| v >= s) || !v.in_supported_range();
+                        if out_of_order {
+                            err(spanned_at(file, b), format!("`below: {v}` is out of order"), "each `below` must rise, stay within 3.10 … 3.15 and stay under `since`");
+                        }
+                        if i + 1 == count {
+                            err(spanned_at(file, b), "the last body of `bodies` has a `below`".into(), "drop `below` from the last body: it covers the rest up to `since`");
+                        }
+                        previous = Some(v);
+                        Some(v)
+                    }
+                    Err(msg) => {
+                        err(spanned_at(file, b), msg, "");
+                        None
+                    }
+                },
+            };
+            bodies.push(RangeBody { below, body: rb.body.clone() });
+        }
+        if count == 0 {
+            err(location.clone(), "`bodies` is empty".into(), "give at least one body");
+        }
+    }
+    if bodies.iter().any(|b| b.body.trim().is_empty()) {
+        err(location.clone(), "a body is empty".into(), "write the C code, or refuse the name with a reason");
+    }
+
+    let pypy = match &raw.pypy {
+        None => PyPySupport::Backport,
+        Some(p) => match p.value.as_str() {
+            "backport" => PyPySupport::Backport,
+            "unavailable" => PyPySupport::Unavailable,
+            other => match PyPyVersion::parse(other) {
+                Ok(v) => PyPySupport::NativeSince(v),
+                Err(msg) => {
+                    err(spanned_at(file, p), msg, "");
+                    PyPySupport::Backport
+                }
+            },
+        },
+    };
+
+    let test = raw.test.as_ref().map(|t| TestSnippet {
+        code: t.value.clone(),
+        file: file.to_string(),
+        // A block scalar's text starts on the line after its `|`.
+        first_line: t.referenced.line() + 1,
+    });
+    if test.as_ref().is_some_and(|t| t.code.trim().is_empty()) {
+        err(location.clone(), "the test is empty".into(), "exercise the name: results, error paths, reference counts");
+    }
+
+    let requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
+    if errors.len() != before {
+        return None;
+    }
+    Some(Entry {
+        name,
+        kind,
+        area: area.to_string(),
+        since,
+        summary: summary.trim().to_string(),
+        doc: raw.doc.clone(),
+        signature,
+        params: raw.params.clone(),
+        bodies,
+        value: raw.value.clone(),
+        requires,
+        pypy,
+        test,
+        location,
+    })
+}
+
+fn help_for_missing(key: &str) -> String {
+    match key {
+        "since" => "add `since: \"3.13\"` (the first CPython version where the name is native)".into(),
+        "doc" => "add the documentation URL, e.g. https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop".into(),
+        "signature" => "add the C prototype, e.g. `signature: int PyFoo(PyObject *obj)`".into(),
+        "body" => "add the C code that provides the name on older Pythons".into(),
+        "value" => "add `value:` with the constant's value".into(),
+        "test" => "add a `test:` snippet that exercises the name (spec/README.md, Tests)".into(),
+        _ => String::new(),
+    }
+}
+
+/// Duplicate names, `requires` that name nothing, and cycles: checks across all files.
+fn check_references(entries: &[Entry], errors: &mut Collector) {
+    let mut first_seen: BTreeMap<&str, &Entry> = BTreeMap::new();
+    for entry in entries {
+        if let Some(first) = first_seen.get(entry.name.as_str()) {
+            errors.error(
+                entry.location.clone(),
+                Some(&entry.name),
+                format!("`{}` is defined twice (first at {})", entry.name, first.location),
+                "keep one entry per name",
+            );
+        } else {
+            first_seen.insert(&entry.name, entry);
+        }
+    }
+    for entry in entries {
+        for req in &entry.requires {
+            match first_seen.get(req.as_str()) {
+                None => errors.error(
+                    entry.location.clone(),
+                    Some(&entry.name),
+                    format!("`requires` names `{req}`, which no entry defines"),
+                    "add that entry (or helper), or fix the spelling",
+                ),
+                Some(_) if req == &entry.name => errors.error(
+                    entry.location.clone(),
+                    Some(&entry.name),
+                    "the entry requires itself",
+                    "remove it from its own `requires`",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    for cycle in find_cycles(entries, &first_seen) {
+        let first = first_seen[cycle[0].as_str()];
+        errors.error(
+            first.location.clone(),
+            Some(&first.name),
+            format!("`requires` forms a cycle: {}", cycle.join(" -> ")),
+            "break the cycle: a helper both entries require usually does it",
+        );
+    }
+}
+
+/// Each cycle once, starting from its alphabetically first member.
+fn find_cycles(entries: &[Entry], by_name: &BTreeMap<&str, &Entry>) -> Vec<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Unseen,
+        OnStack,
+        Done,
+    }
+    fn visit<'a>(
+        name: &'a str,
+        by_name: &BTreeMap<&'a str, &'a Entry>,
+        marks: &mut BTreeMap<&'a str, Mark>,
+        stack: &mut Vec<&'a str>,
+        cycles: &mut BTreeSet<Vec<String>>,
+    ) {
+        marks.insert(name, Mark::OnStack);
+        stack.push(name);
+        if let Some(entry) = by_name.get(name) {
+            for req in &entry.requires {
+                if req == name || !by_name.contains_key(req.as_str()) {
+                    continue;
+                }
+                match marks.get(req.as_str()).copied().unwrap_or(Mark::Unseen) {
+                    Mark::Unseen => visit(req, by_name, marks, stack, cycles),
+                    Mark::OnStack => {
+                        let start = stack.iter().position(|n| *n == req).unwrap_or(0);
+                        let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
+                        let min = cycle.iter().enumerate().min_by(|a, b| a.1.cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
+                        cycle.rotate_left(min);
+                        cycle.push(cycle[0].clone());
+                        cycles.insert(cycle);
+                    }
+                    Mark::Done => {}
+                }
+            }
+        }
+        stack.pop();
+        marks.insert(name, Mark::Done);
+    }
+    let mut marks = BTreeMap::new();
+    let mut cycles = BTreeSet::new();
+    for entry in entries {
+        if marks.get(entry.name.as_str()).copied().unwrap_or(Mark::Unseen) == Mark::Unseen {
+            visit(&entry.name, by_name, &mut marks, &mut Vec::new(), &mut cycles);
+        }
+    }
+    cycles.into_iter().collect()
+}

@@ -1,0 +1,72 @@
+/* Assertion macros for the spec's `test` snippets (see spec/README.md).
+ * A failed check raises AssertionError naming the entry, the line and the check, and makes the
+ * test function return -1. The snippet's line numbers are mapped back to the spec file with
+ * #line, so a failure points at the YAML. */
+#ifndef CAPI_COMPAT_TEST_H
+#define CAPI_COMPAT_TEST_H
+
+/* Replaces whatever exception is pending with an AssertionError that names it too, so a
+ * failure caused by an unexpected exception says which one. */
+static inline void capicompat_test_fail(const char *file, int line, const char *what)
+{
+    PyObject *pending = PyErr_Occurred();
+    if (pending != NULL) {
+        const char *tname = ((PyTypeObject *)pending)->tp_name;
+        PyErr_Clear();
+        PyErr_Format(PyExc_AssertionError, "%s:%d: %s (with %s pending)", file, line, what,
+                     tname);
+    }
+    else {
+        PyErr_Format(PyExc_AssertionError, "%s:%d: %s", file, line, what);
+    }
+}
+
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            capicompat_test_fail(__FILE__, __LINE__, "CHECK(" #cond ") failed");      \
+            return -1;                                                                \
+        }                                                                             \
+    } while (0)
+
+#define CHECK_NO_EXC()                                                                \
+    do {                                                                              \
+        if (PyErr_Occurred()) {                                                       \
+            capicompat_test_fail(__FILE__, __LINE__, "unexpected exception");         \
+            return -1;                                                                \
+        }                                                                             \
+    } while (0)
+
+/* Exactly this type: a subclass would hide a backport that raises the wrong exception. */
+#define CHECK_EXC(exc_type)                                                           \
+    do {                                                                              \
+        PyObject *capicompat_pending = PyErr_Occurred();                              \
+        if (capicompat_pending == NULL) {                                             \
+            capicompat_test_fail(__FILE__, __LINE__, "no exception, expected " #exc_type); \
+            return -1;                                                                \
+        }                                                                             \
+        if (capicompat_pending != (exc_type)) {                                       \
+            capicompat_test_fail(__FILE__, __LINE__, "wrong exception, expected " #exc_type); \
+            return -1;                                                                \
+        }                                                                             \
+        PyErr_Clear();                                                                \
+    } while (0)
+
+#define CHECK_REFCNT(obj, n)                                                          \
+    do {                                                                              \
+        if (Py_REFCNT(obj) != (n)) {                                                  \
+            capicompat_test_fail(__FILE__, __LINE__, "CHECK_REFCNT(" #obj ", " #n ") failed"); \
+            return -1;                                                                \
+        }                                                                             \
+    } while (0)
+
+#define NEW(var, expr)                                                                \
+    PyObject *var = (expr);                                                           \
+    do {                                                                              \
+        if (var == NULL) {                                                            \
+            capicompat_test_fail(__FILE__, __LINE__, #var " = " #expr " returned NULL"); \
+            return -1;                                                                \
+        }                                                                             \
+    } while (0)
+
+#endif
