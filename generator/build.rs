@@ -2,6 +2,8 @@
 use std::{env, fs, path::Path};
 
 fn main() {
+    // The compiler driver (cc crate) needs a target triple at run time: ours.
+    println!("cargo:rustc-env=CAPI_COMPAT_TARGET={}", env::var("TARGET").unwrap());
     let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
     println!("cargo:rerun-if-changed={}", spec_dir.display());
     let mut names: Vec<String> = fs::read_dir(&spec_dir)

@@ -41,6 +41,29 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// List the Python interpreters found on this machine.
+    Pythons,
+    /// Run every entry's test on every interpreter found, and compile the header as C99, C11,
+    /// C++11, C++17 and C++20 with each compiler.
+    Test {
+        /// Only interpreters whose label or path contains this (repeatable).
+        #[arg(long = "python", value_name = "TEXT")]
+        pythons: Vec<String>,
+        /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
+        #[arg(long, value_name = "SPEC,...", value_delimiter = ',', value_parser = crate::matrix::Requirement::parse)]
+        require: Vec<crate::matrix::Requirement>,
+        /// Only these entries (comma-separated).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Interpreters tested at once (default: the number of cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -60,13 +83,15 @@ pub enum CliError {
     Usage(String),
     /// Reading or writing a file failed: exit 1.
     Io(String),
+    /// Tests ran and some failed (the report was printed): exit 1.
+    TestsFailed(usize),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Spec(_) | CliError::Usage(_) => 2,
-            CliError::Io(_) => 1,
+            CliError::Io(_) | CliError::TestsFailed(_) => 1,
         }
     }
 }
@@ -76,6 +101,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::Spec(e) => write!(f, "{e}"),
             CliError::Usage(msg) | CliError::Io(msg) => write!(f, "error: {msg}"),
+            CliError::TestsFailed(n) => write!(f, "error: {n} check{} failed", if *n == 1 { "" } else { "s" }),
         }
     }
 }
@@ -120,6 +146,47 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
                 spec_data.digest
             )
             .map_err(io)?;
+        }
+        Command::Pythons => {
+            out.write_all(crate::pythons::render_table(&crate::pythons::discover()).as_bytes()).map_err(io)?;
+        }
+        Command::Test { pythons, require, only, json, jobs, spec } => {
+            let spec_data = crate::load_spec(spec.spec.as_deref())?;
+            let floor = crate::version::OLDEST;
+            let header = crate::generate(&spec_data, floor, None)?;
+            if let Some(names) = &only {
+                // Reuse --only's checks: unknown names are a usage error.
+                plan::plan(&spec_data, floor, Some(names))?;
+            }
+            let compilers = crate::compiler::available();
+            if compilers.is_empty() {
+                return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
+            }
+            let mut interpreters = crate::pythons::discover();
+            if !pythons.is_empty() {
+                interpreters.retain(|i| pythons.iter().any(|p| i.label.contains(p.as_str()) || i.path.to_string_lossy().contains(p.as_str())));
+            }
+            writeln!(note, "compilers: {}", compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect::<Vec<_>>().join(", ")).map_err(io)?;
+            let options = crate::matrix::MatrixOptions {
+                header: &header,
+                only: only.as_deref(),
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                build_root: crate::pythons::cache_dir().join("build/selftest"),
+            };
+            let mut progress = std::io::stderr();
+            let result = crate::matrix::run(&spec_data, interpreters, &require, &compilers, &options, &mut progress);
+            out.write_all(result.render(&spec_data).as_bytes()).map_err(io)?;
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&result.to_json(&spec_data)).expect("JSON of plain data");
+                std::fs::write(&path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
+            }
+            if result.reports.is_empty() {
+                return Err(CliError::Usage("no usable Python interpreter (3.10 or newer, with headers) was found".into()));
+            }
+            let failures = result.failures();
+            if failures > 0 {
+                return Err(CliError::TestsFailed(failures));
+            }
         }
         Command::List { since, spec } => {
             let spec_data = crate::load_spec(spec.spec.as_deref())?;

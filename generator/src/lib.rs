@@ -4,12 +4,18 @@
 
 pub mod cdecl;
 pub mod cli;
+pub mod compiler;
 pub mod diagnostics;
+pub mod digest;
 pub mod emit;
 pub mod listing;
+pub mod matrix;
 pub mod model;
 pub mod plan;
+pub mod pythons;
 pub mod raw;
+pub mod runner;
+pub mod selftest;
 pub mod source;
 pub mod validate;
 pub mod version;

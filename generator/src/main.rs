@@ -3,7 +3,8 @@ use clap::Parser;
 
 fn main() {
     let cli = Cli::parse();
-    let result = run(cli, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    // Unlocked handles: `test` reports progress on stderr from worker threads.
+    let result = run(cli, &mut std::io::stdout(), &mut std::io::stderr());
     if let Err(e) = result {
         eprintln!("{e}");
         std::process::exit(e.exit_code());

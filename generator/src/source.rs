@@ -60,17 +60,14 @@ impl SpecSource {
         Ok(SpecSource { files })
     }
 
-    /// FNV-1a over every file's name and text: cheap, stable across platforms and releases,
-    /// enough to tell two specs apart in a banner (it is not a security measure).
+    /// A digest of every file's name and text, to tell two specs apart in a banner.
     pub fn digest(&self) -> String {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut hash = crate::digest::Fnv64::default();
         for file in &self.files {
+            // The base name only: the embedded spec and `--spec spec` give the same digest.
             let base = file.name.rsplit('/').next().unwrap_or(&file.name);
-            for byte in base.bytes().chain([0]).chain(file.text.bytes()).chain([0]) {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-            }
+            hash.field(base.as_bytes()).field(file.text.as_bytes());
         }
-        format!("{hash:016x}")
+        hash.hex()
     }
 }

@@ -16,6 +16,8 @@ pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
     let mut errors = Collector::default();
     let mut areas = Vec::new();
     let mut entries = Vec::new();
+    // Entries that have errors of their own: `requires` naming them is not another error.
+    let mut rejected = BTreeSet::new();
     for file in &source.files {
         let raw: RawFile = match serde_saphyr::from_str(&file.text) {
             Ok(raw) => raw,
@@ -30,9 +32,9 @@ pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
                 continue;
             }
         };
-        check_file(&file.name, raw, &mut errors, &mut areas, &mut entries);
+        check_file(&file.name, raw, &mut errors, &mut areas, &mut entries, &mut rejected);
     }
-    check_references(&entries, &mut errors);
+    check_references(&entries, &rejected, &mut errors);
     errors.finish()?;
     Ok(Spec::new(areas, entries, source.digest()))
 }
@@ -43,6 +45,8 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
     let mut first = text.lines().next().unwrap_or("invalid YAML").trim();
     first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    // Advice to the program that calls serde-saphyr, not to the spec's author.
+    first = first.strip_suffix(", set DuplicateKeyPolicy in Options if acceptable").unwrap_or(first);
     if first.starts_with("line ") {
         if let Some(cut) = first.find(": ") {
             first = &first[cut + 2..];
@@ -75,6 +79,7 @@ fn check_file(
     errors: &mut Collector,
     areas: &mut Vec<Area>,
     entries: &mut Vec<Entry>,
+    rejected: &mut BTreeSet<String>,
 ) {
     let area = raw.area.value.clone();
     if area != file_stem(file) {
@@ -90,8 +95,12 @@ fn check_file(
     }
     areas.push(Area { name: area.clone(), title: raw.title.trim().to_string(), file: file.to_string() });
     for raw_entry in raw.entries {
-        if let Some(entry) = check_entry(file, &area, raw_entry, errors) {
-            entries.push(entry);
+        let name = raw_entry.name.value.clone();
+        match check_entry(file, &area, raw_entry, errors) {
+            Some(entry) => entries.push(entry),
+            None => {
+                rejected.insert(name);
+            }
         }
     }
 }
@@ -259,8 +268,9 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     let test = raw.test.as_ref().map(|t| TestSnippet {
         code: t.value.clone(),
         file: file.to_string(),
-        // A block scalar's text starts on the line after its `|`.
-        first_line: t.referenced.line() + 1,
+        // Where the text starts: serde-saphyr places a block scalar (`|`) at its first line of
+        // content already, and a plain one on its key's line.
+        first_line: t.referenced.line(),
     });
     if test.as_ref().is_some_and(|t| t.code.trim().is_empty()) {
         err(location.clone(), "the test is empty".into(), "exercise the name: results, error paths, reference counts");
@@ -301,7 +311,7 @@ fn help_for_missing(key: &str) -> String {
 }
 
 /// Duplicate names, `requires` that name nothing, and cycles: checks across all files.
-fn check_references(entries: &[Entry], errors: &mut Collector) {
+fn check_references(entries: &[Entry], rejected: &BTreeSet<String>, errors: &mut Collector) {
     let mut first_seen: BTreeMap<&str, &Entry> = BTreeMap::new();
     for entry in entries {
         if let Some(first) = first_seen.get(entry.name.as_str()) {
@@ -318,6 +328,7 @@ fn check_references(entries: &[Entry], errors: &mut Collector) {
     for entry in entries {
         for req in &entry.requires {
             match first_seen.get(req.as_str()) {
+                None if rejected.contains(req) => {}
                 None => errors.error(
                     entry.location.clone(),
                     Some(&entry.name),

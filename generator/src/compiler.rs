@@ -1,0 +1,105 @@
+//! The C compilers to test with, found through the `cc` crate (which honours CC/CXX), plus
+//! clang when it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The warnings the header must be clean under; Python.h itself is, on 3.10 … 3.15.
+pub const WARNINGS: &[&str] = &["-Wall", "-Wextra", "-Wconversion", "-Wcast-qual", "-Werror"];
+/// C++ adds one more: the header must not spell a null pointer as 0.
+pub const CXX_WARNINGS: &[&str] = &["-Wzero-as-null-pointer-constant"];
+
+/// Language standards the header is compiled as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standard {
+    C99,
+    C11,
+    Cxx11,
+    Cxx17,
+    Cxx20,
+}
+
+impl Standard {
+    pub const ALL: [Standard; 5] = [Standard::C99, Standard::C11, Standard::Cxx11, Standard::Cxx17, Standard::Cxx20];
+
+    pub fn flag(&self) -> &'static str {
+        match self {
+            Standard::C99 => "-std=c99",
+            Standard::C11 => "-std=c11",
+            Standard::Cxx11 => "-std=c++11",
+            Standard::Cxx17 => "-std=c++17",
+            Standard::Cxx20 => "-std=c++20",
+        }
+    }
+
+    pub fn is_cxx(&self) -> bool {
+        matches!(self, Standard::Cxx11 | Standard::Cxx17 | Standard::Cxx20)
+    }
+
+    pub fn name(&self) -> &'static str {
+        &self.flag()[5..]
+    }
+}
+
+/// One compiler family with its C and C++ drivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compiler {
+    pub family: &'static str,
+    pub c: PathBuf,
+    pub cxx: PathBuf,
+}
+
+impl Compiler {
+    /// The command for one standard, with the project's warnings.
+    pub fn command(&self, std: Standard) -> Command {
+        let mut cmd = Command::new(if std.is_cxx() { &self.cxx } else { &self.c });
+        if std.is_cxx() {
+            cmd.args(["-x", "c++"]);
+        }
+        cmd.arg(std.flag()).args(WARNINGS);
+        if std.is_cxx() {
+            cmd.args(CXX_WARNINGS);
+        }
+        cmd
+    }
+}
+
+fn runs(path: &Path) -> bool {
+    Command::new(path).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn cc_tool(cpp: bool, compiler: Option<&str>) -> Option<PathBuf> {
+    let target = env!("CAPI_COMPAT_TARGET");
+    let mut build = cc::Build::new();
+    build.cargo_metadata(false).cargo_warnings(false).target(target).host(target).opt_level(2).cpp(cpp).warnings(false);
+    if let Some(c) = compiler {
+        build.compiler(c);
+    }
+    let tool = build.try_get_compiler().ok()?;
+    let path = tool.path().to_path_buf();
+    runs(&path).then_some(path)
+}
+
+/// The default compiler (`cc`, or `$CC`/`$CXX`), and clang when installed and different.
+pub fn available() -> Vec<Compiler> {
+    let mut found = Vec::new();
+    if let (Some(c), Some(cxx)) = (cc_tool(false, None), cc_tool(true, None)) {
+        let family = if is_clang(&c) { "clang" } else { "gcc" };
+        found.push(Compiler { family, c, cxx });
+    }
+    // clang is looked up on PATH directly: the cc crate would only guess its name.
+    if !found.iter().any(|c| c.family == "clang") {
+        let (c, cxx) = (PathBuf::from("clang"), PathBuf::from("clang++"));
+        if runs(&c) && runs(&cxx) {
+            found.push(Compiler { family: "clang", c, cxx });
+        }
+    }
+    found
+}
+
+fn is_clang(path: &Path) -> bool {
+    Command::new(path)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("clang"))
+}

@@ -1,0 +1,262 @@
+//! Runs the self-test on one interpreter: compile the header as every standard with every
+//! compiler, build the test module, import it, run each entry's test.
+
+use crate::compiler::{Compiler, Standard};
+use crate::digest::Fnv64;
+use crate::pythons::Interpreter;
+use crate::selftest::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one interpreter may take to run every test before we call it hung.
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail(String),
+    Leak(String),
+    /// The test never ran: the build failed, or the interpreter crashed before it.
+    NotRun(String),
+}
+
+impl Outcome {
+    pub fn is_ok(&self) -> bool {
+        *self == Outcome::Pass
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CompileCheck {
+    /// `gcc c99`, `clang c++20`, `build`.
+    pub what: String,
+    pub ok: bool,
+    /// The compiler's diagnostics when it failed.
+    pub output: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InterpreterReport {
+    pub interpreter: Interpreter,
+    pub compiles: Vec<CompileCheck>,
+    /// Tests the module offers on this interpreter, by entry name.
+    pub tests: BTreeMap<String, Outcome>,
+    pub reused_build: bool,
+    pub seconds: f64,
+}
+
+impl InterpreterReport {
+    pub fn failures(&self) -> usize {
+        self.compiles.iter().filter(|c| !c.ok).count() + self.tests.values().filter(|o| !o.is_ok()).count()
+    }
+}
+
+/// What every interpreter's run shares.
+pub struct SelfTestInputs<'a> {
+    pub header: &'a str,
+    pub module_source: &'a str,
+    pub compilers: &'a [Compiler],
+    /// Names expected to have a test in the module on this interpreter (the module itself
+    /// leaves out what the interpreter cannot have); missing ones are reported as not run.
+    pub expected_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
+    pub build_root: &'a Path,
+}
+
+fn sanitize(label: &str) -> String {
+    label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> {
+    let mut args = vec![format!("-I{}", workdir.display())];
+    args.extend(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
+    args
+}
+
+/// Runs a command, capturing stdout and stderr, killing it after `timeout`.
+fn run_captured(cmd: &mut Command, timeout: Duration) -> Result<(bool, String, String), String> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    // Read both pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("piped");
+    let mut err_pipe = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut out_pipe, &mut s).ok();
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut err_pipe, &mut s).ok();
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break Some(status);
+        }
+        if start.elapsed() > timeout {
+            child.kill().ok();
+            child.wait().ok();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let mut stderr = err_reader.join().unwrap_or_default();
+    let ok = match status {
+        Some(s) if s.success() => true,
+        Some(s) => {
+            if s.code().is_none() {
+                stderr.push_str(&format!("\n(killed by a signal: {s})"));
+            }
+            false
+        }
+        None => {
+            stderr.push_str(&format!("\n(timed out after {}s)", timeout.as_secs()));
+            false
+        }
+    };
+    Ok((ok, stdout, stderr))
+}
+
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> InterpreterReport {
+    let start = Instant::now();
+    let mut report = InterpreterReport {
+        interpreter: interp.clone(),
+        compiles: Vec::new(),
+        tests: BTreeMap::new(),
+        reused_build: false,
+        seconds: 0.0,
+    };
+    let expected = (inputs.expected_tests)(interp);
+    let not_run = |report: &mut InterpreterReport, why: &str| {
+        for name in &expected {
+            report.tests.entry(name.clone()).or_insert_with(|| Outcome::NotRun(why.to_string()));
+        }
+    };
+    let workdir = inputs.build_root.join(sanitize(&interp.label));
+    let setup = std::fs::create_dir_all(&workdir)
+        .and_then(|_| write_if_changed(&workdir.join("capi_compat.h"), inputs.header))
+        .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
+        .and_then(|_| write_if_changed(&workdir.join("selftest.c"), inputs.module_source));
+    if let Err(e) = setup {
+        report.compiles.push(CompileCheck { what: "setup".into(), ok: false, output: format!("cannot write to {}: {e}", workdir.display()) });
+        not_run(&mut report, "the build directory could not be written");
+        report.seconds = start.elapsed().as_secs_f64();
+        return report;
+    }
+    let source = workdir.join("selftest.c");
+    let module_path = workdir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
+    let stamp = workdir.join("stamp");
+    let key = build_key(interp, inputs);
+    let fresh = std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && module_path.is_file();
+
+    if fresh {
+        report.reused_build = true;
+    } else {
+        std::fs::remove_file(&stamp).ok();
+        // Every standard with every compiler: the same translation unit, syntax only.
+        for compiler in inputs.compilers {
+            for std in Standard::ALL {
+                let mut cmd = compiler.command(std);
+                cmd.arg("-fsyntax-only").args(include_args(interp, &workdir)).arg(&source);
+                report.compiles.push(compile_check(format!("{} {}", compiler.family, std.name()), &mut cmd));
+            }
+        }
+        // The module itself, optimised (more warnings fire with optimisation on).
+        let compiler = &inputs.compilers[0];
+        let mut cmd = compiler.command(Standard::C11);
+        cmd.args(["-O2", "-shared", "-fPIC"]).args(include_args(interp, &workdir)).arg(&source).arg("-o").arg(&module_path);
+        let build = compile_check("build".into(), &mut cmd);
+        let built = build.ok;
+        report.compiles.push(build);
+        if !built {
+            not_run(&mut report, "the test module did not build");
+            report.seconds = start.elapsed().as_secs_f64();
+            return report;
+        }
+        if report.compiles.iter().all(|c| c.ok) {
+            std::fs::write(&stamp, &key).ok();
+        }
+    }
+
+    run_tests(interp, &module_path, &mut report);
+    not_run(&mut report, "the module did not offer this test");
+    report.seconds = start.elapsed().as_secs_f64();
+    report
+}
+
+fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
+    match run_captured(cmd, Duration::from_secs(120)) {
+        Ok((ok, stdout, stderr)) => CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() },
+        Err(e) => CompileCheck { what, ok: false, output: e },
+    }
+}
+
+/// Everything a build depends on; an unchanged key means the last build can be reused.
+fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
+    let mut h = Fnv64::default();
+    h.field(inputs.header.as_bytes()).field(inputs.module_source.as_bytes()).field(TEST_MACROS.as_bytes());
+    h.field(interp.path.as_os_str().as_encoded_bytes()).field(interp.version.as_bytes());
+    for dir in &interp.include_dirs {
+        h.field(dir.as_os_str().as_encoded_bytes());
+    }
+    for c in inputs.compilers {
+        h.field(c.c.as_os_str().as_encoded_bytes()).field(c.cxx.as_os_str().as_encoded_bytes());
+    }
+    for w in crate::compiler::WARNINGS.iter().chain(crate::compiler::CXX_WARNINGS) {
+        h.field(w.as_bytes());
+    }
+    h.hex()
+}
+
+fn run_tests(interp: &Interpreter, module_path: &PathBuf, report: &mut InterpreterReport) {
+    let mut cmd = Command::new(&interp.path);
+    cmd.arg("-I").arg("-c").arg(DRIVER).arg(module_path).arg(MODULE_NAME);
+    let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
+        Ok(r) => r,
+        Err(e) => {
+            report.compiles.push(CompileCheck { what: "run".into(), ok: false, output: e });
+            return;
+        }
+    };
+    let mut done = false;
+    let mut started: Option<String> = None;
+    for line in stdout.lines() {
+        let cols: Vec<&str> = line.splitn(3, '\t').collect();
+        match cols.as_slice() {
+            ["PASS", name] => {
+                report.tests.insert(name.to_string(), Outcome::Pass);
+            }
+            ["FAIL", name, msg] => {
+                report.tests.insert(name.to_string(), Outcome::Fail(msg.to_string()));
+            }
+            ["LEAK", name, msg] => {
+                report.tests.insert(name.to_string(), Outcome::Leak(msg.to_string()));
+            }
+            ["START", name] => started = Some(name.to_string()),
+            ["DONE"] => done = true,
+            _ => {}
+        }
+    }
+    if !ok || !done {
+        let tail: String = stderr.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        if let Some(name) = started.filter(|n| !report.tests.contains_key(n)) {
+            report.tests.insert(name, Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))));
+        }
+        report.compiles.push(CompileCheck { what: "run".into(), ok: false, output: format!("the interpreter did not finish the tests:\n{tail}") });
+    }
+}

@@ -1,0 +1,103 @@
+//! The spec's test snippets as one C extension module, built against each interpreter.
+
+use crate::emit::guard;
+use crate::model::{Kind, PyPySupport, Spec};
+use handlebars::Handlebars;
+use serde::Serialize;
+
+const SELFTEST_TEMPLATE: &str = include_str!("../templates/selftest.c.hbs");
+pub const MODULE_NAME: &str = "_capicompat_selftest";
+/// The assertion macros the snippets use, shipped with the binary.
+pub const TEST_MACROS: &str = include_str!("../../tests/c/capi_compat_test.h");
+pub const TEST_MACROS_FILE: &str = "capi_compat_test.h";
+
+#[derive(Serialize)]
+struct TestView {
+    index: usize,
+    name: String,
+    available: String,
+    file: String,
+    line: u64,
+    code: String,
+}
+
+#[derive(Serialize)]
+struct ModuleView {
+    module: &'static str,
+    tests: Vec<TestView>,
+}
+
+/// The module's C source. `only` restricts it to those entries.
+pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
+    let tests = spec
+        .entries
+        .iter()
+        .filter(|e| e.kind != Kind::Helper)
+        .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
+        .filter_map(|e| e.test.as_ref().map(|t| (e, t)))
+        .enumerate()
+        .map(|(index, (entry, test))| TestView {
+            index,
+            name: entry.name.clone(),
+            // Where the name is neither native nor backported, its test cannot compile.
+            available: match entry.pypy {
+                PyPySupport::Unavailable => guard(None, PyPySupport::Unavailable),
+                _ => String::new(),
+            },
+            file: test.file.replace('\\', "/").replace('"', "'"),
+            line: test.first_line,
+            code: test.code.trim_end().to_string(),
+        })
+        .collect();
+    let mut hb = Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.set_strict_mode(true);
+    hb.render_template(SELFTEST_TEMPLATE, &ModuleView { module: MODULE_NAME, tests })
+        .expect("the selftest template renders with its own view")
+}
+
+/// Runs inside the interpreter under test: imports the module, runs every test, and on debug
+/// builds requires `sys.gettotalrefcount()` not to grow once the test has warmed up.
+pub const DRIVER: &str = r#"
+import gc, importlib.util, sys
+path, modname = sys.argv[1], sys.argv[2]
+spec = importlib.util.spec_from_file_location(modname, path)
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+debug = hasattr(sys, "gettotalrefcount")
+
+def leak_deltas(run):
+    # One-off caches (interned strings, type caches) settle in the warm-up; a window with a
+    # zero delta proves the test does not leak. Three non-zero windows are a leak.
+    deltas = []
+    for _ in range(3):
+        gc.collect()
+        before = sys.gettotalrefcount()
+        for _ in range(5):
+            run()
+        gc.collect()
+        delta = sys.gettotalrefcount() - before
+        if delta == 0:
+            return None
+        deltas.append(delta)
+    return deltas
+
+for name in mod.names():
+    # Announced first, so a test that crashes the interpreter is named by the last START.
+    print("START\t%s" % name)
+    sys.stdout.flush()
+    try:
+        mod.run(name)
+        mod.run(name)
+        deltas = leak_deltas(lambda: mod.run(name)) if debug else None
+    except BaseException as e:
+        msg = "%s: %s" % (type(e).__name__, e)
+        print("FAIL\t%s\t%s" % (name, msg.replace("\n", " ").replace("\t", " ")))
+    else:
+        if deltas:
+            print("LEAK\t%s\tsys.gettotalrefcount() grew by %s over 5 runs, 3 times" % (name, deltas))
+        else:
+            print("PASS\t%s" % name)
+    sys.stdout.flush()
+print("DONE")
+"#;

@@ -1,0 +1,65 @@
+//! The repository's own spec and header: output is deterministic, the embedded spec is the
+//! `spec/` directory, and the committed header is what the spec generates.
+
+mod common;
+
+use capi_compat::version::PyVersion;
+use capi_compat::Spec;
+use pretty_assertions::assert_eq;
+use std::path::PathBuf;
+
+const FLOOR: PyVersion = PyVersion::release(3, 10);
+
+fn embedded_spec() -> Spec {
+    capi_compat::load_spec(None).unwrap_or_else(|e| panic!("the embedded spec is invalid:\n{e}"))
+}
+
+fn spec_dir() -> PathBuf {
+    common::repo_root().join("spec")
+}
+
+fn header(spec: &Spec, floor: PyVersion) -> String {
+    capi_compat::generate(spec, floor, None).unwrap_or_else(|e| panic!("gen --min {floor}: {e}"))
+}
+
+/// Every floor the header supports.
+fn floors() -> Vec<PyVersion> {
+    (10..=15).map(|minor| PyVersion::release(3, minor)).collect()
+}
+
+#[test]
+fn generating_twice_gives_identical_bytes() {
+    let specs = [
+        ("the embedded spec", embedded_spec as fn() -> Spec),
+        ("golden/cross_area", || {
+            capi_compat::load_spec(Some(&common::fixtures_dir().join("golden/cross_area/spec"))).expect("valid fixture")
+        }),
+    ];
+    for (what, load) in specs {
+        // Two separate loads, so that nothing may depend on a hash map's per-instance order.
+        let (first, second) = (load(), load());
+        for floor in floors() {
+            assert_eq!(header(&first, floor), header(&second, floor), "{what}, --min {floor}");
+        }
+    }
+}
+
+#[test]
+fn embedded_spec_is_the_spec_directory() {
+    let dir = spec_dir();
+    let from_dir = capi_compat::load_spec(Some(&dir)).unwrap_or_else(|e| panic!("--spec {}:\n{e}", dir.display()));
+    let embedded = embedded_spec();
+    assert_eq!(embedded.digest, from_dir.digest, "the digest of the embedded spec and of --spec {}", dir.display());
+    assert_eq!(header(&embedded, FLOOR), header(&from_dir, FLOOR));
+}
+
+#[test]
+fn committed_header_is_fresh() {
+    let path = common::repo_root().join("output/include/capi_compat.h");
+    let regenerate = "regenerate it: run `cargo run -- gen --min 3.10 -o output/include/capi_compat.h` \
+                      in the repository root";
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read the committed header {} ({e}): {regenerate}", path.display()));
+    let fresh = header(&embedded_spec(), FLOOR);
+    assert_eq!(committed, fresh, "{} is not what the spec generates: {regenerate}", path.display());
+}

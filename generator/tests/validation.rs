@@ -1,0 +1,752 @@
+//! One test per spec error: the exact diagnostic (file:line:column, entry, message, help), as
+//! `check-spec` prints it. And the exit status of `check-spec`.
+
+mod common;
+
+use capi_compat::source::{SpecFile, SpecSource};
+use common::{dedent, TempDir};
+use pretty_assertions::assert_eq;
+use std::process::Command;
+
+/// Validates the files (their YAML dedented, see `common::dedent`) and returns what
+/// `check-spec` would print: every diagnostic and the count, or `spec OK`.
+fn check(files: &[(&str, &str)]) -> String {
+    let source = SpecSource {
+        files: files.iter().map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) }).collect(),
+    };
+    match capi_compat::validate::load(&source) {
+        Ok(_) => "spec OK\n".to_string(),
+        Err(errors) => format!("{errors}\n"),
+    }
+}
+
+/// `expected` is dedented like the YAML.
+fn assert_errors(files: &[(&str, &str)], expected: &str) {
+    assert_eq!(check(files), dedent(expected));
+}
+
+/// One spec file, `spec/dict.yaml`.
+fn assert_dict_errors(yaml: &str, expected: &str) {
+    assert_errors(&[("spec/dict.yaml", yaml)], expected);
+}
+
+#[test]
+fn a_valid_spec_has_no_errors() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: capicompat_dict_check
+            kind: helper
+            summary: Raises SystemError for a non-dict.
+            signature: int capicompat_dict_check(PyObject *d)
+            body: "return PyDict_Check(d) ? 0 : -1;"
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            requires: [capicompat_dict_check]
+            body: return -1;
+            pypy: "7.3.18"
+            test: CHECK(1);
+        "#,
+        "spec OK",
+    );
+}
+
+#[test]
+fn unknown_key_in_an_entry() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            vaule: "1"
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, test
+          help: fix the YAML: the keys an entry takes are listed in spec/README.md
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        summary: Dictionaries.
+        entries: []
+        "#,
+        r#"
+        spec/dict.yaml:3:1: error: unknown field `summary`, expected one of area, title, entries
+          help: fix the YAML: the keys an entry takes are listed in spec/README.md
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn duplicate_yaml_key() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            since: "3.13"
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:10:5: error: duplicate mapping key: since
+          help: fix the YAML: the keys an entry takes are listed in spec/README.md
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn duplicate_entry_names_across_files() {
+    let dict = r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            test: CHECK(Py_T_INT == 1);
+    "#;
+    let long = r#"
+        area: long
+        title: Integer objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of an int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            test: CHECK(Py_T_INT == 1);
+    "#;
+    assert_errors(
+        &[("spec/dict.yaml", dict), ("spec/long.yaml", long)],
+        r#"
+        spec/long.yaml:4:11: error in entry `Py_T_INT`: `Py_T_INT` is defined twice (first at spec/dict.yaml:4:11)
+          help: keep one entry per name
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn requires_naming_nothing() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            requires: [capicompat_dict_lookup]
+            body: return capicompat_dict_lookup(p, key, result);
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `PyDict_Pop`: `requires` names `capicompat_dict_lookup`, which no entry defines
+          help: add that entry (or helper), or fix the spelling
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn requires_cycle_of_two() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: capicompat_b
+            kind: helper
+            summary: B.
+            signature: int capicompat_b(void)
+            requires: [capicompat_a]
+            body: return capicompat_a();
+          - name: capicompat_a
+            kind: helper
+            summary: A.
+            signature: int capicompat_a(void)
+            requires: [capicompat_b]
+            body: return capicompat_b();
+        "#,
+        r#"
+        spec/dict.yaml:10:11: error in entry `capicompat_a`: `requires` forms a cycle: capicompat_a -> capicompat_b -> capicompat_a
+          help: break the cycle: a helper both entries require usually does it
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn requires_cycle_of_three() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: capicompat_a
+            kind: helper
+            summary: A.
+            signature: int capicompat_a(void)
+            requires: [capicompat_b]
+            body: return capicompat_b();
+          - name: capicompat_c
+            kind: helper
+            summary: C.
+            signature: int capicompat_c(void)
+            requires: [capicompat_a]
+            body: return capicompat_a();
+          - name: capicompat_b
+            kind: helper
+            summary: B.
+            signature: int capicompat_b(void)
+            requires: [capicompat_c]
+            body: return capicompat_c();
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `capicompat_a`: `requires` forms a cycle: capicompat_a -> capicompat_b -> capicompat_c -> capicompat_a
+          help: break the cycle: a helper both entries require usually does it
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn requires_itself() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: capicompat_a
+            kind: helper
+            summary: A.
+            signature: int capicompat_a(void)
+            requires: [capicompat_a]
+            body: return capicompat_a();
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `capicompat_a`: the entry requires itself
+          help: remove it from its own `requires`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn since_outside_the_supported_range() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_OLD
+            kind: constant
+            since: "3.9"
+            summary: Too old.
+            doc: https://example.invalid/Py_OLD
+            value: "1"
+            test: CHECK(Py_OLD == 1);
+          - name: Py_NEW
+            kind: constant
+            since: "3.16.0a1"
+            summary: Too new.
+            doc: https://example.invalid/Py_NEW
+            value: "1"
+            test: CHECK(Py_NEW == 1);
+        "#,
+        r#"
+        spec/dict.yaml:6:12: error in entry `Py_OLD`: since `3.9` is outside 3.10 … 3.15
+          help: the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry
+        spec/dict.yaml:13:12: error in entry `Py_NEW`: since `3.16.0a1` is outside 3.10 … 3.15
+          help: the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry
+        the spec has 2 errors
+        "#,
+    );
+}
+
+#[test]
+fn since_that_does_not_parse() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.13-dev"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:6:12: error in entry `Py_T_INT`: `3.13-dev` is not a CPython version: write `3.13`, or `3.13.0a4` for a pre-release
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn missing_test() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `Py_T_INT`: a constant needs `test`
+          help: add a `test:` snippet that exercises the name (spec/README.md, Tests)
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn missing_signature() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            body: return -1;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `PyDict_Pop`: a function needs `signature`
+          help: add the C prototype, e.g. `signature: int PyFoo(PyObject *obj)`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn name_that_is_not_a_c_identifier() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py-T-INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `Py-T-INT`: `Py-T-INT` is not a C identifier
+          help: write the name exactly as C spells it
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn signature_that_does_not_parse() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *)
+            body: return -1;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:9:16: error in entry `PyDict_Pop`: the signature does not parse: parameter 2 has no name (write `type name`)
+          help: write a C prototype: `int PyFoo(PyObject *obj, Py_ssize_t n)`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn signature_of_another_function() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_PopString(PyObject *p, const char *key, PyObject **result)
+            body: return -1;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:9:16: error in entry `PyDict_Pop`: the signature declares `PyDict_PopString`, not `PyDict_Pop`
+          help: the prototype's function name must be the entry's name
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn helper_without_the_prefix() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: _PyDict_Lookup
+            kind: helper
+            summary: Looks a key up.
+            signature: int _PyDict_Lookup(PyObject *d)
+            body: return 0;
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `_PyDict_Lookup`: helper names must start with `capicompat_`
+          help: rename it: our private names never look like CPython's (`_Py*` names collide with interpreter internals)
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn area_that_is_not_the_file_name() {
+    assert_dict_errors(
+        r#"
+        area: dicts
+        title: Dictionary objects
+        entries: []
+        "#,
+        r#"
+        spec/dict.yaml:1:7: error: the area is `dicts` but the file is named `dict.yaml`
+          help: rename the file to `dicts.yaml` or set `area: dict`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn bad_pypy_value() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            pypy: native
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:10:11: error in entry `Py_T_INT`: `native` is not a PyPy version: write `backport`, `unavailable`, or a version like `7.3.18`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn bodies_with_below_out_of_order() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            bodies:
+              - below: "3.12"
+                body: return -1;
+              - below: "3.11"
+                body: return -2;
+              - body: return -3;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:13:16: error in entry `PyDict_Pop`: `below: 3.11` is out of order
+          help: each `below` must rise, stay within 3.10 … 3.15 and stay under `since`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn every_error_is_reported_in_file_and_line_order() {
+    let dict = r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            requires: [capicompat_dict_lookup]
+            body: return capicompat_dict_lookup(p, key, result);
+            test: CHECK(1);
+          - name: Py_T_INT
+            kind: constant
+            since: "3.9"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+          - name: PyDict_PopString
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_PopString
+            signature: int PyDict_PopString(PyObject *p, const char *key, PyObject **result)
+            requires: [Py_T_INT]
+            body: return -1;
+            pypy: "7.3"
+            test: CHECK(1);
+    "#;
+    let long = r#"
+        area: long
+        title: Integer objects
+        entries:
+          - name: PyLong_AsInt
+            kind: macro
+            since: "3.13"
+            summary: Converts to a C int.
+            doc: https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt
+            signature: int PyLong_AsInt(PyObject *obj)
+            body: "(int)PyLong_AsLong(obj)"
+            test: CHECK(1);
+    "#;
+    assert_errors(
+        &[("spec/dict.yaml", dict), ("spec/long.yaml", long)],
+        r#"
+        spec/dict.yaml:4:11: error in entry `PyDict_Pop`: `requires` names `capicompat_dict_lookup`, which no entry defines
+          help: add that entry (or helper), or fix the spelling
+        spec/dict.yaml:13:11: error in entry `Py_T_INT`: a constant needs `test`
+          help: add a `test:` snippet that exercises the name (spec/README.md, Tests)
+        spec/dict.yaml:15:12: error in entry `Py_T_INT`: since `3.9` is outside 3.10 … 3.15
+          help: the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry
+        spec/dict.yaml:27:11: error in entry `PyDict_PopString`: `7.3` is not a PyPy version: write `backport`, `unavailable`, or a version like `7.3.18`
+        spec/long.yaml:4:11: error in entry `PyLong_AsInt`: a macro takes no `signature`
+          help: remove the key (spec/README.md lists what each kind takes)
+        the spec has 5 errors
+        "#,
+    );
+}
+
+#[test]
+fn requiring_an_invalid_entry_reports_only_that_entry() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            requires: [capicompat_dict_lookup]
+            body: return capicompat_dict_lookup(p, key, result);
+            test: CHECK(1);
+          - name: capicompat_dict_lookup
+            kind: helper
+            summary: Looks a key up.
+            signature: int capicompat_dict_lookup(PyObject *d, PyObject *key)
+            body: return 0;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:13:11: error in entry `capicompat_dict_lookup`: a helper takes no `test`
+          help: remove the key (spec/README.md lists what each kind takes)
+        the spec has 1 error
+        "#,
+    );
+}
+
+/// The `test` runner maps a failing check back to the YAML with `#line`: the first line of the
+/// snippet's text, for plain and block scalars alike.
+#[test]
+fn test_snippets_know_the_line_they_start_on() {
+    let source = SpecSource {
+        files: vec![SpecFile {
+            name: "spec/member.yaml".into(),
+            text: dedent(
+                r#"
+                area: member
+                title: Member definitions
+                entries:
+                  - name: Py_T_INT
+                    kind: constant
+                    since: "3.12"
+                    summary: The member type of a C int.
+                    doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+                    value: "1"
+                    test: CHECK(Py_T_INT == 1);
+                  - name: Py_READONLY
+                    kind: constant
+                    since: "3.12"
+                    summary: The member flag of a read-only member.
+                    doc: https://docs.python.org/3/c-api/structures.html#c.Py_READONLY
+                    value: "1"
+                    test: |
+                      CHECK(Py_READONLY == 1);
+                      CHECK(Py_READONLY != 0);
+                  - name: Py_RELATIVE_OFFSET
+                    kind: constant
+                    since: "3.12"
+                    summary: The member flag of an offset relative to the type's own data.
+                    doc: https://docs.python.org/3/c-api/structures.html#c.Py_RELATIVE_OFFSET
+                    value: "8"
+                    test: |-
+                      CHECK(Py_RELATIVE_OFFSET == 8);
+                "#,
+            ),
+        }],
+    };
+    let spec = capi_compat::validate::load(&source).unwrap_or_else(|e| panic!("{e}"));
+    let starts: Vec<(&str, &str, u64)> = spec
+        .entries
+        .iter()
+        .map(|e| {
+            let test = e.test.as_ref().expect("every entry has a test");
+            (e.name.as_str(), test.file.as_str(), test.first_line)
+        })
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            ("Py_T_INT", "spec/member.yaml", 10),
+            ("Py_READONLY", "spec/member.yaml", 18),
+            ("Py_RELATIVE_OFFSET", "spec/member.yaml", 27),
+        ]
+    );
+}
+
+// ---- the command line ----------------------------------------------------------------------
+
+/// Runs `capi-compat check-spec --spec DIR`, returning (status code, stdout, stderr).
+fn check_spec(dir: &std::path::Path) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("check-spec")
+        .arg("--spec")
+        .arg(dir)
+        .output()
+        .expect("running capi-compat");
+    (
+        output.status.code().expect("capi-compat exited normally"),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_spec_exits_with_0_for_a_valid_spec() {
+    let dir = TempDir::new("good-spec");
+    dir.write(
+        "dict.yaml",
+        &dedent(
+            r#"
+            area: dict
+            title: Dictionary objects
+            entries:
+              - name: Py_T_INT
+                kind: constant
+                since: "3.12"
+                summary: The member type of a C int.
+                doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+                value: "1"
+                test: CHECK(Py_T_INT == 1);
+            "#,
+        ),
+    );
+    let (status, stdout, stderr) = check_spec(dir.path());
+    assert_eq!((status, stderr.as_str()), (0, ""), "stdout: {stdout}");
+    assert!(stdout.starts_with("spec OK: 1 entries and 0 helpers in 1 areas"), "{stdout}");
+}
+
+#[test]
+fn check_spec_exits_with_2_for_an_invalid_spec() {
+    let dir = TempDir::new("bad-spec");
+    let file = dir.write(
+        "dict.yaml",
+        &dedent(
+            r#"
+            area: dict
+            title: Dictionary objects
+            entries:
+              - name: Py_T_INT
+                kind: constant
+                since: "3.12"
+                summary: The member type of a C int.
+                doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+                value: "1"
+            "#,
+        ),
+    );
+    let (status, stdout, stderr) = check_spec(dir.path());
+    assert_eq!((status, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "{}:4:11: error in entry `Py_T_INT`: a constant needs `test`\n  \
+             help: add a `test:` snippet that exercises the name (spec/README.md, Tests)\n\
+             the spec has 1 error\n",
+            file.display()
+        )
+    );
+}
