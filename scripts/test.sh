@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's whole test run, as the README gives it and CI calls it:
+#   1. host tools: a C and C++ compiler, and clang for the second compiler family;
+#   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
+#      provisioned into a cache outside the repo (fast when warm);
+#   3. the generator's own tests (unit, golden, validation, the committed header's freshness);
+#   4. the self-test matrix: every spec entry's test on every interpreter found, the header
+#      compiled as C99/C11/C++11/17/20 with gcc and clang.
+# Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUIRED=${CAPI_COMPAT_REQUIRED:-3.10,3.11,3.12,3.13,3.14,3.15,3.13-dbg,3.14-dbg,3.15-dbg,pypy3.11}
+
+install_host_tools() {
+    local missing=()
+    command -v gcc >/dev/null || missing+=(gcc)
+    command -v g++ >/dev/null || missing+=(g++)
+    command -v clang >/dev/null || missing+=(clang)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_host_tools
+scripts/provision-pythons.sh
+cargo build --locked --quiet
+cargo test --locked --workspace
+echo
+echo "== self-test matrix (required: $REQUIRED)"
+time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
