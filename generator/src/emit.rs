@@ -79,11 +79,33 @@ fn hex(v: u32) -> String {
     format!("0x{v:08X}")
 }
 
+/// Defined by the self-test (never by users) to compile backported functions even where the
+/// interpreter has them, so the backport runs side by side with the native function.
+pub const FORCE_MACRO: &str = "CAPI_COMPAT_FORCE_BACKPORTS";
+
+/// How an item behaves when the self-test forces backports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forcing {
+    /// Macros, constants, types: never forced (they would clash with the native ones).
+    Never,
+    /// Functions and helpers (renamed, so they cannot clash), up to a version that removed
+    /// something their body uses.
+    Below(Option<PyVersion>),
+}
+
 /// The `#if` condition under which an item is compiled (empty: always).
-pub fn guard(below: Option<PyVersion>, pypy: PyPySupport) -> String {
+pub fn guard(below: Option<PyVersion>, pypy: PyPySupport, forcing: Forcing) -> String {
     let mut parts = Vec::new();
     if let Some(below) = below {
-        parts.push(format!("PY_VERSION_HEX < {}", hex(below.hex())));
+        let version = format!("PY_VERSION_HEX < {}", hex(below.hex()));
+        match forcing {
+            Forcing::Never => parts.push(version),
+            Forcing::Below(None) => parts.push(format!("({version} || defined({FORCE_MACRO}))")),
+            Forcing::Below(Some(limit)) => parts.push(format!(
+                "({version} || (defined({FORCE_MACRO}) && PY_VERSION_HEX < {}))",
+                hex(limit.hex())
+            )),
+        }
     }
     match pypy {
         PyPySupport::Backport => {}
@@ -97,7 +119,11 @@ pub fn guard(below: Option<PyVersion>, pypy: PyPySupport) -> String {
 
 fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
     let entry = item.entry;
-    ItemView { comment: comment(entry), guard: guard(item.below, item.pypy), code: code(entry, floor) }
+    let forcing = match entry.kind {
+        Kind::Function | Kind::Helper => Forcing::Below(item.force_below),
+        _ => Forcing::Never,
+    };
+    ItemView { comment: comment(entry), guard: guard(item.below, item.pypy, forcing), code: code(entry, floor) }
 }
 
 /// The entry's comment, made from the same fields as its guard so the two cannot disagree.

@@ -15,6 +15,8 @@ use std::sync::Mutex;
 pub enum Cell {
     /// The interpreter has the name; the test passed against CPython's own.
     Native,
+    /// The interpreter has the name; the test passed against it and against our backport.
+    NativeAndBackport,
     /// The header's backport was used and the test passed.
     Backport,
     Failed,
@@ -75,7 +77,10 @@ pub fn cell(spec: &Spec, report: &InterpreterReport, name: &str) -> Cell {
     if !offered(spec, name, interp) {
         return Cell::NotApplicable;
     }
+    let forced_ok = report.forced.get(name).map(Outcome::is_ok);
     match report.tests.get(name) {
+        Some(Outcome::Pass) if forced_ok == Some(false) => Cell::Failed,
+        Some(Outcome::Pass) if forced_ok == Some(true) => Cell::NativeAndBackport,
         Some(Outcome::Pass) if native_on(spec, name, interp) => Cell::Native,
         Some(Outcome::Pass) => Cell::Backport,
         _ => Cell::Failed,
@@ -116,11 +121,23 @@ pub fn run(
 
     let module_source = crate::selftest::render_module(spec, options.only);
     let expected = |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
+    let forced = |interp: &Interpreter| {
+        rows.iter()
+            .filter(|n| offered(spec, n, interp) && native_on(spec, n, interp))
+            .filter(|n| {
+                spec.get(n).is_some_and(|e| {
+                    e.kind == Kind::Function && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex())
+                })
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let inputs = SelfTestInputs {
         header: options.header,
         module_source: &module_source,
         compilers,
         expected_tests: &expected,
+        forced_tests: &forced,
         build_root: &options.build_root,
     };
     let next = AtomicUsize::new(0);
@@ -161,7 +178,7 @@ impl MatrixResult {
     }
 
     pub fn passes(&self) -> usize {
-        self.reports.iter().map(|r| r.tests.values().filter(|o| o.is_ok()).count() + r.compiles.iter().filter(|c| c.ok).count()).sum()
+        self.reports.iter().map(|r| r.tests.values().chain(r.forced.values()).filter(|o| o.is_ok()).count() + r.compiles.iter().filter(|c| c.ok).count()).sum()
     }
 
     /// Entries × interpreters, a legend, failure details and the closing count line.
@@ -172,7 +189,7 @@ impl MatrixResult {
             out.push_str(&format!("  [{}] {:<26} {}\n", n + 1, r.interpreter.label, r.interpreter.path.display()));
         }
         let name_width = self.rows.iter().map(String::len).max().unwrap_or(4).max(8);
-        let col = 6;
+        let col = 7;
         out.push_str(&format!("\n{:<name_width$}", "ENTRY"));
         for n in 0..self.reports.len() {
             out.push_str(&format!(" {:>col$}", format!("[{}]", n + 1)));
@@ -192,6 +209,7 @@ impl MatrixResult {
                 .iter()
                 .map(|r| match cell(spec, r, name) {
                     Cell::Native => "nat",
+                    Cell::NativeAndBackport => "nat+bp",
                     Cell::Backport => "bp",
                     Cell::Failed => "FAIL",
                     Cell::NotApplicable => "-",
@@ -199,12 +217,14 @@ impl MatrixResult {
                 .collect();
             line(name, cells);
         }
-        out.push_str("\nnat: the interpreter's own function passed the test; bp: the header's backport passed; -: not offered there\n");
+        out.push_str("\nnat: the interpreter's own function passed the test; bp: the header's backport passed;\n");
+        out.push_str("nat+bp: both, on the same interpreter (backports forced); -: not offered there\n");
         for r in &self.reports {
             for c in r.compiles.iter().filter(|c| !c.ok) {
                 out.push_str(&format!("\nFAILED {} on {}:\n{}\n", c.what, r.interpreter.label, indent(&c.output)));
             }
-            for (name, o) in &r.tests {
+            let forced = r.forced.iter().map(|(n, o)| (format!("{n} (backport forced)"), o));
+            for (name, o) in r.tests.iter().map(|(n, o)| (n.clone(), o)).chain(forced) {
                 let why = match o {
                     Outcome::Pass => continue,
                     Outcome::Fail(m) => format!("failed: {m}"),

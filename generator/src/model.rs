@@ -79,6 +79,8 @@ pub struct Entry {
     pub value: Option<String>,
     pub requires: Vec<String>,
     pub pypy: PyPySupport,
+    /// The backport uses API removed in this version, so the self-test cannot force it there.
+    pub force_below: Option<PyVersion>,
     pub test: Option<TestSnippet>,
     pub location: SourceLocation,
 }

@@ -37,6 +37,7 @@ pub struct Planned<'a> {
     /// `None` for a helper asked for by `--only` alone, which is emitted unguarded).
     pub below: Option<PyVersion>,
     pub pypy: PyPySupport,
+    pub force_below: Option<PyVersion>,
 }
 
 #[derive(Debug, Clone)]
@@ -106,7 +107,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
                 Some(since) => (Some(since), entry.pypy),
                 None => guards.get(entry.name.as_str()).map(|(b, p)| (Some(*b), *p)).unwrap_or((None, PyPySupport::Backport)),
             };
-            Planned { entry, below, pypy }
+            Planned { entry, below, pypy, force_below: entry.force_below }
         })
         .collect();
     Ok(Plan { floor, items, native_at_floor })

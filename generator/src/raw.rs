@@ -29,6 +29,7 @@ pub struct RawEntry {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub pypy: Option<Spanned<String>>,
+    pub force_below: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
 }
 

@@ -43,13 +43,17 @@ pub struct InterpreterReport {
     pub compiles: Vec<CompileCheck>,
     /// Tests the module offers on this interpreter, by entry name.
     pub tests: BTreeMap<String, Outcome>,
+    /// The same tests against our backports where the name is native (built with
+    /// CAPI_COMPAT_FORCE_BACKPORTS): the backport proven against the real function.
+    pub forced: BTreeMap<String, Outcome>,
     pub reused_build: bool,
     pub seconds: f64,
 }
 
 impl InterpreterReport {
     pub fn failures(&self) -> usize {
-        self.compiles.iter().filter(|c| !c.ok).count() + self.tests.values().filter(|o| !o.is_ok()).count()
+        self.compiles.iter().filter(|c| !c.ok).count()
+            + self.tests.values().chain(self.forced.values()).filter(|o| !o.is_ok()).count()
     }
 }
 
@@ -61,6 +65,8 @@ pub struct SelfTestInputs<'a> {
     /// Names expected to have a test in the module on this interpreter (the module itself
     /// leaves out what the interpreter cannot have); missing ones are reported as not run.
     pub expected_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
+    /// Names native on this interpreter whose backport can be forced (functions).
+    pub forced_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
     pub build_root: &'a Path,
 }
 
@@ -138,6 +144,7 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
         interpreter: interp.clone(),
         compiles: Vec::new(),
         tests: BTreeMap::new(),
+        forced: BTreeMap::new(),
         reused_build: false,
         seconds: 0.0,
     };
@@ -147,7 +154,12 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             report.tests.entry(name.clone()).or_insert_with(|| Outcome::NotRun(why.to_string()));
         }
     };
-    let workdir = inputs.build_root.join(sanitize(&interp.label));
+    // One directory per set of inputs: concurrent runs with other inputs never meet, and a
+    // failed build can never leave an older module behind to be tested by mistake.
+    let key = build_key(interp, inputs);
+    let label_dir = inputs.build_root.join(sanitize(&interp.label));
+    prune_old_builds(&label_dir, &key);
+    let workdir = label_dir.join(&key);
     let setup = std::fs::create_dir_all(&workdir)
         .and_then(|_| write_if_changed(&workdir.join("capi_compat.h"), inputs.header))
         .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
@@ -160,9 +172,13 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     }
     let source = workdir.join("selftest.c");
     let module_path = workdir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
+    let forced_dir = workdir.join("forced");
+    let forced_path = forced_dir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
+    let forced_expected = (inputs.forced_tests)(interp);
     let stamp = workdir.join("stamp");
-    let key = build_key(interp, inputs);
-    let fresh = std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && module_path.is_file();
+    let fresh = std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str())
+        && module_path.is_file()
+        && (forced_expected.is_empty() || forced_path.is_file());
 
     if fresh {
         report.reused_build = true;
@@ -176,27 +192,69 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
                 report.compiles.push(compile_check(format!("{} {}", compiler.family, std.name()), &mut cmd));
             }
         }
-        // The module itself, optimised (more warnings fire with optimisation on).
         let compiler = &inputs.compilers[0];
-        let mut cmd = compiler.command(Standard::C11);
-        cmd.args(["-O2", "-shared", "-fPIC"]).args(include_args(interp, &workdir)).arg(&source).arg("-o").arg(&module_path);
-        let build = compile_check("build".into(), &mut cmd);
-        let built = build.ok;
-        report.compiles.push(build);
-        if !built {
-            not_run(&mut report, "the test module did not build");
-            report.seconds = start.elapsed().as_secs_f64();
-            return report;
+        report.compiles.push(build_module(compiler, interp, &workdir, &source, &module_path, &[]));
+        if !forced_expected.is_empty() {
+            // The backports compiled where the name is native, to run them side by side with
+            // the native function (and under a debug interpreter's refcount checks). Deprecation
+            // warnings are expected there: a backport may use what its native twin replaced.
+            std::fs::create_dir_all(&forced_dir).ok();
+            let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS", "-Wno-deprecated-declarations"];
+            let mut check = build_module(compiler, interp, &workdir, &source, &forced_path, &flags);
+            check.what = "build (backports forced)".into();
+            report.compiles.push(check);
         }
         if report.compiles.iter().all(|c| c.ok) {
             std::fs::write(&stamp, &key).ok();
         }
     }
 
-    run_tests(interp, &module_path, &mut report);
-    not_run(&mut report, "the module did not offer this test");
+    if module_path.is_file() {
+        let mut tests = BTreeMap::new();
+        run_tests(interp, &module_path, &mut tests, &mut report.compiles, "run");
+        report.tests = tests;
+    }
+    not_run(&mut report, "the test module did not build, or did not offer this test");
+    if !forced_expected.is_empty() {
+        let mut forced = BTreeMap::new();
+        if forced_path.is_file() {
+            run_tests(interp, &forced_path, &mut forced, &mut report.compiles, "run (backports forced)");
+        }
+        for name in forced_expected {
+            let outcome = forced.remove(&name).unwrap_or_else(|| Outcome::NotRun("the forced-backport module did not build, or did not offer this test".into()));
+            report.forced.insert(name, outcome);
+        }
+    }
     report.seconds = start.elapsed().as_secs_f64();
     report
+}
+
+/// Removes build directories of other inputs that have not been touched for a day.
+fn prune_old_builds(label_dir: &Path, keep: &str) {
+    let Ok(entries) = std::fs::read_dir(label_dir) else { return };
+    for entry in entries.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > Duration::from_secs(86_400));
+        if old && entry.file_name() != keep {
+            std::fs::remove_dir_all(entry.path()).ok();
+        }
+    }
+}
+
+/// Builds the test module, optimised (more warnings fire with optimisation on).
+fn build_module(compiler: &Compiler, interp: &Interpreter, workdir: &Path, source: &Path, out: &Path, extra: &[&str]) -> CompileCheck {
+    // Built under a temporary name and renamed: a concurrent run never sees half a module.
+    let partial = out.with_extension(format!("partial-{}", std::process::id()));
+    let mut cmd = compiler.command(Standard::C11);
+    cmd.args(["-O2", "-shared", "-fPIC"]).args(extra).args(include_args(interp, workdir)).arg(source).arg("-o").arg(&partial);
+    let mut check = compile_check("build".into(), &mut cmd);
+    if check.ok {
+        if let Err(e) = std::fs::rename(&partial, out) {
+            check.ok = false;
+            check.output = format!("cannot move the module into place: {e}");
+        }
+    }
+    std::fs::remove_file(&partial).ok();
+    check
 }
 
 fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
@@ -223,13 +281,13 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     h.hex()
 }
 
-fn run_tests(interp: &Interpreter, module_path: &PathBuf, report: &mut InterpreterReport) {
+fn run_tests(interp: &Interpreter, module_path: &PathBuf, tests: &mut BTreeMap<String, Outcome>, problems: &mut Vec<CompileCheck>, what: &str) {
     let mut cmd = Command::new(&interp.path);
     cmd.arg("-I").arg("-c").arg(DRIVER).arg(module_path).arg(MODULE_NAME);
     let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
         Ok(r) => r,
         Err(e) => {
-            report.compiles.push(CompileCheck { what: "run".into(), ok: false, output: e });
+            problems.push(CompileCheck { what: what.into(), ok: false, output: e });
             return;
         }
     };
@@ -239,13 +297,13 @@ fn run_tests(interp: &Interpreter, module_path: &PathBuf, report: &mut Interpret
         let cols: Vec<&str> = line.splitn(3, '\t').collect();
         match cols.as_slice() {
             ["PASS", name] => {
-                report.tests.insert(name.to_string(), Outcome::Pass);
+                tests.insert(name.to_string(), Outcome::Pass);
             }
             ["FAIL", name, msg] => {
-                report.tests.insert(name.to_string(), Outcome::Fail(msg.to_string()));
+                tests.insert(name.to_string(), Outcome::Fail(msg.to_string()));
             }
             ["LEAK", name, msg] => {
-                report.tests.insert(name.to_string(), Outcome::Leak(msg.to_string()));
+                tests.insert(name.to_string(), Outcome::Leak(msg.to_string()));
             }
             ["START", name] => started = Some(name.to_string()),
             ["DONE"] => done = true,
@@ -254,9 +312,9 @@ fn run_tests(interp: &Interpreter, module_path: &PathBuf, report: &mut Interpret
     }
     if !ok || !done {
         let tail: String = stderr.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-        if let Some(name) = started.filter(|n| !report.tests.contains_key(n)) {
-            report.tests.insert(name, Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))));
+        if let Some(name) = started.filter(|n| !tests.contains_key(n)) {
+            tests.insert(name, Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))));
         }
-        report.compiles.push(CompileCheck { what: "run".into(), ok: false, output: format!("the interpreter did not finish the tests:\n{tail}") });
+        problems.push(CompileCheck { what: what.into(), ok: false, output: format!("the interpreter did not finish the tests:\n{tail}") });
     }
 }

@@ -147,12 +147,13 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             "value" => raw.value.is_some(),
             "pypy" => raw.pypy.is_some(),
             "test" => raw.test.is_some(),
+            "force_below" => raw.force_below.is_some(),
             _ => false,
         }
     };
     let (needed, allowed): (&[&str], &[&str]) = match kind {
-        Kind::Function => (&["since", "doc", "signature", "body", "test"], &["pypy"]),
-        Kind::Helper => (&["signature", "body"], &[]),
+        Kind::Function => (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below"]),
+        Kind::Helper => (&["signature", "body"], &["force_below"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
         Kind::Type => (&["since", "doc", "body", "test"], &["pypy"]),
         Kind::Constant => (&["since", "doc", "value", "test"], &["pypy"]),
@@ -163,7 +164,7 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             err(location.clone(), format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));
         }
     }
-    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test"] {
+    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below"] {
         if present(key) && !needed.contains(&key) && !allowed.contains(&key) {
             err(location.clone(), format!("a {} takes no `{key}`", kind.as_str()), "remove the key (spec/README.md lists what each kind takes)");
         }
@@ -265,6 +266,18 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         },
     };
 
+    let force_below = raw.force_below.as_ref().and_then(|f| match PyVersion::parse(&f.value) {
+        Ok(v) if since.is_none_or(|s| v > s) && v.in_supported_range() => Some(v),
+        Ok(v) => {
+            err(spanned_at(file, f), format!("`force_below: {v}` must be after `since` and within 3.10 … 3.15"), "name the version that removed an API the backport uses");
+            None
+        }
+        Err(msg) => {
+            err(spanned_at(file, f), msg, "");
+            None
+        }
+    });
+
     let test = raw.test.as_ref().map(|t| TestSnippet {
         code: t.value.clone(),
         file: file.to_string(),
@@ -293,6 +306,7 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         value: raw.value.clone(),
         requires,
         pypy,
+        force_below,
         test,
         location,
     })
