@@ -64,6 +64,41 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Build your extension against every interpreter with the generated header, import it,
+    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`.
+    Matrix {
+        /// The C sources of the extension module.
+        #[arg(required = true, value_name = "SOURCES")]
+        sources: Vec<PathBuf>,
+        /// The module's import name (default: the first source's file stem).
+        #[arg(long, value_name = "NAME")]
+        module: Option<String>,
+        /// The oldest CPython to support: the header's floor, and older interpreters are skipped.
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Only interpreters whose label or path contains this (repeatable).
+        #[arg(long = "python", value_name = "TEXT")]
+        pythons: Vec<String>,
+        /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
+        #[arg(long, value_name = "SPEC,...", value_delimiter = ',', value_parser = crate::matrix::Requirement::parse)]
+        require: Vec<crate::matrix::Requirement>,
+        /// Extra include directory for the sources (repeatable).
+        #[arg(short = 'I', long = "include", value_name = "DIR")]
+        include: Vec<PathBuf>,
+        /// Extra compiler flag (repeatable), after the project's warning flags.
+        #[arg(long = "cflag", value_name = "FLAG", allow_hyphen_values = true)]
+        cflags: Vec<String>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The test command, after `--`; `python` as its first word runs the interpreter under test.
+        #[arg(last = true, value_name = "TEST-COMMAND")]
+        test_command: Vec<String>,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -162,28 +197,76 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             if compilers.is_empty() {
                 return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
             }
-            let mut interpreters = crate::pythons::discover();
-            if !pythons.is_empty() {
-                interpreters.retain(|i| pythons.iter().any(|p| i.label.contains(p.as_str()) || i.path.to_string_lossy().contains(p.as_str())));
-            }
+            let selection = crate::matrix::select(crate::pythons::discover(), &pythons, &require, floor);
             writeln!(note, "compilers: {}", compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect::<Vec<_>>().join(", ")).map_err(io)?;
             let options = crate::matrix::MatrixOptions {
                 header: &header,
                 only: only.as_deref(),
-                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                jobs: jobs.unwrap_or_else(crate::parallel::default_jobs),
                 build_root: crate::pythons::cache_dir().join("build/selftest"),
             };
             let mut progress = std::io::stderr();
-            let result = crate::matrix::run(&spec_data, interpreters, &require, &compilers, &options, &mut progress);
+            if selection.usable.is_empty() {
+                return Err(CliError::Usage("no usable Python interpreter (3.10 or newer, with headers) was found".into()));
+            }
+            let result = crate::matrix::run(&spec_data, selection, &compilers, &options, &mut progress);
             out.write_all(result.render(&spec_data).as_bytes()).map_err(io)?;
             if let Some(path) = json {
                 let text = serde_json::to_string_pretty(&result.to_json(&spec_data)).expect("JSON of plain data");
                 std::fs::write(&path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
             }
-            if result.reports.is_empty() {
-                return Err(CliError::Usage("no usable Python interpreter (3.10 or newer, with headers) was found".into()));
-            }
             let failures = result.failures();
+            if failures > 0 {
+                return Err(CliError::TestsFailed(failures));
+            }
+        }
+        Command::Matrix { sources, module, min, pythons, require, include, cflags, json, jobs, spec, test_command } => {
+            let spec_data = crate::load_spec(spec.spec.as_deref())?;
+            let header = crate::generate(&spec_data, min, None)?;
+            for src in &sources {
+                if !src.is_file() {
+                    return Err(CliError::Usage(format!("no such source file: {}", src.display())));
+                }
+            }
+            let module = match module {
+                Some(m) => m,
+                None => sources[0].file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            };
+            if !crate::cdecl::is_c_identifier(&module) {
+                return Err(CliError::Usage(format!("`{module}` is not a module name: pass --module NAME")));
+            }
+            let compilers = crate::compiler::available();
+            let Some(compiler) = compilers.first() else {
+                return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
+            };
+            let selection = crate::matrix::select(crate::pythons::discover(), &pythons, &require, min);
+            if selection.usable.is_empty() {
+                return Err(CliError::Usage(format!("no usable Python interpreter ({min} or newer, with headers) was found")));
+            }
+            let options = crate::usermatrix::UserMatrixOptions {
+                header,
+                module,
+                sources: sources.iter().map(|s| std::fs::canonicalize(s).unwrap_or_else(|_| s.clone())).collect(),
+                include_dirs: include.iter().map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())).collect(),
+                cflags,
+                test_command,
+                build_root: crate::pythons::cache_dir().join("build/matrix"),
+                jobs: jobs.unwrap_or_else(crate::parallel::default_jobs),
+            };
+            let reports = crate::parallel::map(
+                &selection.usable,
+                options.jobs,
+                |interp| crate::usermatrix::run_one(interp, &options, compiler),
+                |interp, r| format!("{:<26} build {}, import {}, test {} ({:.1}s)", interp.label, r.build_label(), r.import_label(), r.test_label(), r.seconds),
+                &mut std::io::stderr(),
+            );
+            let missing: Vec<String> = selection.missing.iter().map(|m| m.text.clone()).collect();
+            out.write_all(crate::usermatrix::render(&reports, &selection.skipped, &missing).as_bytes()).map_err(io)?;
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&crate::usermatrix::to_json(&reports, &missing)).expect("JSON of plain data");
+                std::fs::write(&path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
+            }
+            let failures: usize = reports.iter().map(|r| r.failures()).sum::<usize>() + missing.len();
             if failures > 0 {
                 return Err(CliError::TestsFailed(failures));
             }

@@ -11,12 +11,16 @@ pub mod emit;
 pub mod listing;
 pub mod matrix;
 pub mod model;
+pub mod parallel;
 pub mod plan;
+pub mod process;
+pub mod probes;
 pub mod pythons;
 pub mod raw;
 pub mod runner;
 pub mod selftest;
 pub mod source;
+pub mod usermatrix;
 pub mod validate;
 pub mod version;
 

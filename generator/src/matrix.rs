@@ -6,8 +6,6 @@ use crate::pythons::{Implementation, Interpreter};
 use crate::runner::{run_interpreter, InterpreterReport, Outcome, SelfTestInputs};
 use serde::Serialize;
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// What a cell of the table says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,10 +92,38 @@ pub struct MatrixOptions<'a> {
     pub build_root: std::path::PathBuf,
 }
 
+/// The interpreters a run uses, those it passes over (and why), and required ones not found.
+pub struct Selection {
+    pub usable: Vec<Interpreter>,
+    pub skipped: Vec<(Interpreter, String)>,
+    pub missing: Vec<Requirement>,
+}
+
+/// Keeps interpreters that match a filter (label or path contains it; no filter keeps all),
+/// are new enough for the floor and have headers.
+pub fn select(interpreters: Vec<Interpreter>, filters: &[String], requirements: &[Requirement], floor: crate::version::PyVersion) -> Selection {
+    let mut usable = Vec::new();
+    let mut skipped = Vec::new();
+    for i in interpreters {
+        let wanted = filters.is_empty() || filters.iter().any(|f| i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()));
+        if !wanted {
+            continue;
+        }
+        if !i.series().in_supported_range() || i.series() < floor {
+            skipped.push((i, format!("older than {floor}")));
+        } else if !i.supported() {
+            skipped.push((i, "no Python.h (install its development headers)".to_string()));
+        } else {
+            usable.push(i);
+        }
+    }
+    let missing = requirements.iter().filter(|r| !usable.iter().any(|i| r.matches(i))).cloned().collect();
+    Selection { usable, skipped, missing }
+}
+
 pub fn run(
     spec: &Spec,
-    interpreters: Vec<Interpreter>,
-    requirements: &[Requirement],
+    selection: Selection,
     compilers: &[Compiler],
     options: &MatrixOptions,
     progress: &mut (dyn Write + Send),
@@ -109,15 +135,7 @@ pub fn run(
         .filter(|e| options.only.is_none_or(|names| names.contains(&e.name)))
         .map(|e| e.name.clone())
         .collect();
-    let (usable, skipped): (Vec<Interpreter>, Vec<Interpreter>) = interpreters.into_iter().partition(|i| i.supported());
-    let skipped = skipped
-        .into_iter()
-        .map(|i| {
-            let why = if !i.series().in_supported_range() { "older than 3.10" } else { "no Python.h (install its development headers)" };
-            (i, why.to_string())
-        })
-        .collect();
-    let missing = requirements.iter().filter(|r| !usable.iter().any(|i| r.matches(i))).cloned().collect();
+    let Selection { usable, skipped, missing } = selection;
 
     let module_source = crate::selftest::render_module(spec, options.only);
     let expected = |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
@@ -139,36 +157,24 @@ pub fn run(
         expected_tests: &expected,
         forced_tests: &forced,
         build_root: &options.build_root,
+        spec,
     };
-    let next = AtomicUsize::new(0);
-    let finished = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<InterpreterReport>>> = Mutex::new(vec![None; usable.len()]);
-    let progress = Mutex::new(progress);
-    std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1).min(usable.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(interp) = usable.get(i) else { break };
-                let report = run_interpreter(interp, &inputs);
-                let done = finished.fetch_add(1, Ordering::SeqCst) + 1;
-                let passed = report.tests.values().filter(|o| o.is_ok()).count();
-                let line = format!(
-                    "[{done}/{}] {:<26} {passed} passed, {} failed ({:.1}s{})\n",
-                    usable.len(),
-                    interp.label,
-                    report.failures(),
-                    report.seconds,
-                    if report.reused_build { ", build reused" } else { "" }
-                );
-                if let Ok(mut p) = progress.lock() {
-                    p.write_all(line.as_bytes()).ok();
-                    p.flush().ok();
-                }
-                results.lock().expect("no panics while holding it")[i] = Some(report);
-            });
-        }
-    });
-    let reports = results.into_inner().expect("threads joined").into_iter().flatten().collect();
+    let reports = crate::parallel::map(
+        &usable,
+        options.jobs,
+        |interp| run_interpreter(interp, &inputs),
+        |interp, report| {
+            let passed = report.tests.values().chain(report.forced.values()).filter(|o| o.is_ok()).count();
+            format!(
+                "{:<26} {passed} tests passed, {} failed ({:.1}s{})",
+                interp.label,
+                report.failures(),
+                report.seconds,
+                if report.reused_build { ", build reused" } else { "" }
+            )
+        },
+        progress,
+    );
     MatrixResult { reports, skipped, missing, rows }
 }
 

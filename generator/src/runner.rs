@@ -3,11 +3,15 @@
 
 use crate::compiler::{Compiler, Standard};
 use crate::digest::Fnv64;
-use crate::pythons::Interpreter;
+use crate::model::{Kind, Spec};
+use crate::probes;
+use crate::pythons::{Implementation, Interpreter};
+use crate::version::PyVersion;
 use crate::selftest::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use crate::process::run_captured;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// How long one interpreter may take to run every test before we call it hung.
@@ -68,70 +72,20 @@ pub struct SelfTestInputs<'a> {
     /// Names native on this interpreter whose backport can be forced (functions).
     pub forced_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
     pub build_root: &'a Path,
+    pub spec: &'a Spec,
 }
 
-fn sanitize(label: &str) -> String {
+pub(crate) fn sanitize(label: &str) -> String {
     label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
-fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> {
+pub(crate) fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> {
     let mut args = vec![format!("-I{}", workdir.display())];
     args.extend(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     args
 }
 
-/// Runs a command, capturing stdout and stderr, killing it after `timeout`.
-fn run_captured(cmd: &mut Command, timeout: Duration) -> Result<(bool, String, String), String> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
-    // Read both pipes on threads so a chatty child cannot block on a full pipe.
-    let mut out_pipe = child.stdout.take().expect("piped");
-    let mut err_pipe = child.stderr.take().expect("piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out_pipe, &mut s).ok();
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err_pipe, &mut s).ok();
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break Some(status);
-        }
-        if start.elapsed() > timeout {
-            child.kill().ok();
-            child.wait().ok();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = out_reader.join().unwrap_or_default();
-    let mut stderr = err_reader.join().unwrap_or_default();
-    let ok = match status {
-        Some(s) if s.success() => true,
-        Some(s) => {
-            if s.code().is_none() {
-                stderr.push_str(&format!("\n(killed by a signal: {s})"));
-            }
-            false
-        }
-        None => {
-            stderr.push_str(&format!("\n(timed out after {}s)", timeout.as_secs()));
-            false
-        }
-    };
-    Ok((ok, stdout, stderr))
-}
-
-fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
         std::fs::write(path, text)?;
     }
@@ -193,6 +147,12 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             }
         }
         let compiler = &inputs.compilers[0];
+        if interp.implementation == Implementation::CPython {
+            report.compiles.extend(check_since(compiler, interp, inputs.spec, &workdir));
+            if interp.series() >= PyVersion::release(3, 13) {
+                report.compiles.extend(check_free_threaded(compiler, interp, &workdir, &source));
+            }
+        }
         report.compiles.push(build_module(compiler, interp, &workdir, &source, &module_path, &[]));
         if !forced_expected.is_empty() {
             // The backports compiled where the name is native, to run them side by side with
@@ -229,6 +189,61 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     report
 }
 
+/// Proves every entry's `since` against this interpreter's own headers: compiled without our
+/// header, a name must be missing below `since` and declared from `since` on.
+fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workdir: &Path) -> Vec<CompileCheck> {
+    let probe = workdir.join("since-probe.c");
+    if let Err(e) = std::fs::write(&probe, probes::since_probe_source(spec)) {
+        return vec![CompileCheck { what: "since probe".into(), ok: false, output: e.to_string() }];
+    }
+    let mut cmd = compiler.command(Standard::C11);
+    // Only errors matter here; warnings (and -Werror) would drown the names.
+    cmd.args(["-fsyntax-only", "-w", "-Wno-error", "-fmax-errors=0"]);
+    cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&probe);
+    let output = match run_captured(&mut cmd, Duration::from_secs(120)) {
+        Ok((_, out, err)) => format!("{out}{err}"),
+        Err(e) => return vec![CompileCheck { what: "since probe".into(), ok: false, output: e }],
+    };
+    let missing = probes::undeclared_names(spec, &output);
+    let mut checks = Vec::new();
+    for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper) {
+        let Some(since) = entry.since else { continue };
+        let expected_native = interp.hexversion >= since.hex();
+        let native = !missing.contains(&entry.name);
+        if native != expected_native {
+            let said = if native { "declares" } else { "does not declare" };
+            checks.push(CompileCheck {
+                what: format!("since of {}", entry.name),
+                ok: false,
+                output: format!("{}'s Python.h {said} `{}`, but the spec says `since: {since}`: fix `since` in {}", interp.label, entry.name, entry.location),
+            });
+        }
+    }
+    if checks.is_empty() {
+        checks.push(CompileCheck { what: "since probe".into(), ok: true, output: String::new() });
+    }
+    checks
+}
+
+/// The header and tests compiled for the free-threaded build (no such interpreter is
+/// packaged): the same headers with Py_GIL_DISABLED defined in pyconfig.h.
+fn check_free_threaded(compiler: &Compiler, interp: &Interpreter, workdir: &Path, source: &Path) -> Vec<CompileCheck> {
+    let ft_dir = workdir.join("free-threaded");
+    let dirs = match probes::free_threaded_includes(&interp.include_dirs, &ft_dir) {
+        Ok(dirs) => dirs,
+        Err(e) => return vec![CompileCheck { what: "free-threaded headers".into(), ok: false, output: e.to_string() }],
+    };
+    [Standard::C11, Standard::Cxx17]
+        .into_iter()
+        .map(|std| {
+            let mut cmd = compiler.command(std);
+            cmd.arg("-fsyntax-only").arg(format!("-I{}", workdir.display()));
+            cmd.args(dirs.iter().map(|d| format!("-I{}", d.display()))).arg(source);
+            compile_check(format!("{} {} free-threaded", compiler.family, std.name()), &mut cmd)
+        })
+        .collect()
+}
+
 /// Removes build directories of other inputs that have not been touched for a day.
 fn prune_old_builds(label_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(label_dir) else { return };
@@ -257,7 +272,7 @@ fn build_module(compiler: &Compiler, interp: &Interpreter, workdir: &Path, sourc
     check
 }
 
-fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
+pub(crate) fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
     match run_captured(cmd, Duration::from_secs(120)) {
         Ok((ok, stdout, stderr)) => CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() },
         Err(e) => CompileCheck { what, ok: false, output: e },

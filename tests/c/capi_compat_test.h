@@ -52,6 +52,19 @@ static inline void capicompat_test_fail(const char *file, int line, const char *
         PyErr_Clear();                                                                \
     } while (0)
 
+/* PyPy's cpyext counts only references held by C code (a list or dict holding the object
+ * does not show), so CPython's counts cannot be compared there: on PyPy this checks only that
+ * the object is alive. CPython, release and debug, checks the exact count. */
+#ifdef PYPY_VERSION
+#define CHECK_REFCNT(obj, n)                                                          \
+    do {                                                                              \
+        (void)(n);                                                                    \
+        if (Py_REFCNT(obj) < 1) {                                                     \
+            capicompat_test_fail(__FILE__, __LINE__, "CHECK_REFCNT(" #obj "): dead object"); \
+            return -1;                                                                \
+        }                                                                             \
+    } while (0)
+#else
 #define CHECK_REFCNT(obj, n)                                                          \
     do {                                                                              \
         if (Py_REFCNT(obj) != (n)) {                                                  \
@@ -59,6 +72,7 @@ static inline void capicompat_test_fail(const char *file, int line, const char *
             return -1;                                                                \
         }                                                                             \
     } while (0)
+#endif
 
 #define NEW(var, expr)                                                                \
     PyObject *var = (expr);                                                           \
