@@ -191,7 +191,7 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
 
 /// Proves every entry's `since` against this interpreter's own headers: compiled without our
 /// header, a name must be missing below `since` and declared from `since` on.
-fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workdir: &Path) -> Vec<CompileCheck> {
+pub fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workdir: &Path) -> Vec<CompileCheck> {
     let probe = workdir.join("since-probe.c");
     if let Err(e) = std::fs::write(&probe, probes::since_probe_source(spec)) {
         return vec![CompileCheck { what: "since probe".into(), ok: false, output: e.to_string() }];

@@ -282,11 +282,16 @@ fn compiler(lang: Lang) -> Command {
 /// `-fsyntax-only` on a translation unit that includes Python.h and the header; the
 /// compiler's output on failure.
 fn syntax_check(header: &Path, python: &Python, lang: Lang) -> Result<(), String> {
+    syntax_check_with(header, python, lang, &[])
+}
+
+fn syntax_check_with(header: &Path, python: &Python, lang: Lang, defines: &[&str]) -> Result<(), String> {
     let unit = format!("#include <Python.h>\n#include \"{}\"\n", header.file_name().unwrap().to_string_lossy());
     let mut cmd = compiler(lang);
     cmd.arg("-fsyntax-only")
         .args(lang.flags())
         .args(WARNINGS)
+        .args(defines)
         .arg(format!("-I{}", python.include.display()))
         .arg(format!("-I{}", header.parent().unwrap().display()))
         .arg("-")
@@ -356,4 +361,25 @@ fn compile_expectations(case: &str) {
     if !failures.is_empty() {
         panic!("golden case `{case}`: {} compile failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
     }
+}
+
+/// The header refuses a limited-API build plainly (its backports use the full C API), rather
+/// than handing abi3 code something that is not abi3-clean.
+#[test]
+fn limited_api_builds_stop_at_the_headers_error() {
+    let header = golden_dir().join("basic/expected-min-3.10.h");
+    let refusal = "does not support Py_LIMITED_API";
+    let mut failures = Vec::new();
+    for python in pythons().iter().filter(|p| p.version >= capi_compat::version::OLDEST) {
+        for lang in Lang::ALL {
+            match syntax_check_with(&header, python, lang, &["-DPy_LIMITED_API=0x030A0000"]) {
+                Ok(()) => failures.push(format!("{lang:?} with Python {}: compiled under Py_LIMITED_API", python.version)),
+                Err(output) if !output.contains(refusal) => {
+                    failures.push(format!("{lang:?} with Python {}: failed without our #error: {output}", python.version))
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
