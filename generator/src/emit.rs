@@ -177,6 +177,10 @@ fn per_range(bodies: &[&RangeBody], render: impl Fn(&str) -> String) -> String {
 }
 
 fn code(entry: &Entry, floor: PyVersion) -> String {
+    crate::cnull::rewrite_null(&raw_code(entry, floor))
+}
+
+fn raw_code(entry: &Entry, floor: PyVersion) -> String {
     let bodies = live_bodies(entry, floor);
     match entry.kind {
         Kind::Function | Kind::Helper => {

@@ -4,6 +4,7 @@
 
 pub mod cdecl;
 pub mod cli;
+pub mod cnull;
 pub mod compiler;
 pub mod diagnostics;
 pub mod digest;

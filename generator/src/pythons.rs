@@ -154,12 +154,41 @@ print("platinclude\t" + (p.get("platinclude") or ""))
 print("ext_suffix\t" + (sysconfig.get_config_var("EXT_SUFFIX") or ""))
 "#;
 
-fn probe(candidate: &Candidate) -> Option<Interpreter> {
+/// Where the answer of one binary is kept: keyed by the real binary, its size and mtime, and
+/// the probe itself, so a reinstalled interpreter or a changed probe asks again.
+fn probe_cache_file(candidate: &Candidate) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(&candidate.path).ok()?;
+    let meta = std::fs::metadata(&real).ok()?;
+    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    let mut key = crate::digest::Fnv64::default();
+    key.field(candidate.path.as_os_str().as_encoded_bytes()).field(real.as_os_str().as_encoded_bytes());
+    key.field(&meta.len().to_le_bytes()).field(&mtime.to_le_bytes()).field(PROBE.as_bytes());
+    Some(cache_dir().join("probe").join(format!("{}.txt", key.hex())))
+}
+
+/// The interpreter's answer to PROBE, asked once per binary and then read from the cache.
+fn probe_text(candidate: &Candidate) -> Option<String> {
+    let cached = probe_cache_file(candidate);
+    if let Some(text) = cached.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
+        return Some(text);
+    }
     let output = Command::new(&candidate.path).arg("-I").arg("-c").arg(PROBE).output().ok()?;
     if !output.status.success() {
         return None;
     }
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if let Some(file) = cached {
+        // A cache that cannot be written only costs the next run a process start.
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).ok();
+        }
+        std::fs::write(file, &text).ok();
+    }
+    Some(text)
+}
+
+fn probe(candidate: &Candidate) -> Option<Interpreter> {
+    let text = probe_text(candidate)?;
     let get = |key: &str| -> Option<String> {
         text.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('\t')).map(str::to_string))
     };

@@ -46,7 +46,7 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
             },
             file: test.file.replace('\\', "/").replace('"', "'"),
             line: test.first_line,
-            code: test.code.trim_end().to_string(),
+            code: crate::cnull::rewrite_null(test.code.trim_end()),
         })
         .collect();
     let mut hb = Handlebars::new();

@@ -23,6 +23,16 @@
 #  error "capi_compat.h does not support Py_LIMITED_API: its backports use the full C API. Build this extension without Py_LIMITED_API."
 #endif
 
+/* The null pointer our code uses: C++'s NULL is __null, which clang reports under
+ * -Wzero-as-null-pointer-constant. */
+#ifndef CAPICOMPAT_NULL
+#  if defined(__cplusplus) && __cplusplus >= 201103L
+#    define CAPICOMPAT_NULL nullptr
+#  else
+#    define CAPICOMPAT_NULL NULL
+#  endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,15 +50,15 @@ static inline int capicompat_PyDict_GetItemRef(PyObject *p, PyObject *key, PyObj
         /* as 3.13: checked before the key is hashed */
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
-        *result = NULL;
+        *result = CAPICOMPAT_NULL;
         return -1;
     }
     value = PyDict_GetItemWithError(p, key);
-    if (value != NULL) {
+    if (value != CAPICOMPAT_NULL) {
         *result = Py_NewRef(value);
         return 1;
     }
-    *result = NULL;
+    *result = CAPICOMPAT_NULL;
     return PyErr_Occurred() ? -1 : 0;
 }
 #define PyDict_GetItemRef capicompat_PyDict_GetItemRef
@@ -62,8 +72,8 @@ static inline int capicompat_PyDict_GetItemStringRef(PyObject *p, const char *ke
 {
     int res;
     PyObject *key_obj = PyUnicode_FromString(key);
-    if (key_obj == NULL) {
-        *result = NULL;
+    if (key_obj == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
         return -1;
     }
     res = PyDict_GetItemRef(p, key_obj, result);
@@ -83,25 +93,25 @@ static inline int capicompat_PyDict_SetDefaultRef(PyObject *p, PyObject *key, Py
     if (!PyDict_Check(p)) {
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
-        if (result != NULL) {
-            *result = NULL;
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return -1;
     }
     value = PyDict_GetItemWithError(p, key);
-    if (value != NULL) {
-        if (result != NULL) {
+    if (value != CAPICOMPAT_NULL) {
+        if (result != CAPICOMPAT_NULL) {
             *result = Py_NewRef(value);
         }
         return 1;
     }
     if (PyErr_Occurred() || PyDict_SetItem(p, key, default_value) < 0) {
-        if (result != NULL) {
-            *result = NULL;
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return -1;
     }
-    if (result != NULL) {
+    if (result != CAPICOMPAT_NULL) {
         *result = Py_NewRef(default_value);
     }
     return 0;
@@ -119,34 +129,34 @@ static inline int capicompat_PyDict_Pop(PyObject *p, PyObject *key, PyObject **r
     if (!PyDict_Check(p)) {
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
-        if (result != NULL) {
-            *result = NULL;
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return -1;
     }
     if (PyDict_GET_SIZE(p) == 0) {
         /* as 3.13: an empty dict does not hash the key */
-        if (result != NULL) {
-            *result = NULL;
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return 0;
     }
     value = PyDict_GetItemWithError(p, key);
-    if (value == NULL) {
-        if (result != NULL) {
-            *result = NULL;
+    if (value == CAPICOMPAT_NULL) {
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return PyErr_Occurred() ? -1 : 0;
     }
     Py_INCREF(value);
     if (PyDict_DelItem(p, key) < 0) {
         Py_DECREF(value);
-        if (result != NULL) {
-            *result = NULL;
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return -1;
     }
-    if (result != NULL) {
+    if (result != CAPICOMPAT_NULL) {
         *result = value;
     }
     else {
@@ -165,9 +175,9 @@ static inline int capicompat_PyDict_PopString(PyObject *p, const char *key, PyOb
 {
     int res;
     PyObject *key_obj = PyUnicode_FromString(key);
-    if (key_obj == NULL) {
-        if (result != NULL) {
-            *result = NULL;
+    if (key_obj == CAPICOMPAT_NULL) {
+        if (result != CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
         }
         return -1;
     }
@@ -186,7 +196,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 {
     int res;
     PyObject *key_obj = PyUnicode_FromString(key);
-    if (key_obj == NULL) {
+    if (key_obj == CAPICOMPAT_NULL) {
         return -1;
     }
     res = PyDict_Contains(p, key_obj);
@@ -207,7 +217,7 @@ static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t 
     if (!PyList_Check(list)) {
         /* as 3.13: TypeError, where PyList_GetItem() raises SystemError */
         PyErr_SetString(PyExc_TypeError, "expected a list");
-        return NULL;
+        return CAPICOMPAT_NULL;
     }
     /* negative indexes are not wrapped: IndexError("list index out of range") */
     return Py_XNewRef(PyList_GetItem(list, index));
@@ -222,7 +232,7 @@ static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t 
 static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
 {
     PyObject *res;
-    if (!PyList_Check(list) || iterable == NULL) {
+    if (!PyList_Check(list) || iterable == CAPICOMPAT_NULL) {
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
         return -1;
@@ -238,18 +248,18 @@ static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
         /* a subclass may override __iadd__ and extend: call list.extend unbound
            (an interned name: a fresh one would churn the type cache) */
         PyObject *extend, *name = PyUnicode_InternFromString("extend");
-        if (name == NULL) {
+        if (name == CAPICOMPAT_NULL) {
             return -1;
         }
         extend = PyObject_GetAttr((PyObject *)&PyList_Type, name);
         Py_DECREF(name);
-        if (extend == NULL) {
+        if (extend == CAPICOMPAT_NULL) {
             return -1;
         }
-        res = PyObject_CallFunctionObjArgs(extend, list, iterable, NULL);
+        res = PyObject_CallFunctionObjArgs(extend, list, iterable, CAPICOMPAT_NULL);
         Py_DECREF(extend);
     }
-    if (res == NULL) {
+    if (res == CAPICOMPAT_NULL) {
         return -1;
     }
     Py_DECREF(res);
@@ -271,23 +281,23 @@ static inline int capicompat_PyList_Clear(PyObject *list)
         return -1;
     }
     if (PyList_CheckExact(list)) {
-        return PyList_SetSlice(list, 0, PY_SSIZE_T_MAX, NULL);
+        return PyList_SetSlice(list, 0, PY_SSIZE_T_MAX, CAPICOMPAT_NULL);
     }
     /* a subclass is cleared as a list even if it overrides clear or __delitem__
        (which PyPy's PyList_SetSlice() would call): list.clear, unbound. An
        interned name: a fresh one would churn the type cache */
     name = PyUnicode_InternFromString("clear");
-    if (name == NULL) {
+    if (name == CAPICOMPAT_NULL) {
         return -1;
     }
     clear = PyObject_GetAttr((PyObject *)&PyList_Type, name);
     Py_DECREF(name);
-    if (clear == NULL) {
+    if (clear == CAPICOMPAT_NULL) {
         return -1;
     }
-    res = PyObject_CallFunctionObjArgs(clear, list, NULL);
+    res = PyObject_CallFunctionObjArgs(clear, list, CAPICOMPAT_NULL);
     Py_DECREF(clear);
-    if (res == NULL) {
+    if (res == CAPICOMPAT_NULL) {
         return -1;
     }
     Py_DECREF(res);
@@ -306,7 +316,7 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 {
     int overflow = 0;
     long result;
-    if (obj == NULL) {
+    if (obj == CAPICOMPAT_NULL) {
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
         return -1;
@@ -315,7 +325,7 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
         /* __index__ only, never __int__ (PyPy's PyLong_AsLongAndOverflow() still
            falls back on __int__) */
         PyObject *index = PyNumber_Index(obj);
-        if (index == NULL) {
+        if (index == CAPICOMPAT_NULL) {
             return -1;
         }
         result = PyLong_AsLongAndOverflow(index, &overflow);
@@ -346,7 +356,7 @@ static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *
         return PyDict_GetItemRef(obj, key, result);
     }
     *result = PyObject_GetItem(obj, key);
-    if (*result != NULL) {
+    if (*result != CAPICOMPAT_NULL) {
         return 1;
     }
     if (!PyErr_ExceptionMatches(PyExc_KeyError)) {
@@ -370,27 +380,27 @@ static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
        returns whatever sys.modules holds, module or not */
     PyObject *modules, *mod;
     PyObject *name_obj = PyUnicode_FromString(name);
-    if (name_obj == NULL) {
-        return NULL;
+    if (name_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
     }
     modules = PyImport_GetModuleDict();   /* borrowed */
-    if (modules == NULL) {
+    if (modules == CAPICOMPAT_NULL) {
         PyErr_SetString(PyExc_RuntimeError, "no import module dictionary");
         Py_DECREF(name_obj);
-        return NULL;
+        return CAPICOMPAT_NULL;
     }
     if (PyMapping_GetOptionalItem(modules, name_obj, &mod) < 0) {
         Py_DECREF(name_obj);
-        return NULL;
+        return CAPICOMPAT_NULL;
     }
-    if (mod != NULL && PyModule_Check(mod)) {
+    if (mod != CAPICOMPAT_NULL && PyModule_Check(mod)) {
         Py_DECREF(name_obj);
         return mod;
     }
     /* missing, or not a module: replaced by a new empty module */
     Py_XDECREF(mod);
     mod = PyModule_NewObject(name_obj);
-    if (mod != NULL && PyObject_SetItem(modules, name_obj, mod) < 0) {
+    if (mod != CAPICOMPAT_NULL && PyObject_SetItem(modules, name_obj, mod) < 0) {
         Py_CLEAR(mod);
     }
     Py_DECREF(name_obj);
@@ -409,16 +419,16 @@ static inline int capicompat_PyMapping_GetOptionalItemString(PyObject *obj, cons
 {
     PyObject *key_obj;
     int rc;
-    if (key == NULL) {
-        *result = NULL;
+    if (key == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_SystemError, "null argument to internal routine");
         }
         return -1;
     }
     key_obj = PyUnicode_FromString(key);
-    if (key_obj == NULL) {
-        *result = NULL;
+    if (key_obj == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
         return -1;
     }
     rc = PyMapping_GetOptionalItem(obj, key_obj, result);
@@ -474,7 +484,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
         Py_XDECREF(value);
         return -1;
     }
-    if (value == NULL) {
+    if (value == CAPICOMPAT_NULL) {
         /* the caller's exception (creating the value failed) is kept */
         if (!PyErr_Occurred()) {
             PyErr_SetString(PyExc_SystemError,
@@ -484,14 +494,14 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
         return -1;
     }
     dict = PyModule_GetDict(module);   /* borrowed */
-    if (dict == NULL) {
+    if (dict == CAPICOMPAT_NULL) {
         /* not reached: a module always has a dict */
         PyErr_SetString(PyExc_SystemError, "module has no __dict__");
         Py_DECREF(value);
         return -1;
     }
     key = PyUnicode_FromString(name);   /* strict UTF-8, on PyPy too */
-    if (key == NULL) {
+    if (key == CAPICOMPAT_NULL) {
         Py_DECREF(value);
         return -1;
     }
@@ -515,11 +525,11 @@ static inline int capicompat_PyObject_GetOptionalAttr(PyObject *obj, PyObject *a
     if (!PyUnicode_Check(attr_name)) {
         PyErr_Format(PyExc_TypeError, "attribute name must be string, not '%.200s'",
                      Py_TYPE(attr_name)->tp_name);
-        *result = NULL;
+        *result = CAPICOMPAT_NULL;
         return -1;
     }
     *result = PyObject_GetAttr(obj, attr_name);
-    if (*result != NULL) {
+    if (*result != CAPICOMPAT_NULL) {
         return 1;
     }
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
@@ -539,8 +549,8 @@ static inline int capicompat_PyObject_GetOptionalAttrString(PyObject *obj, const
 {
     int rc;
     PyObject *name = PyUnicode_FromString(attr_name);
-    if (name == NULL) {
-        *result = NULL;
+    if (name == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
         return -1;
     }
     rc = PyObject_GetOptionalAttr(obj, name, result);
@@ -669,16 +679,16 @@ static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char
 static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 {
     PyObject *obj;
-    if (ref == NULL) {
+    if (ref == CAPICOMPAT_NULL) {
         /* as 3.13: NULL is SystemError, any other non-weakref TypeError */
         PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
                      __FILE__, __LINE__);
-        *pobj = NULL;
+        *pobj = CAPICOMPAT_NULL;
         return -1;
     }
     if (!PyWeakref_Check(ref)) {
         PyErr_SetString(PyExc_TypeError, "expected a weakref");
-        *pobj = NULL;
+        *pobj = CAPICOMPAT_NULL;
         return -1;
     }
     #ifdef PYPY_VERSION
@@ -686,17 +696,17 @@ static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
         /* PyPy's PyWeakref_GetObject() calls the reference, which for a proxy would
            call the referent: PyPy offers no way to reach a proxy's referent */
         PyErr_SetString(PyExc_TypeError, "PyWeakref_GetRef(): weak proxies are not supported on PyPy");
-        *pobj = NULL;
+        *pobj = CAPICOMPAT_NULL;
         return -1;
     }
     #endif
     obj = PyWeakref_GetObject(ref);   /* borrowed; Py_None once dead */
-    if (obj == NULL) {
-        *pobj = NULL;
+    if (obj == CAPICOMPAT_NULL) {
+        *pobj = CAPICOMPAT_NULL;
         return -1;
     }
     if (obj == Py_None) {
-        *pobj = NULL;
+        *pobj = CAPICOMPAT_NULL;
         return 0;
     }
     *pobj = Py_NewRef(obj);

@@ -10,7 +10,7 @@
 static inline void capicompat_test_fail(const char *file, int line, const char *what)
 {
     PyObject *pending = PyErr_Occurred();
-    if (pending != NULL) {
+    if (pending != CAPICOMPAT_NULL) {
         const char *tname = ((PyTypeObject *)pending)->tp_name;
         PyErr_Clear();
         PyErr_Format(PyExc_AssertionError, "%s:%d: %s (with %s pending)", file, line, what,
@@ -41,7 +41,7 @@ static inline void capicompat_test_fail(const char *file, int line, const char *
 #define CHECK_EXC(exc_type)                                                           \
     do {                                                                              \
         PyObject *capicompat_pending = PyErr_Occurred();                              \
-        if (capicompat_pending == NULL) {                                             \
+        if (capicompat_pending == CAPICOMPAT_NULL) {                                             \
             capicompat_test_fail(__FILE__, __LINE__, "no exception, expected " #exc_type); \
             return -1;                                                                \
         }                                                                             \
@@ -77,7 +77,7 @@ static inline void capicompat_test_fail(const char *file, int line, const char *
 #define NEW(var, expr)                                                                \
     PyObject *var = (expr);                                                           \
     do {                                                                              \
-        if (var == NULL) {                                                            \
+        if (var == CAPICOMPAT_NULL) {                                                            \
             capicompat_test_fail(__FILE__, __LINE__, #var " = " #expr " returned NULL"); \
             return -1;                                                                \
         }                                                                             \
