@@ -99,6 +99,18 @@ pub enum Command {
         #[arg(last = true, value_name = "TEST-COMMAND")]
         test_command: Vec<String>,
     },
+    /// Compare the spec with every C API name CPython added in 3.11 … 3.15: provided,
+    /// refused (with the reason), or missing.
+    Coverage {
+        /// Also write the result as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Exit 1 when a name is neither provided nor refused.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -269,6 +281,18 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             let failures: usize = reports.iter().map(|r| r.failures()).sum::<usize>() + missing.len();
             if failures > 0 {
                 return Err(CliError::TestsFailed(failures));
+            }
+        }
+        Command::Coverage { json, check, spec } => {
+            let spec_data = crate::load_spec(spec.spec.as_deref())?;
+            let coverage = crate::coverage::compute(&spec_data);
+            out.write_all(coverage.render().as_bytes()).map_err(io)?;
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&coverage).expect("JSON of plain data");
+                std::fs::write(&path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
+            }
+            if check && !coverage.missing.is_empty() {
+                return Err(CliError::TestsFailed(coverage.missing.len()));
             }
         }
         Command::List { since, spec } => {

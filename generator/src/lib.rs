@@ -6,6 +6,7 @@ pub mod cdecl;
 pub mod cli;
 pub mod cnull;
 pub mod compiler;
+pub mod coverage;
 pub mod diagnostics;
 pub mod digest;
 pub mod emit;

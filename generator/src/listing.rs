@@ -15,11 +15,11 @@ pub fn render_table(spec: &Spec, since: Option<PyVersion>) -> String {
                 e.kind.as_str().to_string(),
                 e.since.map(|v| v.to_string()).unwrap_or_default(),
                 e.area.clone(),
-                e.pypy.describe(),
+                if e.refused.is_some() { "refused".to_string() } else { e.pypy.describe() },
             ]
         })
         .collect();
-    let header = ["NAME", "KIND", "SINCE", "AREA", "PYPY"];
+    let header = ["NAME", "KIND", "SINCE", "AREA", "PYPY (or REFUSED)"];
     let mut widths = header.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -81,6 +81,8 @@ pub struct Entry {
     pub pypy: PyPySupport,
     /// The backport uses API removed in this version, so the self-test cannot force it there.
     pub force_below: Option<PyVersion>,
+    /// Why the header does not provide this name (nothing is emitted for it).
+    pub refused: Option<String>,
     pub test: Option<TestSnippet>,
     pub location: SourceLocation,
 }

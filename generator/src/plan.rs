@@ -10,6 +10,8 @@ use std::fmt;
 pub enum PlanError {
     FloorOutOfRange(PyVersion),
     UnknownNames(Vec<String>),
+    /// `--only` asked for names the spec refuses, with the reasons.
+    Refused(Vec<(String, String)>),
 }
 
 impl fmt::Display for PlanError {
@@ -17,6 +19,13 @@ impl fmt::Display for PlanError {
         match self {
             PlanError::FloorOutOfRange(v) => {
                 write!(f, "--min {v} is outside {OLDEST} … {NEWEST}: the header supports CPython {OLDEST} and newer")
+            }
+            PlanError::Refused(names) => {
+                write!(f, "--only names what the header refuses to provide:")?;
+                for (name, why) in names {
+                    write!(f, "\n  {name}: {why}")?;
+                }
+                Ok(())
             }
             PlanError::UnknownNames(names) => write!(
                 f,
@@ -76,9 +85,17 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
             if !unknown.is_empty() {
                 return Err(PlanError::UnknownNames(unknown));
             }
+            let refused: Vec<(String, String)> = names
+                .iter()
+                .filter_map(|n| spec.get(n))
+                .filter_map(|e| e.refused.as_ref().map(|why| (e.name.clone(), why.clone())))
+                .collect();
+            if !refused.is_empty() {
+                return Err(PlanError::Refused(refused));
+            }
             names.iter().filter_map(|n| spec.get(n)).collect()
         }
-        None => spec.entries.iter().filter(|e| e.kind != Kind::Helper).collect(),
+        None => spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.refused.is_none()).collect(),
     };
     let native_at_floor = roots.iter().filter(|e| native_at(e, floor)).map(|e| e.name.clone()).collect();
 

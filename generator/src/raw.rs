@@ -30,6 +30,7 @@ pub struct RawEntry {
     pub requires: Vec<Spanned<String>>,
     pub pypy: Option<Spanned<String>>,
     pub force_below: Option<Spanned<String>>,
+    pub refused: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
 }
 

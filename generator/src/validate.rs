@@ -148,10 +148,14 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             "pypy" => raw.pypy.is_some(),
             "test" => raw.test.is_some(),
             "force_below" => raw.force_below.is_some(),
+            "refused" => raw.refused.is_some(),
             _ => false,
         }
     };
+    let refusal = raw.refused.as_ref().map(|r| r.value.trim().to_string());
     let (needed, allowed): (&[&str], &[&str]) = match kind {
+        // A refusal documents a name the header does not provide: what it is and why not.
+        _ if refusal.is_some() => (&["since", "doc", "refused"], &["signature", "params", "pypy"]),
         Kind::Function => (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below"]),
         Kind::Helper => (&["signature", "body"], &["force_below"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
@@ -164,13 +168,21 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             err(location.clone(), format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));
         }
     }
-    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below"] {
+    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below", "refused"] {
         if present(key) && !needed.contains(&key) && !allowed.contains(&key) {
             err(location.clone(), format!("a {} takes no `{key}`", kind.as_str()), "remove the key (spec/README.md lists what each kind takes)");
         }
     }
     if raw.body.is_some() && raw.bodies.is_some() {
         err(location.clone(), "both `body` and `bodies`".into(), "keep `body` for one body, or `bodies` for per-range bodies");
+    }
+    if let (Some(reason), Some(r)) = (&refusal, &raw.refused) {
+        if reason.len() < 30 || reason.contains("*/") {
+            err(spanned_at(file, r), "the refusal's reason is too short to check".into(), "say concretely why no extension can provide it, so a reader can verify the claim");
+        }
+        if is_helper {
+            err(location.clone(), "a helper cannot be refused".into(), "remove the helper");
+        }
     }
     let summary = raw.summary.clone().unwrap_or_default();
     if summary.trim().is_empty() || summary.trim().contains('\n') || summary.contains("*/") {
@@ -307,6 +319,7 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         requires,
         pypy,
         force_below,
+        refused: refusal,
         test,
         location,
     })
@@ -348,6 +361,12 @@ fn check_references(entries: &[Entry], rejected: &BTreeSet<String>, errors: &mut
                     Some(&entry.name),
                     format!("`requires` names `{req}`, which no entry defines"),
                     "add that entry (or helper), or fix the spelling",
+                ),
+                Some(r) if r.refused.is_some() => errors.error(
+                    entry.location.clone(),
+                    Some(&entry.name),
+                    format!("`requires` names `{req}`, which the spec refuses to provide"),
+                    "a body cannot use a refused name: provide it, or do without",
                 ),
                 Some(_) if req == &entry.name => errors.error(
                     entry.location.clone(),

@@ -1,0 +1,133 @@
+//! `capi-compat coverage`: the spec against every C API name CPython documents as added in
+//! 3.11 … 3.15 (spec/coverage/*.tsv): each is provided, refused with a reason, or missing.
+
+use crate::model::{Kind, Spec};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const ADDED: &str = include_str!("../../spec/coverage/capi-added.tsv");
+const UNDATED: &str = include_str!("../../spec/coverage/capi-undated.tsv");
+
+/// One name CPython added, and the version its documentation (or, for undated names, its
+/// headers) gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub kind: String,
+    pub added: String,
+}
+
+/// Reads a TSV with a header row, taking the name, kind and the named version column.
+fn read_targets(text: &str, version_column: &str) -> Vec<Target> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (Some(n), Some(k), Some(v)) = (col("name"), col("kind"), col(version_column)) else {
+        return Vec::new();
+    };
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.len() > n.max(k).max(v))
+        .map(|c| Target { name: c[n].to_string(), kind: c[k].to_string(), added: c[v].to_string() })
+        .collect()
+}
+
+/// Every target from 3.11 on (3.10 names are native on every supported Python), each name once.
+pub fn targets() -> Vec<Target> {
+    let mut seen = std::collections::BTreeSet::new();
+    read_targets(ADDED, "added")
+        .into_iter()
+        .chain(read_targets(UNDATED, "first_public_header"))
+        .filter(|t| t.added.as_str() != "3.10")
+        .filter(|t| seen.insert(t.name.clone()))
+        .collect()
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct VersionCounts {
+    pub added: usize,
+    pub provided: usize,
+    pub refused: usize,
+    pub missing: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Refusal {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub provided: Vec<String>,
+    pub refused: Vec<Refusal>,
+    pub missing: Vec<String>,
+    pub by_version: BTreeMap<String, VersionCounts>,
+    /// Names whose spec `since` names another minor version than CPython's documentation
+    /// (the since probe against real headers is what decides; this is for review).
+    pub since_differs: Vec<String>,
+}
+
+pub fn compute(spec: &Spec) -> Coverage {
+    let mut cov = Coverage {
+        provided: Vec::new(),
+        refused: Vec::new(),
+        missing: Vec::new(),
+        by_version: BTreeMap::new(),
+        since_differs: Vec::new(),
+    };
+    for target in targets() {
+        let counts = cov.by_version.entry(target.added.clone()).or_default();
+        counts.added += 1;
+        match spec.get(&target.name).filter(|e| e.kind != Kind::Helper) {
+            Some(entry) => {
+                if let Some(reason) = &entry.refused {
+                    counts.refused += 1;
+                    cov.refused.push(Refusal { name: target.name.clone(), reason: reason.clone() });
+                } else {
+                    counts.provided += 1;
+                    cov.provided.push(target.name.clone());
+                }
+                if let Some(since) = entry.since {
+                    if since.series().to_string() != target.added {
+                        cov.since_differs.push(format!("{}: spec {since}, docs {}", target.name, target.added));
+                    }
+                }
+            }
+            None => {
+                counts.missing += 1;
+                cov.missing.push(target.name.clone());
+            }
+        }
+    }
+    cov
+}
+
+impl Coverage {
+    pub fn render(&self) -> String {
+        let mut out = format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "VERSION", "ADDED", "PROVIDED", "REFUSED", "MISSING");
+        let mut total = VersionCounts::default();
+        for (version, c) in &self.by_version {
+            out.push_str(&format!("{version:<8} {:>6} {:>9} {:>8} {:>8}\n", c.added, c.provided, c.refused, c.missing));
+            total.added += c.added;
+            total.provided += c.provided;
+            total.refused += c.refused;
+            total.missing += c.missing;
+        }
+        out.push_str(&format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "total", total.added, total.provided, total.refused, total.missing));
+        if !self.since_differs.is_empty() {
+            out.push_str("\n`since` differs from the documentation's versionadded (the since probe decides):\n");
+            for line in &self.since_differs {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        if !self.missing.is_empty() {
+            out.push_str(&format!("\nneither provided nor refused ({}):\n", self.missing.len()));
+            for chunk in self.missing.chunks(6) {
+                out.push_str(&format!("  {}\n", chunk.join(" ")));
+            }
+        }
+        out
+    }
+}
