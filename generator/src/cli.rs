@@ -268,6 +268,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             let reports = crate::parallel::map(
                 &selection.usable,
                 options.jobs,
+                |interp| interp.label.clone(),
                 |interp| crate::usermatrix::run_one(interp, &options, compiler),
                 |interp, r| format!("{:<26} build {}, import {}, test {} ({:.1}s)", interp.label, r.build_label(), r.import_label(), r.test_label(), r.seconds),
                 &mut std::io::stderr(),

@@ -162,6 +162,7 @@ pub fn run(
     let reports = crate::parallel::map(
         &usable,
         options.jobs,
+        |interp| interp.label.clone(),
         |interp| run_interpreter(interp, &inputs),
         |interp, report| {
             let passed = report.tests.values().chain(report.forced.values()).filter(|o| o.is_ok()).count();
