@@ -3,7 +3,8 @@
 #   1. host tools: a C and C++ compiler, and clang for the second compiler family;
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
-#   3. the generator's own tests (unit, golden, validation, the committed header's freshness);
+#   3. formatting and lints, then the generator's own tests (unit, golden, validation, the
+#      committed header's freshness, the harness and since-probe self-checks);
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
@@ -29,6 +30,8 @@ install_host_tools() {
 
 install_host_tools
 scripts/provision-pythons.sh
+cargo fmt --check
+cargo clippy --locked --quiet --all-targets -- -D warnings
 cargo build --locked --quiet
 cargo test --locked --workspace
 echo

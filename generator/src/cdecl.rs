@@ -20,11 +20,8 @@ pub struct Signature {
 impl Signature {
     /// The prototype with another function name, e.g. the `capicompat_` one we emit.
     pub fn render_with_name(&self, name: &str) -> String {
-        let mut params: Vec<String> = self
-            .params
-            .iter()
-            .map(|p| join_type_and_name(&p.ty, &p.name))
-            .collect();
+        let mut params: Vec<String> =
+            self.params.iter().map(|p| join_type_and_name(&p.ty, &p.name)).collect();
         if self.variadic {
             params.push("...".to_string());
         }
@@ -86,10 +83,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 }
             }
             '[' => {
-                let end = chars[i..]
-                    .iter()
-                    .position(|&c| c == ']')
-                    .ok_or("`[` without `]`")?;
+                let end = chars[i..].iter().position(|&c| c == ']').ok_or("`[` without `]`")?;
                 let inside: String = chars[i + 1..i + end].iter().collect();
                 tokens.push(Token::Array(inside.trim().to_string()));
                 i += end + 1
@@ -139,18 +133,61 @@ pub fn is_c_identifier(text: &str) -> bool {
 }
 
 const C_KEYWORDS: &[&str] = &[
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "class", "new", "delete", "template",
-    "this", "namespace", "operator", "private", "public", "protected", "virtual", "bool",
-    "true", "false", "nullptr",
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "class",
+    "new",
+    "delete",
+    "template",
+    "this",
+    "namespace",
+    "operator",
+    "private",
+    "public",
+    "protected",
+    "virtual",
+    "bool",
+    "true",
+    "false",
+    "nullptr",
 ];
 
 /// Words that belong to a type and so cannot be the declarator's name.
 const TYPE_WORDS: &[&str] = &[
-    "const", "volatile", "unsigned", "signed", "short", "long", "int", "char", "void", "float",
-    "double", "struct", "union", "enum", "restrict",
+    "const", "volatile", "unsigned", "signed", "short", "long", "int", "char", "void", "float", "double",
+    "struct", "union", "enum", "restrict",
 ];
 
 /// Splits `type-tokens name` and checks that a name is there.
@@ -200,7 +237,8 @@ pub fn parse_signature(text: &str) -> Result<Signature, String> {
     }
     let mut params = Vec::new();
     let mut variadic = false;
-    let groups: Vec<&[Token]> = if inner.is_empty() { vec![] } else { inner.split(|t| *t == Token::Comma).collect() };
+    let groups: Vec<&[Token]> =
+        if inner.is_empty() { vec![] } else { inner.split(|t| *t == Token::Comma).collect() };
     let count = groups.len();
     for (index, group) in groups.into_iter().enumerate() {
         match group {
@@ -229,7 +267,8 @@ mod tests {
 
     #[test]
     fn parses_the_common_shapes() {
-        let sig = parse_signature("int PyDict_GetItemRef(PyObject *p, PyObject *key, PyObject **result)").unwrap();
+        let sig =
+            parse_signature("int PyDict_GetItemRef(PyObject *p, PyObject *key, PyObject **result)").unwrap();
         assert_eq!(sig.return_type, "int");
         assert_eq!(sig.name, "PyDict_GetItemRef");
         assert_eq!(sig.params[2], Param { ty: "PyObject **".into(), name: "result".into() });
@@ -244,7 +283,8 @@ mod tests {
         let sig = parse_signature("PyObject* PyErr_Fmt(PyObject *t, const char *fmt, ...)").unwrap();
         assert!(sig.variadic);
         assert_eq!(sig.render_with_name("g"), "PyObject *g(PyObject *t, const char *fmt, ...)");
-        let sig = parse_signature("unsigned long long f(Py_ssize_t n, const unsigned char *const buf)").unwrap();
+        let sig =
+            parse_signature("unsigned long long f(Py_ssize_t n, const unsigned char *const buf)").unwrap();
         assert_eq!(sig.params[1].ty, "const unsigned char *const");
     }
 

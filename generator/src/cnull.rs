@@ -15,8 +15,8 @@ pub fn rewrite_null(code: &str) -> String {
             let end = rest.find('\n').unwrap_or(rest.len());
             out.push_str(&rest[..end]);
             i += end;
-        } else if rest.starts_with("/*") {
-            let end = rest[2..].find("*/").map(|e| e + 4).unwrap_or(rest.len());
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            let end = comment.find("*/").map(|e| e + 4).unwrap_or(rest.len());
             out.push_str(&rest[..end]);
             i += end;
         } else if bytes[i] == b'"' || bytes[i] == b'\'' {
@@ -49,8 +49,10 @@ mod tests {
     #[test]
     fn rewrites_only_the_identifier() {
         assert_eq!(
-            rewrite_null(r#"if (p == NULL && NULLABLE) return "NULL"; /* NULL */ // NULL
-x = MY_NULL; c = 'N'; q=NULL;"#),
+            rewrite_null(
+                r#"if (p == NULL && NULLABLE) return "NULL"; /* NULL */ // NULL
+x = MY_NULL; c = 'N'; q=NULL;"#
+            ),
             r#"if (p == CAPICOMPAT_NULL && NULLABLE) return "NULL"; /* NULL */ // NULL
 x = MY_NULL; c = 'N'; q=CAPICOMPAT_NULL;"#
         );

@@ -20,7 +20,8 @@ pub enum Standard {
 }
 
 impl Standard {
-    pub const ALL: [Standard; 5] = [Standard::C99, Standard::C11, Standard::Cxx11, Standard::Cxx17, Standard::Cxx20];
+    pub const ALL: [Standard; 5] =
+        [Standard::C99, Standard::C11, Standard::Cxx11, Standard::Cxx17, Standard::Cxx20];
 
     pub fn flag(&self) -> &'static str {
         match self {
@@ -71,7 +72,14 @@ fn runs(path: &Path) -> bool {
 fn cc_tool(cpp: bool, compiler: Option<&str>) -> Option<PathBuf> {
     let target = env!("CAPI_COMPAT_TARGET");
     let mut build = cc::Build::new();
-    build.cargo_metadata(false).cargo_warnings(false).target(target).host(target).opt_level(2).cpp(cpp).warnings(false);
+    build
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .target(target)
+        .host(target)
+        .opt_level(2)
+        .cpp(cpp)
+        .warnings(false);
     if let Some(c) = compiler {
         build.compiler(c);
     }

@@ -91,7 +91,8 @@ pub fn compute(spec: &Spec) -> Coverage {
                 }
                 if let Some(since) = entry.since {
                     if since.series().to_string() != target.added {
-                        cov.since_differs.push(format!("{}: spec {since}, docs {}", target.name, target.added));
+                        cov.since_differs
+                            .push(format!("{}: spec {since}, docs {}", target.name, target.added));
                     }
                 }
             }
@@ -106,18 +107,27 @@ pub fn compute(spec: &Spec) -> Coverage {
 
 impl Coverage {
     pub fn render(&self) -> String {
-        let mut out = format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "VERSION", "ADDED", "PROVIDED", "REFUSED", "MISSING");
+        let mut out =
+            format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "VERSION", "ADDED", "PROVIDED", "REFUSED", "MISSING");
         let mut total = VersionCounts::default();
         for (version, c) in &self.by_version {
-            out.push_str(&format!("{version:<8} {:>6} {:>9} {:>8} {:>8}\n", c.added, c.provided, c.refused, c.missing));
+            out.push_str(&format!(
+                "{version:<8} {:>6} {:>9} {:>8} {:>8}\n",
+                c.added, c.provided, c.refused, c.missing
+            ));
             total.added += c.added;
             total.provided += c.provided;
             total.refused += c.refused;
             total.missing += c.missing;
         }
-        out.push_str(&format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "total", total.added, total.provided, total.refused, total.missing));
+        out.push_str(&format!(
+            "{:<8} {:>6} {:>9} {:>8} {:>8}\n",
+            "total", total.added, total.provided, total.refused, total.missing
+        ));
         if !self.since_differs.is_empty() {
-            out.push_str("\n`since` differs from the documentation's versionadded (the since probe decides):\n");
+            out.push_str(
+                "\n`since` differs from the documentation's versionadded (the since probe decides):\n",
+            );
             for line in &self.since_differs {
                 out.push_str(&format!("  {line}\n"));
             }

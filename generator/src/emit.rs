@@ -123,7 +123,11 @@ fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
         Kind::Function | Kind::Helper => Forcing::Below(item.force_below),
         _ => Forcing::Never,
     };
-    ItemView { comment: comment(entry), guard: guard(item.below, item.pypy, forcing), code: code(entry, floor) }
+    ItemView {
+        comment: comment(entry),
+        guard: guard(item.below, item.pypy, forcing),
+        code: code(entry, floor),
+    }
 }
 
 /// The entry's comment, made from the same fields as its guard so the two cannot disagree.
@@ -185,7 +189,8 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
     match entry.kind {
         Kind::Function | Kind::Helper => {
             let sig = entry.signature.as_ref().expect("validated: functions have a signature");
-            let emitted_name = if entry.kind == Kind::Helper { entry.name.clone() } else { backport_name(&entry.name) };
+            let emitted_name =
+                if entry.kind == Kind::Helper { entry.name.clone() } else { backport_name(&entry.name) };
             let mut out = format!("static inline {}\n{{\n", sig.render_with_name(&emitted_name));
             out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
             out.push_str("\n}");

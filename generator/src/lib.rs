@@ -15,8 +15,8 @@ pub mod matrix;
 pub mod model;
 pub mod parallel;
 pub mod plan;
-pub mod process;
 pub mod probes;
+pub mod process;
 pub mod pythons;
 pub mod raw;
 pub mod runner;
@@ -40,7 +40,11 @@ pub fn load_spec(dir: Option<&std::path::Path>) -> Result<Spec, SpecErrors> {
 }
 
 /// The whole header for a floor (and optional `--only` names), as `gen` writes it.
-pub fn generate(spec: &Spec, floor: version::PyVersion, only: Option<&[String]>) -> Result<String, plan::PlanError> {
+pub fn generate(
+    spec: &Spec,
+    floor: version::PyVersion,
+    only: Option<&[String]>,
+) -> Result<String, plan::PlanError> {
     let plan = plan::plan(spec, floor, only)?;
     Ok(emit::render_header(spec, &plan, &emit::regenerate_command(floor, only)))
 }

@@ -101,11 +101,19 @@ pub struct Selection {
 
 /// Keeps interpreters that match a filter (label or path contains it; no filter keeps all),
 /// are new enough for the floor and have headers.
-pub fn select(interpreters: Vec<Interpreter>, filters: &[String], requirements: &[Requirement], floor: crate::version::PyVersion) -> Selection {
+pub fn select(
+    interpreters: Vec<Interpreter>,
+    filters: &[String],
+    requirements: &[Requirement],
+    floor: crate::version::PyVersion,
+) -> Selection {
     let mut usable = Vec::new();
     let mut skipped = Vec::new();
     for i in interpreters {
-        let wanted = filters.is_empty() || filters.iter().any(|f| i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()));
+        let wanted = filters.is_empty()
+            || filters
+                .iter()
+                .any(|f| i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()));
         if !wanted {
             continue;
         }
@@ -138,13 +146,15 @@ pub fn run(
     let Selection { usable, skipped, missing } = selection;
 
     let module_source = crate::selftest::render_module(spec, options.only);
-    let expected = |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
+    let expected =
+        |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
     let forced = |interp: &Interpreter| {
         rows.iter()
             .filter(|n| offered(spec, n, interp) && native_on(spec, n, interp))
             .filter(|n| {
                 spec.get(n).is_some_and(|e| {
-                    e.kind == Kind::Function && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex())
+                    e.kind == Kind::Function
+                        && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex())
                 })
             })
             .cloned()
@@ -185,7 +195,13 @@ impl MatrixResult {
     }
 
     pub fn passes(&self) -> usize {
-        self.reports.iter().map(|r| r.tests.values().chain(r.forced.values()).filter(|o| o.is_ok()).count() + r.compiles.iter().filter(|c| c.ok).count()).sum()
+        self.reports
+            .iter()
+            .map(|r| {
+                r.tests.values().chain(r.forced.values()).filter(|o| o.is_ok()).count()
+                    + r.compiles.iter().filter(|c| c.ok).count()
+            })
+            .sum()
     }
 
     /// Entries × interpreters, a legend, failure details and the closing count line.
@@ -193,7 +209,12 @@ impl MatrixResult {
         let mut out = String::new();
         out.push_str("Interpreters:\n");
         for (n, r) in self.reports.iter().enumerate() {
-            out.push_str(&format!("  [{}] {:<26} {}\n", n + 1, r.interpreter.label, r.interpreter.path.display()));
+            out.push_str(&format!(
+                "  [{}] {:<26} {}\n",
+                n + 1,
+                r.interpreter.label,
+                r.interpreter.path.display()
+            ));
         }
         let name_width = self.rows.iter().map(String::len).max().unwrap_or(4).max(8);
         let col = 7;
@@ -209,7 +230,13 @@ impl MatrixResult {
             }
             out.push('\n');
         };
-        line("(compile)", self.reports.iter().map(|r| if r.compiles.iter().all(|c| c.ok) { "ok" } else { "FAIL" }).collect());
+        line(
+            "(compile)",
+            self.reports
+                .iter()
+                .map(|r| if r.compiles.iter().all(|c| c.ok) { "ok" } else { "FAIL" })
+                .collect(),
+        );
         for name in &self.rows {
             let cells = self
                 .reports
@@ -224,11 +251,18 @@ impl MatrixResult {
                 .collect();
             line(name, cells);
         }
-        out.push_str("\nnat: the interpreter's own function passed the test; bp: the header's backport passed;\n");
+        out.push_str(
+            "\nnat: the interpreter's own function passed the test; bp: the header's backport passed;\n",
+        );
         out.push_str("nat+bp: both, on the same interpreter (backports forced); -: not offered there\n");
         for r in &self.reports {
             for c in r.compiles.iter().filter(|c| !c.ok) {
-                out.push_str(&format!("\nFAILED {} on {}:\n{}\n", c.what, r.interpreter.label, indent(&c.output)));
+                out.push_str(&format!(
+                    "\nFAILED {} on {}:\n{}\n",
+                    c.what,
+                    r.interpreter.label,
+                    indent(&c.output)
+                ));
             }
             let forced = r.forced.iter().map(|(n, o)| (format!("{n} (backport forced)"), o));
             for (name, o) in r.tests.iter().map(|(n, o)| (n.clone(), o)).chain(forced) {
@@ -245,7 +279,10 @@ impl MatrixResult {
             out.push_str(&format!("skipped {} ({}): {why}\n", i.label, i.path.display()));
         }
         for m in &self.missing {
-            out.push_str(&format!("MISSING required interpreter {}: not found (run scripts/provision-pythons.sh)\n", m.text));
+            out.push_str(&format!(
+                "MISSING required interpreter {}: not found (run scripts/provision-pythons.sh)\n",
+                m.text
+            ));
         }
         let checks: usize = self.reports.iter().map(|r| r.compiles.len()).sum();
         let tests: usize = self.reports.iter().map(|r| r.tests.len()).sum();

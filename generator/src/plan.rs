@@ -2,8 +2,8 @@
 
 use crate::model::{Entry, Kind, PyPySupport, Spec};
 use crate::version::{PyVersion, NEWEST, OLDEST};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,10 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
         .map(|entry| {
             let (below, pypy) = match entry.since {
                 Some(since) => (Some(since), entry.pypy),
-                None => guards.get(entry.name.as_str()).map(|(b, p)| (Some(*b), *p)).unwrap_or((None, PyPySupport::Backport)),
+                None => guards
+                    .get(entry.name.as_str())
+                    .map(|(b, p)| (Some(*b), *p))
+                    .unwrap_or((None, PyPySupport::Backport)),
             };
             Planned { entry, below, pypy, force_below: entry.force_below }
         })
@@ -137,7 +140,8 @@ fn dependency_order<'a>(spec: &'a Spec, chosen: &BTreeSet<&str>) -> Vec<&'a Entr
     let mut users: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for name in chosen {
         let entry = spec.get(name).expect("chosen from the spec");
-        let reqs: Vec<&str> = entry.requires.iter().map(String::as_str).filter(|r| chosen.contains(r)).collect();
+        let reqs: Vec<&str> =
+            entry.requires.iter().map(String::as_str).filter(|r| chosen.contains(r)).collect();
         waiting_on.insert(name, reqs.len());
         for r in reqs {
             users.entry(r).or_default().push(name);
@@ -194,7 +198,8 @@ fn helper_guards<'a>(spec: &'a Spec, order: &[&'a Entry]) -> BTreeMap<&'a str, (
                     ((*below).max(own.0), pypy)
                 }
             };
-            let merged = if merged.1 == PyPySupport::Unavailable { merged } else { (merged.0, PyPySupport::Backport) };
+            let merged =
+                if merged.1 == PyPySupport::Unavailable { merged } else { (merged.0, PyPySupport::Backport) };
             guards.insert(&r.name, merged);
         }
     }

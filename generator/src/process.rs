@@ -53,4 +53,3 @@ pub fn run_captured(cmd: &mut Command, timeout: Duration) -> Result<(bool, Strin
     };
     Ok((ok, stdout, stderr))
 }
-

@@ -90,7 +90,8 @@ fn candidates() -> Vec<Candidate> {
             }
         }
     }
-    let pyenv_root = std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home().join(".pyenv"));
+    let pyenv_root =
+        std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home().join(".pyenv"));
     for dir in sorted_dirs(&pyenv_root.join("versions")) {
         add(dir.join("bin/python3"), "pyenv", vec![]);
         add(dir.join("bin/pypy3"), "pyenv", vec![]);
@@ -128,7 +129,9 @@ fn path_names(dir: &Path) -> Vec<String> {
         let rest = n.strip_prefix("python3").or_else(|| n.strip_prefix("pypy3"));
         match rest {
             Some("") => true,
-            Some(r) => r.strip_prefix('.').is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit())),
+            Some(r) => {
+                r.strip_prefix('.').is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+            }
             None => false,
         }
     });
@@ -248,7 +251,13 @@ pub fn discover() -> Vec<Interpreter> {
     let mut executables = BTreeSet::new();
     found.retain(|i| executables.insert(i.real_executable.clone()));
     found.sort_by(|a, b| {
-        (a.implementation, a.hexversion, a.debug, &a.label, &a.path).cmp(&(b.implementation, b.hexversion, b.debug, &b.label, &b.path))
+        (a.implementation, a.hexversion, a.debug, &a.label, &a.path).cmp(&(
+            b.implementation,
+            b.hexversion,
+            b.debug,
+            &b.label,
+            &b.path,
+        ))
     });
     // Two interpreters of the same version (pyenv's and Debian's 3.11) keep distinct labels.
     let mut labels = BTreeSet::new();
@@ -282,7 +291,11 @@ pub fn render_table(interpreters: &[Interpreter]) -> String {
             i.path.display(),
             note
         ));
-        out.push_str(&format!("{:<24} include: {}\n", "", i.include_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" ")));
+        out.push_str(&format!(
+            "{:<24} include: {}\n",
+            "",
+            i.include_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" ")
+        ));
     }
     out
 }

@@ -5,12 +5,12 @@ use crate::compiler::{Compiler, Standard};
 use crate::digest::Fnv64;
 use crate::model::{Kind, Spec};
 use crate::probes;
+use crate::process::run_captured;
 use crate::pythons::{Implementation, Interpreter};
-use crate::version::PyVersion;
 use crate::selftest::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
+use crate::version::PyVersion;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use crate::process::run_captured;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -119,7 +119,11 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
         .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
         .and_then(|_| write_if_changed(&workdir.join("selftest.c"), inputs.module_source));
     if let Err(e) = setup {
-        report.compiles.push(CompileCheck { what: "setup".into(), ok: false, output: format!("cannot write to {}: {e}", workdir.display()) });
+        report.compiles.push(CompileCheck {
+            what: "setup".into(),
+            ok: false,
+            output: format!("cannot write to {}: {e}", workdir.display()),
+        });
         not_run(&mut report, "the build directory could not be written");
         report.seconds = start.elapsed().as_secs_f64();
         return report;
@@ -139,7 +143,11 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
 
     if fresh {
         report.reused_build = true;
-        report.compiles.extend(stamp_lines.map(|what| CompileCheck { what: what.to_string(), ok: true, output: "passed in an earlier run with the same inputs".into() }));
+        report.compiles.extend(stamp_lines.map(|what| CompileCheck {
+            what: what.to_string(),
+            ok: true,
+            output: "passed in an earlier run with the same inputs".into(),
+        }));
     } else {
         std::fs::remove_file(&stamp).ok();
         // Every standard with every compiler: the same translation unit, syntax only.
@@ -184,7 +192,9 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             run_tests(interp, &forced_path, &mut forced, &mut report.compiles, "run (backports forced)");
         }
         for name in forced_expected {
-            let outcome = forced.remove(&name).unwrap_or_else(|| Outcome::NotRun("the forced-backport module did not build, or did not offer this test".into()));
+            let outcome = forced.remove(&name).unwrap_or_else(|| {
+                Outcome::NotRun("the forced-backport module did not build, or did not offer this test".into())
+            });
             report.forced.insert(name, outcome);
         }
     }
@@ -196,7 +206,13 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
 /// with the same flags: warnings Python.h itself triggers (3.10's NULL under clang++'s
 /// -Wzero-as-null-pointer-constant, say) are not ours, so they are switched off, named in the
 /// check, and ours is compiled again.
-fn syntax_check(compiler: &Compiler, std: Standard, interp: &Interpreter, workdir: &Path, source: &Path) -> CompileCheck {
+fn syntax_check(
+    compiler: &Compiler,
+    std: Standard,
+    interp: &Interpreter,
+    workdir: &Path,
+    source: &Path,
+) -> CompileCheck {
     let what = format!("{} {}", compiler.family, std.name());
     let attempt = |extra: &[String]| {
         let mut cmd = compiler.command(std);
@@ -231,7 +247,8 @@ fn werror_flags(output: &str) -> std::collections::BTreeSet<String> {
         let inner = part.split(']').next().unwrap_or("");
         for flag in inner.split(',') {
             let flag = flag.trim();
-            let name = flag.strip_prefix("-Werror=").or_else(|| flag.strip_prefix("-W").filter(|f| *f != "error"));
+            let name =
+                flag.strip_prefix("-Werror=").or_else(|| flag.strip_prefix("-W").filter(|f| *f != "error"));
             if let Some(name) = name {
                 found.insert(name.to_string());
             }
@@ -242,7 +259,12 @@ fn werror_flags(output: &str) -> std::collections::BTreeSet<String> {
 
 /// Proves every entry's `since` against this interpreter's own headers: compiled without our
 /// header, a name must be missing below `since` and declared from `since` on.
-pub fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workdir: &Path) -> Vec<CompileCheck> {
+pub fn check_since(
+    compiler: &Compiler,
+    interp: &Interpreter,
+    spec: &Spec,
+    workdir: &Path,
+) -> Vec<CompileCheck> {
     let probe = workdir.join("since-probe.c");
     if let Err(e) = std::fs::write(&probe, probes::since_probe_source(spec)) {
         return vec![CompileCheck { what: "since probe".into(), ok: false, output: e.to_string() }];
@@ -266,7 +288,10 @@ pub fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workd
             checks.push(CompileCheck {
                 what: format!("since of {}", entry.name),
                 ok: false,
-                output: format!("{}'s Python.h {said} `{}`, but the spec says `since: {since}`: fix `since` in {}", interp.label, entry.name, entry.location),
+                output: format!(
+                    "{}'s Python.h {said} `{}`, but the spec says `since: {since}`: fix `since` in {}",
+                    interp.label, entry.name, entry.location
+                ),
             });
         }
     }
@@ -278,11 +303,22 @@ pub fn check_since(compiler: &Compiler, interp: &Interpreter, spec: &Spec, workd
 
 /// The header and tests compiled for the free-threaded build (no such interpreter is
 /// packaged): the same headers with Py_GIL_DISABLED defined in pyconfig.h.
-fn check_free_threaded(compiler: &Compiler, interp: &Interpreter, workdir: &Path, source: &Path) -> Vec<CompileCheck> {
+fn check_free_threaded(
+    compiler: &Compiler,
+    interp: &Interpreter,
+    workdir: &Path,
+    source: &Path,
+) -> Vec<CompileCheck> {
     let ft_dir = workdir.join("free-threaded");
     let dirs = match probes::free_threaded_includes(&interp.include_dirs, &ft_dir) {
         Ok(dirs) => dirs,
-        Err(e) => return vec![CompileCheck { what: "free-threaded headers".into(), ok: false, output: e.to_string() }],
+        Err(e) => {
+            return vec![CompileCheck {
+                what: "free-threaded headers".into(),
+                ok: false,
+                output: e.to_string(),
+            }]
+        }
     };
     [Standard::C11, Standard::Cxx17]
         .into_iter()
@@ -299,7 +335,12 @@ fn check_free_threaded(compiler: &Compiler, interp: &Interpreter, workdir: &Path
 fn prune_old_builds(label_dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(label_dir) else { return };
     for entry in entries.flatten() {
-        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|age| age > Duration::from_secs(86_400));
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(86_400));
         if old && entry.file_name() != keep {
             std::fs::remove_dir_all(entry.path()).ok();
         }
@@ -307,11 +348,23 @@ fn prune_old_builds(label_dir: &Path, keep: &str) {
 }
 
 /// Builds the test module, optimised (more warnings fire with optimisation on).
-fn build_module(compiler: &Compiler, interp: &Interpreter, workdir: &Path, source: &Path, out: &Path, extra: &[&str]) -> CompileCheck {
+fn build_module(
+    compiler: &Compiler,
+    interp: &Interpreter,
+    workdir: &Path,
+    source: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> CompileCheck {
     // Built under a temporary name and renamed: a concurrent run never sees half a module.
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let mut cmd = compiler.command(Standard::C11);
-    cmd.args(["-O2", "-shared", "-fPIC"]).args(extra).args(include_args(interp, workdir)).arg(source).arg("-o").arg(&partial);
+    cmd.args(["-O2", "-shared", "-fPIC"])
+        .args(extra)
+        .args(include_args(interp, workdir))
+        .arg(source)
+        .arg("-o")
+        .arg(&partial);
     let mut check = compile_check("build".into(), &mut cmd);
     if check.ok {
         if let Err(e) = std::fs::rename(&partial, out) {
@@ -325,7 +378,9 @@ fn build_module(compiler: &Compiler, interp: &Interpreter, workdir: &Path, sourc
 
 pub(crate) fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
     match run_captured(cmd, Duration::from_secs(120)) {
-        Ok((ok, stdout, stderr)) => CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() },
+        Ok((ok, stdout, stderr)) => {
+            CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() }
+        }
         Err(e) => CompileCheck { what, ok: false, output: e },
     }
 }
@@ -349,7 +404,13 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     h.hex()
 }
 
-fn run_tests(interp: &Interpreter, module_path: &PathBuf, tests: &mut BTreeMap<String, Outcome>, problems: &mut Vec<CompileCheck>, what: &str) {
+fn run_tests(
+    interp: &Interpreter,
+    module_path: &PathBuf,
+    tests: &mut BTreeMap<String, Outcome>,
+    problems: &mut Vec<CompileCheck>,
+    what: &str,
+) {
     let mut cmd = Command::new(&interp.path);
     cmd.arg("-I").arg("-c").arg(DRIVER).arg(module_path).arg(MODULE_NAME);
     let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
@@ -379,10 +440,25 @@ fn run_tests(interp: &Interpreter, module_path: &PathBuf, tests: &mut BTreeMap<S
         }
     }
     if !ok || !done {
-        let tail: String = stderr.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        let tail: String = stderr
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n");
         if let Some(name) = started.filter(|n| !tests.contains_key(n)) {
-            tests.insert(name, Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))));
+            tests.insert(
+                name,
+                Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))),
+            );
         }
-        problems.push(CompileCheck { what: what.into(), ok: false, output: format!("the interpreter did not finish the tests:\n{tail}") });
+        problems.push(CompileCheck {
+            what: what.into(),
+            ok: false,
+            output: format!("the interpreter did not finish the tests:\n{tail}"),
+        });
     }
 }

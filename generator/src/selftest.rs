@@ -41,7 +41,9 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
             name: entry.name.clone(),
             // Where the name is neither native nor backported, its test cannot compile.
             available: match entry.pypy {
-                PyPySupport::Unavailable => guard(None, PyPySupport::Unavailable, crate::emit::Forcing::Never),
+                PyPySupport::Unavailable => {
+                    guard(None, PyPySupport::Unavailable, crate::emit::Forcing::Never)
+                }
                 _ => String::new(),
             },
             file: test.file.replace('\\', "/").replace('"', "'"),

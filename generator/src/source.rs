@@ -41,7 +41,10 @@ impl SpecSource {
             }])
         };
         let read = std::fs::read_dir(dir).map_err(|e| {
-            fail(format!("cannot read the spec directory: {e}"), "pass --spec a directory holding the spec's *.yaml files")
+            fail(
+                format!("cannot read the spec directory: {e}"),
+                "pass --spec a directory holding the spec's *.yaml files",
+            )
         })?;
         let mut files = Vec::new();
         for item in read {
@@ -49,12 +52,16 @@ impl SpecSource {
             if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
                 continue;
             }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| fail(format!("cannot read {}: {e}", path.display()), "the spec files must be readable UTF-8"))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                fail(format!("cannot read {}: {e}", path.display()), "the spec files must be readable UTF-8")
+            })?;
             files.push(SpecFile { name: path.display().to_string(), text });
         }
         if files.is_empty() {
-            return Err(fail("no *.yaml files in the spec directory".into(), "point --spec at the directory that holds dict.yaml, long.yaml, ..."));
+            return Err(fail(
+                "no *.yaml files in the spec directory".into(),
+                "point --spec at the directory that holds dict.yaml, long.yaml, ...",
+            ));
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(SpecSource { files })

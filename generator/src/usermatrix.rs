@@ -165,7 +165,13 @@ pub fn run_one(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Com
     report
 }
 
-fn build(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Compiler, dir: &Path, out: &Path) -> CompileCheck {
+fn build(
+    interp: &Interpreter,
+    options: &UserMatrixOptions,
+    compiler: &Compiler,
+    dir: &Path,
+    out: &Path,
+) -> CompileCheck {
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let mut cmd = compiler.command(Standard::C11);
     cmd.args(["-O2", "-shared", "-fPIC"]).arg(format!("-I{}", dir.display()));
@@ -208,7 +214,8 @@ pub fn substitute_python(command: &[String], python: &Path) -> Vec<String> {
 }
 
 pub fn render(reports: &[UserReport], skipped: &[(Interpreter, String)], missing: &[String]) -> String {
-    let mut out = format!("{:<28} {:>6} {:>6} {:>6} {:>7}\n", "INTERPRETER", "BUILD", "IMPORT", "TEST", "TIME");
+    let mut out =
+        format!("{:<28} {:>6} {:>6} {:>6} {:>7}\n", "INTERPRETER", "BUILD", "IMPORT", "TEST", "TIME");
     for r in reports {
         out.push_str(&format!(
             "{:<28} {:>6} {:>6} {:>6} {:>6.1}s\n",

@@ -57,11 +57,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 
 fn at(file: &str, loc: Option<Location>) -> SourceLocation {
     let loc = loc.filter(|l| *l != Location::UNKNOWN);
-    SourceLocation {
-        file: file.to_string(),
-        line: loc.map(|l| l.line()),
-        column: loc.map(|l| l.column()),
-    }
+    SourceLocation { file: file.to_string(), line: loc.map(|l| l.line()), column: loc.map(|l| l.column()) }
 }
 
 fn spanned_at<T>(file: &str, s: &Spanned<T>) -> SourceLocation {
@@ -91,7 +87,12 @@ fn check_file(
         );
     }
     if raw.title.trim().is_empty() || raw.title.contains('\n') || raw.title.contains("*/") {
-        errors.error(spanned_at(file, &raw.area), None, "the title must be one line of text", "write a short title like `Dictionary objects`");
+        errors.error(
+            spanned_at(file, &raw.area),
+            None,
+            "the title must be one line of text",
+            "write a short title like `Dictionary objects`",
+        );
     }
     areas.push(Area { name: area.clone(), title: raw.title.trim().to_string(), file: file.to_string() });
     for raw_entry in raw.entries {
@@ -115,7 +116,11 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     };
 
     if !is_c_identifier(&name) {
-        err(location.clone(), format!("`{name}` is not a C identifier"), "write the name exactly as C spells it");
+        err(
+            location.clone(),
+            format!("`{name}` is not a C identifier"),
+            "write the name exactly as C spells it",
+        );
     }
     let kind = match Kind::ALL.iter().find(|(s, _)| *s == raw.kind.value) {
         Some((_, k)) => *k,
@@ -133,7 +138,11 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         err(location.clone(), format!("helper names must start with `{HELPER_PREFIX}`"), "rename it: our private names never look like CPython's (`_Py*` names collide with interpreter internals)");
     }
     if !is_helper && (name.starts_with(HELPER_PREFIX) || name.starts_with("_Py")) {
-        err(location.clone(), format!("`{name}` is a private name, not a C API name"), "private functions are `kind: helper` entries named capicompat_*");
+        err(
+            location.clone(),
+            format!("`{name}` is a private name, not a C API name"),
+            "private functions are `kind: helper` entries named capicompat_*",
+        );
     }
 
     // Which keys each kind takes.
@@ -168,17 +177,31 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             err(location.clone(), format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));
         }
     }
-    for key in ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below", "refused"] {
+    for key in
+        ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below", "refused"]
+    {
         if present(key) && !needed.contains(&key) && !allowed.contains(&key) {
-            err(location.clone(), format!("a {} takes no `{key}`", kind.as_str()), "remove the key (spec/README.md lists what each kind takes)");
+            err(
+                location.clone(),
+                format!("a {} takes no `{key}`", kind.as_str()),
+                "remove the key (spec/README.md lists what each kind takes)",
+            );
         }
     }
     if raw.body.is_some() && raw.bodies.is_some() {
-        err(location.clone(), "both `body` and `bodies`".into(), "keep `body` for one body, or `bodies` for per-range bodies");
+        err(
+            location.clone(),
+            "both `body` and `bodies`".into(),
+            "keep `body` for one body, or `bodies` for per-range bodies",
+        );
     }
     if let (Some(reason), Some(r)) = (&refusal, &raw.refused) {
         if reason.len() < 30 || reason.contains("*/") {
-            err(spanned_at(file, r), "the refusal's reason is too short to check".into(), "say concretely why no extension can provide it, so a reader can verify the claim");
+            err(
+                spanned_at(file, r),
+                "the refusal's reason is too short to check".into(),
+                "say concretely why no extension can provide it, so a reader can verify the claim",
+            );
         }
         if is_helper {
             err(location.clone(), "a helper cannot be refused".into(), "remove the helper");
@@ -186,13 +209,21 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     }
     let summary = raw.summary.clone().unwrap_or_default();
     if summary.trim().is_empty() || summary.trim().contains('\n') || summary.contains("*/") {
-        err(location.clone(), "`summary` must be one line of text".into(), "say in one line what the name does; it becomes the header comment");
+        err(
+            location.clone(),
+            "`summary` must be one line of text".into(),
+            "say in one line what the name does; it becomes the header comment",
+        );
     }
 
     let since = raw.since.as_ref().and_then(|s| match PyVersion::parse(&s.value) {
         Ok(v) if v.in_supported_range() => Some(v),
         Ok(v) => {
-            err(spanned_at(file, s), format!("since `{v}` is outside {OLDEST} … {NEWEST}"), "the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry");
+            err(
+                spanned_at(file, s),
+                format!("since `{v}` is outside {OLDEST} … {NEWEST}"),
+                "the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry",
+            );
             None
         }
         Err(msg) => {
@@ -204,11 +235,19 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     let signature = raw.signature.as_ref().and_then(|s| match parse_signature(&s.value) {
         Ok(sig) if sig.name == name => Some(sig),
         Ok(sig) => {
-            err(spanned_at(file, s), format!("the signature declares `{}`, not `{name}`", sig.name), "the prototype's function name must be the entry's name");
+            err(
+                spanned_at(file, s),
+                format!("the signature declares `{}`, not `{name}`", sig.name),
+                "the prototype's function name must be the entry's name",
+            );
             None
         }
         Err(msg) => {
-            err(spanned_at(file, s), format!("the signature does not parse: {msg}"), "write a C prototype: `int PyFoo(PyObject *obj, Py_ssize_t n)`");
+            err(
+                spanned_at(file, s),
+                format!("the signature does not parse: {msg}"),
+                "write a C prototype: `int PyFoo(PyObject *obj, Py_ssize_t n)`",
+            );
             None
         }
     });
@@ -232,17 +271,31 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             let below = match &rb.below {
                 None if i + 1 == count => None,
                 None => {
-                    err(location.clone(), format!("body {} of `bodies` has no `below`", i + 1), "only the last body may leave out `below`: it covers the rest up to `since`");
+                    err(
+                        location.clone(),
+                        format!("body {} of `bodies` has no `below`", i + 1),
+                        "only the last body may leave out `below`: it covers the rest up to `since`",
+                    );
                     None
                 }
                 Some(b) => match PyVersion::parse(&b.value) {
                     Ok(v) => {
-                        let out_of_order = previous.is_some_and(|p| v <= p) || since.is_some_and(|s| v >= s) || !v.in_supported_range();
+                        let out_of_order = previous.is_some_and(|p| v <= p)
+                            || since.is_some_and(|s| v >= s)
+                            || !v.in_supported_range();
                         if out_of_order {
-                            err(spanned_at(file, b), format!("`below: {v}` is out of order"), "each `below` must rise, stay within 3.10 … 3.15 and stay under `since`");
+                            err(
+                                spanned_at(file, b),
+                                format!("`below: {v}` is out of order"),
+                                "each `below` must rise, stay within 3.10 … 3.15 and stay under `since`",
+                            );
                         }
                         if i + 1 == count {
-                            err(spanned_at(file, b), "the last body of `bodies` has a `below`".into(), "drop `below` from the last body: it covers the rest up to `since`");
+                            err(
+                                spanned_at(file, b),
+                                "the last body of `bodies` has a `below`".into(),
+                                "drop `below` from the last body: it covers the rest up to `since`",
+                            );
                         }
                         previous = Some(v);
                         Some(v)
@@ -281,7 +334,11 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     let force_below = raw.force_below.as_ref().and_then(|f| match PyVersion::parse(&f.value) {
         Ok(v) if since.is_none_or(|s| v > s) && v.in_supported_range() => Some(v),
         Ok(v) => {
-            err(spanned_at(file, f), format!("`force_below: {v}` must be after `since` and within 3.10 … 3.15"), "name the version that removed an API the backport uses");
+            err(
+                spanned_at(file, f),
+                format!("`force_below: {v}` must be after `since` and within 3.10 … 3.15"),
+                "name the version that removed an API the backport uses",
+            );
             None
         }
         Err(msg) => {
@@ -298,7 +355,11 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         first_line: t.referenced.line(),
     });
     if test.as_ref().is_some_and(|t| t.code.trim().is_empty()) {
-        err(location.clone(), "the test is empty".into(), "exercise the name: results, error paths, reference counts");
+        err(
+            location.clone(),
+            "the test is empty".into(),
+            "exercise the name: results, error paths, reference counts",
+        );
     }
 
     let requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
@@ -328,7 +389,9 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
 fn help_for_missing(key: &str) -> String {
     match key {
         "since" => "add `since: \"3.13\"` (the first CPython version where the name is native)".into(),
-        "doc" => "add the documentation URL, e.g. https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop".into(),
+        "doc" => {
+            "add the documentation URL, e.g. https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop".into()
+        }
         "signature" => "add the C prototype, e.g. `signature: int PyFoo(PyObject *obj)`".into(),
         "body" => "add the C code that provides the name on older Pythons".into(),
         "value" => "add `value:` with the constant's value".into(),
@@ -416,7 +479,8 @@ fn find_cycles(entries: &[Entry], by_name: &BTreeMap<&str, &Entry>) -> Vec<Vec<S
                     Mark::OnStack => {
                         let start = stack.iter().position(|n| *n == req).unwrap_or(0);
                         let mut cycle: Vec<String> = stack[start..].iter().map(|s| s.to_string()).collect();
-                        let min = cycle.iter().enumerate().min_by(|a, b| a.1.cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
+                        let min =
+                            cycle.iter().enumerate().min_by(|a, b| a.1.cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
                         cycle.rotate_left(min);
                         cycle.push(cycle[0].clone());
                         cycles.insert(cycle);

@@ -26,9 +26,8 @@ impl PyVersion {
 
     /// Parses `3.13`, `3.13.1`, `3.13.0a4`, `3.13.0b1`, `3.13.0rc2`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || {
-            format!("`{text}` is not a CPython version: write `3.13`, or `3.13.0a4` for a pre-release")
-        };
+        let bad =
+            || format!("`{text}` is not a CPython version: write `3.13`, or `3.13.0a4` for a pre-release");
         let mut parts = text.split('.');
         let major = parse_u8(parts.next().ok_or_else(bad)?).ok_or_else(bad)?;
         let minor = parse_u8(parts.next().ok_or_else(bad)?).ok_or_else(bad)?;

@@ -96,7 +96,9 @@ impl Expectation {
             )
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix("expected-").and_then(|r| r.strip_suffix(".h")) else { bad(&path) };
+        let Some(rest) = name.strip_prefix("expected-").and_then(|r| r.strip_suffix(".h")) else {
+            bad(&path)
+        };
         let (min, only) = match rest.split_once("only-") {
             Some((min, names)) => (min.strip_suffix('-').unwrap_or(min), Some(names)),
             None => (rest, None),
@@ -146,7 +148,8 @@ fn expectations(case: &str) -> Vec<Expectation> {
 
 fn load_case_spec(case: &str) -> capi_compat::Spec {
     let dir = golden_dir().join(case).join("spec");
-    capi_compat::load_spec(Some(&dir)).unwrap_or_else(|e| panic!("the spec of golden case `{case}` is invalid:\n{e}"))
+    capi_compat::load_spec(Some(&dir))
+        .unwrap_or_else(|e| panic!("the spec of golden case `{case}` is invalid:\n{e}"))
 }
 
 /// While blessing, a case's two tests would race on its files: they take turns, and the
@@ -210,7 +213,10 @@ fn pythons() -> &'static [Python] {
         let commands = std::env::var("CAPI_COMPAT_PYTHONS").unwrap_or_else(|_| "python3".into());
         let pythons: Vec<Python> = commands.split_whitespace().map(ask_python).collect::<Result<_, _>>()?;
         if !pythons.iter().any(|p| p.version >= capi_compat::version::OLDEST) {
-            return Err(format!("no interpreter in `{commands}` is Python {} or newer", capi_compat::version::OLDEST));
+            return Err(format!(
+                "no interpreter in `{commands}` is Python {} or newer",
+                capi_compat::version::OLDEST
+            ));
         }
         Ok(pythons)
     });
@@ -226,8 +232,10 @@ fn pythons() -> &'static [Python] {
 fn ask_python(command: &str) -> Result<Python, String> {
     let script =
         "import sys, sysconfig; print('%d.%d' % sys.version_info[:2]); print(sysconfig.get_paths()['include'])";
-    let output =
-        Command::new(command).args(["-c", script]).output().map_err(|e| format!("cannot run `{command}`: {e}"))?;
+    let output = Command::new(command)
+        .args(["-c", script])
+        .output()
+        .map_err(|e| format!("cannot run `{command}`: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut lines = stdout.lines();
     let (Some(version), Some(include)) = (lines.next(), lines.next()) else {
@@ -286,7 +294,8 @@ fn syntax_check(header: &Path, python: &Python, lang: Lang) -> Result<(), String
 }
 
 fn syntax_check_with(header: &Path, python: &Python, lang: Lang, defines: &[&str]) -> Result<(), String> {
-    let unit = format!("#include <Python.h>\n#include \"{}\"\n", header.file_name().unwrap().to_string_lossy());
+    let unit =
+        format!("#include <Python.h>\n#include \"{}\"\n", header.file_name().unwrap().to_string_lossy());
     let mut cmd = compiler(lang);
     cmd.arg("-fsyntax-only")
         .args(lang.flags())
@@ -338,8 +347,12 @@ fn compile_expectations(case: &str) {
         }
         for python in pythons {
             for lang in Lang::ALL {
-                let what =
-                    format!("{} as {lang:?} with Python {} ({})", header.display(), python.version, python.command);
+                let what = format!(
+                    "{} as {lang:?} with Python {} ({})",
+                    header.display(),
+                    python.version,
+                    python.command
+                );
                 let result = syntax_check(header, python, lang);
                 if python.version >= expectation.floor {
                     if let Err(output) = result {
@@ -348,10 +361,10 @@ fn compile_expectations(case: &str) {
                 } else {
                     let refusal = format!("needs CPython {} or newer", expectation.floor);
                     match result {
-                        Ok(()) => failures.push(format!("{what}: compiled, but should stop at its #error ({refusal})")),
-                        Err(output) if !output.contains(&refusal) => {
-                            failures.push(format!("{what}: failed, but not with its #error ({refusal}): {output}"))
-                        }
+                        Ok(()) => failures
+                            .push(format!("{what}: compiled, but should stop at its #error ({refusal})")),
+                        Err(output) if !output.contains(&refusal) => failures
+                            .push(format!("{what}: failed, but not with its #error ({refusal}): {output}")),
                         Err(_) => {}
                     }
                 }
@@ -373,10 +386,12 @@ fn limited_api_builds_stop_at_the_headers_error() {
     for python in pythons().iter().filter(|p| p.version >= capi_compat::version::OLDEST) {
         for lang in Lang::ALL {
             match syntax_check_with(&header, python, lang, &["-DPy_LIMITED_API=0x030A0000"]) {
-                Ok(()) => failures.push(format!("{lang:?} with Python {}: compiled under Py_LIMITED_API", python.version)),
-                Err(output) if !output.contains(refusal) => {
-                    failures.push(format!("{lang:?} with Python {}: failed without our #error: {output}", python.version))
-                }
+                Ok(()) => failures
+                    .push(format!("{lang:?} with Python {}: compiled under Py_LIMITED_API", python.version)),
+                Err(output) if !output.contains(refusal) => failures.push(format!(
+                    "{lang:?} with Python {}: failed without our #error: {output}",
+                    python.version
+                )),
                 Err(_) => {}
             }
         }

@@ -32,7 +32,8 @@ fn generating_twice_gives_identical_bytes() {
     let specs = [
         ("the embedded spec", embedded_spec as fn() -> Spec),
         ("golden/cross_area", || {
-            capi_compat::load_spec(Some(&common::fixtures_dir().join("golden/cross_area/spec"))).expect("valid fixture")
+            capi_compat::load_spec(Some(&common::fixtures_dir().join("golden/cross_area/spec")))
+                .expect("valid fixture")
         }),
     ];
     for (what, load) in specs {
@@ -47,9 +48,15 @@ fn generating_twice_gives_identical_bytes() {
 #[test]
 fn embedded_spec_is_the_spec_directory() {
     let dir = spec_dir();
-    let from_dir = capi_compat::load_spec(Some(&dir)).unwrap_or_else(|e| panic!("--spec {}:\n{e}", dir.display()));
+    let from_dir =
+        capi_compat::load_spec(Some(&dir)).unwrap_or_else(|e| panic!("--spec {}:\n{e}", dir.display()));
     let embedded = embedded_spec();
-    assert_eq!(embedded.digest, from_dir.digest, "the digest of the embedded spec and of --spec {}", dir.display());
+    assert_eq!(
+        embedded.digest,
+        from_dir.digest,
+        "the digest of the embedded spec and of --spec {}",
+        dir.display()
+    );
     assert_eq!(header(&embedded, FLOOR), header(&from_dir, FLOOR));
 }
 
@@ -58,8 +65,9 @@ fn committed_header_is_fresh() {
     let path = common::repo_root().join("output/include/capi_compat.h");
     let regenerate = "regenerate it: run `cargo run -- gen --min 3.10 -o output/include/capi_compat.h` \
                       in the repository root";
-    let committed = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read the committed header {} ({e}): {regenerate}", path.display()));
+    let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("cannot read the committed header {} ({e}): {regenerate}", path.display())
+    });
     let fresh = header(&embedded_spec(), FLOOR);
     assert_eq!(committed, fresh, "{} is not what the spec generates: {regenerate}", path.display());
 }

@@ -22,9 +22,13 @@ fn since_probe_accepts_true_versions_and_catches_a_wrong_one() {
         let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.what.as_str()).collect();
         // PyLong_AsInt is really 3.13: `since: 3.11` is wrong on exactly 3.11 and 3.12.
         let minor = interp.series().minor;
-        let expected: Vec<&str> = if minor == 11 || minor == 12 { vec!["since of PyLong_AsInt"] } else { vec![] };
+        let expected: Vec<&str> =
+            if minor == 11 || minor == 12 { vec!["since of PyLong_AsInt"] } else { vec![] };
         if failed != expected {
-            wrong.push(format!("{}: probe reported {failed:?}, expected {expected:?}: {checks:?}", interp.label));
+            wrong.push(format!(
+                "{}: probe reported {failed:?}, expected {expected:?}: {checks:?}",
+                interp.label
+            ));
         }
     }
     std::fs::remove_dir_all(&work).ok();

@@ -12,7 +12,10 @@ use std::process::Command;
 /// `check-spec` would print: every diagnostic and the count, or `spec OK`.
 fn check(files: &[(&str, &str)]) -> String {
     let source = SpecSource {
-        files: files.iter().map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) }).collect(),
+        files: files
+            .iter()
+            .map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) })
+            .collect(),
     };
     match capi_compat::validate::load(&source) {
         Ok(_) => "spec OK\n".to_string(),

@@ -25,10 +25,17 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn dedent(text: &str) -> String {
     // The closing quote's line holds only indentation: drop it.
     let text = text.strip_prefix('\n').unwrap_or(text).trim_end_matches([' ', '\t']);
-    let margin =
-        text.lines().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
-    let mut out: String =
-        text.lines().map(|l| if l.trim().is_empty() { "" } else { &l[margin..] }).collect::<Vec<_>>().join("\n");
+    let margin = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out: String = text
+        .lines()
+        .map(|l| if l.trim().is_empty() { "" } else { &l[margin..] })
+        .collect::<Vec<_>>()
+        .join("\n");
     out.push('\n');
     out
 }
@@ -39,7 +46,8 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     pub fn new(label: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let unique = format!("capi-compat-{label}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        let unique =
+            format!("capi-compat-{label}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         let path = std::env::temp_dir().join(unique);
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));

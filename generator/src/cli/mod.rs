@@ -1,0 +1,202 @@
+//! The command line: argument types, errors and exit codes; the subcommands live in
+//! `spec_commands` (gen, check-spec, list, coverage) and `run_commands` (pythons, test, matrix).
+
+mod run_commands;
+mod spec_commands;
+
+use crate::diagnostics::SpecErrors;
+use crate::{plan, version::PyVersion};
+use clap::{Parser, Subcommand};
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "capi-compat",
+    version,
+    about = "Generate one C header that backports newer CPython C API onto CPython 3.10+"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SpecArg {
+    /// Read the spec from this directory instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub spec: Option<PathBuf>,
+}
+
+/// How a run over interpreters is chosen and reported (`test` and `matrix`).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Only interpreters whose label or path contains this (repeatable).
+    #[arg(long = "python", value_name = "TEXT")]
+    pub pythons: Vec<String>,
+    /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
+    #[arg(long, value_name = "SPEC,...", value_delimiter = ',', value_parser = crate::matrix::Requirement::parse)]
+    pub require: Vec<crate::matrix::Requirement>,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Interpreters run at once (default: the number of cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the header.
+    Gen {
+        /// The oldest CPython the header must support; names native there are left out.
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Emit only these names (comma-separated) and what they require.
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Where to write the header (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Validate the spec and report every problem, without writing anything.
+    CheckSpec {
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// List the Python interpreters found on this machine.
+    Pythons,
+    /// Run every entry's test on every interpreter found, and compile the header as C99, C11,
+    /// C++11, C++17 and C++20 with each compiler.
+    Test {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Only these entries (comma-separated).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Build your extension against every interpreter with the generated header, import it,
+    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`.
+    Matrix {
+        /// The C sources of the extension module.
+        #[arg(required = true, value_name = "SOURCES")]
+        sources: Vec<PathBuf>,
+        /// The module's import name (default: the first source's file stem).
+        #[arg(long, value_name = "NAME")]
+        module: Option<String>,
+        /// The oldest CPython to support: the header's floor, and older interpreters are skipped.
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Extra include directory for the sources (repeatable).
+        #[arg(short = 'I', long = "include", value_name = "DIR")]
+        include: Vec<PathBuf>,
+        /// Extra compiler flag (repeatable), after the project's warning flags.
+        #[arg(long = "cflag", value_name = "FLAG", allow_hyphen_values = true)]
+        cflags: Vec<String>,
+        #[command(flatten)]
+        spec: SpecArg,
+        /// The test command, after `--`; `python` as its first word runs the interpreter under test.
+        #[arg(last = true, value_name = "TEST-COMMAND")]
+        test_command: Vec<String>,
+    },
+    /// Compare the spec with every C API name CPython added in 3.11 … 3.15: provided,
+    /// refused (with the reason), or missing.
+    Coverage {
+        /// Also write the result as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Exit 1 when a name is neither provided nor refused.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Print the spec's entries as a table.
+    List {
+        /// Only the names added in this version.
+        #[arg(long, value_name = "X.Y", value_parser = PyVersion::parse)]
+        since: Option<PyVersion>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+}
+
+/// What can go wrong in a command, and the exit status each maps to.
+#[derive(Debug)]
+pub enum CliError {
+    /// The spec is invalid: exit 2.
+    Spec(SpecErrors),
+    /// The arguments ask for something impossible: exit 2.
+    Usage(String),
+    /// Reading or writing a file failed: exit 1.
+    Io(String),
+    /// Tests ran and some failed (the report was printed): exit 1.
+    TestsFailed(usize),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Spec(_) | CliError::Usage(_) => 2,
+            CliError::Io(_) | CliError::TestsFailed(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Spec(e) => write!(f, "{e}"),
+            CliError::Usage(msg) | CliError::Io(msg) => write!(f, "error: {msg}"),
+            CliError::TestsFailed(n) => {
+                write!(f, "error: {n} check{} failed", if *n == 1 { "" } else { "s" })
+            }
+        }
+    }
+}
+
+impl From<SpecErrors> for CliError {
+    fn from(e: SpecErrors) -> Self {
+        CliError::Spec(e)
+    }
+}
+
+impl From<plan::PlanError> for CliError {
+    fn from(e: plan::PlanError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+/// Runs one command; what it prints on success goes to `out`, notes to `note`.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write) -> Result<(), CliError> {
+    match cli.command {
+        Command::Gen { min, only, output, spec } => {
+            spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
+        }
+        Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
+        Command::List { since, spec } => spec_commands::list(since, &spec, out),
+        Command::Coverage { json, check, spec } => spec_commands::coverage(json, check, &spec, out),
+        Command::Pythons => run_commands::pythons(out),
+        Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Matrix { sources, module, min, run, include, cflags, spec, test_command } => {
+            let user = run_commands::UserCode { sources, module, include, cflags, test_command };
+            run_commands::matrix(user, min, &run, &spec, out)
+        }
+    }
+}
+
+fn io_error(e: std::io::Error) -> CliError {
+    CliError::Io(e.to_string())
+}
+
+/// Writes a report as pretty JSON (the `--json FILE` of several commands).
+fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).expect("JSON of plain data");
+    std::fs::write(path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,143 @@
+//! Commands that run interpreters: pythons, test (the spec's own matrix), matrix (users' code).
+
+use super::{io_error, write_json, CliError, RunArgs, SpecArg};
+use crate::compiler::Compiler;
+use crate::matrix::Selection;
+use crate::version::PyVersion;
+use std::io::Write;
+use std::path::PathBuf;
+
+pub fn pythons(out: &mut dyn Write) -> Result<(), CliError> {
+    out.write_all(crate::pythons::render_table(&crate::pythons::discover()).as_bytes()).map_err(io_error)
+}
+
+fn compilers() -> Result<Vec<Compiler>, CliError> {
+    let found = crate::compiler::available();
+    if found.is_empty() {
+        return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
+    }
+    Ok(found)
+}
+
+/// The interpreters a run uses; none at all is a usage error, not an empty pass.
+fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
+    let selection = crate::matrix::select(crate::pythons::discover(), &run.pythons, &run.require, floor);
+    if selection.usable.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no usable Python interpreter ({floor} or newer, with headers) was found"
+        )));
+    }
+    Ok(selection)
+}
+
+fn jobs(run: &RunArgs) -> usize {
+    run.jobs.unwrap_or_else(crate::parallel::default_jobs)
+}
+
+pub fn test(
+    run: &RunArgs,
+    only: Option<&[String]>,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let floor = crate::version::OLDEST;
+    let header = crate::generate(&spec_data, floor, None)?;
+    if let Some(names) = only {
+        // Reuse --only's checks: unknown or refused names are a usage error.
+        crate::plan::plan(&spec_data, floor, Some(names))?;
+    }
+    let compilers = compilers()?;
+    let selection = select(run, floor)?;
+    let names: Vec<String> = compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect();
+    writeln!(note, "compilers: {}", names.join(", ")).map_err(io_error)?;
+    let options = crate::matrix::MatrixOptions {
+        header: &header,
+        only,
+        jobs: jobs(run),
+        build_root: crate::pythons::cache_dir().join("build/selftest"),
+    };
+    let result = crate::matrix::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
+    out.write_all(result.render(&spec_data).as_bytes()).map_err(io_error)?;
+    if let Some(path) = &run.json {
+        write_json(path, &result.to_json(&spec_data))?;
+    }
+    match result.failures() {
+        0 => Ok(()),
+        n => Err(CliError::TestsFailed(n)),
+    }
+}
+
+/// What the user hands `matrix`: their sources, how to build them, how to test them.
+pub struct UserCode {
+    pub sources: Vec<PathBuf>,
+    pub module: Option<String>,
+    pub include: Vec<PathBuf>,
+    pub cflags: Vec<String>,
+    pub test_command: Vec<String>,
+}
+
+pub fn matrix(
+    user: UserCode,
+    min: PyVersion,
+    run: &RunArgs,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let header = crate::generate(&spec_data, min, None)?;
+    if let Some(missing) = user.sources.iter().find(|s| !s.is_file()) {
+        return Err(CliError::Usage(format!("no such source file: {}", missing.display())));
+    }
+    let module = match user.module {
+        Some(m) => m,
+        None => user.sources[0].file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    if !crate::cdecl::is_c_identifier(&module) {
+        return Err(CliError::Usage(format!("`{module}` is not a module name: pass --module NAME")));
+    }
+    let compilers = compilers()?;
+    let compiler = &compilers[0];
+    let selection = select(run, min)?;
+    let absolute = |paths: &[PathBuf]| {
+        paths.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect()
+    };
+    let options = crate::usermatrix::UserMatrixOptions {
+        header,
+        module,
+        sources: absolute(&user.sources),
+        include_dirs: absolute(&user.include),
+        cflags: user.cflags,
+        test_command: user.test_command,
+        build_root: crate::pythons::cache_dir().join("build/matrix"),
+        jobs: jobs(run),
+    };
+    let reports = crate::parallel::map(
+        &selection.usable,
+        options.jobs,
+        |interp| interp.label.clone(),
+        |interp| crate::usermatrix::run_one(interp, &options, compiler),
+        |interp, r| {
+            format!(
+                "{:<26} build {}, import {}, test {} ({:.1}s)",
+                interp.label,
+                r.build_label(),
+                r.import_label(),
+                r.test_label(),
+                r.seconds
+            )
+        },
+        &mut std::io::stderr(),
+    );
+    let missing: Vec<String> = selection.missing.iter().map(|m| m.text.clone()).collect();
+    out.write_all(crate::usermatrix::render(&reports, &selection.skipped, &missing).as_bytes())
+        .map_err(io_error)?;
+    if let Some(path) = &run.json {
+        write_json(path, &crate::usermatrix::to_json(&reports, &missing))?;
+    }
+    match reports.iter().map(|r| r.failures()).sum::<usize>() + missing.len() {
+        0 => Ok(()),
+        n => Err(CliError::TestsFailed(n)),
+    }
+}

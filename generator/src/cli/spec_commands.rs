@@ -1,0 +1,65 @@
+//! Commands that read the spec: gen, check-spec, list, coverage.
+
+use super::{io_error, write_json, CliError, SpecArg};
+use crate::version::PyVersion;
+use crate::{emit, listing, plan};
+use std::io::Write;
+use std::path::PathBuf;
+
+pub fn gen(
+    min: PyVersion,
+    only: Option<&[String]>,
+    output: Option<PathBuf>,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let plan = plan::plan(&spec_data, min, only)?;
+    for name in &plan.native_at_floor {
+        writeln!(note, "note: `{name}` is native in CPython {min}: the header has nothing to add for it")
+            .map_err(io_error)?;
+    }
+    let header = emit::render_header(&spec_data, &plan, &emit::regenerate_command(min, only));
+    match output {
+        Some(path) => std::fs::write(&path, header)
+            .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display()))),
+        None => out.write_all(header.as_bytes()).map_err(io_error),
+    }
+}
+
+pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::model::Kind::Helper).count();
+    writeln!(
+        out,
+        "spec OK: {} entries and {helpers} helpers in {} areas (digest {})",
+        spec_data.entries.len() - helpers,
+        spec_data.areas.len(),
+        spec_data.digest
+    )
+    .map_err(io_error)
+}
+
+pub fn list(since: Option<PyVersion>, spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    out.write_all(listing::render_table(&spec_data, since).as_bytes()).map_err(io_error)
+}
+
+pub fn coverage(
+    json: Option<PathBuf>,
+    check: bool,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let coverage = crate::coverage::compute(&spec_data);
+    out.write_all(coverage.render().as_bytes()).map_err(io_error)?;
+    if let Some(path) = json {
+        write_json(&path, &coverage)?;
+    }
+    if check && !coverage.missing.is_empty() {
+        return Err(CliError::TestsFailed(coverage.missing.len()));
+    }
+    Ok(())
+}
