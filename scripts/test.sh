@@ -6,7 +6,8 @@
 #   3. formatting and lints, then the generator's own tests (unit, golden, validation, the
 #      committed header's freshness, the harness and since-probe self-checks);
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
-#      compiled as C99/C11/C++11/17/20 with gcc and clang.
+#      compiled as C99/C11/C++11/17/20 with gcc and clang;
+#   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,3 +44,11 @@ cargo test --locked --workspace
 echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
+echo
+echo "== users' code: the example extension in tests/c/example on every interpreter"
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
+    tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
+echo
+echo "== coverage of CPython's documented additions (report; the gate comes when it is complete)"
+target/debug/capi-compat coverage --json target/coverage.json | sed -n '1,8p'
+

@@ -1,0 +1,90 @@
+//! `capi-compat matrix` on users' code: a good extension passes, and a failing test command or
+//! a build error shows up as a failure (exit 1), never as a pass.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GOOD_MODULE: &str = r#"
+#include <Python.h>
+#include "capi_compat.h"
+static PyObject *get(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *d, *k, *v;
+    if (!PyArg_ParseTuple(args, "OO", &d, &k)) return NULL;
+    int r = PyDict_GetItemRef(d, k, &v);
+    if (r < 0) return NULL;
+    if (r == 0) Py_RETURN_NONE;
+    return v;
+}
+static PyMethodDef methods[] = {{"get", get, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "_um", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit__um(void);
+PyMODINIT_FUNC PyInit__um(void) { return PyModule_Create(&def); }
+"#;
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("capi-compat-um-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `matrix` on the CPython 3.10-3.12 interpreters and returns (exit code, JSON report).
+fn matrix(source: &Path, test: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let json = source.with_extension("json");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(source)
+        .args(["--python", "cpython-3.1", "--json"])
+        .arg(&json)
+        .arg("--")
+        .args(test)
+        .output()
+        .expect("run capi-compat matrix");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report")).unwrap();
+    (output.status.code(), report, text)
+}
+
+fn steps(report: &serde_json::Value, step: &str) -> Vec<String> {
+    let rows = report["interpreters"].as_array().expect("interpreters");
+    assert!(!rows.is_empty(), "no interpreter ran");
+    rows.iter().map(|r| r[step].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn good_extension_passes_and_failures_fail() {
+    let dir = workdir("good");
+    let source = dir.join("_um.c");
+    std::fs::write(&source, GOOD_MODULE).unwrap();
+    let check = "import _um; assert _um.get({1: 2}, 1) == 2; assert _um.get({}, 1) is None";
+    let (code, report, text) = matrix(&source, &["python", "-c", check]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(steps(&report, "test").iter().all(|s| s == "passed"), "{text}");
+
+    let (code, report, text) = matrix(&source, &["python", "-c", "import _um; raise SystemExit(3)"]);
+    assert_eq!(code, Some(1), "a failing test command must fail the matrix: {text}");
+    assert!(steps(&report, "test").iter().all(|s| s == "failed"), "{text}");
+    assert!(text.contains("matrix: ") && text.contains(" failed"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn build_errors_fail_and_stop_the_later_steps() {
+    let dir = workdir("bad");
+    let source = dir.join("_um.c");
+    // -Wconversion is part of the project's flags: an implicit narrowing is an error.
+    std::fs::write(
+        &source,
+        GOOD_MODULE.replace("(void)self;", "(void)self; long big = 1; int small = big; (void)small;"),
+    )
+    .unwrap();
+    let (code, report, text) = matrix(&source, &["python", "-c", "import _um"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(steps(&report, "build").iter().all(|s| s == "failed"), "{text}");
+    assert!(steps(&report, "import").iter().all(|s| s == "not_run"), "{text}");
+    assert!(
+        text.contains("-Wconversion") || text.contains("conversion"),
+        "the compiler's message is shown: {text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
