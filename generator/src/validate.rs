@@ -195,6 +195,16 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             "keep `body` for one body, or `bodies` for per-range bodies",
         );
     }
+    if raw.value.as_ref().is_some_and(|v| v.trim().is_empty() || v.trim().contains('\n')) {
+        err(
+            location.clone(),
+            "`value` must be one line".into(),
+            "a constant is one `#define NAME value` line; use a macro for more",
+        );
+    }
+    if raw.doc.as_ref().is_some_and(|d| d.contains("*/") || d.contains('\n')) {
+        err(location.clone(), "`doc` must be one URL on one line".into(), "it is printed inside a C comment");
+    }
     if let (Some(reason), Some(r)) = (&refusal, &raw.refused) {
         if reason.len() < 30 || reason.contains("*/") {
             err(
@@ -430,6 +440,12 @@ fn check_references(entries: &[Entry], rejected: &BTreeSet<String>, errors: &mut
                     Some(&entry.name),
                     format!("`requires` names `{req}`, which the spec refuses to provide"),
                     "a body cannot use a refused name: provide it, or do without",
+                ),
+                Some(r) if r.pypy == PyPySupport::Unavailable && entry.pypy != PyPySupport::Unavailable => errors.error(
+                    entry.location.clone(),
+                    Some(&entry.name),
+                    format!("`requires` names `{req}`, which is `pypy: unavailable`, but this entry is offered on PyPy"),
+                    "mark this entry `pypy: unavailable` too, or stop requiring it",
                 ),
                 Some(_) if req == &entry.name => errors.error(
                     entry.location.clone(),

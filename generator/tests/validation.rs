@@ -753,3 +753,55 @@ fn check_spec_exits_with_2_for_an_invalid_spec() {
         )
     );
 }
+
+#[test]
+fn constant_value_doc_and_pypy_requirements_are_checked() {
+    let text = r#"
+area: misc
+title: Misc
+entries:
+  - name: capicompat_helper
+    kind: helper
+    summary: A helper.
+    signature: int capicompat_helper(void)
+    body: return 0;
+  - name: Py_T_INT
+    kind: constant
+    since: "3.12"
+    summary: A constant.
+    doc: "https://example.invalid/a */ b"
+    value: |
+      1
+      2
+    test: CHECK(1);
+  - name: PyLong_AsInt
+    kind: function
+    since: "3.13"
+    summary: Needs PyPy-unavailable code but claims PyPy.
+    doc: https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt
+    signature: int PyLong_AsInt(PyObject *obj)
+    requires: [PyDict_Pop]
+    body: return 0;
+    test: CHECK(1);
+  - name: PyDict_Pop
+    kind: function
+    since: "3.13"
+    summary: Not on PyPy.
+    doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+    signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+    pypy: unavailable
+    body: return 0;
+    test: CHECK(1);
+"#;
+    let source = capi_compat::SpecSource {
+        files: vec![capi_compat::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
+    };
+    let errors = capi_compat::validate::load(&source).expect_err("three problems").to_string();
+    for needle in [
+        "`value` must be one line",
+        "`doc` must be one URL on one line",
+        "which is `pypy: unavailable`, but this entry is offered on PyPy",
+    ] {
+        assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
+    }
+}
