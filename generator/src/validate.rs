@@ -441,12 +441,19 @@ fn check_references(entries: &[Entry], rejected: &BTreeSet<String>, errors: &mut
                     format!("`requires` names `{req}`, which the spec refuses to provide"),
                     "a body cannot use a refused name: provide it, or do without",
                 ),
-                Some(r) if r.pypy == PyPySupport::Unavailable && entry.pypy != PyPySupport::Unavailable => errors.error(
+                // Helpers take their PyPy guard from their users (plan.rs), so only entries are checked.
+                Some(r)
+                    if r.pypy == PyPySupport::Unavailable
+                        && entry.pypy != PyPySupport::Unavailable
+                        && entry.kind != Kind::Helper =>
+                {
+                    errors.error(
                     entry.location.clone(),
                     Some(&entry.name),
                     format!("`requires` names `{req}`, which is `pypy: unavailable`, but this entry is offered on PyPy"),
                     "mark this entry `pypy: unavailable` too, or stop requiring it",
-                ),
+                );
+                }
                 Some(_) if req == &entry.name => errors.error(
                     entry.location.clone(),
                     Some(&entry.name),
