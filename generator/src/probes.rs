@@ -34,8 +34,20 @@ pub fn since_probe_source(spec: &Spec) -> String {
 /// The names a probe compile complained about. Compilers quote names as ‘NAME’ (gcc) or
 /// 'NAME' (clang); our own #error lines name them after the mark.
 pub fn undeclared_names(spec: &Spec, compiler_output: &str) -> BTreeSet<String> {
+    let named = mentioned_names(compiler_output);
+    spec.entries
+        .iter()
+        .filter(|e| e.kind != Kind::Helper && named.contains(&e.name))
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+/// Every quoted word and every name after our mark, leaving out the compilers' suggestions.
+fn mentioned_names(compiler_output: &str) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     for line in compiler_output.lines() {
+        // "‘X’ undeclared …; did you mean ‘Y’?": Y is declared, only the part before counts.
+        let line = line.split("did you mean").next().unwrap_or(line);
         if let Some(rest) = line.split(MISSING_MARK).nth(1) {
             if let Some(name) = rest.split_whitespace().next() {
                 named.insert(name.trim_matches('"').to_string());
@@ -45,11 +57,7 @@ pub fn undeclared_names(spec: &Spec, compiler_output: &str) -> BTreeSet<String> 
             named.insert(quoted.to_string());
         }
     }
-    spec.entries
-        .iter()
-        .filter(|e| e.kind != Kind::Helper && named.contains(&e.name))
-        .map(|e| e.name.clone())
-        .collect()
+    named
 }
 
 /// A copy of the interpreter's include dir (the one holding Python.h) whose pyconfig.h also
@@ -87,4 +95,23 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentioned_names;
+
+    #[test]
+    fn a_suggested_name_is_not_undeclared() {
+        let output = "x.c:3:1: error: ‘PyErr_GetRaisedException’ undeclared here; did you mean ‘PyErr_GetHandledException’?\n\
+                      x.c:4:1: error: use of undeclared identifier 'PyGen_GetCode'; did you mean 'PyCode_GetCode'?\n\
+                      x.c:9:2: error: #error capicompat-probe-missing Py_T_INT";
+        let seen = mentioned_names(output);
+        for missing in ["PyErr_GetRaisedException", "PyGen_GetCode", "Py_T_INT"] {
+            assert!(seen.contains(missing), "{missing}");
+        }
+        for suggested in ["PyErr_GetHandledException", "PyCode_GetCode"] {
+            assert!(!seen.contains(suggested), "{suggested}");
+        }
+    }
 }

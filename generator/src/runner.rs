@@ -390,6 +390,13 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     let mut h = Fnv64::default();
     // The generator's version: a new capi-compat may check more, or write its stamp differently.
     h.field(env!("CARGO_PKG_VERSION").as_bytes()).field(b"stamp-v2");
+    // And this very binary: a rebuilt generator may check differently under the same version.
+    if let Some(meta) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+        h.field(&meta.len().to_le_bytes());
+        if let Some(mtime) = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
+            h.field(&mtime.as_nanos().to_le_bytes());
+        }
+    }
     h.field(inputs.header.as_bytes()).field(inputs.module_source.as_bytes()).field(TEST_MACROS.as_bytes());
     h.field(interp.path.as_os_str().as_encoded_bytes()).field(interp.version.as_bytes());
     for dir in &interp.include_dirs {

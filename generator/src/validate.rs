@@ -137,7 +137,9 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
     if is_helper && !name.starts_with(HELPER_PREFIX) {
         err(location.clone(), format!("helper names must start with `{HELPER_PREFIX}`"), "rename it: our private names never look like CPython's (`_Py*` names collide with interpreter internals)");
     }
-    if !is_helper && (name.starts_with(HELPER_PREFIX) || name.starts_with("_Py")) {
+    // CPython documents a few `_Py` names (`_PyInterpreterFrame`); they can only be refused.
+    let refused = raw.refused.is_some();
+    if !is_helper && (name.starts_with(HELPER_PREFIX) || (name.starts_with("_Py") && !refused)) {
         err(
             location.clone(),
             format!("`{name}` is a private name, not a C API name"),
