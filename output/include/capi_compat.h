@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1d0d83368d974537. Entries: 23.
+ * Spec digest: fnv1a64:6983da8685ad38cf. Entries: 210.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -35,6 +35,359 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* ==== Parsing arguments (arg) ==== */
+
+/* PY_CXX_CONST: The qualifier of PyArg_ParseTupleAndKeywords()'s keyword-list strings: 3.13+ make it `const` in C++ (and take `const char * const *` there); 3.10 … 3.12 take `char **` in both languages, so the backport expands to nothing, which keeps a keyword list declared with it convertible.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/arg.html#c.PY_CXX_CONST */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_CXX_CONST
+#  define PY_CXX_CONST /* nothing: 3.10 ... 3.12 take char ** */
+#endif
+#endif
+
+/* PyArg_ParseArray: Parse positional arguments given as a C array (a vectorcall's args, nargs) with a PyArg_ParseTuple() format; 1 on success, 0 with an exception set on failure.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArray */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyArg_ParseArray(PyObject *const *args, Py_ssize_t nargs, const char *format, ...)
+{
+    /* the array becomes a tuple of the same objects, parsed by PyArg_VaParse(): results
+       that borrow from an argument ("O", "s", "y*" …) borrow from the caller's objects,
+       which the caller keeps alive, exactly as with the native function. */
+    va_list va;
+    PyObject *tuple;
+    Py_ssize_t i;
+    int res;
+    if (args == CAPICOMPAT_NULL && nargs != 0) {
+        PyErr_BadInternalCall();
+        return 0;
+    }
+    tuple = PyTuple_New(nargs);
+    if (tuple == CAPICOMPAT_NULL) {
+        return 0;
+    }
+    for (i = 0; i < nargs; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(tuple, i, args[i]);
+    }
+    va_start(va, format);
+    #if PY_VERSION_HEX < 0x030C0000 && !defined(PY_SSIZE_T_CLEAN)
+    {
+        /* "#" lengths are Py_ssize_t, as in 3.15, even where the caller's PyArg_VaParse()
+           would be the int variant; the _SizeT one is declared only under
+           PY_SSIZE_T_CLEAN */
+        PyAPI_FUNC(int) _PyArg_VaParse_SizeT(PyObject *, const char *, va_list);
+        res = _PyArg_VaParse_SizeT(tuple, format, va);
+    }
+    #else
+    res = PyArg_VaParse(tuple, format, va);
+    #endif
+    va_end(va);
+    Py_DECREF(tuple);
+    return res;
+}
+#define PyArg_ParseArray capicompat_PyArg_ParseArray
+#endif
+
+/* PyArg_ParseArrayAndKeywords: Parse a vectorcall's arguments (args, nargs, kwnames; keyword values follow the positional ones in args) with a PyArg_ParseTupleAndKeywords() format and keyword list; 1 on success, 0 with an exception set.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArrayAndKeywords */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *format, const char *const *kwlist, ...)
+{
+    /* positional arguments become a tuple, keyword ones a dict (of the same objects),
+       parsed by PyArg_VaParseTupleAndKeywords(), whose 3.10 … 3.12 signature takes a
+       char ** keyword list: the strings are only read. */
+    va_list va;
+    PyObject *tuple, *kwargs = CAPICOMPAT_NULL;
+    Py_ssize_t i, nkw;
+    int res;
+    if ((args == CAPICOMPAT_NULL && nargs != 0) || (kwnames != CAPICOMPAT_NULL && !PyTuple_Check(kwnames))
+        || format == CAPICOMPAT_NULL || kwlist == CAPICOMPAT_NULL) {
+        PyErr_BadInternalCall();
+        return 0;
+    }
+    nkw = kwnames == CAPICOMPAT_NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (args == CAPICOMPAT_NULL && nkw != 0) {
+        PyErr_BadInternalCall();
+        return 0;
+    }
+    tuple = PyTuple_New(nargs);
+    if (tuple == CAPICOMPAT_NULL) {
+        return 0;
+    }
+    for (i = 0; i < nargs; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(tuple, i, args[i]);
+    }
+    if (nkw > 0) {
+        kwargs = PyDict_New();
+        if (kwargs == CAPICOMPAT_NULL) {
+            Py_DECREF(tuple);
+            return 0;
+        }
+        for (i = 0; i < nkw; i++) {
+            if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
+                Py_DECREF(kwargs);
+                Py_DECREF(tuple);
+                return 0;
+            }
+        }
+    }
+    va_start(va, kwlist);
+    #if PY_VERSION_HEX < 0x030C0000 && !defined(PY_SSIZE_T_CLEAN)
+    {
+        /* Py_ssize_t "#" lengths without PY_SSIZE_T_CLEAN too, as in 3.15 */
+        PyAPI_FUNC(int) _PyArg_VaParseTupleAndKeywords_SizeT(PyObject *, PyObject *,
+                                                             const char *, char **, va_list);
+        res = _PyArg_VaParseTupleAndKeywords_SizeT(tuple, kwargs, format,
+                                                   (char **)(uintptr_t)kwlist, va);
+    }
+    #else
+    res = PyArg_VaParseTupleAndKeywords(tuple, kwargs, format, (char **)(uintptr_t)kwlist, va);
+    #endif
+    va_end(va);
+    Py_XDECREF(kwargs);
+    Py_DECREF(tuple);
+    return res;
+}
+#define PyArg_ParseArrayAndKeywords capicompat_PyArg_ParseArrayAndKeywords
+#endif
+
+/* ==== Code objects (code) ==== */
+
+/* PyCode_GetCode: Return a new reference to the code object's bytecode as bytes (co_code).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCode */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyCode_GetCode(PyCodeObject *co)
+{
+    return PyObject_GetAttrString((PyObject *)co, "co_code");
+}
+#define PyCode_GetCode capicompat_PyCode_GetCode
+#endif
+
+/* PyCode_GetVarnames: Return a new reference to the tuple of the names of the code object's local variables, arguments first (co_varnames).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_GetVarnames */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyCode_GetVarnames(PyCodeObject *co)
+{
+    return PyObject_GetAttrString((PyObject *)co, "co_varnames");
+}
+#define PyCode_GetVarnames capicompat_PyCode_GetVarnames
+#endif
+
+/* PyCode_GetCellvars: Return a new reference to the tuple of the names of the code object's cell variables (co_cellvars).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCellvars */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyCode_GetCellvars(PyCodeObject *co)
+{
+    return PyObject_GetAttrString((PyObject *)co, "co_cellvars");
+}
+#define PyCode_GetCellvars capicompat_PyCode_GetCellvars
+#endif
+
+/* PyCode_GetFreevars: Return a new reference to the tuple of the names of the code object's free (closure) variables (co_freevars).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_GetFreevars */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
+{
+    return PyObject_GetAttrString((PyObject *)co, "co_freevars");
+}
+#define PyCode_GetFreevars capicompat_PyCode_GetFreevars
+#endif
+
+/* PyCode_Addr2Location: Get the source positions (start/end line and column) of the instruction at byte offset addrq; -1 where unknown. Returns 1. Before 3.11 CPython records no columns, so columns are -1 and the end line is the start line there.
+ * Native since CPython 3.11; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_Addr2Location */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, int *start_line, int *start_column, int *end_line, int *end_column)
+{
+    PyObject *positions, *item = CAPICOMPAT_NULL;
+    int values[4] = {-1, -1, -1, -1};
+    int i;
+    if (addrq < 0) {
+        *start_line = *end_line = co->co_firstlineno;
+        *start_column = *end_column = 0;
+        return 1;
+    }
+    positions = PyObject_CallMethod((PyObject *)co, "co_positions", CAPICOMPAT_NULL);
+    if (positions == CAPICOMPAT_NULL) {
+        /* 3.10: a line table only */
+        PyErr_Clear();
+        *start_line = *end_line = PyCode_Addr2Line(co, addrq);
+        *start_column = *end_column = -1;
+        return 1;
+    }
+    /* co_positions() yields one entry per 2-byte code unit */
+    for (i = 0; i <= addrq / 2; i++) {
+        Py_XDECREF(item);
+        item = PyIter_Next(positions);
+        if (item == CAPICOMPAT_NULL) {
+            break;
+        }
+    }
+    Py_DECREF(positions);
+    if (item != CAPICOMPAT_NULL) {
+        for (i = 0; i < 4 && i < PyTuple_GET_SIZE(item); i++) {
+            PyObject *v = PyTuple_GET_ITEM(item, i);
+            values[i] = v == Py_None ? -1 : (int)PyLong_AsLong(v);
+        }
+        Py_DECREF(item);
+    }
+    PyErr_Clear();
+    *start_line = values[0];
+    *end_line = values[1];
+    *start_column = values[2];
+    *end_column = values[3];
+    return 1;
+}
+#define PyCode_Addr2Location capicompat_PyCode_Addr2Location
+#endif
+
+/* PyUnstable_Code_GetExtra: Get the extra data stored on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()) in *extra (NULL if unset); 0 on success, -1 with SystemError if code is not a code object.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetExtra */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t index, void **extra)
+{
+    /* the same function under its pre-3.12 private name, exported since 3.6 */
+    return _PyCode_GetExtra(code, index, extra);
+}
+#define PyUnstable_Code_GetExtra capicompat_PyUnstable_Code_GetExtra
+#endif
+
+/* PyUnstable_Code_SetExtra: Store extra data on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()), freeing any previous value with the index's free function; 0 on success, -1 with SystemError on a bad index or a non-code object.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_SetExtra */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t index, void *extra)
+{
+    return _PyCode_SetExtra(code, index, extra);
+}
+#define PyUnstable_Code_SetExtra capicompat_PyUnstable_Code_SetExtra
+#endif
+
+/* PyUnstable_Eval_RequestCodeExtraIndex: Reserve an index for per-code-object extra data (PyUnstable_Code_GetExtra/SetExtra), with an optional function that frees the data; -1 when all 255 are taken.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Eval_RequestCodeExtraIndex */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline Py_ssize_t capicompat_PyUnstable_Eval_RequestCodeExtraIndex(freefunc free)
+{
+    return _PyEval_RequestCodeExtraIndex(free);
+}
+#define PyUnstable_Eval_RequestCodeExtraIndex capicompat_PyUnstable_Eval_RequestCodeExtraIndex
+#endif
+
+/* PyUnstable_Code_GetFirstFree: Return the index of the code object's first free variable among its fast locals (locals, then cells, then free variables).
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetFirstFree */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_Code_GetFirstFree(PyCodeObject *co)
+{
+    #if PY_VERSION_HEX < 0x030B0000
+    return co->co_nlocals + (int)PyTuple_GET_SIZE(co->co_cellvars);
+    #else
+    /* 3.11+: arguments that are also cells are stored once */
+    return co->co_nlocalsplus - co->co_nfreevars;
+    #endif
+}
+#define PyUnstable_Code_GetFirstFree capicompat_PyUnstable_Code_GetFirstFree
+#endif
+
+/* PyUnstable_Code_New: Create a code object from its parts (PyCode_New()'s 3.11 signature); arguments a 3.10 code object cannot hold (qualname, exception table) are dropped there.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_New */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyCodeObject *capicompat_PyUnstable_Code_New(int argcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
+{
+    #if PY_VERSION_HEX < 0x030B0000
+    /* 3.10 code objects have no qualname and no exception table */
+    (void)qualname;
+    (void)exceptiontable;
+    return PyCode_New(argcount, kwonlyargcount, nlocals, stacksize, flags, code, consts,
+                      names, varnames, freevars, cellvars, filename, name, firstlineno,
+                      linetable);
+    #else
+    return PyCode_New(argcount, kwonlyargcount, nlocals, stacksize, flags, code, consts,
+                      names, varnames, freevars, cellvars, filename, name, qualname,
+                      firstlineno, linetable, exceptiontable);
+    #endif
+}
+#define PyUnstable_Code_New capicompat_PyUnstable_Code_New
+#endif
+
+/* PyUnstable_Code_NewWithPosOnlyArgs: PyUnstable_Code_New() with a count of positional-only arguments (PyCode_NewWithPosOnlyArgs()'s 3.11 signature); qualname and the exception table are dropped on 3.10.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_NewWithPosOnlyArgs */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int argcount, int posonlyargcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
+{
+    #if PY_VERSION_HEX < 0x030B0000
+    (void)qualname;
+    (void)exceptiontable;
+    return PyCode_NewWithPosOnlyArgs(argcount, posonlyargcount, kwonlyargcount, nlocals,
+                                     stacksize, flags, code, consts, names, varnames,
+                                     freevars, cellvars, filename, name, firstlineno,
+                                     linetable);
+    #else
+    return PyCode_NewWithPosOnlyArgs(argcount, posonlyargcount, kwonlyargcount, nlocals,
+                                     stacksize, flags, code, consts, names, varnames,
+                                     freevars, cellvars, filename, name, qualname,
+                                     firstlineno, linetable, exceptiontable);
+    #endif
+}
+#define PyUnstable_Code_NewWithPosOnlyArgs capicompat_PyUnstable_Code_NewWithPosOnlyArgs
+#endif
+
+/* PY_FOREACH_CODE_EVENT: X-macro listing the code watcher events (CREATE, DESTROY).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef PY_FOREACH_CODE_EVENT
+#  define PY_FOREACH_CODE_EVENT(V) V(CREATE) V(DESTROY)
+#endif
+#endif
+
+/* PyCodeEvent: Enumeration of code watcher events (PY_CODE_EVENT_CREATE, PY_CODE_EVENT_DESTROY), for PyCode_WatchCallback.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
+#if PY_VERSION_HEX < 0x030C0000
+typedef enum {
+    PY_CODE_EVENT_CREATE,
+    PY_CODE_EVENT_DESTROY
+} PyCodeEvent;
+#endif
+
+/* PyCode_WatchCallback: Type of a code watcher callback, int (*)(PyCodeEvent event, PyCodeObject *co).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/code.html#c.PyCode_WatchCallback */
+#if PY_VERSION_HEX < 0x030C0000
+typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
+#endif
+
+/* ==== Context variables (contextvars) ==== */
+
+/* PyContextEvent: Enumeration of context watcher events (Py_CONTEXT_SWITCHED), for PyContext_WatchCallback.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContextEvent */
+#if PY_VERSION_HEX < 0x030E0000
+typedef enum {
+    Py_CONTEXT_SWITCHED = 1
+} PyContextEvent;
+#endif
+
+/* PyContext_WatchCallback: Type of a context watcher callback, int (*)(PyContextEvent event, PyObject *obj).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_WatchCallback */
+#if PY_VERSION_HEX < 0x030E0000
+typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 #endif
 
 /* ==== Dictionary objects (dict) ==== */
@@ -204,6 +557,658 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
     return res;
 }
 #define PyDict_ContainsString capicompat_PyDict_ContainsString
+#endif
+
+/* PyFrozenDict_Check: True if op is a frozendict or an instance of a subtype; frozendict does not exist before 3.15, so it is always false there.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_Check */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyFrozenDict_Check
+#  define PyFrozenDict_Check(op) ((void)(op), 0)
+#endif
+#endif
+
+/* PyFrozenDict_CheckExact: True if op is exactly a frozendict; always false before 3.15, which has no frozendict.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_CheckExact */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyFrozenDict_CheckExact
+#  define PyFrozenDict_CheckExact(op) ((void)(op), 0)
+#endif
+#endif
+
+/* PyAnyDict_Check: True if op is a dict or a frozendict (or an instance of a subtype of either); before 3.15 that is PyDict_Check().
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_Check */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyAnyDict_Check
+#  define PyAnyDict_Check(op) PyDict_Check(op)
+#endif
+#endif
+
+/* PyAnyDict_CheckExact: True if op is exactly a dict or exactly a frozendict; before 3.15 that is PyDict_CheckExact().
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_CheckExact */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyAnyDict_CheckExact
+#  define PyAnyDict_CheckExact(op) PyDict_CheckExact(op)
+#endif
+#endif
+
+/* PY_FOREACH_DICT_EVENT: X-macro listing the dict watcher events (ADDED, MODIFIED, DELETED, CLONED, CLEARED, DEALLOCATED).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef PY_FOREACH_DICT_EVENT
+#  define PY_FOREACH_DICT_EVENT(V) V(ADDED) V(MODIFIED) V(DELETED) V(CLONED) V(CLEARED) V(DEALLOCATED)
+#endif
+#endif
+
+/* PyDict_WatchEvent: Enumeration of the dict watcher events (PyDict_EVENT_ADDED ... PyDict_EVENT_DEALLOCATED), for PyDict_WatchCallback.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
+#if PY_VERSION_HEX < 0x030C0000
+typedef enum {
+    PyDict_EVENT_ADDED,
+    PyDict_EVENT_MODIFIED,
+    PyDict_EVENT_DELETED,
+    PyDict_EVENT_CLONED,
+    PyDict_EVENT_CLEARED,
+    PyDict_EVENT_DEALLOCATED
+} PyDict_WatchEvent;
+#endif
+
+/* PyDict_WatchCallback: Type of a dict watcher callback, int (*)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchCallback */
+#if PY_VERSION_HEX < 0x030C0000
+typedef int (*PyDict_WatchCallback)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value);
+#endif
+
+/* ==== Exception handling (exceptions) ==== */
+
+/* PyErr_GetRaisedException: Return the exception being raised (a new reference, with its traceback attached) and clear the error indicator; NULL if none is set.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetRaisedException */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_GetRaisedException(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != CAPICOMPAT_NULL && value != CAPICOMPAT_NULL) {
+        /* 3.12 keeps the traceback on the exception object itself */
+        (void)PyException_SetTraceback(value, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    return value;
+}
+#define PyErr_GetRaisedException capicompat_PyErr_GetRaisedException
+#endif
+
+/* PyErr_SetRaisedException: Set exc (a reference is stolen) as the exception being raised, with the traceback it carries; NULL clears the error indicator.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetRaisedException */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
+{
+    PyObject *type, *tb;
+    if (exc == CAPICOMPAT_NULL) {
+        PyErr_Restore(CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL);
+        return;
+    }
+    type = (PyObject *)Py_TYPE(exc);
+    Py_INCREF(type);
+    tb = PyException_GetTraceback(exc);
+    PyErr_Restore(type, exc, tb);
+}
+#define PyErr_SetRaisedException capicompat_PyErr_SetRaisedException
+#endif
+
+/* PyErr_GetHandledException: Return a new reference to the exception being handled (what sys.exception() returns), or NULL without setting an exception when none is.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetHandledException */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyErr_GetHandledException(void)
+{
+    PyObject *type, *value, *tb;
+    PyErr_GetExcInfo(&type, &value, &tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    if (value == Py_None) {
+        Py_DECREF(value);
+        return CAPICOMPAT_NULL;
+    }
+    return value;
+}
+#define PyErr_GetHandledException capicompat_PyErr_GetHandledException
+#endif
+
+/* PyErr_SetHandledException: Set the exception being handled (what sys.exception() returns) to exc, which is not stolen; NULL or None clears it.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetHandledException */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline void capicompat_PyErr_SetHandledException(PyObject *exc)
+{
+    PyObject *type;
+    if (exc == CAPICOMPAT_NULL || exc == Py_None) {
+        PyErr_SetExcInfo(CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL);
+        return;
+    }
+    type = (PyObject *)Py_TYPE(exc);
+    Py_INCREF(type);
+    Py_INCREF(exc);
+    PyErr_SetExcInfo(type, exc, PyException_GetTraceback(exc));
+}
+#define PyErr_SetHandledException capicompat_PyErr_SetHandledException
+#endif
+
+/* PyException_GetArgs: Return a new reference to the args of an exception (BaseException.args as stored, without calling a subclass's override).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyException_GetArgs */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyException_GetArgs(PyObject *ex)
+{
+    #ifdef PYPY_VERSION
+    return PyObject_GetAttrString(ex, "args");
+    #else
+    PyObject *args = ((PyBaseExceptionObject *)ex)->args;
+    Py_INCREF(args);
+    return args;
+    #endif
+}
+#define PyException_GetArgs capicompat_PyException_GetArgs
+#endif
+
+/* PyException_SetArgs: Set the args of an exception (BaseException.args) to args; the reference is not stolen.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyException_SetArgs */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyException_SetArgs(PyObject *ex, PyObject *args)
+{
+    #ifdef PYPY_VERSION
+    if (PyObject_SetAttrString(ex, "args", args) < 0) {
+        PyErr_Clear();
+    }
+    #else
+    PyObject *old = ((PyBaseExceptionObject *)ex)->args;
+    Py_INCREF(args);
+    ((PyBaseExceptionObject *)ex)->args = args;
+    Py_XDECREF(old);
+    #endif
+}
+#define PyException_SetArgs capicompat_PyException_SetArgs
+#endif
+
+/* PyErr_DisplayException: Print exc, its traceback and chained exceptions to sys.stderr, as the default sys.excepthook does.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_DisplayException */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_DisplayException(PyObject *exc)
+{
+    PyObject *tb = PyException_GetTraceback(exc);
+    PyErr_Display((PyObject *)Py_TYPE(exc), exc, tb);
+    Py_XDECREF(tb);
+}
+#define PyErr_DisplayException capicompat_PyErr_DisplayException
+#endif
+
+/* capicompat_unraisablehook_args_type: The interpreter's sys.UnraisableHookArgs type (not exported before 3.13), captured once by letting PyErr_WriteUnraisable() hand an instance to a temporary hook; NULL with an exception on failure.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_unraisablehook_args_type(void)
+{
+    static PyObject *type = CAPICOMPAT_NULL;
+    PyObject *saved_hook, *captured, *append;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    if (type != CAPICOMPAT_NULL) {
+        return type;
+    }
+    captured = PyList_New(0);
+    if (captured == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    append = PyObject_GetAttrString(captured, "append");
+    if (append == CAPICOMPAT_NULL) {
+        Py_DECREF(captured);
+        return CAPICOMPAT_NULL;
+    }
+    /* keep the caller's pending exception out of the way */
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    saved_hook = PySys_GetObject("unraisablehook");
+    Py_XINCREF(saved_hook);
+    if (PySys_SetObject("unraisablehook", append) == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "capi-compat: capturing UnraisableHookArgs");
+        PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+    }
+    PyErr_Clear();
+    if (saved_hook != CAPICOMPAT_NULL) {
+        (void)PySys_SetObject("unraisablehook", saved_hook);
+    }
+    else {
+        (void)PySys_SetObject("unraisablehook", CAPICOMPAT_NULL);
+    }
+    PyErr_Clear();
+    Py_XDECREF(saved_hook);
+    Py_DECREF(append);
+    if (PyList_GET_SIZE(captured) == 1) {
+        type = (PyObject *)Py_TYPE(PyList_GET_ITEM(captured, 0));
+        Py_INCREF(type);
+    }
+    Py_DECREF(captured);
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    if (type == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot find sys.UnraisableHookArgs");
+    }
+    return type;
+}
+#endif
+
+/* capicompat_unraisablehook_args: Build a sys.UnraisableHookArgs from (type, value, tb, err_msg, obj), all references stolen, NULL meaning None; NULL with an exception on failure.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_unraisablehook_args(PyObject *exc_type, PyObject *exc_value, PyObject *exc_tb, PyObject *err_msg, PyObject *obj)
+{
+    PyObject *items[5];
+    PyObject *args;
+    PyObject *type = capicompat_unraisablehook_args_type();
+    Py_ssize_t i;
+    items[0] = exc_type;
+    items[1] = exc_value;
+    items[2] = exc_tb;
+    items[3] = err_msg;
+    items[4] = obj;
+    args = type == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyStructSequence_New((PyTypeObject *)type);
+    if (args == CAPICOMPAT_NULL) {
+        for (i = 0; i < 5; i++) {
+            Py_XDECREF(items[i]);
+        }
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < 5; i++) {
+        if (items[i] == CAPICOMPAT_NULL) {
+            Py_INCREF(Py_None);
+            items[i] = Py_None;
+        }
+        PyStructSequence_SetItem(args, i, items[i]);
+    }
+    return args;
+}
+#endif
+
+/* capicompat_unraisablehook_default: Report the pending exception with err_msg (a C string) and obj (borrowed, may be NULL) through sys.__unraisablehook__, ignoring failures; clears the exception.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_unraisablehook_default(const char *err_msg, PyObject *obj)
+{
+    PyObject *exc_type, *exc_value, *exc_tb, *args, *res, *hook;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
+    Py_XINCREF(obj);
+    args = capicompat_unraisablehook_args(exc_type, exc_value, exc_tb,
+                                          PyUnicode_FromString(err_msg), obj);
+    hook = PySys_GetObject("__unraisablehook__");
+    if (args != CAPICOMPAT_NULL && hook != CAPICOMPAT_NULL) {
+        res = PyObject_CallOneArg(hook, args);
+        Py_XDECREF(res);
+    }
+    Py_XDECREF(args);
+    PyErr_Clear();
+}
+#endif
+
+/* PyErr_FormatUnraisable: Report the current exception to sys.unraisablehook with the message PyUnicode_FromFormat(format, ...) (NULL - no message), then clear it; a failing hook is reported through the default hook.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_FormatUnraisable */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
+{
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyObject *err_msg = CAPICOMPAT_NULL, *hook, *args, *res;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    if (exc_type == CAPICOMPAT_NULL) {
+        return;
+    }
+    if (exc_tb == CAPICOMPAT_NULL) {
+        /* as 3.13: a traceback entry for the current frame */
+        PyFrameObject *frame = PyEval_GetFrame();
+        if (frame != CAPICOMPAT_NULL) {
+            PyErr_Restore(exc_type, exc_value, CAPICOMPAT_NULL);
+            if (PyTraceBack_Here(frame) < 0) {
+                PyErr_Clear();
+            }
+            PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+        }
+    }
+    PyErr_NormalizeException(&exc_type, &exc_value, &exc_tb);
+    if (exc_tb != CAPICOMPAT_NULL && exc_value != CAPICOMPAT_NULL && PyTraceBack_Check(exc_tb)) {
+        if (PyException_SetTraceback(exc_value, exc_tb) < 0) {
+            PyErr_Clear();
+        }
+    }
+    if (format != CAPICOMPAT_NULL) {
+        va_list vargs;
+        va_start(vargs, format);
+        err_msg = PyUnicode_FromFormatV(format, vargs);
+        va_end(vargs);
+        if (err_msg == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    args = capicompat_unraisablehook_args(exc_type, exc_value, exc_tb, err_msg, CAPICOMPAT_NULL);
+    if (args == CAPICOMPAT_NULL) {
+        capicompat_unraisablehook_default(
+            "Exception ignored on building sys.unraisablehook arguments", CAPICOMPAT_NULL);
+        return;
+    }
+    hook = PySys_GetObject("unraisablehook");
+    if (hook == CAPICOMPAT_NULL || hook == Py_None) {
+        hook = PySys_GetObject("__unraisablehook__");
+        if (hook == CAPICOMPAT_NULL) {
+            Py_DECREF(args);
+            PyErr_Clear();
+            return;
+        }
+    }
+    Py_INCREF(hook);
+    if (PySys_Audit("sys.unraisablehook", "OO", hook, args) < 0) {
+        capicompat_unraisablehook_default("Exception ignored in audit hook", CAPICOMPAT_NULL);
+    }
+    else {
+        res = PyObject_CallOneArg(hook, args);
+        if (res == CAPICOMPAT_NULL) {
+            /* the hook failed: report that through the default hook */
+            capicompat_unraisablehook_default("Exception ignored in sys.unraisablehook", hook);
+        }
+        Py_XDECREF(res);
+    }
+    Py_DECREF(hook);
+    Py_DECREF(args);
+    PyErr_Clear();
+}
+#define PyErr_FormatUnraisable capicompat_PyErr_FormatUnraisable
+#endif
+
+/* ==== Frame objects (frame) ==== */
+
+/* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGlobals */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyFrame_GetGlobals(PyFrameObject *frame)
+{
+    return PyObject_GetAttrString((PyObject *)frame, "f_globals");
+}
+#define PyFrame_GetGlobals capicompat_PyFrame_GetGlobals
+#endif
+
+/* PyFrame_GetBuiltins: Return a new reference to the frame's builtins (f_builtins).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBuiltins */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
+{
+    return PyObject_GetAttrString((PyObject *)frame, "f_builtins");
+}
+#define PyFrame_GetBuiltins capicompat_PyFrame_GetBuiltins
+#endif
+
+/* PyFrame_GetLocals: Return a new reference to the frame's locals (f_locals; a snapshot dict before 3.13, a write-through proxy for function frames from 3.13).
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLocals */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
+{
+    return PyObject_GetAttrString((PyObject *)frame, "f_locals");
+}
+#define PyFrame_GetLocals capicompat_PyFrame_GetLocals
+#endif
+
+/* PyFrame_GetLasti: Return the frame's f_lasti (the offset in bytes of the last instruction attempted), or -1 if it has not started.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLasti */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline int capicompat_PyFrame_GetLasti(PyFrameObject *frame)
+{
+    long lasti;
+    PyObject *obj = PyObject_GetAttrString((PyObject *)frame, "f_lasti");
+    if (obj == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    lasti = PyLong_AsLong(obj);
+    Py_DECREF(obj);
+    if (lasti < 0) {
+        PyErr_Clear();
+        return -1;
+    }
+    return (int)lasti;
+}
+#define PyFrame_GetLasti capicompat_PyFrame_GetLasti
+#endif
+
+/* PyFrame_GetGenerator: Return a new reference to the generator, coroutine or async generator owning the frame, or NULL (no exception) if it is not a generator's frame.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGenerator */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyFrame_GetGenerator(PyFrameObject *frame)
+{
+    #if PY_VERSION_HEX < 0x030B0000
+    /* 3.10's frame struct (Include/cpython/frameobject.h, which Python.h does not
+       include) points at its generator; its layout up to f_gen, fixed for 3.10.x: */
+    struct capicompat_frame310 {
+        PyObject_VAR_HEAD
+        void *f_back;
+        void *f_code;
+        PyObject *f_builtins;
+        PyObject *f_globals;
+        PyObject *f_locals;
+        PyObject **f_valuestack;
+        PyObject *f_trace;
+        int f_stackdepth;
+        char f_trace_lines;
+        char f_trace_opcodes;
+        PyObject *f_gen;
+    };
+    PyObject *gen = ((struct capicompat_frame310 *)(void *)frame)->f_gen;
+    Py_XINCREF(gen);
+    return gen;
+    #else
+    /* only compiled by the self-test's forced build: 3.11+ frames do not expose their
+       owner, and those versions have the real function */
+    (void)frame;
+    PyErr_SetString(PyExc_SystemError, "PyFrame_GetGenerator backport needs CPython < 3.11");
+    return CAPICOMPAT_NULL;
+    #endif
+}
+#define PyFrame_GetGenerator capicompat_PyFrame_GetGenerator
+#endif
+
+/* PyFrame_GetVar: Return a new reference to the value of the frame's variable name (a local, cell or free variable); NameError if it does not exist.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVar */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFrame_GetVar(PyFrameObject *frame, PyObject *name)
+{
+    PyObject *value;
+    PyObject *locals = PyObject_GetAttrString((PyObject *)frame, "f_locals");
+    if (locals == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    value = PyObject_GetItem(locals, name);
+    Py_DECREF(locals);
+    if (value == CAPICOMPAT_NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_NameError, "variable %R does not exist", name);
+    }
+    return value;
+}
+#define PyFrame_GetVar capicompat_PyFrame_GetVar
+#endif
+
+/* PyFrame_GetVarString: PyFrame_GetVar() with the name given as a UTF-8 encoded C string.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVarString */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, const char *name)
+{
+    PyObject *value;
+    PyObject *name_obj = PyUnicode_FromString(name);
+    if (name_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    value = PyFrame_GetVar(frame, name_obj);
+    Py_DECREF(name_obj);
+    return value;
+}
+#define PyFrame_GetVarString capicompat_PyFrame_GetVarString
+#endif
+
+/* PyFrameLocalsProxy_Check: True if op is a frame locals proxy (what f_locals returns for optimized frames from 3.13); no such objects exist before 3.13, so it is always false there.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrameLocalsProxy_Check */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyFrameLocalsProxy_Check
+#  define PyFrameLocalsProxy_Check(op) ((void)(op), 0)
+#endif
+#endif
+
+/* ==== Function objects (function) ==== */
+
+/* PY_FOREACH_FUNC_EVENT: X-macro listing the function watcher events (CREATE, DESTROY, MODIFY_CODE, MODIFY_DEFAULTS, MODIFY_KWDEFAULTS; 3.15 adds MODIFY_QUALNAME).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef PY_FOREACH_FUNC_EVENT
+#  define PY_FOREACH_FUNC_EVENT(V) V(CREATE) V(DESTROY) V(MODIFY_CODE) V(MODIFY_DEFAULTS) V(MODIFY_KWDEFAULTS)
+#endif
+#endif
+
+/* PyFunction_WatchEvent: Enumeration of the function watcher events, PyFunction_EVENT_CREATE … PyFunction_EVENT_MODIFY_KWDEFAULTS (values 0 … 4).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
+#if PY_VERSION_HEX < 0x030C0000
+typedef enum {
+    PyFunction_EVENT_CREATE,
+    PyFunction_EVENT_DESTROY,
+    PyFunction_EVENT_MODIFY_CODE,
+    PyFunction_EVENT_MODIFY_DEFAULTS,
+    PyFunction_EVENT_MODIFY_KWDEFAULTS
+} PyFunction_WatchEvent;
+#endif
+
+/* PyFunction_WatchCallback: Type of a function watcher callback, int (*)(PyFunction_WatchEvent event, PyFunctionObject *func, PyObject *new_value).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchCallback */
+#if PY_VERSION_HEX < 0x030C0000
+typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionObject *func,
+                                        PyObject *new_value);
+#endif
+
+/* ==== Generator objects (gen) ==== */
+
+/* PyGen_GetCode: Return a new reference to the code object of a generator (its gi_code).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/gen.html#c.PyGen_GetCode */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
+{
+    return (PyCodeObject *)PyObject_GetAttrString((PyObject *)gen, "gi_code");
+}
+#define PyGen_GetCode capicompat_PyGen_GetCode
+#endif
+
+/* PyAsyncGenASend_CheckExact: True if op is exactly an async generator's asend() awaitable (the object returned by agen.asend()/__anext__()).
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gen.html#c.PyAsyncGenASend_CheckExact */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef PyAsyncGenASend_CheckExact
+#  define PyAsyncGenASend_CheckExact(op) Py_IS_TYPE((op), &_PyAsyncGenASend_Type)
+#endif
+#endif
+
+/* ==== Importing modules (import) ==== */
+
+/* PyImport_ImportModuleAttr: Import the module mod_name (PyImport_Import) and return a new reference to its attribute attr_name; NULL with an exception on failure.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttr */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ImportModuleAttr(PyObject *mod_name, PyObject *attr_name)
+{
+    /* as 3.14's _PyImport_GetModuleAttr() */
+    PyObject *result;
+    PyObject *mod = PyImport_Import(mod_name);
+    if (mod == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = PyObject_GetAttr(mod, attr_name);
+    Py_DECREF(mod);
+    return result;
+}
+#define PyImport_ImportModuleAttr capicompat_PyImport_ImportModuleAttr
+#endif
+
+/* PyImport_ImportModuleAttrString: PyImport_ImportModuleAttr() with the module and attribute names as UTF-8 C strings.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttrString */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ImportModuleAttrString(const char *mod_name, const char *attr_name)
+{
+    /* as 3.14's _PyImport_GetModuleAttrString() */
+    PyObject *mod_obj, *attr_obj, *result;
+    mod_obj = PyUnicode_FromString(mod_name);
+    if (mod_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    attr_obj = PyUnicode_FromString(attr_name);
+    if (attr_obj == CAPICOMPAT_NULL) {
+        Py_DECREF(mod_obj);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyImport_ImportModuleAttr(mod_obj, attr_obj);
+    Py_DECREF(attr_obj);
+    Py_DECREF(mod_obj);
+    return result;
+}
+#define PyImport_ImportModuleAttrString capicompat_PyImport_ImportModuleAttrString
+#endif
+
+/* PyImport_LazyImportsMode: The global lazy-imports mode (PEP 810) - PyImport_LAZY_NORMAL (only `lazy import` statements are lazy) or PyImport_LAZY_ALL - with CPython 3.15's enumerators and values.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_LazyImportsMode */
+#if PY_VERSION_HEX < 0x030F0000
+typedef enum {
+    PyImport_LAZY_NORMAL,
+    PyImport_LAZY_ALL
+} PyImport_LazyImportsMode;
+#endif
+
+/* PyImport_GetLazyImportsMode: The current global lazy-imports mode; before 3.15 there are no lazy imports (no `lazy` statement, no flag), which is PyImport_LAZY_NORMAL's behaviour, so that is always the answer there.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsMode */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyImport_LazyImportsMode capicompat_PyImport_GetLazyImportsMode(void)
+{
+    /* no statement can be lazy before 3.15 and nothing can make plain imports lazy:
+       "normal" describes that runtime exactly */
+    return PyImport_LAZY_NORMAL;
+}
+#define PyImport_GetLazyImportsMode capicompat_PyImport_GetLazyImportsMode
+#endif
+
+/* PyImport_GetLazyImportsFilter: The current lazy-imports filter (a new reference), or NULL when none is set; before 3.15 no filter can be set (nothing consults one), so NULL without an exception.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsFilter */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
+{
+    return CAPICOMPAT_NULL;
+}
+#define PyImport_GetLazyImportsFilter capicompat_PyImport_GetLazyImportsFilter
 #endif
 
 /* ==== List objects (list) ==== */
@@ -514,6 +1519,230 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 #define PyModule_Add capicompat_PyModule_Add
 #endif
 
+/* Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED: Value 0 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED
+#  define Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED ((void *)0)
+#endif
+#endif
+
+/* Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED: Value 1 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
+#  define Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED ((void *)1)
+#endif
+#endif
+
+/* Py_MOD_PER_INTERPRETER_GIL_SUPPORTED: Value 2 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_MOD_PER_INTERPRETER_GIL_SUPPORTED */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
+#  define Py_MOD_PER_INTERPRETER_GIL_SUPPORTED ((void *)2)
+#endif
+#endif
+
+/* Py_MOD_GIL_USED: Value 0 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_USED */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_MOD_GIL_USED
+#  define Py_MOD_GIL_USED ((void *)0)
+#endif
+#endif
+
+/* Py_MOD_GIL_NOT_USED: Value 1 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_NOT_USED */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_MOD_GIL_NOT_USED
+#  define Py_MOD_GIL_NOT_USED ((void *)1)
+#endif
+#endif
+
+/* Py_mod_slots: PySlot ID 94 of a 3.15 module definition: sl_ptr points to a nested array of PyModuleDef_Slot-style slots. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_slots */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_slots
+#  define Py_mod_slots 94
+#endif
+#endif
+
+/* Py_mod_name: PySlot ID 100 of a 3.15 module definition: the module's name (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_name */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_name
+#  define Py_mod_name 100
+#endif
+#endif
+
+/* Py_mod_doc: PySlot ID 101 of a 3.15 module definition: the module's docstring (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_doc */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_doc
+#  define Py_mod_doc 101
+#endif
+#endif
+
+/* Py_mod_state_size: PySlot ID 102 of a 3.15 module definition: the size of the module's state (Py_ssize_t). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_size */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_state_size
+#  define Py_mod_state_size 102
+#endif
+#endif
+
+/* Py_mod_methods: PySlot ID 103 of a 3.15 module definition: the module's functions (PyMethodDef array, static). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_methods */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_methods
+#  define Py_mod_methods 103
+#endif
+#endif
+
+/* Py_mod_state_traverse: PySlot ID 104 of a 3.15 module definition: the GC traverse function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_traverse */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_state_traverse
+#  define Py_mod_state_traverse 104
+#endif
+#endif
+
+/* Py_mod_state_clear: PySlot ID 105 of a 3.15 module definition: the GC clear function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_clear */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_state_clear
+#  define Py_mod_state_clear 105
+#endif
+#endif
+
+/* Py_mod_state_free: PySlot ID 106 of a 3.15 module definition: the function freeing the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_free */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_state_free
+#  define Py_mod_state_free 106
+#endif
+#endif
+
+/* Py_mod_abi: PySlot ID 109 of a 3.15 module definition: the PyABIInfo the module was built for (mandatory for slots-only modules). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_abi */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_abi
+#  define Py_mod_abi 109
+#endif
+#endif
+
+/* Py_mod_token: PySlot ID 110 of a 3.15 module definition: the module's token (what PyModule_GetToken() returns). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.Py_mod_token */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_mod_token
+#  define Py_mod_token 110
+#endif
+#endif
+
+/* PyModule_GetStateSize: Store the size of the module's state in *result (its PyModuleDef's m_size, -1 for single-phase modules; 0 for a module without a definition) and return 0; for a non-module, -1 with TypeError and *result = -1.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_GetStateSize */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_GetStateSize(PyObject *module, Py_ssize_t *result)
+{
+    PyModuleDef *def;
+    if (!PyModule_Check(module)) {
+        PyErr_Format(PyExc_TypeError, "expected module, got %.200s", Py_TYPE(module)->tp_name);
+        *result = -1;
+        return -1;
+    }
+    def = PyModule_GetDef(module);
+    *result = def == CAPICOMPAT_NULL ? 0 : def->m_size;
+    return 0;
+}
+#define PyModule_GetStateSize capicompat_PyModule_GetStateSize
+#endif
+
+/* PyModule_Exec: Run a module's execution step - for a module created from a PyModuleDef, PyModule_ExecDef() with it (allocate the state, run each Py_mod_exec slot); nothing for a module without one; 0 on success, -1 with an exception (TypeError for a non-module).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_Exec */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_Exec(PyObject *module)
+{
+    PyModuleDef *def;
+    if (!PyModule_Check(module)) {
+        PyErr_Format(PyExc_TypeError, "expected module, got %.200s", Py_TYPE(module)->tp_name);
+        return -1;
+    }
+    def = PyModule_GetDef(module);
+    if (def == CAPICOMPAT_NULL) {
+        return 0;
+    }
+    return PyModule_ExecDef(module, def);
+}
+#define PyModule_Exec capicompat_PyModule_Exec
+#endif
+
+/* capicompat_slotsmod_free: m_free of the PyModuleDef that PyModule_FromSlotsAndSpec() builds on older Pythons: calls the module's Py_mod_state_free, then frees that definition (it lives exactly as long as its module). Layout of the allocation: [PyModuleDef][freefunc user free][void *token][int adopted]…
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_slotsmod_free(void *module)
+{
+    PyModuleDef *def = PyModule_GetDef((PyObject *)module);
+    char *extra;
+    if (def == CAPICOMPAT_NULL) {
+        return;
+    }
+    extra = (char *)def + sizeof(PyModuleDef);
+    if (*(freefunc *)(void *)extra != CAPICOMPAT_NULL) {
+        (*(freefunc *)(void *)extra)(module);
+    }
+    if (*(int *)(void *)(extra + sizeof(freefunc) + sizeof(void *))) {
+        /* adopted by the module: nothing uses the definition after m_free */
+        PyMem_Free(def);
+    }
+}
+#endif
+
+/* PyModule_GetToken: Store the module's token in *result and return 0 - for a module created from a PyModuleDef, the definition's address; for one from PyModule_FromSlotsAndSpec(), its Py_mod_token (the backport knows only modules it made in the same translation unit); NULL for a module without one; for a non-module, -1 with TypeError and *result = NULL.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_GetToken */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
+{
+    /* 3.10 … 3.14 modules are all made from a PyModuleDef (or none): its address is the
+       token, as 3.15 gives for them; Py_mod_token exists only for 3.15's slots-only modules */
+    if (!PyModule_Check(module)) {
+        PyErr_Format(PyExc_TypeError, "expected module, got %.200s", Py_TYPE(module)->tp_name);
+        *result = CAPICOMPAT_NULL;
+        return -1;
+    }
+    {
+        PyModuleDef *def = PyModule_GetDef(module);
+        if (def != CAPICOMPAT_NULL && def->m_free == capicompat_slotsmod_free) {
+            /* made by this translation unit's PyModule_FromSlotsAndSpec() backport: its
+               Py_mod_token (NULL if none), stored after the definition */
+            *result = *(void **)(void *)((char *)def + sizeof(PyModuleDef) + sizeof(freefunc));
+        }
+        else {
+            *result = (void *)def;
+        }
+    }
+    return 0;
+}
+#define PyModule_GetToken capicompat_PyModule_GetToken
+#endif
+
 /* ==== Object protocol (object) ==== */
 
 /* PyObject_GetOptionalAttr: Get an attribute without raising AttributeError; 1 and a strong reference if found, 0 and NULL if missing (AttributeError or a subclass suppressed), -1 and NULL on error.
@@ -586,6 +1815,1807 @@ static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const 
     return rc;
 }
 #define PyObject_HasAttrStringWithError capicompat_PyObject_HasAttrStringWithError
+#endif
+
+/* Py_GetConstant: Return a strong reference to a constant object (Py_CONSTANT_NONE … Py_CONSTANT_EMPTY_TUPLE); NULL with SystemError for an unknown identifier.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_GetConstant */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_GetConstant(unsigned int constant_id)
+{
+    PyObject *obj;
+    #ifdef PYPY_VERSION
+    /* PyPy makes a new C-level object for an int, str, bytes or tuple each time: keep
+       one of each, so the constant is one object, as on CPython */
+    static PyObject *cache[10];
+    if (constant_id < 10 && cache[constant_id] != CAPICOMPAT_NULL) {
+        return Py_NewRef(cache[constant_id]);
+    }
+    #endif
+    switch (constant_id) {
+    case 0: obj = Py_NewRef(Py_None); break;
+    case 1: obj = Py_NewRef(Py_False); break;
+    case 2: obj = Py_NewRef(Py_True); break;
+    case 3: obj = Py_NewRef(Py_Ellipsis); break;
+    case 4: obj = Py_NewRef(Py_NotImplemented); break;
+    case 5: obj = PyLong_FromLong(0); break;
+    case 6: obj = PyLong_FromLong(1); break;
+    case 7: obj = PyUnicode_New(0, 0); break;
+    case 8: obj = PyBytes_FromStringAndSize(CAPICOMPAT_NULL, 0); break;
+    case 9: obj = PyTuple_New(0); break;
+    default:
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    #ifdef PYPY_VERSION
+    if (obj != CAPICOMPAT_NULL) {
+        cache[constant_id] = Py_NewRef(obj);
+    }
+    #endif
+    return obj;
+}
+#define Py_GetConstant capicompat_Py_GetConstant
+#endif
+
+/* Py_GetConstantBorrowed: Py_GetConstant() returning a borrowed reference (the constants live as long as the interpreter).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_GetConstantBorrowed */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_id)
+{
+    /* the runtime keeps each of them alive (singletons, small int and empty object
+       caches; on PyPy, Py_GetConstant()'s cache) */
+    PyObject *obj = Py_GetConstant(constant_id);
+    Py_XDECREF(obj);
+    return obj;
+}
+#define Py_GetConstantBorrowed capicompat_Py_GetConstantBorrowed
+#endif
+
+/* Py_CONSTANT_NONE: Py_GetConstant() identifier of None.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NONE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_NONE
+#  define Py_CONSTANT_NONE 0
+#endif
+#endif
+
+/* Py_CONSTANT_FALSE: Py_GetConstant() identifier of False.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_FALSE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_FALSE
+#  define Py_CONSTANT_FALSE 1
+#endif
+#endif
+
+/* Py_CONSTANT_TRUE: Py_GetConstant() identifier of True.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_TRUE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_TRUE
+#  define Py_CONSTANT_TRUE 2
+#endif
+#endif
+
+/* Py_CONSTANT_ELLIPSIS: Py_GetConstant() identifier of Ellipsis.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ELLIPSIS */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_ELLIPSIS
+#  define Py_CONSTANT_ELLIPSIS 3
+#endif
+#endif
+
+/* Py_CONSTANT_NOT_IMPLEMENTED: Py_GetConstant() identifier of NotImplemented.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NOT_IMPLEMENTED */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_NOT_IMPLEMENTED
+#  define Py_CONSTANT_NOT_IMPLEMENTED 4
+#endif
+#endif
+
+/* Py_CONSTANT_ZERO: Py_GetConstant() identifier of the int 0.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ZERO */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_ZERO
+#  define Py_CONSTANT_ZERO 5
+#endif
+#endif
+
+/* Py_CONSTANT_ONE: Py_GetConstant() identifier of the int 1.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ONE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_ONE
+#  define Py_CONSTANT_ONE 6
+#endif
+#endif
+
+/* Py_CONSTANT_EMPTY_STR: Py_GetConstant() identifier of the empty str.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_STR */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_EMPTY_STR
+#  define Py_CONSTANT_EMPTY_STR 7
+#endif
+#endif
+
+/* Py_CONSTANT_EMPTY_BYTES: Py_GetConstant() identifier of the empty bytes.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_BYTES */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_EMPTY_BYTES
+#  define Py_CONSTANT_EMPTY_BYTES 8
+#endif
+#endif
+
+/* Py_CONSTANT_EMPTY_TUPLE: Py_GetConstant() identifier of the empty tuple.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_TUPLE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CONSTANT_EMPTY_TUPLE
+#  define Py_CONSTANT_EMPTY_TUPLE 9
+#endif
+#endif
+
+/* capicompat_align_up: Round a size up to the alignment of max_align_t, as CPython 3.12's _align_up() does for type data.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_align_up(Py_ssize_t size)
+{
+    #ifdef ALIGNOF_MAX_ALIGN_T
+    const Py_ssize_t align = ALIGNOF_MAX_ALIGN_T;
+    #else
+    /* 3.10/3.11's pyconfig.h does not have it: the strictest of the basic types */
+    struct capicompat_align_probe { char c; union { long double ld; long long ll; double d; void *p; } u; } probe;
+    const Py_ssize_t align = (Py_ssize_t)((char *)&probe.u - (char *)&probe);
+    #endif
+    return (size + align - 1) & ~(align - 1);
+}
+#endif
+
+/* PyObject_GetTypeData: Return a pointer to the instance memory that the subclass cls reserved on top of its base (tp_basicsize of the base, rounded up to the alignment of max_align_t).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_GetTypeData */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_PyObject_GetTypeData(PyObject *obj, PyTypeObject *cls)
+{
+    return (char *)obj + capicompat_align_up(cls->tp_base->tp_basicsize);
+}
+#define PyObject_GetTypeData capicompat_PyObject_GetTypeData
+#endif
+
+/* PyType_GetTypeDataSize: Return the size of the instance memory a type reserved on top of its base (its basic size minus the base's, rounded up); 0 if there is none.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyType_GetTypeDataSize */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyType_GetTypeDataSize(PyTypeObject *cls)
+{
+    Py_ssize_t result = cls->tp_basicsize - capicompat_align_up(cls->tp_base->tp_basicsize);
+    return result < 0 ? 0 : result;
+}
+#define PyType_GetTypeDataSize capicompat_PyType_GetTypeDataSize
+#endif
+
+/* PyUnstable_IsImmortal: 1 if the object is immortal (its reference count is never changed and it is never freed), else 0; before 3.12 no object is immortal.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_IsImmortal */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    (void)op;
+    return 0;
+#else
+    return _Py_IsImmortal(op) ? 1 : 0;
+#endif
+}
+#define PyUnstable_IsImmortal capicompat_PyUnstable_IsImmortal
+#endif
+
+/* PyUnstable_Object_IsUniquelyReferenced: 1 if the caller holds the only reference to the object (on the free-threaded build, also owned by the current thread), else 0.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_IsUniquelyReferenced */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op)
+{
+    #ifdef Py_GIL_DISABLED
+    return (_Py_IsOwnedByCurrentThread(op)
+            && _Py_atomic_load_uint32_relaxed(&op->ob_ref_local) == 1
+            && _Py_atomic_load_ssize_relaxed(&op->ob_ref_shared) == 0);
+    #else
+    return Py_REFCNT(op) == 1;
+    #endif
+}
+#define PyUnstable_Object_IsUniquelyReferenced capicompat_PyUnstable_Object_IsUniquelyReferenced
+#endif
+
+/* PyUnstable_TryIncRef: Increment the reference count of an object that may be concurrently deallocating; 1 on success, 0 if its count already dropped to zero (on the free-threaded build, see PyUnstable_EnableTryIncRef).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_TryIncRef */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_TryIncRef(PyObject *op)
+{
+    #ifdef Py_GIL_DISABLED
+    /* as 3.14's _Py_TryIncref(): the owning thread's local count, else the shared count
+       unless it is zero or merged (the object may be freed) */
+    Py_ssize_t shared;
+    uint32_t local = _Py_atomic_load_uint32_relaxed(&op->ob_ref_local);
+    if (local == _Py_IMMORTAL_REFCNT_LOCAL) {
+        return 1;
+    }
+    if (_Py_IsOwnedByCurrentThread(op)) {
+        _Py_atomic_store_uint32_relaxed(&op->ob_ref_local, local + 1);
+    #ifdef Py_REF_DEBUG
+        _Py_INCREF_IncRefTotal();
+    #endif
+        return 1;
+    }
+    shared = _Py_atomic_load_ssize_relaxed(&op->ob_ref_shared);
+    for (;;) {
+        if (shared == 0 || shared == _Py_REF_MERGED) {
+            return 0;
+        }
+        if (_Py_atomic_compare_exchange_ssize(&op->ob_ref_shared, &shared,
+                                              shared + (1 << _Py_REF_SHARED_SHIFT))) {
+    #ifdef Py_REF_DEBUG
+            _Py_INCREF_IncRefTotal();
+    #endif
+            return 1;
+        }
+    }
+    #else
+    if (Py_REFCNT(op) > 0) {
+        Py_INCREF(op);
+        return 1;
+    }
+    return 0;
+    #endif
+}
+#define PyUnstable_TryIncRef capicompat_PyUnstable_TryIncRef
+#endif
+
+/* PyUnstable_EnableTryIncRef: Prepare an object for PyUnstable_TryIncRef() from other threads; does nothing outside the free-threaded build.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_EnableTryIncRef */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyUnstable_EnableTryIncRef(PyObject *op)
+{
+    #ifdef Py_GIL_DISABLED
+    /* as 3.14's _PyObject_SetMaybeWeakref(): mark the shared count, unless the object is
+       immortal or the count is already marked, queued or merged */
+    Py_ssize_t shared;
+    if (_Py_IsImmortal(op)) {
+        return;
+    }
+    for (;;) {
+        shared = _Py_atomic_load_ssize_relaxed(&op->ob_ref_shared);
+        if ((shared & _Py_REF_SHARED_FLAG_MASK) != 0) {
+            return;
+        }
+        if (_Py_atomic_compare_exchange_ssize(&op->ob_ref_shared, &shared,
+                                              shared | _Py_REF_MAYBE_WEAKREF)) {
+            return;
+        }
+    }
+    #else
+    (void)op;
+    #endif
+}
+#define PyUnstable_EnableTryIncRef capicompat_PyUnstable_EnableTryIncRef
+#endif
+
+/* PyUnstable_Object_EnableDeferredRefcount: Ask for deferred reference counting on the object (a free-threaded build optimisation); 1 if enabled, 0 if not (always 0 with the GIL, as before 3.14 on every build).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_EnableDeferredRefcount */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_Object_EnableDeferredRefcount(PyObject *op)
+{
+    /* a hint: with the GIL CPython 3.14 does nothing and returns 0; a free-threaded 3.13
+       has deferred reference counting only for objects the runtime chose (its GC must
+       know about them), which an extension cannot arrange: 0, "not enabled" */
+    (void)op;
+    return 0;
+}
+#define PyUnstable_Object_EnableDeferredRefcount capicompat_PyUnstable_Object_EnableDeferredRefcount
+#endif
+
+/* PyObject_Dump: Print the object's address, reference count, type and repr to stderr, for debugging (the function was _PyObject_Dump before 3.15).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_Dump */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyObject_Dump(PyObject *op)
+{
+    #ifdef PYPY_VERSION
+    PyObject *type, *value, *tb;
+    fprintf(stderr, "object address  : %p\n", (void *)op);
+    fprintf(stderr, "object refcount : %zd\n", Py_REFCNT(op));
+    fprintf(stderr, "object type     : %p\n", (void *)Py_TYPE(op));
+    fprintf(stderr, "object type name: %s\n", Py_TYPE(op)->tp_name);
+    fprintf(stderr, "object repr     : ");
+    fflush(stderr);
+    PyErr_Fetch(&type, &value, &tb);
+    (void)PyObject_Print(op, stderr, 0);
+    fflush(stderr);
+    PyErr_Restore(type, value, tb);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    #else
+    /* the same function, public under its new name in 3.15 */
+    _PyObject_Dump(op);
+    #endif
+}
+#define PyObject_Dump capicompat_PyObject_Dump
+#endif
+
+/* PyObject_VisitManagedDict: For a tp_traverse of a type with Py_TPFLAGS_MANAGED_DICT, visit the instance's managed dict (or its attribute values when they are stored without a dict); 0 for other types.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_VisitManagedDict */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyObject_VisitManagedDict(PyObject *obj, visitproc visit, void *arg)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
+    (void)obj;
+    (void)visit;
+    (void)arg;
+    return 0;
+#elif PY_VERSION_HEX < 0x030C0000
+    /* 3.11 exports no function for this: its layout (Include/internal/pycore_object.h
+       and pycore_dict.h of 3.11): the values array pointer at ((PyObject ***)obj)[-4],
+       the dict pointer at ((PyObject **)obj)[-3], as many values as the type's cached
+       keys have entries */
+    struct capicompat_keys311 {
+        Py_ssize_t dk_refcnt;
+        uint8_t dk_log2_size;
+        uint8_t dk_log2_index_bytes;
+        uint8_t dk_kind;
+        uint32_t dk_version;
+        Py_ssize_t dk_usable;
+        Py_ssize_t dk_nentries;
+    };
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyObject **values, *dict;
+    Py_ssize_t i, n;
+    if ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) == 0) {
+        return 0;
+    }
+    values = ((PyObject ***)(void *)obj)[-4];
+    if (values != CAPICOMPAT_NULL) {
+        n = ((struct capicompat_keys311 *)(void *)((PyHeapTypeObject *)tp)->ht_cached_keys)->dk_nentries;
+        for (i = 0; i < n; i++) {
+            Py_VISIT(values[i]);
+        }
+    }
+    dict = ((PyObject **)(void *)obj)[-3];
+    Py_VISIT(dict);
+    return 0;
+#else
+    #if PY_VERSION_HEX < 0x030D0000
+    return _PyObject_VisitManagedDict(obj, visit, arg);
+    #else
+    /* only compiled here when the self-test forces the backports: 3.13 dropped the
+       private function, the public one is the same */
+    return PyObject_VisitManagedDict(obj, visit, arg);
+    #endif
+#endif
+}
+#define PyObject_VisitManagedDict capicompat_PyObject_VisitManagedDict
+#endif
+
+/* PyObject_ClearManagedDict: For a tp_clear of a type with Py_TPFLAGS_MANAGED_DICT, release the instance's managed dict (or its attribute values); nothing for other types.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_ClearManagedDict */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
+{
+#if PY_VERSION_HEX < 0x030B0000
+    /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
+    (void)obj;
+#elif PY_VERSION_HEX < 0x030C0000
+    /* 3.11's layout, see PyObject_VisitManagedDict: clear the values (the array
+       itself is freed with the object) and the dict */
+    struct capicompat_keys311 {
+        Py_ssize_t dk_refcnt;
+        uint8_t dk_log2_size;
+        uint8_t dk_log2_index_bytes;
+        uint8_t dk_kind;
+        uint32_t dk_version;
+        Py_ssize_t dk_usable;
+        Py_ssize_t dk_nentries;
+    };
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyObject **values;
+    Py_ssize_t i, n;
+    if ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) == 0) {
+        return;
+    }
+    values = ((PyObject ***)(void *)obj)[-4];
+    if (values != CAPICOMPAT_NULL) {
+        n = ((struct capicompat_keys311 *)(void *)((PyHeapTypeObject *)tp)->ht_cached_keys)->dk_nentries;
+        for (i = 0; i < n; i++) {
+            Py_CLEAR(values[i]);
+        }
+    }
+    Py_CLEAR(((PyObject **)(void *)obj)[-3]);
+#else
+    #if PY_VERSION_HEX < 0x030D0000
+    _PyObject_ClearManagedDict(obj);
+    #else
+    /* only compiled here when the self-test forces the backports: 3.13 dropped the
+       private function, the public one is the same */
+    PyObject_ClearManagedDict(obj);
+    #endif
+#endif
+}
+#define PyObject_ClearManagedDict capicompat_PyObject_ClearManagedDict
+#endif
+
+/* ==== Reflection (reflection) ==== */
+
+/* PyEval_GetFrameBuiltins: Return a strong reference to the builtins namespace of the current frame (the interpreter's builtins if no frame is running).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameBuiltins */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyEval_GetFrameBuiltins(void)
+{
+    return Py_XNewRef(PyEval_GetBuiltins());
+}
+#define PyEval_GetFrameBuiltins capicompat_PyEval_GetFrameBuiltins
+#endif
+
+/* PyEval_GetFrameGlobals: Return a strong reference to the globals of the current frame; NULL without an exception if no frame is running.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameGlobals */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyEval_GetFrameGlobals(void)
+{
+    return Py_XNewRef(PyEval_GetGlobals());
+}
+#define PyEval_GetFrameGlobals capicompat_PyEval_GetFrameGlobals
+#endif
+
+/* PyEval_GetFrameLocals: Return a strong reference to the locals of the current frame, as locals() does (PEP 667): a new snapshot dict for a function frame, the namespace itself otherwise; SystemError if no frame is running.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameLocals */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
+{
+    PyFrameObject *frame = PyEval_GetFrame();   /* borrowed */
+    PyObject *locals, *code, *flags, *snapshot;
+    long co_flags;
+    if (frame == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "frame does not exist");
+        return CAPICOMPAT_NULL;
+    }
+    /* frame.f_locals: the (updated) locals dict before 3.13 */
+    locals = PyObject_GetAttrString((PyObject *)frame, "f_locals");
+    if (locals == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    code = PyObject_GetAttrString((PyObject *)frame, "f_code");
+    if (code == CAPICOMPAT_NULL) {
+        Py_DECREF(locals);
+        return CAPICOMPAT_NULL;
+    }
+    flags = PyObject_GetAttrString(code, "co_flags");
+    Py_DECREF(code);
+    if (flags == CAPICOMPAT_NULL) {
+        Py_DECREF(locals);
+        return CAPICOMPAT_NULL;
+    }
+    co_flags = PyLong_AsLong(flags);
+    Py_DECREF(flags);
+    if (co_flags == -1 && PyErr_Occurred()) {
+        Py_DECREF(locals);
+        return CAPICOMPAT_NULL;
+    }
+    if (!(co_flags & CO_OPTIMIZED)) {
+        /* module and class bodies: the namespace itself */
+        return locals;
+    }
+    /* a function: a snapshot, independent of the frame */
+    snapshot = PyDict_New();
+    if (snapshot != CAPICOMPAT_NULL && PyDict_Update(snapshot, locals) < 0) {
+        Py_CLEAR(snapshot);
+    }
+    Py_DECREF(locals);
+    return snapshot;
+}
+#define PyEval_GetFrameLocals capicompat_PyEval_GetFrameLocals
+#endif
+
+/* ==== Definition slots (PySlot arrays, 3.15) (slots) ==== */
+
+/* PySlot: One entry of a 3.15 slot array (PyModExport, PyModule_FromSlotsAndSpec, PyType_FromSlots) - a 16-bit ID, 16-bit flags, and a pointer, function, size or 64-bit integer value - laid out as CPython 3.15's struct PySlot.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot */
+#if PY_VERSION_HEX < 0x030F0000
+typedef struct PySlot {
+    uint16_t sl_id;
+    uint16_t sl_flags;
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) \
+    && !(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+    __extension__
+#endif
+    union {
+        uint32_t sl_reserved; /* must be 0 */
+    };
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus) \
+    && !(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+    __extension__
+#endif
+    union {
+        void *sl_ptr;
+        void (*sl_func)(void);
+        Py_ssize_t sl_size;
+        int64_t sl_int64;
+        uint64_t sl_uint64;
+    };
+} PySlot;
+/* what PyMODEXPORT_FUNC puts before PySlot*, as PyMODINIT_FUNC does before PyObject* */
+#ifndef CAPICOMPAT_MODEXPORT_DECLSPEC
+#  ifdef __cplusplus
+#    define CAPICOMPAT_MODEXPORT_DECLSPEC extern "C" Py_EXPORTED_SYMBOL
+#  else
+#    define CAPICOMPAT_MODEXPORT_DECLSPEC Py_EXPORTED_SYMBOL
+#  endif
+#endif
+#endif
+
+/* ==== Module objects (module) ==== */
+
+/* PyMODEXPORT_FUNC: Declare a module export hook PyModExport_<name>: exported, C linkage, returning PySlot* (as PyMODINIT_FUNC does for PyInit_<name>). Before 3.15 the import system calls only PyInit_<name>, so such a module also needs a PyInit function (see PyModule_FromSlotsAndSpec).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/extension-modules.html#c.PyMODEXPORT_FUNC */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyMODEXPORT_FUNC
+#  define PyMODEXPORT_FUNC CAPICOMPAT_MODEXPORT_DECLSPEC PySlot*
+#endif
+#endif
+
+/* ==== Definition slots (PySlot arrays, 3.15) (slots) ==== */
+
+/* PySlot_OPTIONAL: PySlot flag: a consumer that does not know the slot ID skips it instead of failing.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_OPTIONAL */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_OPTIONAL
+#  define PySlot_OPTIONAL 0x0001
+#endif
+#endif
+
+/* PySlot_STATIC: PySlot flag: the pointed-to data is static (outlives every object created from the slots), so it need not be copied.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_STATIC
+#  define PySlot_STATIC 0x0002
+#endif
+#endif
+
+/* PySlot_INTPTR: PySlot flag: the value is an intptr-sized pointer stored in sl_ptr, whatever the slot's own type.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_INTPTR */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_INTPTR
+#  define PySlot_INTPTR 0x0004
+#endif
+#endif
+
+/* Py_slot_invalid: The slot ID that is never valid (what resolving an unknown ID yields).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.Py_slot_invalid */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_slot_invalid
+#  define Py_slot_invalid 0xffff
+#endif
+#endif
+
+/* Py_slot_end: Slot ID 0: the end of a slot array.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.Py_slot_end */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_slot_end
+#  define Py_slot_end 0
+#endif
+#endif
+
+/* Py_slot_subslots: Slot ID 92: sl_ptr points to a nested slot array, processed in place.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.Py_slot_subslots */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_slot_subslots
+#  define Py_slot_subslots 92
+#endif
+#endif
+
+/* PySlot_DATA: A PySlot initializer (C designated initializers) for a data pointer, flagged PySlot_INTPTR.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_DATA */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_DATA
+#  define PySlot_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_INTPTR, .sl_ptr=(void*)(VALUE)}
+#endif
+#endif
+
+/* PySlot_FUNC: A PySlot initializer (C designated initializers) for a function pointer, no flags.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_FUNC */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_FUNC
+#  define PySlot_FUNC(NAME, VALUE) {.sl_id=(NAME), .sl_func=(void (*)(void))(VALUE)}
+#endif
+#endif
+
+/* PySlot_SIZE: A PySlot initializer (C designated initializers) for a Py_ssize_t value, no flags.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_SIZE */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_SIZE
+#  define PySlot_SIZE(NAME, VALUE) {.sl_id=(NAME), .sl_size=(Py_ssize_t)(VALUE)}
+#endif
+#endif
+
+/* PySlot_INT64: A PySlot initializer (C designated initializers) for an int64_t value, no flags.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_INT64 */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_INT64
+#  define PySlot_INT64(NAME, VALUE) {.sl_id=(NAME), .sl_int64=(int64_t)(VALUE)}
+#endif
+#endif
+
+/* PySlot_UINT64: A PySlot initializer (C designated initializers) for a uint64_t value, no flags.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_UINT64 */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_UINT64
+#  define PySlot_UINT64(NAME, VALUE) {.sl_id=(NAME), .sl_uint64=(uint64_t)(VALUE)}
+#endif
+#endif
+
+/* PySlot_STATIC_DATA: A PySlot initializer (C designated initializers) for a pointer to static data, flagged PySlot_STATIC.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC_DATA */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_STATIC_DATA
+#  define PySlot_STATIC_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_STATIC, .sl_ptr=(VALUE)}
+#endif
+#endif
+
+/* PySlot_PTR: A PySlot initializer without designated initializers (C++11 and later too) for a pointer, flagged PySlot_INTPTR.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_PTR
+#  define PySlot_PTR(NAME, VALUE) {(NAME), PySlot_INTPTR, {0}, {(void*)(VALUE)}}
+#endif
+#endif
+
+/* PySlot_PTR_STATIC: A PySlot initializer without designated initializers (C++11 and later too) for a pointer to static data, flagged PySlot_INTPTR | PySlot_STATIC.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR_STATIC */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_PTR_STATIC
+#  define PySlot_PTR_STATIC(NAME, VALUE) {(NAME), PySlot_INTPTR | PySlot_STATIC, {0}, {(void*)(VALUE)}}
+#endif
+#endif
+
+/* PySlot_END: The PySlot initializer that ends a slot array: every field zero (no designated initializers).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/slots.html#c.PySlot_END */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySlot_END
+#  define PySlot_END {0, 0, {0}, {CAPICOMPAT_NULL}}
+#endif
+#endif
+
+/* ==== ABI checking (PyABIInfo, 3.15) (stable) ==== */
+
+/* capicompat_runtime_version: The running interpreter's version in PY_VERSION_HEX format (what 3.11+ export as Py_Version), parsed from Py_GetVersion() ("3.10.13 (main, …", "3.13.0a4+ (…"); no GIL needed.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline uint32_t capicompat_runtime_version(void)
+{
+    const char *p = Py_GetVersion();
+    uint32_t part[3] = {0, 0, 0};
+    uint32_t level = 0xF, serial = 0;
+    int i;
+    for (i = 0; i < 3; i++) {
+        while (*p >= '0' && *p <= '9') {
+            part[i] = part[i] * 10 + (uint32_t)(*p - '0');
+            p++;
+        }
+        if (*p != '.') {
+            break;
+        }
+        p++;
+    }
+    if (p[0] == 'a' || p[0] == 'b' || (p[0] == 'r' && p[1] == 'c')) {
+        level = p[0] == 'a' ? 0xA : p[0] == 'b' ? 0xB : 0xC;
+        p += p[0] == 'r' ? 2 : 1;
+        while (*p >= '0' && *p <= '9') {
+            serial = serial * 10 + (uint32_t)(*p - '0');
+            p++;
+        }
+    }
+    return ((part[0] & 0xff) << 24) | ((part[1] & 0xff) << 16) | ((part[2] & 0xff) << 8)
+           | (level << 4) | (serial & 0xf);
+}
+#endif
+
+/* PyABIInfo: The ABI a module was built for (PyABIInfo version, flags, build version, ABI version), laid out as CPython 3.15's struct, checked by PyABIInfo_Check() and the Py_mod_abi slot.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo */
+#if PY_VERSION_HEX < 0x030F0000
+typedef struct PyABIInfo {
+    uint8_t abiinfo_major_version;
+    uint8_t abiinfo_minor_version;
+    uint16_t flags;
+    uint32_t build_version;
+    uint32_t abi_version;
+} PyABIInfo;
+/* the free-threading flag of PyABIInfo_DEFAULT_FLAGS, as 3.15 picks it (this header
+   refuses Py_LIMITED_API, so the abi3t case does not arise) */
+#ifndef CAPICOMPAT_ABIINFO_FT_FLAG
+#  if defined(Py_GIL_DISABLED)
+#    define CAPICOMPAT_ABIINFO_FT_FLAG 0x0004
+#  else
+#    define CAPICOMPAT_ABIINFO_FT_FLAG 0x0002
+#  endif
+#endif
+#endif
+
+/* PyABIInfo_STABLE: PyABIInfo flag: the module uses the stable ABI (abi3).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_STABLE */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_STABLE
+#  define PyABIInfo_STABLE 0x0001
+#endif
+#endif
+
+/* PyABIInfo_GIL: PyABIInfo flag: the module works on GIL-enabled builds.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_GIL */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_GIL
+#  define PyABIInfo_GIL 0x0002
+#endif
+#endif
+
+/* PyABIInfo_FREETHREADED: PyABIInfo flag: the module works on free-threaded builds.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADED */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_FREETHREADED
+#  define PyABIInfo_FREETHREADED 0x0004
+#endif
+#endif
+
+/* PyABIInfo_INTERNAL: PyABIInfo flag: the module uses the internal API and needs the exact build version.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_INTERNAL */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_INTERNAL
+#  define PyABIInfo_INTERNAL 0x0008
+#endif
+#endif
+
+/* PyABIInfo_FREETHREADING_AGNOSTIC: PyABIInfo flags: the module works on GIL-enabled and free-threaded builds.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADING_AGNOSTIC */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_FREETHREADING_AGNOSTIC
+#  define PyABIInfo_FREETHREADING_AGNOSTIC (PyABIInfo_GIL|PyABIInfo_FREETHREADED)
+#endif
+#endif
+
+/* PyABIInfo_DEFAULT_FLAGS: The PyABIInfo flags of the current build: PyABIInfo_FREETHREADED with Py_GIL_DISABLED, else PyABIInfo_GIL (Py_LIMITED_API, which adds PyABIInfo_STABLE, is refused by this header).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_FLAGS */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_DEFAULT_FLAGS
+#  define PyABIInfo_DEFAULT_FLAGS (CAPICOMPAT_ABIINFO_FT_FLAG)
+#endif
+#endif
+
+/* PyABIInfo_DEFAULT_ABI_VERSION: The ABI version a module built with these headers needs - PY_VERSION_HEX (Py_LIMITED_API, which would make it the limited API version, is refused by this header).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_ABI_VERSION */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_DEFAULT_ABI_VERSION
+#  define PyABIInfo_DEFAULT_ABI_VERSION PY_VERSION_HEX
+#endif
+#endif
+
+/* PyABIInfo_VAR: Define a static PyABIInfo named NAME describing the current build (version 1.0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION), for the Py_mod_abi slot or PyABIInfo_Check().
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_VAR */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PyABIInfo_VAR
+#  define PyABIInfo_VAR(NAME) static PyABIInfo NAME = {1, 0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION}
+#endif
+#endif
+
+/* PyABIInfo_Check: Check that a PyABIInfo is compatible with the running interpreter; 0 if so, else -1 with ImportError ("module_name: reason" when module_name is not NULL).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_Check */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyABIInfo_Check(PyABIInfo *info, const char *module_name)
+{
+    /* as 3.15's, against the RUNTIME version (3.15 compares with its own build's
+       PY_VERSION_HEX); the reason is formatted first, then prefixed with the name */
+    uint32_t runtime = capicompat_runtime_version();
+    uint32_t xy = 0xffff0000U;
+    PyObject *reason = CAPICOMPAT_NULL, *name, *msg;
+    uint16_t gilflags;
+    if (info == CAPICOMPAT_NULL) {
+        reason = PyUnicode_FromString("NULL PyABIInfo");
+        goto raise;
+    }
+    if (info->abiinfo_major_version == 0) {
+        return 0;
+    }
+    if (info->abiinfo_major_version > 1) {
+        reason = PyUnicode_FromString("PyABIInfo version too high");
+        goto raise;
+    }
+    if ((info->flags & PyABIInfo_INTERNAL) && info->abi_version
+        && info->abi_version != runtime) {
+        reason = PyUnicode_FromFormat("incompatible internal ABI (0x%x != 0x%x)",
+                                      (unsigned int)info->abi_version, (unsigned int)runtime);
+        goto raise;
+    }
+    if (info->flags & PyABIInfo_STABLE) {
+        if (info->abi_version) {
+            if ((info->abi_version & xy) > (runtime & xy)) {
+                reason = PyUnicode_FromFormat("incompatible future stable ABI version (%d.%d)",
+                                              (int)((info->abi_version >> 24) & 0xff),
+                                              (int)((info->abi_version >> 16) & 0xff));
+                goto raise;
+            }
+            if (info->abi_version < 0x03020000U) {
+                reason = PyUnicode_FromFormat("invalid stable ABI version (%d.%d)",
+                                              (int)((info->abi_version >> 24) & 0xff),
+                                              (int)((info->abi_version >> 16) & 0xff));
+                goto raise;
+            }
+        }
+        if (info->flags & PyABIInfo_INTERNAL) {
+            reason = PyUnicode_FromString("cannot use both internal and stable ABI");
+            goto raise;
+        }
+    }
+    else if (info->abi_version && (info->abi_version & xy) != (runtime & xy)) {
+        reason = PyUnicode_FromFormat("incompatible ABI version (%d.%d)",
+                                      (int)((info->abi_version >> 24) & 0xff),
+                                      (int)((info->abi_version >> 16) & 0xff));
+        goto raise;
+    }
+    gilflags = (uint16_t)(info->flags & (PyABIInfo_GIL | PyABIInfo_FREETHREADED));
+    #ifdef Py_GIL_DISABLED
+    if (gilflags == PyABIInfo_GIL) {
+        reason = PyUnicode_FromString("incompatible with free-threaded CPython");
+        goto raise;
+    }
+    #else
+    if (gilflags == PyABIInfo_FREETHREADED) {
+        reason = PyUnicode_FromString("only compatible with free-threaded CPython");
+        goto raise;
+    }
+    #endif
+    return 0;
+    raise:
+    if (reason == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (module_name == CAPICOMPAT_NULL) {
+        PyErr_SetObject(PyExc_ImportError, reason);
+        Py_DECREF(reason);
+        return -1;
+    }
+    name = PyUnicode_FromString(module_name);   /* strict UTF-8, as 3.15 writes it */
+    if (name == CAPICOMPAT_NULL) {
+        Py_DECREF(reason);
+        return -1;
+    }
+    msg = PyUnicode_FromFormat("%U: %U", name, reason);
+    Py_DECREF(name);
+    Py_DECREF(reason);
+    if (msg != CAPICOMPAT_NULL) {
+        PyErr_SetObject(PyExc_ImportError, msg);
+        Py_DECREF(msg);
+    }
+    return -1;
+}
+#define PyABIInfo_Check capicompat_PyABIInfo_Check
+#endif
+
+/* ==== Module objects (module) ==== */
+
+/* PyModule_FromSlotsAndSpec: Create a module from a PySlot array (Py_mod_abi mandatory; name from the spec) without executing it; NULL with an exception on failure (SystemError for bad slots, ImportError from the ABI check).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_FromSlotsAndSpec */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots, PyObject *spec)
+{
+    /* The slots become a PyModuleDef (allocated per module, freed with it by
+       capicompat_slotsmod_free) for PyModule_FromDefAndSpec(); PyModule_Exec() runs its
+       Py_mod_exec slots. Unlike 3.15, PyModule_GetDef() returns that definition, and the
+       m_size > 0 definition of a module never executed is not freed (m_free is skipped
+       for a module without state). Slot IDs: 3.15's (84 … 87 for create, exec, multiple
+       interpreters, GIL) and the older 1 … 4 are both accepted, as 3.15 does. */
+    const PySlot *stack[16];
+    const PySlot *cur;
+    PyObject *nameobj, *result;
+    const char *spec_name, *mod_name = CAPICOMPAT_NULL, *doc = CAPICOMPAT_NULL;
+    Py_ssize_t size = 0;
+    PyMethodDef *methods = CAPICOMPAT_NULL;
+    traverseproc traverse = CAPICOMPAT_NULL;
+    inquiry clear = CAPICOMPAT_NULL;
+    freefunc free_func = CAPICOMPAT_NULL;
+    void *token = CAPICOMPAT_NULL;
+    PyABIInfo *abi = CAPICOMPAT_NULL;
+    unsigned int seen = 0;
+    int depth, pass, n_legacy = 0, k = 0;
+    PyModuleDef *def = CAPICOMPAT_NULL;
+    PyModuleDef_Slot *legacy = CAPICOMPAT_NULL;
+    size_t head, name_len, doc_len;
+    char *extra;
+    if (slots == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "PyModule_FromSlotsAndSpec called with NULL slots");
+        return CAPICOMPAT_NULL;
+    }
+    nameobj = PyObject_GetAttrString(spec, "name");
+    if (nameobj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    spec_name = PyUnicode_AsUTF8(nameobj);
+    if (spec_name == CAPICOMPAT_NULL) {
+        Py_DECREF(nameobj);
+        return CAPICOMPAT_NULL;
+    }
+    for (pass = 0; pass < 2; pass++) {
+        depth = 0;
+        cur = slots;
+        for (;;) {
+            unsigned int id = cur->sl_id, bit;
+            int is_ptr = (cur->sl_flags & PySlot_INTPTR) != 0;
+            void *ptr = cur->sl_ptr;
+            void (*func)(void) = cur->sl_func;
+            if (id == 0) {
+                if (depth == 0) {
+                    break;
+                }
+                cur = stack[--depth];
+                continue;
+            }
+            if (id == 92 || id == 94) {   /* Py_slot_subslots, Py_mod_slots */
+                if (ptr == CAPICOMPAT_NULL) {
+                    PyErr_Format(PyExc_SystemError, "NULL not allowed for module slot %u", id);
+                    goto error;
+                }
+                if (depth == (int)(sizeof(stack) / sizeof(stack[0]))) {
+                    PyErr_Format(PyExc_SystemError, "module %s: slots nested too deeply", spec_name);
+                    goto error;
+                }
+                stack[depth++] = cur + 1;
+                cur = (const PySlot *)ptr;
+                continue;
+            }
+            switch (id) {
+                case 1: case 84: bit = 0; break;     /* Py_mod_create */
+                case 2: case 85: bit = 12; break;    /* Py_mod_exec (once, unlike in a PyModuleDef) */
+                case 3: case 86: bit = 1; break;     /* Py_mod_multiple_interpreters */
+                case 4: case 87: bit = 2; break;     /* Py_mod_gil */
+                case 100: case 101: case 102: case 103: case 104: case 105: case 106:
+                    bit = id - 97; break;            /* name … state_free: 3 … 9 */
+                case 109: bit = 10; break;           /* Py_mod_abi */
+                case 110: bit = 11; break;           /* Py_mod_token */
+                default:
+                    if (cur->sl_flags & PySlot_OPTIONAL) {
+                        cur++;
+                        continue;
+                    }
+                    PyErr_Format(PyExc_SystemError, "unknown module slot ID %u", id);
+                    goto error;
+            }
+            if (pass == 0) {
+                if (seen & (1U << bit)) {
+                    PyErr_Format(PyExc_SystemError, "module %s has multiple slots with ID %u",
+                                 spec_name, id);
+                    goto error;
+                }
+                seen |= 1U << bit;
+                if (id == 103 && !(cur->sl_flags & PySlot_STATIC)) {
+                    PyErr_SetString(PyExc_SystemError, "Py_mod_methods requires PySlot_STATIC");
+                    goto error;
+                }
+                /* the GIL and subinterpreter slots take (void *)0 as a value */
+                if (bit != 1 && bit != 2 && id != 102 && ptr == CAPICOMPAT_NULL) {
+                    PyErr_Format(PyExc_SystemError, "NULL not allowed for module slot %u", id);
+                    goto error;
+                }
+                if (is_ptr) {
+                    func = (void (*)(void))ptr;
+                }
+                switch (id) {
+                    case 100: mod_name = (const char *)ptr; break;
+                    case 101: doc = (const char *)ptr; break;
+                    case 102: size = is_ptr ? (Py_ssize_t)(intptr_t)ptr : cur->sl_size; break;
+                    case 103: methods = (PyMethodDef *)ptr; break;
+                    case 104: traverse = (traverseproc)func; break;
+                    case 105: clear = (inquiry)func; break;
+                    case 106: free_func = (freefunc)func; break;
+                    case 109: abi = (PyABIInfo *)ptr; break;
+                    case 110: token = ptr; break;
+                    default: n_legacy++; break;
+                }
+            }
+            else if (id <= 4 || (id >= 84 && id <= 87)) {
+                int slot = -1;
+                void *value = ptr;
+                if (id == 1 || id == 84) {
+                    slot = Py_mod_create;
+                    value = is_ptr ? ptr : (void *)func;
+                }
+                else if (id == 2 || id == 85) {
+                    slot = Py_mod_exec;
+                    value = is_ptr ? ptr : (void *)func;
+                }
+    #ifdef Py_mod_multiple_interpreters
+                else if (id == 3 || id == 86) {
+                    slot = Py_mod_multiple_interpreters;
+                }
+    #endif
+    #ifdef Py_mod_gil
+                else if (id == 4 || id == 87) {
+                    slot = Py_mod_gil;
+                }
+    #endif
+                /* older runtimes have no subinterpreter GIL and no free threading:
+                   leaving those slots out is what they mean there */
+                if (slot != -1) {
+                    legacy[k].slot = slot;
+                    legacy[k].value = value;
+                    k++;
+                }
+            }
+            cur++;
+        }
+        if (pass == 0) {
+            if (abi == CAPICOMPAT_NULL) {
+                PyErr_Format(PyExc_SystemError,
+                             "module %s does not define Py_mod_abi, which is mandatory for "
+                             "modules defined from slots only.", spec_name);
+                goto error;
+            }
+            if (PyABIInfo_Check(abi, spec_name) < 0) {
+                goto error;
+            }
+            /* [PyModuleDef][user free][token][adopted] (pointer-aligned), the legacy slots,
+               then copies of the name and the doc (3.15 copies them too) */
+            head = (sizeof(PyModuleDef) + sizeof(freefunc) + sizeof(void *) + sizeof(int)
+                    + sizeof(void *) - 1) / sizeof(void *) * sizeof(void *);
+            if (mod_name == CAPICOMPAT_NULL) {
+                mod_name = spec_name;
+            }
+            name_len = strlen(mod_name) + 1;
+            doc_len = doc == CAPICOMPAT_NULL ? 0 : strlen(doc) + 1;
+            def = (PyModuleDef *)PyMem_Calloc(1, head + (size_t)(n_legacy + 1) * sizeof(PyModuleDef_Slot)
+                                              + name_len + doc_len);
+            if (def == CAPICOMPAT_NULL) {
+                PyErr_NoMemory();
+                goto error;
+            }
+            legacy = (PyModuleDef_Slot *)(void *)((char *)def + head);
+        }
+    }
+    {
+        PyModuleDef tmpl = {PyModuleDef_HEAD_INIT, CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL};
+        char *strings = (char *)(legacy + n_legacy + 1);
+        memcpy(def, &tmpl, sizeof(tmpl));
+        memcpy(strings, mod_name, name_len);
+        def->m_name = strings;
+        if (doc != CAPICOMPAT_NULL) {
+            memcpy(strings + name_len, doc, doc_len);
+            def->m_doc = strings + name_len;
+        }
+        def->m_size = size;
+        def->m_methods = methods;
+        def->m_slots = legacy;   /* zero-terminated by the calloc */
+        def->m_traverse = traverse;
+        def->m_clear = clear;
+        def->m_free = capicompat_slotsmod_free;
+        extra = (char *)def + sizeof(PyModuleDef);
+        *(freefunc *)(void *)extra = free_func;
+        *(void **)(void *)(extra + sizeof(freefunc)) = token;
+    }
+    result = PyModule_FromDefAndSpec(def, spec);
+    if (result != CAPICOMPAT_NULL && PyModule_Check(result) && PyModule_GetDef(result) == def) {
+        /* the module owns the definition from now on */
+        *(int *)(void *)(extra + sizeof(freefunc) + sizeof(void *)) = 1;
+    #ifdef PYPY_VERSION
+        /* PyPy's PyModule_FromDefAndSpec2() leaves something else than None in __doc__
+           when m_doc is NULL */
+        if (doc == CAPICOMPAT_NULL && PyObject_SetAttrString(result, "__doc__", Py_None) < 0) {
+            Py_CLEAR(result);
+        }
+    #endif
+    }
+    else {
+        /* failed (a module that got as far as m_free did not free it), or Py_mod_create
+           returned a non-module, which keeps no reference to the definition */
+        PyMem_Free(def);
+    }
+    Py_DECREF(nameobj);
+    return result;
+    error:
+    PyMem_Free(def);
+    Py_DECREF(nameobj);
+    return CAPICOMPAT_NULL;
+}
+#define PyModule_FromSlotsAndSpec capicompat_PyModule_FromSlotsAndSpec
+#endif
+
+/* ==== Common object structures (member types and flags, method signatures) (structures) ==== */
+
+/* Py_T_SHORT: PyMemberDef type code 0: the member is a C short (the value of structmember.h's T_SHORT, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_SHORT */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_SHORT
+#  define Py_T_SHORT 0
+#endif
+#endif
+
+/* Py_T_INT: PyMemberDef type code 1: the member is a C int (the value of structmember.h's T_INT, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_INT */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_INT
+#  define Py_T_INT 1
+#endif
+#endif
+
+/* Py_T_LONG: PyMemberDef type code 2: the member is a C long (the value of structmember.h's T_LONG, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONG */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_LONG
+#  define Py_T_LONG 2
+#endif
+#endif
+
+/* Py_T_FLOAT: PyMemberDef type code 3: the member is a C float (the value of structmember.h's T_FLOAT, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_FLOAT */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_FLOAT
+#  define Py_T_FLOAT 3
+#endif
+#endif
+
+/* Py_T_DOUBLE: PyMemberDef type code 4: the member is a C double (the value of structmember.h's T_DOUBLE, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_DOUBLE */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_DOUBLE
+#  define Py_T_DOUBLE 4
+#endif
+#endif
+
+/* Py_T_STRING: PyMemberDef type code 5: the member is a C const char * (read-only, NUL-terminated) (the value of structmember.h's T_STRING, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_STRING
+#  define Py_T_STRING 5
+#endif
+#endif
+
+/* Py_T_CHAR: PyMemberDef type code 7: the member is a C char, as a 1-character str (the value of structmember.h's T_CHAR, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_CHAR */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_CHAR
+#  define Py_T_CHAR 7
+#endif
+#endif
+
+/* Py_T_BYTE: PyMemberDef type code 8: the member is a C signed char, as an int (the value of structmember.h's T_BYTE, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_BYTE */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_BYTE
+#  define Py_T_BYTE 8
+#endif
+#endif
+
+/* Py_T_UBYTE: PyMemberDef type code 9: the member is a C unsigned char (the value of structmember.h's T_UBYTE, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_UBYTE */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_UBYTE
+#  define Py_T_UBYTE 9
+#endif
+#endif
+
+/* Py_T_USHORT: PyMemberDef type code 10: the member is a C unsigned short (the value of structmember.h's T_USHORT, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_USHORT */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_USHORT
+#  define Py_T_USHORT 10
+#endif
+#endif
+
+/* Py_T_UINT: PyMemberDef type code 11: the member is a C unsigned int (the value of structmember.h's T_UINT, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_UINT */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_UINT
+#  define Py_T_UINT 11
+#endif
+#endif
+
+/* Py_T_ULONG: PyMemberDef type code 12: the member is a C unsigned long (the value of structmember.h's T_ULONG, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONG */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_ULONG
+#  define Py_T_ULONG 12
+#endif
+#endif
+
+/* Py_T_STRING_INPLACE: PyMemberDef type code 13: the member is a C char array stored in the object (read-only) (the value of structmember.h's T_STRING_INPLACE, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING_INPLACE */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_STRING_INPLACE
+#  define Py_T_STRING_INPLACE 13
+#endif
+#endif
+
+/* Py_T_BOOL: PyMemberDef type code 14: the member is a C char holding 0 or 1, as a bool (the value of structmember.h's T_BOOL, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_BOOL */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_BOOL
+#  define Py_T_BOOL 14
+#endif
+#endif
+
+/* Py_T_OBJECT_EX: PyMemberDef type code 16: the member is a C PyObject *; AttributeError when NULL (the value of structmember.h's T_OBJECT_EX, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_OBJECT_EX
+#  define Py_T_OBJECT_EX 16
+#endif
+#endif
+
+/* Py_T_LONGLONG: PyMemberDef type code 17: the member is a C long long (the value of structmember.h's T_LONGLONG, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONGLONG */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_LONGLONG
+#  define Py_T_LONGLONG 17
+#endif
+#endif
+
+/* Py_T_ULONGLONG: PyMemberDef type code 18: the member is a C unsigned long long (the value of structmember.h's T_ULONGLONG, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONGLONG */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_ULONGLONG
+#  define Py_T_ULONGLONG 18
+#endif
+#endif
+
+/* Py_T_PYSSIZET: PyMemberDef type code 19: the member is a C Py_ssize_t (the value of structmember.h's T_PYSSIZET, which every older runtime understands).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_PYSSIZET */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_T_PYSSIZET
+#  define Py_T_PYSSIZET 19
+#endif
+#endif
+
+/* Py_READONLY: PyMemberDef flag 1: the member cannot be set or deleted (structmember.h's READONLY, honoured by every older runtime).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_READONLY
+#  define Py_READONLY 1
+#endif
+#endif
+
+/* Py_AUDIT_READ: PyMemberDef flag 2: reading the member raises the object.__getattr__ audit event (structmember.h's READ_RESTRICTED / PY_AUDIT_READ, honoured by 3.10 and 3.11).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_AUDIT_READ */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_AUDIT_READ
+#  define Py_AUDIT_READ 2
+#endif
+#endif
+
+/* PyCFunctionFast: The C signature of a METH_FASTCALL method, (self, args array, nargs); 3.10 … 3.12 spell it _PyCFunctionFast.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFast */
+#if PY_VERSION_HEX < 0x030D0000
+typedef PyObject *(*PyCFunctionFast)(PyObject *, PyObject *const *, Py_ssize_t);
+#endif
+
+/* PyCFunctionFastWithKeywords: The C signature of a METH_FASTCALL | METH_KEYWORDS method, (self, args array, nargs, kwnames); 3.10 … 3.12 spell it _PyCFunctionFastWithKeywords.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFastWithKeywords */
+#if PY_VERSION_HEX < 0x030D0000
+typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+#endif
+
+/* ==== Operating system and sys module utilities (sys) ==== */
+
+/* PySys_AuditTuple: Raise an audit event with the arguments given as a tuple (NULL means no arguments); TypeError if args is not a tuple.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_AuditTuple */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
+{
+    if (args == CAPICOMPAT_NULL) {
+        return PySys_Audit(event, CAPICOMPAT_NULL);
+    }
+    if (!PyTuple_Check(args)) {
+        PyErr_Format(PyExc_TypeError, "args must be tuple, got %s", Py_TYPE(args)->tp_name);
+        return -1;
+    }
+    /* a format building one tuple passes that tuple as the event's arguments */
+    return PySys_Audit(event, "O", args);
+}
+#define PySys_AuditTuple capicompat_PySys_AuditTuple
+#endif
+
+/* PySys_GetOptionalAttr: Get a strong reference to the sys attribute name (a str) in *result; 1 if found, 0 (and NULL) if missing, -1 (and NULL) on error (TypeError if name is not a str).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttr */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **result)
+{
+    const char *utf8;
+    Py_ssize_t size;
+    PyObject *value;
+    if (!PyUnicode_Check(name)) {
+        PyErr_Format(PyExc_TypeError, "attribute name must be string, not '%.200s'",
+                     Py_TYPE(name)->tp_name);
+        *result = CAPICOMPAT_NULL;
+        return -1;
+    }
+    /* PySys_GetObject() reads the interpreter's sys dict, as 3.15 does */
+    utf8 = PyUnicode_AsUTF8AndSize(name, &size);
+    if (utf8 == CAPICOMPAT_NULL || (size_t)size != strlen(utf8)) {
+        /* a name PySys_GetObject() cannot spell (a lone surrogate, a NUL): look in the
+           dict of the sys module, which is the same dict */
+        PyObject *sysname, *sysmod;
+        PyErr_Clear();
+        sysname = PyUnicode_FromString("sys");
+        if (sysname == CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
+            return -1;
+        }
+        sysmod = PyImport_GetModule(sysname);
+        Py_DECREF(sysname);
+        if (sysmod == CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
+            return PyErr_Occurred() ? -1 : 0;
+        }
+        value = PyDict_GetItemWithError(PyModule_GetDict(sysmod), name);
+        Py_DECREF(sysmod);
+        if (value == CAPICOMPAT_NULL) {
+            *result = CAPICOMPAT_NULL;
+            return PyErr_Occurred() ? -1 : 0;
+        }
+        Py_INCREF(value);
+        *result = value;
+        return 1;
+    }
+    value = PySys_GetObject(utf8);
+    if (value == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
+        return 0;
+    }
+    Py_INCREF(value);
+    *result = value;
+    return 1;
+}
+#define PySys_GetOptionalAttr capicompat_PySys_GetOptionalAttr
+#endif
+
+/* PySys_GetAttr: Get a strong reference to the sys attribute name (a str); RuntimeError "lost sys.NAME" if it does not exist.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttr */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PySys_GetAttr(PyObject *name)
+{
+    PyObject *value;
+    int rc = PySys_GetOptionalAttr(name, &value);
+    if (rc == 0) {
+        PyErr_Format(PyExc_RuntimeError, "lost sys.%U", name);
+    }
+    return value;
+}
+#define PySys_GetAttr capicompat_PySys_GetAttr
+#endif
+
+/* PySys_GetAttrString: PySys_GetAttr() with the name given as a UTF-8 encoded C string.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttrString */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PySys_GetAttrString(const char *name)
+{
+    PyObject *res;
+    PyObject *name_obj = PyUnicode_FromString(name);
+    if (name_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    res = PySys_GetAttr(name_obj);
+    Py_DECREF(name_obj);
+    return res;
+}
+#define PySys_GetAttrString capicompat_PySys_GetAttrString
+#endif
+
+/* PySys_GetOptionalAttrString: PySys_GetOptionalAttr() with the name given as a UTF-8 encoded C string.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttrString */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObject **result)
+{
+    int rc;
+    PyObject *name_obj = PyUnicode_FromString(name);
+    if (name_obj == CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
+        return -1;
+    }
+    rc = PySys_GetOptionalAttr(name_obj, result);
+    Py_DECREF(name_obj);
+    return rc;
+}
+#define PySys_GetOptionalAttrString capicompat_PySys_GetOptionalAttrString
+#endif
+
+/* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/sys.html#c.Py_fopen */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
+{
+    /* 3.10 ... 3.13 export the same function under its private name */
+    return _Py_fopen_obj(path, mode);
+}
+#define Py_fopen capicompat_Py_fopen
+#endif
+
+/* Py_fclose: Close a file opened by Py_fopen() (fclose() from the C runtime Python uses); 0 on success, EOF with errno set on error. No Python exception is set.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/sys.html#c.Py_fclose */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_Py_fclose(FILE *file)
+{
+    return fclose(file);
+}
+#define Py_fclose capicompat_Py_fclose
+#endif
+
+/* ==== Type objects (type) ==== */
+
+/* capicompat_as_heap_type: The type as a PyHeapTypeObject, for a caller that checked Py_TPFLAGS_HEAPTYPE.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyHeapTypeObject *capicompat_as_heap_type(PyTypeObject *type)
+{
+    /* through a volatile variable, so the compiler cannot tell which object the pointer
+       came from: gcc's -Warray-bounds would flag a static type inlined into the caller,
+       although the caller reads the heap type fields only after checking the flag */
+    PyTypeObject *volatile laundered = type;
+    return (PyHeapTypeObject *)laundered;
+}
+#endif
+
+/* PyType_GetName: Return the type's name (__name__) as a new reference.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetName */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyType_GetName(PyTypeObject *type)
+{
+    const char *s;
+    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        return Py_NewRef(capicompat_as_heap_type(type)->ht_name);
+    }
+    /* a static type: the part of tp_name after the last dot */
+    s = strrchr(type->tp_name, '.');
+    return PyUnicode_FromString(s != CAPICOMPAT_NULL ? s + 1 : type->tp_name);
+}
+#define PyType_GetName capicompat_PyType_GetName
+#endif
+
+/* PyType_GetQualName: Return the type's qualified name (__qualname__) as a new reference.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetQualName */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyType_GetQualName(PyTypeObject *type)
+{
+    const char *s;
+    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+        return Py_NewRef(capicompat_as_heap_type(type)->ht_qualname);
+    }
+    /* a static type: the part of tp_name after the last dot */
+    s = strrchr(type->tp_name, '.');
+    return PyUnicode_FromString(s != CAPICOMPAT_NULL ? s + 1 : type->tp_name);
+}
+#define PyType_GetQualName capicompat_PyType_GetQualName
+#endif
+
+/* PyType_GetModuleName: Return the type's module name (__module__) as a new reference; AttributeError if a heap type has none.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleName */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyType_GetModuleName(PyTypeObject *type)
+{
+    PyObject *mod;
+    const char *s;
+    if (type->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+    PyObject *dict, *key = PyUnicode_InternFromString("__module__");
+    if (key == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    #ifdef PYPY_VERSION
+        /* PyPy: the type's namespace through its (read-only) mapping proxy */
+        dict = PyObject_GetAttrString((PyObject *)type, "__dict__");
+        if (dict == CAPICOMPAT_NULL) {
+            Py_DECREF(key);
+            return CAPICOMPAT_NULL;
+        }
+        mod = PyObject_GetItem(dict, key);
+        Py_DECREF(dict);
+        Py_DECREF(key);
+        if (mod == CAPICOMPAT_NULL && PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_AttributeError, "__module__");
+        }
+        return mod;
+    #else
+        dict = type->tp_dict;
+        mod = PyDict_GetItemWithError(dict, key);
+        Py_DECREF(key);
+        if (mod == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_AttributeError, "__module__");
+            }
+            return CAPICOMPAT_NULL;
+        }
+        return Py_NewRef(mod);
+    #endif
+    }
+    /* a static type: tp_name up to the last dot, else "builtins" */
+    s = strrchr(type->tp_name, '.');
+    if (s != CAPICOMPAT_NULL) {
+        mod = PyUnicode_FromStringAndSize(type->tp_name, (Py_ssize_t)(s - type->tp_name));
+        if (mod != CAPICOMPAT_NULL) {
+            PyUnicode_InternInPlace(&mod);
+        }
+        return mod;
+    }
+    return PyUnicode_InternFromString("builtins");
+}
+#define PyType_GetModuleName capicompat_PyType_GetModuleName
+#endif
+
+/* PyType_GetFullyQualifiedName: Return the type's fully qualified name, module.qualname (only the qualified name when __module__ is not a str or is "builtins" or "__main__"), as a new reference.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetFullyQualifiedName */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyType_GetFullyQualifiedName(PyTypeObject *type)
+{
+    PyObject *qualname, *module, *result;
+    if (!(type->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        return PyUnicode_FromString(type->tp_name);
+    }
+    #ifdef PYPY_VERSION
+    qualname = PyObject_GetAttrString((PyObject *)type, "__qualname__");
+    if (qualname == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    #else
+    qualname = Py_NewRef(capicompat_as_heap_type(type)->ht_qualname);
+    #endif
+    module = PyType_GetModuleName(type);
+    if (module == CAPICOMPAT_NULL) {
+        Py_DECREF(qualname);
+        return CAPICOMPAT_NULL;
+    }
+    if (PyUnicode_Check(module)
+        && PyUnicode_CompareWithASCIIString(module, "builtins") != 0
+        && PyUnicode_CompareWithASCIIString(module, "__main__") != 0) {
+        result = PyUnicode_FromFormat("%U.%U", module, qualname);
+    }
+    else {
+        result = Py_NewRef(qualname);
+    }
+    Py_DECREF(module);
+    Py_DECREF(qualname);
+    return result;
+}
+#define PyType_GetFullyQualifiedName capicompat_PyType_GetFullyQualifiedName
+#endif
+
+/* PyType_GetDict: Return a new reference to the type's internal namespace dict (tp_dict), or NULL without an exception if it has none.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetDict */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyType_GetDict(PyTypeObject *type)
+{
+    return Py_XNewRef(type->tp_dict);
+}
+#define PyType_GetDict capicompat_PyType_GetDict
+#endif
+
+/* PyType_GetModuleByDef: Return (borrowed) the module of the first heap type in the type's MRO whose module was created from the given PyModuleDef; TypeError if there is none.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByDef */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyModuleDef *def)
+{
+    PyObject *mro = type->tp_mro;
+    Py_ssize_t i, n;
+    /* static types cannot have a module (and a static type's MRO holds no heap type) */
+    if ((type->tp_flags & Py_TPFLAGS_HEAPTYPE) && mro != CAPICOMPAT_NULL) {
+        n = PyTuple_GET_SIZE(mro);
+        for (i = 0; i < n; i++) {
+            PyTypeObject *super = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+            PyObject *module;
+            if (!(super->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+                continue;
+            }
+            module = capicompat_as_heap_type(super)->ht_module;
+            if (module != CAPICOMPAT_NULL && PyModule_GetDef(module) == def) {
+                return module;
+            }
+        }
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "PyType_GetModuleByDef: No superclass of '%s' has the given module",
+                 type->tp_name);
+    return CAPICOMPAT_NULL;
+}
+#define PyType_GetModuleByDef capicompat_PyType_GetModuleByDef
+#endif
+
+/* PyType_GetModuleByToken: Return a new reference to the module of the first heap type in the type's MRO whose module has the given token (before 3.15 a module's token is its PyModuleDef); TypeError if there is none.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByToken */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyType_GetModuleByToken(PyTypeObject *type, const void *token)
+{
+    /* before 3.15 every module object comes from a PyModuleDef, and its token is the def */
+    return Py_XNewRef(PyType_GetModuleByDef(type, (PyModuleDef *)(uintptr_t)token));
+}
+#define PyType_GetModuleByToken capicompat_PyType_GetModuleByToken
+#endif
+
+/* PyType_Freeze: Make a type immutable (set Py_TPFLAGS_IMMUTABLETYPE); 0 on success, -1 with TypeError if a base in its MRO is mutable.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_Freeze */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyType_Freeze(PyTypeObject *type)
+{
+    PyObject *mro = type->tp_mro;
+    Py_ssize_t i, n;
+    if (mro == CAPICOMPAT_NULL || !PyTuple_Check(mro)) {
+        PyErr_SetString(PyExc_TypeError, "unable to get the type MRO");
+        return -1;
+    }
+    /* every base after the type itself must be immutable already */
+    n = PyTuple_GET_SIZE(mro);
+    for (i = 1; i < n; i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        if (!(base->tp_flags & Py_TPFLAGS_IMMUTABLETYPE)) {
+            PyErr_Format(PyExc_TypeError,
+                         "Creating immutable type %s from mutable base %s",
+                         type->tp_name, base->tp_name);
+            return -1;
+        }
+    }
+    type->tp_flags |= Py_TPFLAGS_IMMUTABLETYPE;
+    PyType_Modified(type);
+    return 0;
+}
+#define PyType_Freeze capicompat_PyType_Freeze
+#endif
+
+/* PyUnstable_Type_AssignVersionTag: Give the type a valid version tag (for the type attribute cache) if it has none; 1 if it has one afterwards, 0 if none could be assigned.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/type.html#c.PyUnstable_Type_AssignVersionTag */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type)
+{
+    PyObject *name;
+    #if PY_VERSION_HEX < 0x030C0000
+    #define CAPICOMPAT_TAG_VALID(t) (((t)->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) != 0)
+    #else
+    #define CAPICOMPAT_TAG_VALID(t) ((t)->tp_version_tag != 0)
+    #endif
+    if (CAPICOMPAT_TAG_VALID(type)) {
+        return 1;
+    }
+    /* no public way: a lookup of a cacheable name through the type attribute cache
+       assigns the tag (assign_version_tag()) when the type and its bases allow it */
+    name = PyUnicode_InternFromString("__capicompat_assign_version_tag__");
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    (void)_PyType_Lookup(type, name);
+    Py_DECREF(name);
+    if (CAPICOMPAT_TAG_VALID(type)) {
+        return 1;
+    }
+    return 0;
+    #undef CAPICOMPAT_TAG_VALID
+}
+#define PyUnstable_Type_AssignVersionTag capicompat_PyUnstable_Type_AssignVersionTag
+#endif
+
+/* Py_TPFLAGS_ITEMS_AT_END: Type flag (bit 23, unused before 3.12) for variable-size types whose items follow tp_basicsize; see PyObject_GetItemData().
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/typeobj.html#c.Py_TPFLAGS_ITEMS_AT_END */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_TPFLAGS_ITEMS_AT_END
+#  define Py_TPFLAGS_ITEMS_AT_END (1UL << 23)
+#endif
+#endif
+
+/* ==== Object protocol (object) ==== */
+
+/* PyObject_GetItemData: Return a pointer to the variable-size items of an object whose type has Py_TPFLAGS_ITEMS_AT_END (they follow tp_basicsize); NULL with TypeError otherwise.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_GetItemData */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    PyTypeObject *t;
+    int items_at_end = 0;
+    /* from 3.12 the flag is inherited and set on type (whose items are the heap type's
+       members); before, look along the bases */
+    for (t = tp; t != CAPICOMPAT_NULL; t = t->tp_base) {
+        if ((t->tp_flags & Py_TPFLAGS_ITEMS_AT_END) || t == &PyType_Type) {
+            items_at_end = 1;
+            break;
+        }
+    }
+    if (!items_at_end) {
+        PyErr_Format(PyExc_TypeError, "type '%s' does not have Py_TPFLAGS_ITEMS_AT_END",
+                     tp->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    return (char *)obj + tp->tp_basicsize;
+}
+#define PyObject_GetItemData capicompat_PyObject_GetItemData
+#endif
+
+/* ==== Type objects (type) ==== */
+
+/* PyType_WatchCallback: Type of a type watcher callback, int (*)(PyTypeObject *type).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_WatchCallback */
+#if PY_VERSION_HEX < 0x030C0000
+typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 #endif
 
 /* ==== Unicode objects (unicode) ==== */
@@ -670,6 +3700,339 @@ static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char
 #define PyUnicode_EqualToUTF8 capicompat_PyUnicode_EqualToUTF8
 #endif
 
+/* PyUnicode_Equal: Test whether two strings are equal; 1 if equal, 0 if not, -1 with TypeError if either argument is not a str.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_Equal */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
+{
+    if (!PyUnicode_Check(str1)) {
+        PyErr_Format(PyExc_TypeError, "first argument must be str, not %s",
+                     Py_TYPE(str1)->tp_name);
+        return -1;
+    }
+    if (!PyUnicode_Check(str2)) {
+        PyErr_Format(PyExc_TypeError, "second argument must be str, not %s",
+                     Py_TYPE(str2)->tp_name);
+        return -1;
+    }
+    if (str1 == str2) {
+        return 1;
+    }
+    if (PyUnicode_GetLength(str1) != PyUnicode_GetLength(str2)) {
+        return 0;
+    }
+    return PyUnicode_Compare(str1, str2) == 0;
+}
+#define PyUnicode_Equal capicompat_PyUnicode_Equal
+#endif
+
+/* PyUnstable_Unicode_GET_CACHED_HASH: Return the hash cached in a str object, or -1 if it has not been computed yet (never computes it).
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3.15/c-api/unicode.html#c.PyUnstable_Unicode_GET_CACHED_HASH */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *op)
+{
+    return ((PyASCIIObject *)op)->hash;
+}
+#define PyUnstable_Unicode_GET_CACHED_HASH capicompat_PyUnstable_Unicode_GET_CACHED_HASH
+#endif
+
+/* PyUnicodeWriter: Opaque builder of a str (create with PyUnicodeWriter_Create(), end with Finish() or Discard()).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter */
+#if PY_VERSION_HEX < 0x030E0000
+typedef struct PyUnicodeWriter PyUnicodeWriter;
+#endif
+
+/* capicompat_unicodewriter_append: Append a new str (stolen; NULL means the caller failed) to a backported PyUnicodeWriter, which is a list of str pieces.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_unicodewriter_append(PyUnicodeWriter *writer, PyObject *str)
+{
+    int rc;
+    if (str == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyList_Append((PyObject *)(void *)writer, str);
+    Py_DECREF(str);
+    return rc;
+}
+#endif
+
+/* PyUnicodeWriter_Create: Create a str writer; length is a size hint. ValueError if length is negative.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Create */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyUnicodeWriter *capicompat_PyUnicodeWriter_Create(Py_ssize_t length)
+{
+    /* the backported writer is a list of the str pieces written, joined by Finish() */
+    if (length < 0) {
+        PyErr_SetString(PyExc_ValueError, "length must be positive");
+        return CAPICOMPAT_NULL;
+    }
+    return (PyUnicodeWriter *)(void *)PyList_New(0);
+}
+#define PyUnicodeWriter_Create capicompat_PyUnicodeWriter_Create
+#endif
+
+/* PyUnicodeWriter_Discard: Free a writer and what it holds without building the str; NULL is accepted.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Discard */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyUnicodeWriter_Discard(PyUnicodeWriter *writer)
+{
+    Py_XDECREF((PyObject *)(void *)writer);
+}
+#define PyUnicodeWriter_Discard capicompat_PyUnicodeWriter_Discard
+#endif
+
+/* PyUnicodeWriter_Finish: Build the str written so far (a new reference) and free the writer, also when it fails (then NULL).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Finish */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeWriter_Finish(PyUnicodeWriter *writer)
+{
+    PyObject *list = (PyObject *)(void *)writer;
+    PyObject *result;
+    PyObject *empty = PyUnicode_New(0, 0);
+    if (empty == CAPICOMPAT_NULL) {
+        Py_DECREF(list);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyUnicode_Join(empty, list);
+    Py_DECREF(empty);
+    Py_DECREF(list);
+    return result;
+}
+#define PyUnicodeWriter_Finish capicompat_PyUnicodeWriter_Finish
+#endif
+
+/* PyUnicodeWriter_WriteChar: Write one code point; ValueError if it is above U+10FFFF.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteChar */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, Py_UCS4 ch)
+{
+    if (ch > 0x10FFFF) {
+        PyErr_SetString(PyExc_ValueError, "character must be in range(0x110000)");
+        return -1;
+    }
+    return capicompat_unicodewriter_append(writer, PyUnicode_FromOrdinal((int)ch));
+}
+#define PyUnicodeWriter_WriteChar capicompat_PyUnicodeWriter_WriteChar
+#endif
+
+/* PyUnicodeWriter_WriteUTF8: Decode size bytes of UTF-8 (size -1 - NUL-terminated) and write them; UnicodeDecodeError (strict) writes nothing.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUTF8 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteUTF8(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
+{
+    if (size < 0) {
+        size = (Py_ssize_t)strlen(str);
+    }
+    return capicompat_unicodewriter_append(writer, PyUnicode_DecodeUTF8(str, size, CAPICOMPAT_NULL));
+}
+#define PyUnicodeWriter_WriteUTF8 capicompat_PyUnicodeWriter_WriteUTF8
+#endif
+
+/* PyUnicodeWriter_WriteASCII: Write size bytes of ASCII (size -1 - NUL-terminated) without validating them; the caller guarantees they are ASCII.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteASCII */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteASCII(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
+{
+    if (size < 0) {
+        size = (Py_ssize_t)strlen(str);
+    }
+    /* not validated, as in CPython: bytes are taken as code points */
+    return capicompat_unicodewriter_append(writer, PyUnicode_DecodeLatin1(str, size, CAPICOMPAT_NULL));
+}
+#define PyUnicodeWriter_WriteASCII capicompat_PyUnicodeWriter_WriteASCII
+#endif
+
+/* PyUnicodeWriter_WriteWideChar: Write size wchar_t characters (size -1 - NUL-terminated); ValueError for a character above U+10FFFF.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteWideChar */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteWideChar(PyUnicodeWriter *writer, const wchar_t *str, Py_ssize_t size)
+{
+    return capicompat_unicodewriter_append(writer, PyUnicode_FromWideChar(str, size));
+}
+#define PyUnicodeWriter_WriteWideChar capicompat_PyUnicodeWriter_WriteWideChar
+#endif
+
+/* PyUnicodeWriter_WriteUCS4: Write size UCS-4 code points; ValueError if size is negative or a code point is above U+10FFFF (then nothing is written).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUCS4 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteUCS4(PyUnicodeWriter *writer, Py_UCS4 *str, Py_ssize_t size)
+{
+    Py_ssize_t i;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "size must be positive");
+        return -1;
+    }
+    if (size == 0) {
+        return 0;
+    }
+    for (i = 0; i < size; i++) {
+        if (str[i] > 0x10FFFF) {
+            PyErr_SetString(PyExc_ValueError, "character must be in range(0x110000)");
+            return -1;
+        }
+    }
+    return capicompat_unicodewriter_append(
+        writer, PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, str, size));
+}
+#define PyUnicodeWriter_WriteUCS4 capicompat_PyUnicodeWriter_WriteUCS4
+#endif
+
+/* PyUnicodeWriter_WriteStr: Write str(obj); errors of str() propagate.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteStr */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteStr(PyUnicodeWriter *writer, PyObject *obj)
+{
+    if (PyUnicode_CheckExact(obj)) {
+        Py_INCREF(obj);
+        return capicompat_unicodewriter_append(writer, obj);
+    }
+    return capicompat_unicodewriter_append(writer, PyObject_Str(obj));
+}
+#define PyUnicodeWriter_WriteStr capicompat_PyUnicodeWriter_WriteStr
+#endif
+
+/* PyUnicodeWriter_WriteRepr: Write repr(obj), or "<NULL>" if obj is NULL (as 3.14.4+); errors of repr() propagate.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteRepr */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteRepr(PyUnicodeWriter *writer, PyObject *obj)
+{
+    if (obj == CAPICOMPAT_NULL) {
+        return capicompat_unicodewriter_append(writer, PyUnicode_FromString("<NULL>"));
+    }
+    return capicompat_unicodewriter_append(writer, PyObject_Repr(obj));
+}
+#define PyUnicodeWriter_WriteRepr capicompat_PyUnicodeWriter_WriteRepr
+#endif
+
+/* PyUnicodeWriter_WriteSubstring: Write str[start:end]; TypeError if str is not a str, ValueError unless 0 <= start <= end <= len(str).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteSubstring */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_WriteSubstring(PyUnicodeWriter *writer, PyObject *str, Py_ssize_t start, Py_ssize_t end)
+{
+    if (!PyUnicode_Check(str)) {
+        PyErr_Format(PyExc_TypeError, "expect str, not %s", Py_TYPE(str)->tp_name);
+        return -1;
+    }
+    if (start < 0 || start > end) {
+        PyErr_SetString(PyExc_ValueError, "invalid start argument");
+        return -1;
+    }
+    if (end > PyUnicode_GET_LENGTH(str)) {
+        PyErr_SetString(PyExc_ValueError, "invalid end argument");
+        return -1;
+    }
+    if (start == end) {
+        return 0;
+    }
+    return capicompat_unicodewriter_append(writer, PyUnicode_Substring(str, start, end));
+}
+#define PyUnicodeWriter_WriteSubstring capicompat_PyUnicodeWriter_WriteSubstring
+#endif
+
+/* PyUnicodeWriter_Format: Write PyUnicode_FromFormat(format, ...); its errors propagate and nothing is written.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Format */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeWriter_Format(PyUnicodeWriter *writer, const char *format, ...)
+{
+    PyObject *str;
+    va_list vargs;
+    va_start(vargs, format);
+    str = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    return capicompat_unicodewriter_append(writer, str);
+}
+#define PyUnicodeWriter_Format capicompat_PyUnicodeWriter_Format
+#endif
+
+/* PyUnicodeWriter_DecodeUTF8Stateful: Decode UTF-8 with an error handler and write it; if consumed is not NULL an incomplete trailing sequence is left undecoded and *consumed gets the bytes used (0 on error).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_DecodeUTF8Stateful */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter *writer, const char *string, Py_ssize_t length, const char *errors, Py_ssize_t *consumed)
+{
+    int rc;
+    if (length < 0) {
+        length = (Py_ssize_t)strlen(string);
+    }
+    rc = capicompat_unicodewriter_append(
+        writer, PyUnicode_DecodeUTF8Stateful(string, length, errors, consumed));
+    if (rc < 0 && consumed != CAPICOMPAT_NULL) {
+        *consumed = 0;
+    }
+    return rc;
+}
+#define PyUnicodeWriter_DecodeUTF8Stateful capicompat_PyUnicodeWriter_DecodeUTF8Stateful
+#endif
+
+/* ==== API and ABI versioning, compiler and platform macros (version) ==== */
+
+/* Py_PACK_FULL_VERSION: Pack a version (major, minor, micro, release level, serial) into the PY_VERSION_HEX format; usable in
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_FULL_VERSION */
+#if PY_VERSION_HEX < 0x030E0000
+#ifndef Py_PACK_FULL_VERSION
+#  define Py_PACK_FULL_VERSION(X, Y, Z, LEVEL, SERIAL) \
+    ( \
+        (((X) & 0xff) << 24) | \
+        (((Y) & 0xff) << 16) | \
+        (((Z) & 0xff) << 8) | \
+        (((LEVEL) & 0xf) << 4) | \
+        (((SERIAL) & 0xf) << 0))
+#endif
+#endif
+
+/* Py_PACK_VERSION: Py_PACK_FULL_VERSION(X, Y, 0, 0, 0); usable in
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_VERSION */
+#if PY_VERSION_HEX < 0x030E0000
+#ifndef Py_PACK_VERSION
+#  define Py_PACK_VERSION(X, Y) Py_PACK_FULL_VERSION(X, Y, 0, 0, 0)
+#endif
+#endif
+
+/* Py_ALWAYS_INLINE: Ask the compiler to always inline a static inline function (GCC and clang; 3.11+ make it nothing on Py_DEBUG builds).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://docs.python.org/3/c-api/intro.html#c.Py_ALWAYS_INLINE */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef Py_ALWAYS_INLINE
+#  define Py_ALWAYS_INLINE Py_GCC_ATTRIBUTE((always_inline))
+#endif
+#endif
+
+/* Py_NO_INLINE: Keep the compiler from inlining a function; 3.10 has the same macro as _Py_NO_INLINE (noinline on GCC, clang and MSVC).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://docs.python.org/3/c-api/intro.html#c.Py_NO_INLINE */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef Py_NO_INLINE
+#  define Py_NO_INLINE _Py_NO_INLINE
+#endif
+#endif
+
+/* Py_CAN_START_THREADS: Defined (as 1) where the interpreter can start threads; every platform 3.10 … 3.12 support has threads (3.13 leaves it undefined on WASI and Emscripten without pthreads).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/intro.html#c.Py_CAN_START_THREADS */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_CAN_START_THREADS
+#  define Py_CAN_START_THREADS 1
+#endif
+#endif
+
 /* ==== Weak reference objects (weakref) ==== */
 
 /* PyWeakref_GetRef: Get a strong reference to the referent of a weak reference (or proxy) into *pobj; 1 if alive, 0 if dead (*pobj set to NULL), -1 on error.
@@ -713,6 +4076,80 @@ static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
     return 1;
 }
 #define PyWeakref_GetRef capicompat_PyWeakref_GetRef
+#endif
+
+/* capicompat_launder: The same pointer, passed through a volatile variable so that the compiler cannot tell which object it points to.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_launder(void *p)
+{
+    /* gcc's -Warray-bounds would flag a smaller object (None, say) inlined into a caller
+       that reads a larger struct's fields only after checking the object's type */
+    void *volatile laundered = p;
+    return laundered;
+}
+#endif
+
+/* PyWeakref_IsDead: 1 if the weak reference (or proxy) is dead, 0 if its referent is alive, -1 with an exception if ref is NULL (SystemError) or not a weak reference (TypeError).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/weakref.html#c.PyWeakref_IsDead */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyWeakref_IsDead(PyObject *ref)
+{
+    PyObject *obj;
+    if (ref == CAPICOMPAT_NULL) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (!PyWeakref_Check(ref)) {
+        PyErr_Format(PyExc_TypeError, "expected a weakref, got %.200s", Py_TYPE(ref)->tp_name);
+        return -1;
+    }
+    #ifdef PYPY_VERSION
+    if (!PyWeakref_CheckRef(ref)) {
+        /* PyPy's PyWeakref_GetObject() calls the reference, which for a proxy would call
+           the referent: PyPy offers no way to reach a proxy's referent */
+        PyErr_SetString(PyExc_TypeError, "PyWeakref_IsDead(): weak proxies are not supported on PyPy");
+        return -1;
+    }
+    obj = PyWeakref_GetObject(ref);   /* borrowed; Py_None once dead */
+    if (obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    return obj == Py_None;
+    #else
+    /* the referent is cleared to None when it dies (a stealth pointer, no reference) */
+    obj = ((PyWeakReference *)capicompat_launder(ref))->wr_object;
+    #ifdef Py_GIL_DISABLED
+    return obj == Py_None || Py_REFCNT(obj) == 0;
+    #else
+    return obj == Py_None;
+    #endif
+    #endif
+}
+#define PyWeakref_IsDead capicompat_PyWeakref_IsDead
+#endif
+
+/* PyUnstable_Object_ClearWeakRefsNoCallbacks: Clear the weak references to an object without calling their callbacks (for a tp_dealloc that must not run Python code); nothing if the type does not support weak references.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/weakref.html#c.PyUnstable_Object_ClearWeakRefsNoCallbacks */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObject *obj)
+{
+    /* as 3.13: the list head at tp_weaklistoffset (negative for a managed weakref list,
+       3.12+; never a static type's per-interpreter list); _PyWeakref_ClearRef() unlinks
+       one reference and sets its referent to None, keeping the callback uncalled */
+    Py_ssize_t offset = Py_TYPE(obj)->tp_weaklistoffset;
+    PyWeakReference **list;
+    if (offset == 0) {
+        return;
+    }
+    list = (PyWeakReference **)(void *)((char *)obj + offset);
+    while (*list != CAPICOMPAT_NULL) {
+        _PyWeakref_ClearRef(*list);
+    }
+}
+#define PyUnstable_Object_ClearWeakRefsNoCallbacks capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks
 #endif
 
 
