@@ -207,6 +207,8 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
             let define = |b: &str| format!("#  define {head} {}", continue_lines(b));
             format!("#ifndef {}\n{}\n#endif", entry.name, per_range(&bodies, define))
         }
+        // The interpreter declares a variable, not a macro: the version guard alone decides.
+        Kind::Var => per_range(&bodies, |b| format!("#  define {} ({})", entry.name, continue_lines(b))),
         Kind::Constant => {
             let value = entry.value.as_deref().expect("validated: constants have a value").trim();
             format!("#ifndef {0}\n#  define {0} {1}\n#endif", entry.name, value)

@@ -11,16 +11,20 @@ pub enum Kind {
     Macro,
     Type,
     Constant,
+    /// A data symbol of the C API (`Py_Version`): provided as a macro whose body is an
+    /// expression giving the same value at run time.
+    Var,
     /// A private function of ours that bodies use; never part of the public API.
     Helper,
 }
 
 impl Kind {
-    pub const ALL: [(&'static str, Kind); 5] = [
+    pub const ALL: [(&'static str, Kind); 6] = [
         ("function", Kind::Function),
         ("macro", Kind::Macro),
         ("type", Kind::Type),
         ("constant", Kind::Constant),
+        ("var", Kind::Var),
         ("helper", Kind::Helper),
     ];
 

@@ -22,6 +22,9 @@ pub fn since_probe_source(spec: &Spec) -> String {
             Kind::Function => out.push_str(&format!(
                 "#ifndef {name}\nstatic void (*capicompat_probe_{i})(void) = (void (*)(void))&{name};\n#endif\n"
             )),
+            Kind::Var => out.push_str(&format!(
+                "#ifndef {name}\nstatic const void *capicompat_probe_{i} = (const void *)&{name};\n#endif\n"
+            )),
             Kind::Macro | Kind::Constant => {
                 out.push_str(&format!("#ifndef {name}\n#error {MISSING_MARK} {name}\n#endif\n"))
             }

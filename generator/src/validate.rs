@@ -128,7 +128,7 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             err(
                 spanned_at(file, &raw.kind),
                 format!("unknown kind `{}`", raw.kind.value),
-                "use one of: function, macro, type, constant, helper",
+                "use one of: function, macro, type, constant, var, helper",
             );
             return None;
         }
@@ -172,6 +172,7 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
         Kind::Type => (&["since", "doc", "body", "test"], &["pypy"]),
         Kind::Constant => (&["since", "doc", "value", "test"], &["pypy"]),
+        Kind::Var => (&["since", "doc", "body", "test"], &["pypy"]),
     };
     for key in needed {
         if !present(key) {
