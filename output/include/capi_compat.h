@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:6983da8685ad38cf. Entries: 210.
+ * Spec digest: fnv1a64:f7ea61f669ee651a. Entries: 211.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -4031,6 +4031,13 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 #ifndef Py_CAN_START_THREADS
 #  define Py_CAN_START_THREADS 1
 #endif
+#endif
+
+/* Py_Version: The running interpreter's version in PY_VERSION_HEX format (not the version the extension was compiled against).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_Version */
+#if PY_VERSION_HEX < 0x030B0000
+#  define Py_Version (((unsigned long)capicompat_runtime_version()))
 #endif
 
 /* ==== Weak reference objects (weakref) ==== */
