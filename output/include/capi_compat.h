@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:f7ea61f669ee651a. Entries: 211.
+ * Spec digest: fnv1a64:56cb525f6bf14b76. Entries: 286.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -155,6 +155,248 @@ static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, 
     return res;
 }
 #define PyArg_ParseArrayAndKeywords capicompat_PyArg_ParseArrayAndKeywords
+#endif
+
+/* ==== Bytes objects (bytes) ==== */
+
+/* PyBytes_Join: sep.join(iterable) for a bytes separator; items may be any bytes-like objects; NULL with an exception on error.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/bytes.html#c.PyBytes_Join */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_Join(PyObject *sep, PyObject *iterable)
+{
+    if (sep == CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyBytes_Check(sep)) {
+        PyErr_Format(PyExc_TypeError, "sep: expected bytes, got %.200s",
+                     Py_TYPE(sep)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    /* bytes.join itself: a subclass's join is not called */
+    #ifdef PYPY_VERSION
+    /* PyPy's _PyBytes_Join() looks join up on sep: call bytes.join unbound */
+    return PyObject_CallMethod((PyObject *)&PyBytes_Type, "join", "OO", sep, iterable);
+    #else
+    return _PyBytes_Join(sep, iterable);
+    #endif
+}
+#define PyBytes_Join capicompat_PyBytes_Join
+#endif
+
+/* PyBytesWriter: Opaque writer that builds a bytes object in place (on older Pythons, a bytearray behind an incomplete struct type).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter */
+#if PY_VERSION_HEX < 0x030F0000
+typedef struct PyBytesWriter PyBytesWriter;
+#endif
+
+/* PyBytesWriter_Create: Create a writer whose buffer holds size bytes (to be written through PyBytesWriter_GetData()); NULL with an exception on error.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Create */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyBytesWriter *capicompat_PyBytesWriter_Create(Py_ssize_t size)
+{
+    PyObject *buffer;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "size must be >= 0");
+        return CAPICOMPAT_NULL;
+    }
+    /* the bytes live in a bytearray: resizable, amortized growth */
+    buffer = PyByteArray_FromStringAndSize(CAPICOMPAT_NULL, size);
+    if (buffer == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    return (PyBytesWriter *)(void *)buffer;
+}
+#define PyBytesWriter_Create capicompat_PyBytesWriter_Create
+#endif
+
+/* PyBytesWriter_Discard: Free a writer without creating a bytes object; NULL does nothing.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Discard */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyBytesWriter_Discard(PyBytesWriter *writer)
+{
+    if (writer == CAPICOMPAT_NULL) {
+        return;
+    }
+    Py_DECREF((PyObject *)(void *)writer);
+}
+#define PyBytesWriter_Discard capicompat_PyBytesWriter_Discard
+#endif
+
+/* PyBytesWriter_Finish: Return the written bytes as a bytes object and free the writer (also on error).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Finish */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytesWriter_Finish(PyBytesWriter *writer)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    PyObject *result = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(buffer),
+                                                 PyByteArray_GET_SIZE(buffer));
+    Py_DECREF(buffer);
+    return result;
+}
+#define PyBytesWriter_Finish capicompat_PyBytesWriter_Finish
+#endif
+
+/* PyBytesWriter_FinishWithSize: PyBytesWriter_Finish() keeping only the first size bytes; ValueError if size is negative or larger than the buffer.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithSize */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytesWriter_FinishWithSize(PyBytesWriter *writer, Py_ssize_t size)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    PyObject *result;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "size must be positive");
+        result = CAPICOMPAT_NULL;
+    }
+    else if (size > PyByteArray_GET_SIZE(buffer)) {
+        PyErr_SetString(PyExc_ValueError, "size larger than allocated size");
+        result = CAPICOMPAT_NULL;
+    }
+    else {
+        result = PyBytes_FromStringAndSize(PyByteArray_AS_STRING(buffer), size);
+    }
+    Py_DECREF(buffer);
+    return result;
+}
+#define PyBytesWriter_FinishWithSize capicompat_PyBytesWriter_FinishWithSize
+#endif
+
+/* PyBytesWriter_FinishWithPointer: PyBytesWriter_Finish() keeping the bytes before buf, a pointer into the writer's data.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithPointer */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytesWriter_FinishWithPointer(PyBytesWriter *writer, void *buf)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    Py_ssize_t size = (char *)buf - PyByteArray_AS_STRING(buffer);
+    return PyBytesWriter_FinishWithSize(writer, size);
+}
+#define PyBytesWriter_FinishWithPointer capicompat_PyBytesWriter_FinishWithPointer
+#endif
+
+/* PyBytesWriter_GetData: Pointer to the writer's data (valid until the next resize or finish).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetData */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_PyBytesWriter_GetData(PyBytesWriter *writer)
+{
+    return PyByteArray_AS_STRING((PyObject *)(void *)writer);
+}
+#define PyBytesWriter_GetData capicompat_PyBytesWriter_GetData
+#endif
+
+/* PyBytesWriter_GetSize: The writer's current size in bytes.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetSize */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyBytesWriter_GetSize(PyBytesWriter *writer)
+{
+    return PyByteArray_GET_SIZE((PyObject *)(void *)writer);
+}
+#define PyBytesWriter_GetSize capicompat_PyBytesWriter_GetSize
+#endif
+
+/* PyBytesWriter_Resize: Set the writer's size to size bytes, keeping the existing data; 0 on success, -1 with an exception (ValueError if negative).
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Resize */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_Resize(PyBytesWriter *writer, Py_ssize_t size)
+{
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "size must be >= 0");
+        return -1;
+    }
+    return PyByteArray_Resize((PyObject *)(void *)writer, size);
+}
+#define PyBytesWriter_Resize capicompat_PyBytesWriter_Resize
+#endif
+
+/* PyBytesWriter_Grow: Add size bytes (or remove, if negative) to the writer's size, keeping the data; 0 on success, -1 with an exception.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Grow */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_Grow(PyBytesWriter *writer, Py_ssize_t size)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    Py_ssize_t current = PyByteArray_GET_SIZE(buffer);
+    if (size > PY_SSIZE_T_MAX - current) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (current + size < 0) {
+        PyErr_SetString(PyExc_ValueError, "invalid size");
+        return -1;
+    }
+    return PyByteArray_Resize(buffer, current + size);
+}
+#define PyBytesWriter_Grow capicompat_PyBytesWriter_Grow
+#endif
+
+/* PyBytesWriter_GrowAndUpdatePointer: PyBytesWriter_Grow(), then return buf moved to the same offset in the (possibly moved) data; NULL with an exception on error.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GrowAndUpdatePointer */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_PyBytesWriter_GrowAndUpdatePointer(PyBytesWriter *writer, Py_ssize_t size, void *buf)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    Py_ssize_t offset = (char *)buf - PyByteArray_AS_STRING(buffer);
+    if (PyBytesWriter_Grow(writer, size) < 0) {
+        return CAPICOMPAT_NULL;
+    }
+    return PyByteArray_AS_STRING(buffer) + offset;
+}
+#define PyBytesWriter_GrowAndUpdatePointer capicompat_PyBytesWriter_GrowAndUpdatePointer
+#endif
+
+/* PyBytesWriter_WriteBytes: Append size bytes (strlen(bytes) if size is negative) to the writer; 0 on success, -1 with an exception.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_WriteBytes */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, const void *bytes, Py_ssize_t size)
+{
+    PyObject *buffer = (PyObject *)(void *)writer;
+    Py_ssize_t pos = PyByteArray_GET_SIZE(buffer);
+    if (size < 0) {
+        size = (Py_ssize_t)strlen((const char *)bytes);
+    }
+    if (PyBytesWriter_Grow(writer, size) < 0) {
+        return -1;
+    }
+    if (size > 0) {
+        memcpy(PyByteArray_AS_STRING(buffer) + pos, bytes, (size_t)size);
+    }
+    return 0;
+}
+#define PyBytesWriter_WriteBytes capicompat_PyBytesWriter_WriteBytes
+#endif
+
+/* PyBytesWriter_Format: Append the PyBytes_FromFormat() output of format and its arguments to the writer; 0 on success, -1 with an exception.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Format */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
+{
+    PyObject *formatted;
+    int res;
+    va_list vargs;
+    va_start(vargs, format);
+    formatted = PyBytes_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (formatted == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    res = PyBytesWriter_WriteBytes(writer, PyBytes_AS_STRING(formatted), PyBytes_GET_SIZE(formatted));
+    Py_DECREF(formatted);
+    return res;
+}
+#define PyBytesWriter_Format capicompat_PyBytesWriter_Format
 #endif
 
 /* ==== Code objects (code) ==== */
@@ -933,6 +1175,220 @@ static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 #define PyErr_FormatUnraisable capicompat_PyErr_FormatUnraisable
 #endif
 
+/* ==== Floating-point objects (float) ==== */
+
+/* Py_INFINITY: A positive double infinity.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/float.html#c.Py_INFINITY */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef Py_INFINITY
+#  define Py_INFINITY ((double)INFINITY)
+#endif
+#endif
+
+/* PyFloat_Pack2: Pack a C double as an IEEE 754 half-precision float into 2 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack2 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline int capicompat_PyFloat_Pack2(double x, char *p, int le)
+{
+    unsigned char *out = (unsigned char *)p;
+    unsigned int sign, bits;
+    int e;
+    double f;
+    if (x == 0.0) {
+        sign = copysign(1.0, x) == -1.0;
+        e = 0;
+        bits = 0;
+    }
+    else if (Py_IS_INFINITY(x)) {
+        sign = x < 0.0;
+        e = 0x1f;
+        bits = 0;
+    }
+    else if (Py_IS_NAN(x)) {
+        /* the quiet NaN of that sign */
+        sign = copysign(1.0, x) == -1.0;
+        e = 0x1f;
+        bits = 512;
+    }
+    else {
+        sign = x < 0.0;
+        if (sign) {
+            x = -x;
+        }
+        f = frexp(x, &e);
+        /* f in [0.5, 1.0): make it [1.0, 2.0) */
+        f *= 2.0;
+        e--;
+        if (e >= 16) {
+            goto overflow;
+        }
+        else if (e < -25) {
+            /* |x| < 2**-25: underflow to zero */
+            f = 0.0;
+            e = 0;
+        }
+        else if (e < -14) {
+            /* |x| < 2**-14: a subnormal */
+            f = ldexp(f, 14 + e);
+            e = 0;
+        }
+        else {
+            e += 15;
+            f -= 1.0;   /* the implicit leading 1 */
+        }
+        f *= 1024.0;
+        bits = (unsigned int)f;   /* truncates; then round half to even */
+        if ((f - bits > 0.5) || (f - bits == 0.5 && bits % 2 == 1)) {
+            ++bits;
+            if (bits == 1024) {
+                /* the carry went out of 10 one bits */
+                bits = 0;
+                ++e;
+                if (e == 31) {
+                    goto overflow;
+                }
+            }
+        }
+    }
+    bits |= ((unsigned int)e << 10) | (sign << 15);
+    if (le) {
+        out[0] = (unsigned char)(bits & 0xFF);
+        out[1] = (unsigned char)((bits >> 8) & 0xFF);
+    }
+    else {
+        out[0] = (unsigned char)((bits >> 8) & 0xFF);
+        out[1] = (unsigned char)(bits & 0xFF);
+    }
+    return 0;
+    overflow:
+    PyErr_SetString(PyExc_OverflowError, "float too large to pack with e format");
+    return -1;
+}
+#define PyFloat_Pack2 capicompat_PyFloat_Pack2
+#endif
+
+/* PyFloat_Pack4: Pack a C double as an IEEE 754 single-precision float into 4 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack4 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline int capicompat_PyFloat_Pack4(double x, char *p, int le)
+{
+    unsigned char *out = (unsigned char *)p;
+    unsigned char s[sizeof(float)];
+    float y = (float)x;
+    int i;
+    if (Py_IS_INFINITY(y) && !Py_IS_INFINITY(x)) {
+        PyErr_SetString(PyExc_OverflowError, "float too large to pack with f format");
+        return -1;
+    }
+    /* IEEE 754 in the native byte order */
+    memcpy(s, &y, sizeof(float));
+    for (i = 0; i < 4; i++) {
+        out[(le == PY_LITTLE_ENDIAN) ? i : 3 - i] = s[i];
+    }
+    return 0;
+}
+#define PyFloat_Pack4 capicompat_PyFloat_Pack4
+#endif
+
+/* PyFloat_Pack8: Pack a C double as an IEEE 754 double-precision float into 8 bytes (little-endian if le, else big-endian); returns 0.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack8 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline int capicompat_PyFloat_Pack8(double x, char *p, int le)
+{
+    unsigned char *out = (unsigned char *)p;
+    unsigned char s[sizeof(double)];
+    int i;
+    /* IEEE 754 in the native byte order */
+    memcpy(s, &x, sizeof(double));
+    for (i = 0; i < 8; i++) {
+        out[(le == PY_LITTLE_ENDIAN) ? i : 7 - i] = s[i];
+    }
+    return 0;
+}
+#define PyFloat_Pack8 capicompat_PyFloat_Pack8
+#endif
+
+/* PyFloat_Unpack2: Unpack 2 bytes of an IEEE 754 half-precision float (little-endian if le, else big-endian) into a C double.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack2 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline double capicompat_PyFloat_Unpack2(const char *p, int le)
+{
+    const unsigned char *in = (const unsigned char *)p;
+    unsigned int hi = le ? in[1] : in[0];
+    unsigned int lo = le ? in[0] : in[1];
+    int sign = (hi >> 7) & 1;
+    int e = (int)((hi & 0x7C) >> 2);
+    unsigned int f = ((hi & 0x03) << 8) | lo;
+    double x;
+    if (e == 0x1f) {
+        if (f == 0) {
+            return sign ? -Py_HUGE_VAL : Py_HUGE_VAL;
+        }
+        /* the quiet NaN of that sign (built from its bits: the sign of Py_NAN
+           varies with the compiler) */
+        {
+            uint64_t nan_bits = sign ? 0xFFF8000000000000ULL : 0x7FF8000000000000ULL;
+            memcpy(&x, &nan_bits, sizeof(x));
+            return x;
+        }
+    }
+    x = (double)f / 1024.0;
+    if (e == 0) {
+        e = -14;
+    }
+    else {
+        x += 1.0;
+        e -= 15;
+    }
+    x = ldexp(x, e);
+    return sign ? -x : x;
+}
+#define PyFloat_Unpack2 capicompat_PyFloat_Unpack2
+#endif
+
+/* PyFloat_Unpack4: Unpack 4 bytes of an IEEE 754 single-precision float (little-endian if le, else big-endian) into a C double.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack4 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline double capicompat_PyFloat_Unpack4(const char *p, int le)
+{
+    const unsigned char *in = (const unsigned char *)p;
+    unsigned char s[sizeof(float)];
+    float y;
+    int i;
+    for (i = 0; i < 4; i++) {
+        s[i] = in[(le == PY_LITTLE_ENDIAN) ? i : 3 - i];
+    }
+    memcpy(&y, s, sizeof(float));
+    return (double)y;
+}
+#define PyFloat_Unpack4 capicompat_PyFloat_Unpack4
+#endif
+
+/* PyFloat_Unpack8: Unpack 8 bytes of an IEEE 754 double-precision float (little-endian if le, else big-endian) into a C double.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack8 */
+#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
+{
+    const unsigned char *in = (const unsigned char *)p;
+    unsigned char s[sizeof(double)];
+    double x;
+    int i;
+    for (i = 0; i < 8; i++) {
+        s[i] = in[(le == PY_LITTLE_ENDIAN) ? i : 7 - i];
+    }
+    memcpy(&x, s, sizeof(double));
+    return x;
+}
+#define PyFloat_Unpack8 capicompat_PyFloat_Unpack8
+#endif
+
 /* ==== Frame objects (frame) ==== */
 
 /* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
@@ -1131,6 +1587,133 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 #endif
 #endif
 
+/* ==== Hashing (hash) ==== */
+
+/* PyHASH_MULTIPLIER: Prime multiplier used in string and various other hashes (1000003).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MULTIPLIER */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyHASH_MULTIPLIER
+#  define PyHASH_MULTIPLIER 1000003UL
+#endif
+#endif
+
+/* PyHASH_BITS: Exponent of the Mersenne prime 2**PyHASH_BITS - 1 used for numeric hashes (61 on 64-bit, else 31).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyHASH_BITS */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyHASH_BITS
+#  define PyHASH_BITS (SIZEOF_VOID_P >= 8 ? 61 : 31)
+#endif
+#endif
+
+/* PyHASH_MODULUS: The prime 2**PyHASH_BITS - 1 (a size_t) that numeric hashes are reduced modulo.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MODULUS */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyHASH_MODULUS
+#  define PyHASH_MODULUS (((size_t)1 << (SIZEOF_VOID_P >= 8 ? 61 : 31)) - 1)
+#endif
+#endif
+
+/* PyHASH_INF: The hash of a positive infinity (314159).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyHASH_INF */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyHASH_INF
+#  define PyHASH_INF 314159
+#endif
+#endif
+
+/* PyHASH_IMAG: Multiplier used for the imaginary part of a complex number's hash (PyHASH_MULTIPLIER).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyHASH_IMAG */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyHASH_IMAG
+#  define PyHASH_IMAG 1000003UL
+#endif
+#endif
+
+/* Py_HASH_SIPHASH13: Value of Py_HASH_ALGORITHM selecting SipHash-1-3 (3), the default string hash from 3.11.
+ * Native since CPython 3.11; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/hash.html#c.Py_HASH_SIPHASH13 */
+#if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+#ifndef Py_HASH_SIPHASH13
+#  define Py_HASH_SIPHASH13 3
+#endif
+#endif
+
+/* Py_HashPointer: Hash a pointer value, as object.__hash__ does for an object's address; never -1.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.Py_HashPointer */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
+{
+    #ifdef PYPY_VERSION
+    return _Py_HashPointer((void *)(uintptr_t)ptr);
+    #else
+    return _Py_HashPointer(ptr);
+    #endif
+}
+#define Py_HashPointer capicompat_Py_HashPointer
+#endif
+
+/* PyObject_GenericHash: object.__hash__, the identity hash, for use as a tp_hash slot.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.PyObject_GenericHash */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
+{
+    return PyBaseObject_Type.tp_hash(obj);
+}
+#define PyObject_GenericHash capicompat_PyObject_GenericHash
+#endif
+
+/* Py_HashBuffer: Hash len bytes at ptr exactly as bytes and memoryview do; never -1.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/hash.html#c.Py_HashBuffer */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len)
+{
+#if PY_VERSION_HEX < 0x030D0000
+    #ifndef PYPY_VERSION
+    return _Py_HashBytes(ptr, len);
+    #else
+    Py_hash_t hash;
+    PyObject *bytes;
+    if (len == 0) {
+        return 0;
+    }
+    bytes = PyBytes_FromStringAndSize((const char *)ptr, len);
+    if (bytes == CAPICOMPAT_NULL) {
+        /* cannot fail: hash something else than -1 */
+        PyErr_Clear();
+        return -2;
+    }
+    hash = PyObject_Hash(bytes);
+    Py_DECREF(bytes);
+    return hash;
+    #endif
+#else
+    /* 3.13 keeps _Py_HashBytes() internal: hash a bytes object (same function) */
+    Py_hash_t hash;
+    PyObject *bytes;
+    if (len == 0) {
+        return 0;
+    }
+    bytes = PyBytes_FromStringAndSize((const char *)ptr, len);
+    if (bytes == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -2;
+    }
+    hash = PyObject_Hash(bytes);
+    Py_DECREF(bytes);
+    return hash;
+#endif
+}
+#define Py_HashBuffer capicompat_Py_HashBuffer
+#endif
+
 /* ==== Importing modules (import) ==== */
 
 /* PyImport_ImportModuleAttr: Import the module mod_name (PyImport_Import) and return a new reference to its attribute attr_name; NULL with an exception on failure.
@@ -1209,6 +1792,38 @@ static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
     return CAPICOMPAT_NULL;
 }
 #define PyImport_GetLazyImportsFilter capicompat_PyImport_GetLazyImportsFilter
+#endif
+
+/* ==== Iterator protocol (iter) ==== */
+
+/* PyIter_NextItem: Get the next item of an iterator as a new reference in *item; 1 if there was one, 0 when exhausted (*item NULL, StopIteration cleared), -1 on error (*item NULL).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/iter.html#c.PyIter_NextItem */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyIter_NextItem(PyObject *iter, PyObject **item)
+{
+    iternextfunc next = Py_TYPE(iter)->tp_iternext;
+    if (next == CAPICOMPAT_NULL) {
+        *item = CAPICOMPAT_NULL;
+        PyErr_Format(PyExc_TypeError, "expected an iterator, got '%.200s'",
+                     Py_TYPE(iter)->tp_name);
+        return -1;
+    }
+    *item = next(iter);
+    if (*item != CAPICOMPAT_NULL) {
+        return 1;
+    }
+    /* exhausted: NULL, with or without StopIteration set */
+    if (!PyErr_Occurred()) {
+        return 0;
+    }
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)) {
+        PyErr_Clear();
+        return 0;
+    }
+    return -1;
+}
+#define PyIter_NextItem capicompat_PyIter_NextItem
 #endif
 
 /* ==== List objects (list) ==== */
@@ -1347,6 +1962,806 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
     return (int)result;
 }
 #define PyLong_AsInt capicompat_PyLong_AsInt
+#endif
+
+/* Py_ASNATIVEBYTES_DEFAULTS: PyLong_AsNativeBytes() flag: Use the defaults (native endian, C-cast semantics); must be used alone, it is -1 (all bits set).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_DEFAULTS */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_DEFAULTS
+#  define Py_ASNATIVEBYTES_DEFAULTS -1
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_BIG_ENDIAN: PyLong_AsNativeBytes() flag: Big-endian byte order (most significant byte first).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_BIG_ENDIAN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_BIG_ENDIAN
+#  define Py_ASNATIVEBYTES_BIG_ENDIAN 0
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_LITTLE_ENDIAN: PyLong_AsNativeBytes() flag: Little-endian byte order (least significant byte first).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_LITTLE_ENDIAN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_LITTLE_ENDIAN
+#  define Py_ASNATIVEBYTES_LITTLE_ENDIAN 1
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_NATIVE_ENDIAN: PyLong_AsNativeBytes() flag: The platform's native byte order.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_NATIVE_ENDIAN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_NATIVE_ENDIAN
+#  define Py_ASNATIVEBYTES_NATIVE_ENDIAN 3
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_UNSIGNED_BUFFER: PyLong_AsNativeBytes() flag: The buffer is unsigned: a positive value may use the most significant bit.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_UNSIGNED_BUFFER */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_UNSIGNED_BUFFER
+#  define Py_ASNATIVEBYTES_UNSIGNED_BUFFER 4
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_REJECT_NEGATIVE: PyLong_AsNativeBytes() flag: Raise ValueError for a negative value instead of copying it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_REJECT_NEGATIVE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_REJECT_NEGATIVE
+#  define Py_ASNATIVEBYTES_REJECT_NEGATIVE 8
+#endif
+#endif
+
+/* Py_ASNATIVEBYTES_ALLOW_INDEX: PyLong_AsNativeBytes() flag: Accept non-int objects with __index__ (else TypeError).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_ALLOW_INDEX */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_ASNATIVEBYTES_ALLOW_INDEX
+#  define Py_ASNATIVEBYTES_ALLOW_INDEX 16
+#endif
+#endif
+
+/* PyLong_AsNativeBytes: Copy an int to a native buffer of n_bytes bytes as two's complement (truncating like a C cast); returns the bytes the value needs, -1 with an exception on error.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsNativeBytes */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buffer, Py_ssize_t n_bytes, int flags)
+{
+    PyObject *v;
+    int little_endian, overflow, unsigned_ok;
+    long long cv;
+    Py_ssize_t res;
+    unsigned char *buf = (unsigned char *)buffer;
+    if (vv == CAPICOMPAT_NULL || n_bytes < 0) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return -1;
+    }
+    /* -1 and the native-endian bit mean native; else the little-endian bit decides */
+    little_endian = (flags == -1 || (flags & 2)) ? PY_LITTLE_ENDIAN : (flags & 1);
+    unsigned_ok = flags == -1 || (flags & Py_ASNATIVEBYTES_UNSIGNED_BUFFER);
+    if (PyLong_Check(vv)) {
+        v = Py_NewRef(vv);
+    }
+    else if (flags != -1 && (flags & Py_ASNATIVEBYTES_ALLOW_INDEX)) {
+        v = PyNumber_Index(vv);
+        if (v == CAPICOMPAT_NULL) {
+            return -1;
+        }
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "expect int, got %s", Py_TYPE(vv)->tp_name);
+        return -1;
+    }
+    cv = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (cv == -1 && PyErr_Occurred()) {
+        Py_DECREF(v);
+        return -1;
+    }
+    if (flags != -1 && (flags & Py_ASNATIVEBYTES_REJECT_NEGATIVE)
+        && (overflow < 0 || (overflow == 0 && cv < 0))) {
+        PyErr_SetString(PyExc_ValueError, "Cannot convert negative int");
+        Py_DECREF(v);
+        return -1;
+    }
+    if (!overflow) {
+        /* fits a long long: write the sign-extended value's n_bytes low bytes */
+        unsigned long long u = (unsigned long long)cv;
+        unsigned long long mag = cv < 0 ? 0ULL - u : u, m;
+        /* CPython >= 3.12 answers differently for "compact" ints (one digit) */
+    #ifdef PyLong_SHIFT
+        long long compact_limit = 1LL << PyLong_SHIFT;
+    #else
+        long long compact_limit = 1LL << 30;
+    #endif
+        Py_ssize_t i, nb = 0;
+        Py_DECREF(v);
+        for (i = 0; i < n_bytes; i++) {
+            unsigned char byte;
+            if (i < (Py_ssize_t)sizeof(u)) {
+                byte = (unsigned char)(u >> (8 * i));
+            }
+            else {
+                byte = cv < 0 ? 0xFF : 0x00;
+            }
+            buf[little_endian ? i : n_bytes - 1 - i] = byte;
+        }
+        if (cv > -compact_limit && cv < compact_limit) {
+            /* sizeof(Py_ssize_t), unless 1 ... 8 bytes were asked for */
+            res = (Py_ssize_t)sizeof(Py_ssize_t);
+            if (n_bytes > 0 && n_bytes <= (Py_ssize_t)sizeof(Py_ssize_t)) {
+                if (n_bytes >= 8 || (cv >= -(1LL << (8 * n_bytes - 1))
+                                     && cv < (1LL << (8 * n_bytes - 1)))) {
+                    res = n_bytes;
+                }
+                else if (cv > 0 && cv < (1LL << (8 * n_bytes))) {
+                    /* the most significant bit is set: fits only an unsigned buffer */
+                    res = unsigned_ok ? n_bytes : n_bytes + 1;
+                }
+            }
+            return res;
+        }
+        for (m = mag; m != 0; m >>= 1) {
+            nb++;
+        }
+        res = nb / 8 + 1;
+        if (n_bytes > 0 && res == n_bytes + 1 && nb % 8 == 0) {
+            if (cv < 0) {
+                /* -2**(8*n_bytes-1) needs no extra sign bit */
+                if (mag == 1ULL << (nb - 1)) {
+                    res = n_bytes;
+                }
+            }
+            else {
+                res = unsigned_ok ? n_bytes : n_bytes + 1;
+            }
+        }
+        return res;
+    }
+    else {
+        /* beyond a long long */
+        long long nb = (long long)_PyLong_NumBits(v);
+        if (nb < 0) {
+            Py_DECREF(v);
+            return -1;
+        }
+        if (n_bytes > 0) {
+            /* the n_bytes low bytes of the two's complement: the truncated value */
+    #if defined(PYPY_VERSION)
+            PyObject *mask, *low;
+            int rc;
+            memset(buf, 0xFF, (size_t)n_bytes);
+            mask = _PyLong_FromByteArray(buf, (size_t)n_bytes, 1, 0);
+            if (mask == CAPICOMPAT_NULL) {
+                Py_DECREF(v);
+                return -1;
+            }
+            low = PyNumber_And(v, mask);
+            Py_DECREF(mask);
+            if (low == CAPICOMPAT_NULL) {
+                Py_DECREF(v);
+                return -1;
+            }
+            rc = _PyLong_AsByteArrayO(low, buf, (size_t)n_bytes, little_endian, 0);
+            Py_DECREF(low);
+            if (rc < 0) {
+                Py_DECREF(v);
+                return -1;
+            }
+    #elif PY_VERSION_HEX >= 0x030D0000
+            (void)_PyLong_AsByteArray((PyLongObject *)v, buf, (size_t)n_bytes, little_endian, 1, 0);
+    #else
+            /* all n_bytes are written before it reports the overflow */
+            if (_PyLong_AsByteArray((PyLongObject *)v, buf, (size_t)n_bytes, little_endian, 1) < 0) {
+                PyErr_Clear();
+            }
+    #endif
+        }
+        Py_DECREF(v);
+        res = (Py_ssize_t)(nb / 8 + 1);
+        if (n_bytes > 0 && res == n_bytes + 1 && nb % 8 == 0) {
+            if (overflow < 0) {
+                /* -2**(8*n_bytes-1): 0x80 then zeroes, needs no extra sign bit */
+                Py_ssize_t i;
+                int edge = 1;
+                for (i = 0; i < n_bytes && edge; i++) {
+                    unsigned char expect = (i == n_bytes - 1) ? 0x80 : 0x00;
+                    edge = buf[little_endian ? i : n_bytes - 1 - i] == expect;
+                }
+                if (edge) {
+                    res = n_bytes;
+                }
+            }
+            else {
+                res = unsigned_ok ? n_bytes : n_bytes + 1;
+            }
+        }
+        return res;
+    }
+}
+#define PyLong_AsNativeBytes capicompat_PyLong_AsNativeBytes
+#endif
+
+/* PyLong_FromNativeBytes: Create an int from a native buffer of n_bytes bytes, read as two's complement (or unsigned with Py_ASNATIVEBYTES_UNSIGNED_BUFFER).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromNativeBytes */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromNativeBytes(const void *buffer, size_t n_bytes, int flags)
+{
+    int little_endian;
+    if (buffer == CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return CAPICOMPAT_NULL;
+    }
+    little_endian = (flags == -1 || (flags & 2)) ? PY_LITTLE_ENDIAN : (flags & 1);
+    return _PyLong_FromByteArray((const unsigned char *)buffer, n_bytes, little_endian,
+                                 (flags == -1 || !(flags & Py_ASNATIVEBYTES_UNSIGNED_BUFFER)) ? 1 : 0);
+}
+#define PyLong_FromNativeBytes capicompat_PyLong_FromNativeBytes
+#endif
+
+/* PyLong_FromUnsignedNativeBytes: Create a non-negative int from a native buffer of n_bytes bytes read as an unsigned number.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUnsignedNativeBytes */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromUnsignedNativeBytes(const void *buffer, size_t n_bytes, int flags)
+{
+    int little_endian;
+    if (buffer == CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return CAPICOMPAT_NULL;
+    }
+    little_endian = (flags == -1 || (flags & 2)) ? PY_LITTLE_ENDIAN : (flags & 1);
+    return _PyLong_FromByteArray((const unsigned char *)buffer, n_bytes, little_endian, 0);
+}
+#define PyLong_FromUnsignedNativeBytes capicompat_PyLong_FromUnsignedNativeBytes
+#endif
+
+/* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt32 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_AsInt32(PyObject *obj, int32_t *value)
+{
+    int32_t result;
+    Py_ssize_t bytes = PyLong_AsNativeBytes(obj, &result, (Py_ssize_t)sizeof(result),
+        Py_ASNATIVEBYTES_NATIVE_ENDIAN | Py_ASNATIVEBYTES_ALLOW_INDEX);
+    if (bytes < 0) {
+        return -1;
+    }
+    if ((size_t)bytes > sizeof(result)) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C int32_t");
+        return -1;
+    }
+    *value = result;
+    return 0;
+}
+#define PyLong_AsInt32 capicompat_PyLong_AsInt32
+#endif
+
+/* PyLong_AsUInt32: Convert an int (or an object with __index__) to a C uint32_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt32 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_AsUInt32(PyObject *obj, uint32_t *value)
+{
+    uint32_t result;
+    Py_ssize_t bytes = PyLong_AsNativeBytes(obj, &result, (Py_ssize_t)sizeof(result),
+        Py_ASNATIVEBYTES_NATIVE_ENDIAN | Py_ASNATIVEBYTES_UNSIGNED_BUFFER
+           | Py_ASNATIVEBYTES_REJECT_NEGATIVE | Py_ASNATIVEBYTES_ALLOW_INDEX);
+    if (bytes < 0) {
+        return -1;
+    }
+    if ((size_t)bytes > sizeof(result)) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C uint32_t");
+        return -1;
+    }
+    *value = result;
+    return 0;
+}
+#define PyLong_AsUInt32 capicompat_PyLong_AsUInt32
+#endif
+
+/* PyLong_AsInt64: Convert an int (or an object with __index__) to a C int64_t; 0 on success, -1 with an exception (OverflowError if out of range).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt64 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_AsInt64(PyObject *obj, int64_t *value)
+{
+    int64_t result;
+    Py_ssize_t bytes = PyLong_AsNativeBytes(obj, &result, (Py_ssize_t)sizeof(result),
+        Py_ASNATIVEBYTES_NATIVE_ENDIAN | Py_ASNATIVEBYTES_ALLOW_INDEX);
+    if (bytes < 0) {
+        return -1;
+    }
+    if ((size_t)bytes > sizeof(result)) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C int64_t");
+        return -1;
+    }
+    *value = result;
+    return 0;
+}
+#define PyLong_AsInt64 capicompat_PyLong_AsInt64
+#endif
+
+/* PyLong_AsUInt64: Convert an int (or an object with __index__) to a C uint64_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt64 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
+{
+    uint64_t result;
+    Py_ssize_t bytes = PyLong_AsNativeBytes(obj, &result, (Py_ssize_t)sizeof(result),
+        Py_ASNATIVEBYTES_NATIVE_ENDIAN | Py_ASNATIVEBYTES_UNSIGNED_BUFFER
+           | Py_ASNATIVEBYTES_REJECT_NEGATIVE | Py_ASNATIVEBYTES_ALLOW_INDEX);
+    if (bytes < 0) {
+        return -1;
+    }
+    if ((size_t)bytes > sizeof(result)) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C uint64_t");
+        return -1;
+    }
+    *value = result;
+    return 0;
+}
+#define PyLong_AsUInt64 capicompat_PyLong_AsUInt64
+#endif
+
+/* PyLong_FromInt32: Create an int from a C int32_t; NULL with an exception on failure.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt32 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromInt32(int32_t value)
+{
+    return PyLong_FromLong((long)value);
+}
+#define PyLong_FromInt32 capicompat_PyLong_FromInt32
+#endif
+
+/* PyLong_FromUInt32: Create an int from a C uint32_t; NULL with an exception on failure.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt32 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromUInt32(uint32_t value)
+{
+    return PyLong_FromUnsignedLong((unsigned long)value);
+}
+#define PyLong_FromUInt32 capicompat_PyLong_FromUInt32
+#endif
+
+/* PyLong_FromInt64: Create an int from a C int64_t; NULL with an exception on failure.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt64 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromInt64(int64_t value)
+{
+    return PyLong_FromLongLong((long long)value);
+}
+#define PyLong_FromInt64 capicompat_PyLong_FromInt64
+#endif
+
+/* PyLong_FromUInt64: Create an int from a C uint64_t; NULL with an exception on failure.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt64 */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
+{
+    return PyLong_FromUnsignedLongLong((unsigned long long)value);
+}
+#define PyLong_FromUInt64 capicompat_PyLong_FromUInt64
+#endif
+
+/* PyLong_GetSign: Store the sign of an int (-1, 0 or 1) in *sign; 0 on success, -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_GetSign */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expect int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    /* an int: cannot fail, overflow gives the sign of the big ones */
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    *sign = overflow ? overflow : (value > 0) - (value < 0);
+    return 0;
+}
+#define PyLong_GetSign capicompat_PyLong_GetSign
+#endif
+
+/* PyLong_IsPositive: 1 if the int is positive (> 0), else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsPositive */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsPositive(PyObject *obj)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (overflow) {
+        value = overflow;
+    }
+    return value > 0;
+}
+#define PyLong_IsPositive capicompat_PyLong_IsPositive
+#endif
+
+/* PyLong_IsNegative: 1 if the int is negative (< 0), else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsNegative */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsNegative(PyObject *obj)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (overflow) {
+        value = overflow;
+    }
+    return value < 0;
+}
+#define PyLong_IsNegative capicompat_PyLong_IsNegative
+#endif
+
+/* PyLong_IsZero: 1 if the int is zero, else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsZero */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsZero(PyObject *obj)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (overflow) {
+        value = overflow;
+    }
+    return value == 0;
+}
+#define PyLong_IsZero capicompat_PyLong_IsZero
+#endif
+
+/* capicompat_long_is_compact: Whether an int is "compact" as CPython >= 3.12 defines it (one digit, |v| < 2**PyLong_SHIFT), decided from its value.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_long_is_compact(const PyLongObject *op)
+{
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow((PyObject *)(uintptr_t)op, &overflow);
+    #ifdef PyLong_SHIFT
+    const long long limit = 1LL << PyLong_SHIFT;
+    #else
+    const long long limit = 1LL << 30;
+    #endif
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return !overflow && v > -limit && v < limit;
+}
+#endif
+
+/* PyUnstable_Long_IsCompact: 1 if the int is "compact" (fits one digit, so PyUnstable_Long_CompactValue() applies), else 0; cannot fail.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_IsCompact */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef PyUnstable_Long_IsCompact
+#  define PyUnstable_Long_IsCompact(op) capicompat_long_is_compact(op)
+#endif
+#endif
+
+/* capicompat_long_compact_value: The value of a compact int (|v| < 2**PyLong_SHIFT) as a Py_ssize_t.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
+{
+    Py_ssize_t v = PyLong_AsSsize_t((PyObject *)(uintptr_t)op);
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    return v;
+}
+#endif
+
+/* PyUnstable_Long_CompactValue: The value of a compact int (see PyUnstable_Long_IsCompact()) as a Py_ssize_t.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_CompactValue */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef PyUnstable_Long_CompactValue
+#  define PyUnstable_Long_CompactValue(op) capicompat_long_compact_value(op)
+#endif
+#endif
+
+/* PyLongLayout: Layout of an int's digits (bits per digit, digit size, digit order, digit endianness), as PyLong_GetNativeLayout() returns.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongLayout */
+#if PY_VERSION_HEX < 0x030E0000
+typedef struct PyLongLayout {
+    uint8_t bits_per_digit;
+    uint8_t digit_size;
+    int8_t digits_order;
+    int8_t digit_endianness;
+} PyLongLayout;
+#endif
+
+/* PyLongExport: An exported int, filled by PyLong_Export() (a value, or sign, digit count and digits) and released by PyLong_FreeExport().
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongExport */
+#if PY_VERSION_HEX < 0x030E0000
+typedef struct PyLongExport {
+    int64_t value;
+    uint8_t negative;
+    Py_ssize_t ndigits;
+    const void *digits;
+    Py_uintptr_t _reserved;
+} PyLongExport;
+#endif
+
+/* PyLong_GetNativeLayout: The native layout of int digits (the one PyLong_Export() and PyLongWriter use).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_GetNativeLayout */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const PyLongLayout *capicompat_PyLong_GetNativeLayout(void)
+{
+    static const PyLongLayout layout = {
+    #ifdef PyLong_SHIFT
+        PyLong_SHIFT, sizeof(digit),
+    #else
+        30, 4,   /* PyPy: the digits this header makes */
+    #endif
+        -1,   /* least significant digit first */
+    #if PY_LITTLE_ENDIAN
+        -1
+    #else
+        1
+    #endif
+    };
+    return &layout;
+}
+#define PyLong_GetNativeLayout capicompat_PyLong_GetNativeLayout
+#endif
+
+/* PyLong_Export: Export an int (not __index__) into *export_long, as an int64 value when it fits, else as sign and native digits; 0 on success, -1 with TypeError (export zeroed).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_Export */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_Export(PyObject *obj, PyLongExport *export_long)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_Check(obj)) {
+        memset(export_long, 0, sizeof(*export_long));
+        PyErr_Format(PyExc_TypeError, "expect int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (!overflow) {
+        export_long->value = (int64_t)value;
+        export_long->negative = 0;
+        export_long->ndigits = 0;
+        export_long->digits = CAPICOMPAT_NULL;
+        export_long->_reserved = 0;
+        return 0;
+    }
+    export_long->value = 0;
+    export_long->negative = overflow < 0;
+    #ifndef PYPY_VERSION
+    /* the object's own digits, kept alive by a reference in _reserved */
+    #if PY_VERSION_HEX >= 0x030C0000
+    export_long->ndigits = (Py_ssize_t)(((PyLongObject *)obj)->long_value.lv_tag >> _PyLong_NON_SIZE_BITS);
+    export_long->digits = ((PyLongObject *)obj)->long_value.ob_digit;
+    #else
+    export_long->ndigits = Py_ABS(Py_SIZE(obj));
+    export_long->digits = ((PyLongObject *)obj)->ob_digit;
+    #endif
+    export_long->_reserved = (Py_uintptr_t)Py_NewRef(obj);
+    return 0;
+    #else
+    {
+        /* PyPy has no digits: make 30-bit ones from the magnitude, owned by _reserved */
+        PyObject *mag = PyNumber_Absolute(obj);
+        size_t nbits, nbytes, ndigits, i, j = 0;
+        unsigned char *bytes;
+        uint32_t *digits;
+        uint64_t acc = 0;
+        int accbits = 0;
+        if (mag == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        nbits = _PyLong_NumBits(mag);
+        nbytes = nbits / 8 + 1;
+        ndigits = (nbits + 29) / 30;
+        bytes = (unsigned char *)PyMem_Malloc(nbytes);
+        digits = (uint32_t *)PyMem_Calloc(ndigits, sizeof(uint32_t));
+        if (bytes == CAPICOMPAT_NULL || digits == CAPICOMPAT_NULL
+            || _PyLong_AsByteArrayO(mag, bytes, nbytes, 1, 0) < 0) {
+            PyMem_Free(bytes);
+            PyMem_Free(digits);
+            Py_DECREF(mag);
+            if (!PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
+            return -1;
+        }
+        Py_DECREF(mag);
+        for (i = 0; i < nbytes; i++) {
+            acc |= (uint64_t)bytes[i] << accbits;
+            accbits += 8;
+            while (accbits >= 30 && j < ndigits) {
+                digits[j++] = (uint32_t)(acc & 0x3FFFFFFF);
+                acc >>= 30;
+                accbits -= 30;
+            }
+        }
+        if (j < ndigits) {
+            digits[j] = (uint32_t)(acc & 0x3FFFFFFF);
+        }
+        PyMem_Free(bytes);
+        export_long->ndigits = (Py_ssize_t)ndigits;
+        export_long->digits = digits;
+        export_long->_reserved = (Py_uintptr_t)digits;
+        return 0;
+    }
+    #endif
+}
+#define PyLong_Export capicompat_PyLong_Export
+#endif
+
+/* PyLong_FreeExport: Release what PyLong_Export() holds for an export with digits (nothing for a value-only export).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_FreeExport */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyLong_FreeExport(PyLongExport *export_long)
+{
+    #ifndef PYPY_VERSION
+    PyObject *obj = (PyObject *)export_long->_reserved;
+    if (obj != CAPICOMPAT_NULL) {
+        export_long->_reserved = 0;
+        Py_DECREF(obj);
+    }
+    #else
+    void *digits = (void *)export_long->_reserved;
+    if (digits != CAPICOMPAT_NULL) {
+        export_long->_reserved = 0;
+        PyMem_Free(digits);
+    }
+    #endif
+}
+#define PyLong_FreeExport capicompat_PyLong_FreeExport
+#endif
+
+/* PyLongWriter: Opaque writer that builds an int from native digits (PyLongWriter_Create(), _Finish(), _Discard()).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongWriter */
+#if PY_VERSION_HEX < 0x030E0000
+typedef struct PyLongWriter PyLongWriter;
+#endif
+
+/* PyLongWriter_Create: Start an int of ndigits native digits (see PyLong_GetNativeLayout()), to be written through *digits; NULL with ValueError if ndigits < 1.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Create */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyLongWriter *capicompat_PyLongWriter_Create(int negative, Py_ssize_t ndigits, void **digits)
+{
+    /* a block of ours: [negative, ndigits, digits...] (3.14 writes into a new int) */
+    Py_ssize_t *block;
+    size_t digit_size = PyLong_GetNativeLayout()->digit_size;
+    if (ndigits <= 0) {
+        *digits = CAPICOMPAT_NULL;
+        PyErr_SetString(PyExc_ValueError, "ndigits must be positive");
+        return CAPICOMPAT_NULL;
+    }
+    if ((size_t)ndigits > ((size_t)PY_SSIZE_T_MAX - 2 * sizeof(Py_ssize_t)) / digit_size) {
+        *digits = CAPICOMPAT_NULL;
+        PyErr_NoMemory();
+        return CAPICOMPAT_NULL;
+    }
+    block = (Py_ssize_t *)PyMem_Calloc(1, 2 * sizeof(Py_ssize_t) + (size_t)ndigits * digit_size);
+    if (block == CAPICOMPAT_NULL) {
+        *digits = CAPICOMPAT_NULL;
+        PyErr_NoMemory();
+        return CAPICOMPAT_NULL;
+    }
+    block[0] = negative != 0;
+    block[1] = ndigits;
+    *digits = block + 2;
+    return (PyLongWriter *)(void *)block;
+}
+#define PyLongWriter_Create capicompat_PyLongWriter_Create
+#endif
+
+/* PyLongWriter_Finish: Return the int written through a PyLongWriter (leading zero digits allowed) and free the writer; NULL with an exception on error.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Finish */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLongWriter_Finish(PyLongWriter *writer)
+{
+    Py_ssize_t *block = (Py_ssize_t *)(void *)writer;
+    const PyLongLayout *layout = PyLong_GetNativeLayout();
+    int negative = (int)block[0];
+    size_t ndigits = (size_t)block[1], i, j = 0;
+    size_t nbytes = (ndigits * layout->bits_per_digit + 7) / 8;
+    const unsigned char *raw = (const unsigned char *)(block + 2);
+    unsigned char *bytes;
+    uint64_t acc = 0;
+    int accbits = 0;
+    PyObject *result;
+    /* the digits, least significant first, as little-endian bytes */
+    bytes = (unsigned char *)PyMem_Calloc(nbytes + 1, 1);
+    if (bytes == CAPICOMPAT_NULL) {
+        PyMem_Free(block);
+        return PyErr_NoMemory();
+    }
+    for (i = 0; i < ndigits; i++) {
+        uint64_t d;
+        if (layout->digit_size == 4) {
+            uint32_t d32;
+            memcpy(&d32, raw + 4 * i, 4);
+            d = d32;
+        }
+        else {
+            uint16_t d16;
+            memcpy(&d16, raw + 2 * i, 2);
+            d = d16;
+        }
+        acc |= d << accbits;
+        accbits += layout->bits_per_digit;
+        while (accbits >= 8) {
+            bytes[j++] = (unsigned char)(acc & 0xFF);
+            acc >>= 8;
+            accbits -= 8;
+        }
+    }
+    if (accbits > 0) {
+        bytes[j++] = (unsigned char)(acc & 0xFF);
+    }
+    PyMem_Free(block);
+    result = _PyLong_FromByteArray(bytes, j, 1, 0);
+    PyMem_Free(bytes);
+    if (result != CAPICOMPAT_NULL && negative) {
+        PyObject *neg = PyNumber_Negative(result);
+        Py_DECREF(result);
+        result = neg;
+    }
+    return result;
+}
+#define PyLongWriter_Finish capicompat_PyLongWriter_Finish
+#endif
+
+/* PyLongWriter_Discard: Free a PyLongWriter without creating the int; NULL does nothing.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Discard */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
+{
+    PyMem_Free(writer);
+}
+#define PyLongWriter_Discard capicompat_PyLongWriter_Discard
 #endif
 
 /* ==== Mapping protocol (mapping) ==== */
@@ -3312,6 +4727,240 @@ static inline int capicompat_Py_fclose(FILE *file)
 #define Py_fclose capicompat_Py_fclose
 #endif
 
+/* ==== PyTime C API (clocks as nanosecond integers) (time) ==== */
+
+/* PyTime_t: A timestamp or duration in nanoseconds, a signed 64-bit integer.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_t */
+#if PY_VERSION_HEX < 0x030D0000
+typedef int64_t PyTime_t;
+#endif
+
+/* PyTime_MIN: Minimum value of PyTime_t (INT64_MIN).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_MIN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyTime_MIN
+#  define PyTime_MIN INT64_MIN
+#endif
+#endif
+
+/* PyTime_MAX: Maximum value of PyTime_t (INT64_MAX).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_MAX */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyTime_MAX
+#  define PyTime_MAX INT64_MAX
+#endif
+#endif
+
+/* PyTime_AsSecondsDouble: Convert a PyTime_t timestamp in nanoseconds to seconds as a C double.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_AsSecondsDouble */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline double capicompat_PyTime_AsSecondsDouble(PyTime_t t)
+{
+    /* volatile: keep the compiler from changing how the result is rounded */
+    volatile double d;
+    if (t % 1000000000 == 0) {
+        /* whole seconds: divide as integers, 1e-9 is not exact in binary */
+        d = (double)(t / 1000000000);
+    }
+    else {
+        d = (double)t;
+        d = d / 1e9;
+    }
+    return d;
+}
+#define PyTime_AsSecondsDouble capicompat_PyTime_AsSecondsDouble
+#endif
+
+/* capicompat_time_call: Call the time module's function NAME (a *_ns clock) and store its result in *result.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_time_call(const char *name, PyTime_t *result)
+{
+    long long ns;
+    PyObject *mod, *value;
+    mod = PyImport_ImportModule("time");
+    if (mod == CAPICOMPAT_NULL) {
+        *result = 0;
+        return -1;
+    }
+    value = PyObject_CallMethod(mod, name, CAPICOMPAT_NULL);
+    Py_DECREF(mod);
+    if (value == CAPICOMPAT_NULL) {
+        *result = 0;
+        return -1;
+    }
+    ns = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    if (ns == -1 && PyErr_Occurred()) {
+        *result = 0;
+        return -1;
+    }
+    *result = (PyTime_t)ns;
+    return 0;
+}
+#endif
+
+/* PyTime_Monotonic: Read the monotonic clock (time.monotonic()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_Monotonic */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_Monotonic(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* the clock time.monotonic_ns() reads */
+    return _PyTime_GetMonotonicClockWithInfo(result, CAPICOMPAT_NULL);
+    #else
+    /* 3.13 made the private clock functions internal: time.monotonic_ns() */
+    return capicompat_time_call("monotonic_ns", result);
+    #endif
+}
+#define PyTime_Monotonic capicompat_PyTime_Monotonic
+#endif
+
+/* PyTime_MonotonicRaw: PyTime_Monotonic() without an exception on error (-1 only), callable without holding the GIL.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_MonotonicRaw */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* needs no thread state: reads the clock only */
+    *result = _PyTime_GetMonotonicClock();
+    return 0;
+    #else
+    /* 3.13 made the private clock functions internal: time.monotonic_ns(), taking the
+       GIL if the caller does not hold it; errors are swallowed */
+    int res;
+    PyGILState_STATE state = PyGILState_Ensure();
+    res = capicompat_time_call("monotonic_ns", result);
+    if (res < 0) {
+        PyErr_Clear();
+    }
+    PyGILState_Release(state);
+    return res;
+    #endif
+}
+#define PyTime_MonotonicRaw capicompat_PyTime_MonotonicRaw
+#endif
+
+/* PyTime_PerfCounter: Read the performance counter (time.perf_counter()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounter */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_PerfCounter(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* the clock time.perf_counter_ns() reads */
+    return _PyTime_GetPerfCounterWithInfo(result, CAPICOMPAT_NULL);
+    #else
+    /* 3.13 made the private clock functions internal: time.perf_counter_ns() */
+    return capicompat_time_call("perf_counter_ns", result);
+    #endif
+}
+#define PyTime_PerfCounter capicompat_PyTime_PerfCounter
+#endif
+
+/* PyTime_PerfCounterRaw: PyTime_PerfCounter() without an exception on error (-1 only), callable without holding the GIL.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounterRaw */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* needs no thread state: reads the clock only */
+    *result = _PyTime_GetPerfCounter();
+    return 0;
+    #else
+    /* 3.13 made the private clock functions internal: time.perf_counter_ns(), taking the
+       GIL if the caller does not hold it; errors are swallowed */
+    int res;
+    PyGILState_STATE state = PyGILState_Ensure();
+    res = capicompat_time_call("perf_counter_ns", result);
+    if (res < 0) {
+        PyErr_Clear();
+    }
+    PyGILState_Release(state);
+    return res;
+    #endif
+}
+#define PyTime_PerfCounterRaw capicompat_PyTime_PerfCounterRaw
+#endif
+
+/* PyTime_Time: Read the system clock (time.time()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_Time */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_Time(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* the clock time.time_ns() reads */
+    return _PyTime_GetSystemClockWithInfo(result, CAPICOMPAT_NULL);
+    #else
+    /* 3.13 made the private clock functions internal: time.time_ns() */
+    return capicompat_time_call("time_ns", result);
+    #endif
+}
+#define PyTime_Time capicompat_PyTime_Time
+#endif
+
+/* PyTime_TimeRaw: PyTime_Time() without an exception on error (-1 only), callable without holding the GIL.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/time.html#c.PyTime_TimeRaw */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* needs no thread state: reads the clock only */
+    *result = _PyTime_GetSystemClock();
+    return 0;
+    #else
+    /* 3.13 made the private clock functions internal: time.time_ns(), taking the
+       GIL if the caller does not hold it; errors are swallowed */
+    int res;
+    PyGILState_STATE state = PyGILState_Ensure();
+    res = capicompat_time_call("time_ns", result);
+    if (res < 0) {
+        PyErr_Clear();
+    }
+    PyGILState_Release(state);
+    return res;
+    #endif
+}
+#define PyTime_TimeRaw capicompat_PyTime_TimeRaw
+#endif
+
+/* ==== Tuple objects (tuple) ==== */
+
+/* PyTuple_FromArray: Create a tuple of size items from a C array, taking new references to them; NULL with an exception on error.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/tuple.html#c.PyTuple_FromArray */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyTuple_FromArray(PyObject *const *array, Py_ssize_t size)
+{
+    PyObject *tuple;
+    Py_ssize_t i;
+    if (size < 0) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return CAPICOMPAT_NULL;
+    }
+    /* size 0: the empty tuple, array not read (may be NULL) */
+    tuple = PyTuple_New(size);
+    if (tuple == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < size; i++) {
+        PyTuple_SET_ITEM(tuple, i, Py_NewRef(array[i]));
+    }
+    return tuple;
+}
+#define PyTuple_FromArray capicompat_PyTuple_FromArray
+#endif
+
 /* ==== Type objects (type) ==== */
 
 /* capicompat_as_heap_type: The type as a PyHeapTypeObject, for a caller that checked Py_TPFLAGS_HEAPTYPE.
@@ -4068,6 +5717,34 @@ static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
         PyErr_SetString(PyExc_TypeError, "PyWeakref_GetRef(): weak proxies are not supported on PyPy");
         *pobj = CAPICOMPAT_NULL;
         return -1;
+    }
+    if (!PyWeakref_CheckRefExact(ref)) {
+        /* PyPy's PyWeakref_GetObject() calls the reference, and a subclass may override
+           __call__ (WeakMethod returns a bound method): call weakref.ref's own __call__. */
+        static PyObject *ref_call = CAPICOMPAT_NULL;
+        if (ref_call == CAPICOMPAT_NULL) {
+            PyObject *module = PyImport_ImportModule("_weakref");
+            PyObject *ref_type = module ? PyObject_GetAttrString(module, "ref") : CAPICOMPAT_NULL;
+            Py_XDECREF(module);
+            ref_call = ref_type ? PyObject_GetAttrString(ref_type, "__call__") : CAPICOMPAT_NULL;
+            Py_XDECREF(ref_type);
+            if (ref_call == CAPICOMPAT_NULL) {
+                *pobj = CAPICOMPAT_NULL;
+                return -1;
+            }
+        }
+        obj = PyObject_CallOneArg(ref_call, ref);
+        if (obj == CAPICOMPAT_NULL) {
+            *pobj = CAPICOMPAT_NULL;
+            return -1;
+        }
+        if (obj == Py_None) {
+            Py_DECREF(obj);
+            *pobj = CAPICOMPAT_NULL;
+            return 0;
+        }
+        *pobj = obj;
+        return 1;
     }
     #endif
     obj = PyWeakref_GetObject(ref);   /* borrowed; Py_None once dead */

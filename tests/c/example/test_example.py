@@ -26,8 +26,6 @@ PYPY_CYCLES = ("PyPy's cpyext keeps objects referenced from C alive by a referen
                "its GC does not trace: cycles through C objects are never collected")
 NO_REFCOUNTS = "PyPy has no sys.getrefcount(): cpyext reference counts are not CPython's"
 
-# a known misbehaviour on PyPy, kept visible: the test starts passing once it is fixed
-expected_failure_on_pypy = unittest.expectedFailure if PYPY else (lambda test: test)
 
 INT_MAX = 2**31 - 1
 INT_MIN = -2**31
@@ -624,9 +622,8 @@ class TestWeakref(unittest.TestCase):
         self.assertIs(_example.deref(weakref.ref(obj, called.append)), obj)
         self.assertIs(_example.deref(weakref.ref(_example.Registry)), _example.Registry)
 
-    # On PyPy the backport reaches the referent by calling the reference, which a ref
-    # subclass can override: WeakMethod's __call__ returns a bound method, not the referent.
-    @expected_failure_on_pypy
+    # PyPy's PyWeakref_GetObject() calls the reference, which a ref subclass can override
+    # (WeakMethod's __call__ returns a bound method): the backport must not be fooled.
     def test_ref_subclass_overriding_call(self):
         obj = Thing()
         meth = weakref.WeakMethod(obj.method)     # a weakref.ref subclass to obj
