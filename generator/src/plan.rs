@@ -97,7 +97,11 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
         }
         None => spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.refused.is_none()).collect(),
     };
-    let native_at_floor = roots.iter().filter(|e| native_at(e, floor)).map(|e| e.name.clone()).collect();
+    // Only names asked for by --only deserve a note; the whole spec naturally has some.
+    let native_at_floor = match only {
+        Some(_) => roots.iter().filter(|e| native_at(e, floor)).map(|e| e.name.clone()).collect(),
+        None => Vec::new(),
+    };
 
     // Everything needed, walking `requires` from the roots that are not native at the floor.
     let mut chosen: BTreeSet<&str> = BTreeSet::new();

@@ -25,9 +25,12 @@ pub fn since_probe_source(spec: &Spec) -> String {
             Kind::Var => out.push_str(&format!(
                 "#ifndef {name}\nstatic const void *capicompat_probe_{i} = (const void *)&{name};\n#endif\n"
             )),
-            Kind::Macro | Kind::Constant => {
-                out.push_str(&format!("#ifndef {name}\n#error {MISSING_MARK} {name}\n#endif\n"))
-            }
+            Kind::Macro => out.push_str(&format!("#ifndef {name}\n#error {MISSING_MARK} {name}\n#endif\n")),
+            // A constant is a macro or an enumerator (PyRefTracer_CREATE): the expression
+            // compiles for an enumerator and is skipped for a macro.
+            Kind::Constant => out.push_str(&format!(
+                "#ifndef {name}\nstatic const long long capicompat_probe_{i} = (long long)({name});\n#endif\n"
+            )),
             Kind::Type => out.push_str(&format!("typedef {name} capicompat_probe_{i};\n")),
         }
     }

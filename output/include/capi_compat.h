@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:56cb525f6bf14b76. Entries: 286.
+ * Spec digest: fnv1a64:1c6b0842699f31ea. Entries: 368.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -1565,6 +1565,245 @@ typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionO
                                         PyObject *new_value);
 #endif
 
+/* ==== Garbage collector support (gc) ==== */
+
+/* gcvisitobjects_t: Callback of PyUnstable_GC_VisitObjects(); returns 0 to stop the visit, non-zero to go on.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.gcvisitobjects_t */
+#if PY_VERSION_HEX < 0x030C0000
+typedef int (*gcvisitobjects_t)(PyObject *, void *);
+#endif
+
+/* PyUnstable_GC_VisitObjects: Call callback(obj, arg) for every live object the collector tracks (with the collector disabled meanwhile) until it returns 0. Backport: over a gc.get_objects() snapshot; if that snapshot cannot be made, the error is reported as unraisable and nothing is visited.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_GC_VisitObjects */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyUnstable_GC_VisitObjects(gcvisitobjects_t callback, void *arg)
+{
+    PyObject *gc, *objects;
+    Py_ssize_t i;
+    int was_enabled = PyGC_Disable();
+    gc = PyImport_ImportModule("gc");
+    objects = gc != CAPICOMPAT_NULL ? PyObject_CallMethod(gc, "get_objects", CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+    Py_XDECREF(gc);
+    if (objects == CAPICOMPAT_NULL || !PyList_Check(objects)) {
+        PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+        Py_XDECREF(objects);
+    }
+    else {
+        for (i = 0; i < PyList_GET_SIZE(objects); i++) {
+            if (!callback(PyList_GET_ITEM(objects, i), arg)) {
+                break;
+            }
+        }
+        Py_DECREF(objects);
+    }
+    if (was_enabled) {
+        PyGC_Enable();
+    }
+}
+#define PyUnstable_GC_VisitObjects capicompat_PyUnstable_GC_VisitObjects
+#endif
+
+/* PyUnstable_Object_GC_NewWithExtraData: PyObject_GC_New() with extra_size zeroed bytes after the type's basic size; the object (reference count 1) is not tracked. Backport: PyObject_GC_NewVar() with the type's tp_itemsize set to 1 for the call (the GIL makes that invisible), then everything after the header zeroed.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_Object_GC_NewWithExtraData */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyUnstable_Object_GC_NewWithExtraData(PyTypeObject *type, size_t extra_size)
+{
+    PyObject *op;
+    Py_ssize_t itemsize = type->tp_itemsize;
+    Py_ssize_t basic = type->tp_basicsize;
+    if (extra_size > (size_t)PY_SSIZE_T_MAX - (size_t)basic) {
+        return PyErr_NoMemory();
+    }
+    type->tp_itemsize = 1;
+    op = (PyObject *)_PyObject_GC_NewVar(type, (Py_ssize_t)extra_size);
+    type->tp_itemsize = itemsize;
+    if (op == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    memset((char *)op + sizeof(PyObject), 0,
+           (size_t)basic + extra_size - sizeof(PyObject));
+    return op;
+}
+#define PyUnstable_Object_GC_NewWithExtraData capicompat_PyUnstable_Object_GC_NewWithExtraData
+#endif
+
+/* PyModule_GetState_DuringGC: PyModule_GetState() for tp_traverse handlers, without side effects; NULL (no exception set) if the object is not a module or has no state.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetState_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void *capicompat_PyModule_GetState_DuringGC(PyObject *module)
+{
+    if (!PyModule_Check(module)) {
+        return CAPICOMPAT_NULL;
+    }
+    return PyModule_GetState(module);
+}
+#define PyModule_GetState_DuringGC capicompat_PyModule_GetState_DuringGC
+#endif
+
+/* PyType_GetModule_DuringGC: PyType_GetModule() for tp_traverse handlers, without side effects; a borrowed reference, or NULL (no exception set) for a static type or a heap type not made with a module.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModule_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyType_GetModule_DuringGC(PyTypeObject *type)
+{
+    /* read through a volatile copy: gcc cannot tell that static types never get here
+       and warns about reading past a PyTypeObject */
+    PyTypeObject *volatile heap = type;
+    if (!PyType_HasFeature(type, Py_TPFLAGS_HEAPTYPE)) {
+        return CAPICOMPAT_NULL;
+    }
+    return ((PyHeapTypeObject *)heap)->ht_module;
+}
+#define PyType_GetModule_DuringGC capicompat_PyType_GetModule_DuringGC
+#endif
+
+/* PyType_GetModuleState_DuringGC: PyType_GetModuleState() for tp_traverse handlers, without side effects; NULL (no exception set) if the type has no module or the module no state.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleState_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void *capicompat_PyType_GetModuleState_DuringGC(PyTypeObject *type)
+{
+    PyObject *module = PyType_GetModule_DuringGC(type);
+    if (module == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    return PyModule_GetState_DuringGC(module);
+}
+#define PyType_GetModuleState_DuringGC capicompat_PyType_GetModuleState_DuringGC
+#endif
+
+/* PyModule_GetToken_DuringGC: PyModule_GetToken() for tp_traverse handlers, without side effects: 0 and the module's token (below 3.15 always its PyModuleDef, NULL if it has none), or -1 (no exception set) if it is not a module.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetToken_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_GetToken_DuringGC(PyObject *module, void **result)
+{
+    if (!PyModule_Check(module)) {
+        *result = CAPICOMPAT_NULL;
+        return -1;
+    }
+    *result = (void *)PyModule_GetDef(module);
+    return 0;
+}
+#define PyModule_GetToken_DuringGC capicompat_PyModule_GetToken_DuringGC
+#endif
+
+/* PyType_GetModuleByToken_DuringGC: The module (borrowed) of the first class in the type's MRO that was made with a module whose token is mod_token (below 3.15: whose PyModuleDef is mod_token), without side effects; NULL (no exception set) if none.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleByToken_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyType_GetModuleByToken_DuringGC(PyTypeObject *type, const void *mod_token)
+{
+    PyObject *mro = type->tp_mro;
+    Py_ssize_t i;
+    if (mro == CAPICOMPAT_NULL || !PyTuple_Check(mro)) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyObject *module = PyType_GetModule_DuringGC((PyTypeObject *)PyTuple_GET_ITEM(mro, i));
+        if (module != CAPICOMPAT_NULL && (const void *)PyModule_GetDef(module) == mod_token) {
+            return module;
+        }
+    }
+    return CAPICOMPAT_NULL;
+}
+#define PyType_GetModuleByToken_DuringGC capicompat_PyType_GetModuleByToken_DuringGC
+#endif
+
+/* PyObject_GetTypeData_DuringGC: PyObject_GetTypeData() for tp_traverse handlers: the start of the memory that cls (a class of obj) adds to its base, i.e. obj plus the base's tp_basicsize rounded up to the alignment of max_align_t; no side effects.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetTypeData_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void *capicompat_PyObject_GetTypeData_DuringGC(PyObject *o, PyTypeObject *cls)
+{
+    #ifdef ALIGNOF_MAX_ALIGN_T
+    size_t align = ALIGNOF_MAX_ALIGN_T;
+    #else
+    /* the alignment of max_align_t, without <stddef.h> */
+    struct capicompat_max_align {
+        char c;
+        union { long double ld; long long ll; double d; void *p; void (*f)(void); } u;
+    };
+    size_t align = sizeof(struct capicompat_max_align)
+                   - sizeof(((struct capicompat_max_align *)CAPICOMPAT_NULL)->u);
+    #endif
+    size_t base = (size_t)cls->tp_base->tp_basicsize;
+    return (char *)o + ((base + align - 1) & ~(align - 1));
+}
+#define PyObject_GetTypeData_DuringGC capicompat_PyObject_GetTypeData_DuringGC
+#endif
+
+/* PyObject_GetItemData_DuringGC: PyObject_GetItemData() for tp_traverse handlers: obj plus its type's tp_basicsize if the type has Py_TPFLAGS_ITEMS_AT_END (3.12+; no type has it before), else NULL with no exception set; no side effects.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetItemData_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void *capicompat_PyObject_GetItemData_DuringGC(PyObject *o)
+{
+    #ifdef Py_TPFLAGS_ITEMS_AT_END
+    if (PyType_HasFeature(Py_TYPE(o), Py_TPFLAGS_ITEMS_AT_END)) {
+        return (char *)o + Py_TYPE(o)->tp_basicsize;
+    }
+    #else
+    (void)o;
+    #endif
+    return CAPICOMPAT_NULL;
+}
+#define PyObject_GetItemData_DuringGC capicompat_PyObject_GetItemData_DuringGC
+#endif
+
+/* PyType_GetBaseByToken_DuringGC: PyType_GetBaseByToken() for tp_traverse handlers: 1 and the first class of the type's MRO whose Py_tp_token is tp_token (a borrowed reference), 0 and NULL if none, -1 and NULL (no exception set) if tp_token is NULL or type is not a type. Type tokens exist from 3.14; before, no class has one, so nothing is found.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetBaseByToken_DuringGC */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyType_GetBaseByToken_DuringGC(PyTypeObject *type, void *tp_token, PyTypeObject **result)
+{
+    #if PY_VERSION_HEX >= 0x030E0000
+    PyObject *mro;
+    Py_ssize_t i;
+    #endif
+    if (result != CAPICOMPAT_NULL) {
+        *result = CAPICOMPAT_NULL;
+    }
+    if (tp_token == CAPICOMPAT_NULL || !PyType_Check((PyObject *)type)) {
+        return -1;
+    }
+    #if PY_VERSION_HEX >= 0x030E0000
+    mro = type->tp_mro;
+    if (mro == CAPICOMPAT_NULL || !PyTuple_Check(mro)) {
+        PyTypeObject *base = type;
+        for (; base != CAPICOMPAT_NULL; base = base->tp_base) {
+            PyTypeObject *volatile heap = base;
+            if (PyType_HasFeature(base, Py_TPFLAGS_HEAPTYPE)
+                    && ((PyHeapTypeObject *)heap)->ht_token == tp_token) {
+                if (result != CAPICOMPAT_NULL) {
+                    *result = base;
+                }
+                return 1;
+            }
+        }
+        return 0;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        PyTypeObject *volatile heap = base;
+        if (PyType_HasFeature(base, Py_TPFLAGS_HEAPTYPE)
+                && ((PyHeapTypeObject *)heap)->ht_token == tp_token) {
+            if (result != CAPICOMPAT_NULL) {
+                *result = base;
+            }
+            return 1;
+        }
+    }
+    #endif
+    return 0;
+}
+#define PyType_GetBaseByToken_DuringGC capicompat_PyType_GetBaseByToken_DuringGC
+#endif
+
 /* ==== Generator objects (gen) ==== */
 
 /* PyGen_GetCode: Return a new reference to the code object of a generator (its gi_code).
@@ -1792,6 +2031,181 @@ static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
     return CAPICOMPAT_NULL;
 }
 #define PyImport_GetLazyImportsFilter capicompat_PyImport_GetLazyImportsFilter
+#endif
+
+/* ==== Interpreter initialization, lifecycle and sub-interpreters (init) ==== */
+
+/* Py_IsFinalizing: 1 if the main interpreter is shutting down (Py_FinalizeEx() has started), else 0.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/interp-lifecycle.html#c.Py_IsFinalizing */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_Py_IsFinalizing(void)
+{
+    #if PY_VERSION_HEX < 0x030D0000
+    /* the same runtime flag, under its private name (no public way before 3.13) */
+    return _Py_IsFinalizing();
+    #else
+    /* only a self-test forcing backports gets here: the private name is gone */
+    return Py_IsFinalizing();
+    #endif
+}
+#define Py_IsFinalizing capicompat_Py_IsFinalizing
+#endif
+
+/* atexit_datacallbackfunc: The callback type of PyUnstable_AtExit().
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+typedef void (*atexit_datacallbackfunc)(void *);
+#endif
+
+/* capicompat_atexit_trampoline: The atexit callable behind the atexit-module PyUnstable_AtExit(); self is a capsule holding the function, with the data as its context.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_atexit_trampoline(PyObject *self, PyObject *unused)
+{
+    atexit_datacallbackfunc func;
+    (void)unused;
+    func = (atexit_datacallbackfunc)PyCapsule_GetPointer(self, "capicompat.atexit");
+    if (func == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    func(PyCapsule_GetContext(self));
+    Py_RETURN_NONE;
+}
+#endif
+
+/* capicompat_atexit_register: Register func(data) with the current interpreter's atexit module; 0, or -1 with an exception.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_atexit_register(atexit_datacallbackfunc func, void *data)
+{
+    static PyMethodDef def = {"capicompat_atexit_callback", capicompat_atexit_trampoline,
+                              METH_NOARGS, CAPICOMPAT_NULL};
+    PyObject *capsule, *callback, *atexit, *res;
+    capsule = PyCapsule_New((void *)func, "capicompat.atexit", CAPICOMPAT_NULL);
+    if (capsule == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (PyCapsule_SetContext(capsule, data) < 0) {
+        Py_DECREF(capsule);
+        return -1;
+    }
+    callback = PyCFunction_NewEx(&def, capsule, CAPICOMPAT_NULL);
+    Py_DECREF(capsule);
+    if (callback == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    atexit = PyImport_ImportModule("atexit");
+    if (atexit == CAPICOMPAT_NULL) {
+        Py_DECREF(callback);
+        return -1;
+    }
+    res = PyObject_CallMethod(atexit, "register", "O", callback);
+    Py_DECREF(atexit);
+    Py_DECREF(callback);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#endif
+
+/* PyUnstable_AtExit: Register func(data) to run when the interpreter (which must be the current one) finalizes; 0, or -1 with an exception. 3.12 has it as _Py_AtExit(); below 3.12 it is registered with the atexit module, so it runs among (not after) the Python atexit callbacks, in reverse order of registration.
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexit_datacallbackfunc func, void *data)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    (void)interp; /* CPython requires the current interpreter */
+    return capicompat_atexit_register(func, data);
+#else
+    #if PY_VERSION_HEX < 0x030D0000
+    /* 3.12 has it under its private name */
+    return _Py_AtExit(interp, func, data);
+    #else
+    /* only a self-test forcing backports gets here: the private name is gone */
+    (void)interp;
+    return capicompat_atexit_register(func, data);
+    #endif
+#endif
+}
+#define PyUnstable_AtExit capicompat_PyUnstable_AtExit
+#endif
+
+/* PyInterpreterConfig_DEFAULT_GIL: PyInterpreterConfig.gil value for the default choice (shared with the main interpreter).
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_DEFAULT_GIL */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef PyInterpreterConfig_DEFAULT_GIL
+#  define PyInterpreterConfig_DEFAULT_GIL (0)
+#endif
+#endif
+
+/* PyInterpreterConfig_SHARED_GIL: PyInterpreterConfig.gil value for a sub-interpreter sharing the main interpreter's GIL.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_SHARED_GIL */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef PyInterpreterConfig_SHARED_GIL
+#  define PyInterpreterConfig_SHARED_GIL (1)
+#endif
+#endif
+
+/* PyInterpreterConfig_OWN_GIL: PyInterpreterConfig.gil value for a sub-interpreter with a GIL of its own.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_OWN_GIL */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef PyInterpreterConfig_OWN_GIL
+#  define PyInterpreterConfig_OWN_GIL (2)
+#endif
+#endif
+
+/* PyInterpreterConfig: Settings of a new sub-interpreter for Py_NewInterpreterFromConfig() (the same layout as 3.12 … 3.15).
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+typedef struct {
+    int use_main_obmalloc;
+    int allow_fork;
+    int allow_exec;
+    int allow_threads;
+    int allow_daemon_threads;
+    int check_multi_interp_extensions;
+    int gil;
+} PyInterpreterConfig;
+#endif
+
+/* Py_NewInterpreterFromConfig: Create a sub-interpreter with the given settings and make its thread state current; PyStatus error (and *tstate_p NULL, the caller's thread state still current) if it cannot. Below 3.12 the runtime can only make legacy sub-interpreters (Py_NewInterpreter()): any other setting (own obmalloc or GIL, fork/exec/threads/daemon threads refused, checked extensions) is an error status.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.Py_NewInterpreterFromConfig */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **tstate_p, const PyInterpreterConfig *config)
+{
+    PyThreadState *tstate;
+    *tstate_p = CAPICOMPAT_NULL;
+    if (config->gil != PyInterpreterConfig_DEFAULT_GIL
+            && config->gil != PyInterpreterConfig_SHARED_GIL
+            && config->gil != PyInterpreterConfig_OWN_GIL) {
+        return PyStatus_Error("invalid interpreter config 'gil' value");
+    }
+    if (!config->use_main_obmalloc || !config->allow_fork || !config->allow_exec
+            || !config->allow_threads || !config->allow_daemon_threads
+            || config->check_multi_interp_extensions
+            || config->gil == PyInterpreterConfig_OWN_GIL) {
+        return PyStatus_Error("this Python can only create sub-interpreters with the "
+                              "legacy settings (shared obmalloc and GIL, everything allowed, "
+                              "extensions unchecked)");
+    }
+    tstate = Py_NewInterpreter();
+    if (tstate == CAPICOMPAT_NULL) {
+        return PyStatus_Error("sub-interpreter creation failed");
+    }
+    *tstate_p = tstate;
+    return PyStatus_Ok();
+}
+#define Py_NewInterpreterFromConfig capicompat_Py_NewInterpreterFromConfig
 #endif
 
 /* ==== Iterator protocol (iter) ==== */
@@ -3158,6 +3572,609 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 #define PyModule_GetToken capicompat_PyModule_GetToken
 #endif
 
+/* ==== Monitoring C API (sys.monitoring events) (monitoring) ==== */
+
+/* PY_MONITORING_EVENT_PY_START: Number of the sys.monitoring event fired when a Python function starts (after the call); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (0).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_START */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_START
+#  define PY_MONITORING_EVENT_PY_START 0
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_PY_RESUME: Number of the sys.monitoring event fired when a generator or coroutine resumes (not via throw()); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (1).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RESUME */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_RESUME
+#  define PY_MONITORING_EVENT_PY_RESUME 1
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_PY_RETURN: Number of the sys.monitoring event fired when a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (2).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RETURN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_RETURN
+#  define PY_MONITORING_EVENT_PY_RETURN 2
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_PY_YIELD: Number of the sys.monitoring event fired when a generator or coroutine yields; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (3).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_YIELD */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_YIELD
+#  define PY_MONITORING_EVENT_PY_YIELD 3
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_CALL: Number of the sys.monitoring event fired when a call in Python code (before it); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (4).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_CALL */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_CALL
+#  define PY_MONITORING_EVENT_CALL 4
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_LINE: Number of the sys.monitoring event fired when an instruction on a new line is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (5).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_LINE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_LINE
+#  define PY_MONITORING_EVENT_LINE 5
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_INSTRUCTION: Number of the sys.monitoring event fired when a VM instruction is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (6).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_INSTRUCTION */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_INSTRUCTION
+#  define PY_MONITORING_EVENT_INSTRUCTION 6
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_JUMP: Number of the sys.monitoring event fired when an unconditional jump in the control flow graph; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (7).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_JUMP */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_JUMP
+#  define PY_MONITORING_EVENT_JUMP 7
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_BRANCH: Number of the sys.monitoring event fired when a conditional branch is taken (or not); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (8); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_BRANCH */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_BRANCH
+#  define PY_MONITORING_EVENT_BRANCH 8
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_STOP_ITERATION: Number of the sys.monitoring event fired when an artificial StopIteration is raised; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (9); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_STOP_ITERATION */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_STOP_ITERATION
+#  define PY_MONITORING_EVENT_STOP_ITERATION 9
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_RAISE: Number of the sys.monitoring event fired when an exception is raised (except those of STOP_ITERATION); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (10); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RAISE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_RAISE
+#  define PY_MONITORING_EVENT_RAISE 10
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_EXCEPTION_HANDLED: Number of the sys.monitoring event fired when an exception is caught; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (11); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_EXCEPTION_HANDLED */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_EXCEPTION_HANDLED
+#  define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_PY_UNWIND: Number of the sys.monitoring event fired when a Python function exits with an exception; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (12); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_UNWIND */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_UNWIND
+#  define PY_MONITORING_EVENT_PY_UNWIND 12
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_PY_THROW: Number of the sys.monitoring event fired when a generator or coroutine resumes via throw(); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (13); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_THROW */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_PY_THROW
+#  define PY_MONITORING_EVENT_PY_THROW 13
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_RERAISE: Number of the sys.monitoring event fired when an exception is re-raised (e.g. at the end of finally); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (14); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RERAISE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_RERAISE
+#  define PY_MONITORING_EVENT_RERAISE 14
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_C_RETURN: Number of the sys.monitoring event fired when a callable that is not a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (15); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RETURN */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_C_RETURN
+#  define PY_MONITORING_EVENT_C_RETURN 15
+#endif
+#endif
+
+/* PY_MONITORING_EVENT_C_RAISE: Number of the sys.monitoring event fired when a callable that is not a Python function raises; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (16); 3.14 renumbered it.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RAISE */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_EVENT_C_RAISE
+#  define PY_MONITORING_EVENT_C_RAISE 16
+#endif
+#endif
+
+/* PY_MONITORING_IS_INSTRUMENTED_EVENT: True for the events that can be enabled per code object (local events) and disabled by returning DISABLE: those numbered below RAISE (10 with the 3.13 numbering, 11 from 3.14).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_IS_INSTRUMENTED_EVENT */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PY_MONITORING_IS_INSTRUMENTED_EVENT
+#  define PY_MONITORING_IS_INSTRUMENTED_EVENT(ev) ((ev) < 10)
+#endif
+#endif
+
+/* PyMonitoringState: Per-event monitoring state of a scope (which tools watch the event), filled by PyMonitoring_EnterScope() and read by the PyMonitoring_Fire*Event() functions.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoringState */
+#if PY_VERSION_HEX < 0x030D0000
+typedef struct _PyMonitoringState {
+    uint8_t active;
+    uint8_t opaque;
+} PyMonitoringState;
+#endif
+
+/* capicompat_monitoring_fire: Call the sys.monitoring callback of every tool active in the state for the event, with the C API's arguments (3.12+: sys.monitoring has no getter, so each callback is swapped out and back in with register_callback()); 0, or -1 with an exception.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_monitoring_fire(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event, PyObject *extra1, PyObject *extra2, int nextra)
+{
+    #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
+    PyObject *monitoring, *disable, *offset_obj = CAPICOMPAT_NULL;
+    PyObject *args[4];
+    size_t nargs;
+    int tools = state->active;
+    int err = 0;
+    PyThreadState *tstate = PyThreadState_Get();
+    if (offset < 0) {
+        PyErr_SetString(PyExc_ValueError, "offset must be non-negative");
+        return -1;
+    }
+    monitoring = PySys_GetObject("monitoring");
+    if (monitoring == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.monitoring");
+        return -1;
+    }
+    disable = PyObject_GetAttrString(monitoring, "DISABLE");
+    if (disable == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    args[0] = codelike;
+    if (event == PY_MONITORING_EVENT_LINE) {
+        args[1] = extra1;
+        nargs = 2;
+    }
+    else {
+        offset_obj = PyLong_FromLong((long)offset);
+        if (offset_obj == CAPICOMPAT_NULL) {
+            Py_DECREF(disable);
+            return -1;
+        }
+        args[1] = offset_obj;
+        nargs = 2;
+        if (nextra >= 1) {
+            args[nargs++] = extra1;
+        }
+        if (nextra >= 2) {
+            args[nargs++] = extra2;
+        }
+    }
+    while (tools) {
+        int tool = 7;
+        PyObject *callback, *again, *res;
+        while (!(tools & (1 << tool))) {
+            tool--;
+        }
+        tools &= ~(1 << tool);
+        callback = PyObject_CallMethod(monitoring, "register_callback", "iiO", tool,
+                                       1 << event, Py_None);
+        if (callback == CAPICOMPAT_NULL) {
+            err = -1;
+            break;
+        }
+        if (callback == Py_None) {
+            Py_DECREF(callback);
+            continue;
+        }
+        again = PyObject_CallMethod(monitoring, "register_callback", "iiO", tool,
+                                    1 << event, callback);
+        if (again == CAPICOMPAT_NULL) {
+            Py_DECREF(callback);
+            err = -1;
+            break;
+        }
+        Py_DECREF(again);
+        PyThreadState_EnterTracing(tstate);
+        res = PyObject_Vectorcall(callback, args, nargs, CAPICOMPAT_NULL);
+        PyThreadState_LeaveTracing(tstate);
+        Py_DECREF(callback);
+        if (res == CAPICOMPAT_NULL) {
+            err = -1;
+            break;
+        }
+        Py_DECREF(res);
+        if (res == disable) {
+            if (event < PY_MONITORING_EVENT_RAISE) {
+                state->active = (uint8_t)(state->active & ~(1 << tool));
+            }
+            else {
+                PyObject *name = PyObject_CallMethod(monitoring, "register_callback", "iiO",
+                                                     tool, 1 << event, Py_None);
+                Py_XDECREF(name);
+                if (name != CAPICOMPAT_NULL) {
+                    PyErr_Format(PyExc_ValueError,
+                                 "Cannot disable event %d events. Callback removed.", event);
+                }
+                err = -1;
+                break;
+            }
+        }
+    }
+    Py_XDECREF(offset_obj);
+    Py_DECREF(disable);
+    return err;
+    #else
+    /* no sys.monitoring: no tool can be active */
+    (void)state; (void)codelike; (void)offset; (void)event;
+    (void)extra1; (void)extra2; (void)nextra;
+    return 0;
+    #endif
+}
+#endif
+
+/* capicompat_monitoring_fire_exc: capicompat_monitoring_fire() for the exception events, with the current exception as argument, restored afterwards unless a callback failed.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_monitoring_fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event)
+{
+    #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
+    int err;
+    PyObject *exc = PyErr_GetRaisedException();
+    if (exc == CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_ValueError, "Firing event %d with no exception set", event);
+        return -1;
+    }
+    err = capicompat_monitoring_fire(state, codelike, offset, event, exc, CAPICOMPAT_NULL, 1);
+    if (err == 0) {
+        PyErr_SetRaisedException(exc);
+    }
+    else {
+        Py_DECREF(exc);
+    }
+    return err;
+    #else
+    (void)state; (void)codelike; (void)offset; (void)event;
+    return 0;
+    #endif
+}
+#endif
+
+/* PyMonitoring_EnterScope: Fill state_array[i].active with the tools watching event_types[i]; 0, or -1 with an exception. Backport: below 3.12 no tool can exist (no sys.monitoring), so every event is inactive; on 3.12 the tools are read from sys.monitoring.get_events(), on every call (*version is left as it is).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_EnterScope */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_EnterScope(PyMonitoringState *state_array, uint64_t *version, const uint8_t *event_types, Py_ssize_t length)
+{
+    Py_ssize_t i;
+    #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
+    long events[6];
+    int tool;
+    PyObject *monitoring = PySys_GetObject("monitoring");
+    if (monitoring == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.monitoring");
+        return -1;
+    }
+    for (tool = 0; tool < 6; tool++) {
+        PyObject *res = PyObject_CallMethod(monitoring, "get_events", "i", tool);
+        if (res == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        events[tool] = PyLong_AsLong(res);
+        Py_DECREF(res);
+        if (events[tool] == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    for (i = 0; i < length; i++) {
+        int active = 0;
+        for (tool = 0; tool < 6; tool++) {
+            if ((events[tool] >> event_types[i]) & 1) {
+                active |= 1 << tool;
+            }
+        }
+        state_array[i].active = (uint8_t)active;
+    }
+    #else
+    for (i = 0; i < length; i++) {
+        (void)event_types[i];
+        state_array[i].active = 0;
+    }
+    #endif
+    (void)version;
+    return 0;
+}
+#define PyMonitoring_EnterScope capicompat_PyMonitoring_EnterScope
+#endif
+
+/* PyMonitoring_ExitScope: End a scope begun by PyMonitoring_EnterScope(); 0.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_ExitScope */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_ExitScope(void)
+{
+    return 0;
+}
+#define PyMonitoring_ExitScope capicompat_PyMonitoring_ExitScope
+#endif
+
+/* PyMonitoring_FirePyStartEvent: Fire a PY_START event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyStartEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyStartEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_PY_START, CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0);
+}
+#define PyMonitoring_FirePyStartEvent capicompat_PyMonitoring_FirePyStartEvent
+#endif
+
+/* PyMonitoring_FirePyResumeEvent: Fire a PY_RESUME event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyResumeEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyResumeEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_PY_RESUME, CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0);
+}
+#define PyMonitoring_FirePyResumeEvent capicompat_PyMonitoring_FirePyResumeEvent
+#endif
+
+/* PyMonitoring_FirePyReturnEvent: Fire a PY_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyReturnEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_PY_RETURN, retval, CAPICOMPAT_NULL, 1);
+}
+#define PyMonitoring_FirePyReturnEvent capicompat_PyMonitoring_FirePyReturnEvent
+#endif
+
+/* PyMonitoring_FirePyYieldEvent: Fire a PY_YIELD event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyYieldEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyYieldEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_PY_YIELD, retval, CAPICOMPAT_NULL, 1);
+}
+#define PyMonitoring_FirePyYieldEvent capicompat_PyMonitoring_FirePyYieldEvent
+#endif
+
+/* PyMonitoring_FireCallEvent: Fire a CALL event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCallEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireCallEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *callable, PyObject *arg0)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_CALL, callable, arg0, 2);
+}
+#define PyMonitoring_FireCallEvent capicompat_PyMonitoring_FireCallEvent
+#endif
+
+/* PyMonitoring_FireCReturnEvent: Fire a C_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCReturnEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireCReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_C_RETURN, retval, CAPICOMPAT_NULL, 1);
+}
+#define PyMonitoring_FireCReturnEvent capicompat_PyMonitoring_FireCReturnEvent
+#endif
+
+/* PyMonitoring_FireJumpEvent: Fire a JUMP event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireJumpEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireJumpEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *target_offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_JUMP, target_offset, CAPICOMPAT_NULL, 1);
+}
+#define PyMonitoring_FireJumpEvent capicompat_PyMonitoring_FireJumpEvent
+#endif
+
+/* PyMonitoring_FireLineEvent: Fire a LINE event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireLineEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireLineEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, int lineno)
+{
+    PyObject *lno;
+    int res;
+    if (!state->active) {
+        return 0;
+    }
+    lno = PyLong_FromLong(lineno);
+    if (lno == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    res = capicompat_monitoring_fire(state, codelike, offset, PY_MONITORING_EVENT_LINE, lno, CAPICOMPAT_NULL, 1);
+    Py_DECREF(lno);
+    return res;
+}
+#define PyMonitoring_FireLineEvent capicompat_PyMonitoring_FireLineEvent
+#endif
+
+/* PyMonitoring_FirePyThrowEvent: Fire a PY_THROW event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyThrowEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyThrowEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_PY_THROW);
+}
+#define PyMonitoring_FirePyThrowEvent capicompat_PyMonitoring_FirePyThrowEvent
+#endif
+
+/* PyMonitoring_FireRaiseEvent: Fire a RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireRaiseEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_RAISE);
+}
+#define PyMonitoring_FireRaiseEvent capicompat_PyMonitoring_FireRaiseEvent
+#endif
+
+/* PyMonitoring_FireReraiseEvent: Fire a RERAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireReraiseEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireReraiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_RERAISE);
+}
+#define PyMonitoring_FireReraiseEvent capicompat_PyMonitoring_FireReraiseEvent
+#endif
+
+/* PyMonitoring_FireExceptionHandledEvent: Fire a EXCEPTION_HANDLED event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireExceptionHandledEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireExceptionHandledEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_EXCEPTION_HANDLED);
+}
+#define PyMonitoring_FireExceptionHandledEvent capicompat_PyMonitoring_FireExceptionHandledEvent
+#endif
+
+/* PyMonitoring_FireCRaiseEvent: Fire a C_RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCRaiseEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireCRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_C_RAISE);
+}
+#define PyMonitoring_FireCRaiseEvent capicompat_PyMonitoring_FireCRaiseEvent
+#endif
+
+/* PyMonitoring_FirePyUnwindEvent: Fire a PY_UNWIND event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyUnwindEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FirePyUnwindEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
+{
+    if (!state->active) {
+        return 0;
+    }
+    return capicompat_monitoring_fire_exc(state, codelike, offset, PY_MONITORING_EVENT_PY_UNWIND);
+}
+#define PyMonitoring_FirePyUnwindEvent capicompat_PyMonitoring_FirePyUnwindEvent
+#endif
+
+/* PyMonitoring_FireStopIterationEvent: Fire a STOP_ITERATION event to the tools active in the state (nothing if none); 0, or -1 with an exception.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireStopIterationEvent */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *value)
+{
+    if (!state->active) {
+        return 0;
+    }
+    #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
+    {
+        PyObject *exc;
+        int res;
+        PyErr_SetObject(PyExc_StopIteration, value);
+        exc = PyErr_GetRaisedException();
+        if (exc == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        res = capicompat_monitoring_fire(state, codelike, offset,
+                                         PY_MONITORING_EVENT_STOP_ITERATION, exc, CAPICOMPAT_NULL, 1);
+        Py_DECREF(exc);
+        return res;
+    }
+    #else
+    /* no sys.monitoring: never active */
+    (void)codelike; (void)offset; (void)value;
+    return 0;
+    #endif
+}
+#define PyMonitoring_FireStopIterationEvent capicompat_PyMonitoring_FireStopIterationEvent
+#endif
+
 /* ==== Object protocol (object) ==== */
 
 /* PyObject_GetOptionalAttr: Get an attribute without raising AttributeError; 1 and a strong reference if found, 0 and NULL if missing (AttributeError or a subclass suppressed), -1 and NULL on error.
@@ -3668,6 +4685,169 @@ static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
 #endif
 }
 #define PyObject_ClearManagedDict capicompat_PyObject_ClearManagedDict
+#endif
+
+/* ==== Support for Perf Maps (perfmaps) ==== */
+
+/* capicompat_perf_map: The perf map file this header writes (/tmp/perf-<pid>.map), opened by PyUnstable_PerfMapState_Init(); one per translation unit that includes the header.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline FILE **capicompat_perf_map(void)
+{
+    static FILE *perf_map = CAPICOMPAT_NULL;
+    return &perf_map;
+}
+#endif
+
+/* PyUnstable_PerfMapState_Init: Open /tmp/perf-<pid>.map for appending; 0, or -1 if it cannot be opened (nothing on Windows). Backport: the file is opened with fopen("a") (CPython adds O_NOFOLLOW and mode 0600), and appends are serialised by stdio's own FILE lock.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Init */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_PerfMapState_Init(void)
+{
+    #ifndef MS_WINDOWS
+    FILE **perf_map = capicompat_perf_map();
+    char filename[100];
+    if (*perf_map != CAPICOMPAT_NULL) {
+        return 0;
+    }
+    PyOS_snprintf(filename, sizeof(filename), "/tmp/perf-%ld.map", (long)getpid());
+    *perf_map = fopen(filename, "a");
+    if (*perf_map == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    #endif
+    return 0;
+}
+#define PyUnstable_PerfMapState_Init capicompat_PyUnstable_PerfMapState_Init
+#endif
+
+/* PyUnstable_WritePerfMapEntry: Append "<addr hex> <size hex> <name>" to the perf map, opening it first if needed; 0, or the PyUnstable_PerfMapState_Init() error.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_WritePerfMapEntry */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr, unsigned int code_size, const char *entry_name)
+{
+    #ifndef MS_WINDOWS
+    FILE **perf_map = capicompat_perf_map();
+    if (*perf_map == CAPICOMPAT_NULL) {
+        int ret = PyUnstable_PerfMapState_Init();
+        if (ret != 0) {
+            return ret;
+        }
+    }
+    if (*perf_map != CAPICOMPAT_NULL) {
+        fprintf(*perf_map, "%" PRIxPTR " %x %s\n", (uintptr_t)code_addr, code_size, entry_name);
+        fflush(*perf_map);
+    }
+    #else
+    (void)code_addr;
+    (void)code_size;
+    (void)entry_name;
+    #endif
+    return 0;
+}
+#define PyUnstable_WritePerfMapEntry capicompat_PyUnstable_WritePerfMapEntry
+#endif
+
+/* PyUnstable_PerfMapState_Fini: Close the perf map (if open); a later write opens it again.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Fini */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyUnstable_PerfMapState_Fini(void)
+{
+    FILE **perf_map = capicompat_perf_map();
+    if (*perf_map != CAPICOMPAT_NULL) {
+        fclose(*perf_map);
+        *perf_map = CAPICOMPAT_NULL;
+    }
+}
+#define PyUnstable_PerfMapState_Fini capicompat_PyUnstable_PerfMapState_Fini
+#endif
+
+/* PyUnstable_CopyPerfMapFile: Append the entries of another perf map file (a parent process's) to this process's perf map, opening it if needed; 0, or -1 if the file cannot be read, is empty (as 3.13) or cannot be written. Backport: each "<addr> <size> <name>" line is re-written with PyUnstable_WritePerfMapEntry() (so on 3.12 it goes to the interpreter's own map); malformed lines are not copied byte for byte.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_CopyPerfMapFile */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnstable_CopyPerfMapFile(const char *parent_filename)
+{
+    #ifndef MS_WINDOWS
+    FILE *from;
+    char line[4096];
+    int any = 0;
+    from = fopen(parent_filename, "r");
+    if (from == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    while (fgets(line, (int)sizeof(line), from) != CAPICOMPAT_NULL) {
+        char *end, *name;
+        unsigned long long addr;
+        unsigned long size;
+        size_t len = strlen(line);
+        int ret;
+        if (len > 0 && line[len - 1] == '\n') {
+            line[len - 1] = '\0';
+        }
+        addr = strtoull(line, &end, 16);
+        size = strtoul(end, &name, 16);
+        if (*name == ' ') {
+            name++;
+        }
+        any = 1;
+        ret = PyUnstable_WritePerfMapEntry((const void *)(uintptr_t)addr, (unsigned int)size, name);
+        if (ret != 0) {
+            fclose(from);
+            return ret;
+        }
+    }
+    fclose(from);
+    return any ? 0 : -1;
+    #else
+    (void)parent_filename;
+    return 0;
+    #endif
+}
+#define PyUnstable_CopyPerfMapFile capicompat_PyUnstable_CopyPerfMapFile
+#endif
+
+/* ==== Profiling and tracing (profiling) ==== */
+
+/* PyEval_SetProfileAllThreads: PyEval_SetProfile() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetProfileAllThreads */
+#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyEval_SetProfileAllThreads(Py_tracefunc func, PyObject *arg)
+{
+    /* as 3.12: _PyEval_SetProfile() (public in 3.10 … 3.12) on each thread state */
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    PyThreadState *ts = PyInterpreterState_ThreadHead(interp);
+    while (ts != CAPICOMPAT_NULL) {
+        if (_PyEval_SetProfile(ts, func, arg) < 0) {
+            PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+        }
+        ts = PyThreadState_Next(ts);
+    }
+}
+#define PyEval_SetProfileAllThreads capicompat_PyEval_SetProfileAllThreads
+#endif
+
+/* PyEval_SetTraceAllThreads: PyEval_SetTrace() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetTraceAllThreads */
+#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObject *arg)
+{
+    /* as 3.12: _PyEval_SetTrace() (public in 3.10 … 3.12) on each thread state */
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    PyThreadState *ts = PyInterpreterState_ThreadHead(interp);
+    while (ts != CAPICOMPAT_NULL) {
+        if (_PyEval_SetTrace(ts, func, arg) < 0) {
+            PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+        }
+        ts = PyThreadState_Next(ts);
+    }
+}
+#define PyEval_SetTraceAllThreads capicompat_PyEval_SetTraceAllThreads
 #endif
 
 /* ==== Reflection (reflection) ==== */
@@ -4575,6 +5755,328 @@ typedef PyObject *(*PyCFunctionFast)(PyObject *, PyObject *const *, Py_ssize_t);
 typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
 #endif
 
+/* ==== Synchronization primitives (PyMutex, critical sections) (synchronization) ==== */
+
+/* PyMutex: A mutual exclusion lock, zero-initialised (PyMutex m = {0};) and never destroyed. Backport: not 1 byte as CPython's, but a byte read by PyMutex_IsLocked() plus a pointer to a real PyThread lock that the first PyMutex_Lock() creates (under the GIL, published atomically) and that lives as long as the process, since the PyMutex API has no destructor.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex */
+#if PY_VERSION_HEX < 0x030D0000
+typedef struct PyMutex {
+    uint8_t _bits;          /* 1 while locked (private) */
+    void *_capicompat_lock; /* PyThread_type_lock made by the first PyMutex_Lock() (private) */
+} PyMutex;
+#endif
+
+/* capicompat_holds_gil: 1 if the calling thread has an attached thread state (holds the GIL), without failing if it has none.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+static inline int capicompat_holds_gil(void)
+{
+    #ifdef PYPY_VERSION
+    return PyGILState_Check();
+    #else
+    return _PyThreadState_UncheckedGet() != CAPICOMPAT_NULL;
+    #endif
+}
+#endif
+
+/* capicompat_PyMutex_lock_of: The PyThread lock behind a backported PyMutex, created on first use.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+static inline PyThread_type_lock capicompat_PyMutex_lock_of(PyMutex *m)
+{
+    void *lock;
+    #if defined(__GNUC__) || defined(__clang__)
+    lock = __atomic_load_n(&m->_capicompat_lock, __ATOMIC_ACQUIRE);
+    #else
+    lock = *(void *volatile *)&m->_capicompat_lock;
+    #endif
+    if (lock == CAPICOMPAT_NULL) {
+        /* created once: threads racing here are serialised by the GIL */
+        int has_gil = capicompat_holds_gil();
+        PyGILState_STATE state = PyGILState_LOCKED;
+        if (!has_gil) {
+            state = PyGILState_Ensure();
+        }
+        lock = m->_capicompat_lock;
+        if (lock == CAPICOMPAT_NULL) {
+            lock = PyThread_allocate_lock();
+            if (lock == CAPICOMPAT_NULL) {
+                Py_FatalError("PyMutex_Lock: cannot allocate a lock");
+            }
+            #if defined(__GNUC__) || defined(__clang__)
+            __atomic_store_n(&m->_capicompat_lock, lock, __ATOMIC_RELEASE);
+            #else
+            *(void *volatile *)&m->_capicompat_lock = lock;
+            #endif
+        }
+        if (!has_gil) {
+            PyGILState_Release(state);
+        }
+    }
+    return (PyThread_type_lock)lock;
+}
+#endif
+
+/* capicompat_PyMutex_Lock: PyMutex_Lock() on the backported PyMutex.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+static inline void capicompat_PyMutex_Lock(PyMutex *m)
+{
+    PyThread_type_lock lock = capicompat_PyMutex_lock_of(m);
+    if (!PyThread_acquire_lock(lock, NOWAIT_LOCK)) {
+        if (capicompat_holds_gil()) {
+            /* as CPython: the GIL is released while the thread waits */
+            PyThreadState *save = PyEval_SaveThread();
+            PyThread_acquire_lock(lock, WAIT_LOCK);
+            PyEval_RestoreThread(save);
+        }
+        else {
+            PyThread_acquire_lock(lock, WAIT_LOCK);
+        }
+    }
+    #if defined(__GNUC__) || defined(__clang__)
+    __atomic_store_n(&m->_bits, (uint8_t)1, __ATOMIC_RELEASE);
+    #else
+    *(volatile uint8_t *)&m->_bits = 1;
+    #endif
+}
+#endif
+
+/* capicompat_PyMutex_Unlock: PyMutex_Unlock() on the backported PyMutex.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+static inline void capicompat_PyMutex_Unlock(PyMutex *m)
+{
+    uint8_t was;
+    #if defined(__GNUC__) || defined(__clang__)
+    was = __atomic_exchange_n(&m->_bits, (uint8_t)0, __ATOMIC_ACQ_REL);
+    #else
+    was = *(volatile uint8_t *)&m->_bits;
+    *(volatile uint8_t *)&m->_bits = 0;
+    #endif
+    if (!was || m->_capicompat_lock == CAPICOMPAT_NULL) {
+        Py_FatalError("unlocking mutex that is not locked");
+    }
+    PyThread_release_lock((PyThread_type_lock)m->_capicompat_lock);
+}
+#endif
+
+/* PyMutex_Lock: Lock a PyMutex, waiting (with the GIL released, if the thread holds it) while another thread holds it. A macro, as in CPython (over a static inline function).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Lock */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyMutex_Lock
+#  define PyMutex_Lock capicompat_PyMutex_Lock
+#endif
+#endif
+
+/* PyMutex_Unlock: Unlock a PyMutex (a fatal error if it is not locked). A macro, as in CPython (over a static inline function).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Unlock */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef PyMutex_Unlock
+#  define PyMutex_Unlock capicompat_PyMutex_Unlock
+#endif
+#endif
+
+/* capicompat_PyMutex_IsLocked: PyMutex_IsLocked() on CPython's PyMutex (3.13) and on the backported one.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
+{
+    #if defined(__GNUC__) || defined(__clang__)
+    return (__atomic_load_n(&m->_bits, __ATOMIC_ACQUIRE) & 1) != 0;
+    #else
+    return (*(volatile uint8_t *)&m->_bits & 1) != 0;
+    #endif
+}
+#endif
+
+/* PyMutex_IsLocked: 1 if the mutex is locked (by any thread), else 0. A macro, as in CPython (over a static inline function).
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_IsLocked */
+#if PY_VERSION_HEX < 0x030E0000
+#ifndef PyMutex_IsLocked
+#  define PyMutex_IsLocked capicompat_PyMutex_IsLocked
+#endif
+#endif
+
+/* PyCriticalSection: State of a critical section on one object or mutex (a complete type, as in 3.15; 3.13 and 3.14 leave it incomplete on builds with a GIL).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection */
+#if PY_VERSION_HEX < 0x030D0000
+typedef struct PyCriticalSection {
+    uintptr_t _cs_prev;
+    struct PyMutex *_cs_mutex;
+} PyCriticalSection;
+#endif
+
+/* PyCriticalSection2: State of a critical section on two objects or mutexes (a complete type, as in 3.15).
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2 */
+#if PY_VERSION_HEX < 0x030D0000
+typedef struct PyCriticalSection2 {
+    PyCriticalSection _cs_base;
+    struct PyMutex *_cs_mutex2;
+} PyCriticalSection2;
+#endif
+
+/* PyCriticalSection_Begin: Begin a critical section on an object; with a GIL (every build below 3.13) it does nothing, as in CPython.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_Begin */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyObject *op)
+{
+    (void)c;
+    (void)op;
+}
+#define PyCriticalSection_Begin capicompat_PyCriticalSection_Begin
+#endif
+
+/* PyCriticalSection_End: End a critical section begun by PyCriticalSection_Begin() or PyCriticalSection_BeginMutex(); with a GIL it does nothing.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_End */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection_End(PyCriticalSection *c)
+{
+    (void)c;
+}
+#define PyCriticalSection_End capicompat_PyCriticalSection_End
+#endif
+
+/* PyCriticalSection2_Begin: Begin a critical section on two objects (locked in a fixed order); with a GIL it does nothing, as in CPython.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_Begin */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, PyObject *a, PyObject *b)
+{
+    (void)c;
+    (void)a;
+    (void)b;
+}
+#define PyCriticalSection2_Begin capicompat_PyCriticalSection2_Begin
+#endif
+
+/* PyCriticalSection2_End: End a critical section begun by PyCriticalSection2_Begin() or PyCriticalSection2_BeginMutex(); with a GIL it does nothing.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_End */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection2_End(PyCriticalSection2 *c)
+{
+    (void)c;
+}
+#define PyCriticalSection2_End capicompat_PyCriticalSection2_End
+#endif
+
+/* capicompat_object_of_mutex: Free-threaded 3.13: the address of a would-be object whose ob_mutex is m (only its ob_mutex is ever touched); NULL with a GIL, where it is never used.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_object_of_mutex(PyMutex *m)
+{
+    #ifdef Py_GIL_DISABLED
+    PyObject layout;
+    return (PyObject *)(void *)((char *)m - ((char *)&layout.ob_mutex - (char *)&layout));
+    #else
+    (void)m;
+    return CAPICOMPAT_NULL;
+    #endif
+}
+#endif
+
+/* PyCriticalSection_BeginMutex: Begin a critical section on a PyMutex. With a GIL it does nothing, as in CPython (the mutex is not locked); on a 3.13 free-threaded build it hands PyCriticalSection_Begin() an object address whose ob_mutex is the mutex (3.13 touches nothing else of the object), so CPython's own machinery locks it and the native PyCriticalSection_End() unlocks it.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_BeginMutex */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection_BeginMutex(PyCriticalSection *c, PyMutex *m)
+{
+    #ifdef Py_GIL_DISABLED
+    /* 3.13 free-threaded: PyCriticalSection_Begin() locks only &op->ob_mutex, so an
+       object address whose ob_mutex is m begins the section on m with all of CPython's
+       machinery (suspending outer sections while it waits) */
+    PyCriticalSection_Begin(c, capicompat_object_of_mutex(m));
+    #else
+    (void)c;
+    (void)m;
+    #endif
+}
+#define PyCriticalSection_BeginMutex capicompat_PyCriticalSection_BeginMutex
+#endif
+
+/* PyCriticalSection2_BeginMutex: Begin a critical section on two PyMutex (locked in address order; one if they are the same). With a GIL it does nothing, as in CPython; on a 3.13 free-threaded build it goes through PyCriticalSection2_Begin() as PyCriticalSection_BeginMutex() does.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_BeginMutex */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *c, PyMutex *m1, PyMutex *m2)
+{
+    #ifdef Py_GIL_DISABLED
+    /* 3.13 free-threaded: as PyCriticalSection_BeginMutex(), through objects whose
+       ob_mutex are m1 and m2 (CPython orders them and handles m1 == m2) */
+    PyCriticalSection2_Begin(c, capicompat_object_of_mutex(m1),
+                             capicompat_object_of_mutex(m2));
+    #else
+    (void)c;
+    (void)m1;
+    (void)m2;
+    #endif
+}
+#define PyCriticalSection2_BeginMutex capicompat_PyCriticalSection2_BeginMutex
+#endif
+
+/* Py_BEGIN_CRITICAL_SECTION: Open a block that is a critical section on an object; with a GIL (every build below 3.13) just `{`, as in CPython.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_BEGIN_CRITICAL_SECTION
+#  define Py_BEGIN_CRITICAL_SECTION(op) {
+#endif
+#endif
+
+/* Py_END_CRITICAL_SECTION: Close a block opened by Py_BEGIN_CRITICAL_SECTION() or Py_BEGIN_CRITICAL_SECTION_MUTEX(); with a GIL just `}`.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_END_CRITICAL_SECTION
+#  define Py_END_CRITICAL_SECTION() }
+#endif
+#endif
+
+/* Py_BEGIN_CRITICAL_SECTION2: Open a block that is a critical section on two objects; with a GIL just `{`.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2 */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_BEGIN_CRITICAL_SECTION2
+#  define Py_BEGIN_CRITICAL_SECTION2(a, b) {
+#endif
+#endif
+
+/* Py_END_CRITICAL_SECTION2: Close a block opened by Py_BEGIN_CRITICAL_SECTION2() or Py_BEGIN_CRITICAL_SECTION2_MUTEX(); with a GIL just `}`.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION2 */
+#if PY_VERSION_HEX < 0x030D0000
+#ifndef Py_END_CRITICAL_SECTION2
+#  define Py_END_CRITICAL_SECTION2() }
+#endif
+#endif
+
+/* Py_BEGIN_CRITICAL_SECTION_MUTEX: Open a block that is a critical section on a PyMutex; with a GIL just `{` (the mutex is not locked), as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION() on an object address whose ob_mutex is the mutex (see PyCriticalSection_BeginMutex()), closed by the native Py_END_CRITICAL_SECTION().
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION_MUTEX */
+#if PY_VERSION_HEX < 0x030E0000
+#ifndef Py_BEGIN_CRITICAL_SECTION_MUTEX
+#  define Py_BEGIN_CRITICAL_SECTION_MUTEX(mutex) Py_BEGIN_CRITICAL_SECTION(capicompat_object_of_mutex(mutex))
+#endif
+#endif
+
+/* Py_BEGIN_CRITICAL_SECTION2_MUTEX: Open a block that is a critical section on two PyMutex; with a GIL just `{`, as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION2() on object addresses whose ob_mutex are the mutexes, closed by the native Py_END_CRITICAL_SECTION2().
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2_MUTEX */
+#if PY_VERSION_HEX < 0x030E0000
+#ifndef Py_BEGIN_CRITICAL_SECTION2_MUTEX
+#  define Py_BEGIN_CRITICAL_SECTION2_MUTEX(m1, m2) Py_BEGIN_CRITICAL_SECTION2(capicompat_object_of_mutex(m1), capicompat_object_of_mutex(m2))
+#endif
+#endif
+
 /* ==== Operating system and sys module utilities (sys) ==== */
 
 /* PySys_AuditTuple: Raise an audit event with the arguments given as a tuple (NULL means no arguments); TypeError if args is not a tuple.
@@ -4725,6 +6227,51 @@ static inline int capicompat_Py_fclose(FILE *file)
     return fclose(file);
 }
 #define Py_fclose capicompat_Py_fclose
+#endif
+
+/* ==== Thread states (threads) ==== */
+
+/* PyThreadState_GetUnchecked: The current thread state, or NULL if the thread has none attached (no fatal error, unlike PyThreadState_Get()).
+ * Native since CPython 3.13; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_GetUnchecked */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
+{
+    return _PyThreadState_UncheckedGet();
+}
+#define PyThreadState_GetUnchecked capicompat_PyThreadState_GetUnchecked
+#endif
+
+/* PyThreadState_EnterTracing: Suspend tracing and profiling in the thread state until PyThreadState_LeaveTracing() (calls nest).
+ * Native since CPython 3.11; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_EnterTracing */
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
+{
+    /* as 3.10's ceval while it calls a trace function */
+    tstate->tracing++;
+    tstate->cframe->use_tracing = 0;
+}
+#define PyThreadState_EnterTracing capicompat_PyThreadState_EnterTracing
+#endif
+
+/* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
+ * Native since CPython 3.11; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_LeaveTracing */
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
+{
+    /* as 3.10's ceval after a trace function; 3.11 (forced) flags it with 255 */
+    int use_tracing = (tstate->tracing == 1
+                       && (tstate->c_tracefunc != CAPICOMPAT_NULL || tstate->c_profilefunc != CAPICOMPAT_NULL));
+    tstate->tracing--;
+    #if PY_VERSION_HEX >= 0x030B0000
+    tstate->cframe->use_tracing = use_tracing ? 255 : 0;
+    #else
+    tstate->cframe->use_tracing = use_tracing;
+    #endif
+}
+#define PyThreadState_LeaveTracing capicompat_PyThreadState_LeaveTracing
 #endif
 
 /* ==== PyTime C API (clocks as nanosecond integers) (time) ==== */
