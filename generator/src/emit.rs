@@ -48,7 +48,8 @@ pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
 
 pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
     let mut sections: Vec<SectionView> = Vec::new();
-    for item in &plan.items {
+    // A name another entry's body defines (an enumerator) has no code of its own.
+    for item in plan.items.iter().filter(|i| i.entry.defined_by.is_none()) {
         let view = item_view(item, plan.floor);
         let area = &item.entry.area;
         match sections.last_mut() {
@@ -95,9 +96,22 @@ pub enum Forcing {
 
 /// The `#if` condition under which an item is compiled (empty: always).
 pub fn guard(below: Option<PyVersion>, pypy: PyPySupport, forcing: Forcing) -> String {
+    guard_with_removal(below, None, pypy, forcing)
+}
+
+/// As `guard`, for a name CPython removed in `removed`: provided again from there on.
+pub fn guard_with_removal(
+    below: Option<PyVersion>,
+    removed: Option<PyVersion>,
+    pypy: PyPySupport,
+    forcing: Forcing,
+) -> String {
     let mut parts = Vec::new();
     if let Some(below) = below {
-        let version = format!("PY_VERSION_HEX < {}", hex(below.hex()));
+        let mut version = format!("PY_VERSION_HEX < {}", hex(below.hex()));
+        if let Some(removed) = removed {
+            version = format!("({version} || PY_VERSION_HEX >= {})", hex(removed.hex()));
+        }
         match forcing {
             Forcing::Never => parts.push(version),
             Forcing::Below(None) => parts.push(format!("({version} || defined({FORCE_MACRO}))")),
@@ -125,7 +139,7 @@ fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
     };
     ItemView {
         comment: comment(entry),
-        guard: guard(item.below, item.pypy, forcing),
+        guard: guard_with_removal(item.below, item.removed, item.pypy, forcing),
         code: code(entry, floor),
     }
 }
@@ -134,7 +148,13 @@ fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
 fn comment(entry: &Entry) -> String {
     let mut lines = vec![format!("{}: {}", entry.name, entry.summary)];
     match entry.since {
-        Some(since) => lines.push(format!("Native since CPython {since}; PyPy: {}.", entry.pypy.describe())),
+        Some(since) => match entry.removed {
+            Some(removed) => lines.push(format!(
+                "Native in CPython {since} to {removed} (removed there); PyPy: {}.",
+                entry.pypy.describe()
+            )),
+            None => lines.push(format!("Native since CPython {since}; PyPy: {}.", entry.pypy.describe())),
+        },
         None => lines.push("Private helper of this header.".into()),
     }
     if let Some(doc) = &entry.doc {

@@ -66,8 +66,7 @@ fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
 }
 
 pub fn native_on(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
-    let entry = spec.get(name).expect("row from the spec");
-    entry.since.is_some_and(|since| interp.hexversion >= since.hex())
+    spec.get(name).expect("row from the spec").native_at_hex(interp.hexversion)
 }
 
 pub fn cell(spec: &Spec, report: &InterpreterReport, name: &str) -> Cell {

@@ -87,6 +87,13 @@ pub struct Entry {
     pub force_below: Option<PyVersion>,
     /// Why the header does not provide this name (nothing is emitted for it).
     pub refused: Option<String>,
+    /// CPython removed the name in this version (native only in `since` … `removed`).
+    pub removed: Option<PyVersion>,
+    /// Why the since probe cannot see this name in the default headers (Py_STATS builds only,
+    /// a macro users define, a placeholder in the docs).
+    pub unprobed: Option<String>,
+    /// Another entry whose body defines this name (an enumerator of an emitted enum).
+    pub defined_by: Option<String>,
     pub test: Option<TestSnippet>,
     pub location: SourceLocation,
 }
@@ -107,6 +114,13 @@ pub struct Spec {
     /// A digest of every spec file's name and text, printed in the header's banner.
     pub digest: String,
     index: BTreeMap<String, usize>,
+}
+
+impl Entry {
+    /// Is the name native at this `PY_VERSION_HEX` (from `since`, and before `removed`)?
+    pub fn native_at_hex(&self, hex: u32) -> bool {
+        self.since.is_some_and(|s| hex >= s.hex()) && self.removed.is_none_or(|r| hex < r.hex())
+    }
 }
 
 impl Spec {

@@ -47,6 +47,8 @@ pub struct Planned<'a> {
     pub below: Option<PyVersion>,
     pub pypy: PyPySupport,
     pub force_below: Option<PyVersion>,
+    /// CPython removed the name here: it is provided again from this version on.
+    pub removed: Option<PyVersion>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,8 +73,10 @@ pub fn parse_floor(text: &str) -> Result<PyVersion, String> {
 }
 
 fn native_at(entry: &Entry, floor: PyVersion) -> bool {
-    // Helpers are never native: they exist when something needs them.
+    // Helpers are never native: they exist when something needs them. A name CPython removed
+    // later is not native at a floor from its removal on.
     entry.since.is_some_and(|since| since.series() <= floor)
+        && entry.removed.is_none_or(|r| r.series() > floor)
 }
 
 pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Result<Plan<'a>, PlanError> {
@@ -131,7 +135,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
                     .map(|(b, p)| (Some(*b), *p))
                     .unwrap_or((None, PyPySupport::Backport)),
             };
-            Planned { entry, below, pypy, force_below: entry.force_below }
+            Planned { entry, below, pypy, force_below: entry.force_below, removed: entry.removed }
         })
         .collect();
     Ok(Plan { floor, items, native_at_floor })

@@ -16,6 +16,9 @@ pub fn since_probe_source(spec: &Spec) -> String {
     );
     for (i, entry) in spec.entries.iter().enumerate() {
         let name = &entry.name;
+        if entry.unprobed.is_some() {
+            continue;
+        }
         match entry.kind {
             Kind::Helper => {}
             // A function may be a macro natively (or gain one); either counts as declared.

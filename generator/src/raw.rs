@@ -31,6 +31,9 @@ pub struct RawEntry {
     pub pypy: Option<Spanned<String>>,
     pub force_below: Option<Spanned<String>>,
     pub refused: Option<Spanned<String>>,
+    pub removed: Option<Spanned<String>>,
+    pub unprobed: Option<Spanned<String>>,
+    pub defined_by: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
 }
 

@@ -279,9 +279,9 @@ pub fn check_since(
     };
     let missing = probes::undeclared_names(spec, &output);
     let mut checks = Vec::new();
-    for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper) {
+    for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.unprobed.is_none()) {
         let Some(since) = entry.since else { continue };
-        let expected_native = interp.hexversion >= since.hex();
+        let expected_native = entry.native_at_hex(interp.hexversion);
         let native = !missing.contains(&entry.name);
         if native != expected_native {
             let said = if native { "declares" } else { "does not declare" };

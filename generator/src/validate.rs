@@ -160,14 +160,23 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             "test" => raw.test.is_some(),
             "force_below" => raw.force_below.is_some(),
             "refused" => raw.refused.is_some(),
+            "removed" => raw.removed.is_some(),
+            "unprobed" => raw.unprobed.is_some(),
+            "defined_by" => raw.defined_by.is_some(),
             _ => false,
         }
     };
     let refusal = raw.refused.as_ref().map(|r| r.value.trim().to_string());
     let (needed, allowed): (&[&str], &[&str]) = match kind {
         // A refusal documents a name the header does not provide: what it is and why not.
-        _ if refusal.is_some() => (&["since", "doc", "refused"], &["signature", "params", "pypy"]),
-        Kind::Function => (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below"]),
+        _ if refusal.is_some() => {
+            (&["since", "doc", "refused"], &["signature", "params", "pypy", "removed", "unprobed"])
+        }
+        // Defined by another entry's body: nothing of its own is emitted, but it is tested.
+        _ if raw.defined_by.is_some() => (&["since", "doc", "defined_by", "test"], &["pypy"]),
+        Kind::Function => {
+            (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below", "removed"])
+        }
         Kind::Helper => (&["signature", "body"], &["force_below"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
         Kind::Type => (&["since", "doc", "body", "test"], &["pypy"]),
@@ -360,6 +369,32 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         }
     });
 
+    let removed = raw.removed.as_ref().and_then(|r| match PyVersion::parse(&r.value) {
+        Ok(v) if since.is_none_or(|s| v > s) && v.in_supported_range() => Some(v),
+        Ok(v) => {
+            err(
+                spanned_at(file, r),
+                format!("`removed: {v}` must be after `since` and within 3.10 … 3.15"),
+                "name the first version whose headers no longer declare it",
+            );
+            None
+        }
+        Err(msg) => {
+            err(spanned_at(file, r), msg, "");
+            None
+        }
+    });
+    let unprobed = raw.unprobed.as_ref().map(|u| u.value.trim().to_string());
+    if let (Some(reason), Some(u)) = (&unprobed, &raw.unprobed) {
+        if reason.len() < 30 {
+            err(
+                spanned_at(file, u),
+                "say why the headers never show this name".into(),
+                "e.g. `only declared when Py_STATS is defined`",
+            );
+        }
+    }
+
     let test = raw.test.as_ref().map(|t| TestSnippet {
         code: t.value.clone(),
         file: file.to_string(),
@@ -375,7 +410,10 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         );
     }
 
-    let requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
+    let mut requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
+    if let Some(owner) = &raw.defined_by {
+        requires.push(owner.value.clone());
+    }
     if errors.len() != before {
         return None;
     }
@@ -394,6 +432,9 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         pypy,
         force_below,
         refused: refusal,
+        removed,
+        unprobed,
+        defined_by: raw.defined_by.as_ref().map(|d| d.value.clone()),
         test,
         location,
     })

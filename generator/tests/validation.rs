@@ -76,7 +76,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, test
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
