@@ -303,13 +303,13 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
                 Some(b) => match PyVersion::parse(&b.value) {
                     Ok(v) => {
                         let out_of_order = previous.is_some_and(|p| v <= p)
-                            || since.is_some_and(|s| v >= s)
+                            || since.is_some_and(|s| if raw.removed.is_some() { v > s } else { v >= s })
                             || !v.in_supported_range();
                         if out_of_order {
                             err(
                                 spanned_at(file, b),
                                 format!("`below: {v}` is out of order"),
-                                "each `below` must rise, stay within 3.10 … 3.15 and stay under `since`",
+                                "each `below` must rise, stay within 3.10 … 3.15 and stay under `since` (at most `since` for a name with `removed`: the last body then serves from `removed` on)",
                             );
                         }
                         if i + 1 == count {

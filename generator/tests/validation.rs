@@ -522,7 +522,7 @@ fn bodies_with_below_out_of_order() {
         "#,
         r#"
         spec/dict.yaml:13:16: error in entry `PyDict_Pop`: `below: 3.11` is out of order
-          help: each `below` must rise, stay within 3.10 … 3.15 and stay under `since`
+          help: each `below` must rise, stay within 3.10 … 3.15 and stay under `since` (at most `since` for a name with `removed`: the last body then serves from `removed` on)
         the spec has 1 error
         "#,
     );

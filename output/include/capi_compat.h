@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1c6b0842699f31ea. Entries: 368.
+ * Spec digest: fnv1a64:01b9ff86ccc69f05. Entries: 371.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -2206,6 +2206,35 @@ static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **ts
     return PyStatus_Ok();
 }
 #define Py_NewInterpreterFromConfig capicompat_Py_NewInterpreterFromConfig
+#endif
+
+/* PyUnstable_InterpreterState_GetMainModule: A new reference to the interpreter's __main__ module (its sys.modules entry); 3.13 only natively, provided before and after.
+ * Native in CPython 3.13 to 3.14 (removed there); PyPy: unavailable.
+ * https://docs.python.org/3.13/c-api/init.html#c.PyUnstable_InterpreterState_GetMainModule */
+#if ((PY_VERSION_HEX < 0x030D0000 || PY_VERSION_HEX >= 0x030E0000) || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyUnstable_InterpreterState_GetMainModule(PyInterpreterState *interp)
+{
+#if PY_VERSION_HEX < 0x030D0000
+    /* 3.10 … 3.12 export the same function under its private name */
+    return _PyInterpreterState_GetMainModule(interp);
+#else
+    /* 3.14+ keep sys.modules per interpreter internal: only the calling interpreter's
+       can be reached, which is the interpreter an extension normally asks about */
+    PyObject *modules;
+    if (interp != PyInterpreterState_Get()) {
+        PyErr_SetString(PyExc_SystemError,
+                        "PyUnstable_InterpreterState_GetMainModule(): only the current interpreter is reachable");
+        return CAPICOMPAT_NULL;
+    }
+    modules = PyImport_GetModuleDict();
+    if (modules == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "interpreter not initialized");
+        return CAPICOMPAT_NULL;
+    }
+    return PyMapping_GetItemString(modules, "__main__");
+#endif
+}
+#define PyUnstable_InterpreterState_GetMainModule capicompat_PyUnstable_InterpreterState_GetMainModule
 #endif
 
 /* ==== Iterator protocol (iter) ==== */
