@@ -175,13 +175,13 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
         // Defined by another entry's body: nothing of its own is emitted, but it is tested.
         _ if raw.defined_by.is_some() => (&["since", "doc", "defined_by", "test"], &["pypy"]),
         Kind::Function => {
-            (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below", "removed"])
+            (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below", "removed", "unprobed"])
         }
         Kind::Helper => (&["signature", "body"], &["force_below"]),
-        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy"]),
-        Kind::Type => (&["since", "doc", "body", "test"], &["pypy"]),
-        Kind::Constant => (&["since", "doc", "value", "test"], &["pypy"]),
-        Kind::Var => (&["since", "doc", "body", "test"], &["pypy"]),
+        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed"]),
+        Kind::Type => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),
+        Kind::Constant => (&["since", "doc", "value", "test"], &["pypy", "unprobed"]),
+        Kind::Var => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),
     };
     for key in needed {
         if !present(key) {
@@ -189,9 +189,21 @@ fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) ->
             err(location.clone(), format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));
         }
     }
-    for key in
-        ["since", "doc", "signature", "params", "body", "value", "pypy", "test", "force_below", "refused"]
-    {
+    for key in [
+        "since",
+        "doc",
+        "signature",
+        "params",
+        "body",
+        "value",
+        "pypy",
+        "test",
+        "force_below",
+        "refused",
+        "removed",
+        "unprobed",
+        "defined_by",
+    ] {
         if present(key) && !needed.contains(&key) && !allowed.contains(&key) {
             err(
                 location.clone(),

@@ -805,3 +805,42 @@ entries:
         assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
     }
 }
+
+#[test]
+fn new_keys_are_checked_per_kind() {
+    let text = r#"
+area: misc
+title: Misc
+entries:
+  - name: Py_T_INT
+    kind: constant
+    since: "3.12"
+    removed: "3.14"
+    defined_by: Py_T_INT
+    summary: A constant cannot be removed-and-provided, nor defined by itself.
+    doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+    value: "1"
+    test: CHECK(1);
+  - name: PyLong_AsInt
+    kind: function
+    since: "3.13"
+    removed: "3.12"
+    unprobed: short
+    summary: Removed before it was added.
+    doc: https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt
+    signature: int PyLong_AsInt(PyObject *obj)
+    body: return 0;
+    test: CHECK(1);
+"#;
+    let source = capi_compat::SpecSource {
+        files: vec![capi_compat::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
+    };
+    let errors = capi_compat::validate::load(&source).expect_err("problems").to_string();
+    for needle in [
+        "a constant takes no `removed`",
+        "`removed: 3.12` must be after `since`",
+        "say why the headers never show this name",
+    ] {
+        assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
+    }
+}

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:01b9ff86ccc69f05. Entries: 371.
+ * Spec digest: fnv1a64:0da7ba08735a9280. Entries: 372.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -5589,6 +5589,13 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 #endif
 
 /* ==== Common object structures (member types and flags, method signatures) (structures) ==== */
+
+/* PyMemberDef: The member description struct (and PyMember_GetOne/SetOne), in Python.h since 3.12; older Pythons declare them in structmember.h, which this includes so the Py_T_* constants can be used as on 3.12.
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.PyMemberDef */
+#if PY_VERSION_HEX < 0x030C0000
+#include <structmember.h>
+#endif
 
 /* Py_T_SHORT: PyMemberDef type code 0: the member is a C short (the value of structmember.h's T_SHORT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
