@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:0da7ba08735a9280. Entries: 372.
+ * Spec digest: fnv1a64:1cad4f4deea1d7bd. Entries: 404.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -612,6 +612,1152 @@ typedef enum {
  * https://docs.python.org/3/c-api/code.html#c.PyCode_WatchCallback */
 #if PY_VERSION_HEX < 0x030C0000
 typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
+#endif
+
+/* ==== Runtime configuration by option name (PyConfig_Get/Set) and the PyInitConfig API (config) ==== */
+
+/* capicompat_config_spec: The option table of 3.14's PyConfig_Get() and PyInitConfig API: look an option up by name (or by index when name is NULL); 1 and its type, whether it can be set (1), is read-only (0) or init-only (-1), its member in config (or preconfig), sys attribute and sys.flags index, or 0. Without a preconfig (PyConfig_Get), init-only options are left out and pre-configuration members are not given.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_config_spec(const PyConfig *config, const PyPreConfig *preconfig, const char *name, size_t index, const char **found, int *type, int *settable, const void **member, const char **sys_attr, int *flag_index)
+{
+    /* type: 1 int, 11 unsigned int, 2 bool, 3 unsigned long, 4 str, 5 str or None,
+       6 list of str, 7 int of the pre-config, 8 bool of the pre-config,
+       9 int_max_str_digits (a sys function at run time, a PyConfig member from 3.12).
+       The options, their types and which can be set are those of 3.14's
+       Python/initconfig.c (PYCONFIG_SPEC, PYPRECONFIG_SPEC), minus the members the
+       running version's PyConfig does not have. Init-only members come last and are
+       only offered to the PyInitConfig functions (a preconfig is given). */
+    #define CAPICOMPAT_CFG(n, t, s, a, f) {#n, t, s, &config->n, a, f}
+    #define CAPICOMPAT_PRE(n, t) \
+        {#n, t, 0, preconfig != CAPICOMPAT_NULL ? (const void *)&preconfig->n : CAPICOMPAT_NULL, \
+         CAPICOMPAT_NULL, -1}
+    const struct {
+        const char *name;
+        int type;
+        int settable;
+        const void *member;
+        const char *sys_attr;
+        int flag_index;
+    } table[] = {
+        CAPICOMPAT_CFG(argv, 6, 1, "argv", -1),
+        CAPICOMPAT_CFG(base_exec_prefix, 5, 1, "base_exec_prefix", -1),
+        CAPICOMPAT_CFG(base_executable, 5, 1, "_base_executable", -1),
+        CAPICOMPAT_CFG(base_prefix, 5, 1, "base_prefix", -1),
+        CAPICOMPAT_CFG(bytes_warning, 11, 1, CAPICOMPAT_NULL, 9),
+    #if PY_VERSION_HEX >= 0x030D0000
+        CAPICOMPAT_CFG(cpu_count, 1, 1, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(exec_prefix, 5, 1, "exec_prefix", -1),
+        CAPICOMPAT_CFG(executable, 5, 1, "executable", -1),
+        CAPICOMPAT_CFG(inspect, 2, 1, CAPICOMPAT_NULL, 1),
+        {"int_max_str_digits", 9, 1, CAPICOMPAT_NULL, CAPICOMPAT_NULL, -1},
+        CAPICOMPAT_CFG(interactive, 2, 1, CAPICOMPAT_NULL, 2),
+        CAPICOMPAT_CFG(module_search_paths, 6, 1, "path", -1),
+        CAPICOMPAT_CFG(optimization_level, 11, 1, CAPICOMPAT_NULL, 3),
+        CAPICOMPAT_CFG(parser_debug, 2, 1, CAPICOMPAT_NULL, 0),
+        CAPICOMPAT_CFG(platlibdir, 4, 1, "platlibdir", -1),
+        CAPICOMPAT_CFG(prefix, 5, 1, "prefix", -1),
+        CAPICOMPAT_CFG(pycache_prefix, 5, 1, "pycache_prefix", -1),
+        CAPICOMPAT_CFG(quiet, 2, 1, CAPICOMPAT_NULL, 10),
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(stdlib_dir, 5, 1, "_stdlib_dir", -1),
+    #endif
+        CAPICOMPAT_CFG(use_environment, 2, 1, CAPICOMPAT_NULL, 7),
+        CAPICOMPAT_CFG(verbose, 11, 1, CAPICOMPAT_NULL, 8),
+        CAPICOMPAT_CFG(warnoptions, 6, 1, "warnoptions", -1),
+        CAPICOMPAT_CFG(write_bytecode, 2, 1, CAPICOMPAT_NULL, 4),
+        CAPICOMPAT_CFG(xoptions, 6, 1, "_xoptions", -1),
+        /* read-only */
+    #if PY_VERSION_HEX >= 0x030D0000 && defined(Py_STATS)
+        CAPICOMPAT_CFG(_pystats, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(buffered_stdio, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(check_hash_pycs_mode, 4, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(code_debug_ranges, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(configure_c_stdio, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(dev_mode, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(dump_refs, 2, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(dump_refs_file, 5, 0, CAPICOMPAT_NULL, -1),
+    #endif
+    #if PY_VERSION_HEX >= 0x030D0000 && defined(Py_GIL_DISABLED)
+        CAPICOMPAT_CFG(enable_gil, 1, 0, CAPICOMPAT_NULL, -1),
+    #endif
+    #if PY_VERSION_HEX >= 0x030E0000 && defined(Py_GIL_DISABLED)
+        CAPICOMPAT_CFG(tlbc_enabled, 1, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(faulthandler, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(filesystem_encoding, 4, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(filesystem_errors, 4, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(hash_seed, 3, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(home, 5, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030E0000
+        CAPICOMPAT_CFG(thread_inherit_context, 1, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(context_aware_warnings, 1, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(import_time, 11, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(install_signal_handlers, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(isolated, 2, 0, CAPICOMPAT_NULL, -1),
+    #ifdef MS_WINDOWS
+        CAPICOMPAT_CFG(legacy_windows_stdio, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(malloc_stats, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(orig_argv, 6, 0, "orig_argv", -1),
+        CAPICOMPAT_CFG(parse_argv, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(pathconfig_warnings, 2, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030C0000
+        CAPICOMPAT_CFG(perf_profiling, 11, 0, CAPICOMPAT_NULL, -1),
+    #endif
+    #if PY_VERSION_HEX >= 0x030E0000
+        CAPICOMPAT_CFG(remote_debug, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(program_name, 4, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(run_command, 5, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(run_filename, 5, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(run_module, 5, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030D0000 && defined(Py_DEBUG)
+        CAPICOMPAT_CFG(run_presite, 5, 0, CAPICOMPAT_NULL, -1),
+    #endif
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(safe_path, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(show_ref_count, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(site_import, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(skip_source_first_line, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(stdio_encoding, 4, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(stdio_errors, 4, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(tracemalloc, 11, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(use_frozen_modules, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(use_hash_seed, 2, 0, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030E0000 && defined(__APPLE__)
+        CAPICOMPAT_CFG(use_system_logger, 2, 0, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(user_site_directory, 2, 0, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(warn_default_encoding, 2, 0, CAPICOMPAT_NULL, -1),
+        /* the pre-configuration (read-only) */
+        CAPICOMPAT_PRE(allocator, 7),
+        CAPICOMPAT_PRE(coerce_c_locale, 8),
+        CAPICOMPAT_PRE(coerce_c_locale_warn, 8),
+        CAPICOMPAT_PRE(configure_locale, 8),
+    #ifdef MS_WINDOWS
+        CAPICOMPAT_PRE(legacy_windows_fs_encoding, 8),
+    #endif
+        CAPICOMPAT_PRE(utf8_mode, 8),
+        /* init-only (PyInitConfig only) */
+        CAPICOMPAT_CFG(_config_init, 11, -1, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(_init_main, 2, -1, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(_install_importlib, 2, -1, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030B0000
+        CAPICOMPAT_CFG(_is_python_build, 2, -1, CAPICOMPAT_NULL, -1),
+    #endif
+        CAPICOMPAT_CFG(module_search_paths_set, 2, -1, CAPICOMPAT_NULL, -1),
+        CAPICOMPAT_CFG(pythonpath_env, 5, -1, CAPICOMPAT_NULL, -1),
+    #if PY_VERSION_HEX >= 0x030D0000
+        CAPICOMPAT_CFG(sys_path_0, 5, -1, CAPICOMPAT_NULL, -1),
+    #endif
+    };
+    #undef CAPICOMPAT_CFG
+    #undef CAPICOMPAT_PRE
+    size_t i, n = sizeof(table) / sizeof(table[0]);
+    size_t seen = 0;
+    for (i = 0; i < n; i++) {
+        int entry_type = table[i].type;
+        const void *entry_member = table[i].member;
+        if (preconfig == CAPICOMPAT_NULL && table[i].settable < 0) {
+            continue;
+        }
+        if (entry_type == 9) {
+            if (preconfig == CAPICOMPAT_NULL) {
+                /* at run time: where the interpreter has the limit (3.11, and the 3.10
+                   security releases from 3.10.7) */
+                if (PySys_GetObject("get_int_max_str_digits") == CAPICOMPAT_NULL) {
+                    continue;
+                }
+            }
+            else {
+    #if PY_VERSION_HEX >= 0x030C0000
+                entry_type = 11;
+                entry_member = &config->int_max_str_digits;
+    #else
+                continue;
+    #endif
+            }
+        }
+        if (name != CAPICOMPAT_NULL ? strcmp(name, table[i].name) != 0 : seen++ != index) {
+            continue;
+        }
+        if (found != CAPICOMPAT_NULL) {
+            *found = table[i].name;
+        }
+        *type = entry_type;
+        *settable = table[i].settable;
+        *member = entry_member;
+        *sys_attr = table[i].sys_attr;
+        *flag_index = table[i].flag_index;
+        return 1;
+    }
+    return 0;
+}
+#endif
+
+/* capicompat_config_struct: The running interpreter's PyConfig (what 3.14's PyConfig_Get() reads), through the private _Py_GetConfig(), which every CPython 3.10+ exports (publicly declared up to 3.12, in Include/internal from 3.13).
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline const PyConfig *capicompat_config_struct(void)
+{
+    #if PY_VERSION_HEX >= 0x030D0000
+    PyAPI_FUNC(const PyConfig *) _Py_GetConfig(void);
+    #endif
+    return _Py_GetConfig();
+}
+#endif
+
+/* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception; through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+), the only way to the runtime's PyPreConfig.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_config_preconfig(const char *name)
+{
+    PyAPI_FUNC(PyObject *) _Py_GetConfigsAsDict(void);
+    PyObject *all, *pre, *value;
+    all = _Py_GetConfigsAsDict();
+    if (all == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    pre = PyDict_GetItemString(all, "pre_config");
+    value = pre != CAPICOMPAT_NULL ? PyDict_GetItemString(pre, name) : CAPICOMPAT_NULL;
+    if (value == CAPICOMPAT_NULL) {
+        Py_DECREF(all);
+        PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(value);
+    Py_DECREF(all);
+    return value;
+}
+#endif
+
+/* PyConfig_Get: The value of a runtime configuration option by name, as a new reference (the sys attribute for the options that have one); ValueError for an unknown name.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Get */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyConfig_Get(const char *name)
+{
+    const char *attr;
+    int type, settable, flag;
+    const void *raw;
+    const char *member;
+    if (!capicompat_config_spec(capicompat_config_struct(), CAPICOMPAT_NULL, name, 0, CAPICOMPAT_NULL, &type, &settable, &raw, &attr, &flag)) {
+        PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
+        return CAPICOMPAT_NULL;
+    }
+    (void)settable;
+    (void)flag;
+    if (attr != CAPICOMPAT_NULL) {
+        /* options that have a sys attribute are read from it, as 3.14 does */
+        PyObject *value = PySys_GetObject(attr);
+        if (value == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_RuntimeError, "lost sys.%s", attr);
+            }
+            return CAPICOMPAT_NULL;
+        }
+        Py_INCREF(value);
+        return value;
+    }
+    if (strcmp(name, "write_bytecode") == 0) {
+        PyObject *dont = PySys_GetObject("dont_write_bytecode");
+        int is_true;
+        if (dont == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_RuntimeError, "lost sys.dont_write_bytecode");
+            }
+            return CAPICOMPAT_NULL;
+        }
+        is_true = PyObject_IsTrue(dont);
+        if (is_true < 0) {
+            return CAPICOMPAT_NULL;
+        }
+        return PyBool_FromLong(!is_true);
+    }
+    if (type == 9) {
+        /* the interpreter's current limit, as sys.get_int_max_str_digits() reports it */
+        PyObject *getter = PySys_GetObject("get_int_max_str_digits");
+        if (getter == CAPICOMPAT_NULL) {
+            PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
+            return CAPICOMPAT_NULL;
+        }
+        return PyObject_CallObject(getter, CAPICOMPAT_NULL);
+    }
+    if (type == 7 || type == 8) {
+        PyObject *value = capicompat_config_preconfig(name);
+        long v;
+        if (value == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        v = PyLong_AsLong(value);
+        Py_DECREF(value);
+        if (v == -1 && PyErr_Occurred()) {
+            return CAPICOMPAT_NULL;
+        }
+        return type == 8 ? PyBool_FromLong(v != 0) : PyLong_FromLong(v);
+    }
+    member = (const char *)raw;
+    switch (type) {
+    case 1:
+    case 11:
+        return PyLong_FromLong(*(const int *)(const void *)member);
+    case 2:
+        return PyBool_FromLong(*(const int *)(const void *)member != 0);
+    case 3:
+        return PyLong_FromUnsignedLong(*(const unsigned long *)(const void *)member);
+    case 4:
+    case 5: {
+        const wchar_t *wstr = *(wchar_t *const *)(const void *)member;
+        if (wstr == CAPICOMPAT_NULL) {
+            Py_RETURN_NONE;
+        }
+        return PyUnicode_FromWideChar(wstr, -1);
+    }
+    default: {
+        const PyWideStringList *list = (const PyWideStringList *)(const void *)member;
+        PyObject *tuple = PyTuple_New(list->length);
+        Py_ssize_t i;
+        if (tuple == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        for (i = 0; i < list->length; i++) {
+            PyObject *item = PyUnicode_FromWideChar(list->items[i], -1);
+            if (item == CAPICOMPAT_NULL) {
+                Py_DECREF(tuple);
+                return CAPICOMPAT_NULL;
+            }
+            PyTuple_SET_ITEM(tuple, i, item);
+        }
+        return tuple;
+    }
+    }
+}
+#define PyConfig_Get capicompat_PyConfig_Get
+#endif
+
+/* PyConfig_GetInt: The value of an int (or bool) runtime configuration option as a C int: 0, or -1 with ValueError (unknown name), TypeError (not an int) or OverflowError.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_GetInt */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyConfig_GetInt(const char *name, int *value)
+{
+    PyObject *obj = PyConfig_Get(name);
+    long as_long;
+    if (obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (!PyLong_Check(obj)) {
+        Py_DECREF(obj);
+        PyErr_Format(PyExc_TypeError, "config option %s is not an int", name);
+        return -1;
+    }
+    as_long = PyLong_AsLong(obj);
+    Py_DECREF(obj);
+    if ((as_long == -1 && PyErr_Occurred()) || as_long > INT_MAX || as_long < INT_MIN) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_OverflowError,
+                     "config option %s value does not fit into a C int", name);
+        return -1;
+    }
+    *value = (int)as_long;
+    return 0;
+}
+#define PyConfig_GetInt capicompat_PyConfig_GetInt
+#endif
+
+/* PyConfig_Names: A new frozenset of the names of every option PyConfig_Get() accepts.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Names */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyConfig_Names(void)
+{
+    PyObject *names = PyList_New(0), *frozen;
+    const char *found, *attr;
+    const void *member;
+    int type, settable, flag;
+    size_t i;
+    if (names == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; capicompat_config_spec(capicompat_config_struct(), CAPICOMPAT_NULL, CAPICOMPAT_NULL, i, &found, &type, &settable, &member, &attr, &flag); i++) {
+        PyObject *name = PyUnicode_FromString(found);
+        int res;
+        if (name == CAPICOMPAT_NULL) {
+            Py_DECREF(names);
+            return CAPICOMPAT_NULL;
+        }
+        res = PyList_Append(names, name);
+        Py_DECREF(name);
+        if (res < 0) {
+            Py_DECREF(names);
+            return CAPICOMPAT_NULL;
+        }
+    }
+    frozen = PyFrozenSet_New(names);
+    Py_DECREF(names);
+    return frozen;
+}
+#define PyConfig_Names capicompat_PyConfig_Names
+#endif
+
+/* PyConfig_Set: Set a runtime configuration option that 3.14 allows to change (its sys attribute, or sys.flags and the interpreter's configuration); 0, or -1 with ValueError (unknown or read-only name, bad value) or TypeError.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Set */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyConfig_Set(const char *name, PyObject *value)
+{
+    const char *attr;
+    const void *member;
+    int type, settable, flag;
+    long int_value = 0;
+    if (PySys_Audit("cpython.PyConfig_Set", "sO", name, value) < 0) {
+        return -1;
+    }
+    if (!capicompat_config_spec(capicompat_config_struct(), CAPICOMPAT_NULL, name, 0, CAPICOMPAT_NULL, &type, &settable, &member, &attr, &flag)) {
+        PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
+        return -1;
+    }
+    if (!settable) {
+        PyErr_Format(PyExc_ValueError, "cannot set read-only option %s", name);
+        return -1;
+    }
+    switch (type) {
+    case 1:
+    case 11:
+    case 2:
+    case 9:
+        if (!PyLong_Check(value)) {
+            PyErr_Format(PyExc_TypeError, "expected int or bool, got %s",
+                         Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        int_value = PyLong_AsLong(value);
+        if (int_value == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (int_value > INT_MAX || int_value < INT_MIN) {
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
+            return -1;
+        }
+        if (int_value < 0 && type != 1) {
+            PyErr_SetString(PyExc_ValueError, "value must be >= 0");
+            return -1;
+        }
+        break;
+    case 4:
+        if (!PyUnicode_CheckExact(value)) {
+            PyErr_Format(PyExc_TypeError, "expected str, got %s", Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        break;
+    case 5:
+        if (value != Py_None && !PyUnicode_CheckExact(value)) {
+            PyErr_Format(PyExc_TypeError, "expected str or None, got %s",
+                         Py_TYPE(value)->tp_name);
+            return -1;
+        }
+        break;
+    default:
+        if (strcmp(name, "xoptions") != 0) {
+            Py_ssize_t i;
+            if (!PyList_Check(value)) {
+                PyErr_Format(PyExc_TypeError, "expected list[str], got %s",
+                             Py_TYPE(value)->tp_name);
+                return -1;
+            }
+            for (i = 0; i < PyList_GET_SIZE(value); i++) {
+                PyObject *item = PyList_GET_ITEM(value, i);
+                if (!PyUnicode_Check(item)) {
+                    PyErr_Format(PyExc_TypeError, "expected str, list item %zd has type %s",
+                                 i, Py_TYPE(item)->tp_name);
+                    return -1;
+                }
+            }
+        }
+        else {
+            Py_ssize_t pos = 0;
+            PyObject *key, *item;
+            if (!PyDict_Check(value)) {
+                PyErr_Format(PyExc_TypeError, "expected dict[str, str | bool], got %s",
+                             Py_TYPE(value)->tp_name);
+                return -1;
+            }
+            while (PyDict_Next(value, &pos, &key, &item)) {
+                if (!PyUnicode_Check(key)) {
+                    PyErr_Format(PyExc_TypeError, "expected str, got dict key type %s",
+                                 Py_TYPE(key)->tp_name);
+                    return -1;
+                }
+                if (!PyUnicode_Check(item) && !PyBool_Check(item)) {
+                    PyErr_Format(PyExc_TypeError,
+                                 "expected str or bool, got dict value type %s",
+                                 Py_TYPE(key)->tp_name);
+                    return -1;
+                }
+            }
+        }
+        break;
+    }
+    if (attr != CAPICOMPAT_NULL) {
+        /* like 3.14: the sys attribute is set, the configuration is left alone */
+        return PySys_SetObject(attr, value);
+    }
+    if (type == 9) {
+        PyObject *setter = PySys_GetObject("set_int_max_str_digits"), *res;
+        if (setter == CAPICOMPAT_NULL) {
+            PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
+            return -1;
+        }
+        res = PyObject_CallFunction(setter, "l", int_value);
+        if (res == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        Py_DECREF(res);
+        return 0;
+    }
+    if (type == 2 && int_value != 0) {
+        int_value = 1;
+    }
+    if (flag >= 0) {
+        /* sys.flags.FLAG (negated for use_environment and write_bytecode, whose flags
+           are ignore_environment and dont_write_bytecode) */
+        int negate = strcmp(name, "use_environment") == 0 || strcmp(name, "write_bytecode") == 0;
+        PyObject *flags = PySys_GetObject("flags"), *flag_value, *old;
+        if (flags == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_RuntimeError, "lost sys.flags");
+            }
+            return -1;
+        }
+        flag_value = PyLong_FromLong(negate ? !int_value : int_value);
+        if (flag_value == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        if (strcmp(name, "write_bytecode") == 0
+            && PySys_SetObject("dont_write_bytecode", flag_value) < 0) {
+            Py_DECREF(flag_value);
+            return -1;
+        }
+        old = PyStructSequence_GetItem(flags, flag);
+        PyStructSequence_SetItem(flags, flag, flag_value);
+        Py_XDECREF(old);
+    }
+    /* the interpreter's own configuration member, as 3.14 does */
+    *(int *)(uintptr_t)member = (int)int_value;
+    return 0;
+}
+#define PyConfig_Set capicompat_PyConfig_Set
+#endif
+
+/* PyInitConfig: An opaque initialization configuration for an embedding application (as in 3.14, only handled through pointers; the backport's layout is private to capicompat_initconfig_field()).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig */
+#if PY_VERSION_HEX < 0x030E0000 && !defined(PYPY_VERSION)
+typedef struct PyInitConfig PyInitConfig;
+#endif
+
+/* capicompat_initconfig_field: A member of our PyInitConfig layout (a PyPreConfig, a PyConfig, the inittab and its size, the status, the error message buffer) by index 0..5; the layout is declared here only, so the opaque PyInitConfig of 3.14+ never needs to be complete.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void *capicompat_initconfig_field(PyInitConfig *config, int which)
+{
+    #ifndef CAPICOMPAT_INITCONFIG_LAYOUT
+    #define CAPICOMPAT_INITCONFIG_LAYOUT \
+        struct capicompat_initconfig { \
+            PyPreConfig preconfig; \
+            PyConfig config; \
+            struct _inittab *inittab; \
+            Py_ssize_t inittab_size; \
+            PyStatus status; \
+            char *err_msg; \
+        }
+    #endif
+    CAPICOMPAT_INITCONFIG_LAYOUT;
+    struct capicompat_initconfig *c = (struct capicompat_initconfig *)(void *)config;
+    switch (which) {
+    case 0:
+        return &c->preconfig;
+    case 1:
+        return &c->config;
+    case 2:
+        return &c->inittab;
+    case 3:
+        return &c->inittab_size;
+    case 4:
+        return &c->status;
+    default:
+        return &c->err_msg;
+    }
+}
+#endif
+
+/* capicompat_initconfig_size: The size of our PyInitConfig layout.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline size_t capicompat_initconfig_size(void)
+{
+    CAPICOMPAT_INITCONFIG_LAYOUT;
+    return sizeof(struct capicompat_initconfig);
+}
+#endif
+
+/* capicompat_initconfig_to_wstr: Strictly decode UTF-8 into a malloc()ed wide string (surrogate pairs where wchar_t is 16 bits); NULL with *error 1 on invalid UTF-8, 0 when out of memory.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline wchar_t *capicompat_initconfig_to_wstr(const char *str, int *error)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t len = strlen(str), i = 0, n = 0;
+    wchar_t *out = (wchar_t *)malloc((len + 1) * sizeof(wchar_t));
+    *error = 0;
+    if (out == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    while (i < len) {
+        unsigned long ch = s[i];
+        size_t extra, k;
+        unsigned long min;
+        if (ch < 0x80) {
+            extra = 0;
+            min = 0;
+        }
+        else if ((ch & 0xE0) == 0xC0) {
+            extra = 1;
+            min = 0x80;
+            ch &= 0x1F;
+        }
+        else if ((ch & 0xF0) == 0xE0) {
+            extra = 2;
+            min = 0x800;
+            ch &= 0x0F;
+        }
+        else if ((ch & 0xF8) == 0xF0) {
+            extra = 3;
+            min = 0x10000;
+            ch &= 0x07;
+        }
+        else {
+            goto invalid;
+        }
+        if (i + extra >= len) {
+            goto invalid;   /* truncated sequence */
+        }
+        for (k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                goto invalid;
+            }
+            ch = (ch << 6) | (s[i + k] & 0x3F);
+        }
+        if (ch < min || ch > 0x10FFFF || (ch >= 0xD800 && ch <= 0xDFFF)) {
+            goto invalid;
+        }
+        i += extra + 1;
+    #if SIZEOF_WCHAR_T == 2
+        if (ch >= 0x10000) {
+            ch -= 0x10000;
+            out[n++] = (wchar_t)(0xD800 + (ch >> 10));
+            out[n++] = (wchar_t)(0xDC00 + (ch & 0x3FF));
+            continue;
+        }
+    #endif
+        out[n++] = (wchar_t)ch;
+    }
+    out[n] = L'\0';
+    return out;
+    invalid:
+    free(out);
+    *error = 1;
+    return CAPICOMPAT_NULL;
+}
+#endif
+
+/* capicompat_initconfig_to_utf8: Strictly encode a wide string as malloc()ed UTF-8; NULL with *error 1 on a lone surrogate or invalid code point, 0 when out of memory.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline char *capicompat_initconfig_to_utf8(const wchar_t *wstr, int *error)
+{
+    size_t len = wcslen(wstr), i, n = 0;
+    unsigned char *out = (unsigned char *)malloc(len * 4 + 1);
+    *error = 0;
+    if (out == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < len; i++) {
+        unsigned long ch = (unsigned long)wstr[i];
+    #if SIZEOF_WCHAR_T == 2
+        if (ch >= 0xD800 && ch <= 0xDBFF && i + 1 < len
+            && (unsigned long)wstr[i + 1] >= 0xDC00 && (unsigned long)wstr[i + 1] <= 0xDFFF) {
+            ch = 0x10000 + ((ch - 0xD800) << 10) + ((unsigned long)wstr[i + 1] - 0xDC00);
+            i++;
+        }
+    #endif
+        if ((ch >= 0xD800 && ch <= 0xDFFF) || ch > 0x10FFFF) {
+            free(out);
+            *error = 1;
+            return CAPICOMPAT_NULL;
+        }
+        if (ch < 0x80) {
+            out[n++] = (unsigned char)ch;
+        }
+        else if (ch < 0x800) {
+            out[n++] = (unsigned char)(0xC0 | (ch >> 6));
+            out[n++] = (unsigned char)(0x80 | (ch & 0x3F));
+        }
+        else if (ch < 0x10000) {
+            out[n++] = (unsigned char)(0xE0 | (ch >> 12));
+            out[n++] = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+            out[n++] = (unsigned char)(0x80 | (ch & 0x3F));
+        }
+        else {
+            out[n++] = (unsigned char)(0xF0 | (ch >> 18));
+            out[n++] = (unsigned char)(0x80 | ((ch >> 12) & 0x3F));
+            out[n++] = (unsigned char)(0x80 | ((ch >> 6) & 0x3F));
+            out[n++] = (unsigned char)(0x80 | (ch & 0x3F));
+        }
+    }
+    out[n] = '\0';
+    return (char *)out;
+}
+#endif
+
+/* capicompat_initconfig_find: The member of an option in a PyInitConfig (any option of 3.14's tables, init-only ones included) and its type; NULL after setting the config's error when the name is unknown.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void *capicompat_initconfig_find(PyInitConfig *config, const char *name, int *type)
+{
+    const char *attr;
+    const void *member;
+    int settable, flag;
+    if (!capicompat_config_spec((PyConfig *)capicompat_initconfig_field(config, 1),
+                                (PyPreConfig *)capicompat_initconfig_field(config, 0),
+                                name, 0, CAPICOMPAT_NULL, type, &settable, &member, &attr, &flag)) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("unknown config option name");
+        return CAPICOMPAT_NULL;
+    }
+    /* the table hands out const pointers; the members are the caller's own */
+    return (void *)(uintptr_t)member;
+}
+#endif
+
+/* PyInitConfig_Create: A new initialization configuration with the Isolated Configuration defaults (free it with PyInitConfig_Free()); NULL when out of memory.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Create */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyInitConfig *capicompat_PyInitConfig_Create(void)
+{
+    PyInitConfig *config = (PyInitConfig *)calloc(1, capicompat_initconfig_size());
+    if (config == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    PyPreConfig_InitIsolatedConfig((PyPreConfig *)capicompat_initconfig_field(config, 0));
+    PyConfig_InitIsolatedConfig((PyConfig *)capicompat_initconfig_field(config, 1));
+    *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Ok();
+    return config;
+}
+#define PyInitConfig_Create capicompat_PyInitConfig_Create
+#endif
+
+/* PyInitConfig_Free: Free an initialization configuration and the strings it holds; NULL is ignored.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Free */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyInitConfig_Free(PyInitConfig *config)
+{
+    size_t i;
+    const char *found, *attr;
+    const void *member;
+    int type, settable, flag;
+    if (config == CAPICOMPAT_NULL) {
+        return;
+    }
+    for (i = 0; capicompat_config_spec((PyConfig *)capicompat_initconfig_field(config, 1),
+                                       (PyPreConfig *)capicompat_initconfig_field(config, 0),
+                                       CAPICOMPAT_NULL, i,
+                                       &found, &type, &settable, &member, &attr, &flag); i++) {
+        void *m = (void *)(uintptr_t)member;
+        if (type == 4 || type == 5) {
+            free(*(wchar_t **)m);
+        }
+        else if (type == 6) {
+            PyWideStringList *list = (PyWideStringList *)m;
+            Py_ssize_t k;
+            for (k = 0; k < list->length; k++) {
+                free(list->items[k]);
+            }
+            free(list->items);
+        }
+    }
+    PyMem_RawFree(*(struct _inittab **)capicompat_initconfig_field(config, 2));
+    free(*(char **)capicompat_initconfig_field(config, 5));
+    free(config);
+}
+#define PyInitConfig_Free capicompat_PyInitConfig_Free
+#endif
+
+/* PyInitConfig_GetError: 1 and the error message of the last failed call ("exit code N" after an exit), or 0 and NULL.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetError */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_GetError(PyInitConfig *config, const char **err_msg)
+{
+    if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
+        char buffer[24];
+        size_t size;
+        PyOS_snprintf(buffer, sizeof(buffer), "exit code %i", ((PyStatus *)capicompat_initconfig_field(config, 4))->exitcode);
+        char **msg = (char **)capicompat_initconfig_field(config, 5);
+        free(*msg);
+        size = strlen(buffer) + 1;
+        *msg = (char *)malloc(size);
+        if (*msg != CAPICOMPAT_NULL) {
+            memcpy(*msg, buffer, size);
+            *err_msg = *msg;
+            return 1;
+        }
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_NoMemory();
+    }
+    if (PyStatus_IsError(*(PyStatus *)capicompat_initconfig_field(config, 4))
+        && ((PyStatus *)capicompat_initconfig_field(config, 4))->err_msg != CAPICOMPAT_NULL) {
+        *err_msg = ((PyStatus *)capicompat_initconfig_field(config, 4))->err_msg;
+        return 1;
+    }
+    *err_msg = CAPICOMPAT_NULL;
+    return 0;
+}
+#define PyInitConfig_GetError capicompat_PyInitConfig_GetError
+#endif
+
+/* PyInitConfig_GetExitCode: 1 and the exit code when initialization asked to exit (e.g. --help in argv with parse_argv), else 0.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetExitCode */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_GetExitCode(PyInitConfig *config, int *exitcode)
+{
+    if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
+        *exitcode = ((PyStatus *)capicompat_initconfig_field(config, 4))->exitcode;
+        return 1;
+    }
+    return 0;
+}
+#define PyInitConfig_GetExitCode capicompat_PyInitConfig_GetExitCode
+#endif
+
+/* PyInitConfig_HasOption: 1 if the name is a configuration option (init-only ones included), else 0.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_HasOption */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_HasOption(PyInitConfig *config, const char *name)
+{
+    const char *attr;
+    const void *member;
+    int type, settable, flag;
+    return capicompat_config_spec((PyConfig *)capicompat_initconfig_field(config, 1),
+                                  (PyPreConfig *)capicompat_initconfig_field(config, 0),
+                                  name, 0, CAPICOMPAT_NULL, &type, &settable, &member, &attr, &flag);
+}
+#define PyInitConfig_HasOption capicompat_PyInitConfig_HasOption
+#endif
+
+/* PyInitConfig_GetInt: The value of an int or bool option as int64_t: 0, or -1 with the config's error set (unknown name, not an int, out of range).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetInt */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_GetInt(PyInitConfig *config, const char *name, int64_t *value)
+{
+    int type;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    switch (type) {
+    case 1:
+    case 11:
+    case 2:
+    case 7:
+    case 8:
+        *value = *(int *)member;
+        return 0;
+    case 3: {
+        unsigned long v = *(unsigned long *)member;
+        if ((unsigned long long)v > (unsigned long long)INT64_MAX) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option value doesn't fit into int64_t");
+            return -1;
+        }
+        *value = (int64_t)v;
+        return 0;
+    }
+    default:
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not int");
+        return -1;
+    }
+}
+#define PyInitConfig_GetInt capicompat_PyInitConfig_GetInt
+#endif
+
+/* PyInitConfig_SetInt: Set an int or bool option (setting hash_seed also sets use_hash_seed): 0, or -1 with the config's error set (unknown name, not an int, out of range).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetInt */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_SetInt(PyInitConfig *config, const char *name, int64_t value)
+{
+    int type;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    switch (type) {
+    case 1:
+    case 7:
+        if (value < (int64_t)INT_MIN || (int64_t)INT_MAX < value) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option value is out of int range");
+            return -1;
+        }
+        *(int *)member = (int)value;
+        break;
+    case 11:
+    case 2:
+    case 8:
+        if (value < 0 || (uint64_t)UINT_MAX < (uint64_t)value) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option value is out of unsigned int range");
+            return -1;
+        }
+        *(int *)member = (int)value;
+        break;
+    case 3:
+        if (value < 0 || (uint64_t)ULONG_MAX < (uint64_t)value) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option value is out of unsigned long range");
+            return -1;
+        }
+        *(unsigned long *)member = (unsigned long)value;
+        break;
+    default:
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not int");
+        return -1;
+    }
+    if (strcmp(name, "hash_seed") == 0) {
+        ((PyConfig *)capicompat_initconfig_field(config, 1))->use_hash_seed = 1;
+    }
+    return 0;
+}
+#define PyInitConfig_SetInt capicompat_PyInitConfig_SetInt
+#endif
+
+/* PyInitConfig_GetStr: The value of a string option as a malloc()ed UTF-8 string (NULL if unset; free() it): 0, or -1 with the config's error set.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStr */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_GetStr(PyInitConfig *config, const char *name, char **value)
+{
+    int type, error;
+    wchar_t *wstr;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (type != 4 && type != 5) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not string");
+        return -1;
+    }
+    wstr = *(wchar_t **)member;
+    if (wstr == CAPICOMPAT_NULL) {
+        *value = CAPICOMPAT_NULL;
+        return 0;
+    }
+    *value = capicompat_initconfig_to_utf8(wstr, &error);
+    if (*value == CAPICOMPAT_NULL) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = error ? PyStatus_Error("encoding error") : PyStatus_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+#define PyInitConfig_GetStr capicompat_PyInitConfig_GetStr
+#endif
+
+/* PyInitConfig_SetStr: Set a string option from UTF-8 (strictly decoded): 0, or -1 with the config's error set (unknown name, not a string, decoding error).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStr */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_SetStr(PyInitConfig *config, const char *name, const char *value)
+{
+    int type, error;
+    wchar_t *wstr = CAPICOMPAT_NULL;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (type != 4 && type != 5) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not string");
+        return -1;
+    }
+    if (value == CAPICOMPAT_NULL && type != 5) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option string cannot be NULL");
+        return -1;
+    }
+    if (value != CAPICOMPAT_NULL) {
+        wstr = capicompat_initconfig_to_wstr(value, &error);
+        if (wstr == CAPICOMPAT_NULL) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = error ? PyStatus_Error("decoding error") : PyStatus_NoMemory();
+            return -1;
+        }
+    }
+    free(*(wchar_t **)member);
+    *(wchar_t **)member = wstr;
+    return 0;
+}
+#define PyInitConfig_SetStr capicompat_PyInitConfig_SetStr
+#endif
+
+/* PyInitConfig_FreeStrList: Free a string list returned by PyInitConfig_GetStrList().
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_FreeStrList */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline void capicompat_PyInitConfig_FreeStrList(size_t length, char **items)
+{
+    size_t i;
+    for (i = 0; i < length; i++) {
+        free(items[i]);
+    }
+    free(items);
+}
+#define PyInitConfig_FreeStrList capicompat_PyInitConfig_FreeStrList
+#endif
+
+/* PyInitConfig_GetStrList: The value of a string-list option as a malloc()ed array of malloc()ed UTF-8 strings (free with PyInitConfig_FreeStrList()): 0, or -1 with the config's error set.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStrList */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_GetStrList(PyInitConfig *config, const char *name, size_t *length, char ***items)
+{
+    int type, error;
+    PyWideStringList *list;
+    Py_ssize_t i;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (type != 6) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not string list");
+        return -1;
+    }
+    list = (PyWideStringList *)member;
+    *length = (size_t)list->length;
+    *items = (char **)malloc((size_t)list->length * sizeof(char *) + 1);
+    if (*items == CAPICOMPAT_NULL) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < list->length; i++) {
+        (*items)[i] = capicompat_initconfig_to_utf8(list->items[i], &error);
+        if ((*items)[i] == CAPICOMPAT_NULL) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = error ? PyStatus_Error("encoding error") : PyStatus_NoMemory();
+            PyInitConfig_FreeStrList((size_t)i, *items);
+            return -1;
+        }
+    }
+    return 0;
+}
+#define PyInitConfig_GetStrList capicompat_PyInitConfig_GetStrList
+#endif
+
+/* PyInitConfig_SetStrList: Set a string-list option from UTF-8 strings (setting module_search_paths also sets module_search_paths_set): 0, or -1 with the config's error set.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStrList */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_SetStrList(PyInitConfig *config, const char *name, size_t length, char *const *items)
+{
+    int type, error;
+    PyWideStringList *list, wlist;
+    size_t i;
+    Py_ssize_t k;
+    void *member = capicompat_initconfig_find(config, name, &type);
+    if (member == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (type != 6) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_Error("config option type is not strings list");
+        return -1;
+    }
+    list = (PyWideStringList *)member;
+    wlist.length = 0;
+    wlist.items = (wchar_t **)malloc(length * sizeof(wchar_t *) + 1);
+    if (wlist.items == CAPICOMPAT_NULL) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_NoMemory();
+        return -1;
+    }
+    for (i = 0; i < length; i++) {
+        wchar_t *arg = capicompat_initconfig_to_wstr(items[i], &error);
+        if (arg == CAPICOMPAT_NULL) {
+            *(PyStatus *)capicompat_initconfig_field(config, 4) = error ? PyStatus_Error("decoding error") : PyStatus_NoMemory();
+            for (k = 0; k < wlist.length; k++) {
+                free(wlist.items[k]);
+            }
+            free(wlist.items);
+            return -1;
+        }
+        wlist.items[wlist.length++] = arg;
+    }
+    for (k = 0; k < list->length; k++) {
+        free(list->items[k]);
+    }
+    free(list->items);
+    *list = wlist;
+    if (strcmp(name, "module_search_paths") == 0) {
+        ((PyConfig *)capicompat_initconfig_field(config, 1))->module_search_paths_set = 1;
+    }
+    return 0;
+}
+#define PyInitConfig_SetStrList capicompat_PyInitConfig_SetStrList
+#endif
+
+/* Py_InitializeFromInitConfig: Pre-initialize and initialize Python from an initialization configuration: 0, or -1 with the config's error or exit code set (PyInitConfig_GetError(), PyInitConfig_GetExitCode()).
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.Py_InitializeFromInitConfig */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
+{
+    PyPreConfig *preconfig = (PyPreConfig *)capicompat_initconfig_field(config, 0);
+    PyConfig *cfg = (PyConfig *)capicompat_initconfig_field(config, 1);
+    struct _inittab *inittab = *(struct _inittab **)capicompat_initconfig_field(config, 2);
+    Py_ssize_t inittab_size = *(Py_ssize_t *)capicompat_initconfig_field(config, 3);
+    PyStatus *status = (PyStatus *)capicompat_initconfig_field(config, 4);
+    if (inittab_size >= 1 && PyImport_ExtendInittab(inittab) < 0) {
+        *status = PyStatus_NoMemory();
+        return -1;
+    }
+    /* the pre-configuration follows the configuration's shared members, as 3.14's
+       private _PyPreConfig_GetConfig() makes it */
+    if (cfg->parse_argv != -1) {
+        preconfig->parse_argv = cfg->parse_argv;
+    }
+    if (cfg->isolated != -1) {
+        preconfig->isolated = cfg->isolated;
+    }
+    if (cfg->use_environment != -1) {
+        preconfig->use_environment = cfg->use_environment;
+    }
+    if (cfg->dev_mode != -1) {
+        preconfig->dev_mode = cfg->dev_mode;
+    }
+    *status = Py_PreInitializeFromArgs(preconfig, cfg->argv.length, cfg->argv.items);
+    if (PyStatus_Exception(*status)) {
+        return -1;
+    }
+    *status = Py_InitializeFromConfig(cfg);
+    if (PyStatus_Exception(*status)) {
+        return -1;
+    }
+    return 0;
+}
+#define Py_InitializeFromInitConfig capicompat_Py_InitializeFromInitConfig
 #endif
 
 /* ==== Context variables (contextvars) ==== */
@@ -4953,6 +6099,539 @@ static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
 #define PyEval_GetFrameLocals capicompat_PyEval_GetFrameLocals
 #endif
 
+/* ==== Sentinel objects (3.15) (sentinel) ==== */
+
+/* capicompat_sentinel_fields: The three object fields after the header of a backported sentinel: [0] __name__ (str), [1] __module__, [2] the repr (str or NULL). The layout of version 1 of the shared type, fixed for every extension in the process.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject **capicompat_sentinel_fields(PyObject *op)
+{
+    return (PyObject **)(void *)((char *)op + sizeof(PyObject));
+}
+#endif
+
+/* capicompat_sentinel_lookup: The process's (interpreter's) shared backported sentinel type if some extension created it, else NULL; borrowed, never raises, keeps a pending exception.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_sentinel_lookup(void)
+{
+    /* one type for every extension built with this header (version 1 of its layout), kept
+       in the interpreter's dict for extensions (PyPy has none: an attribute of sys) */
+    PyObject *t;
+    #ifdef PYPY_VERSION
+    t = PySys_GetObject("_capicompat_sentinel_type_v1");
+    #else
+    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    if (dict == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    t = PyDict_GetItemString(dict, "capicompat_sentinel_type_v1");
+    #endif
+    if (t == CAPICOMPAT_NULL || !PyType_Check(t)) {
+        return CAPICOMPAT_NULL;
+    }
+    return (PyTypeObject *)t;
+}
+#endif
+
+/* capicompat_sentinel_dealloc: tp_dealloc of the backported sentinel type.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_sentinel_dealloc(PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    PyObject **f = capicompat_sentinel_fields(op);
+    PyObject_GC_UnTrack(op);
+    Py_CLEAR(f[0]);
+    Py_CLEAR(f[1]);
+    Py_CLEAR(f[2]);
+    tp->tp_free(op);
+    Py_DECREF(tp);
+}
+#endif
+
+/* capicompat_sentinel_traverse: tp_traverse of the backported sentinel type.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_sentinel_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    PyObject **f = capicompat_sentinel_fields(op);
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(f[0]);
+    Py_VISIT(f[1]);
+    Py_VISIT(f[2]);
+    return 0;
+}
+#endif
+
+/* capicompat_sentinel_clear: tp_clear of the backported sentinel type.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_sentinel_clear(PyObject *op)
+{
+    PyObject **f = capicompat_sentinel_fields(op);
+    Py_CLEAR(f[0]);
+    Py_CLEAR(f[1]);
+    Py_CLEAR(f[2]);
+    return 0;
+}
+#endif
+
+/* capicompat_sentinel_repr: tp_repr (and so str()) of the backported sentinel type: the repr given at creation, else __name__.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_repr(PyObject *op)
+{
+    PyObject **f = capicompat_sentinel_fields(op);
+    if (f[2] != CAPICOMPAT_NULL) {
+        return Py_NewRef(f[2]);
+    }
+    if (f[0] == CAPICOMPAT_NULL) {
+        /* only after tp_clear */
+        return PyUnicode_FromString("sentinel");
+    }
+    return Py_NewRef(f[0]);
+}
+#endif
+
+/* capicompat_sentinel_self: __copy__, __deepcopy__ of a sentinel: the sentinel itself.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_self(PyObject *op, PyObject *unused)
+{
+    (void)unused;
+    return Py_NewRef(op);
+}
+#endif
+
+/* capicompat_sentinel_reduce: __reduce__ of a sentinel: its __name__, so pickle stores a reference to the global __module__.__name__.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_reduce(PyObject *op, PyObject *unused)
+{
+    PyObject **f = capicompat_sentinel_fields(op);
+    (void)unused;
+    if (f[0] == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_AttributeError, "__name__");
+        return CAPICOMPAT_NULL;
+    }
+    return Py_NewRef(f[0]);
+}
+#endif
+
+/* capicompat_sentinel_or: nb_or of the backported sentinel type: like 3.15, a union (typing.Union[a, b]) when both operands are None, a type, a generic alias, a union, a type alias or a sentinel; NotImplemented otherwise.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_or(PyObject *a, PyObject *b)
+{
+    PyObject *ops[2];
+    PyObject *typing, *types, *kinds[3] = {CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL}, *result = CAPICOMPAT_NULL;
+    int i, k;
+    ops[0] = a;
+    ops[1] = b;
+    types = PyImport_ImportModule("types");
+    if (types == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    typing = PyImport_ImportModule("typing");
+    if (typing == CAPICOMPAT_NULL) {
+        Py_DECREF(types);
+        return CAPICOMPAT_NULL;
+    }
+    kinds[0] = PyObject_GetAttrString(types, "GenericAlias");
+    kinds[1] = kinds[0] == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyObject_GetAttrString(types, "UnionType");
+    if (kinds[1] != CAPICOMPAT_NULL) {
+        /* typing.TypeAliasType: 3.12+ */
+        kinds[2] = PyObject_GetAttrString(typing, "TypeAliasType");
+        if (kinds[2] == CAPICOMPAT_NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                goto done;
+            }
+            PyErr_Clear();
+        }
+    }
+    else {
+        goto done;
+    }
+    for (i = 0; i < 2; i++) {
+        PyObject *o = ops[i];
+        int ok = o == Py_None || PyType_Check(o) || Py_TYPE(o) == capicompat_sentinel_lookup();
+        for (k = 0; !ok && k < 3; k++) {
+            if (kinds[k] != CAPICOMPAT_NULL) {
+                int r = PyObject_IsInstance(o, kinds[k]);
+                if (r < 0) {
+                    goto done;
+                }
+                ok = r;
+            }
+        }
+        if (!ok) {
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
+    }
+    #if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+    /* 3.10's typing.Union[...] wants callable arguments: build what it builds */
+    {
+        PyObject *params, *flat, *alias, *uni;
+        params = PyTuple_Pack(2, a == Py_None ? (PyObject *)Py_TYPE(Py_None) : a,
+                              b == Py_None ? (PyObject *)Py_TYPE(Py_None) : b);
+        if (params == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        flat = PyObject_CallMethod(typing, "_remove_dups_flatten", "(O)", params);
+        Py_DECREF(params);
+        if (flat == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        if (PyTuple_GET_SIZE(flat) == 1) {
+            result = Py_NewRef(PyTuple_GET_ITEM(flat, 0));
+            Py_DECREF(flat);
+            goto done;
+        }
+        alias = PyObject_GetAttrString(typing, "_UnionGenericAlias");
+        uni = alias == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyObject_GetAttrString(typing, "Union");
+        if (uni != CAPICOMPAT_NULL) {
+            if (PyTuple_GET_SIZE(flat) == 2
+                && (PyTuple_GET_ITEM(flat, 0) == (PyObject *)Py_TYPE(Py_None)
+                    || PyTuple_GET_ITEM(flat, 1) == (PyObject *)Py_TYPE(Py_None))) {
+                PyObject *args = PyTuple_Pack(2, uni, flat);
+                PyObject *kw = Py_BuildValue("{ss}", "name", "Optional");
+                if (args != CAPICOMPAT_NULL && kw != CAPICOMPAT_NULL) {
+                    result = PyObject_Call(alias, args, kw);
+                }
+                Py_XDECREF(args);
+                Py_XDECREF(kw);
+            }
+            else {
+                result = PyObject_CallFunctionObjArgs(alias, uni, flat, CAPICOMPAT_NULL);
+            }
+        }
+        Py_XDECREF(uni);
+        Py_XDECREF(alias);
+        Py_DECREF(flat);
+    }
+    #else
+    {
+        PyObject *uni = PyObject_GetAttrString(typing, "Union");
+        PyObject *params = uni == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyTuple_Pack(2, a, b);
+        if (params != CAPICOMPAT_NULL) {
+            result = PyObject_GetItem(uni, params);
+        }
+        Py_XDECREF(params);
+        Py_XDECREF(uni);
+    }
+    #endif
+    done:
+    Py_XDECREF(kinds[2]);
+    Py_XDECREF(kinds[1]);
+    Py_XDECREF(kinds[0]);
+    Py_DECREF(typing);
+    Py_DECREF(types);
+    return result;
+}
+#endif
+
+/* capicompat_sentinel_get: Getter of a sentinel's __name__ (AttributeError once cleared, as a Py_T_OBJECT_EX member).
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_get(PyObject *op, void *closure)
+{
+    PyObject *v = capicompat_sentinel_fields(op)[0];
+    (void)closure;
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_AttributeError, "__name__");
+        return CAPICOMPAT_NULL;
+    }
+    return Py_NewRef(v);
+}
+#endif
+
+/* capicompat_sentinel_getattro: tp_getattro of the backported sentinel type: the instance's __module__, else the generic lookup.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_getattro(PyObject *op, PyObject *name)
+{
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
+        PyObject *v = capicompat_sentinel_fields(op)[1];
+        if (v == CAPICOMPAT_NULL) {
+            PyErr_SetString(PyExc_AttributeError, "__module__");
+            return CAPICOMPAT_NULL;
+        }
+        return Py_NewRef(v);
+    }
+    return PyObject_GenericGetAttr(op, name);
+}
+#endif
+
+/* capicompat_sentinel_setattro: tp_setattro of the backported sentinel type: __module__ is writable (and deletable), everything else as the generic setter (no instance dict: AttributeError).
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_sentinel_setattro(PyObject *op, PyObject *name, PyObject *value)
+{
+    if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
+        PyObject **f = capicompat_sentinel_fields(op);
+        PyObject *old = f[1];
+        if (value == CAPICOMPAT_NULL && old == CAPICOMPAT_NULL) {
+            PyErr_SetString(PyExc_AttributeError, "__module__");
+            return -1;
+        }
+        f[1] = value == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : Py_NewRef(value);
+        Py_XDECREF(old);
+        return 0;
+    }
+    return PyObject_GenericSetAttr(op, name, value);
+}
+#endif
+
+/* capicompat_sentinel_alloc: A new sentinel of the given (shared) type, taking the three field references (repr may be NULL); NULL with an exception.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_alloc(PyTypeObject *type, PyObject *name, PyObject *module, PyObject *repr)
+{
+    PyObject *self = type->tp_alloc(type, 0);
+    PyObject **f;
+    if (self == CAPICOMPAT_NULL) {
+        Py_DECREF(name);
+        Py_DECREF(module);
+        Py_XDECREF(repr);
+        return CAPICOMPAT_NULL;
+    }
+    f = capicompat_sentinel_fields(self);
+    f[0] = name;
+    f[1] = module;
+    f[2] = repr;
+    return self;
+}
+#endif
+
+/* capicompat_sentinel_new: tp_new of the backported sentinel type, sentinel(name, /, *, repr=None): __module__ from the calling Python frame's globals (__name__, else None), as 3.15 does.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_sentinel_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char kw_name[] = "";
+    static char kw_repr[] = "repr";
+    static char *kwlist[] = {kw_name, kw_repr, CAPICOMPAT_NULL};
+    PyObject *name = CAPICOMPAT_NULL, *repr = Py_None, *globals, *module = CAPICOMPAT_NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "U|$O:sentinel", kwlist, &name, &repr)) {
+        return CAPICOMPAT_NULL;
+    }
+    if (repr != Py_None && !PyUnicode_Check(repr)) {
+        PyErr_Format(PyExc_TypeError, "sentinel() argument 'repr' must be str or None, not %.200s",
+                     Py_TYPE(repr)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    globals = PyEval_GetGlobals();   /* borrowed; NULL without a Python frame */
+    if (globals != CAPICOMPAT_NULL && PyDict_Check(globals)) {
+        module = PyDict_GetItemString(globals, "__name__");
+    }
+    if (module == CAPICOMPAT_NULL) {
+        module = Py_None;
+    }
+    return capicompat_sentinel_alloc(type, Py_NewRef(name), Py_NewRef(module),
+                                     repr == Py_None ? CAPICOMPAT_NULL : Py_NewRef(repr));
+}
+#endif
+
+/* capicompat_sentinel_type: The shared backported sentinel type (borrowed), created and registered by the first extension that needs it; NULL with an exception on failure.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_sentinel_type(void)
+{
+    static PyMethodDef methods[] = {
+        {"__copy__", (PyCFunction)(void (*)(void))capicompat_sentinel_self, METH_NOARGS, CAPICOMPAT_NULL},
+        {"__deepcopy__", (PyCFunction)(void (*)(void))capicompat_sentinel_self, METH_O, CAPICOMPAT_NULL},
+        {"__reduce__", (PyCFunction)(void (*)(void))capicompat_sentinel_reduce, METH_NOARGS, CAPICOMPAT_NULL},
+        {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL}};
+    /* a getter rather than a member: PyMemberDef needs structmember.h before 3.12. The
+       instance's __module__ is handled by tp_getattro/tp_setattro: a descriptor in the type's
+       dict would hide the heap type's own __module__ ("builtins") */
+    static PyGetSetDef getset[] = {
+        {"__name__", capicompat_sentinel_get, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL},
+        {CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL}};
+    static char doc[] = "sentinel(name, /, *, repr=None)\n--\n\nCreate a unique sentinel object with the given name.";
+    static PyType_Slot slots[] = {
+        {Py_tp_dealloc, (void *)capicompat_sentinel_dealloc},
+        {Py_tp_traverse, (void *)capicompat_sentinel_traverse},
+        {Py_tp_clear, (void *)capicompat_sentinel_clear},
+        {Py_tp_repr, (void *)capicompat_sentinel_repr},
+        {Py_tp_getattro, (void *)capicompat_sentinel_getattro},
+        {Py_tp_setattro, (void *)capicompat_sentinel_setattro},
+        {Py_nb_or, (void *)capicompat_sentinel_or},
+        {Py_tp_new, (void *)capicompat_sentinel_new},
+        {Py_tp_methods, (void *)methods},
+        {Py_tp_getset, (void *)getset},
+        {Py_tp_doc, (void *)doc},
+        {0, CAPICOMPAT_NULL}};
+    static PyType_Spec spec = {
+        "builtins.sentinel", (int)(sizeof(PyObject) + 3 * sizeof(PyObject *)), 0,
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE, slots};
+    PyTypeObject *t = capicompat_sentinel_lookup();
+    PyObject *created;
+    if (t != CAPICOMPAT_NULL) {
+        if (t->tp_basicsize != spec.basicsize || strcmp(t->tp_name, spec.name) != 0) {
+            PyErr_SetString(PyExc_SystemError, "capi-compat: the registered sentinel type is not one");
+            return CAPICOMPAT_NULL;
+        }
+        return t;
+    }
+    created = PyType_FromSpec(&spec);
+    if (created == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    #ifdef PYPY_VERSION
+    {
+        int res = PySys_SetObject("_capicompat_sentinel_type_v1", created);
+        /* sys holds the type from now on */
+        Py_DECREF(created);
+        if (res < 0) {
+            return CAPICOMPAT_NULL;
+        }
+        return capicompat_sentinel_lookup();
+    }
+    #else
+    {
+        PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+        PyObject *key, *registered;
+        if (dict == CAPICOMPAT_NULL) {
+            PyErr_SetString(PyExc_SystemError, "capi-compat: no interpreter dict for the sentinel type");
+            Py_DECREF(created);
+            return CAPICOMPAT_NULL;
+        }
+        key = PyUnicode_FromString("capicompat_sentinel_type_v1");
+        registered = key == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyDict_SetDefault(dict, key, created);
+        Py_XDECREF(key);
+        /* the interpreter's dict holds the type from now on */
+        Py_DECREF(created);
+        /* borrowed; another thread may have registered one meanwhile: that one counts */
+        if (registered != CAPICOMPAT_NULL && !PyType_Check(registered)) {
+            PyErr_SetString(PyExc_SystemError, "capi-compat: the registered sentinel type is not one");
+            return CAPICOMPAT_NULL;
+        }
+        return (PyTypeObject *)registered;
+    }
+    #endif
+}
+#endif
+
+/* capicompat_sentinel_type_ref: The shared sentinel type for PySentinel_Type, which cannot fail natively: a fatal error if it cannot be created (out of memory).
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_sentinel_type_ref(void)
+{
+    PyTypeObject *t = capicompat_sentinel_type();
+    if (t == CAPICOMPAT_NULL) {
+        Py_FatalError("capi-compat: cannot create the sentinel type (PySentinel_Type)");
+    }
+    return t;
+}
+#endif
+
+/* PySentinel_New: Return a new sentinel with __name__ name, __module__ module_name (None if NULL) and repr() repr (the name if NULL); NULL with an exception (UnicodeDecodeError for a string that is not UTF-8). Below 3.15 all extensions using this header share one sentinel type.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_New */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PySentinel_New(const char *name, const char *module_name, const char *repr)
+{
+    #if PY_VERSION_HEX >= 0x030F0000
+    /* only with CAPI_COMPAT_FORCE_BACKPORTS (the self-test) on 3.15: the native type,
+       which PySentinel_Check() and PySentinel_Type (macros, never forced) refer to;
+       through its Python constructor, then the writable __module__ */
+    PyObject *n, *m, *r = CAPICOMPAT_NULL, *args, *kw = CAPICOMPAT_NULL, *s;
+    n = PyUnicode_FromString(name);
+    if (n == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (module_name != CAPICOMPAT_NULL) {
+        m = PyUnicode_FromString(module_name);
+    }
+    else {
+        m = Py_NewRef(Py_None);
+    }
+    if (m == CAPICOMPAT_NULL) {
+        Py_DECREF(n);
+        return CAPICOMPAT_NULL;
+    }
+    if (repr != CAPICOMPAT_NULL) {
+        r = PyUnicode_FromString(repr);
+        if (r == CAPICOMPAT_NULL) {
+            Py_DECREF(m);
+            Py_DECREF(n);
+            return CAPICOMPAT_NULL;
+        }
+        kw = Py_BuildValue("{sN}", "repr", r);
+    }
+    args = PyTuple_Pack(1, n);
+    Py_DECREF(n);
+    s = (args == CAPICOMPAT_NULL || (repr != CAPICOMPAT_NULL && kw == CAPICOMPAT_NULL)) ? CAPICOMPAT_NULL
+        : PyObject_Call((PyObject *)&PySentinel_Type, args, kw);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    if (s != CAPICOMPAT_NULL && PyObject_SetAttrString(s, "__module__", m) < 0) {
+        Py_CLEAR(s);
+    }
+    Py_DECREF(m);
+    return s;
+    #else
+    PyObject *n, *m, *r = CAPICOMPAT_NULL;
+    PyTypeObject *type = capicompat_sentinel_type();
+    if (type == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    n = PyUnicode_FromString(name);
+    if (n == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (module_name != CAPICOMPAT_NULL) {
+        m = PyUnicode_FromString(module_name);
+        if (m == CAPICOMPAT_NULL) {
+            Py_DECREF(n);
+            return CAPICOMPAT_NULL;
+        }
+    }
+    else {
+        m = Py_NewRef(Py_None);
+    }
+    if (repr != CAPICOMPAT_NULL) {
+        r = PyUnicode_FromString(repr);
+        if (r == CAPICOMPAT_NULL) {
+            Py_DECREF(m);
+            Py_DECREF(n);
+            return CAPICOMPAT_NULL;
+        }
+    }
+    return capicompat_sentinel_alloc(type, n, m, r);
+    #endif
+}
+#define PySentinel_New capicompat_PySentinel_New
+#endif
+
+/* PySentinel_Type: The sentinel type (builtins.sentinel). Below 3.15 an lvalue standing for the type shared by every extension using this header, created on first use.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Type */
+#if PY_VERSION_HEX < 0x030F0000
+#  define PySentinel_Type ((*capicompat_sentinel_type_ref()))
+#endif
+
+/* PySentinel_CheckExact: True if op is a sentinel (of the shared backported type below 3.15), not a subclass instance; never fails.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_CheckExact */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySentinel_CheckExact
+#  define PySentinel_CheckExact(op) Py_IS_TYPE((op), capicompat_sentinel_lookup())
+#endif
+#endif
+
+/* PySentinel_Check: True if op is a sentinel (the type allows no subclasses, so the same as PySentinel_CheckExact); never fails.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Check */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef PySentinel_Check
+#  define PySentinel_Check(op) PySentinel_CheckExact(op)
+#endif
+#endif
+
 /* ==== Definition slots (PySlot arrays, 3.15) (slots) ==== */
 
 /* PySlot: One entry of a 3.15 slot array (PyModExport, PyModule_FromSlotsAndSpec, PyType_FromSlots) - a 16-bit ID, 16-bit flags, and a pointer, function, size or 64-bit integer value - laid out as CPython 3.15's struct PySlot.
@@ -6848,6 +8527,325 @@ static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
  * https://docs.python.org/3/c-api/type.html#c.PyType_WatchCallback */
 #if PY_VERSION_HEX < 0x030C0000
 typedef int (*PyType_WatchCallback)(PyTypeObject *type);
+#endif
+
+/* ==== Type creation with a metaclass, and from 3.15 slot arrays (typeslots) ==== */
+
+/* Py_tp_slots: PySlot ID 93 of a 3.15 slot-based type definition: sl_ptr points to a nested array of type slots, processed in place (like Py_slot_subslots). Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_slots */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_slots
+#  define Py_tp_slots 93
+#endif
+#endif
+
+/* Py_tp_name: PySlot ID 95 of a 3.15 slot-based type definition: the type's name (const char *), as PyType_Spec.name. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_name */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_name
+#  define Py_tp_name 95
+#endif
+#endif
+
+/* Py_tp_basicsize: PySlot ID 96 of a 3.15 slot-based type definition: the instance size (Py_ssize_t), as PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_basicsize */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_basicsize
+#  define Py_tp_basicsize 96
+#endif
+#endif
+
+/* Py_tp_extra_basicsize: PySlot ID 97 of a 3.15 slot-based type definition: the size of extra instance data on top of the base's (Py_ssize_t), as a negative PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_extra_basicsize */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_extra_basicsize
+#  define Py_tp_extra_basicsize 97
+#endif
+#endif
+
+/* Py_tp_itemsize: PySlot ID 98 of a 3.15 slot-based type definition: the size of each variable-size item (Py_ssize_t), as PyType_Spec.itemsize. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_itemsize */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_itemsize
+#  define Py_tp_itemsize 98
+#endif
+#endif
+
+/* Py_tp_flags: PySlot ID 99 of a 3.15 slot-based type definition: the type flags (uint64_t), as PyType_Spec.flags. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_flags */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_flags
+#  define Py_tp_flags 99
+#endif
+#endif
+
+/* Py_tp_metaclass: PySlot ID 107 of a 3.15 slot-based type definition: the metaclass (PyTypeObject *), as PyType_FromMetaclass()'s first argument. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_metaclass */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_metaclass
+#  define Py_tp_metaclass 107
+#endif
+#endif
+
+/* Py_tp_module: PySlot ID 108 of a 3.15 slot-based type definition: the module the type belongs to (PyObject *), as PyType_FromMetaclass()'s module argument. Only PyType_FromSlots() reads it.
+ * Native since CPython 3.15; PyPy: backport.
+ * https://docs.python.org/3/c-api/type.html#c.Py_tp_module */
+#if PY_VERSION_HEX < 0x030F0000
+#ifndef Py_tp_module
+#  define Py_tp_module 108
+#endif
+#endif
+
+/* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 the metaclass must not add instance data to type (a Python subclass of type never does): TypeError otherwise.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_FromMetaclass */
+#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass, PyObject *module, PyType_Spec *spec, PyObject *bases)
+{
+    /* 3.10/3.11's PyType_FromModuleAndSpec() always makes an instance of type: the type
+       is made that way, then given the metaclass as its type, which is sound when the
+       metaclass's instances are laid out exactly as type's */
+    PyTypeObject *winner = metaclass != CAPICOMPAT_NULL ? metaclass : &PyType_Type;
+    PyObject *b = bases, *result;
+    PyType_Slot *slot;
+    Py_ssize_t i, n;
+    if (b == CAPICOMPAT_NULL) {
+        for (slot = spec->slots; slot->slot != 0; slot++) {
+            if (slot->slot == Py_tp_bases) {
+                b = (PyObject *)slot->pfunc;
+                break;
+            }
+            if (slot->slot == Py_tp_base && b == CAPICOMPAT_NULL) {
+                b = (PyObject *)slot->pfunc;
+            }
+        }
+    }
+    /* the most derived metaclass of the bases', as type_new() calculates it */
+    n = b == CAPICOMPAT_NULL ? 0 : PyTuple_Check(b) ? PyTuple_GET_SIZE(b) : 1;
+    for (i = 0; i < n; i++) {
+        PyObject *base = PyTuple_Check(b) ? PyTuple_GET_ITEM(b, i) : b;
+        PyTypeObject *t = Py_TYPE(base);
+        if (PyType_IsSubtype(winner, t)) {
+            continue;
+        }
+        if (PyType_IsSubtype(t, winner)) {
+            winner = t;
+            continue;
+        }
+        PyErr_SetString(PyExc_TypeError,
+                        "metaclass conflict: the metaclass of a derived class must be a "
+                        "(non-strict) subclass of the metaclasses of all its bases");
+        return CAPICOMPAT_NULL;
+    }
+    /* 3.12's check of the instance size (3.10/3.11 accept a size too small for the base) */
+    for (i = 0; i < (n == 0 ? 1 : n); i++) {
+        PyObject *base = n == 0 ? (PyObject *)&PyBaseObject_Type
+                                : PyTuple_Check(b) ? PyTuple_GET_ITEM(b, i) : b;
+        if (PyType_Check(base) && spec->basicsize > 0
+            && spec->basicsize < ((PyTypeObject *)base)->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, "tp_basicsize for type '%s' (%d) is too small for base '%s' (%zd)",
+                         spec->name, spec->basicsize, ((PyTypeObject *)base)->tp_name,
+                         ((PyTypeObject *)base)->tp_basicsize);
+            return CAPICOMPAT_NULL;
+        }
+    }
+    if (!PyType_IsSubtype(winner, &PyType_Type)) {
+        PyErr_Format(PyExc_TypeError, "Metaclass '%s' is not a subclass of 'type'.", winner->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    if (winner->tp_new != CAPICOMPAT_NULL && winner->tp_new != PyType_Type.tp_new) {
+        PyErr_SetString(PyExc_TypeError, "Metaclasses with custom tp_new are not supported.");
+        return CAPICOMPAT_NULL;
+    }
+    if (winner != &PyType_Type
+        && (winner->tp_basicsize != PyType_Type.tp_basicsize
+            || winner->tp_itemsize != PyType_Type.tp_itemsize)) {
+        PyErr_Format(PyExc_TypeError,
+                     "capi-compat: metaclass '%s' adds instance data to type, which "
+                     "PyType_FromMetaclass() cannot provide before Python 3.12", winner->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyType_FromModuleAndSpec(module, spec, bases);
+    /* (3.12+, where the self-test forces this backport, calculate the bases' metaclass
+       themselves) */
+    if (result != CAPICOMPAT_NULL && Py_TYPE(result) != winner) {
+        PyTypeObject *old = Py_TYPE(result);
+        /* an instance of a heap type owns a reference to it */
+        if (winner->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            Py_INCREF(winner);
+        }
+        Py_SET_TYPE(result, winner);
+        if (old->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+            Py_DECREF(old);
+        }
+        PyType_Modified((PyTypeObject *)result);
+    }
+    return result;
+}
+#define PyType_FromMetaclass capicompat_PyType_FromMetaclass
+#endif
+
+/* PyType_FromSlots: Create a heap type from a PySlot array: Py_tp_name (mandatory), the sizes, Py_tp_flags, Py_tp_metaclass, Py_tp_module, nested arrays, and the classic type slots (Py_tp_base, Py_tp_methods, Py_nb_add and so on) (base, methods, functions); NULL with an exception (SystemError for bad slots). Below 3.15 the name must outlive the type (it is not copied before 3.12), and Py_tp_extra_basicsize needs 3.12.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/type.html#c.PyType_FromSlots */
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
+{
+    /* the slots become a PyType_Spec (its classic slot array allocated for the call only)
+       for PyType_FromMetaclass() */
+    const PySlot *stack[16];
+    const PySlot *cur;
+    const char *name = CAPICOMPAT_NULL;
+    Py_ssize_t basicsize = 0, extra = 0, itemsize = 0;
+    uint64_t flags = 0;
+    PyTypeObject *metaclass = CAPICOMPAT_NULL;
+    PyObject *module = CAPICOMPAT_NULL, *result;
+    unsigned char seen[111];
+    int depth, pass, n_classic = 0, k = 0;
+    PyType_Slot *classic = CAPICOMPAT_NULL;
+    PyType_Spec spec;
+    memset(seen, 0, sizeof(seen));
+    if (slots == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "PyType_FromSlots called with NULL slots");
+        return CAPICOMPAT_NULL;
+    }
+    for (pass = 0; pass < 2; pass++) {
+        depth = 0;
+        cur = slots;
+        for (;;) {
+            unsigned int id = cur->sl_id;
+            int is_ptr = (cur->sl_flags & PySlot_INTPTR) != 0;
+            void *ptr = cur->sl_ptr;
+            if (id == 0) {
+                if (depth == 0) {
+                    break;
+                }
+                cur = stack[--depth];
+                continue;
+            }
+            if (id == 92 || id == 93) {   /* Py_slot_subslots, Py_tp_slots */
+                if (ptr == CAPICOMPAT_NULL) {
+                    PyErr_Format(PyExc_SystemError, "NULL not allowed for type slot %u", id);
+                    goto error;
+                }
+                if (depth == (int)(sizeof(stack) / sizeof(stack[0]))) {
+                    PyErr_SetString(PyExc_SystemError, "type slots nested too deeply");
+                    goto error;
+                }
+                stack[depth++] = cur + 1;
+                cur = (const PySlot *)ptr;
+                continue;
+            }
+            if ((id >= 95 && id <= 99) || id == 107 || id == 108) {
+                if (pass == 0) {
+                    if (seen[id]) {
+                        PyErr_Format(PyExc_SystemError, "type %s has multiple slots with ID %u",
+                                     name != CAPICOMPAT_NULL ? name : "?", id);
+                        goto error;
+                    }
+                    seen[id] = 1;
+                    switch (id) {
+                        case 95: name = (const char *)ptr; break;
+                        case 96: basicsize = is_ptr ? (Py_ssize_t)(intptr_t)ptr : cur->sl_size; break;
+                        case 97: extra = is_ptr ? (Py_ssize_t)(intptr_t)ptr : cur->sl_size; break;
+                        case 98: itemsize = is_ptr ? (Py_ssize_t)(intptr_t)ptr : cur->sl_size; break;
+                        case 99: flags = is_ptr ? (uint64_t)(uintptr_t)ptr : cur->sl_uint64; break;
+                        case 107: metaclass = (PyTypeObject *)ptr; break;
+                        default: module = (PyObject *)ptr; break;
+                    }
+                }
+            }
+            else {
+                int classic_id = (int)id;
+                if (id >= 88 && id <= 91) {
+                    /* Py_bf_getbuffer … Py_mp_length: 1 … 4 in the classic numbering */
+                    classic_id = (int)id - 87;
+                }
+    #if PY_VERSION_HEX >= 0x030E0000
+                if (classic_id < 1 || classic_id > 83) {
+    #else
+                /* Py_tp_vectorcall (82) and Py_tp_token (83) are 3.14's */
+                if (classic_id < 1 || classic_id > 81) {
+    #endif
+                    if (cur->sl_flags & PySlot_OPTIONAL) {
+                        cur++;
+                        continue;
+                    }
+                    PyErr_Format(PyExc_SystemError, "unknown type slot ID %u", id);
+                    goto error;
+                }
+                if (pass == 0) {
+                    /* 3.15 numbering for the duplicate check */
+                    unsigned int seen_id = classic_id >= 1 && classic_id <= 4 ? (unsigned int)classic_id + 87
+                                                                             : (unsigned int)classic_id;
+                    if (seen[seen_id]) {
+                        PyErr_Format(PyExc_SystemError, "type has multiple slots with ID %u", id);
+                        goto error;
+                    }
+                    seen[seen_id] = 1;
+                    if (classic_id == Py_tp_methods && !(cur->sl_flags & PySlot_STATIC)) {
+                        PyErr_SetString(PyExc_SystemError, "Py_tp_methods requires PySlot_STATIC");
+                        goto error;
+                    }
+                    n_classic++;
+                }
+                else {
+                    classic[k].slot = classic_id;
+                    classic[k].pfunc = ptr;
+                    k++;
+                }
+            }
+            cur++;
+        }
+        if (pass == 0) {
+            if (name == CAPICOMPAT_NULL) {
+                PyErr_SetString(PyExc_SystemError, "type definition without Py_tp_name");
+                goto error;
+            }
+            if (basicsize != 0 && extra != 0) {
+                PyErr_SetString(PyExc_SystemError,
+                                "Py_tp_basicsize and Py_tp_extra_basicsize are mutually exclusive");
+                goto error;
+            }
+            if (basicsize < 0 || extra < 0 || itemsize < 0) {
+                PyErr_SetString(PyExc_SystemError, "negative type size");
+                goto error;
+            }
+    #if PY_VERSION_HEX < 0x030C0000
+            if (extra != 0) {
+                PyErr_SetString(PyExc_SystemError,
+                                "capi-compat: Py_tp_extra_basicsize needs Python 3.12 (a negative "
+                                "PyType_Spec.basicsize)");
+                goto error;
+            }
+    #endif
+            classic = (PyType_Slot *)PyMem_Calloc((size_t)n_classic + 1, sizeof(PyType_Slot));
+            if (classic == CAPICOMPAT_NULL) {
+                PyErr_NoMemory();
+                goto error;
+            }
+        }
+    }
+    spec.name = name;
+    spec.basicsize = extra != 0 ? -(int)extra : (int)basicsize;
+    spec.itemsize = (int)itemsize;
+    spec.flags = (unsigned int)flags;
+    spec.slots = classic;   /* zero-terminated by the calloc */
+    result = PyType_FromMetaclass(metaclass, module, &spec, CAPICOMPAT_NULL);
+    PyMem_Free(classic);
+    return result;
+    error:
+    PyMem_Free(classic);
+    return CAPICOMPAT_NULL;
+}
+#define PyType_FromSlots capicompat_PyType_FromSlots
 #endif
 
 /* ==== Unicode objects (unicode) ==== */
