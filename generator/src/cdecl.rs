@@ -30,9 +30,12 @@ impl Signature {
     }
 }
 
-/// `PyObject *` + `name` gives `PyObject *name`; `int` + `name` gives `int name`.
+/// `PyObject *` + `name` gives `PyObject *name`; `int` + `name` gives `int name`; a
+/// pointer to function `PyObject *(*)(void)` + `f` gives `PyObject *(*f)(void)`.
 fn join_type_and_name(ty: &str, name: &str) -> String {
-    if ty.ends_with('*') {
+    if ty.contains("(*)") {
+        ty.replacen("(*)", &format!("(*{name})"), 1)
+    } else if ty.ends_with('*') {
         format!("{ty}{name}")
     } else {
         format!("{ty} {name}")
@@ -221,6 +224,87 @@ fn split_declarator(tokens: &[Token], what: &str) -> Result<(String, String), St
     Ok((ty, name))
 }
 
+/// Splits a parameter list at the commas outside parentheses.
+fn split_top_level(tokens: &[Token]) -> Result<Vec<&[Token]>, String> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut groups = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            Token::Open => depth += 1,
+            Token::Close => depth = depth.checked_sub(1).ok_or("unbalanced `)`")?,
+            Token::Comma if depth == 0 => {
+                groups.push(&tokens[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err("unbalanced `(`".into());
+    }
+    groups.push(&tokens[start..]);
+    Ok(groups)
+}
+
+/// Writes tokens back as C (`const char *`, `int, ...`).
+fn render_tokens(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        let piece = match t {
+            Token::Ident(w) => w.as_str(),
+            Token::Star => "*",
+            Token::Comma => ",",
+            Token::Ellipsis => "...",
+            Token::Open => "(",
+            Token::Close => ")",
+            Token::Array(_) => "[]",
+        };
+        let glue = matches!(t, Token::Ident(_) | Token::Ellipsis)
+            && out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ',');
+        if glue || (matches!(t, Token::Star) && out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()))
+        {
+            out.push(' ');
+        }
+        out.push_str(piece);
+    }
+    out.replace("* *", "**")
+}
+
+/// `RET (*name)(ARGS)`: a pointer-to-function parameter, kept as `RET (*)(ARGS)`.
+fn function_pointer(group: &[Token], position: usize) -> Result<Param, String> {
+    let what = format!("parameter {position}");
+    let open = group.iter().position(|t| *t == Token::Open).expect("caller checked");
+    let name = match group.get(open + 1..open + 4) {
+        Some([Token::Star, Token::Ident(name), Token::Close]) if is_c_identifier(name) => name.clone(),
+        _ => {
+            return Err(format!(
+                "{what}: only pointers to functions, `RET (*name)(ARGS)`, may use parentheses"
+            ))
+        }
+    };
+    let ret = &group[..open];
+    if ret.is_empty() || ret.iter().any(|t| !matches!(t, Token::Ident(_) | Token::Star)) {
+        return Err(format!("{what}: the function pointer needs a return type"));
+    }
+    let args = &group[open + 4..];
+    match (args.first(), args.last()) {
+        (Some(Token::Open), Some(Token::Close)) if args.len() >= 2 => {}
+        _ => {
+            return Err(format!("{what}: write the pointed-to function's parameters, `RET (*{name})(ARGS)`"))
+        }
+    }
+    let inner = &args[1..args.len() - 1];
+    if inner.iter().any(|t| matches!(t, Token::Open | Token::Close)) {
+        return Err(format!("{what}: nested function pointers need a typedef"));
+    }
+    let ret = render_type(ret);
+    let space = if ret.ends_with('*') { "" } else { " " };
+    Ok(Param { ty: format!("{ret}{space}(*)({})", render_tokens(inner)), name })
+}
+
 pub fn parse_signature(text: &str) -> Result<Signature, String> {
     let tokens = tokenize(text)?;
     let open = tokens
@@ -232,13 +316,9 @@ pub fn parse_signature(text: &str) -> Result<Signature, String> {
     }
     let (return_type, name) = split_declarator(&tokens[..open], "the function")?;
     let inner = &tokens[open + 1..tokens.len() - 1];
-    if inner.iter().any(|t| matches!(t, Token::Open | Token::Close)) {
-        return Err("function-pointer parameters are not supported: use a typedef".into());
-    }
     let mut params = Vec::new();
     let mut variadic = false;
-    let groups: Vec<&[Token]> =
-        if inner.is_empty() { vec![] } else { inner.split(|t| *t == Token::Comma).collect() };
+    let groups = split_top_level(inner)?;
     let count = groups.len();
     for (index, group) in groups.into_iter().enumerate() {
         match group {
@@ -246,6 +326,9 @@ pub fn parse_signature(text: &str) -> Result<Signature, String> {
             [Token::Ellipsis] if index + 1 == count && index > 0 => variadic = true,
             [Token::Ellipsis] => return Err("`...` must be the last of several parameters".into()),
             [Token::Ident(v)] if v == "void" && count == 1 => {}
+            _ if group.contains(&Token::Open) => {
+                params.push(function_pointer(group, index + 1)?);
+            }
             _ => {
                 let (ty, pname) = split_declarator(group, &format!("parameter {}", index + 1))?;
                 params.push(Param { ty, name: pname });
@@ -289,13 +372,30 @@ mod tests {
     }
 
     #[test]
+    fn reads_function_pointer_parameters() {
+        let sig = parse_signature(
+            "int PyInitConfig_AddModule(PyInitConfig *config, const char *name, PyObject* (*initfunc)(void))",
+        )
+        .unwrap();
+        assert_eq!(sig.params[2], Param { ty: "PyObject *(*)(void)".into(), name: "initfunc".into() });
+        assert_eq!(
+            sig.render_with_name("g"),
+            "int g(PyInitConfig *config, const char *name, PyObject *(*initfunc)(void))"
+        );
+        let sig = parse_signature("void f(int (*cb)(PyObject *o, void *arg), void *arg)").unwrap();
+        assert_eq!(sig.render_with_name("f"), "void f(int (*cb)(PyObject *o, void *arg), void *arg)");
+    }
+
+    #[test]
     fn rejects_what_it_cannot_read() {
         for bad in [
             "PyDict_GetItemRef",
             "int (PyObject *o)",
             "int f(PyObject *)",
             "int f(int a, int a)",
-            "int f(void (*cb)(int))",
+            "int f(void (*)(int))",
+            "int f(void (*cb)(int (*g)(void)))",
+            "int f(void (*cb))",
             "int f(int a);",
             "int f(...)",
             "int f(int a,)",

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1cad4f4deea1d7bd. Entries: 404.
+ * Spec digest: fnv1a64:b1c1660cce76ed81. Entries: 405.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -1758,6 +1758,33 @@ static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
     return 0;
 }
 #define Py_InitializeFromInitConfig capicompat_Py_InitializeFromInitConfig
+#endif
+
+/* PyInitConfig_AddModule: Add a built-in module (name and init function) that Py_InitializeFromInitConfig() installs in the table of built-in modules; 0, or -1 with the config's error set.
+ * Native since CPython 3.14; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_AddModule */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyInitConfig_AddModule(PyInitConfig *config, const char *name, PyObject *(*initfunc)(void))
+{
+    /* the table stays terminated by a {NULL, NULL} entry, as PyImport_ExtendInittab()
+       wants it when Py_InitializeFromInitConfig() installs it */
+    struct _inittab **table = (struct _inittab **)capicompat_initconfig_field(config, 2);
+    Py_ssize_t *size = (Py_ssize_t *)capicompat_initconfig_field(config, 3);
+    struct _inittab *grown = (struct _inittab *)PyMem_RawRealloc(
+        *table, sizeof(struct _inittab) * (size_t)(*size + 2));
+    if (grown == CAPICOMPAT_NULL) {
+        *(PyStatus *)capicompat_initconfig_field(config, 4) = PyStatus_NoMemory();
+        return -1;
+    }
+    *table = grown;
+    grown[*size].name = name;
+    grown[*size].initfunc = initfunc;
+    grown[*size + 1].name = CAPICOMPAT_NULL;
+    grown[*size + 1].initfunc = CAPICOMPAT_NULL;
+    *size += 1;
+    return 0;
+}
+#define PyInitConfig_AddModule capicompat_PyInitConfig_AddModule
 #endif
 
 /* ==== Context variables (contextvars) ==== */
