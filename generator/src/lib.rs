@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod diagnostics;
 pub mod digest;
 pub mod emit;
+pub mod hpy;
 pub mod listing;
 pub mod matrix;
 pub mod model;

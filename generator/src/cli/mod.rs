@@ -58,6 +58,9 @@ pub enum Command {
         /// Where to write the header (default: standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Also emit the HPy API layer into the header, and write `hpy.h` next to it.
+        #[arg(long)]
+        hpy: bool,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -176,8 +179,11 @@ impl From<plan::PlanError> for CliError {
 /// Runs one command; what it prints on success goes to `out`, notes to `note`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write) -> Result<(), CliError> {
     match cli.command {
-        Command::Gen { min, only, output, spec } => {
+        Command::Gen { min, only, output, hpy: false, spec } => {
             spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
+        }
+        Command::Gen { min, only, output, hpy: true, spec } => {
+            spec_commands::gen_hpy(min, only.as_deref(), output, &spec, out, note)
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
         Command::List { since, spec } => spec_commands::list(since, &spec, out),

@@ -28,6 +28,40 @@ pub fn gen(
     }
 }
 
+/// `gen --hpy`: the header with the HPy layer, and `hpy.h` next to it when writing a file.
+pub fn gen_hpy(
+    min: PyVersion,
+    only: Option<&[String]>,
+    output: Option<PathBuf>,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let (header, wrappers) =
+        crate::hpy::generate(&spec_data, min, only).map_err(|e| CliError::Usage(e.to_string()))?;
+    for skipped in &wrappers.skipped {
+        writeln!(note, "note: HPy `{}` is not generated yet: {}", skipped.name, skipped.reason)
+            .map_err(io_error)?;
+    }
+    let Some(path) = output else {
+        return out.write_all(header.as_bytes()).map_err(io_error);
+    };
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+    };
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let file_name = file_name.unwrap_or_else(|| emit::HEADER_FILE_NAME.to_string());
+    if file_name == crate::hpy::HPY_HEADER_FILE_NAME {
+        return Err(CliError::Usage(format!(
+            "--hpy writes {} next to the header: name the header something else (capi_compat.h)",
+            crate::hpy::HPY_HEADER_FILE_NAME
+        )));
+    }
+    write(&path, &header)?;
+    write(&path.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME), &crate::hpy::hpy_h(&file_name))
+}
+
 pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::model::Kind::Helper).count();

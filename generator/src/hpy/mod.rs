@@ -1,0 +1,316 @@
+//! The HPy API layer (`gen --hpy`): HPy 0.9's handles, `HPyContext` and its one-to-one
+//! functions, polyfilled on CPython 3.10+ in the CPython ABI (a handle is the `PyObject *`).
+//! The facts come from `spec/hpy/` (built into the binary); this module loads the fields it
+//! needs, maps each one-to-one entry to a `static inline` wrapper, and lays the section out
+//! with `templates/hpy.h.hbs` inside the generated header.
+
+use crate::version::PyVersion;
+use crate::{emit, plan, Spec};
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
+const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
+const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
+/// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
+pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
+/// Where the section goes: before the header's closing `extern "C"` block.
+const CLOSING: &str = "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* CAPI_COMPAT_H */";
+
+/// What can go wrong when loading the HPy data or building the section.
+#[derive(Debug)]
+pub enum HpyError {
+    /// A YAML file does not parse into the fields we need.
+    Yaml { file: &'static str, message: String },
+    /// The data contradicts itself (e.g. the wrong number of handles).
+    Data(String),
+    /// The base header has no closing `extern "C"` block to insert before.
+    NoInsertionPoint,
+    /// Planning the base header failed.
+    Plan(plan::PlanError),
+}
+
+impl fmt::Display for HpyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HpyError::Yaml { file, message } => write!(f, "spec/hpy/{file}: {message}"),
+            HpyError::Data(msg) => write!(f, "spec/hpy: {msg}"),
+            HpyError::NoInsertionPoint => write!(f, "the header has no closing extern \"C\" block"),
+            HpyError::Plan(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for HpyError {}
+
+impl From<plan::PlanError> for HpyError {
+    fn from(e: plan::PlanError) -> Self {
+        HpyError::Plan(e)
+    }
+}
+
+/// `context.yaml`: only the handles.
+#[derive(Debug, Deserialize)]
+pub struct ContextFile {
+    pub hpy_version: String,
+    pub handles: Vec<Handle>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Handle {
+    pub name: String,
+    pub ctx_index: u32,
+    /// The C expression of the CPython object (`Py_None`, `PyExc_TypeError`, `&PyType_Type`, …).
+    pub cpython: String,
+}
+
+/// `api.yaml`: only the functions, with the fields a wrapper needs.
+#[derive(Debug, Deserialize)]
+pub struct ApiFile {
+    pub hpy_version: String,
+    pub functions: Vec<Function>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub signature: String,
+    #[serde(default)]
+    pub custom: bool,
+    #[serde(default)]
+    pub cpython: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub args: Option<Vec<Arg>>,
+    #[serde(default)]
+    pub cpython_abi: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Arg {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub conv: String,
+}
+
+/// The HPy data the generator uses.
+#[derive(Debug)]
+pub struct HpySpec {
+    pub version: String,
+    pub handles: Vec<Handle>,
+    pub functions: Vec<Function>,
+}
+
+/// The number of constant handles HPy 0.9's context has.
+pub const HANDLE_COUNT: usize = 83;
+
+/// Loads the copy of `spec/hpy` built into the binary.
+pub fn load() -> Result<HpySpec, HpyError> {
+    let context: ContextFile = serde_saphyr::from_str(CONTEXT_YAML)
+        .map_err(|e| HpyError::Yaml { file: "context.yaml", message: e.to_string() })?;
+    let api: ApiFile = serde_saphyr::from_str(API_YAML)
+        .map_err(|e| HpyError::Yaml { file: "api.yaml", message: e.to_string() })?;
+    if context.handles.len() != HANDLE_COUNT {
+        return Err(HpyError::Data(format!(
+            "context.yaml has {} handles, HPy 0.9 has {HANDLE_COUNT}",
+            context.handles.len()
+        )));
+    }
+    // HPy's order is the universal context's order: ctx_index increases (with gaps).
+    if let Some(pair) = context.handles.windows(2).find(|p| p[0].ctx_index >= p[1].ctx_index) {
+        return Err(HpyError::Data(format!(
+            "handle {} comes after {} but has a lower ctx_index",
+            pair[1].name, pair[0].name
+        )));
+    }
+    if context.hpy_version != api.hpy_version {
+        return Err(HpyError::Data(format!(
+            "context.yaml is HPy {} but api.yaml is HPy {}",
+            context.hpy_version, api.hpy_version
+        )));
+    }
+    Ok(HpySpec { version: api.hpy_version, handles: context.handles, functions: api.functions })
+}
+
+/// A one-to-one entry the generator could not map, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// The wrappers for every one-to-one entry, and the one-to-one entries left out.
+#[derive(Debug, Default)]
+pub struct Wrappers {
+    /// (name, C code), in api.yaml order.
+    pub generated: Vec<(String, String)>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Whether api.yaml calls an entry one-to-one: it names a CPython call and is not custom.
+pub fn is_one_to_one(f: &Function) -> bool {
+    f.cpython.is_some() && !f.custom
+}
+
+pub fn wrappers(spec: &HpySpec) -> Wrappers {
+    let mut out = Wrappers::default();
+    for f in spec.functions.iter().filter(|f| is_one_to_one(f)) {
+        match wrapper(f) {
+            Ok(code) => out.generated.push((f.name.clone(), code)),
+            Err(reason) => out.skipped.push(Skipped { name: f.name.clone(), reason }),
+        }
+    }
+    out
+}
+
+/// The return type written before the name in the prototype.
+fn return_type(f: &Function) -> Result<String, String> {
+    let at = f.signature.find(&format!("{}(", f.name)).ok_or("the signature does not name the function")?;
+    let ty = f.signature[..at].trim();
+    if ty.is_empty() {
+        return Err("the signature has no return type".into());
+    }
+    Ok(ty.to_string())
+}
+
+/// `TYPE NAME`, with pointer stars next to the name as the rest of the header writes them
+/// (`const char* f` becomes `const char *f`).
+fn declare(ty: &str, name: &str) -> String {
+    let base = ty.trim_end_matches(['*', ' ']);
+    let stars = ty[base.len()..].chars().filter(|c| *c == '*').count();
+    format!("{base} {}{name}", "*".repeat(stars))
+}
+
+/// One `static inline` wrapper, or why it cannot be generated.
+pub fn wrapper(f: &Function) -> Result<String, String> {
+    let cpython = f.cpython.as_deref().ok_or("no CPython mapping")?;
+    if f.cpython_abi.as_deref() == Some("not_available") {
+        return Err("not available in the CPython ABI".into());
+    }
+    let args = f.args.as_ref().ok_or("no argument list")?;
+    let result = f.result.as_deref().ok_or("no result kind")?;
+    let ret = return_type(f)?;
+    let mut params = vec!["HPyContext *ctx".to_string()];
+    let mut call_args = Vec::new();
+    for a in args {
+        params.push(declare(&a.ty, &a.name));
+        call_args.push(match (a.conv.as_str(), a.ty.as_str()) {
+            ("handle", "HPy") => format!("capicompat_hpy_h2py({})", a.name),
+            ("pass", _) => a.name.clone(),
+            ("thread_state", "HPyThreadState") => format!("(PyThreadState *){}._i", a.name),
+            (conv, ty) => return Err(format!("argument `{}`: conversion `{conv}` of `{ty}`", a.name)),
+        });
+    }
+    let call = format!("{cpython}({})", call_args.join(", "));
+    let body = match (result, ret.as_str()) {
+        ("new_handle", "HPy") => format!("return capicompat_hpy_steal({call});"),
+        ("int" | "same", _) => format!("return {call};"),
+        ("void", "void") => format!("{call};"),
+        ("always_null", "HPy") => format!("{call};\n    return HPy_NULL;"),
+        ("thread_state", "HPyThreadState") => {
+            format!("HPyThreadState state;\n    state._i = (intptr_t){call};\n    return state;")
+        }
+        (kind, ty) => return Err(format!("result `{kind}` returned as `{ty}`")),
+    };
+    Ok(format!(
+        "static inline {}({}) {{\n    (void)ctx;\n    {body}\n}}",
+        declare(&ret, &f.name),
+        params.join(", ")
+    ))
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    hpy_version: &'a str,
+    handle_count: usize,
+    wrapper_count: usize,
+    handles: &'a [Handle],
+    wrappers: Vec<WrapperView>,
+}
+
+#[derive(Serialize)]
+struct WrapperView {
+    code: String,
+}
+
+/// The HPy section, as inserted into the header.
+pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
+    let view = SectionView {
+        hpy_version: &spec.version,
+        handle_count: spec.handles.len(),
+        wrapper_count: wrappers.generated.len(),
+        handles: &spec.handles,
+        wrappers: wrappers.generated.iter().map(|(_, code)| WrapperView { code: code.clone() }).collect(),
+    };
+    let mut hb = Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.set_strict_mode(true);
+    hb.render_template(SECTION_TEMPLATE, &view).expect("the HPy template renders with its own view")
+}
+
+/// The command line in the banner of a header with the HPy layer.
+pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
+    let cmd = emit::regenerate_command(floor, only);
+    match cmd.rfind(" -o ") {
+        Some(at) => format!("{} --hpy{}", &cmd[..at], &cmd[at..]),
+        None => format!("{cmd} --hpy"),
+    }
+}
+
+/// Inserts the section into a rendered header, before its closing `extern "C"` block.
+pub fn insert_section(header: &str, section: &str) -> Result<String, HpyError> {
+    let at = header.rfind(CLOSING).ok_or(HpyError::NoInsertionPoint)?;
+    Ok(format!("{}{}{}", &header[..at], section.trim_end_matches('\n'), &header[at..]))
+}
+
+/// The whole header with the HPy layer, as `gen --hpy` writes it, plus the wrapper report.
+pub fn generate(
+    spec: &Spec,
+    floor: PyVersion,
+    only: Option<&[String]>,
+) -> Result<(String, Wrappers), HpyError> {
+    let hpy = load()?;
+    let plan = plan::plan(spec, floor, only)?;
+    let header = emit::render_header(spec, &plan, &regenerate_command(floor, only));
+    let wrappers = wrappers(&hpy);
+    let section = render_section(&hpy, &wrappers);
+    Ok((insert_section(&header, &section)?, wrappers))
+}
+
+/// The `hpy.h` written next to the header: it only includes the header.
+pub fn hpy_h(header_file_name: &str) -> String {
+    format!(
+        "/* Generated by capi-compat gen --hpy: the HPy API layer lives in {header_file_name}. */\n\
+         #ifndef CAPI_COMPAT_HPY_H\n#define CAPI_COMPAT_HPY_H\n#include <Python.h>\n#include \"{header_file_name}\"\n#endif\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_83_handles_in_order() {
+        let spec = load().unwrap();
+        assert_eq!(spec.handles.len(), HANDLE_COUNT);
+        assert_eq!(spec.handles[0].name, "h_None");
+    }
+
+    #[test]
+    fn every_one_to_one_entry_is_generated_or_explained() {
+        let spec = load().unwrap();
+        let w = wrappers(&spec);
+        let total = spec.functions.iter().filter(|f| is_one_to_one(f)).count();
+        assert_eq!(w.generated.len() + w.skipped.len(), total);
+        assert!(w.generated.iter().any(|(n, _)| n == "HPy_Add"));
+    }
+
+    #[test]
+    fn banner_command_names_the_flag() {
+        let cmd = regenerate_command(PyVersion::release(3, 10), None);
+        assert_eq!(cmd, "capi-compat gen --min 3.10 --hpy -o capi_compat.h");
+    }
+}
