@@ -157,3 +157,23 @@ fn section_has_every_handle_and_one_to_one_wrapper() {
     }
     assert_eq!(wrappers.generated.len(), 119);
 }
+
+#[test]
+fn section_has_every_custom_entry_after_the_wrappers() {
+    let spec = capi_compat::load_spec(None).unwrap();
+    let (header, _) = capi_compat::hpy::generate(&spec, FLOOR, None).unwrap();
+    let hpy = capi_compat::hpy::load().unwrap();
+    let customs = capi_compat::hpy::customs(&hpy);
+    assert_eq!(customs.len(), hpy.customs.len(), "a custom.yaml entry was not emitted");
+    assert!(customs.len() >= 29, "only {} custom entries", customs.len());
+    let last_wrapper = header.find("/* Custom entries: ").expect("the custom entries comment");
+    let mut previous = last_wrapper;
+    for (name, code) in &customs {
+        let f = hpy.functions.iter().find(|f| &f.name == name).unwrap();
+        assert!(f.custom, "{name} is not custom in api.yaml");
+        let at = header.find(code.as_str()).unwrap_or_else(|| panic!("{name} missing"));
+        assert!(code.starts_with(&format!("static inline {} {{", f.signature)), "{name}: {code}");
+        assert!(at > previous, "{name} is out of custom.yaml order or before the wrappers");
+        previous = at;
+    }
+}

@@ -1,7 +1,8 @@
 //! The HPy API layer (`gen --hpy`): HPy 0.9's handles, `HPyContext` and its one-to-one
 //! functions, polyfilled on CPython 3.10+ in the CPython ABI (a handle is the `PyObject *`).
 //! The facts come from `spec/hpy/` (built into the binary); this module loads the fields it
-//! needs, maps each one-to-one entry to a `static inline` wrapper, and lays the section out
+//! needs, maps each one-to-one entry to a `static inline` wrapper, adds the custom entries whose
+//! C bodies `spec/hpy/custom.yaml` holds (prototype from api.yaml), and lays the section out
 //! with `templates/hpy.h.hbs` inside the generated header.
 
 use crate::version::PyVersion;
@@ -12,6 +13,7 @@ use std::fmt;
 
 const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
 const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
+const CUSTOM_YAML: &str = include_str!("../../../spec/hpy/custom.yaml");
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
@@ -96,12 +98,27 @@ pub struct Arg {
     pub conv: String,
 }
 
+/// `custom.yaml`: hand-written C bodies of `custom: true` entries, in emission order.
+#[derive(Debug, Deserialize)]
+pub struct CustomFile {
+    pub hpy_version: String,
+    pub functions: Vec<CustomBody>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomBody {
+    pub name: String,
+    /// The C statements of the body, without the braces.
+    pub body: String,
+}
+
 /// The HPy data the generator uses.
 #[derive(Debug)]
 pub struct HpySpec {
     pub version: String,
     pub handles: Vec<Handle>,
     pub functions: Vec<Function>,
+    pub customs: Vec<CustomBody>,
 }
 
 /// The number of constant handles HPy 0.9's context has.
@@ -132,7 +149,33 @@ pub fn load() -> Result<HpySpec, HpyError> {
             context.hpy_version, api.hpy_version
         )));
     }
-    Ok(HpySpec { version: api.hpy_version, handles: context.handles, functions: api.functions })
+    let custom: CustomFile = serde_saphyr::from_str(CUSTOM_YAML)
+        .map_err(|e| HpyError::Yaml { file: "custom.yaml", message: e.to_string() })?;
+    if custom.hpy_version != api.hpy_version {
+        return Err(HpyError::Data(format!(
+            "custom.yaml is HPy {} but api.yaml is HPy {}",
+            custom.hpy_version, api.hpy_version
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &custom.functions {
+        if !seen.insert(c.name.as_str()) {
+            return Err(HpyError::Data(format!("custom.yaml lists {} twice", c.name)));
+        }
+        match api.functions.iter().find(|f| f.name == c.name) {
+            None => return Err(HpyError::Data(format!("custom.yaml: {} is not in api.yaml", c.name))),
+            Some(f) if !f.custom => {
+                return Err(HpyError::Data(format!("custom.yaml: {} is not custom in api.yaml", c.name)))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(HpySpec {
+        version: api.hpy_version,
+        handles: context.handles,
+        functions: api.functions,
+        customs: custom.functions,
+    })
 }
 
 /// A one-to-one entry the generator could not map, and why.
@@ -222,6 +265,36 @@ pub fn wrapper(f: &Function) -> Result<String, String> {
     ))
 }
 
+/// The `static inline` definition of a custom entry: api.yaml's prototype and custom.yaml's
+/// body (indented; preprocessor lines stay in column 0).
+pub fn custom_definition(f: &Function, body: &str) -> String {
+    let lines: Vec<String> = body
+        .trim_end()
+        .lines()
+        .map(|l| {
+            if l.trim().is_empty() {
+                String::new()
+            } else if l.trim_start().starts_with('#') {
+                l.trim_start().to_string()
+            } else {
+                format!("    {l}")
+            }
+        })
+        .collect();
+    format!("static inline {} {{\n{}\n}}", f.signature, lines.join("\n"))
+}
+
+/// The custom entries with a body in custom.yaml, as (name, C code), in custom.yaml order.
+pub fn customs(spec: &HpySpec) -> Vec<(String, String)> {
+    spec.customs
+        .iter()
+        .filter_map(|c| {
+            let f = spec.functions.iter().find(|f| f.name == c.name)?;
+            Some((c.name.clone(), custom_definition(f, &c.body)))
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct SectionView<'a> {
     hpy_version: &'a str,
@@ -229,6 +302,8 @@ struct SectionView<'a> {
     wrapper_count: usize,
     handles: &'a [Handle],
     wrappers: Vec<WrapperView>,
+    custom_count: usize,
+    customs: Vec<WrapperView>,
 }
 
 #[derive(Serialize)]
@@ -238,12 +313,15 @@ struct WrapperView {
 
 /// The HPy section, as inserted into the header.
 pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
+    let customs = customs(spec);
     let view = SectionView {
         hpy_version: &spec.version,
         handle_count: spec.handles.len(),
         wrapper_count: wrappers.generated.len(),
         handles: &spec.handles,
         wrappers: wrappers.generated.iter().map(|(_, code)| WrapperView { code: code.clone() }).collect(),
+        custom_count: customs.len(),
+        customs: customs.into_iter().map(|(_, code)| WrapperView { code }).collect(),
     };
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
@@ -297,6 +375,19 @@ mod tests {
         let spec = load().unwrap();
         assert_eq!(spec.handles.len(), HANDLE_COUNT);
         assert_eq!(spec.handles[0].name, "h_None");
+    }
+
+    #[test]
+    fn custom_bodies_use_api_signatures() {
+        let spec = load().unwrap();
+        let c = customs(&spec);
+        assert_eq!(c.len(), spec.customs.len());
+        let (name, code) = &c[0];
+        assert_eq!(name, "HPy_Is");
+        assert!(code
+            .starts_with("static inline int HPy_Is(HPyContext *ctx, HPy obj, HPy other) {\n    (void)ctx;"));
+        let as_long = &c.iter().find(|(n, _)| n == "HPyLong_AsLong").unwrap().1;
+        assert!(as_long.contains("\n#if SIZEOF_LONG <= 4\n"), "{as_long}");
     }
 
     #[test]

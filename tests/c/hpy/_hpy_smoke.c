@@ -4,6 +4,7 @@
  * (syntax only) as C++11, imports it and runs tests/c/hpy/check_smoke.py. */
 #include <Python.h>
 #include "hpy.h"
+#include <string.h>
 
 /* Hands a handle back to Python and closes it. */
 static PyObject *give(HPyContext *ctx, HPy h) {
@@ -141,7 +142,144 @@ static PyObject *smoke_build(PyObject *self, PyObject *arg) {
     }
 }
 
+/* conv(kind, x): x through HPyLong_As<kind> (error checked with HPyErr_Occurred) and back
+ * through the matching HPyLong_From<kind>. */
+static PyObject *smoke_conv(PyObject *self, PyObject *args) {
+    PyObject *obj;
+    const char *kind;
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy h, r;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "sO", &kind, &obj)) return CAPICOMPAT_NULL;
+    h = HPy_FromPyObject(ctx, obj);
+#define SMOKE_CONV(NAME, TYPE, AS, FROM)                                   \
+    if (strcmp(kind, NAME) == 0) {                                         \
+        TYPE v = AS(ctx, h);                                               \
+        HPy_Close(ctx, h);                                                 \
+        if (v == (TYPE)-1 && HPyErr_Occurred(ctx)) return CAPICOMPAT_NULL; \
+        r = FROM(ctx, v);                                                  \
+        return give(ctx, r);                                               \
+    }
+    SMOKE_CONV("long", long, HPyLong_AsLong, HPyLong_FromLong)
+    SMOKE_CONV("ulong", unsigned long, HPyLong_AsUnsignedLong, HPyLong_FromUnsignedLong)
+    SMOKE_CONV("ulongmask", unsigned long, HPyLong_AsUnsignedLongMask, HPyLong_FromUnsignedLong)
+    SMOKE_CONV("longlong", long long, HPyLong_AsLongLong, HPyLong_FromLongLong)
+    SMOKE_CONV("ulonglong", unsigned long long, HPyLong_AsUnsignedLongLong, HPyLong_FromUnsignedLongLong)
+    SMOKE_CONV("ulonglongmask", unsigned long long, HPyLong_AsUnsignedLongLongMask,
+               HPyLong_FromUnsignedLongLong)
+    SMOKE_CONV("int32", int32_t, HPyLong_AsInt32_t, HPyLong_FromInt32_t)
+    SMOKE_CONV("uint32", uint32_t, HPyLong_AsUInt32_t, HPyLong_FromUInt32_t)
+    SMOKE_CONV("uint32mask", uint32_t, HPyLong_AsUInt32_tMask, HPyLong_FromUInt32_t)
+    SMOKE_CONV("int64", int64_t, HPyLong_AsInt64_t, HPyLong_FromInt64_t)
+    SMOKE_CONV("uint64", uint64_t, HPyLong_AsUInt64_t, HPyLong_FromUInt64_t)
+    SMOKE_CONV("uint64mask", uint64_t, HPyLong_AsUInt64_tMask, HPyLong_FromUInt64_t)
+    SMOKE_CONV("size_t", size_t, HPyLong_AsSize_t, HPyLong_FromSize_t)
+#undef SMOKE_CONV
+    HPy_Close(ctx, h);
+    PyErr_SetString(PyExc_ValueError, kind);
+    return CAPICOMPAT_NULL;
+}
+
+/* err_state() -> (HPyErr_Occurred with no error, with one set, after HPyErr_Clear) */
+static PyObject *smoke_err_state(PyObject *self, PyObject *unused) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    int before, set, cleared;
+    HPy null_handle;
+    (void)self;
+    (void)unused;
+    before = HPyErr_Occurred(ctx);
+    null_handle = HPyErr_SetString(ctx, ctx->h_ValueError, "x");
+    set = HPyErr_Occurred(ctx);
+    HPyErr_Clear(ctx);
+    cleared = HPyErr_Occurred(ctx);
+    return Py_BuildValue("iiii", before, set, cleared, HPy_IsNull(null_handle) ? 1 : 0);
+}
+
+/* is_(a, b) -> HPy_Is; typecheck(obj, type) -> HPy_TypeCheck; as ints */
+static PyObject *smoke_is(PyObject *self, PyObject *args) {
+    PyObject *a, *b;
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy ha, hb;
+    int rc;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO", &a, &b)) return CAPICOMPAT_NULL;
+    ha = HPy_FromPyObject(ctx, a);
+    hb = HPy_FromPyObject(ctx, b);
+    rc = HPy_Is(ctx, ha, hb);
+    HPy_Close(ctx, ha);
+    HPy_Close(ctx, hb);
+    return PyLong_FromLong(rc);
+}
+
+static PyObject *smoke_typecheck(PyObject *self, PyObject *args) {
+    PyObject *obj, *type;
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy ho, ht;
+    int rc;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO", &obj, &type)) return CAPICOMPAT_NULL;
+    ho = HPy_FromPyObject(ctx, obj);
+    ht = HPy_FromPyObject(ctx, type);
+    rc = HPy_TypeCheck(ctx, ho, ht);
+    HPy_Close(ctx, ho);
+    HPy_Close(ctx, ht);
+    return PyLong_FromLong(rc);
+}
+
+/* bool_(n) -> HPyBool_FromLong(n) */
+static PyObject *smoke_bool(PyObject *self, PyObject *arg) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    long n = PyLong_AsLong(arg);
+    (void)self;
+    if (n == -1 && PyErr_Occurred()) return CAPICOMPAT_NULL;
+    return give(ctx, HPyBool_FromLong(ctx, n));
+}
+
+/* item(op, obj, key[, value]): op is get/set/del; an int key uses the _i entry, a str key
+ * the _s one. get returns the item, set and del return the int status (0), errors raise. */
+static PyObject *smoke_item(PyObject *self, PyObject *args) {
+    PyObject *obj, *key, *value = CAPICOMPAT_NULL;
+    const char *op;
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy h, hv;
+    int by_index, rc;
+    Py_ssize_t idx = 0;
+    const char *skey = CAPICOMPAT_NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "sOO|O", &op, &obj, &key, &value)) return CAPICOMPAT_NULL;
+    by_index = PyLong_Check(key);
+    if (by_index) {
+        idx = PyLong_AsSsize_t(key);
+        if (idx == -1 && PyErr_Occurred()) return CAPICOMPAT_NULL;
+    } else {
+        skey = PyUnicode_AsUTF8(key);
+        if (skey == CAPICOMPAT_NULL) return CAPICOMPAT_NULL;
+    }
+    h = HPy_FromPyObject(ctx, obj);
+    if (strcmp(op, "get") == 0) {
+        HPy r = by_index ? HPy_GetItem_i(ctx, h, idx) : HPy_GetItem_s(ctx, h, skey);
+        HPy_Close(ctx, h);
+        return give(ctx, r);
+    }
+    if (strcmp(op, "set") == 0) {
+        hv = HPy_FromPyObject(ctx, value);
+        rc = by_index ? HPy_SetItem_i(ctx, h, idx, hv) : HPy_SetItem_s(ctx, h, skey, hv);
+        HPy_Close(ctx, hv);
+    } else {
+        rc = by_index ? HPy_DelItem_i(ctx, h, idx) : HPy_DelItem_s(ctx, h, skey);
+    }
+    HPy_Close(ctx, h);
+    if (rc < 0) return CAPICOMPAT_NULL;
+    return PyLong_FromLong(rc);
+}
+
 static PyMethodDef smoke_methods[] = {
+    {"conv", smoke_conv, METH_VARARGS, CAPICOMPAT_NULL},
+    {"err_state", smoke_err_state, METH_NOARGS, CAPICOMPAT_NULL},
+    {"is_", smoke_is, METH_VARARGS, CAPICOMPAT_NULL},
+    {"typecheck", smoke_typecheck, METH_VARARGS, CAPICOMPAT_NULL},
+    {"bool_", smoke_bool, METH_O, CAPICOMPAT_NULL},
+    {"item", smoke_item, METH_VARARGS, CAPICOMPAT_NULL},
     {"add", smoke_add, METH_VARARGS, CAPICOMPAT_NULL},
     {"twice", smoke_twice, METH_O, CAPICOMPAT_NULL},
     {"attr_repr", smoke_attr_repr, METH_VARARGS, CAPICOMPAT_NULL},
