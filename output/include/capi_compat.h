@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:b1c1660cce76ed81. Entries: 405.
+ * Spec digest: fnv1a64:08e9d47942a69ded. Entries: 405.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -8093,6 +8093,22 @@ static inline int capicompat_time_call(const char *name, PyTime_t *result)
 }
 #endif
 
+/* capicompat_time_call_raw: capicompat_time_call() for the Raw clocks, which may be called without the GIL and report errors by -1 only.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_time_call_raw(const char *name, PyTime_t *result)
+{
+    int res;
+    PyGILState_STATE state = PyGILState_Ensure();
+    res = capicompat_time_call(name, result);
+    if (res < 0) {
+        PyErr_Clear();
+    }
+    PyGILState_Release(state);
+    return res;
+}
+#endif
+
 /* PyTime_Monotonic: Read the monotonic clock (time.monotonic()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_Monotonic */
@@ -8123,14 +8139,7 @@ static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
     #else
     /* 3.13 made the private clock functions internal: time.monotonic_ns(), taking the
        GIL if the caller does not hold it; errors are swallowed */
-    int res;
-    PyGILState_STATE state = PyGILState_Ensure();
-    res = capicompat_time_call("monotonic_ns", result);
-    if (res < 0) {
-        PyErr_Clear();
-    }
-    PyGILState_Release(state);
-    return res;
+    return capicompat_time_call_raw("monotonic_ns", result);
     #endif
 }
 #define PyTime_MonotonicRaw capicompat_PyTime_MonotonicRaw
@@ -8166,14 +8175,7 @@ static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
     #else
     /* 3.13 made the private clock functions internal: time.perf_counter_ns(), taking the
        GIL if the caller does not hold it; errors are swallowed */
-    int res;
-    PyGILState_STATE state = PyGILState_Ensure();
-    res = capicompat_time_call("perf_counter_ns", result);
-    if (res < 0) {
-        PyErr_Clear();
-    }
-    PyGILState_Release(state);
-    return res;
+    return capicompat_time_call_raw("perf_counter_ns", result);
     #endif
 }
 #define PyTime_PerfCounterRaw capicompat_PyTime_PerfCounterRaw
@@ -8209,14 +8211,7 @@ static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
     #else
     /* 3.13 made the private clock functions internal: time.time_ns(), taking the
        GIL if the caller does not hold it; errors are swallowed */
-    int res;
-    PyGILState_STATE state = PyGILState_Ensure();
-    res = capicompat_time_call("time_ns", result);
-    if (res < 0) {
-        PyErr_Clear();
-    }
-    PyGILState_Release(state);
-    return res;
+    return capicompat_time_call_raw("time_ns", result);
     #endif
 }
 #define PyTime_TimeRaw capicompat_PyTime_TimeRaw
