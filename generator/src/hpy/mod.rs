@@ -13,7 +13,9 @@ use std::fmt;
 
 const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
 const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
-const CUSTOM_YAML: &str = include_str!("../../../spec/hpy/custom.yaml");
+/// The files of hand-written C, in emission order: each may use what the ones before define.
+/// A new file is added here (and to spec/hpy/README.md).
+const CUSTOM_FILES: &[(&str, &str)] = &[("custom.yaml", include_str!("../../../spec/hpy/custom.yaml"))];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
@@ -96,9 +98,14 @@ pub struct Arg {
     #[serde(rename = "type")]
     pub ty: String,
     pub conv: String,
+    /// The parameter's type in PyPy's cpyext where it differs from CPython's (PyPy declares
+    /// `PyErr_WarnEx`'s stack level `int`): the argument is converted explicitly there.
+    #[serde(default)]
+    pub pypy_type: Option<String>,
 }
 
-/// `custom.yaml`: hand-written C bodies of `custom: true` entries, in emission order.
+/// A file of hand-written C (`custom.yaml` and the others of `CUSTOM_FILES`): bodies of
+/// `custom: true` entries and supporting definitions, in emission order.
 #[derive(Debug, Deserialize)]
 pub struct CustomFile {
     pub hpy_version: String,
@@ -106,10 +113,23 @@ pub struct CustomFile {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomBody {
     pub name: String,
-    /// The C statements of the body, without the braces.
-    pub body: String,
+    /// The C statements of the body, without the braces; the prototype is api.yaml's.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A whole C definition that is not an api.yaml function (a type, a macro, a
+    /// `capicompat_hpy_*` helper), emitted as written. `name` says what it defines.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Why a one-to-one api.yaml function gets a hand-written body instead of its generated
+    /// wrapper (an interpreter whose native function differs from HPy's semantics).
+    #[serde(default)]
+    pub replaces_wrapper: Option<String>,
+    /// The file it came from (set by `load`).
+    #[serde(skip)]
+    pub file: &'static str,
 }
 
 /// The HPy data the generator uses.
@@ -149,33 +169,68 @@ pub fn load() -> Result<HpySpec, HpyError> {
             context.hpy_version, api.hpy_version
         )));
     }
-    let custom: CustomFile = serde_saphyr::from_str(CUSTOM_YAML)
-        .map_err(|e| HpyError::Yaml { file: "custom.yaml", message: e.to_string() })?;
-    if custom.hpy_version != api.hpy_version {
-        return Err(HpyError::Data(format!(
-            "custom.yaml is HPy {} but api.yaml is HPy {}",
-            custom.hpy_version, api.hpy_version
-        )));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for c in &custom.functions {
-        if !seen.insert(c.name.as_str()) {
-            return Err(HpyError::Data(format!("custom.yaml lists {} twice", c.name)));
+    let mut customs = Vec::new();
+    for (file, text) in CUSTOM_FILES {
+        let custom: CustomFile =
+            serde_saphyr::from_str(text).map_err(|e| HpyError::Yaml { file, message: e.to_string() })?;
+        if custom.hpy_version != api.hpy_version {
+            return Err(HpyError::Data(format!(
+                "{file} is HPy {} but api.yaml is HPy {}",
+                custom.hpy_version, api.hpy_version
+            )));
         }
-        match api.functions.iter().find(|f| f.name == c.name) {
-            None => return Err(HpyError::Data(format!("custom.yaml: {} is not in api.yaml", c.name))),
-            Some(f) if !f.custom => {
-                return Err(HpyError::Data(format!("custom.yaml: {} is not custom in api.yaml", c.name)))
+        customs.extend(custom.functions.into_iter().map(|c| CustomBody { file, ..c }));
+    }
+    check_customs(&customs, &api.functions)?;
+    Ok(HpySpec { version: api.hpy_version, handles: context.handles, functions: api.functions, customs })
+}
+
+/// Each custom entry has exactly one of `body` (for a `custom: true` api.yaml function) and
+/// `code` (for anything api.yaml does not list), and each name appears once.
+fn check_customs(customs: &[CustomBody], functions: &[Function]) -> Result<(), HpyError> {
+    let mut seen = std::collections::HashMap::new();
+    for c in customs {
+        let file = c.file;
+        if let Some(first) = seen.insert(c.name.as_str(), file) {
+            return Err(HpyError::Data(format!("{file}: {} is already defined in {first}", c.name)));
+        }
+        let api = functions.iter().find(|f| f.name == c.name);
+        match (&c.body, &c.code, api) {
+            (Some(_), None, Some(f)) if f.custom != c.replaces_wrapper.is_some() => {}
+            (Some(_), None, Some(f)) if f.custom => {
+                return Err(HpyError::Data(format!(
+                    "{file}: {} is custom in api.yaml and has no wrapper to replace; drop `replaces_wrapper`",
+                    c.name
+                )))
             }
-            Some(_) => {}
+            (Some(_), None, Some(_)) => {
+                return Err(HpyError::Data(format!(
+                    "{file}: {} is one-to-one in api.yaml; say why its wrapper is replaced in `replaces_wrapper:`",
+                    c.name
+                )))
+            }
+            (Some(_), None, None) => {
+                return Err(HpyError::Data(format!(
+                    "{file}: {} is not in api.yaml; write its whole definition under `code:`",
+                    c.name
+                )))
+            }
+            (None, Some(_), None) => {}
+            (None, Some(_), Some(_)) => {
+                return Err(HpyError::Data(format!(
+                    "{file}: {} is an api.yaml function; give its `body:` (the prototype is api.yaml's)",
+                    c.name
+                )))
+            }
+            _ => {
+                return Err(HpyError::Data(format!(
+                    "{file}: {} needs exactly one of `body:` and `code:`",
+                    c.name
+                )))
+            }
         }
     }
-    Ok(HpySpec {
-        version: api.hpy_version,
-        handles: context.handles,
-        functions: api.functions,
-        customs: custom.functions,
-    })
+    Ok(())
 }
 
 /// A one-to-one entry the generator could not map, and why.
@@ -200,7 +255,9 @@ pub fn is_one_to_one(f: &Function) -> bool {
 
 pub fn wrappers(spec: &HpySpec) -> Wrappers {
     let mut out = Wrappers::default();
-    for f in spec.functions.iter().filter(|f| is_one_to_one(f)) {
+    let replaced =
+        |f: &Function| spec.customs.iter().any(|c| c.name == f.name && c.replaces_wrapper.is_some());
+    for f in spec.functions.iter().filter(|f| is_one_to_one(f) && !replaced(f)) {
         match wrapper(f) {
             Ok(code) => out.generated.push((f.name.clone(), code)),
             Err(reason) => out.skipped.push(Skipped { name: f.name.clone(), reason }),
@@ -242,7 +299,10 @@ pub fn wrapper(f: &Function) -> Result<String, String> {
         params.push(declare(&a.ty, &a.name));
         call_args.push(match (a.conv.as_str(), a.ty.as_str()) {
             ("handle", "HPy") => format!("capicompat_hpy_h2py({})", a.name),
-            ("pass", _) => a.name.clone(),
+            ("pass", _) => match &a.pypy_type {
+                None => a.name.clone(),
+                Some(pypy) => format!("CAPICOMPAT_HPY_PYPY_ARG({pypy}, {})", a.name),
+            },
             ("thread_state", "HPyThreadState") => format!("(PyThreadState *){}._i", a.name),
             (conv, ty) => return Err(format!("argument `{}`: conversion `{conv}` of `{ty}`", a.name)),
         });
@@ -284,13 +344,17 @@ pub fn custom_definition(f: &Function, body: &str) -> String {
     format!("static inline {} {{\n{}\n}}", f.signature, lines.join("\n"))
 }
 
-/// The custom entries with a body in custom.yaml, as (name, C code), in custom.yaml order.
+/// The custom entries, as (name, C code), in file and entry order.
 pub fn customs(spec: &HpySpec) -> Vec<(String, String)> {
     spec.customs
         .iter()
-        .filter_map(|c| {
-            let f = spec.functions.iter().find(|f| f.name == c.name)?;
-            Some((c.name.clone(), custom_definition(f, &c.body)))
+        .filter_map(|c| match (&c.body, &c.code) {
+            (Some(body), _) => {
+                let f = spec.functions.iter().find(|f| f.name == c.name)?;
+                Some((c.name.clone(), custom_definition(f, body)))
+            }
+            (None, Some(code)) => Some((c.name.clone(), code.trim_end().to_string())),
+            (None, None) => None,
         })
         .collect()
 }
@@ -390,12 +454,46 @@ mod tests {
         assert!(as_long.contains("\n#if SIZEOF_LONG <= 4\n"), "{as_long}");
     }
 
+    fn entry(name: &str, body: Option<&str>, code: Option<&str>) -> CustomBody {
+        CustomBody {
+            name: name.into(),
+            body: body.map(Into::into),
+            code: code.map(Into::into),
+            replaces_wrapper: None,
+            file: "t.yaml",
+        }
+    }
+
+    #[test]
+    fn custom_entries_are_checked() {
+        let functions = load().unwrap().functions;
+        let check = |entries: &[CustomBody]| check_customs(entries, &functions).map_err(|e| e.to_string());
+        assert!(check(&[entry("HPy_Is", Some("return 0;"), None)]).is_ok());
+        assert!(check(&[entry("capicompat_hpy_x", None, Some("int capicompat_hpy_x;"))]).is_ok());
+        let twice = check(&[entry("HPy_Is", Some("1"), None), entry("HPy_Is", Some("2"), None)]).unwrap_err();
+        assert!(twice.contains("already defined in t.yaml"), "{twice}");
+        let not_custom = check(&[entry("HPy_Add", Some("1"), None)]).unwrap_err();
+        assert!(not_custom.contains("replaces_wrapper"), "{not_custom}");
+        let mut replacing = entry("HPy_Add", Some("1"), None);
+        replacing.replaces_wrapper = Some("because".into());
+        assert!(check(&[replacing.clone()]).is_ok());
+        replacing.name = "HPy_Is".into();
+        assert!(check(&[replacing]).unwrap_err().contains("no wrapper to replace"));
+        let unknown = check(&[entry("HPy_Nope", Some("1"), None)]).unwrap_err();
+        assert!(unknown.contains("under `code:`"), "{unknown}");
+        let code_for_api = check(&[entry("HPy_Is", None, Some("x"))]).unwrap_err();
+        assert!(code_for_api.contains("give its `body:`"), "{code_for_api}");
+        let neither = check(&[entry("capicompat_hpy_y", None, None)]).unwrap_err();
+        assert!(neither.contains("exactly one of"), "{neither}");
+    }
+
     #[test]
     fn every_one_to_one_entry_is_generated_or_explained() {
         let spec = load().unwrap();
         let w = wrappers(&spec);
         let total = spec.functions.iter().filter(|f| is_one_to_one(f)).count();
-        assert_eq!(w.generated.len() + w.skipped.len(), total);
+        let replaced = spec.customs.iter().filter(|c| c.replaces_wrapper.is_some()).count();
+        assert_eq!(w.generated.len() + w.skipped.len() + replaced, total);
         assert!(w.generated.iter().any(|(n, _)| n == "HPy_Add"));
     }
 
