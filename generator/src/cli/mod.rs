@@ -102,6 +102,9 @@ pub enum Command {
         /// Extra compiler flag (repeatable), after the project's warning flags.
         #[arg(long = "cflag", value_name = "FLAG", allow_hyphen_values = true)]
         cflags: Vec<String>,
+        /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
+        #[arg(long)]
+        hpy: bool,
         #[command(flatten)]
         spec: SpecArg,
         /// The test command, after `--`; `python` as its first word runs the interpreter under test.
@@ -201,8 +204,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
-        Command::Matrix { sources, module, min, run, include, cflags, spec, test_command } => {
-            let user = run_commands::UserCode { sources, module, include, cflags, test_command };
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
+            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
         }
     }
