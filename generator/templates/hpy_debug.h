@@ -88,7 +88,9 @@ __attribute__((noreturn))
 static inline void capicompat_hpy_dbg_fatal(const char *what, const capicompat_hpy_dbg_handle *h) {
     capicompat_hpy_dbg_state *s = capicompat_hpy_dbg();
     fprintf(stderr, "capi-compat HPy debug: %s at %s:%d", what, s->site_file, s->site_line);
-    if (h != CAPICOMPAT_NULL) {
+    if (h != CAPICOMPAT_NULL && (h->flags & CAPICOMPAT_HPY_DBG_CONSTANT)) {
+        fprintf(stderr, " (a context constant, the handle to %s)", capicompat_hpy_dbg_type_name(h->obj));
+    } else if (h != CAPICOMPAT_NULL) {
         fprintf(stderr, " (handle to %s opened at %s:%d", capicompat_hpy_dbg_type_name(h->obj), h->opened_file,
                 h->opened_line);
         if (h->closed_file != CAPICOMPAT_NULL) {
@@ -174,6 +176,10 @@ static inline void capicompat_hpy_close(HPy handle) {
     capicompat_hpy_dbg_handle *h;
     PyObject *obj;
     if (handle._i == 0) return;
+    h = (capicompat_hpy_dbg_handle *)handle._i;
+    if (h->magic == CAPICOMPAT_HPY_DBG_MAGIC && !(h->flags & CAPICOMPAT_HPY_DBG_OPEN)) {
+        capicompat_hpy_dbg_fatal("HPy_Close of a closed handle (closed twice)", h);
+    }
     h = capicompat_hpy_dbg_get(handle);
     if (h->flags & CAPICOMPAT_HPY_DBG_CONSTANT) {
         capicompat_hpy_dbg_fatal("HPy_Close of a context constant (ctx->h_...; HPy_Dup it first)", h);
