@@ -519,6 +519,14 @@ static PyObject *api_dump(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
+/* dump_null(): _HPy_Dump(HPy_NULL), which CPython reports as a freed object */
+static PyObject *api_dump_null(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    _HPy_Dump(capicompat_hpy_ctx(), HPy_NULL);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef api_methods[] = {
     {"builder", api_builder, METH_VARARGS, CAPICOMPAT_NULL},
     {"call", api_call, METH_VARARGS, CAPICOMPAT_NULL},
@@ -542,6 +550,7 @@ static PyMethodDef api_methods[] = {
     {"slice_adjust", api_slice_adjust, METH_VARARGS, CAPICOMPAT_NULL},
     {"voidp", api_voidp, METH_O, CAPICOMPAT_NULL},
     {"dump", api_dump, METH_O, CAPICOMPAT_NULL},
+    {"dump_null", api_dump_null, METH_NOARGS, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL},
 };
 

@@ -440,6 +440,9 @@ lines = r.stderr.splitlines()
 assert "object repr     : [1, 'a']" in lines, r.stderr
 assert "object repr     : 'x\u00e9'" in lines, r.stderr
 assert "object type name: list" in lines and "object type name: str" in lines, r.stderr
+r = child("import _hpy_api; _hpy_api.dump_null(); print('alive')")
+assert r.returncode == 0 and r.stdout == "alive\n", r
+assert r.stderr.startswith("<object at ") and r.stderr.endswith(" is freed>\n"), r.stderr
 
 r = child("import _hpy_api; _hpy_api.fatal('boom!'); print('survived')")
 assert r.returncode != 0 and "survived" not in r.stdout, r
