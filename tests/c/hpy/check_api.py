@@ -407,6 +407,21 @@ if REFCOUNTS:
     assert sys.getrefcount(o) == base + 1
     m.global_store(None)
     assert sys.getrefcount(o) == base
+# The old object is released only once the global holds the new one: a finaliser that loads
+# the global sees the new object.
+seen = []
+
+
+class Spy:
+    def __del__(self):
+        seen.append(m.global_load())
+
+
+m.global_store(Spy())
+g3 = Obj()
+m.global_store(g3)
+collect()
+assert seen == [g3], seen
 no_leak("HPyGlobal_Store", lambda: (m.global_store(Obj()), m.global_store(o), m.global_load()))
 m.global_store(None)
 
