@@ -24,6 +24,7 @@
 #define CAPICOMPAT_HPY_DBG_CONSTANT 2u
 #define CAPICOMPAT_HPY_DBG_ARGUMENT 4u
 #define CAPICOMPAT_HPY_DBG_REPORTED 8u
+#define CAPICOMPAT_HPY_DBG_BUILDER 16u
 
 typedef struct capicompat_hpy_dbg_handle {
     unsigned long magic;
@@ -218,8 +219,10 @@ static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, con
         } else if (!(h->flags & (CAPICOMPAT_HPY_DBG_REPORTED | CAPICOMPAT_HPY_DBG_CONSTANT))) {
             h->flags |= CAPICOMPAT_HPY_DBG_REPORTED;
             s->leaks++;
-            fprintf(stderr, "capi-compat HPy debug: leaked handle to %s opened at %s:%d (still open when %s returned)\n",
-                    capicompat_hpy_dbg_type_name(h->obj), h->opened_file, h->opened_line, what);
+            fprintf(stderr, "capi-compat HPy debug: leaked %s to %s opened at %s:%d (%s when %s returned)\n",
+                    (h->flags & CAPICOMPAT_HPY_DBG_BUILDER) ? "builder" : "handle",
+                    capicompat_hpy_dbg_type_name(h->obj), h->opened_file, h->opened_line,
+                    (h->flags & CAPICOMPAT_HPY_DBG_BUILDER) ? "neither built nor cancelled" : "still open", what);
             fflush(stderr);
         }
     }
@@ -238,6 +241,40 @@ static inline PyObject *capicompat_hpy_to_result(HPy result) {
         capicompat_hpy_dbg_retire(h);
     }
     return obj;
+}
+
+/* Builders (HPyListBuilder, HPyTupleBuilder) are records too, flagged as builders: one left
+ * open is a leak, one used after Build or Cancel is fatal, and so is a Set out of range or of
+ * HPy_NULL. `builder` is the builder's intptr_t field. */
+static inline intptr_t capicompat_hpy_builder_open(PyObject *seq) {
+    return capicompat_hpy_dbg_open(seq, CAPICOMPAT_HPY_DBG_BUILDER)._i;
+}
+
+static inline capicompat_hpy_dbg_handle *capicompat_hpy_builder_record(intptr_t builder) {
+    capicompat_hpy_dbg_handle *h = (capicompat_hpy_dbg_handle *)builder;
+    if (h == CAPICOMPAT_NULL || h->magic != CAPICOMPAT_HPY_DBG_MAGIC || !(h->flags & CAPICOMPAT_HPY_DBG_BUILDER)) {
+        capicompat_hpy_dbg_fatal("not a builder (made by HPyListBuilder_New or HPyTupleBuilder_New)",
+                                 CAPICOMPAT_NULL);
+    }
+    if (!(h->flags & CAPICOMPAT_HPY_DBG_OPEN)) capicompat_hpy_dbg_fatal("builder used after Build or Cancel", h);
+    return h;
+}
+
+static inline PyObject *capicompat_hpy_builder_get(intptr_t builder) {
+    return capicompat_hpy_builder_record(builder)->obj;
+}
+
+static inline PyObject *capicompat_hpy_builder_end(intptr_t builder) {
+    capicompat_hpy_dbg_handle *h = capicompat_hpy_builder_record(builder);
+    PyObject *seq = h->obj;
+    capicompat_hpy_dbg_retire(h);
+    return seq;
+}
+
+static inline void capicompat_hpy_builder_check_set(intptr_t builder, Py_ssize_t size, Py_ssize_t index, HPy item) {
+    capicompat_hpy_dbg_handle *h = capicompat_hpy_builder_record(builder);
+    if (index < 0 || index >= size) capicompat_hpy_dbg_fatal("builder Set with an index out of range", h);
+    if (item._i == 0) capicompat_hpy_dbg_fatal("builder Set of HPy_NULL", h);
 }
 
 /* How many leaks this translation unit has reported (for tests and atexit checks). */
@@ -294,6 +331,25 @@ static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, con
 
 static inline PyObject *capicompat_hpy_to_result(HPy result) {
     return capicompat_hpy_h2py(result);
+}
+
+static inline intptr_t capicompat_hpy_builder_open(PyObject *seq) {
+    return (intptr_t)seq;
+}
+
+static inline PyObject *capicompat_hpy_builder_get(intptr_t builder) {
+    return (PyObject *)builder;
+}
+
+static inline PyObject *capicompat_hpy_builder_end(intptr_t builder) {
+    return (PyObject *)builder;
+}
+
+static inline void capicompat_hpy_builder_check_set(intptr_t builder, Py_ssize_t size, Py_ssize_t index, HPy item) {
+    (void)builder;
+    (void)size;
+    (void)index;
+    (void)item;
 }
 
 #endif /* CAPI_COMPAT_HPY_DEBUG */

@@ -48,6 +48,24 @@ const SCENARIOS: &[Scenario] = &[
         message: "capi-compat HPy debug: leaked handle to str opened at ",
         sites: &["opened"],
     },
+    Scenario {
+        name: "builder_after_build",
+        fatal: true,
+        message: "capi-compat HPy debug: builder used after Build or Cancel at ",
+        sites: &["used", "opened", "closed"],
+    },
+    Scenario {
+        name: "builder_out_of_range",
+        fatal: true,
+        message: "capi-compat HPy debug: builder Set with an index out of range at ",
+        sites: &["used", "opened"],
+    },
+    Scenario {
+        name: "builder_leak",
+        fatal: false,
+        message: "capi-compat HPy debug: leaked builder to list opened at ",
+        sites: &["opened"],
+    },
 ];
 
 fn workdir(name: &str) -> PathBuf {

@@ -37,6 +37,29 @@ static PyObject *run_leak_outside_call(HPyContext *ctx) {
     return PyLong_FromUnsignedLong(leaks);
 }
 
+static PyObject *run_builder_after_build(HPyContext *ctx) {
+    HPyListBuilder b = HPyListBuilder_New(ctx, 1); /* SITE: builder_after_build opened */
+    HPy list;
+    HPyListBuilder_Set(ctx, b, 0, ctx->h_None);
+    list = HPyListBuilder_Build(ctx, b); /* SITE: builder_after_build closed */
+    HPyListBuilder_Set(ctx, b, 0, ctx->h_True); /* SITE: builder_after_build used */
+    HPy_Close(ctx, list);
+    Py_RETURN_NONE;
+}
+
+static PyObject *run_builder_out_of_range(HPyContext *ctx) {
+    HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 2); /* SITE: builder_out_of_range opened */
+    HPyTupleBuilder_Set(ctx, b, 2, ctx->h_None); /* SITE: builder_out_of_range used */
+    HPyTupleBuilder_Cancel(ctx, b);
+    Py_RETURN_NONE;
+}
+
+static PyObject *run_builder_leak(HPyContext *ctx) {
+    HPyListBuilder b = HPyListBuilder_New(ctx, 0); /* SITE: builder_leak opened */
+    (void)b;
+    return PyLong_FromUnsignedLong(capicompat_hpy_debug_check_open("run_builder_leak"));
+}
+
 /* Correct code: dup, close, constants used without closing, results handed back. */
 static PyObject *run_correct(HPyContext *ctx) {
     HPy a = HPyLong_FromLong(ctx, 1), b = HPy_Dup(ctx, a), none = HPy_Dup(ctx, ctx->h_None), sum;
@@ -47,6 +70,17 @@ static PyObject *run_correct(HPyContext *ctx) {
     HPy_Close(ctx, none);
     if (HPy_IsNull(sum) || !same) return CAPICOMPAT_NULL;
     HPy_Close(ctx, sum);
+    {
+        HPyTupleBuilder tb = HPyTupleBuilder_New(ctx, 2);
+        HPyListBuilder lb = HPyListBuilder_New(ctx, 1);
+        HPy t;
+        HPyTupleBuilder_Set(ctx, tb, 0, ctx->h_None);
+        HPyTupleBuilder_Set(ctx, tb, 1, ctx->h_True);
+        t = HPyTupleBuilder_Build(ctx, tb);
+        HPyListBuilder_Set(ctx, lb, 0, t);
+        HPyListBuilder_Cancel(ctx, lb);
+        HPy_Close(ctx, t);
+    }
     return PyLong_FromUnsignedLong(capicompat_hpy_debug_check_open("run_correct"));
 }
 
@@ -59,6 +93,9 @@ static PyObject *misuse(PyObject *self, PyObject *arg) {
     if (strcmp(name, "double_close") == 0) return run_double_close(ctx);
     if (strcmp(name, "close_constant") == 0) return run_close_constant(ctx);
     if (strcmp(name, "leak_outside_call") == 0) return run_leak_outside_call(ctx);
+    if (strcmp(name, "builder_after_build") == 0) return run_builder_after_build(ctx);
+    if (strcmp(name, "builder_out_of_range") == 0) return run_builder_out_of_range(ctx);
+    if (strcmp(name, "builder_leak") == 0) return run_builder_leak(ctx);
     if (strcmp(name, "correct") == 0) return run_correct(ctx);
     PyErr_SetString(PyExc_ValueError, name);
     return CAPICOMPAT_NULL;
