@@ -5,6 +5,8 @@
 //! C bodies `spec/hpy/custom.yaml` holds (prototype from api.yaml), and lays the section out
 //! with `templates/hpy.h.hbs` inside the generated header.
 
+pub mod defs;
+
 use crate::version::PyVersion;
 use crate::{emit, plan, Spec};
 use handlebars::Handlebars;
@@ -15,7 +17,10 @@ const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
 const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
 /// The files of hand-written C, in emission order: each may use what the ones before define.
 /// A new file is added here (and to spec/hpy/README.md).
-const CUSTOM_FILES: &[(&str, &str)] = &[("custom.yaml", include_str!("../../../spec/hpy/custom.yaml"))];
+const CUSTOM_FILES: &[(&str, &str)] = &[
+    ("custom.yaml", include_str!("../../../spec/hpy/custom.yaml")),
+    ("types.yaml", include_str!("../../../spec/hpy/types.yaml")),
+];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
@@ -139,6 +144,9 @@ pub struct HpySpec {
     pub handles: Vec<Handle>,
     pub functions: Vec<Function>,
     pub customs: Vec<CustomBody>,
+    /// The definition machinery's C (enums, structs, HPyDef macros, trampolines), rendered
+    /// from slots.yaml and definitions.yaml by `defs`.
+    pub defs: String,
 }
 
 /// The number of constant handles HPy 0.9's context has.
@@ -182,7 +190,14 @@ pub fn load() -> Result<HpySpec, HpyError> {
         customs.extend(custom.functions.into_iter().map(|c| CustomBody { file, ..c }));
     }
     check_customs(&customs, &api.functions)?;
-    Ok(HpySpec { version: api.hpy_version, handles: context.handles, functions: api.functions, customs })
+    let defs = defs::render(&defs::load(&api.hpy_version)?)?;
+    Ok(HpySpec {
+        version: api.hpy_version,
+        handles: context.handles,
+        functions: api.functions,
+        customs,
+        defs,
+    })
 }
 
 /// Each custom entry has exactly one of `body` (for a `custom: true` api.yaml function) and
@@ -368,6 +383,7 @@ struct SectionView<'a> {
     wrappers: Vec<WrapperView>,
     custom_count: usize,
     customs: Vec<WrapperView>,
+    defs: &'a str,
 }
 
 #[derive(Serialize)]
@@ -386,6 +402,7 @@ pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
         wrappers: wrappers.generated.iter().map(|(_, code)| WrapperView { code: code.clone() }).collect(),
         custom_count: customs.len(),
         customs: customs.into_iter().map(|(_, code)| WrapperView { code }).collect(),
+        defs: &spec.defs,
     };
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
