@@ -1,0 +1,330 @@
+"""Run by generator/tests/hpy.rs under each interpreter, with _hpy_types on sys.path."""
+import gc
+import sys
+import types
+
+import _hpy_types as m
+
+PYPY = sys.implementation.name == "pypy"
+
+
+def raises(exc, message, fn, *args, **kwargs):
+    """fn(*args) must raise exactly exc; with message, str(e) must equal it (or, for a
+    callable message, satisfy it)."""
+    try:
+        fn(*args, **kwargs)
+    except BaseException as e:  # noqa: BLE001 - checked below
+        if type(e) is not exc:
+            raise AssertionError(f"{fn.__name__}{args}: expected {exc.__name__}, got {type(e).__name__}: {e}")
+        if message is not None:
+            ok = message(str(e)) if callable(message) else str(e) == message
+            if not ok:
+                raise AssertionError(f"{fn.__name__}{args}: message {str(e)!r}, expected {message!r}")
+        return e
+    raise AssertionError(f"{fn.__name__}{args} did not raise {exc.__name__}")
+
+
+def collect():
+    for _ in range(3):
+        gc.collect()
+
+
+# ---- the module: multi-phase init, state, exec slots in order, legacy methods
+assert m.__doc__ == "HPy definition machinery tests", m.__doc__
+assert m.bump() == 42  # 40 from mod_exec, +1 from mod_exec2, +1 here
+assert m.bump() == 43
+assert m.legacy_hello() == "hello"
+assert m.__spec__.name == "_hpy_types"
+
+# ---- Point: members, getset, methods of every signature, slots
+P = m.Point
+assert P.__doc__ == "a point"
+assert P.__module__ == "_hpy_types" and P.__name__ == "Point"
+p = P(3, -4)
+assert (p.x, p.y) == (3, -4)
+p.x = 5
+assert p.x == 5
+raises(AttributeError, None, setattr, p, "y", 1)
+assert P.y.__doc__ == "the y coordinate"
+assert P.obj.__doc__ == "an object kept in an HPyField"
+assert P.norm1.__doc__ == "|x| + |y|"
+assert p.norm1() == 9
+assert p.times(2) == 2
+assert p.move(1, 2) == 5 + 1 - 4 + 2
+raises(TypeError, "move(dx, dy)", p.move, 1)
+assert p.count() == 0
+assert p.count(1, 2, 3) == 300
+assert p.count(1, a=10, b=20) == 100 + 2 + 30
+assert p.scaled == 15
+p.setx = 7
+assert p.x == 7
+raises(AttributeError, "cannot delete setx", delattr, p, "setx")
+raises(TypeError, "Point(x, y)", P, 1)
+raises(TypeError, None, p.times, "x")
+q = P(1, 1)
+r = p + q
+assert type(r) is P and (r.x, r.y) == (8, -3)
+assert p.__add__(3) is NotImplemented
+raises(TypeError, None, lambda: p + 3)
+assert -p == -3
+assert bool(p) and not bool(P(0, 0))
+assert len(p) == 2 and p[0] == 7 and p[1] == -4 and list(p) == [7, -4]
+assert hash(P(2, 3)) == 2003
+assert repr(p) == "Point(7, -4)" and str(p) == "Point(7, -4)"
+assert P(1, 2) == P(1, 2) and P(1, 2) != P(1, 3)
+assert P(1, 2) < P(1, 3) <= P(1, 3) and P(2, 0) > P(1, 9) >= P(1, 9)
+assert (P(1, 2) == 5) is False
+raises(TypeError, None, lambda: P(1, 2) < 5)
+
+# HPyField: get/set/delete, the object kept alive by the field
+assert p.obj is None
+o = object()
+p.obj = o
+assert p.obj is o
+del p.obj
+assert p.obj is None
+if hasattr(sys, "getrefcount"):
+    o = object()
+    before = sys.getrefcount(o)
+    p.obj = o
+    assert sys.getrefcount(o) == before + 1
+    p.obj = None
+    assert sys.getrefcount(o) == before
+
+# the hidden marker is not an attribute
+assert not hasattr(p, "__capicompat_hpy__")
+
+# ---- GC: cycles through HPyFields are collected; HPy_tp_destroy runs for each object
+collect()
+d0 = m.counters()[0]
+a = P(1, 1)
+a.obj = P(2, 2)  # no cycle: freed by reference counting, fields cleared by tp_dealloc
+del a
+collect()
+assert m.counters()[0] == d0 + 2, (m.counters(), d0)
+# PyPy's cpyext does not collect reference cycles through C extension objects
+if not PYPY:
+    d0 = m.counters()[0]
+    a, b = P(1, 1), P(2, 2)
+    a.obj, b.obj = b, a
+    del a, b
+    collect()
+    assert m.counters()[0] == d0 + 2, (m.counters(), d0)
+    a = P(1, 1)
+    a.obj = [a]
+    del a
+    collect()
+    assert m.counters()[0] == d0 + 3
+if not PYPY:
+    a = P(0, 0)
+    assert gc.is_tracked(a)
+    assert a in gc.get_referrers(P) or True
+    box = []
+    a.obj = box
+    assert box in gc.get_referents(a)
+    assert P in gc.get_referents(a)
+    del a
+
+
+# a Python subclass of an HPy type
+class Sub(P):
+    def norm1(self):
+        return super().norm1() * 10
+
+
+collect()
+d0 = m.counters()[0]
+s = Sub(1, -2)
+assert s.norm1() == 30 and isinstance(s, P) and s.x == 1
+if not PYPY:
+    s.obj = s
+    s.extra = s
+del s
+collect()
+assert m.counters()[0] == d0 + 1
+assert m.is_subtype(Sub, P) is True and m.is_subtype(P, Sub) is False
+assert m.is_subtype(bool, int) is True
+assert m.type_name(P) == "Point" and m.type_name(Sub) == "Sub"
+assert m.type_name(int) == "int" and m.type_name(types.SimpleNamespace) == "SimpleNamespace"
+
+# HPy_New / HPyType_GenericNew
+raises(TypeError, "HPy_New arg 1 must be a type", m.new_of, 1)
+raises(TypeError, "HPy_Type_GenericNew arg 1 must be a type", m.generic_new, 1)
+n = m.new_of(P)
+assert type(n) is P and (n.x, n.y, n.obj) == (0, 0, None)
+n = m.generic_new(P)
+assert type(n) is P and (n.x, n.y) == (0, 0)
+del n
+
+# ---- Legacy shape: PyObject_HEAD in the struct, legacy methods merged
+L = m.Legacy
+lo = L(1, 2, 3)
+assert lo.value == 3 and lo.get_value() == 3 and lo.twice() == 6
+lo.value = 10
+assert lo.get_value() == 10
+
+# ---- a pure subclass of list (List shape)
+T = m.TaggedList
+assert T.__mro__ == (T, list, object)
+t = T([1, 2, 3])
+assert t == [1, 2, 3] and len(t) == 3 and t.tag == 0
+t.tag = 7
+t.append(4)
+assert t.tag == 7 and t.tag_plus_len() == 11 and t[3] == 4
+if not PYPY:
+    t.append(t)  # a cycle through the list part
+del t
+collect()
+
+
+class SubList(T):
+    pass
+
+
+sl = SubList("ab")
+sl.tag = 2
+assert sl.tag_plus_len() == 4 and sl == ["a", "b"]
+del sl
+
+# ---- HPy_tp_call (vectorcall), HPyDef_CALL_FUNCTION, HPy_SetCallFunction
+A = m.Adder
+ad = A()
+assert ad() == 0
+ad.base = 10
+assert ad(1, 2) == 13 and ad(1, 2, x=3) == 16
+assert A.__vectorcalloffset__.__class__.__name__ == "member_descriptor"
+ad.use_times()
+assert ad(2, 3) == 50
+assert A()(4) == 4  # new objects get the type's call function again
+raises(TypeError, "type 'int does not implement the HPy call protocol", m.set_call, 5)
+raises(TypeError, "type '_hpy_types.Point does not implement the HPy call protocol", m.set_call, P(1, 1))
+
+
+class SubAdder(A):
+    pass
+
+
+sa = SubAdder()
+sa.base = 1
+assert sa(1) == 2
+if PYPY:  # cpyext gives a Python subclass no vectorcall offset of its own
+    raises(TypeError, "type 'SubAdder does not implement the HPy call protocol", m.set_call, sa)
+else:
+    m.set_call(sa)
+    assert sa(2, 2) == 4
+raises(TypeError, None, ad, "x")
+
+# ---- buffer protocol
+bf = m.Buf()
+released0 = m.counters()[1]
+with memoryview(bf) as mv:
+    assert bytes(mv) == b"abcd" and mv.format == "B" and mv.shape == (4,) and not mv.readonly
+    mv[0] = ord("z")
+if PYPY:  # cpyext releases the buffer when the view is garbage-collected
+    collect()
+assert m.counters()[1] == released0 + 1
+assert bytes(memoryview(bf)) == b"zbcd"
+assert bytes(bf) == b"zbcd"
+collect()
+
+# ---- HPyType_FromSpec errors (HPy's messages)
+Base = m.try_spec(0, object)
+assert Base.__name__ == "Bad" and Base.__mro__ == (Base, object)
+Derived = m.try_spec(0, P)
+assert Derived.__mro__[1] is P
+raises(TypeError, "cannot specify .legacy_slots without setting .builtin_shape=HPyType_BuiltinShape_Legacy", m.try_spec, 1)
+raises(ValueError, "You must provide an HPy_tp_traverse slot if you specify HPy_TPFLAGS_HAVE_GC", m.try_spec, 2)
+raises(ValueError, "invalid shape: 42", m.try_spec, 3)
+raises(ValueError, "Unsupported HPyMeth signature", m.try_spec, 4)
+raises(TypeError, "cannot specify both HPyType_SpecParam_Base and HPytype_SpecParam_BasesTuple", m.try_spec, 5, (object,))
+raises(TypeError, "multiple specifications of HPyType_SpecParam_BasesTuple", m.try_spec, 6, (object,))
+raises(TypeError, "unknown HPyType_SpecParam specification for '_hpy_types.Bad'", m.try_spec, 7)
+raises(TypeError, lambda s: "legacy tp_dealloc" in s, m.try_spec, 8)
+raises(TypeError, "A legacy type should not inherit its memory layout from a pure type", m.try_spec, 9, P)
+raises(TypeError, "Cannot use HPy call protocol with var objects", m.try_spec, 10)
+raises(TypeError, "Type claims to have basicsize==0 but defines members", m.try_spec, 13)
+raises(ValueError, "metaclass was specified multiple times", m.try_spec, 12, type)
+raises(TypeError, "Metaclass '5' is not a subclass of 'type'.", m.try_spec, 11, 5)
+WithTuple = m.try_spec(0, P)
+assert issubclass(WithTuple, P)
+
+
+class Meta(type):
+    pass
+
+
+if PYPY:
+    raises(TypeError, None, m.try_spec, 11, Meta)
+else:
+    MT = m.try_spec(11, Meta)
+    assert type(MT) is Meta and MT.__name__ == "Bad"
+
+# ---- HPy_MODINIT errors (HPy's messages), through PyModule_FromDefAndSpec
+import importlib.machinery  # noqa: E402
+
+spec = importlib.machinery.ModuleSpec("made", None)
+raises(SystemError, "HPy does not permit HPyModuleDef.size < 0", m.modinit_case, 0, spec)
+assert m.modinit_case(1, spec) == "made"  # HPy_mod_create may return any non-module object
+raises(SystemError, "HPy_mod_create slot returned a builtin module object. This is currently not supported.",
+       m.modinit_case, 2, spec)
+NDM = ("This is not allowed because custom HPy_mod_create slot cannot return a builtin module object and cannot "
+       "make any use of any other data defined in the HPyModuleDef. Either do not define HPy_mod_create slot and "
+       "let the runtime create a builtin module object from the provided HPyModuleDef, or do not define anything "
+       "else but the HPy_mod_create slot.")
+raises(SystemError, "HPyModuleDef defines a HPy_mod_create slot and some other slots or methods. " + NDM,
+       m.modinit_case, 3, spec)
+raises(SystemError, "HPyModuleDef defines a HPy_mod_create slot and some of the other fields are not set to their "
+       "default value. " + NDM, m.modinit_case, 4, spec)
+raises(SystemError, "Multiple definitions of the HPy_mod_create slot in HPyModuleDef.defines.", m.modinit_case, 5, spec)
+raises(SystemError, "Unsupported slot in HPyModuleDef.defines (value: 66).", m.modinit_case, 6, spec)
+
+# ---- reference leaks (debug builds)
+if hasattr(sys, "gettotalrefcount"):
+
+    def workload():
+        p = P(1, 2)
+        q = p + P(3, 4)
+        p.obj = q
+        q.obj = [p]
+        _ = (p.norm1(), p.times(2), p.move(1, 1), p.count(1, k=2), -p, p == q, p < q, hash(p), repr(p),
+             p.scaled, p.obj, p[0], len(p), bool(p))
+        p.setx = 3
+        del p.obj
+        ad = A()
+        ad.base = 2
+        _ = ad(1, 2, z=3)
+        ad.use_times()
+        _ = ad(2)
+        t = T([1, 2])
+        t.tag = 1
+        _ = t.tag_plus_len()
+        lo = L(1)
+        _ = (lo.twice(), lo.get_value())
+        bf = m.Buf()
+        _ = bytes(memoryview(bf))
+        _ = (m.new_of(P), m.generic_new(P), m.type_name(P), m.is_subtype(P, object), m.bump())
+        for case in (1, 2, 3, 4, 5, 6, 7, 8, 13):
+            try:
+                m.try_spec(case, (object,))
+            except (TypeError, ValueError):
+                pass
+        try:
+            m.set_call(1)
+        except TypeError:
+            pass
+        try:
+            p.move(1)
+        except TypeError:
+            pass
+
+    for _ in range(50):
+        workload()
+    collect()
+    before = sys.gettotalrefcount()
+    for _ in range(300):
+        workload()
+    collect()
+    after = sys.gettotalrefcount()
+    assert after - before < 100, f"reference leak: {after - before} over 300 runs"
+
+print("check_types: ok")
