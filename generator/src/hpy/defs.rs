@@ -331,6 +331,9 @@ struct SlotView {
     name: String,
     value: i64,
     sig: String,
+    /// The CPython slot id (`Py_nb_add`, `Py_mod_exec`), or `0` for HPy-only slots.
+    cpython: String,
+    module: bool,
 }
 
 #[derive(Serialize)]
@@ -403,7 +406,13 @@ pub fn render(spec: &DefsSpec) -> Result<String, HpyError> {
         slots: spec
             .slots
             .iter()
-            .map(|s| SlotView { name: s.name.clone(), value: s.value, sig: s.hpyfunc.clone() })
+            .map(|s| SlotView {
+                name: s.name.clone(),
+                value: s.value,
+                sig: s.hpyfunc.clone(),
+                cpython: s.cpython_slot.clone().unwrap_or_else(|| "0".into()),
+                module: s.applies_to == "module",
+            })
             .collect(),
         flags: spec
             .flags
@@ -501,5 +510,7 @@ mod tests {
         assert!(out.contains("HPy_nb_add = 7,"), "{out}");
         assert!(out.contains("#define _HPySlot_SIG__HPy_nb_add HPyFunc_BINARYFUNC"));
         assert!(out.contains("HPyMember_OBJECT_EX = 16,"));
+        assert!(out.contains("    case HPy_tp_destroy: return 0;\n"), "{out}");
+        assert!(out.contains("    case HPy_mod_exec: return Py_mod_exec;\n"));
     }
 }

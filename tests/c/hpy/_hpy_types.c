@@ -8,6 +8,7 @@
 
 static long destroyed = 0;
 static long released = 0;
+static long finalized = 0;
 
 static HPy new_long(HPyContext *ctx, long v) {
     return HPyLong_FromLong(ctx, v);
@@ -25,7 +26,7 @@ HPyDef_SLOT(Point_new, HPy_tp_new)
 static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw) {
     PointObject *p;
     HPy h;
-    if (nargs != 2 || !HPy_IsNull(kw)) {
+    if (nargs != 2 || (!HPy_IsNull(kw) && HPy_Length(ctx, kw) > 0)) {
         return HPyErr_SetString(ctx, ctx->h_TypeError, "Point(x, y)");
     }
     h = HPy_New(ctx, cls, &p);
@@ -395,6 +396,266 @@ static HPyType_Spec Buf_spec = {
     "_hpy_types.Buf", sizeof(BufObject), 0, HPy_TPFLAGS_DEFAULT,
     SHAPE(BufObject), CAPICOMPAT_NULL, Buf_defines, CAPICOMPAT_NULL};
 
+
+/* ---- UnitFloat: a pure subclass of float (Float shape) */
+typedef struct {
+    long unit;
+} UnitFloatObject;
+HPyType_HELPERS(UnitFloatObject, HPyType_BuiltinShape_Float)
+
+HPyDef_MEMBER(UnitFloat_unit, "unit", HPyMember_LONG, offsetof(UnitFloatObject, unit))
+
+HPyDef_METH(UnitFloat_scaled, "scaled", HPyFunc_NOARGS)
+static HPy UnitFloat_scaled_impl(HPyContext *ctx, HPy self) {
+    double v = HPyFloat_AsDouble(ctx, self);
+    return HPyFloat_FromDouble(ctx, v * (double)UnitFloatObject_AsStruct(ctx, self)->unit);
+}
+
+static HPyDef *UnitFloat_defines[] = {&UnitFloat_unit, &UnitFloat_scaled, CAPICOMPAT_NULL};
+
+static HPyType_Spec UnitFloat_spec = {
+    "_hpy_types.UnitFloat", sizeof(UnitFloatObject), 0, HPy_TPFLAGS_DEFAULT,
+    SHAPE(UnitFloatObject), CAPICOMPAT_NULL, UnitFloat_defines, CAPICOMPAT_NULL};
+
+/* ---- Quad: four longs, through mapping, sequence, number, init, str and finalize slots */
+typedef struct {
+    long items[4];
+} QuadObject;
+HPyType_HELPERS(QuadObject)
+
+static int quad_index(HPyContext *ctx, HPy key, HPy_ssize_t *i) {
+    *i = HPyLong_AsSsize_t(ctx, key);
+    if (*i == -1 && HPyErr_Occurred(ctx)) return -1;
+    if (*i < 0 || *i >= 4) {
+        HPyErr_SetString(ctx, ctx->h_IndexError, "Quad index out of range");
+        return -1;
+    }
+    return 0;
+}
+
+static long quad_sum(QuadObject *q) {
+    return q->items[0] + q->items[1] + q->items[2] + q->items[3];
+}
+
+HPyDef_SLOT(Quad_init, HPy_tp_init)
+static int Quad_init_impl(HPyContext *ctx, HPy self, const HPy *args, HPy_ssize_t nargs, HPy kw) {
+    QuadObject *q = QuadObject_AsStruct(ctx, self);
+    HPy_ssize_t i;
+    if (nargs > 4 || (!HPy_IsNull(kw) && HPy_Length(ctx, kw) > 0)) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "Quad(up to 4 ints)");
+        return -1;
+    }
+    for (i = 0; i < nargs; i++) {
+        q->items[i] = HPyLong_AsLong(ctx, args[i]);
+        if (q->items[i] == -1 && HPyErr_Occurred(ctx)) return -1;
+    }
+    return 0;
+}
+
+HPyDef_SLOT(Quad_mp_length, HPy_mp_length)
+static HPy_ssize_t Quad_mp_length_impl(HPyContext *ctx, HPy self) {
+    (void)ctx;
+    (void)self;
+    return 4;
+}
+
+HPyDef_SLOT(Quad_getitem, HPy_mp_subscript)
+static HPy Quad_getitem_impl(HPyContext *ctx, HPy self, HPy key) {
+    HPy_ssize_t i;
+    if (quad_index(ctx, key, &i) < 0) return HPy_NULL;
+    return new_long(ctx, QuadObject_AsStruct(ctx, self)->items[i]);
+}
+
+HPyDef_SLOT(Quad_setitem, HPy_mp_ass_subscript)
+static int Quad_setitem_impl(HPyContext *ctx, HPy self, HPy key, HPy value) {
+    HPy_ssize_t i;
+    long v = 0;
+    if (quad_index(ctx, key, &i) < 0) return -1;
+    if (!HPy_IsNull(value)) {
+        v = HPyLong_AsLong(ctx, value);
+        if (v == -1 && HPyErr_Occurred(ctx)) return -1;
+    }
+    QuadObject_AsStruct(ctx, self)->items[i] = v;
+    return 0;
+}
+
+HPyDef_SLOT(Quad_contains, HPy_sq_contains)
+static int Quad_contains_impl(HPyContext *ctx, HPy self, HPy value) {
+    QuadObject *q = QuadObject_AsStruct(ctx, self);
+    long v = HPyLong_AsLong(ctx, value);
+    int i;
+    if (v == -1 && HPyErr_Occurred(ctx)) return -1;
+    for (i = 0; i < 4; i++) {
+        if (q->items[i] == v) return 1;
+    }
+    return 0;
+}
+
+/* pow(q, n[, m]) -> sum * n (+ m) */
+HPyDef_SLOT(Quad_power, HPy_nb_power)
+static HPy Quad_power_impl(HPyContext *ctx, HPy self, HPy n, HPy mod) {
+    long k = HPyLong_AsLong(ctx, n), extra = 0;
+    if (k == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+    if (!HPy_Is(ctx, mod, ctx->h_None)) {
+        extra = HPyLong_AsLong(ctx, mod);
+        if (extra == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+    }
+    return new_long(ctx, quad_sum(QuadObject_AsStruct(ctx, self)) * k + extra);
+}
+
+HPyDef_SLOT(Quad_iadd, HPy_nb_inplace_add)
+static HPy Quad_iadd_impl(HPyContext *ctx, HPy self, HPy other) {
+    QuadObject *q = QuadObject_AsStruct(ctx, self);
+    long k = HPyLong_AsLong(ctx, other);
+    int i;
+    if (k == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+    for (i = 0; i < 4; i++) q->items[i] += k;
+    return HPy_Dup(ctx, self);
+}
+
+HPyDef_SLOT(Quad_index, HPy_nb_index)
+static HPy Quad_index_impl(HPyContext *ctx, HPy self) {
+    return new_long(ctx, quad_sum(QuadObject_AsStruct(ctx, self)));
+}
+
+HPyDef_SLOT(Quad_float, HPy_nb_float)
+static HPy Quad_float_impl(HPyContext *ctx, HPy self) {
+    return HPyFloat_FromDouble(ctx, (double)quad_sum(QuadObject_AsStruct(ctx, self)) / 4.0);
+}
+
+HPyDef_SLOT(Quad_str, HPy_tp_str)
+static HPy Quad_str_impl(HPyContext *ctx, HPy self) {
+    (void)self;
+    return HPyUnicode_FromString(ctx, "a quad");
+}
+
+HPyDef_SLOT(Quad_finalize, HPy_tp_finalize)
+static void Quad_finalize_impl(HPyContext *ctx, HPy self) {
+    (void)ctx;
+    (void)self;
+    finalized++;
+}
+
+static HPyDef *Quad_defines[] = {
+    &Quad_init, &Quad_mp_length, &Quad_getitem, &Quad_setitem, &Quad_contains, &Quad_power,
+    &Quad_iadd, &Quad_index, &Quad_float, &Quad_str, &Quad_finalize, CAPICOMPAT_NULL};
+
+static HPyType_Spec Quad_spec = {
+    "_hpy_types.Quad", sizeof(QuadObject), 0, HPy_TPFLAGS_DEFAULT,
+    SHAPE(QuadObject), CAPICOMPAT_NULL, Quad_defines, CAPICOMPAT_NULL};
+
+/* ---- the trampolines of the signatures no enabled slot uses compile and convert too:
+ * probe_signatures(obj) calls each with obj and returns how many gave what was expected */
+HPyFunc_DECLARE(sig_ssizessizearg, HPyFunc_SSIZESSIZEARGFUNC);
+static HPy sig_ssizessizearg(HPyContext *ctx, HPy o, HPy_ssize_t a, HPy_ssize_t b) {
+    (void)o;
+    return new_long(ctx, (long)(a * 10 + b));
+}
+HPyFunc_TRAMPOLINE(tr_ssizessizearg, sig_ssizessizearg, HPyFunc_SSIZESSIZEARGFUNC)
+
+HPyFunc_DECLARE(sig_ssizessizeobjarg, HPyFunc_SSIZESSIZEOBJARGPROC);
+static int sig_ssizessizeobjarg(HPyContext *ctx, HPy o, HPy_ssize_t a, HPy_ssize_t b, HPy v) {
+    (void)ctx;
+    return HPy_Is(ctx, o, v) ? (int)(a + b) : -1;
+}
+HPyFunc_TRAMPOLINE(tr_ssizessizeobjarg, sig_ssizessizeobjarg, HPyFunc_SSIZESSIZEOBJARGPROC)
+
+HPyFunc_DECLARE(sig_free, HPyFunc_FREEFUNC);
+static long freed = 0;
+static void sig_free(HPyContext *ctx, void *p) {
+    (void)ctx;
+    if (p != CAPICOMPAT_NULL) freed++;
+}
+HPyFunc_TRAMPOLINE(tr_free, sig_free, HPyFunc_FREEFUNC)
+
+HPyFunc_DECLARE(sig_getattr, HPyFunc_GETATTRFUNC);
+static HPy sig_getattr(HPyContext *ctx, HPy o, char *name) {
+    return HPy_GetAttr_s(ctx, o, name);
+}
+HPyFunc_TRAMPOLINE(tr_getattr, sig_getattr, HPyFunc_GETATTRFUNC)
+
+HPyFunc_DECLARE(sig_getattro, HPyFunc_GETATTROFUNC);
+static HPy sig_getattro(HPyContext *ctx, HPy o, HPy name) {
+    return HPy_GetAttr(ctx, o, name);
+}
+HPyFunc_TRAMPOLINE(tr_getattro, sig_getattro, HPyFunc_GETATTROFUNC)
+
+HPyFunc_DECLARE(sig_setattr, HPyFunc_SETATTRFUNC);
+static int sig_setattr(HPyContext *ctx, HPy o, char *name, HPy v) {
+    return HPy_SetAttr_s(ctx, o, name, v);
+}
+HPyFunc_TRAMPOLINE(tr_setattr, sig_setattr, HPyFunc_SETATTRFUNC)
+
+HPyFunc_DECLARE(sig_setattro, HPyFunc_SETATTROFUNC);
+static int sig_setattro(HPyContext *ctx, HPy o, HPy name, HPy v) {
+    return HPy_SetAttr(ctx, o, name, v);
+}
+HPyFunc_TRAMPOLINE(tr_setattro, sig_setattro, HPyFunc_SETATTROFUNC)
+
+HPyFunc_DECLARE(sig_getiter, HPyFunc_GETITERFUNC);
+static HPy sig_getiter(HPyContext *ctx, HPy o) {
+    (void)ctx;
+    return capicompat_hpy_steal(PyObject_GetIter(capicompat_hpy_h2py(o)));
+}
+HPyFunc_TRAMPOLINE(tr_getiter, sig_getiter, HPyFunc_GETITERFUNC)
+
+HPyFunc_DECLARE(sig_iternext, HPyFunc_ITERNEXTFUNC);
+static HPy sig_iternext(HPyContext *ctx, HPy o) {
+    (void)ctx;
+    return capicompat_hpy_steal(PyIter_Next(capicompat_hpy_h2py(o)));
+}
+HPyFunc_TRAMPOLINE(tr_iternext, sig_iternext, HPyFunc_ITERNEXTFUNC)
+
+HPyFunc_DECLARE(sig_descrget, HPyFunc_DESCRGETFUNC);
+static HPy sig_descrget(HPyContext *ctx, HPy a, HPy b, HPy c) {
+    return HPy_Dup(ctx, HPy_Is(ctx, a, b) && HPy_Is(ctx, b, c) ? ctx->h_True : ctx->h_False);
+}
+HPyFunc_TRAMPOLINE(tr_descrget, sig_descrget, HPyFunc_DESCRGETFUNC)
+
+HPyFunc_DECLARE(sig_descrset, HPyFunc_DESCRSETFUNC);
+static int sig_descrset(HPyContext *ctx, HPy a, HPy b, HPy c) {
+    return HPy_Is(ctx, a, b) && HPy_Is(ctx, b, c) ? 7 : -1;
+}
+HPyFunc_TRAMPOLINE(tr_descrset, sig_descrset, HPyFunc_DESCRSETFUNC)
+
+HPyDef_METH(probe_signatures, "probe_signatures", HPyFunc_O)
+static HPy probe_signatures_impl(HPyContext *ctx, HPy self, HPy arg) {
+    PyObject *o = capicompat_hpy_h2py(arg), *r, *name = PyUnicode_FromString("tag");
+    char tag[] = "tag";
+    long good = 0;
+    (void)self;
+    if (name == CAPICOMPAT_NULL) return HPy_NULL;
+    r = tr_ssizessizearg(o, 3, 4);
+    if (r != CAPICOMPAT_NULL && PyLong_AsLong(r) == 34) good++;
+    Py_XDECREF(r);
+    if (tr_ssizessizeobjarg(o, 2, 3, o) == 5) good++;
+    tr_free(o);
+    if (freed == 1) good++;
+    if (tr_setattr(o, tag, name) == 0) good++;
+    r = tr_getattr(o, tag);
+    if (r == name) good++;
+    Py_XDECREF(r);
+    if (tr_setattro(o, name, o) == 0) good++;
+    r = tr_getattro(o, name);
+    if (r == o) good++;
+    Py_XDECREF(r);
+    if (tr_setattro(o, name, CAPICOMPAT_NULL) == 0 && !PyObject_HasAttr(o, name)) good++;
+    r = tr_getiter(o);
+    if (r != CAPICOMPAT_NULL) {
+        PyObject *first = tr_iternext(r);
+        if (first != CAPICOMPAT_NULL && PyLong_AsLong(first) == 1) good++;
+        Py_XDECREF(first);
+        Py_DECREF(r);
+    }
+    r = tr_descrget(o, o, o);
+    if (r == Py_True) good++;
+    Py_XDECREF(r);
+    if (tr_descrset(o, o, o) == 7) good++;
+    Py_DECREF(name);
+    if (PyErr_Occurred()) return HPy_NULL;
+    return new_long(ctx, good);
+}
+
 /* ---- HPyType_FromSpec errors: each function makes a bad spec and returns the exception */
 static HPyType_Spec Bad_spec = {
     "_hpy_types.Bad", sizeof(PointObject), 0, HPy_TPFLAGS_DEFAULT,
@@ -544,7 +805,7 @@ HPyDef_METH(counters, "counters", HPyFunc_NOARGS)
 static HPy counters_impl(HPyContext *ctx, HPy self) {
     (void)ctx;
     (void)self;
-    return capicompat_hpy_steal(Py_BuildValue("(ll)", destroyed, released));
+    return capicompat_hpy_steal(Py_BuildValue("(lll)", destroyed, released, finalized));
 }
 
 /* ---- the module: state, HPy_mod_exec adding the types */
@@ -569,6 +830,9 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "TaggedList", &TaggedList_spec, list_base)) return -1;
     if (!HPyHelpers_AddType(ctx, m, "Adder", &Adder_spec, CAPICOMPAT_NULL)) return -1;
     if (!HPyHelpers_AddType(ctx, m, "Buf", &Buf_spec, CAPICOMPAT_NULL)) return -1;
+    if (!HPyHelpers_AddType(ctx, m, "Quad", &Quad_spec, CAPICOMPAT_NULL)) return -1;
+    list_base[0].object = ctx->h_FloatType;
+    if (!HPyHelpers_AddType(ctx, m, "UnitFloat", &UnitFloat_spec, list_base)) return -1;
     return 0;
 }
 
@@ -637,7 +901,7 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
-    &set_call, &counters, &modinit_case, CAPICOMPAT_NULL};
+    &set_call, &counters, &modinit_case, &probe_signatures, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {
     (void)self;

@@ -186,6 +186,49 @@ sl.tag = 2
 assert sl.tag_plus_len() == 4 and sl == ["a", "b"]
 del sl
 
+# ---- a pure subclass of float (Float shape)
+UF = m.UnitFloat
+assert UF.__mro__ == (UF, float, object)
+uf = UF(2.5)
+assert uf == 2.5 and uf.unit == 0
+uf.unit = 4
+assert uf.scaled() == 10.0 and float(uf) == 2.5 and uf + 1 == 3.5
+del uf
+
+# ---- Quad: init, mapping, contains, ternary power, in-place add, index/float, str, finalize
+Q = m.Quad
+qd = Q(1, 2, 3)
+assert len(qd) == 4 and [qd[i] for i in range(4)] == [1, 2, 3, 0]
+qd[3] = 9
+assert qd[3] == 9
+del qd[0]
+assert qd[0] == 0
+raises(IndexError, "Quad index out of range", lambda: qd[4])
+raises(TypeError, "Quad(up to 4 ints)", Q, 1, 2, 3, 4, 5)
+raises(TypeError, "Quad(up to 4 ints)", Q, a=1)
+assert 9 in qd and 7 not in qd
+raises(TypeError, None, lambda: "x" in qd)
+assert pow(qd, 2) == 28 and pow(qd, 2, 5) == 33
+q2 = qd
+qd += 1
+assert qd is q2 and [qd[i] for i in range(4)] == [1, 3, 4, 10]
+assert qd.__index__() == 18 and [10, 20][Q(0, 1)] == 20 and float(qd) == 4.5
+assert str(qd) == "a quad" and repr(qd).startswith("<_hpy_types.Quad object")
+collect()
+f0 = m.counters()[2]
+del qd, q2
+collect()
+assert m.counters()[2] == f0 + 1
+
+
+# ---- the trampolines of signatures no enabled slot uses
+class Probe:
+    def __iter__(self):
+        return iter([1, 2])
+
+
+assert m.probe_signatures(Probe()) == 11
+
 # ---- HPy_tp_call (vectorcall), HPyDef_CALL_FUNCTION, HPy_SetCallFunction
 A = m.Adder
 ad = A()
@@ -303,6 +346,10 @@ if hasattr(sys, "gettotalrefcount"):
         bf = m.Buf()
         _ = bytes(memoryview(bf))
         _ = (m.new_of(P), m.generic_new(P), m.type_name(P), m.is_subtype(P, object), m.bump())
+        qd = Q(1, 2)
+        qd[1] = 5
+        qd += 2
+        _ = (qd[0], 5 in qd, pow(qd, 2, 3), float(qd), str(qd), UF(1.5).scaled())
         for case in (1, 2, 3, 4, 5, 6, 7, 8, 13):
             try:
                 m.try_spec(case, (object,))
