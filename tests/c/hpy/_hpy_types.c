@@ -3,6 +3,14 @@
  * generator/tests/hpy.rs builds it on every interpreter (C99, and C++11 syntax only) and runs
  * tests/c/hpy/check_types.py. */
 #include <Python.h>
+
+/* The trampoline hooks a debug mode would define: here they count, to check that every
+ * trampoline enters and leaves once. */
+static long hook_enters = 0;
+static long hook_leaves = 0;
+#define CAPICOMPAT_HPY_TRAMPOLINE_ENTER() ((void)hook_enters++)
+#define CAPICOMPAT_HPY_TRAMPOLINE_LEAVE() ((void)hook_leaves++)
+
 #include "hpy.h"
 #include <string.h>
 
@@ -59,6 +67,9 @@ static void Point_destroy_impl(void *object) {
 
 HPyDef_MEMBER(Point_x, "x", HPyMember_LONG, offsetof(PointObject, x))
 HPyDef_MEMBER(Point_y, "y", HPyMember_LONG, offsetof(PointObject, y), .readonly = 1, .doc = "the y coordinate")
+
+HPyDef_MEMBER(Point_obj_member, "obj_member", HPyMember_OBJECT, offsetof(PointObject, obj), .readonly = 1)
+HPyDef_MEMBER(Point_obj_ex, "OBJECT_EX_member", HPyMember_OBJECT_EX, offsetof(PointObject, obj), .readonly = 1)
 
 HPyDef_GETSET(Point_obj, "obj", .doc = "an object kept in an HPyField")
 static HPy Point_obj_get(HPyContext *ctx, HPy self, void *closure) {
@@ -220,6 +231,7 @@ static HPy Point_richcmp_impl(HPyContext *ctx, HPy a, HPy b, HPy_RichCmpOp op) {
 
 static HPyDef *Point_defines[] = {
     &Point_new, &Point_traverse, &Point_destroy, &Point_x, &Point_y, &Point_obj, &Point_scaled,
+    &Point_obj_member, &Point_obj_ex,
     &Point_setx, &Point_norm1, &Point_times, &Point_move, &Point_count, &Point_add, &Point_neg,
     &Point_bool, &Point_len, &Point_item, &Point_hash, &Point_repr, &Point_richcmp, CAPICOMPAT_NULL};
 
@@ -244,7 +256,12 @@ static PyMethodDef Legacy_methods[] = {
     {"get_value", legacy_get_value, METH_NOARGS, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL}};
 
-static PyType_Slot Legacy_slots[] = {{Py_tp_methods, Legacy_methods}, {0, CAPICOMPAT_NULL}};
+static PyMemberDef Legacy_members[] = {
+    {"legacy_value", Py_T_LONG, offsetof(LegacyObject, value), Py_READONLY, CAPICOMPAT_NULL},
+    {CAPICOMPAT_NULL, 0, 0, 0, CAPICOMPAT_NULL}};
+
+static PyType_Slot Legacy_slots[] = {
+    {Py_tp_methods, Legacy_methods}, {Py_tp_members, Legacy_members}, {0, CAPICOMPAT_NULL}};
 
 HPyDef_SLOT(Legacy_new, HPy_tp_new)
 static HPy Legacy_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw) {
@@ -672,6 +689,9 @@ static void legacy_dealloc(PyObject *self) {
 
 static PyType_Slot Dealloc_slots[] = {{Py_tp_dealloc, (void *)legacy_dealloc}, {0, CAPICOMPAT_NULL}};
 
+/* a struct extending AdderObject (as PointObject's y lies after its first long) */
+HPyDef_MEMBER(Sub_y, "y", HPyMember_LONG, offsetof(PointObject, y))
+
 /* try_spec(case, arg) -> the new type, or raises what HPyType_FromSpec raised */
 HPyDef_METH(try_spec, "try_spec", HPyFunc_VARARGS)
 static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs) {
@@ -759,6 +779,18 @@ static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
         defs[1] = CAPICOMPAT_NULL;
         spec.defines = defs;
         break;
+    case 14: /* the bases as a tuple (arg) */
+        params[0].kind = HPyType_SpecParam_BasesTuple;
+        params[0].object = arg;
+        break;
+    case 15: /* a subclass (of arg, Adder) with a struct of its own, inheriting HPy_tp_call */
+        params[0].kind = HPyType_SpecParam_Base;
+        params[0].object = arg;
+        spec.flags |= HPy_TPFLAGS_BASETYPE;
+        defs[0] = &Sub_y;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
     default:
         return HPyErr_SetString(ctx, ctx->h_ValueError, "no such case");
     }
@@ -799,6 +831,14 @@ static HPy set_call_impl(HPyContext *ctx, HPy self, HPy obj) {
     (void)self;
     if (HPy_SetCallFunction(ctx, obj, &Adder_times) < 0) return HPy_NULL;
     return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* hooks() -> (enters, leaves), taken inside this method's own trampoline */
+HPyDef_METH(hooks, "hooks", HPyFunc_NOARGS)
+static HPy hooks_impl(HPyContext *ctx, HPy self) {
+    (void)ctx;
+    (void)self;
+    return capicompat_hpy_steal(Py_BuildValue("(ll)", hook_enters, hook_leaves));
 }
 
 HPyDef_METH(counters, "counters", HPyFunc_NOARGS)
@@ -901,7 +941,7 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
-    &set_call, &counters, &modinit_case, &probe_signatures, CAPICOMPAT_NULL};
+    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {
     (void)self;

@@ -91,6 +91,14 @@ if hasattr(sys, "getrefcount"):
     p.obj = None
     assert sys.getrefcount(o) == before
 
+# HPyMember_OBJECT reads a NULL field as None, HPyMember_OBJECT_EX raises AttributeError
+pm = P(0, 0)
+assert pm.obj_member is None
+raises(AttributeError, lambda s: "OBJECT_EX_member" in s, getattr, pm, "OBJECT_EX_member")
+pm.obj = pm
+assert pm.obj_member is pm and pm.OBJECT_EX_member is pm
+del pm.obj, pm
+
 # the hidden marker is not an attribute
 assert not hasattr(p, "__capicompat_hpy__")
 
@@ -161,7 +169,8 @@ L = m.Legacy
 lo = L(1, 2, 3)
 assert lo.value == 3 and lo.get_value() == 3 and lo.twice() == 6
 lo.value = 10
-assert lo.get_value() == 10
+assert lo.get_value() == 10 and lo.legacy_value == 10
+raises(AttributeError, None, setattr, lo, "legacy_value", 1)
 
 # ---- a pure subclass of list (List shape)
 T = m.TaggedList
@@ -288,8 +297,22 @@ raises(TypeError, "Cannot use HPy call protocol with var objects", m.try_spec, 1
 raises(TypeError, "Type claims to have basicsize==0 but defines members", m.try_spec, 13)
 raises(ValueError, "metaclass was specified multiple times", m.try_spec, 12, type)
 raises(TypeError, "Metaclass '5' is not a subclass of 'type'.", m.try_spec, 11, 5)
-WithTuple = m.try_spec(0, P)
-assert issubclass(WithTuple, P)
+WithTuple = m.try_spec(14, (P, ))
+assert WithTuple.__mro__ == (WithTuple, P, object)
+wt = WithTuple(1, 2)
+wt.obj = wt
+assert wt.norm1() == 3 and wt.obj is wt
+del wt.obj, wt
+# an HPy subclass with its own struct keeps the call protocol and its data apart
+SubA = m.try_spec(15, A)
+sa = SubA()
+sa.base = 5
+sa.y = 1000
+assert sa(1, 2) == 8 and sa.y == 1000
+m.set_call(sa)
+assert sa(2, 2) == 20 and sa.y == 1000
+assert SubA.__vectorcalloffset__ is not A.__vectorcalloffset__
+del sa
 
 
 class Meta(type):
@@ -320,6 +343,10 @@ raises(SystemError, "HPyModuleDef defines a HPy_mod_create slot and some of the 
        "default value. " + NDM, m.modinit_case, 4, spec)
 raises(SystemError, "Multiple definitions of the HPy_mod_create slot in HPyModuleDef.defines.", m.modinit_case, 5, spec)
 raises(SystemError, "Unsupported slot in HPyModuleDef.defines (value: 66).", m.modinit_case, 6, spec)
+
+# ---- every trampoline ran both hooks (this call's own leave is still to come)
+enters, leaves = m.hooks()
+assert enters == leaves + 1 and enters > 100, (enters, leaves)
 
 # ---- reference leaks (debug builds)
 if hasattr(sys, "gettotalrefcount"):
