@@ -673,6 +673,25 @@ static HPy probe_signatures_impl(HPyContext *ctx, HPy self, HPy arg) {
     return new_long(ctx, good);
 }
 
+/* ---- Meta: a metaclass with a struct (Type shape) */
+typedef struct {
+    long meta_value;
+} MetaObject;
+HPyType_HELPERS(MetaObject, HPyType_BuiltinShape_Type)
+
+HPyDef_MEMBER(Meta_value, "meta_value", HPyMember_LONG, offsetof(MetaObject, meta_value))
+
+HPyDef_METH(Meta_bump, "bump", HPyFunc_NOARGS)
+static HPy Meta_bump_impl(HPyContext *ctx, HPy self) {
+    return new_long(ctx, ++MetaObject_AsStruct(ctx, self)->meta_value);
+}
+
+static HPyDef *Meta_defines[] = {&Meta_value, &Meta_bump, CAPICOMPAT_NULL};
+
+static HPyType_Spec Meta_spec = {
+    "_hpy_types.Meta", sizeof(MetaObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    SHAPE(MetaObject), CAPICOMPAT_NULL, Meta_defines, CAPICOMPAT_NULL};
+
 /* ---- HPyType_FromSpec errors: each function makes a bad spec and returns the exception */
 static HPyType_Spec Bad_spec = {
     "_hpy_types.Bad", sizeof(PointObject), 0, HPy_TPFLAGS_DEFAULT,
@@ -873,6 +892,8 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "Quad", &Quad_spec, CAPICOMPAT_NULL)) return -1;
     list_base[0].object = ctx->h_FloatType;
     if (!HPyHelpers_AddType(ctx, m, "UnitFloat", &UnitFloat_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_TypeType;
+    if (!HPyHelpers_AddType(ctx, m, "Meta", &Meta_spec, list_base)) return -1;
     return 0;
 }
 

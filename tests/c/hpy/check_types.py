@@ -325,6 +325,21 @@ else:
     MT = m.try_spec(11, Meta)
     assert type(MT) is Meta and MT.__name__ == "Bad"
 
+# a metaclass made by HPyType_FromSpec (Type shape): its struct follows the heap type's
+HM = m.Meta
+assert HM.__mro__ == (HM, type, object)
+if PYPY or sys.version_info < (3, 12):
+    # PyPy: no metaclasses; 3.10/3.11: a metaclass may not add data to type there
+    raises(TypeError, None, m.try_spec, 11, HM)
+else:
+    MT = m.try_spec(11, HM)
+    assert type(MT) is HM and MT.meta_value == 0
+    assert MT.bump() == 1 and MT.bump() == 2 and MT.meta_value == 2
+    MT.meta_value = 40
+    assert MT.bump() == 41 and type(MT()) is MT
+    del MT
+collect()
+
 # ---- HPy_MODINIT errors (HPy's messages), through PyModule_FromDefAndSpec
 import importlib.machinery  # noqa: E402
 
