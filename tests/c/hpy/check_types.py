@@ -110,6 +110,18 @@ a.obj = P(2, 2)  # no cycle: freed by reference counting, fields cleared by tp_d
 del a
 collect()
 assert m.counters()[0] == d0 + 2, (m.counters(), d0)
+# a long chain through HPyFields is freed without one C recursion per object (trashcan)
+collect()
+d0 = m.counters()[0]
+head = P(0, 0)
+for i in range(200000):
+    node = P(i, i)
+    node.obj = head
+    head = node
+del head, node
+collect()
+if not PYPY:  # cpyext frees C objects of dead chains later, at its own pace
+    assert m.counters()[0] == d0 + 200001, (m.counters(), d0)
 # PyPy's cpyext does not collect reference cycles through C extension objects
 if not PYPY:
     d0 = m.counters()[0]
