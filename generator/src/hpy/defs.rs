@@ -88,6 +88,20 @@ struct EnumDef {
 pub struct EnumValue {
     pub name: String,
     pub value: i64,
+    /// The CPython constant with the same value, if HPy's value is CPython's.
+    #[serde(default)]
+    pub cpython: Option<String>,
+}
+
+/// The public spelling of a CPython constant the data names by its old structmember.h name
+/// (`T_LONG` is `Py_T_LONG` from 3.12, and our header defines those for older versions);
+/// `None` for the two without a public new name (`T_OBJECT`, `T_NONE`).
+fn public_constant(name: &str) -> Option<String> {
+    match name {
+        "T_OBJECT" | "T_NONE" => None,
+        n if n.starts_with("T_") => Some(format!("Py_{n}")),
+        n => Some(n.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -343,6 +357,12 @@ struct EnumView {
 }
 
 #[derive(Serialize)]
+struct SameValueView {
+    hpy: String,
+    cpython: String,
+}
+
+#[derive(Serialize)]
 struct FlagView {
     name: String,
     value: String,
@@ -365,6 +385,7 @@ struct DefsView {
     slots: Vec<SlotView>,
     flags: Vec<FlagView>,
     meth_signatures: Vec<SignatureView>,
+    same_values: Vec<SameValueView>,
 }
 
 /// Renders the definitions part of the HPy section.
@@ -400,6 +421,15 @@ pub fn render(spec: &DefsSpec) -> Result<String, HpyError> {
             .map(|(name, values)| EnumView { name: name.clone(), values: values.clone() })
             .collect(),
         meth_signatures: signatures.iter().filter(|s| s.meth_flags.is_some()).cloned().collect(),
+        same_values: spec
+            .enums
+            .iter()
+            .flat_map(|(_, values)| values)
+            .filter_map(|v| {
+                let cpython = public_constant(v.cpython.as_deref()?)?;
+                Some(SameValueView { hpy: v.name.clone(), cpython })
+            })
+            .collect(),
         signatures,
         trampolines,
         typedefs,
@@ -511,6 +541,8 @@ mod tests {
         assert!(out.contains("#define _HPySlot_SIG__HPy_nb_add HPyFunc_BINARYFUNC"));
         assert!(out.contains("HPyMember_OBJECT_EX = 16,"));
         assert!(out.contains("    case HPy_tp_destroy: return 0;\n"), "{out}");
+        assert!(out.contains("[HPyMember_LONG == Py_T_LONG ? 1 : -1]"), "{out}");
+        assert!(!out.contains("T_OBJECT ?"));
         assert!(out.contains("    case HPy_mod_exec: return Py_mod_exec;\n"));
     }
 }

@@ -469,6 +469,9 @@ static int Quad_init_impl(HPyContext *ctx, HPy self, const HPy *args, HPy_ssize_
     return 0;
 }
 
+/* HPy's own function as a slot's impl */
+HPyDef_SLOT_IMPL(Quad_new, HPyType_GenericNew, HPy_tp_new)
+
 HPyDef_SLOT(Quad_mp_length, HPy_mp_length)
 static HPy_ssize_t Quad_mp_length_impl(HPyContext *ctx, HPy self) {
     (void)ctx;
@@ -554,7 +557,7 @@ static void Quad_finalize_impl(HPyContext *ctx, HPy self) {
 }
 
 static HPyDef *Quad_defines[] = {
-    &Quad_init, &Quad_mp_length, &Quad_getitem, &Quad_setitem, &Quad_contains, &Quad_power,
+    &Quad_new, &Quad_init, &Quad_mp_length, &Quad_getitem, &Quad_setitem, &Quad_contains, &Quad_power,
     &Quad_iadd, &Quad_index, &Quad_float, &Quad_str, &Quad_finalize, CAPICOMPAT_NULL};
 
 static HPyType_Spec Quad_spec = {
