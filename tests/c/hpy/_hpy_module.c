@@ -162,6 +162,12 @@ static int module_exec_impl(HPyContext *ctx, HPy m) {
 static HPyDef *module_defines[] = {
     &module_exec, &legacy_on, &destroyed, &make_sub, &state_is_null, CAPICOMPAT_NULL};
 
-static HPyModuleDef moduledef = {CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL, module_defines, CAPICOMPAT_NULL};
+static HPyModuleDef moduledef = {
+    .doc = CAPICOMPAT_NULL,
+    .size = 0,
+    .legacy_methods = CAPICOMPAT_NULL,
+    .defines = module_defines,
+    .globals = CAPICOMPAT_NULL,
+};
 
 HPy_MODINIT(_hpy_module, moduledef)

@@ -409,9 +409,18 @@ static void Buf_releasebuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view) 
 
 static HPyDef *Buf_defines[] = {&Buf_new, &Buf_getbuffer, &Buf_releasebuffer, CAPICOMPAT_NULL};
 
+/* designated, as HPy's examples write specs (C99, C++20, and g++/clang++ accept it in C++11;
+ * every member is named since g++ -Wextra warns in C++ about the ones left out) */
 static HPyType_Spec Buf_spec = {
-    "_hpy_types.Buf", sizeof(BufObject), 0, HPy_TPFLAGS_DEFAULT,
-    SHAPE(BufObject), CAPICOMPAT_NULL, Buf_defines, CAPICOMPAT_NULL};
+    .name = "_hpy_types.Buf",
+    .basicsize = sizeof(BufObject),
+    .itemsize = 0,
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .builtin_shape = SHAPE(BufObject),
+    .legacy_slots = CAPICOMPAT_NULL,
+    .defines = Buf_defines,
+    .doc = CAPICOMPAT_NULL,
+};
 
 
 /* ---- UnitFloat: a pure subclass of float (Float shape) */

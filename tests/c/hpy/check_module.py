@@ -69,5 +69,26 @@ else:
 on_object = b.legacy_on(object)
 assert on_object.__mro__ == (on_object, object)
 
+# reference leaks (debug builds)
+if hasattr(sys, "gettotalrefcount"):
+    def workload():
+        s = SP(1, 2)
+        s.other = s.obj = [1]
+        _ = (s.xyz(), s.other, s.obj, a.Point(3, 4), b.Point(5))
+        try:
+            b.legacy_on(a.Point)
+        except TypeError:
+            pass
+
+    for _ in range(50):
+        workload()
+    collect()
+    before = sys.gettotalrefcount()
+    for _ in range(300):
+        workload()
+    collect()
+    after = sys.gettotalrefcount()
+    assert after - before < 100, f"reference leak: {after - before} over 300 runs"
+
 shutil.rmtree(tmp, ignore_errors=True)
 print("check_module: ok")
