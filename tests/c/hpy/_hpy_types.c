@@ -685,6 +685,20 @@ static HPy probe_signatures_impl(HPyContext *ctx, HPy self, HPy arg) {
     return new_long(ctx, good);
 }
 
+/* ---- TaggedInt: a pure subclass of int (Long shape) */
+typedef struct {
+    long extra;
+} TaggedIntObject;
+HPyType_HELPERS(TaggedIntObject, HPyType_BuiltinShape_Long)
+
+HPyDef_MEMBER(TaggedInt_extra, "extra", HPyMember_LONG, offsetof(TaggedIntObject, extra))
+
+static HPyDef *TaggedInt_defines[] = {&TaggedInt_extra, CAPICOMPAT_NULL};
+
+static HPyType_Spec TaggedInt_spec = {
+    "_hpy_types.TaggedInt", sizeof(TaggedIntObject), 0, HPy_TPFLAGS_DEFAULT,
+    SHAPE(TaggedIntObject), CAPICOMPAT_NULL, TaggedInt_defines, CAPICOMPAT_NULL};
+
 /* ---- Meta: a metaclass with a struct (Type shape) */
 typedef struct {
     long meta_value;
@@ -719,6 +733,19 @@ static void legacy_dealloc(PyObject *self) {
 }
 
 static PyType_Slot Dealloc_slots[] = {{Py_tp_dealloc, (void *)legacy_dealloc}, {0, CAPICOMPAT_NULL}};
+
+static PyMemberDef VectorcallMember_members[] = {
+    {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(LegacyObject, value), Py_READONLY, CAPICOMPAT_NULL},
+    {CAPICOMPAT_NULL, 0, 0, 0, CAPICOMPAT_NULL}};
+
+static PyType_Slot VectorcallMember_slots[] = {{Py_tp_members, VectorcallMember_members}, {0, CAPICOMPAT_NULL}};
+
+HPyDef_SLOT(mod_exec_for_type, HPy_mod_exec)
+static int mod_exec_for_type_impl(HPyContext *ctx, HPy m) {
+    (void)ctx;
+    (void)m;
+    return 0;
+}
 
 /* a struct extending AdderObject (as PointObject's y lies after its first long) */
 HPyDef_MEMBER(Sub_y, "y", HPyMember_LONG, offsetof(PointObject, y))
@@ -822,6 +849,26 @@ static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
         defs[1] = CAPICOMPAT_NULL;
         spec.defines = defs;
         break;
+    case 16: /* HPy_tp_call on a legacy type without a struct of its own */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = 0;
+        defs[0] = &Adder_call;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 17: /* HPy_tp_call and a legacy __vectorcalloffset__ member */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = (int)sizeof(LegacyObject);
+        spec.legacy_slots = VectorcallMember_slots;
+        defs[0] = &Adder_call;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 18: /* a module slot in a type */
+        defs[0] = &mod_exec_for_type;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
     default:
         return HPyErr_SetString(ctx, ctx->h_ValueError, "no such case");
     }
@@ -904,6 +951,8 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "Quad", &Quad_spec, CAPICOMPAT_NULL)) return -1;
     list_base[0].object = ctx->h_FloatType;
     if (!HPyHelpers_AddType(ctx, m, "UnitFloat", &UnitFloat_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_LongType;
+    if (!HPyHelpers_AddType(ctx, m, "TaggedInt", &TaggedInt_spec, list_base)) return -1;
     list_base[0].object = ctx->h_TypeType;
     if (!HPyHelpers_AddType(ctx, m, "Meta", &Meta_spec, list_base)) return -1;
     return 0;

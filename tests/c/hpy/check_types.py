@@ -216,6 +216,15 @@ uf.unit = 4
 assert uf.scaled() == 10.0 and float(uf) == 2.5 and uf + 1 == 3.5
 del uf
 
+# ---- a pure subclass of int (Long shape). CPython keeps an int's digits from a fixed offset
+# in PyLongObject on, so the struct after it is only safe for one-digit values (as in HPy).
+TI = m.TaggedInt
+ti = TI(5)
+assert ti == 5 and ti.extra == 0 and type(ti) is TI
+ti.extra = 7
+assert ti.extra == 7 and ti + 1 == 6 and ti == 5
+del ti
+
 # ---- Quad: init, mapping, contains, ternary power, in-place add, index/float, str, finalize
 Q = m.Quad
 qd = Q(1, 2, 3)
@@ -307,6 +316,11 @@ raises(TypeError, lambda s: "legacy tp_dealloc" in s, m.try_spec, 8)
 raises(TypeError, "A legacy type should not inherit its memory layout from a pure type", m.try_spec, 9, P)
 raises(TypeError, "Cannot use HPy call protocol with var objects", m.try_spec, 10)
 raises(TypeError, "Type claims to have basicsize==0 but defines members", m.try_spec, 13)
+raises(TypeError, "Cannot use HPy call protocol with legacy types that inherit the struct. Either set the basicsize "
+       "to anon-zero value or use legacy slot 'Py_tp_call'.", m.try_spec, 16)
+raises(TypeError, "Cannot have HPy_tp_call and explicit member'__vectorcalloffset__'. Specify just one of them.",
+       m.try_spec, 17)
+raises(ValueError, "Unsupported slot in HPyType_Spec.defines (value: 2001).", m.try_spec, 18)  # ours
 raises(ValueError, "metaclass was specified multiple times", m.try_spec, 12, type)
 raises(TypeError, "Metaclass '5' is not a subclass of 'type'.", m.try_spec, 11, 5)
 WithTuple = m.try_spec(14, (P, ))
@@ -404,7 +418,7 @@ if hasattr(sys, "gettotalrefcount"):
         qd[1] = 5
         qd += 2
         _ = (qd[0], 5 in qd, pow(qd, 2, 3), float(qd), str(qd), UF(1.5).scaled())
-        for case in (1, 2, 3, 4, 5, 6, 7, 8, 13):
+        for case in (1, 2, 3, 4, 5, 6, 7, 8, 13, 16, 17, 18):
             try:
                 m.try_spec(case, (object,))
             except (TypeError, ValueError):
