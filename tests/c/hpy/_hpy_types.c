@@ -294,8 +294,42 @@ static HPyType_Spec Legacy_spec = {
 /* ---- TaggedList: a pure subclass of list (List shape) */
 typedef struct {
     long tag;
+    HPyField note;
 } TaggedListObject;
 HPyType_HELPERS(TaggedListObject, HPyType_BuiltinShape_List)
+
+static long lists_destroyed = 0;
+
+HPyDef_SLOT(TaggedList_traverse, HPy_tp_traverse)
+static int TaggedList_traverse_impl(void *object, HPyFunc_visitproc visit, void *arg) {
+    HPy_VISIT(&((TaggedListObject *)object)->note);
+    return 0;
+}
+
+HPyDef_SLOT(TaggedList_destroy, HPy_tp_destroy)
+static void TaggedList_destroy_impl(void *object) {
+    (void)object;
+    lists_destroyed++;
+}
+
+HPyDef_GETSET(TaggedList_note, "note")
+static HPy TaggedList_note_get(HPyContext *ctx, HPy self, void *closure) {
+    TaggedListObject *t = TaggedListObject_AsStruct(ctx, self);
+    (void)closure;
+    if (HPyField_IsNull(t->note)) return HPy_Dup(ctx, ctx->h_None);
+    return HPyField_Load(ctx, self, t->note);
+}
+static int TaggedList_note_set(HPyContext *ctx, HPy self, HPy value, void *closure) {
+    (void)closure;
+    HPyField_Store(ctx, self, &TaggedListObject_AsStruct(ctx, self)->note, value);
+    return 0;
+}
+
+HPyDef_METH(lists_destroyed_count, "lists_destroyed", HPyFunc_NOARGS)
+static HPy lists_destroyed_count_impl(HPyContext *ctx, HPy self) {
+    (void)self;
+    return new_long(ctx, lists_destroyed);
+}
 
 HPyDef_MEMBER(TaggedList_tag, "tag", HPyMember_LONG, offsetof(TaggedListObject, tag))
 
@@ -305,10 +339,13 @@ static HPy TaggedList_tag_plus_len_impl(HPyContext *ctx, HPy self) {
     return new_long(ctx, TaggedListObject_AsStruct(ctx, self)->tag + (long)n);
 }
 
-static HPyDef *TaggedList_defines[] = {&TaggedList_tag, &TaggedList_tag_plus_len, CAPICOMPAT_NULL};
+static HPyDef *TaggedList_defines[] = {
+    &TaggedList_tag, &TaggedList_tag_plus_len, &TaggedList_traverse, &TaggedList_destroy, &TaggedList_note,
+    CAPICOMPAT_NULL};
 
 static HPyType_Spec TaggedList_spec = {
-    "_hpy_types.TaggedList", sizeof(TaggedListObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    "_hpy_types.TaggedList", sizeof(TaggedListObject), 0,
+    HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
     SHAPE(TaggedListObject), CAPICOMPAT_NULL, TaggedList_defines, CAPICOMPAT_NULL};
 
 /* ---- Adder: HPy_tp_call, HPyDef_CALL_FUNCTION and HPy_SetCallFunction */
@@ -1023,7 +1060,7 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
-    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, CAPICOMPAT_NULL};
+    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {
     (void)self;

@@ -192,10 +192,37 @@ assert t == [1, 2, 3] and len(t) == 3 and t.tag == 0
 t.tag = 7
 t.append(4)
 assert t.tag == 7 and t.tag_plus_len() == 11 and t[3] == 4
-if not PYPY:
-    t.append(t)  # a cycle through the list part
-del t
+assert t.note is None
+t.note = "n"
+assert t.note == "n"
 collect()
+l0 = m.lists_destroyed()
+item = object()
+if hasattr(sys, "getrefcount"):
+    before = sys.getrefcount(item)
+    t.append(item)
+    assert sys.getrefcount(item) == before + 1
+else:
+    t.append(item)
+del t  # HPy's tp_dealloc, then list's own (which drops the items)
+collect()
+assert m.lists_destroyed() == l0 + 1
+if hasattr(sys, "getrefcount"):
+    assert sys.getrefcount(item) == before, "list items leaked"
+if not PYPY:
+    t = T([1])
+    t.append(t)  # a cycle through the list part
+    t2 = T()
+    t2.note = t2  # and one through the HPyField
+    del t, t2
+    collect()
+    assert m.lists_destroyed() == l0 + 3
+    if hasattr(gc, "get_referents"):
+        t = T([item])
+        t.note = box = []
+        refs = gc.get_referents(t)
+        assert item in refs and box in refs, refs  # list items and the field
+        del t, box
 
 
 class SubList(T):
