@@ -260,8 +260,18 @@ static PyMemberDef Legacy_members[] = {
     {"legacy_value", Py_T_LONG, offsetof(LegacyObject, value), Py_READONLY, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, 0, 0, 0, CAPICOMPAT_NULL}};
 
+static PyObject *legacy_get_negated(PyObject *self, void *closure) {
+    (void)closure;
+    return PyLong_FromLong(-((LegacyObject *)self)->value);
+}
+
+static PyGetSetDef Legacy_getsets[] = {
+    {"negated", legacy_get_negated, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL},
+    {CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL}};
+
 static PyType_Slot Legacy_slots[] = {
-    {Py_tp_methods, Legacy_methods}, {Py_tp_members, Legacy_members}, {0, CAPICOMPAT_NULL}};
+    {Py_tp_methods, Legacy_methods}, {Py_tp_members, Legacy_members}, {Py_tp_getset, Legacy_getsets},
+    {0, CAPICOMPAT_NULL}};
 
 HPyDef_SLOT(Legacy_new, HPy_tp_new)
 static HPy Legacy_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw) {

@@ -181,7 +181,7 @@ L = m.Legacy
 lo = L(1, 2, 3)
 assert lo.value == 3 and lo.get_value() == 3 and lo.twice() == 6
 lo.value = 10
-assert lo.get_value() == 10 and lo.legacy_value == 10
+assert lo.get_value() == 10 and lo.legacy_value == 10 and lo.negated == -10
 raises(AttributeError, None, setattr, lo, "legacy_value", 1)
 
 # ---- a pure subclass of list (List shape)
