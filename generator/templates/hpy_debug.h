@@ -49,6 +49,18 @@ typedef struct {
     unsigned long leaks;
 } capicompat_hpy_dbg_state;
 
+/* An argument array of a call into an HPy function, as handles: a block of records that
+ * capicompat_hpy_call_leave frees with the call's other argument handles. */
+typedef struct capicompat_hpy_dbg_block {
+    unsigned long serial;
+    struct capicompat_hpy_dbg_block *next;
+} capicompat_hpy_dbg_block;
+
+static inline capicompat_hpy_dbg_block **capicompat_hpy_dbg_blocks(void) {
+    static capicompat_hpy_dbg_block *blocks;
+    return &blocks;
+}
+
 static inline capicompat_hpy_dbg_state *capicompat_hpy_dbg(void) {
     static capicompat_hpy_dbg_state state;
     if (state.open.next == CAPICOMPAT_NULL) {
@@ -211,6 +223,12 @@ static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, con
     if (res != CAPICOMPAT_NULL && (res->flags & CAPICOMPAT_HPY_DBG_ARGUMENT)) {
         capicompat_hpy_dbg_fatal("returning an argument handle without HPy_Dup", res);
     }
+    capicompat_hpy_dbg_block **blocks = capicompat_hpy_dbg_blocks();
+    while (*blocks != CAPICOMPAT_NULL && (*blocks)->serial >= mark) {
+        capicompat_hpy_dbg_block *done = *blocks;
+        *blocks = done->next;
+        free(done);
+    }
     for (h = s->open.prev; h != &s->open && h->serial > mark; h = prev) {
         prev = h->prev;
         if (h == res) continue;
@@ -226,6 +244,55 @@ static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, con
             fflush(stderr);
         }
     }
+}
+
+static inline const HPy *capicompat_hpy_borrow_args(PyObject *const *args, size_t n) {
+    capicompat_hpy_dbg_block **blocks = capicompat_hpy_dbg_blocks();
+    capicompat_hpy_dbg_block *block;
+    HPy *handles;
+    size_t i;
+    /* The handles follow the header, aligned as an HPy. */
+    size_t header = (sizeof(capicompat_hpy_dbg_block) + sizeof(HPy) - 1) / sizeof(HPy) * sizeof(HPy);
+    block = (capicompat_hpy_dbg_block *)malloc(header + (n > 0 ? n : 1) * sizeof(HPy));
+    if (block == CAPICOMPAT_NULL) Py_FatalError("capi-compat HPy debug: out of memory for argument handles");
+    block->serial = capicompat_hpy_dbg()->serial;
+    block->next = *blocks;
+    *blocks = block;
+    handles = (HPy *)(void *)((char *)block + header);
+    for (i = 0; i < n; i++) handles[i] = capicompat_hpy_borrow(args[i]);
+    return handles;
+}
+
+/* The handle an HPy function returns, given back to CPython as the new reference it owns.
+ * A constant or an argument was not the function's to give away. */
+static inline PyObject *capicompat_hpy_release(HPy result) {
+    capicompat_hpy_dbg_handle *h;
+    PyObject *obj;
+    if (result._i == 0) return CAPICOMPAT_NULL;
+    h = capicompat_hpy_dbg_get(result);
+    if (h->flags & CAPICOMPAT_HPY_DBG_CONSTANT) {
+        capicompat_hpy_dbg_fatal("returning a context constant without HPy_Dup", h);
+    }
+    if (h->flags & CAPICOMPAT_HPY_DBG_ARGUMENT) {
+        capicompat_hpy_dbg_fatal("returning an argument handle without HPy_Dup", h);
+    }
+    obj = h->obj;
+    capicompat_hpy_dbg_retire(h);
+    return obj;
+}
+
+/* After an HPy getbuffer impl: the owner handle it stored in the view becomes the reference
+ * CPython's PyBuffer_Release gives back. */
+static inline void capicompat_hpy_buffer_filled(Py_buffer *view) {
+    HPy owner;
+    owner._i = (intptr_t)view->obj;
+    view->obj = capicompat_hpy_release(owner);
+}
+
+/* Before an HPy releasebuffer impl: the view's owner as a handle, for the length of the call
+ * (the trampoline puts the object back). */
+static inline void capicompat_hpy_buffer_lend_owner(Py_buffer *view) {
+    view->obj = (PyObject *)capicompat_hpy_borrow(view->obj)._i;
 }
 
 /* The result of an HPy function as the new reference CPython expects; the handle ends. */
@@ -333,6 +400,24 @@ static inline PyObject *capicompat_hpy_to_result(HPy result) {
     return capicompat_hpy_h2py(result);
 }
 
+static inline const HPy *capicompat_hpy_borrow_args(PyObject *const *args, size_t n) {
+    /* A handle has the layout of the PyObject * it holds. */
+    (void)n;
+    return (const HPy *)(const void *)args;
+}
+
+static inline PyObject *capicompat_hpy_release(HPy result) {
+    return capicompat_hpy_h2py(result);
+}
+
+static inline void capicompat_hpy_buffer_filled(Py_buffer *view) {
+    (void)view;
+}
+
+static inline void capicompat_hpy_buffer_lend_owner(Py_buffer *view) {
+    (void)view;
+}
+
 static inline intptr_t capicompat_hpy_builder_open(PyObject *seq) {
     return (intptr_t)seq;
 }
@@ -353,3 +438,11 @@ static inline void capicompat_hpy_builder_check_set(intptr_t builder, Py_ssize_t
 }
 
 #endif /* CAPI_COMPAT_HPY_DEBUG */
+
+/* Opens a call into an HPy function (a trampoline): its mark for capicompat_hpy_call_leave. */
+#define CAPICOMPAT_HPY_CALL_MARK unsigned long capicompat_hpy_mark = capicompat_hpy_call_enter()
+
+/* The objects of a vectorcall argument array: positional ones and keyword values. */
+static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kwnames) {
+    return (size_t)PyVectorcall_NARGS(nargsf) + (kwnames != CAPICOMPAT_NULL ? (size_t)PyTuple_GET_SIZE(kwnames) : 0);
+}

@@ -6,6 +6,7 @@
 //! with `templates/hpy.h.hbs` inside the generated header.
 
 pub mod coverage;
+pub mod defs;
 pub mod names;
 
 use crate::version::PyVersion;
@@ -18,7 +19,10 @@ const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
 const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
 /// The files of hand-written C, in emission order: each may use what the ones before define.
 /// A new file is added here (and to spec/hpy/README.md).
-const CUSTOM_FILES: &[(&str, &str)] = &[("custom.yaml", include_str!("../../../spec/hpy/custom.yaml"))];
+const CUSTOM_FILES: &[(&str, &str)] = &[
+    ("custom.yaml", include_str!("../../../spec/hpy/custom.yaml")),
+    ("types.yaml", include_str!("../../../spec/hpy/types.yaml")),
+];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// Handle conversions, plain and in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`): C, no template.
 const DEBUG_CORE: &str = include_str!("../../templates/hpy_debug.h");
@@ -144,6 +148,9 @@ pub struct HpySpec {
     pub handles: Vec<Handle>,
     pub functions: Vec<Function>,
     pub customs: Vec<CustomBody>,
+    /// The definition machinery's C (enums, structs, HPyDef macros, trampolines), rendered
+    /// from slots.yaml and definitions.yaml by `defs`.
+    pub defs: String,
 }
 
 /// The number of constant handles HPy 0.9's context has.
@@ -187,7 +194,14 @@ pub fn load() -> Result<HpySpec, HpyError> {
         customs.extend(custom.functions.into_iter().map(|c| CustomBody { file, ..c }));
     }
     check_customs(&customs, &api.functions)?;
-    Ok(HpySpec { version: api.hpy_version, handles: context.handles, functions: api.functions, customs })
+    let defs = defs::render(&defs::load(&api.hpy_version)?)?;
+    Ok(HpySpec {
+        version: api.hpy_version,
+        handles: context.handles,
+        functions: api.functions,
+        customs,
+        defs,
+    })
 }
 
 /// Each custom entry has exactly one of `body` (for a `custom: true` api.yaml function) and
@@ -394,6 +408,7 @@ struct SectionView<'a> {
     debug_core: &'a str,
     /// The API functions that take the context: in debug mode, each records its call site.
     site_macros: Vec<String>,
+    defs: &'a str,
 }
 
 #[derive(Serialize)]
@@ -414,6 +429,7 @@ pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
         site_macros: site_macro_names(spec, wrappers),
         customs: customs.into_iter().map(|(_, code)| WrapperView { code }).collect(),
         debug_core: DEBUG_CORE.trim_end(),
+        defs: &spec.defs,
     };
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);

@@ -1,0 +1,570 @@
+//! HPy 0.9's definition machinery (`HPyDef`, slots, `HPyFunc_*` signatures, their CPython
+//! trampolines, type and module definition structs), generated from `spec/hpy/slots.yaml`
+//! and `spec/hpy/definitions.yaml` and laid out by `templates/hpy_defs.h.hbs`.
+//!
+//! The data decides the enums, the per-signature typedefs, the `HPyFunc_DECLARE` shapes and
+//! the trampolines: a trampoline is derived from the signature's C typedef (what the HPy impl
+//! takes) and its `cpython_trampoline` shape (what CPython calls), parameter by parameter,
+//! with the conversions of `convert_param`. The few shapes that do not pair up one to one
+//! (`SPECIAL_TRAMPOLINES`) are written by hand in the template; the generator checks that
+//! every signature is covered exactly once.
+
+use super::HpyError;
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const SLOTS_YAML: &str = include_str!("../../../spec/hpy/slots.yaml");
+const DEFINITIONS_YAML: &str = include_str!("../../../spec/hpy/definitions.yaml");
+const DEFS_TEMPLATE: &str = include_str!("../../templates/hpy_defs.h.hbs");
+
+/// Signatures whose trampoline the template writes by hand: their CPython shape does not map
+/// parameter by parameter onto the impl (tuple arguments, the struct pointer of traverse, the
+/// module-create check, the handle inside a buffer), or they have no CPython shape at all.
+pub const SPECIAL_TRAMPOLINES: &[&str] = &[
+    "HPyFunc_DESTROYFUNC",
+    "HPyFunc_GETBUFFERPROC",
+    "HPyFunc_RELEASEBUFFERPROC",
+    "HPyFunc_INITPROC",
+    "HPyFunc_NEWFUNC",
+    "HPyFunc_TRAVERSEPROC",
+    "HPyFunc_MOD_CREATE",
+];
+
+/// Signatures with neither a declaration nor a trampoline of their own (used through other
+/// structs: `HPyCapsule_Destructor`, `HPyCallFunction`).
+pub const NO_TRAMPOLINE: &[&str] = &["HPyFunc_CAPSULE_DESTRUCTOR", "HPyFunc_VECTORCALLFUNC"];
+
+/// The enums of definitions.yaml the layer defines, in emission order.
+const ENUMS: &[&str] = &[
+    "HPy_RichCmpOp",
+    "HPyDef_Kind",
+    "HPyMember_FieldType",
+    "HPyType_BuiltinShape",
+    "HPyType_SpecParam_Kind",
+];
+
+#[derive(Debug, Deserialize)]
+struct SlotsFile {
+    hpy_version: String,
+    slots: Vec<Slot>,
+    hpyfunc_signatures: Vec<Signature>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Slot {
+    pub name: String,
+    pub value: i64,
+    pub hpyfunc: String,
+    #[serde(default)]
+    pub cpython_slot: Option<String>,
+    pub applies_to: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Signature {
+    pub name: String,
+    pub value: i64,
+    #[serde(default)]
+    pub typedef: Option<String>,
+    #[serde(default)]
+    pub cpython_trampoline: Option<String>,
+    #[serde(default)]
+    pub meth_flags: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DefinitionsFile {
+    hpy_version: String,
+    enums: BTreeMap<String, EnumDef>,
+    type_flags: Vec<TypeFlag>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnumDef {
+    #[serde(default)]
+    values: Vec<EnumValue>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct EnumValue {
+    pub name: String,
+    pub value: i64,
+    /// The CPython constant with the same value, if HPy's value is CPython's.
+    #[serde(default)]
+    pub cpython: Option<String>,
+}
+
+/// The public spelling of a CPython constant the data names by its old structmember.h name
+/// (`T_LONG` is `Py_T_LONG` from 3.12, and our header defines those for older versions);
+/// `None` for the two without a public new name (`T_OBJECT`, `T_NONE`).
+fn public_constant(name: &str) -> Option<String> {
+    match name {
+        "T_OBJECT" | "T_NONE" => None,
+        n if n.starts_with("T_") => Some(format!("Py_{n}")),
+        n => Some(n.to_string()),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TypeFlag {
+    name: String,
+    value: String,
+    #[serde(default)]
+    internal: bool,
+}
+
+/// The definition data the generator uses.
+#[derive(Debug)]
+pub struct DefsSpec {
+    pub slots: Vec<Slot>,
+    pub signatures: Vec<Signature>,
+    pub enums: Vec<(String, Vec<EnumValue>)>,
+    flags: Vec<TypeFlag>,
+}
+
+/// Loads slots.yaml and definitions.yaml, checked against the HPy version of api.yaml.
+pub fn load(hpy_version: &str) -> Result<DefsSpec, HpyError> {
+    let slots: SlotsFile = serde_saphyr::from_str(SLOTS_YAML)
+        .map_err(|e| HpyError::Yaml { file: "slots.yaml", message: e.to_string() })?;
+    let defs: DefinitionsFile = serde_saphyr::from_str(DEFINITIONS_YAML)
+        .map_err(|e| HpyError::Yaml { file: "definitions.yaml", message: e.to_string() })?;
+    for (file, version) in [("slots.yaml", &slots.hpy_version), ("definitions.yaml", &defs.hpy_version)] {
+        if version != hpy_version {
+            return Err(HpyError::Data(format!("{file} is HPy {version} but api.yaml is HPy {hpy_version}")));
+        }
+    }
+    let mut enums = Vec::new();
+    let mut all = defs.enums;
+    for name in ENUMS {
+        let def = all
+            .remove(*name)
+            .ok_or_else(|| HpyError::Data(format!("definitions.yaml has no enum {name}")))?;
+        if def.values.is_empty() {
+            return Err(HpyError::Data(format!("definitions.yaml: enum {name} has no values")));
+        }
+        enums.push((name.to_string(), def.values));
+    }
+    let spec =
+        DefsSpec { slots: slots.slots, signatures: slots.hpyfunc_signatures, enums, flags: defs.type_flags };
+    for slot in &spec.slots {
+        if !spec.signatures.iter().any(|s| s.name == slot.hpyfunc) {
+            return Err(HpyError::Data(format!(
+                "slots.yaml: {} has the unknown signature {}",
+                slot.name, slot.hpyfunc
+            )));
+        }
+    }
+    Ok(spec)
+}
+
+/// A C type and an optional parameter name, as written in a prototype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Param {
+    ty: String,
+    name: Option<String>,
+}
+
+/// Normalises the spelling of a C type: single spaces, `T *` for pointers, and the
+/// `cpy_` aliases spelled as CPython's types (they are the same types in the CPython ABI).
+fn norm_type(ty: &str) -> String {
+    let mut t = ty.split_whitespace().collect::<Vec<_>>().join(" ");
+    t = t.replace(" *", "*").replace('*', " *").replace("* *", "**").replace("* const", "*const");
+    t = t.trim().to_string();
+    for (alias, real) in
+        [("cpy_PyObject", "PyObject"), ("cpy_visitproc", "visitproc"), ("cpy_PyModuleDef", "PyModuleDef")]
+    {
+        if t == alias || t.starts_with(&format!("{alias} ")) {
+            t = format!("{real}{}", &t[alias.len()..]);
+        }
+    }
+    t
+}
+
+/// Splits `int x` / `const HPy *args` / `HPy` into type and name. A parameter without a name
+/// is a lone type; a trailing identifier after a type is a name.
+fn parse_param(p: &str) -> Param {
+    let p = p.trim();
+    let ident_start = p.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let (ty, name) = (p[..ident_start].trim(), &p[ident_start..]);
+    if ty.is_empty() || ty == "const" || ty == "unsigned" {
+        Param { ty: norm_type(p), name: None }
+    } else {
+        Param { ty: norm_type(ty), name: Some(name.to_string()) }
+    }
+}
+
+fn split_params(list: &str) -> Vec<Param> {
+    let list = list.trim();
+    if list.is_empty() || list == "void" {
+        return Vec::new();
+    }
+    list.split(',').map(parse_param).collect()
+}
+
+/// `typedef RET (*NAME)(PARAMS)` -> (RET, NAME, PARAMS as written, parsed PARAMS).
+fn parse_typedef(t: &str) -> Result<(String, String, String, Vec<Param>), String> {
+    let rest = t.trim().strip_prefix("typedef ").ok_or("typedef does not start with `typedef`")?;
+    let open = rest.find("(*").ok_or("typedef is not a function pointer")?;
+    let ret = norm_type(&rest[..open]);
+    let close = rest[open..].find(')').ok_or("typedef has no `)`")? + open;
+    let name = rest[open + 2..close].trim().to_string();
+    let params = rest[close + 1..].trim().strip_prefix('(').and_then(|p| p.strip_suffix(')'));
+    let params = params.ok_or("typedef has no parameter list")?;
+    Ok((ret, name, params.to_string(), split_params(params)))
+}
+
+/// `RET SYM(PARAMS)` -> (RET, parsed PARAMS).
+fn parse_shape(s: &str) -> Result<(String, Vec<Param>), String> {
+    let at = s.find("SYM(").ok_or("the CPython shape does not name SYM")?;
+    let params = s[at + 4..].trim().strip_suffix(')').ok_or("the CPython shape has no `)`")?;
+    Ok((norm_type(&s[..at]), split_params(params)))
+}
+
+/// How many objects a CPython argument array holds, from the other parameters of its shape:
+/// `nargs` (fastcall), or `nargsf` plus the keyword names (vectorcall).
+fn array_count(cpy_params: &[Param]) -> Result<&'static str, String> {
+    let named = |n: &str| cpy_params.iter().any(|p| p.name.as_deref() == Some(n));
+    if named("nargs") {
+        Ok("(size_t)nargs")
+    } else if named("nargsf") && named("kwnames") {
+        Ok("capicompat_hpy_vectorcall_count(nargsf, kwnames)")
+    } else {
+        Err("an argument array without nargs or nargsf/kwnames".into())
+    }
+}
+
+/// The expression that turns one CPython trampoline argument into the impl's argument.
+fn convert_param(cpy: &Param, hpy_ty: &str, cpy_params: &[Param]) -> Result<String, String> {
+    let name = cpy.name.as_deref().ok_or("a CPython trampoline parameter has no name")?;
+    let hpy_ty = norm_type(hpy_ty);
+    Ok(match (cpy.ty.as_str(), hpy_ty.as_str()) {
+        ("PyObject *", "HPy") => format!("capicompat_hpy_borrow({name})"),
+        ("PyObject *const *", "const HPy *") => {
+            format!("capicompat_hpy_borrow_args({name}, {})", array_count(cpy_params)?)
+        }
+        ("size_t", "size_t") if name == "nargsf" => format!("(size_t)PyVectorcall_NARGS({name})"),
+        ("Py_ssize_t", "size_t") => format!("(size_t){name}"),
+        ("int", "HPy_RichCmpOp") => format!("(HPy_RichCmpOp){name}"),
+        ("Py_buffer *", "HPy_buffer *") => format!("capicompat_hpy_buffer({name})"),
+        (a, b) if a == b => name.to_string(),
+        (a, b) => return Err(format!("no conversion from CPython's `{a}` to HPy's `{b}`")),
+    })
+}
+
+/// The statement that calls the impl and returns its converted result.
+fn convert_result(cpy_ret: &str, hpy_ret: &str, call: &str) -> Result<(String, String), String> {
+    Ok(match (cpy_ret, hpy_ret) {
+        ("PyObject *", "HPy") => ("PyObject *".into(), format!("capicompat_hpy_release({call})")),
+        ("void", "void") => ("void".into(), call.to_string()),
+        (a, b) if a == b => (a.to_string(), call.to_string()),
+        ("HPy_ssize_t", "HPy_ssize_t") | ("HPy_hash_t", "HPy_hash_t") => (cpy_ret.into(), call.into()),
+        (a, b) => return Err(format!("no conversion of the result from HPy's `{b}` to CPython's `{a}`")),
+    })
+}
+
+/// What the template gets for one signature.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub name: String,
+    pub value: i64,
+    /// The typedef line (without the `;`), if the signature has one.
+    pub typedef: Option<String>,
+    /// The body of `_HPyFunc_DECLARE_<NAME>(SYM)`: a `static` prototype named SYM.
+    pub declare: Option<String>,
+    /// The lines of `_HPyFunc_TRAMPOLINE_<NAME>(SYM, IMPL)` (without continuation
+    /// backslashes), when derived from the data; hand-written ones are in the template.
+    pub trampoline: Option<Vec<String>>,
+    /// METH_* flags for signatures valid in HPyMeth.
+    pub meth_flags: Option<String>,
+}
+
+/// The typedef, declaration and (unless hand-written) trampoline of one signature.
+pub fn signature_view(sig: &Signature) -> Result<SignatureView, String> {
+    let mut view = SignatureView {
+        name: sig.name.clone(),
+        value: sig.value,
+        typedef: sig.typedef.clone(),
+        declare: None,
+        trampoline: None,
+        meth_flags: sig.meth_flags.clone(),
+    };
+    let Some(typedef) = &sig.typedef else {
+        return Ok(view);
+    };
+    if NO_TRAMPOLINE.contains(&sig.name.as_str()) {
+        return Ok(view);
+    }
+    let (ret, _, params_text, params) = parse_typedef(typedef)?;
+    // `(SYM)`: an API function used as an impl (HPyType_GenericNew) is declared again here,
+    // and in debug mode its name is also a function-like macro, which the parentheses keep
+    // from expanding.
+    view.declare = Some(if ret.ends_with('*') {
+        format!("static {ret}(SYM)({params_text})")
+    } else {
+        format!("static {ret} (SYM)({params_text})")
+    });
+    if SPECIAL_TRAMPOLINES.contains(&sig.name.as_str()) {
+        return Ok(view);
+    }
+    let shape = sig.cpython_trampoline.as_deref().ok_or("no CPython trampoline shape")?;
+    let (cpy_ret, cpy_params) = parse_shape(shape)?;
+    let hpy_params: Vec<&Param> = match params.first() {
+        Some(p) if p.ty == "HPyContext *" => params[1..].iter().collect(),
+        _ => return Err("the impl does not take the context first".into()),
+    };
+    if hpy_params.len() != cpy_params.len() {
+        return Err(format!(
+            "the impl takes {} arguments after the context, the CPython shape {}",
+            hpy_params.len(),
+            cpy_params.len()
+        ));
+    }
+    let mut args = vec!["capicompat_hpy_ctx()".to_string()];
+    for (cpy, hpy) in cpy_params.iter().zip(&hpy_params) {
+        args.push(convert_param(cpy, &hpy.ty, &cpy_params)?);
+    }
+    let call = format!("IMPL({})", args.join(", "));
+    let (cret, expr) = convert_result(&cpy_ret, &ret, &call)?;
+    let decl_params: Vec<String> = cpy_params
+        .iter()
+        .map(|p| {
+            let name = p.name.as_deref().unwrap_or("");
+            if p.ty.ends_with('*') {
+                format!("{}{name}", p.ty)
+            } else {
+                format!("{} {name}", p.ty)
+            }
+        })
+        .collect();
+    let head = if cret.ends_with('*') { format!("static {cret}SYM") } else { format!("static {cret} SYM") };
+    let mut lines = vec![format!("{head}({}) {{", decl_params.join(", "))];
+    // The mark and the leave call are the debug mode's (no-ops otherwise): the handles the
+    // call opens are those above the mark.
+    if cret == "void" {
+        lines.push("    CAPICOMPAT_HPY_TRAMPOLINE_ENTER();".into());
+        lines.push("    CAPICOMPAT_HPY_CALL_MARK;".into());
+        lines.push(format!("    {expr};"));
+    } else {
+        lines.push(if cret.ends_with('*') {
+            format!("    {cret}result;")
+        } else {
+            format!("    {cret} result;")
+        });
+        lines.push("    CAPICOMPAT_HPY_TRAMPOLINE_ENTER();".into());
+        lines.push("    CAPICOMPAT_HPY_CALL_MARK;".into());
+        lines.push(format!("    result = {expr};"));
+    }
+    lines.push("    capicompat_hpy_call_leave(capicompat_hpy_mark, HPy_NULL, #IMPL);".into());
+    lines.push("    CAPICOMPAT_HPY_TRAMPOLINE_LEAVE();".into());
+    if cret != "void" {
+        lines.push("    return result;".into());
+    }
+    lines.push("}".into());
+    view.trampoline = Some(lines);
+    Ok(view)
+}
+
+#[derive(Serialize)]
+struct SlotView {
+    name: String,
+    value: i64,
+    sig: String,
+    /// The CPython slot id (`Py_nb_add`, `Py_mod_exec`), or `0` for HPy-only slots.
+    cpython: String,
+    module: bool,
+}
+
+#[derive(Serialize)]
+struct EnumView {
+    name: String,
+    values: Vec<EnumValue>,
+}
+
+#[derive(Serialize)]
+struct SameValueView {
+    hpy: String,
+    cpython: String,
+}
+
+#[derive(Serialize)]
+struct FlagView {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct TrampolineView {
+    name: String,
+    declare: Option<String>,
+    /// Lines joined with ` \` continuations.
+    body: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DefsView {
+    enums: Vec<EnumView>,
+    signatures: Vec<SignatureView>,
+    trampolines: Vec<TrampolineView>,
+    typedefs: Vec<String>,
+    slots: Vec<SlotView>,
+    flags: Vec<FlagView>,
+    meth_signatures: Vec<SignatureView>,
+    same_values: Vec<SameValueView>,
+}
+
+/// Renders the definitions part of the HPy section.
+pub fn render(spec: &DefsSpec) -> Result<String, HpyError> {
+    let mut signatures = Vec::new();
+    for sig in &spec.signatures {
+        signatures
+            .push(signature_view(sig).map_err(|e| HpyError::Data(format!("slots.yaml: {}: {e}", sig.name)))?);
+    }
+    for special in SPECIAL_TRAMPOLINES {
+        if !signatures.iter().any(|s| s.name == *special && s.declare.is_some()) {
+            return Err(HpyError::Data(format!(
+                "slots.yaml: the hand-written trampoline {special} has no typedef"
+            )));
+        }
+    }
+    let trampolines = signatures
+        .iter()
+        .filter(|s| s.declare.is_some())
+        .map(|s| TrampolineView {
+            name: s.name.clone(),
+            declare: s.declare.clone(),
+            body: s.trampoline.as_ref().map(|lines| lines.join(" \\\n    ")),
+        })
+        .collect();
+    let typedefs = signatures.iter().filter_map(|s| s.typedef.clone()).collect::<Vec<_>>();
+    let mut seen = std::collections::HashSet::new();
+    let typedefs = typedefs.into_iter().filter(|t| seen.insert(t.clone())).collect();
+    let view = DefsView {
+        enums: spec
+            .enums
+            .iter()
+            .map(|(name, values)| EnumView { name: name.clone(), values: values.clone() })
+            .collect(),
+        meth_signatures: signatures.iter().filter(|s| s.meth_flags.is_some()).cloned().collect(),
+        same_values: spec
+            .enums
+            .iter()
+            .flat_map(|(_, values)| values)
+            .filter_map(|v| {
+                let cpython = public_constant(v.cpython.as_deref()?)?;
+                Some(SameValueView { hpy: v.name.clone(), cpython })
+            })
+            .collect(),
+        signatures,
+        trampolines,
+        typedefs,
+        slots: spec
+            .slots
+            .iter()
+            .map(|s| SlotView {
+                name: s.name.clone(),
+                value: s.value,
+                sig: s.hpyfunc.clone(),
+                cpython: s.cpython_slot.clone().unwrap_or_else(|| "0".into()),
+                module: s.applies_to == "module",
+            })
+            .collect(),
+        flags: spec
+            .flags
+            .iter()
+            .filter(|f| !f.internal)
+            .map(|f| FlagView { name: f.name.clone(), value: f.value.clone() })
+            .collect(),
+    };
+    let mut hb = Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.set_strict_mode(true);
+    hb.render_template(DEFS_TEMPLATE, &view).map_err(|e| HpyError::Data(format!("hpy_defs.h.hbs: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> DefsSpec {
+        load("0.9.0").unwrap()
+    }
+
+    #[test]
+    fn counts_match_hpy_0_9() {
+        let s = spec();
+        assert_eq!(s.slots.len(), 60);
+        assert_eq!(s.signatures.len(), 39);
+        assert_eq!(s.enums.len(), ENUMS.len());
+    }
+
+    #[test]
+    fn every_signature_is_derived_or_hand_written() {
+        for sig in &spec().signatures {
+            let v = signature_view(sig).unwrap_or_else(|e| panic!("{}: {e}", sig.name));
+            let special = SPECIAL_TRAMPOLINES.contains(&sig.name.as_str());
+            let none = NO_TRAMPOLINE.contains(&sig.name.as_str());
+            assert_eq!(v.trampoline.is_some(), !special && !none, "{}", sig.name);
+        }
+    }
+
+    #[test]
+    fn varargs_trampoline_reinterprets_the_array() {
+        let s = spec();
+        let sig = s.signatures.iter().find(|s| s.name == "HPyFunc_VARARGS").unwrap();
+        let v = signature_view(sig).unwrap();
+        let body = v.trampoline.unwrap().join("\n");
+        assert!(
+            body.starts_with(
+                "static PyObject *SYM(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("capicompat_hpy_release(IMPL(capicompat_hpy_ctx(), capicompat_hpy_borrow(self), capicompat_hpy_borrow_args(args, (size_t)nargs), (size_t)nargs))"), "{body}");
+        assert_eq!(
+            v.declare.unwrap(),
+            "static HPy (SYM)(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)"
+        );
+        let kw = signature_view(s.signatures.iter().find(|s| s.name == "HPyFunc_KEYWORDS").unwrap()).unwrap();
+        assert!(kw
+            .trampoline
+            .unwrap()
+            .join("\n")
+            .contains("(size_t)PyVectorcall_NARGS(nargsf), capicompat_hpy_borrow(kwnames)"));
+    }
+
+    #[test]
+    fn richcompare_and_buffer_convert() {
+        let s = spec();
+        let find = |n: &str| signature_view(s.signatures.iter().find(|s| s.name == n).unwrap()).unwrap();
+        assert!(find("HPyFunc_RICHCMPFUNC").trampoline.unwrap().join("\n").contains("(HPy_RichCmpOp)op"));
+        // The buffer trampolines are hand-written (the owner handle inside the view).
+        assert!(find("HPyFunc_GETBUFFERPROC").trampoline.is_none());
+        let get = find("HPyFunc_GETTER").trampoline.unwrap().join("\n");
+        assert!(get.contains("static PyObject *SYM(PyObject *arg0, void *arg1)"), "{get}");
+    }
+
+    #[test]
+    fn unknown_conversions_are_refused() {
+        let sig = Signature {
+            name: "X".into(),
+            value: 1,
+            typedef: Some("typedef HPy (*HPyFunc_x)(HPyContext *ctx, double)".into()),
+            cpython_trampoline: Some("PyObject *SYM(float a)".into()),
+            meth_flags: None,
+        };
+        assert!(signature_view(&sig).unwrap_err().contains("no conversion"));
+    }
+
+    #[test]
+    fn renders() {
+        let out = render(&spec()).unwrap();
+        assert!(out.contains("HPy_nb_add = 7,"), "{out}");
+        assert!(out.contains("#define _HPySlot_SIG__HPy_nb_add HPyFunc_BINARYFUNC"));
+        assert!(out.contains("HPyMember_OBJECT_EX = 16,"));
+        assert!(out.contains("    case HPy_tp_destroy: return 0;\n"), "{out}");
+        assert!(out.contains("[HPyMember_LONG == Py_T_LONG ? 1 : -1]"), "{out}");
+        assert!(!out.contains("T_OBJECT ?"));
+        assert!(out.contains("    case HPy_mod_exec: return Py_mod_exec;\n"));
+    }
+}
