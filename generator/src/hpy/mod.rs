@@ -15,7 +15,10 @@ const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
 const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
 /// The files of hand-written C, in emission order: each may use what the ones before define.
 /// A new file is added here (and to spec/hpy/README.md).
-const CUSTOM_FILES: &[(&str, &str)] = &[("custom.yaml", include_str!("../../../spec/hpy/custom.yaml"))];
+const CUSTOM_FILES: &[(&str, &str)] = &[
+    ("custom.yaml", include_str!("../../../spec/hpy/custom.yaml")),
+    ("runtime.yaml", include_str!("../../../spec/hpy/runtime.yaml")),
+];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
