@@ -402,6 +402,40 @@ static PyObject *rt_kwdict_strs(PyObject *self, PyObject *arg) {
     return result;
 }
 
+/* fresh_outputs(): 'O' outputs of HPyArg_ParseKeywords (tracked, so duplicates) stay valid
+ * after the argument handles are closed, while those of HPyArg_Parse are the arguments
+ * themselves. Returns (parsed value, refcount added by ParseKeywords' 'O', left after
+ * HPyTracker_Close, added by HPyArg_Parse's 'O'); the counts mean something on CPython only. */
+static PyObject *rt_fresh_outputs(PyObject *self, PyObject *unused) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    PyObject *fresh = PyUnicode_FromFormat("fresh %d", 12345);
+    HPy h, out = HPy_NULL, borrowed = HPy_NULL;
+    HPyTracker ht;
+    Py_ssize_t base, tracked, after_close, parse;
+    PyObject *value;
+    (void)self;
+    (void)unused;
+    if (fresh == CAPICOMPAT_NULL) return CAPICOMPAT_NULL;
+    h = HPy_FromPyObject(ctx, fresh);
+    Py_DECREF(fresh); /* from here on, only handles keep it alive */
+    base = Py_REFCNT(capicompat_hpy_h2py(h));
+    if (!HPyArg_Parse(ctx, CAPICOMPAT_NULL, &h, 1, "O", &borrowed)) {
+        HPy_Close(ctx, h);
+        return CAPICOMPAT_NULL;
+    }
+    parse = Py_REFCNT(capicompat_hpy_h2py(h)) - base;
+    if (!HPyArg_ParseKeywords(ctx, &ht, &h, 1, HPy_NULL, "O", kw_a, &out)) {
+        HPy_Close(ctx, h);
+        return CAPICOMPAT_NULL;
+    }
+    tracked = Py_REFCNT(capicompat_hpy_h2py(h)) - base;
+    HPy_Close(ctx, h);
+    value = HPy_AsPyObject(ctx, out); /* still alive: the tracker holds it */
+    HPyTracker_Close(ctx, ht);
+    after_close = Py_REFCNT(value) - (base - 1) - 1;
+    return Py_BuildValue("Nnnn", value, tracked, after_close, parse);
+}
+
 /* ---- HPyTracker ------------------------------------------------------------------------ */
 
 /* tracker_close(size, objs): tracks a duplicate of each obj and closes the tracker; returns
@@ -877,6 +911,7 @@ static PyMethodDef rt_methods[] = {
     {"kw_mixed", FASTCALL(rt_kw_mixed), METH_FASTCALL | METH_KEYWORDS, CAPICOMPAT_NULL},
     {"kwdict_handles", FASTCALL(rt_kwdict_handles), METH_FASTCALL, CAPICOMPAT_NULL},
     {"kwdict_strs", rt_kwdict_strs, METH_O, CAPICOMPAT_NULL},
+    {"fresh_outputs", rt_fresh_outputs, METH_NOARGS, CAPICOMPAT_NULL},
     {"tracker_close", rt_tracker_close, METH_VARARGS, CAPICOMPAT_NULL},
     {"tracker_forget", rt_tracker_forget, METH_O, CAPICOMPAT_NULL},
     {"build", rt_build, METH_VARARGS, CAPICOMPAT_NULL},
