@@ -7,7 +7,9 @@
 #      committed header's freshness, the harness and since-probe self-checks);
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang;
-#   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report.
+#   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   6. the HPy layer: the raw-vs-HPy benchmark on every interpreter (bar: 2 %), and which of
+#      HPy 0.9's API names the header provides.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,3 +54,14 @@ echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
 
+echo
+echo "== HPy layer: the same hot loops, raw C API vs HPy-style, on every interpreter (bar: 2 %)"
+rm -f target/hpy-bench.txt
+# One job at a time: two benchmarks sharing the machine's cores would time each other.
+time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/debug/capi-compat matrix --jobs 1 --hpy \
+    --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
+    tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py
+cat target/hpy-bench.txt
+echo
+echo "== HPy layer: HPy 0.9's public API names the header provides"
+target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json

@@ -15,6 +15,8 @@ const TEST_TIMEOUT: Duration = Duration::from_secs(900);
 
 pub struct UserMatrixOptions {
     pub header: String,
+    /// With `--hpy`: the `hpy.h` written next to the header.
+    pub hpy_h: Option<String>,
     pub module: String,
     pub sources: Vec<PathBuf>,
     pub include_dirs: Vec<PathBuf>,
@@ -122,6 +124,10 @@ pub fn run_one(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Com
     } else {
         let check = std::fs::create_dir_all(&dir)
             .and_then(|_| write_if_changed(&dir.join(crate::emit::HEADER_FILE_NAME), &options.header))
+            .and_then(|_| match &options.hpy_h {
+                Some(text) => write_if_changed(&dir.join(crate::hpy::HPY_HEADER_FILE_NAME), text),
+                None => Ok(()),
+            })
             .map_err(|e| CompileCheck { what: "build".into(), ok: false, output: e.to_string() })
             .map(|_| build(interp, options, compiler, &dir, &module_file));
         let check = check.unwrap_or_else(|e| e);

@@ -102,6 +102,9 @@ pub enum Command {
         /// Extra compiler flag (repeatable), after the project's warning flags.
         #[arg(long = "cflag", value_name = "FLAG", allow_hyphen_values = true)]
         cflags: Vec<String>,
+        /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
+        #[arg(long)]
+        hpy: bool,
         #[command(flatten)]
         spec: SpecArg,
         /// The test command, after `--`; `python` as its first word runs the interpreter under test.
@@ -117,6 +120,14 @@ pub enum Command {
         /// Exit 1 when a name is neither provided nor refused.
         #[arg(long)]
         check: bool,
+        /// Instead: which of HPy 0.9's public API names the header made with `gen --hpy`
+        /// provides, found by compiling a probe against the newest CPython release found
+        /// (or `--python`).
+        #[arg(long, conflicts_with = "check")]
+        hpy: bool,
+        /// With `--hpy`: use the newest interpreter whose label or path contains this.
+        #[arg(long, value_name = "TEXT", requires = "hpy")]
+        python: Option<String>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -187,11 +198,14 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
         Command::List { since, spec } => spec_commands::list(since, &spec, out),
-        Command::Coverage { json, check, spec } => spec_commands::coverage(json, check, &spec, out),
+        Command::Coverage { json, hpy: true, python, spec, .. } => {
+            spec_commands::hpy_coverage(json, python.as_deref(), &spec, out)
+        }
+        Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
-        Command::Matrix { sources, module, min, run, include, cflags, spec, test_command } => {
-            let user = run_commands::UserCode { sources, module, include, cflags, test_command };
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
+            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
         }
     }

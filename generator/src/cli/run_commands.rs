@@ -76,6 +76,8 @@ pub struct UserCode {
     pub include: Vec<PathBuf>,
     pub cflags: Vec<String>,
     pub test_command: Vec<String>,
+    /// Build with the HPy layer (`gen --hpy`), `hpy.h` next to the header.
+    pub hpy: bool,
 }
 
 pub fn matrix(
@@ -86,7 +88,13 @@ pub fn matrix(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let header = crate::generate(&spec_data, min, None)?;
+    let (header, hpy_h) = if user.hpy {
+        let (header, _) =
+            crate::hpy::generate(&spec_data, min, None).map_err(|e| CliError::Usage(e.to_string()))?;
+        (header, Some(crate::hpy::hpy_h(crate::emit::HEADER_FILE_NAME)))
+    } else {
+        (crate::generate(&spec_data, min, None)?, None)
+    };
     if let Some(missing) = user.sources.iter().find(|s| !s.is_file()) {
         return Err(CliError::Usage(format!("no such source file: {}", missing.display())));
     }
@@ -105,6 +113,7 @@ pub fn matrix(
     };
     let options = crate::usermatrix::UserMatrixOptions {
         header,
+        hpy_h,
         module,
         sources: absolute(&user.sources),
         include_dirs: absolute(&user.include),

@@ -97,3 +97,33 @@ pub fn coverage(
     }
     Ok(())
 }
+
+/// `coverage --hpy`: HPy 0.9's public names against the header `gen --hpy` writes.
+pub fn hpy_coverage(
+    json: Option<PathBuf>,
+    python: Option<&str>,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    use crate::hpy::coverage;
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let found: Vec<_> = crate::pythons::discover()
+        .into_iter()
+        .filter(|i| python.is_none_or(|p| i.label.contains(p) || i.path.to_string_lossy().contains(p)))
+        .collect();
+    let interp = coverage::pick_interpreter(&found).ok_or_else(|| {
+        CliError::Usage(match python {
+            Some(p) => {
+                format!("no supported CPython release build matches `{p}` (see `capi-compat pythons`)")
+            }
+            None => "no supported CPython release build (3.10 or newer, with headers) was found".into(),
+        })
+    })?;
+    let workdir = crate::pythons::cache_dir().join("hpy-coverage");
+    let result = coverage::check(&spec_data, interp, &workdir).map_err(|e| CliError::Io(e.to_string()))?;
+    out.write_all(result.render().as_bytes()).map_err(io_error)?;
+    if let Some(path) = json {
+        write_json(&path, &result)?;
+    }
+    Ok(())
+}

@@ -5,6 +5,9 @@
 //! C bodies `spec/hpy/custom.yaml` holds (prototype from api.yaml), and lays the section out
 //! with `templates/hpy.h.hbs` inside the generated header.
 
+pub mod coverage;
+pub mod names;
+
 use crate::version::PyVersion;
 use crate::{emit, plan, Spec};
 use handlebars::Handlebars;
@@ -20,6 +23,8 @@ const CUSTOM_FILES: &[(&str, &str)] = &[
     ("runtime.yaml", include_str!("../../../spec/hpy/runtime.yaml")),
 ];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
+/// Handle conversions, plain and in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`): C, no template.
+const DEBUG_CORE: &str = include_str!("../../templates/hpy_debug.h");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
 /// Where the section goes: before the header's closing `extern "C"` block.
@@ -362,6 +367,24 @@ pub fn customs(spec: &HpySpec) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The API functions defined in the section that take the context first (the ones a debug
+/// report can name a call site for): the four the template defines, the wrappers and the
+/// custom functions.
+pub fn site_macro_names(spec: &HpySpec, wrappers: &Wrappers) -> Vec<String> {
+    let takes_ctx = |name: &str| {
+        spec.functions.iter().any(|f| f.name == name && f.signature.contains(&format!("{name}(HPyContext *")))
+    };
+    let mut names: Vec<String> = ["HPy_FromPyObject", "HPy_AsPyObject", "HPy_Dup", "HPy_Close"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(wrappers.generated.iter().map(|(n, _)| n.clone()));
+    names.extend(
+        spec.customs.iter().filter(|c| c.body.is_some() && takes_ctx(&c.name)).map(|c| c.name.clone()),
+    );
+    names
+}
+
 #[derive(Serialize)]
 struct SectionView<'a> {
     hpy_version: &'a str,
@@ -371,6 +394,9 @@ struct SectionView<'a> {
     wrappers: Vec<WrapperView>,
     custom_count: usize,
     customs: Vec<WrapperView>,
+    debug_core: &'a str,
+    /// The API functions that take the context: in debug mode, each records its call site.
+    site_macros: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -388,7 +414,9 @@ pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
         handles: &spec.handles,
         wrappers: wrappers.generated.iter().map(|(_, code)| WrapperView { code: code.clone() }).collect(),
         custom_count: customs.len(),
+        site_macros: site_macro_names(spec, wrappers),
         customs: customs.into_iter().map(|(_, code)| WrapperView { code }).collect(),
+        debug_core: DEBUG_CORE.trim_end(),
     };
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
@@ -449,8 +477,7 @@ mod tests {
         let spec = load().unwrap();
         let c = customs(&spec);
         assert_eq!(c.len(), spec.customs.len());
-        let (name, code) = &c[0];
-        assert_eq!(name, "HPy_Is");
+        let code = &c.iter().find(|(n, _)| n == "HPy_Is").unwrap().1;
         assert!(code
             .starts_with("static inline int HPy_Is(HPyContext *ctx, HPy obj, HPy other) {\n    (void)ctx;"));
         let as_long = &c.iter().find(|(n, _)| n == "HPyLong_AsLong").unwrap().1;

@@ -70,7 +70,8 @@ static PyObject *smoke_fail(PyObject *self, PyObject *arg) {
 }
 
 /* classify(x) -> "none", "int" or "other": the handle against ctx->h_None, and HPy_Type(x)
- * against ctx->h_LongType (a handle is its object, so equal handles are the same object) */
+ * against ctx->h_LongType, with HPy_Is (handles to one object may differ: in debug mode
+ * every handle is a record of its own) */
 static PyObject *smoke_classify(PyObject *self, PyObject *arg) {
     HPyContext *ctx = capicompat_hpy_ctx();
     HPy h = HPy_FromPyObject(ctx, arg);
@@ -78,9 +79,9 @@ static PyObject *smoke_classify(PyObject *self, PyObject *arg) {
     const char *kind;
     (void)self;
     type = HPy_Type(ctx, h);
-    if (h._i == ctx->h_None._i) {
+    if (HPy_Is(ctx, h, ctx->h_None)) {
         kind = "none";
-    } else if (type._i == ctx->h_LongType._i) {
+    } else if (HPy_Is(ctx, type, ctx->h_LongType)) {
         kind = "int";
     } else {
         kind = "other";

@@ -1,0 +1,270 @@
+//! The public names of HPy 0.9's API in the CPython ABI, as `spec/hpy/` lists them: the
+//! universe `coverage --hpy` checks the generated header against. Names that start with an
+//! underscore (HPy's internals), names that exist only in the universal ABI, and slots HPy
+//! itself comments out are not part of it.
+
+use super::HpyError;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
+const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
+const SLOTS_YAML: &str = include_str!("../../../spec/hpy/slots.yaml");
+const DEFINITIONS_YAML: &str = include_str!("../../../spec/hpy/definitions.yaml");
+
+/// How a name is looked for in a translation unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameKind {
+    /// A function (or a macro standing for one).
+    Function,
+    /// A macro, function-like or not.
+    Macro,
+    /// A typedef name.
+    Type,
+    /// An enumerator or an integer macro.
+    Constant,
+    /// A member of `HPyContext` (`ctx->h_None`).
+    ContextHandle,
+    /// A data symbol (`HPyStructSequence_UnnamedField`).
+    Variable,
+}
+
+/// One public HPy name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ApiName {
+    /// The part of spec/hpy it comes from (`functions`, `handles`, `slots`, …).
+    pub group: &'static str,
+    pub name: String,
+    pub kind: NameKind,
+}
+
+#[derive(Deserialize)]
+struct Api {
+    functions: Vec<ApiFunction>,
+}
+
+#[derive(Deserialize)]
+struct ApiFunction {
+    name: String,
+    #[serde(default)]
+    internal: bool,
+    #[serde(default)]
+    cpython_abi: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Context {
+    handles: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Slots {
+    slots: Vec<Named>,
+    hpyfunc_signatures: Vec<Signature>,
+}
+
+#[derive(Deserialize)]
+struct Signature {
+    name: String,
+    /// `HPyFunc_VECTORCALLFUNC` has none of its own.
+    #[serde(default)]
+    typedef: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Definitions {
+    abi: Abi,
+    declaration_macros: Vec<Named>,
+    handle_types: Vec<Named>,
+    handle_macros: Vec<Named>,
+    scalar_types: ScalarTypes,
+    enums: std::collections::BTreeMap<String, Enum>,
+    type_flags: Vec<Flag>,
+    structs: std::collections::BTreeMap<String, Struct>,
+    macros: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct Abi {
+    constants: Vec<Named>,
+    version_macros: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct ScalarTypes {
+    cpython_abi: Vec<Named>,
+    cpy_types: CpyTypes,
+    function_typedefs: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct CpyTypes {
+    list: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct Enum {
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    values: Vec<Named>,
+}
+
+#[derive(Deserialize)]
+struct Flag {
+    name: String,
+    #[serde(default)]
+    internal: bool,
+}
+
+#[derive(Deserialize)]
+struct Struct {
+    #[serde(default)]
+    definition: Option<String>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &'static str, text: &str) -> Result<T, HpyError> {
+    serde_saphyr::from_str(text).map_err(|e| HpyError::Yaml { file, message: e.to_string() })
+}
+
+/// A spec name that may carry a parameter list (`HPy_IsNull(h)`): the identifier alone.
+fn identifier(name: &str) -> &str {
+    name.split('(').next().unwrap_or(name).trim()
+}
+
+fn is_public(name: &str) -> bool {
+    !name.starts_with('_') && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The typedef name of a C `typedef RET (*NAME)(PARAMS)` line.
+fn typedef_name(typedef: &str) -> Option<&str> {
+    let start = typedef.find("(*")? + 2;
+    let end = start + typedef[start..].find(')')?;
+    Some(typedef[start..end].trim())
+}
+
+/// Every public HPy 0.9 name of the CPython ABI, sorted by group and name, each once.
+pub fn public_names() -> Result<Vec<ApiName>, HpyError> {
+    let api: Api = parse("api.yaml", API_YAML)?;
+    let context: Context = parse("context.yaml", CONTEXT_YAML)?;
+    let slots: Slots = parse("slots.yaml", SLOTS_YAML)?;
+    let defs: Definitions = parse("definitions.yaml", DEFINITIONS_YAML)?;
+
+    let mut names = BTreeSet::new();
+    let mut add = |group: &'static str, name: &str, kind: NameKind| {
+        let name = identifier(name);
+        if is_public(name) {
+            names.insert(ApiName { group, name: name.to_string(), kind });
+        }
+    };
+    for f in &api.functions {
+        if !f.internal && f.cpython_abi.as_deref() != Some("not_available") {
+            add("functions", &f.name, NameKind::Function);
+        }
+    }
+    for h in &context.handles {
+        add("context handles", &h.name, NameKind::ContextHandle);
+    }
+    for s in &slots.slots {
+        add("slots", &s.name, NameKind::Constant);
+    }
+    for s in &slots.hpyfunc_signatures {
+        add("HPyFunc signatures", &s.name, NameKind::Constant);
+        if let Some(name) = s.typedef.as_deref().and_then(typedef_name) {
+            add("HPyFunc signatures", name, NameKind::Type);
+        }
+    }
+    for n in defs.abi.constants.iter().chain(&defs.abi.version_macros) {
+        add("macros", &n.name, NameKind::Macro);
+    }
+    for n in &defs.declaration_macros {
+        add("macros", &n.name, NameKind::Macro);
+    }
+    for n in &defs.handle_types {
+        add("types", &n.name, NameKind::Type);
+    }
+    for n in &defs.handle_macros {
+        add("macros", &n.name, NameKind::Macro);
+    }
+    for n in &defs.scalar_types.cpython_abi {
+        let kind = if n.name.starts_with("HPY_") { NameKind::Macro } else { NameKind::Type };
+        add("types", &n.name, kind);
+    }
+    for n in defs.scalar_types.cpy_types.list.iter().chain(&defs.scalar_types.function_typedefs) {
+        add("types", &n.name, NameKind::Type);
+    }
+    for (name, e) in &defs.enums {
+        // `_HPyCapsule_key` is universal-only; the values of the two enums that slots.yaml
+        // lists are added above.
+        add("types", name, NameKind::Type);
+        let universal_only =
+            e.note.as_deref().is_some_and(|n| n.contains("only when HPY_ABI_CPYTHON is NOT"));
+        if !universal_only {
+            for v in &e.values {
+                add("enum values", &v.name, NameKind::Constant);
+            }
+        }
+    }
+    for f in defs.type_flags.iter().filter(|f| !f.internal) {
+        add("type flags", &f.name, NameKind::Constant);
+    }
+    for (name, s) in &defs.structs {
+        let is_extern = s.definition.as_deref().is_some_and(|d| d.starts_with("extern "));
+        add("types", name, if is_extern { NameKind::Variable } else { NameKind::Type });
+    }
+    for m in &defs.macros {
+        for part in m.name.split(" / ") {
+            if let Some((head, tail)) = part.split_once("<Shape>") {
+                for shape in ["Legacy", "Object", "Type", "Long", "Float", "Unicode", "Tuple", "List"] {
+                    add("macros", &format!("{head}{shape}{tail}"), NameKind::Macro);
+                }
+            } else {
+                add("macros", part, NameKind::Macro);
+            }
+        }
+    }
+    let mut out: Vec<ApiName> = Vec::new();
+    for n in names {
+        // A name listed twice (a macro that is also a function) counts once, as first seen.
+        if !out.iter().any(|o| o.name == n.name) {
+            out.push(n);
+        }
+    }
+    out.sort_by(|a, b| (a.group, &a.name).cmp(&(b.group, &b.name)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_universe_has_every_part_of_the_api() {
+        let names = public_names().unwrap();
+        let count = |group: &str| names.iter().filter(|n| n.group == group).count();
+        assert_eq!(count("context handles"), 83);
+        assert_eq!(count("slots"), 60);
+        // 39 signature values and 38 typedefs (VECTORCALLFUNC has none of its own).
+        assert_eq!(count("HPyFunc signatures"), 77);
+        // 219 entries less 12 internal and the 2 capsule functions absent from the CPython ABI.
+        assert_eq!(count("functions"), 205);
+        for name in
+            ["HPy_NULL", "HPyDef_METH", "HPy_MODINIT", "HPyType_BuiltinShape_Long_AsStruct", "HPy_VISIT"]
+        {
+            assert!(names.iter().any(|n| n.name == name && n.kind == NameKind::Macro), "{name}");
+        }
+        for name in ["HPyField", "HPyType_Spec", "HPyDef", "HPyFunc_varargs", "cpy_PyObject"] {
+            assert!(names.iter().any(|n| n.name == name && n.kind == NameKind::Type), "{name}");
+        }
+        assert!(names.iter().any(|n| n.name == "HPyMember_OBJECT_EX" && n.kind == NameKind::Constant));
+        assert!(!names.iter().any(|n| n.name.starts_with('_') || n.name == "HPyCapsule_key_Pointer"));
+        let unique: BTreeSet<&str> = names.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(unique.len(), names.len());
+    }
+}
