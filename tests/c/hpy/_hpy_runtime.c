@@ -750,6 +750,32 @@ static PyObject *rt_fmt_mixed(PyObject *self, PyObject *obj) {
     return give(ctx, r);
 }
 
+/* A variadic function of the extension's own that hands the rest of its arguments on. */
+static HPy format_after_tag(HPyContext *ctx, const char *fmt, ...) {
+    va_list vl;
+    HPy result;
+    int tag;
+    va_start(vl, fmt);
+    tag = va_arg(vl, int); /* consumed here, not formatted */
+    result = tag == 99 ? HPyUnicode_FromFormatV(ctx, fmt, vl) : HPy_NULL;
+    va_end(vl);
+    return result;
+}
+
+/* fmt_more(): (a sentence with width and precision, the same through HPyUnicode_FromFormatV
+ * from a va_list that was already read from) */
+static PyObject *rt_fmt_more(PyObject *self, PyObject *unused) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy a, b;
+    (void)self;
+    (void)unused;
+    a = HPyUnicode_FromFormat(ctx, "check if %5d %s %6.3d is %5S or %6.3S", 42, "==", -42, ctx->h_True,
+                              ctx->h_False);
+    b = format_after_tag(ctx, "check if %5d %s %6.3d is %5S or %6.3S", 99, 42, "==", -42, ctx->h_True,
+                         ctx->h_False);
+    return Py_BuildValue("NN", outcome(ctx, a), outcome(ctx, b));
+}
+
 /* err_format(type, fmt, obj): HPyErr_Format(type, fmt, obj's handle); returns the exception
  * raised (with an AssertionError if the result was not HPy_NULL). */
 static PyObject *rt_err_format(PyObject *self, PyObject *args) {
@@ -923,6 +949,7 @@ static PyMethodDef rt_methods[] = {
     {"fmt_c", rt_fmt_c, METH_VARARGS, CAPICOMPAT_NULL},
     {"fmt_p", rt_fmt_p, METH_VARARGS, CAPICOMPAT_NULL},
     {"fmt_mixed", rt_fmt_mixed, METH_O, CAPICOMPAT_NULL},
+    {"fmt_more", rt_fmt_more, METH_NOARGS, CAPICOMPAT_NULL},
     {"err_format", rt_err_format, METH_VARARGS, CAPICOMPAT_NULL},
     {"pack", FASTCALL(rt_pack), METH_FASTCALL | METH_KEYWORDS, CAPICOMPAT_NULL},
     {"pack_error", rt_pack_error, METH_O, CAPICOMPAT_NULL},

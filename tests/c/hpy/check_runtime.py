@@ -414,6 +414,8 @@ check_pair(m.fmt_num(b"", "int", 0, LIKE_CPYTHON), "", "empty")
 check_pair(m.fmt_num(b"plain text", "int", 0, LIKE_CPYTHON), "plain text", "plain")
 long_fmt = "a" * 5000 + "%0300d" + "b" * 3000
 assert m.fmt_num(long_fmt.encode(), "int", 7, False)[0] == "a" * 5000 + "7".zfill(300) + "b" * 3000
+sentence = "check if %5d %s %6.3d is %5s or %6.3s" % (42, "==", -42, "True", "False")
+assert m.fmt_more() == (sentence, sentence), m.fmt_more()
 mixed = "\u00e9\u20ac"
 assert m.fmt_mixed(mixed) == f"mix: -3/7 <{mixed[:2]:>5}|{mixed!r}|{ascii(mixed)}> o\u263a -12%", m.fmt_mixed(mixed)
 
