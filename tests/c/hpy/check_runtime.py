@@ -164,6 +164,14 @@ assert kh(True, AB, "O|O", a=3, b=2) == (3, 2, MISSING, MISSING)
 assert kh(True, AB, "O|O", a=3, zzz=2) == (3, MISSING, MISSING, MISSING)
 assert kh(True, AB, "OO", 1, 2, a=5) == (1, 2, MISSING, MISSING)
 assert kh(True, UNI, "O|O", **{"\u00e9t\u00e9": 1}) == (1, MISSING, MISSING, MISSING)
+assert kh(True, UNI, "O|O", 1, b=2) == (1, 2, MISSING, MISSING)
+
+
+class Name(str):
+    pass
+
+
+assert kh(True, AB, "OO", **{Name("a"): 1, Name("b"): 2}) == (1, 2, MISSING, MISSING)
 assert kh(True, NONE, "") == (MISSING,) * 4
 raises(SystemError, "two_add() unknown arg format code", kh, True, AB, "ZZ:two_add", "a")
 raises(TypeError, "add_two() no value for required argument", kh, True, AB, "OO:add_two", 1)
