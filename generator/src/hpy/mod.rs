@@ -21,6 +21,7 @@ const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
 /// A new file is added here (and to spec/hpy/README.md).
 const CUSTOM_FILES: &[(&str, &str)] = &[
     ("custom.yaml", include_str!("../../../spec/hpy/custom.yaml")),
+    ("runtime.yaml", include_str!("../../../spec/hpy/runtime.yaml")),
     ("types.yaml", include_str!("../../../spec/hpy/types.yaml")),
 ];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
