@@ -8,8 +8,9 @@
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang;
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
-#   6. the HPy layer: the raw-vs-HPy benchmark on every interpreter (bar: 2 %), and which of
-#      HPy 0.9's API names the header provides.
+#   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
+#      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
+#      2 %), and which of HPy 0.9's API names the header provides.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,14 @@ echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
 
+echo
+echo "== HPy layer: the HPy-style example extension in tests/c/hpy-example on every interpreter"
+time target/debug/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
+    --json target/hpy-example-matrix.json \
+    tests/c/hpy-example/_hpy_example.c -- python -m unittest discover -s tests/c/hpy-example
+echo "== ... and built in debug mode (-DCAPI_COMPAT_HPY_DEBUG): the same tests, no reports"
+time target/debug/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DCAPI_COMPAT_HPY_DEBUG \
+    tests/c/hpy-example/_hpy_example.c -- python tests/c/hpy-example/run_debug_checked.py
 echo
 echo "== HPy layer: the same hot loops, raw C API vs HPy-style, on every interpreter (bar: 2 %)"
 rm -f target/hpy-bench.txt

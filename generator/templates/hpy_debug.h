@@ -11,6 +11,12 @@
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
  * translation unit and, like the rest of the layer, assumes the GIL is held. */
+/* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
+typedef struct {
+    unsigned long serial;
+    const char *previous;
+} capicompat_hpy_call;
+
 #ifdef CAPI_COMPAT_HPY_DEBUG
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +49,8 @@ typedef struct capicompat_hpy_dbg_handle {
 typedef struct {
     const char *site_file;
     int site_line;
+    /* The HPy function running (its impl's name), for reports about what it returns. */
+    const char *function;
     unsigned long serial;
     capicompat_hpy_dbg_handle open, quarantine;
     size_t quarantined;
@@ -206,15 +214,21 @@ static inline void capicompat_hpy_close(HPy handle) {
 }
 
 /* A call into an HPy function begins: its mark is the last handle opened before it. */
-static inline unsigned long capicompat_hpy_call_enter(void) {
-    return capicompat_hpy_dbg()->serial;
+static inline capicompat_hpy_call capicompat_hpy_call_enter(const char *function) {
+    capicompat_hpy_dbg_state *s = capicompat_hpy_dbg();
+    capicompat_hpy_call mark;
+    mark.serial = s->serial;
+    mark.previous = s->function;
+    s->function = function;
+    return mark;
 }
 
 /* The call that began at `mark` returns `result` (HPy_NULL for functions returning no
  * handle): its argument handles end, and any other handle it opened and did not close (bar
  * the result) has leaked. `what` names the HPy function for the report. */
-static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, const char *what) {
+static inline void capicompat_hpy_call_leave(capicompat_hpy_call call, HPy result, const char *what) {
     capicompat_hpy_dbg_state *s = capicompat_hpy_dbg();
+    unsigned long mark = call.serial;
     capicompat_hpy_dbg_handle *h, *prev;
     capicompat_hpy_dbg_handle *res = result._i == 0 ? CAPICOMPAT_NULL : capicompat_hpy_dbg_get(result);
     if (res != CAPICOMPAT_NULL && (res->flags & CAPICOMPAT_HPY_DBG_CONSTANT)) {
@@ -244,6 +258,7 @@ static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, con
             fflush(stderr);
         }
     }
+    s->function = call.previous;
 }
 
 static inline const HPy *capicompat_hpy_borrow_args(PyObject *const *args, size_t n) {
@@ -270,11 +285,12 @@ static inline PyObject *capicompat_hpy_release(HPy result) {
     PyObject *obj;
     if (result._i == 0) return CAPICOMPAT_NULL;
     h = capicompat_hpy_dbg_get(result);
-    if (h->flags & CAPICOMPAT_HPY_DBG_CONSTANT) {
-        capicompat_hpy_dbg_fatal("returning a context constant without HPy_Dup", h);
-    }
-    if (h->flags & CAPICOMPAT_HPY_DBG_ARGUMENT) {
-        capicompat_hpy_dbg_fatal("returning an argument handle without HPy_Dup", h);
+    if (h->flags & (CAPICOMPAT_HPY_DBG_CONSTANT | CAPICOMPAT_HPY_DBG_ARGUMENT)) {
+        const char *function = capicompat_hpy_dbg()->function;
+        fprintf(stderr, "capi-compat HPy debug: %s returned %s without HPy_Dup\n",
+                function != CAPICOMPAT_NULL ? function : "an HPy function",
+                (h->flags & CAPICOMPAT_HPY_DBG_CONSTANT) ? "a context constant" : "an argument handle");
+        capicompat_hpy_dbg_fatal("returning a handle the function does not own", h);
     }
     obj = h->obj;
     capicompat_hpy_dbg_retire(h);
@@ -353,7 +369,10 @@ static inline unsigned long capicompat_hpy_debug_leaks(void) {
  * calls the HPy layer outside HPy functions (e.g. from a classic module's methods). Reports
  * each and returns how many there were. */
 static inline unsigned long capicompat_hpy_debug_check_open(const char *what) {
-    capicompat_hpy_call_leave(0, HPy_NULL, what);
+    capicompat_hpy_call everything;
+    everything.serial = 0;
+    everything.previous = capicompat_hpy_dbg()->function;
+    capicompat_hpy_call_leave(everything, HPy_NULL, what);
     return capicompat_hpy_dbg()->leaks;
 }
 
@@ -386,11 +405,14 @@ static inline void capicompat_hpy_close(HPy h) {
     Py_XDECREF(capicompat_hpy_h2py(h));
 }
 
-static inline unsigned long capicompat_hpy_call_enter(void) {
-    return 0;
+static inline capicompat_hpy_call capicompat_hpy_call_enter(const char *function) {
+    capicompat_hpy_call mark;
+    mark.serial = 0;
+    mark.previous = function;
+    return mark;
 }
 
-static inline void capicompat_hpy_call_leave(unsigned long mark, HPy result, const char *what) {
+static inline void capicompat_hpy_call_leave(capicompat_hpy_call mark, HPy result, const char *what) {
     (void)mark;
     (void)result;
     (void)what;
@@ -440,7 +462,7 @@ static inline void capicompat_hpy_builder_check_set(intptr_t builder, Py_ssize_t
 #endif /* CAPI_COMPAT_HPY_DEBUG */
 
 /* Opens a call into an HPy function (a trampoline): its mark for capicompat_hpy_call_leave. */
-#define CAPICOMPAT_HPY_CALL_MARK unsigned long capicompat_hpy_mark = capicompat_hpy_call_enter()
+#define CAPICOMPAT_HPY_CALL_MARK(function) capicompat_hpy_call capicompat_hpy_mark = capicompat_hpy_call_enter(function)
 
 /* The objects of a vectorcall argument array: positional ones and keyword values. */
 static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kwnames) {

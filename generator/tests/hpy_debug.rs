@@ -15,6 +15,8 @@ use std::process::Command;
 
 struct Scenario {
     name: &'static str,
+    /// The Python code that triggers it (`m` is the module).
+    code: &'static str,
     /// A fatal misuse kills the process; a leak is reported and the call returns normally.
     fatal: bool,
     /// The report, up to its first site.
@@ -26,45 +28,87 @@ struct Scenario {
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "use_after_close",
+        code: "m.misuse('use_after_close')",
         fatal: true,
         message: "capi-compat HPy debug: use of a closed handle at ",
         sites: &["used", "opened", "closed"],
     },
     Scenario {
         name: "double_close",
+        code: "m.misuse('double_close')",
         fatal: true,
         message: "capi-compat HPy debug: HPy_Close of a closed handle (closed twice) at ",
         sites: &["used", "opened", "closed"],
     },
     Scenario {
         name: "close_constant",
+        code: "m.misuse('close_constant')",
         fatal: true,
         message: "capi-compat HPy debug: HPy_Close of a context constant (ctx->h_...; HPy_Dup it first) at ",
         sites: &["used"],
     },
     Scenario {
         name: "leak_outside_call",
+        code: "m.misuse('leak_outside_call')",
         fatal: false,
         message: "capi-compat HPy debug: leaked handle to str opened at ",
         sites: &["opened"],
     },
     Scenario {
         name: "builder_after_build",
+        code: "m.misuse('builder_after_build')",
         fatal: true,
         message: "capi-compat HPy debug: builder used after Build or Cancel at ",
         sites: &["used", "opened", "closed"],
     },
     Scenario {
         name: "builder_out_of_range",
+        code: "m.misuse('builder_out_of_range')",
         fatal: true,
         message: "capi-compat HPy debug: builder Set with an index out of range at ",
         sites: &["used", "opened"],
     },
     Scenario {
         name: "builder_leak",
+        code: "m.misuse('builder_leak')",
         fatal: false,
         message: "capi-compat HPy debug: leaked builder to list opened at ",
         sites: &["opened"],
+    },
+    Scenario {
+        name: "leak_in_call",
+        code: "m.leak_in_call(object())",
+        fatal: false,
+        message: "capi-compat HPy debug: leaked handle to object opened at ",
+        sites: &["opened"],
+    },
+    Scenario {
+        name: "return_constant",
+        code: "m.return_constant(0)",
+        fatal: true,
+        message: "capi-compat HPy debug: return_constant_impl returned a context constant without HPy_Dup",
+        sites: &[],
+    },
+    Scenario {
+        name: "return_argument",
+        code: "m.return_argument(0)",
+        fatal: true,
+        message: "capi-compat HPy debug: return_argument_impl returned an argument handle without HPy_Dup",
+        sites: &[],
+    },
+    Scenario {
+        name: "close_argument",
+        code: "m.close_argument(0)",
+        fatal: true,
+        message: "capi-compat HPy debug: HPy_Close of an argument handle (the caller owns it) at ",
+        sites: &["used"],
+    },
+    Scenario {
+        name: "keep_argument",
+        code: "m.keep_argument(1) or m.keep_argument(2)",
+        fatal: true,
+        message: "capi-compat HPy debug: use of a closed handle at ",
+        sites: &["used"],
     },
 ];
 
@@ -104,9 +148,9 @@ fn build(
     Ok(dir)
 }
 
-fn run_scenario(interp: &Interpreter, dir: &Path, name: &str) -> std::process::Output {
+fn run_scenario(interp: &Interpreter, dir: &Path, code: &str) -> std::process::Output {
     Command::new(&interp.path)
-        .args(["-c", &format!("import _hpy_misuse; print(_hpy_misuse.misuse({name:?}))")])
+        .args(["-c", &format!("import _hpy_misuse as m; print({code})")])
         .env("PYTHONPATH", dir)
         .output()
         .expect("run the interpreter")
@@ -126,18 +170,18 @@ fn check_interpreter(
     let file = source_path.display().to_string();
     let mut failures = Vec::new();
     for s in SCENARIOS {
-        let out = run_scenario(interp, &dir, s.name);
+        let out = run_scenario(interp, &dir, s.code);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let mut expected = s.message.to_string();
         let sites: Vec<String> =
             s.sites.iter().map(|role| format!("{file}:{}", site_line(source, s.name, role))).collect();
-        expected.push_str(&sites[0]);
+        expected.push_str(sites.first().map_or("", |s| s.as_str()));
         let mut problems = Vec::new();
         if !stderr.contains(&expected) {
             problems.push(format!("no `{expected}`"));
         }
-        for site in &sites[1..] {
+        for site in sites.iter().skip(1) {
             if !stderr.contains(site.as_str()) {
                 problems.push(format!("does not name {site}"));
             }
@@ -155,10 +199,15 @@ fn check_interpreter(
             failures.push(format!("{} {}: {}\nstderr:\n{stderr}", interp.label, s.name, problems.join("; ")));
         }
     }
-    let out = run_scenario(interp, &dir, "correct");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() != "0" || !stderr.is_empty() {
-        failures.push(format!("{} correct: status {}, stderr:\n{stderr}", interp.label, out.status));
+    for (code, expected) in [("m.misuse('correct')", "0"), ("m.correct_call(41)", "42")] {
+        let out = run_scenario(interp, &dir, code);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success()
+            || String::from_utf8_lossy(&out.stdout).trim() != expected
+            || !stderr.is_empty()
+        {
+            failures.push(format!("{} {code}: status {}, stderr:\n{stderr}", interp.label, out.status));
+        }
     }
     std::fs::remove_dir_all(&dir).ok();
     failures

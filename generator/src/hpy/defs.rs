@@ -343,7 +343,7 @@ pub fn signature_view(sig: &Signature) -> Result<SignatureView, String> {
     // call opens are those above the mark.
     if cret == "void" {
         lines.push("    CAPICOMPAT_HPY_TRAMPOLINE_ENTER();".into());
-        lines.push("    CAPICOMPAT_HPY_CALL_MARK;".into());
+        lines.push("    CAPICOMPAT_HPY_CALL_MARK(#IMPL);".into());
         lines.push(format!("    {expr};"));
     } else {
         lines.push(if cret.ends_with('*') {
@@ -352,7 +352,7 @@ pub fn signature_view(sig: &Signature) -> Result<SignatureView, String> {
             format!("    {cret} result;")
         });
         lines.push("    CAPICOMPAT_HPY_TRAMPOLINE_ENTER();".into());
-        lines.push("    CAPICOMPAT_HPY_CALL_MARK;".into());
+        lines.push("    CAPICOMPAT_HPY_CALL_MARK(#IMPL);".into());
         lines.push(format!("    result = {expr};"));
     }
     lines.push("    capicompat_hpy_call_leave(capicompat_hpy_mark, HPy_NULL, #IMPL);".into());

@@ -84,6 +84,59 @@ static PyObject *run_correct(HPyContext *ctx) {
     return PyLong_FromUnsignedLong(capicompat_hpy_debug_check_open("run_correct"));
 }
 
+/* HPy functions (called through their trampolines, as CPython calls them): the checks made
+ * when a call into an HPy function returns. */
+HPyDef_METH(leak_in_call, "leak_in_call", HPyFunc_O)
+static HPy leak_in_call_impl(HPyContext *ctx, HPy self, HPy arg) {
+    HPy kept = HPy_Dup(ctx, arg); /* SITE: leak_in_call opened */
+    (void)self;
+    (void)kept;
+    return HPyLong_FromLong(ctx, 1);
+}
+
+HPyDef_METH(return_constant, "return_constant", HPyFunc_O)
+static HPy return_constant_impl(HPyContext *ctx, HPy self, HPy arg) {
+    (void)self;
+    (void)arg;
+    return ctx->h_None; /* SITE: return_constant used */
+}
+
+HPyDef_METH(return_argument, "return_argument", HPyFunc_O)
+static HPy return_argument_impl(HPyContext *ctx, HPy self, HPy arg) {
+    (void)ctx;
+    (void)self;
+    return arg;
+}
+
+HPyDef_METH(close_argument, "close_argument", HPyFunc_O)
+static HPy close_argument_impl(HPyContext *ctx, HPy self, HPy arg) {
+    (void)self;
+    HPy_Close(ctx, arg); /* SITE: close_argument used */
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* An argument handle kept past its call: using it in the next call is a use after close. */
+static HPy kept_argument;
+HPyDef_METH(keep_argument, "keep_argument", HPyFunc_O)
+static HPy keep_argument_impl(HPyContext *ctx, HPy self, HPy arg) {
+    (void)self;
+    if (HPy_IsNull(kept_argument)) {
+        kept_argument = arg;
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+    return HPy_Repr(ctx, kept_argument); /* SITE: keep_argument used */
+}
+
+/* Correct HPy functions: silent. */
+HPyDef_METH(correct_call, "correct_call", HPyFunc_O)
+static HPy correct_call_impl(HPyContext *ctx, HPy self, HPy arg) {
+    HPy one = HPyLong_FromLong(ctx, 1), sum;
+    (void)self;
+    sum = HPy_Add(ctx, arg, one);
+    HPy_Close(ctx, one);
+    return sum;
+}
+
 static PyObject *misuse(PyObject *self, PyObject *arg) {
     HPyContext *ctx = capicompat_hpy_ctx();
     const char *name = PyUnicode_AsUTF8(arg);
@@ -101,8 +154,17 @@ static PyObject *misuse(PyObject *self, PyObject *arg) {
     return CAPICOMPAT_NULL;
 }
 
+/* A classic module can list HPy functions by the trampolines HPyDef_METH defines. */
+#define TRAMPOLINE(sym) (PyCFunction)(void (*)(void))sym##_trampoline
+
 static PyMethodDef misuse_methods[] = {
     {"misuse", misuse, METH_O, CAPICOMPAT_NULL},
+    {"leak_in_call", TRAMPOLINE(leak_in_call), METH_O, CAPICOMPAT_NULL},
+    {"return_constant", TRAMPOLINE(return_constant), METH_O, CAPICOMPAT_NULL},
+    {"return_argument", TRAMPOLINE(return_argument), METH_O, CAPICOMPAT_NULL},
+    {"close_argument", TRAMPOLINE(close_argument), METH_O, CAPICOMPAT_NULL},
+    {"keep_argument", TRAMPOLINE(keep_argument), METH_O, CAPICOMPAT_NULL},
+    {"correct_call", TRAMPOLINE(correct_call), METH_O, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL},
 };
 
