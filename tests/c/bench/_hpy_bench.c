@@ -1,5 +1,5 @@
 /* The same hot loops written twice, with the raw C API and HPy-style through capi_compat.h's
- * HPy layer. tests/c/bench/bench.py times them against each other; since every HPy function
+ * HPy layer (HPy functions defined with HPyDef_METH, called through their trampolines). tests/c/bench/bench.py times them against each other; since every HPy function
  * is a static inline wrapper and a handle is the PyObject *, the two should compile to the
  * same machine code and run at the same speed (the bar: within 2 %).
  * Built per interpreter by `capi-compat matrix --hpy` (scripts/test.sh). */
@@ -33,7 +33,7 @@ static PyObject *raw_arith(PyObject *self, PyObject *arg) {
     return acc;
 }
 
-static HPy hpy_arith_impl(HPyContext *ctx, HPy arg) {
+static HPy hpy_arith_loop(HPyContext *ctx, HPy arg) {
     long n = HPyLong_AsLong(ctx, arg), i;
     HPy acc;
     if (n == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
@@ -99,7 +99,7 @@ error:
     return CAPICOMPAT_NULL;
 }
 
-static HPy hpy_attrs_impl(HPyContext *ctx, const HPy *args, Py_ssize_t nargs) {
+static HPy hpy_attrs_loop(HPyContext *ctx, const HPy *args, Py_ssize_t nargs) {
     HPy obj, value_name, limit_name;
     long n, i, count = 0;
     if (nargs != 2) {
@@ -134,39 +134,42 @@ error:
     return HPy_NULL;
 }
 
-/* The HPy entry points: arguments become handles, the result a new reference. */
-static PyObject *hpy_arith(PyObject *self, PyObject *arg) {
-    HPyContext *ctx = capicompat_hpy_ctx();
-    HPy h = HPy_FromPyObject(ctx, arg), result;
-    PyObject *out;
+/* The HPy entry points are HPy functions (HPyDef_METH): CPython calls them through their
+ * trampolines, which the module lists as it would list C functions. */
+HPyDef_METH(hpy_arith, "hpy_arith", HPyFunc_O)
+static HPy hpy_arith_impl(HPyContext *ctx, HPy self, HPy arg) {
     (void)self;
-    result = hpy_arith_impl(ctx, h);
-    HPy_Close(ctx, h);
-    out = HPy_AsPyObject(ctx, result);
-    HPy_Close(ctx, result);
-    return out;
+    return hpy_arith_loop(ctx, arg);
 }
 
-static PyObject *hpy_attrs(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    HPyContext *ctx = capicompat_hpy_ctx();
-    HPy handles[2], result;
-    PyObject *out;
-    /* The impl checks the count; only the first two arguments are ever looked at. */
-    Py_ssize_t given = nargs < 2 ? nargs : 2, i;
+HPyDef_METH(hpy_attrs, "hpy_attrs", HPyFunc_VARARGS)
+static HPy hpy_attrs_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs) {
     (void)self;
-    for (i = 0; i < given; i++) handles[i] = HPy_FromPyObject(ctx, args[i]);
-    result = hpy_attrs_impl(ctx, handles, nargs);
-    for (i = 0; i < given; i++) HPy_Close(ctx, handles[i]);
-    out = HPy_AsPyObject(ctx, result);
-    HPy_Close(ctx, result);
-    return out;
+    return hpy_attrs_loop(ctx, args, (Py_ssize_t)nargs);
 }
+
+/* calls: the cost of a call itself, from a Python loop (the loop is the same for both). */
+static PyObject *raw_ident(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_INCREF(arg);
+    return arg;
+}
+
+HPyDef_METH(hpy_ident, "hpy_ident", HPyFunc_O)
+static HPy hpy_ident_impl(HPyContext *ctx, HPy self, HPy arg) {
+    (void)self;
+    return HPy_Dup(ctx, arg);
+}
+
+#define TRAMPOLINE(sym) (PyCFunction)(void (*)(void))sym##_trampoline
 
 static PyMethodDef bench_methods[] = {
     {"raw_arith", raw_arith, METH_O, CAPICOMPAT_NULL},
-    {"hpy_arith", hpy_arith, METH_O, CAPICOMPAT_NULL},
+    {"hpy_arith", TRAMPOLINE(hpy_arith), METH_O, CAPICOMPAT_NULL},
     {"raw_attrs", (PyCFunction)(void (*)(void))raw_attrs, METH_FASTCALL, CAPICOMPAT_NULL},
-    {"hpy_attrs", (PyCFunction)(void (*)(void))hpy_attrs, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_attrs", TRAMPOLINE(hpy_attrs), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_ident", raw_ident, METH_O, CAPICOMPAT_NULL},
+    {"hpy_ident", TRAMPOLINE(hpy_ident), METH_O, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL},
 };
 
