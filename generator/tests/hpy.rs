@@ -152,19 +152,38 @@ fn test_extensions_work_on_every_interpreter() {
     );
     // `CAPI_COMPAT_HPY_TEST=STEM` narrows the run to one extension while working on it.
     let only = std::env::var("CAPI_COMPAT_HPY_TEST").ok();
-    let mut failures = Vec::new();
+    let mut jobs: Vec<(&TestExtension, &compiler::Compiler, &Interpreter)> = Vec::new();
     for ext in extensions.iter().filter(|e| only.as_deref().is_none_or(|o| o == e.stem)) {
         for compiler in &compilers {
             for interp in &interpreters {
-                match build_and_check(compiler, interp, &header_dir, ext) {
-                    Ok(()) => eprintln!("hpy {}: {} ({}): ok", ext.stem, interp.label, compiler.family),
-                    Err(e) => {
-                        failures.push(format!("{} on {} ({}): {e}", ext.stem, interp.label, compiler.family))
-                    }
-                }
+                jobs.push((ext, compiler, interp));
             }
         }
     }
+    // Two at a time, as the self-test runs (each job is compile-bound or runs one interpreter).
+    let results = capi_compat::parallel::map(
+        &jobs,
+        2,
+        |(ext, c, i)| format!("{} {} {}", ext.stem, i.label, c.family),
+        |(ext, c, i)| build_and_check(c, i, &header_dir, ext),
+        |(ext, c, i), r| {
+            format!(
+                "hpy {}: {} ({}): {}",
+                ext.stem,
+                i.label,
+                c.family,
+                if r.is_ok() { "ok" } else { "FAILED" }
+            )
+        },
+        &mut std::io::stderr(),
+    );
+    let failures: Vec<String> = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|((ext, c, i), r)| {
+            r.err().map(|e| format!("{} on {} ({}): {e}", ext.stem, i.label, c.family))
+        })
+        .collect();
     assert!(failures.is_empty(), "HPy test extensions failed:\n{}", failures.join("\n\n"));
     std::fs::remove_dir_all(&header_dir).ok();
 }
@@ -235,4 +254,30 @@ fn section_has_every_custom_entry_after_the_wrappers() {
         assert!(at > previous, "{name} is out of custom.yaml order or before the wrappers");
         previous = at;
     }
+}
+
+/// `coverage --hpy` compiles a probe of every public HPy 0.9 name against the header: all 573
+/// must be provided (names.rs says which they are; a dropped one fails here).
+#[test]
+fn every_public_hpy_name_is_provided() {
+    let dir = workdir("coverage");
+    let json = dir.join("hpy-coverage.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["coverage", "--hpy", "--json"])
+        .arg(&json)
+        .output()
+        .expect("run capi-compat coverage --hpy");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "coverage --hpy failed:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let names = capi_compat::hpy::names::public_names().unwrap();
+    assert_eq!(report["total"], names.len(), "{stdout}");
+    assert_eq!(names.len(), 573);
+    assert_eq!(report["missing"].as_array().map(Vec::len), Some(0), "missing names:\n{stdout}");
+    assert_eq!(report["provided"], names.len());
+    std::fs::remove_dir_all(&dir).ok();
 }
