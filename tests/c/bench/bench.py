@@ -7,8 +7,8 @@ The alignment flags matter: the two sides compile to the same instructions, and 
 where each loop happens to land in the binary alone moves the timings by 2-3 %.
 
 Each pair runs interleaved ROUNDS times, alternating which side goes first, with the GC off;
-the best time of each side is compared (the minimum is the run least disturbed by the rest of
-the machine). A hot loop passes when HPy-style is at most CAPI_COMPAT_BENCH_MAX (default 0.02,
+the ratio is the median of the rounds' HPy/raw ratios (a round times both sides back to back,
+so the machine's slow spells touch both, and the median ignores the rounds they did not). A hot loop passes when HPy-style is at most CAPI_COMPAT_BENCH_MAX (default 0.02,
 the project's bar) slower than raw, the loop of empty calls at most CAPI_COMPAT_BENCH_CALL_MAX
 (default 0.05); a loop over the bar is measured again, up to ATTEMPTS times,
 and fails only if every attempt is over. Results are printed and, when CAPI_COMPAT_BENCH_OUT
@@ -16,6 +16,7 @@ names a file, appended there as one line per loop.
 """
 import gc
 import os
+import statistics
 import sys
 import time
 
@@ -66,20 +67,24 @@ def timed(fn, args):
 
 
 def measure(raw, hpy, args):
-    raw_best = hpy_best = float("inf")
+    """The best time of each side, and the median of the per-round ratios: each round times
+    both sides back to back, so a slow spell of the machine touches both, and the median
+    ignores the rounds it did not."""
+    raw_times, hpy_times = [], []
     gc.disable()
     try:
         for round in range(ROUNDS):
             # The second run of a pair finds the allocator and caches as the first left them.
             if round % 2:
-                hpy_best = min(hpy_best, timed(hpy, args))
-                raw_best = min(raw_best, timed(raw, args))
+                hpy_times.append(timed(hpy, args))
+                raw_times.append(timed(raw, args))
             else:
-                raw_best = min(raw_best, timed(raw, args))
-                hpy_best = min(hpy_best, timed(hpy, args))
+                raw_times.append(timed(raw, args))
+                hpy_times.append(timed(hpy, args))
     finally:
         gc.enable()
-    return raw_best, hpy_best
+    ratio = statistics.median(h / r for h, r in zip(hpy_times, raw_times))
+    return min(raw_times), min(hpy_times), ratio
 
 
 def main():
@@ -100,13 +105,12 @@ def main():
         for _ in range(3):  # warm-up (PyPy's JIT, caches)
             raw(*args), hpy(*args)
         for attempt in range(1, ATTEMPTS + 1):
-            raw_best, hpy_best = measure(raw, hpy, args)
-            ratio = hpy_best / raw_best
+            raw_best, hpy_best, ratio = measure(raw, hpy, args)
             if ratio <= 1 + bar:
                 break
         line = (
-            f"bench {impl} {name}: raw {raw_best * 1e3:.3f} ms, hpy {hpy_best * 1e3:.3f} ms, "
-            f"hpy/raw {ratio:.3f} (attempt {attempt})"
+            f"bench {impl} {name}: raw {raw_best * 1e3:.3f} ms, hpy {hpy_best * 1e3:.3f} ms (best), "
+            f"hpy/raw {ratio:.3f} (median, attempt {attempt})"
         )
         print(line)
         lines.append(line)
