@@ -2,7 +2,7 @@
 //! output without `--hpy` unchanged.
 //!
 //! Each `tests/c/hpy/_hpy_STEM.c` is built against each supported interpreter (CPython and
-//! PyPy) as C99 (`-O2`, a real extension) and checked as C++11 (`-fsyntax-only`) with the
+//! PyPy) as C99 (`-O2`, a real extension) and checked as C++11 and C++20 (`-fsyntax-only`) with the
 //! project's warnings, with gcc and clang; it is imported there and `tests/c/hpy/check_STEM.py`
 //! is run with it. With gcc it is also built in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`), must pass
 //! the same checks, and the debug layer must report nothing.
@@ -88,9 +88,13 @@ fn build_and_check(
 
     // Warnings Python.h itself triggers (PyPy's typedef redefinitions under clang's C99, 3.10's
     // NULL under clang++) are switched off, as the self-test does; ours never are.
-    let mut cxx = compiler.command(Standard::Cxx11);
-    cxx.args(runner::python_h_waivers(compiler, Standard::Cxx11, interp, &dir));
-    run(cxx.arg("-fsyntax-only").args(&includes).arg(&ext.source)).map_err(|e| format!("C++11: {e}"))?;
+    // C++11 and C++20 (HPy's C++ examples use designated initialisers, C++20's).
+    for std in [Standard::Cxx11, Standard::Cxx20] {
+        let mut cxx = compiler.command(std);
+        cxx.args(runner::python_h_waivers(compiler, std, interp, &dir));
+        run(cxx.arg("-fsyntax-only").args(&includes).arg(&ext.source))
+            .map_err(|e| format!("{}: {e}", std.name()))?;
+    }
 
     let module = dir.join(format!("_hpy_{}{}", ext.stem, interp.ext_suffix));
     let mut c = compiler.command(Standard::C99);
