@@ -1,9 +1,11 @@
-//! The HPy API layer (`gen --hpy`): HPy 0.9's handles, `HPyContext` and its one-to-one
-//! functions, polyfilled on CPython 3.10+ in the CPython ABI (a handle is the `PyObject *`).
-//! The facts come from `spec/hpy/` (built into the binary); this module loads the fields it
-//! needs, maps each one-to-one entry to a `static inline` wrapper, adds the custom entries whose
-//! C bodies `spec/hpy/custom.yaml` holds (prototype from api.yaml), and lays the section out
-//! with `templates/hpy.h.hbs` inside the generated header.
+//! The HPy API layer (`gen --hpy`): HPy 0.9's API polyfilled on CPython 3.10+ and PyPy in
+//! the CPython ABI (a handle is the `PyObject *`; in debug mode a checked record).
+//! The facts and the hand-written C come from `spec/hpy/` (built into the binary); this module
+//! loads them, maps each one-to-one entry to a `static inline` wrapper, adds the custom entries
+//! of `CUSTOM_FILES` (a body under api.yaml's prototype, or whole definitions), and lays the
+//! section out with `templates/hpy.h.hbs` (handle conversions from `templates/hpy_debug.h`,
+//! the definition machinery from `defs`) inside the generated header. `names` and `coverage`
+//! check the result against HPy's public names.
 
 pub mod coverage;
 pub mod defs;
