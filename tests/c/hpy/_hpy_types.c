@@ -490,6 +490,43 @@ static HPyType_Spec UnitFloat_spec = {
     "_hpy_types.UnitFloat", sizeof(UnitFloatObject), 0, HPy_TPFLAGS_DEFAULT,
     SHAPE(UnitFloatObject), CAPICOMPAT_NULL, UnitFloat_defines, CAPICOMPAT_NULL};
 
+/* ---- WeightedStr: a pure subclass of str (Unicode shape). A str subclass's characters live
+ * in a buffer of their own, so the struct after PyUnicodeObject is safe for any length. */
+typedef struct {
+    long weight;
+} WeightedStrObject;
+HPyType_HELPERS(WeightedStrObject, HPyType_BuiltinShape_Unicode)
+
+HPyDef_MEMBER(WeightedStr_weight, "weight", HPyMember_LONG, offsetof(WeightedStrObject, weight))
+
+HPyDef_METH(WeightedStr_score, "score", HPyFunc_NOARGS)
+static HPy WeightedStr_score_impl(HPyContext *ctx, HPy self) {
+    HPy_ssize_t n = HPy_Length(ctx, self);
+    if (n < 0) return HPy_NULL;
+    return HPyLong_FromLong(ctx, (long)n * WeightedStrObject_AsStruct(ctx, self)->weight);
+}
+
+static HPyDef *WeightedStr_defines[] = {&WeightedStr_weight, &WeightedStr_score, CAPICOMPAT_NULL};
+
+static HPyType_Spec WeightedStr_spec = {
+    "_hpy_types.WeightedStr", sizeof(WeightedStrObject), 0, HPy_TPFLAGS_DEFAULT,
+    SHAPE(WeightedStrObject), CAPICOMPAT_NULL, WeightedStr_defines, CAPICOMPAT_NULL};
+
+/* ---- TaggedPair: a pure subclass of tuple (Tuple shape). PyTupleObject holds the first item,
+ * later items overlap the struct (as in HPy), so it is only used with one item or none. */
+typedef struct {
+    long tag;
+} TaggedTupleObject;
+HPyType_HELPERS(TaggedTupleObject, HPyType_BuiltinShape_Tuple)
+
+HPyDef_MEMBER(TaggedTuple_tag, "tag", HPyMember_LONG, offsetof(TaggedTupleObject, tag))
+
+static HPyDef *TaggedTuple_defines[] = {&TaggedTuple_tag, CAPICOMPAT_NULL};
+
+static HPyType_Spec TaggedTuple_spec = {
+    "_hpy_types.TaggedTuple", sizeof(TaggedTupleObject), 0, HPy_TPFLAGS_DEFAULT,
+    SHAPE(TaggedTupleObject), CAPICOMPAT_NULL, TaggedTuple_defines, CAPICOMPAT_NULL};
+
 /* ---- Quad: four longs, through mapping, sequence, number, init, str and finalize slots */
 typedef struct {
     long items[4];
@@ -1000,6 +1037,10 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "UnitFloat", &UnitFloat_spec, list_base)) return -1;
     list_base[0].object = ctx->h_LongType;
     if (!HPyHelpers_AddType(ctx, m, "TaggedInt", &TaggedInt_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_UnicodeType;
+    if (!HPyHelpers_AddType(ctx, m, "WeightedStr", &WeightedStr_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_TupleType;
+    if (!HPyHelpers_AddType(ctx, m, "TaggedTuple", &TaggedTuple_spec, list_base)) return -1;
     list_base[0].object = ctx->h_TypeType;
     if (!HPyHelpers_AddType(ctx, m, "Meta", &Meta_spec, list_base)) return -1;
     return 0;

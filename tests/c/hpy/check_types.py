@@ -243,6 +243,28 @@ uf.unit = 4
 assert uf.scaled() == 10.0 and float(uf) == 2.5 and uf + 1 == 3.5
 del uf
 
+# ---- a pure subclass of str (Unicode shape)
+WS = m.WeightedStr
+assert WS.__mro__ == (WS, str, object)
+for text in ("", "abc", "h\u00e9llo w\u00f6rld " * 50, "\U0001f600"):
+    ws = WS(text)
+    assert ws == text and ws.weight == 0 and type(ws) is WS and len(ws) == len(text)
+    ws.weight = 3
+    assert ws.weight == 3 and ws == text and ws.score() == 3 * len(text) and ws.upper() == text.upper()
+    assert hash(ws) == hash(text) and ws + "!" == text + "!"
+    del ws
+
+# ---- a pure subclass of tuple (Tuple shape), with at most one item (the later ones would
+# share memory with the struct, as in HPy)
+TT = m.TaggedTuple
+assert TT.__mro__ == (TT, tuple, object)
+for items in ((), (5,), ("x",)):
+    tt = TT(items)
+    assert tt == items and tt.tag == 0 and type(tt) is TT
+    tt.tag = -7
+    assert tt.tag == -7 and tt == items and len(tt) == len(items)
+    del tt
+
 # ---- a pure subclass of int (Long shape). CPython keeps an int's digits from a fixed offset
 # in PyLongObject on, so the struct after it is only safe for one-digit values (as in HPy).
 TI = m.TaggedInt
