@@ -51,24 +51,44 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 /// One test extension of tests/c/hpy: `_hpy_STEM.c` (module `_hpy_STEM`) and `check_STEM.py`.
 struct TestExtension {
     stem: String,
-    source: PathBuf,
+    /// `_hpy_STEM.c`, and for an extension in a directory of its own every other `.c` there.
+    sources: Vec<PathBuf>,
     check: PathBuf,
 }
 
-/// Every `_hpy_STEM.c` of tests/c/hpy with its `check_STEM.py` (a source without one fails).
+/// Every `_hpy_STEM.c` of tests/c/hpy with its `check_STEM.py` (a source without one fails),
+/// and every subdirectory holding a `_hpy_STEM.c` and a `check_STEM.py`: an extension made of
+/// all the `.c` files there (several translation units). `debug/` has no check script: its
+/// scenarios are run by hpy_debug.rs.
 fn test_extensions() -> Vec<TestExtension> {
     let dir = common::repo_root().join("tests/c/hpy");
-    let mut found: Vec<TestExtension> = std::fs::read_dir(&dir)
-        .expect("tests/c/hpy")
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            let name = path.file_name()?.to_str()?.to_string();
-            let stem = name.strip_prefix("_hpy_")?.strip_suffix(".c")?.to_string();
+    let stem_of = |path: &Path| -> Option<String> {
+        let name = path.file_name()?.to_str()?;
+        Some(name.strip_prefix("_hpy_")?.strip_suffix(".c")?.to_string())
+    };
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("tests/c/hpy") {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let mut sources: Vec<PathBuf> = std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "c"))
+                .collect();
+            sources.sort();
+            let Some(stem) = sources.iter().find_map(|p| stem_of(p)) else { continue };
+            let check = path.join(format!("check_{stem}.py"));
+            if check.is_file() {
+                // The module's own file first, so that its name is the module's.
+                sources.sort_by_key(|p| stem_of(p).is_none());
+                found.push(TestExtension { stem, sources, check });
+            }
+        } else if let Some(stem) = stem_of(&path) {
             let check = dir.join(format!("check_{stem}.py"));
             assert!(check.is_file(), "{} has no {}", path.display(), check.display());
-            Some(TestExtension { stem, source: path, check })
-        })
-        .collect();
+            found.push(TestExtension { stem, sources: vec![path], check });
+        }
+    }
     found.sort_by(|a, b| a.stem.cmp(&b.stem));
     found
 }
@@ -92,14 +112,14 @@ fn build_and_check(
     for std in [Standard::Cxx11, Standard::Cxx20] {
         let mut cxx = compiler.command(std);
         cxx.args(runner::python_h_waivers(compiler, std, interp, &dir));
-        run(cxx.arg("-fsyntax-only").args(&includes).arg(&ext.source))
+        run(cxx.arg("-fsyntax-only").args(&includes).args(&ext.sources))
             .map_err(|e| format!("{}: {e}", std.name()))?;
     }
 
     let module = dir.join(format!("_hpy_{}{}", ext.stem, interp.ext_suffix));
     let mut c = compiler.command(Standard::C99);
     c.args(runner::python_h_waivers(compiler, Standard::C99, interp, &dir));
-    c.args(["-O2", "-shared", "-fPIC"]).args(&includes).arg(&ext.source).arg("-o").arg(&module);
+    c.args(["-O2", "-shared", "-fPIC"]).args(&includes).args(&ext.sources).arg("-o").arg(&module);
     run(&mut c).map_err(|e| format!("C99 build: {e}"))?;
 
     let mut py = Command::new(&interp.path);
@@ -113,12 +133,12 @@ fn build_and_check(
         std::fs::create_dir_all(&debug_dir).unwrap();
         let mut c = compiler.command(Standard::C99);
         c.args(runner::python_h_waivers(compiler, Standard::C99, interp, &dir));
-        c.args(["-O2", "-shared", "-fPIC", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).arg(&ext.source);
+        c.args(["-O2", "-shared", "-fPIC", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
         c.arg("-o").arg(debug_dir.join(format!("_hpy_{}{}", ext.stem, interp.ext_suffix)));
         run(&mut c).map_err(|e| format!("C99 debug-mode build: {e}"))?;
         let mut cxx = compiler.command(Standard::Cxx17);
         cxx.args(runner::python_h_waivers(compiler, Standard::Cxx17, interp, &dir));
-        cxx.args(["-fsyntax-only", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).arg(&ext.source);
+        cxx.args(["-fsyntax-only", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
         run(&mut cxx).map_err(|e| format!("C++17 debug-mode syntax check: {e}"))?;
         let output = Command::new(&interp.path)
             .arg(&ext.check)
@@ -147,6 +167,10 @@ fn test_extensions_work_on_every_interpreter() {
 
     let extensions = test_extensions();
     assert!(extensions.iter().any(|e| e.stem == "smoke"), "tests/c/hpy/_hpy_smoke.c is missing");
+    assert!(
+        extensions.iter().any(|e| e.stem == "multi" && e.sources.len() == 2),
+        "tests/c/hpy/multi (two translation units) is missing"
+    );
     let compilers = compiler::available();
     assert!(!compilers.is_empty(), "no C compiler found");
     let interpreters: Vec<Interpreter> = pythons::discover().into_iter().filter(|i| i.supported()).collect();
