@@ -65,8 +65,16 @@ struct Named {
 
 #[derive(Deserialize)]
 struct Slots {
-    slots: Vec<Named>,
+    slots: Vec<SlotName>,
     hpyfunc_signatures: Vec<Signature>,
+}
+
+#[derive(Deserialize)]
+struct SlotName {
+    name: String,
+    /// Set on slots HPy enabled after 0.9 (HPy_tp_iter): provided, but not 0.9's API.
+    #[serde(default)]
+    beyond_0_9: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,7 +179,7 @@ pub fn public_names() -> Result<Vec<ApiName>, HpyError> {
     for h in &context.handles {
         add("context handles", &h.name, NameKind::ContextHandle);
     }
-    for s in &slots.slots {
+    for s in slots.slots.iter().filter(|s| s.beyond_0_9.is_none()) {
         add("slots", &s.name, NameKind::Constant);
     }
     for s in &slots.hpyfunc_signatures {

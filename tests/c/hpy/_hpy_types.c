@@ -649,9 +649,35 @@ static void Quad_finalize_impl(HPyContext *ctx, HPy self) {
     finalized++;
 }
 
+/* HPy_tp_iter (the slot HPy enabled after 0.9): the items last to first, so that iteration
+ * cannot be the sequence protocol's fallback over Quad_getitem. */
+HPyDef_SLOT(Quad_iter, HPy_tp_iter)
+static HPy Quad_iter_impl(HPyContext *ctx, HPy self) {
+    QuadObject *q = QuadObject_AsStruct(ctx, self);
+    HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 4);
+    HPy items, name, it;
+    int i;
+    for (i = 0; i < 4; i++) {
+        HPy item = HPyLong_FromLong(ctx, q->items[3 - i]);
+        if (HPy_IsNull(item)) {
+            HPyTupleBuilder_Cancel(ctx, b);
+            return HPy_NULL;
+        }
+        HPyTupleBuilder_Set(ctx, b, i, item);
+        HPy_Close(ctx, item);
+    }
+    items = HPyTupleBuilder_Build(ctx, b);
+    if (HPy_IsNull(items)) return HPy_NULL;
+    name = HPyUnicode_FromString(ctx, "__iter__");
+    it = HPy_IsNull(name) ? HPy_NULL : HPy_CallMethod(ctx, name, &items, 1, HPy_NULL);
+    HPy_Close(ctx, name);
+    HPy_Close(ctx, items);
+    return it;
+}
+
 static HPyDef *Quad_defines[] = {
     &Quad_new, &Quad_init, &Quad_mp_length, &Quad_getitem, &Quad_setitem, &Quad_contains, &Quad_power,
-    &Quad_iadd, &Quad_index, &Quad_float, &Quad_str, &Quad_finalize, CAPICOMPAT_NULL};
+    &Quad_iadd, &Quad_index, &Quad_float, &Quad_str, &Quad_finalize, &Quad_iter, CAPICOMPAT_NULL};
 
 static HPyType_Spec Quad_spec = {
     "_hpy_types.Quad", sizeof(QuadObject), 0, HPy_TPFLAGS_DEFAULT,

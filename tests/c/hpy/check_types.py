@@ -278,6 +278,8 @@ del ti
 Q = m.Quad
 qd = Q(1, 2, 3)
 assert len(qd) == 4 and [qd[i] for i in range(4)] == [1, 2, 3, 0]
+# HPy_tp_iter: last to first (the sequence protocol would give first to last)
+assert list(qd) == [0, 3, 2, 1] and [x for x in qd] == [0, 3, 2, 1]
 qd[3] = 9
 assert qd[3] == 9
 del qd[0]
