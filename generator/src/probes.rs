@@ -6,7 +6,8 @@ use crate::model::{Kind, Spec};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const MISSING_MARK: &str = "capicompat-probe-missing";
+/// What a probe's `#error` says before the name of a missing macro.
+pub const MISSING_MARK: &str = "capicompat-probe-missing";
 
 /// A translation unit that includes only Python.h and mentions every entry's name: each name
 /// the interpreter lacks produces one error naming it, all in one compiler run.
@@ -51,8 +52,9 @@ pub fn undeclared_names(spec: &Spec, compiler_output: &str) -> BTreeSet<String> 
         .collect()
 }
 
-/// Every quoted word and every name after our mark, leaving out the compilers' suggestions.
-fn mentioned_names(compiler_output: &str) -> BTreeSet<String> {
+/// Every quoted word and every name after our mark, leaving out the compilers' suggestions
+/// (also how `coverage --hpy` reads its probe).
+pub fn mentioned_names(compiler_output: &str) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
     for line in compiler_output.lines() {
         // "‘X’ undeclared …; did you mean ‘Y’?": Y is declared, only the part before counts.

@@ -6,14 +6,13 @@
 use super::names::{self, ApiName, NameKind};
 use super::HpyError;
 use crate::compiler::{self, Standard};
+use crate::probes::MISSING_MARK;
 use crate::pythons::{Implementation, Interpreter};
 use crate::version::PyVersion;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
-
-const MISSING_MARK: &str = "capicompat-hpy-missing";
 
 /// A translation unit that includes `Python.h` and `hpy.h` and names every API name: a
 /// missing one makes exactly one error that quotes it (or follows our mark).
@@ -45,21 +44,9 @@ pub fn probe_source(names: &[ApiName]) -> String {
     out
 }
 
-/// The names the compiler output mentions: quoted (‘X’ by gcc, 'X' by clang) or after our
-/// mark; a "did you mean ‘Y’" suggestion does not count.
+/// The names the compiler complained about (as the since probe reads its own).
 pub fn missing_names(names: &[ApiName], compiler_output: &str) -> BTreeSet<String> {
-    let mut mentioned = BTreeSet::new();
-    for line in compiler_output.lines() {
-        let line = line.split("did you mean").next().unwrap_or(line);
-        if let Some(rest) = line.split(MISSING_MARK).nth(1) {
-            if let Some(name) = rest.split_whitespace().next() {
-                mentioned.insert(name.to_string());
-            }
-        }
-        for quoted in line.split(['‘', '’', '\'']) {
-            mentioned.insert(quoted.to_string());
-        }
-    }
+    let mentioned = crate::probes::mentioned_names(compiler_output);
     names.iter().filter(|n| mentioned.contains(&n.name)).map(|n| n.name.clone()).collect()
 }
 
@@ -192,7 +179,7 @@ mod tests {
             name("HPy_Sub", NameKind::Function),
         ];
         let output = "p.c:9:1: error: ‘HPy_Add’ undeclared here; did you mean ‘HPy_Sub’?\n\
-                      p.c:12:2: error: #error capicompat-hpy-missing HPy_VISIT";
+                      p.c:12:2: error: #error capicompat-probe-missing HPy_VISIT";
         let missing = missing_names(&names, output);
         assert_eq!(missing.into_iter().collect::<Vec<_>>(), vec!["HPy_Add", "HPy_VISIT"]);
     }
