@@ -25,16 +25,6 @@ fn workdir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs the binary's `gen --hpy -o DIR/capi_compat.h`.
-fn gen_hpy(dir: &Path) {
-    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .args(["gen", "--hpy", "-o"])
-        .arg(dir.join("capi_compat.h"))
-        .output()
-        .expect("run capi-compat gen --hpy");
-    assert!(output.status.success(), "gen --hpy failed:\n{}", String::from_utf8_lossy(&output.stderr));
-}
-
 fn run(cmd: &mut Command) -> Result<(), String> {
     let output = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if output.status.success() {
@@ -161,7 +151,7 @@ fn build_and_check(
 #[test]
 fn test_extensions_work_on_every_interpreter() {
     let header_dir = workdir("header");
-    gen_hpy(&header_dir);
+    common::gen_hpy_header(&header_dir);
     let hpy_h = std::fs::read_to_string(header_dir.join("hpy.h")).expect("gen --hpy writes hpy.h");
     assert!(hpy_h.contains("#include \"capi_compat.h\""), "{hpy_h}");
 

@@ -216,12 +216,7 @@ fn check_interpreter(
 #[test]
 fn debug_mode_reports_each_misuse_with_its_sites() {
     let header_dir = workdir("header");
-    let status = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .args(["gen", "--hpy", "-o"])
-        .arg(header_dir.join("capi_compat.h"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::gen_hpy_header(&header_dir);
     let source_path = common::repo_root().join("tests/c/hpy/debug/_hpy_misuse.c");
     let source = std::fs::read_to_string(&source_path).unwrap();
     let compiler = compiler::available().into_iter().next().expect("a C compiler");

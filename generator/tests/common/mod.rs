@@ -71,3 +71,13 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Runs the binary's `gen --hpy -o DIR/capi_compat.h` (which also writes `DIR/hpy.h`).
+pub fn gen_hpy_header(dir: &Path) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["gen", "--hpy", "-o"])
+        .arg(dir.join("capi_compat.h"))
+        .output()
+        .expect("run capi-compat gen --hpy");
+    assert!(output.status.success(), "gen --hpy failed:\n{}", String::from_utf8_lossy(&output.stderr));
+}
