@@ -299,3 +299,48 @@ fn every_public_hpy_name_is_provided() {
     assert_eq!(report["provided"], names.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `hpy.h` refuses HPy's other ABIs by name, rather than compiling into something else.
+#[test]
+fn hpy_h_refuses_the_universal_and_hybrid_abis() {
+    let dir = workdir("abi");
+    common::gen_hpy_header(&dir);
+    let interp = pythons::discover()
+        .into_iter()
+        .find(|i| i.implementation == Implementation::CPython && i.supported())
+        .expect("a supported CPython");
+    let compiler = compiler::available().into_iter().next().expect("a C compiler");
+    let source = dir.join("abi.c");
+    std::fs::write(&source, "#include \"hpy.h\"\n").unwrap();
+    for abi in ["HPY_ABI_UNIVERSAL", "HPY_ABI_HYBRID"] {
+        let output = compiler
+            .command(Standard::C11)
+            .arg("-fsyntax-only")
+            .arg(format!("-D{abi}"))
+            .arg(format!("-I{}", dir.display()))
+            .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+            .arg(&source)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "-D{abi} compiled");
+        assert!(stderr.contains("capi-compat's HPy layer is HPy's CPython ABI only"), "{stderr}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `coverage --hpy --python TEXT` that matches no interpreter is a usage error (exit 2) that
+/// says what to look at.
+#[test]
+fn coverage_hpy_with_an_unknown_python_is_a_usage_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["coverage", "--hpy", "--python", "no-such-python-anywhere"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no supported CPython release build matches `no-such-python-anywhere`"),
+        "{stderr}"
+    );
+}
