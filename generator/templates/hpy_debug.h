@@ -311,21 +311,6 @@ static inline void capicompat_hpy_buffer_lend_owner(Py_buffer *view) {
     view->obj = (PyObject *)capicompat_hpy_borrow(view->obj)._i;
 }
 
-/* The result of an HPy function as the new reference CPython expects; the handle ends. */
-static inline PyObject *capicompat_hpy_to_result(HPy result) {
-    capicompat_hpy_dbg_handle *h;
-    PyObject *obj;
-    if (result._i == 0) return CAPICOMPAT_NULL;
-    h = capicompat_hpy_dbg_get(result);
-    obj = h->obj;
-    if (h->flags & (CAPICOMPAT_HPY_DBG_CONSTANT | CAPICOMPAT_HPY_DBG_ARGUMENT)) {
-        Py_INCREF(obj);
-    } else {
-        capicompat_hpy_dbg_retire(h);
-    }
-    return obj;
-}
-
 /* Builders (HPyListBuilder, HPyTupleBuilder) are records too, flagged as builders: one left
  * open is a leak, one used after Build or Cancel is fatal, and so is a Set out of range or of
  * HPy_NULL. `builder` is the builder's intptr_t field. */
@@ -416,10 +401,6 @@ static inline void capicompat_hpy_call_leave(capicompat_hpy_call mark, HPy resul
     (void)mark;
     (void)result;
     (void)what;
-}
-
-static inline PyObject *capicompat_hpy_to_result(HPy result) {
-    return capicompat_hpy_h2py(result);
 }
 
 static inline const HPy *capicompat_hpy_borrow_args(PyObject *const *args, size_t n) {

@@ -150,6 +150,7 @@ static PyObject *misuse(PyObject *self, PyObject *arg) {
     if (strcmp(name, "builder_out_of_range") == 0) return run_builder_out_of_range(ctx);
     if (strcmp(name, "builder_leak") == 0) return run_builder_leak(ctx);
     if (strcmp(name, "correct") == 0) return run_correct(ctx);
+    if (strcmp(name, "leaks") == 0) return PyLong_FromUnsignedLong(capicompat_hpy_debug_leaks());
     PyErr_SetString(PyExc_ValueError, name);
     return CAPICOMPAT_NULL;
 }
