@@ -1,6 +1,6 @@
 //! Finding Python interpreters and asking each, once, what it is.
 
-use crate::version::PyVersion;
+use crate::spec::version::PyVersion;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

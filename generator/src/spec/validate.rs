@@ -1,11 +1,11 @@
 //! Turns spec files into a checked `Spec`, reporting every problem at once.
 
-use crate::cdecl::{is_c_identifier, parse_signature};
-use crate::diagnostics::{Collector, SourceLocation, SpecErrors};
-use crate::model::{Area, Entry, Kind, PyPySupport, RangeBody, Spec, TestSnippet};
-use crate::raw::{RawEntry, RawFile};
-use crate::source::SpecSource;
-use crate::version::{PyPyVersion, PyVersion, NEWEST, OLDEST};
+use crate::spec::cdecl::{is_c_identifier, parse_signature};
+use crate::spec::diagnostics::{Collector, SourceLocation, SpecErrors};
+use crate::spec::model::{Area, Entry, Kind, PyPySupport, RangeBody, Spec, TestSnippet};
+use crate::spec::raw::{RawEntry, RawFile};
+use crate::spec::source::SpecSource;
+use crate::spec::version::{PyPyVersion, PyVersion, NEWEST, OLDEST};
 use serde_saphyr::{Location, Spanned};
 use std::collections::{BTreeMap, BTreeSet};
 
