@@ -163,7 +163,8 @@ fn test_extensions_work_on_every_interpreter() {
     );
     let compilers = compiler::available();
     assert!(!compilers.is_empty(), "no C compiler found");
-    let interpreters: Vec<Interpreter> = interpreters::discover().into_iter().filter(|i| i.supported()).collect();
+    let interpreters: Vec<Interpreter> =
+        interpreters::discover().into_iter().filter(|i| i.supported()).collect();
     assert!(
         interpreters.iter().any(|i| i.implementation == Implementation::CPython),
         "no supported CPython (3.10 or newer, with headers) was found: the HPy tests ran nowhere"

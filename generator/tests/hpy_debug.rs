@@ -221,7 +221,8 @@ fn debug_mode_reports_each_misuse_with_its_sites() {
     let source_path = common::repo_root().join("tests/c/hpy/debug/_hpy_misuse.c");
     let source = std::fs::read_to_string(&source_path).unwrap();
     let compiler = compiler::available().into_iter().next().expect("a C compiler");
-    let interpreters: Vec<Interpreter> = interpreters::discover().into_iter().filter(|i| i.supported()).collect();
+    let interpreters: Vec<Interpreter> =
+        interpreters::discover().into_iter().filter(|i| i.supported()).collect();
     assert!(!interpreters.is_empty(), "no supported interpreter found: the debug-mode test ran nowhere");
     let failures: Vec<String> = interpreters
         .iter()

@@ -1,8 +1,9 @@
-//! The interpreters a run uses: `discovery` finds them (provisioned cache, pyenv, uv, `/usr/bin`,
-//! `PATH`) and asks each about itself, `requirement` is what `--require` names, `selection`
-//! applies the filters, the floor and the requirements.
+//! The interpreters a run uses: `discovery` finds them (provisioned cache, pyenv, uv,
+//! `/usr/bin`, `PATH`), `probe_cache` asks each about itself once, `requirement` is what
+//! `--require` names, `selection` applies the filters, the floor and the requirements.
 
 pub mod discovery;
+mod probe_cache;
 pub mod requirement;
 pub mod selection;
 
