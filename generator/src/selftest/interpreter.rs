@@ -277,6 +277,17 @@ pub fn check_since(
     let missing = probes::undeclared_names(spec, &output);
     let mut checks = Vec::new();
     for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.unprobed.is_none()) {
+        // A name behind a switch is offered because no CPython header declares it.
+        if entry.switch.is_some() && !missing.contains(&entry.name) {
+            checks.push(CompileCheck {
+                what: format!("switch of {}", entry.name),
+                ok: false,
+                output: format!(
+                    "{}'s Python.h declares `{}`, which the spec offers only behind a switch as pythoncapi-compat's invention: fix {}",
+                    interp.label, entry.name, entry.location
+                ),
+            });
+        }
         let Some(since) = entry.since else { continue };
         let expected_native = entry.native_at_hex(interp.hexversion);
         let native = !missing.contains(&entry.name);

@@ -32,10 +32,14 @@ pub struct SelfTestResult {
 pub fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
     let entry = spec.get(name).expect("row from the spec");
     !(interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Unavailable)
+        && entry.offered_at_hex(interp.hexversion)
 }
 
 pub fn native_on(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
-    spec.get(name).expect("row from the spec").native_at_hex(interp.hexversion)
+    let entry = spec.get(name).expect("row from the spec");
+    // PyPy lacks what the spec backfills, whatever language version it implements.
+    let pypy_lacks = interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Backfill;
+    entry.native_at_hex(interp.hexversion) && !pypy_lacks
 }
 
 pub fn cell(spec: &Spec, report: &InterpreterReport, name: &str) -> Cell {

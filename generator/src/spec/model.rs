@@ -41,6 +41,9 @@ pub enum PyPySupport {
     Unavailable,
     /// PyPy has the name natively from this version on.
     NativeSince(PyPyVersion),
+    /// CPython has the name from `since` (3.10 or earlier) but PyPy lacks it: the backport is
+    /// emitted on PyPy whatever language version it implements.
+    Backfill,
 }
 
 impl PyPySupport {
@@ -49,6 +52,7 @@ impl PyPySupport {
             PyPySupport::Backport => "backport".into(),
             PyPySupport::Unavailable => "unavailable".into(),
             PyPySupport::NativeSince(v) => format!("native since {v}"),
+            PyPySupport::Backfill => "backfilled (PyPy lacks it)".into(),
         }
     }
 }
@@ -95,6 +99,13 @@ pub struct Entry {
     /// Another entry whose body defines this name (an enumerator of an emitted enum).
     pub defined_by: Option<String>,
     pub test: Option<TestSnippet>,
+    /// With `refused`: provided from this version on, refused (with that reason) below it.
+    pub provided_from: Option<PyVersion>,
+    /// A macro users define to get this entry: names pythoncapi-compat invented, which no
+    /// CPython header declares, are offered only behind it.
+    pub switch: Option<String>,
+    /// A printf-like function: the format's parameter position and the first variadic one.
+    pub printf_format: Option<(u32, u32)>,
     pub location: SourceLocation,
 }
 
@@ -117,6 +128,21 @@ pub struct Spec {
 }
 
 impl Entry {
+    /// Refused on every version (nothing is emitted); a name refused only below
+    /// `provided_from` is provided from there on.
+    pub fn refused_everywhere(&self) -> bool {
+        self.refused.is_some() && self.provided_from.is_none()
+    }
+
+    /// Does the header (or the interpreter) offer the name at this `PY_VERSION_HEX`?
+    pub fn offered_at_hex(&self, hex: u32) -> bool {
+        match (&self.refused, self.provided_from) {
+            (None, _) => true,
+            (Some(_), Some(from)) => hex >= from.hex() || self.native_at_hex(hex),
+            (Some(_), None) => self.native_at_hex(hex),
+        }
+    }
+
     /// Is the name native at this `PY_VERSION_HEX` (from `since`, and before `removed`)?
     pub fn native_at_hex(&self, hex: u32) -> bool {
         self.since.is_some_and(|s| hex >= s.hex()) && self.removed.is_none_or(|r| hex < r.hex())
