@@ -127,7 +127,41 @@ pub struct Spec {
     index: BTreeMap<String, usize>,
 }
 
+/// How an interpreter gets a name: its own, the header's, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    Native,
+    Provided,
+    Refused,
+}
+
+/// The CPython language version PyPy 3.11 implements (its `PY_VERSION_HEX`).
+pub const PYPY_LANGUAGE: PyVersion = PyVersion::release(3, 11);
+
 impl Entry {
+    /// On CPython at this `PY_VERSION_HEX`.
+    pub fn availability_at(&self, hex: u32) -> Availability {
+        if self.native_at_hex(hex) {
+            Availability::Native
+        } else if self.offered_at_hex(hex) {
+            Availability::Provided
+        } else {
+            Availability::Refused
+        }
+    }
+
+    /// On PyPy 3.11, as the spec's `pypy:` claim says (the PyPy probe proves the claims).
+    pub fn availability_on_pypy(&self) -> Availability {
+        let hex = PYPY_LANGUAGE.hex();
+        match self.pypy {
+            PyPySupport::NativeSince(_) => Availability::Native,
+            PyPySupport::Unavailable => Availability::Refused,
+            PyPySupport::Backfill => Availability::Provided,
+            PyPySupport::Backport => self.availability_at(hex),
+        }
+    }
+
     /// Refused on every version (nothing is emitted); a name refused only below
     /// `provided_from` is provided from there on.
     pub fn refused_everywhere(&self) -> bool {
