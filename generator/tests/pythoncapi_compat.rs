@@ -37,7 +37,11 @@ fn run(cmd: &mut Command) -> Result<Output, String> {
 /// `capi-compat ARGS`, which must succeed.
 fn capi_compat(args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_capi-compat")).args(args).output().expect("runs");
-    assert!(output.status.success(), "capi-compat {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "capi-compat {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -106,7 +110,12 @@ fn the_module_uses_every_listed_name_and_the_header_emits_none_of_the_refused() 
     }
 }
 
-fn build_and_run(compiler: &Compiler, std: Standard, interp: &Interpreter, header_dir: &Path) -> Result<(), String> {
+fn build_and_run(
+    compiler: &Compiler,
+    std: Standard,
+    interp: &Interpreter,
+    header_dir: &Path,
+) -> Result<(), String> {
     let dir = common::TempDir::new(&format!("pcc-{}-{}-{}", compiler.family, std.name(), interp.label));
     let module = dir.path().join(format!("_pcc_names{}", interp.ext_suffix));
     let mut cmd = compiler.command(std);
@@ -118,8 +127,10 @@ fn build_and_run(compiler: &Compiler, std: Standard, interp: &Interpreter, heade
         .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     cmd.arg(pcc_dir().join("_pcc_names.c")).arg("-o").arg(&module);
     run(&mut cmd).map_err(|e| format!("{} build: {e}", std.name()))?;
-    let out = run(Command::new(&interp.path).arg(pcc_dir().join("check_pcc_names.py")).env("PYTHONPATH", dir.path()))
-        .map_err(|e| format!("{} run: {e}", std.name()))?;
+    let out = run(Command::new(&interp.path)
+        .arg(pcc_dir().join("check_pcc_names.py"))
+        .env("PYTHONPATH", dir.path()))
+    .map_err(|e| format!("{} run: {e}", std.name()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !stdout.contains("14 groups passed") {
         return Err(format!("{}: unexpected output {stdout}", std.name()));
@@ -151,7 +162,9 @@ fn code_written_for_pythoncapi_compat_builds_and_passes_on_every_interpreter() {
         2,
         |(c, s, i)| format!("{} {} {}", i.label, c.family, s.name()),
         |(c, s, i)| build_and_run(c, *s, i, header_dir.path()),
-        |(c, s, i), r| format!("pcc {} {} {}: {}", i.label, c.family, s.name(), if r.is_ok() { "ok" } else { "FAILED" }),
+        |(c, s, i), r| {
+            format!("pcc {} {} {}: {}", i.label, c.family, s.name(), if r.is_ok() { "ok" } else { "FAILED" })
+        },
         &mut std::io::stderr(),
     );
     let failures: Vec<String> = jobs
@@ -214,7 +227,8 @@ fn below_the_floor_the_header_says_one_thing_only() {
     let out = compile(&interp, header_dir.path(), "", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error:") || l.contains(": fatal error:")).collect();
+    let errors: Vec<&str> =
+        stderr.lines().filter(|l| l.contains(": error:") || l.contains(": fatal error:")).collect();
     assert_eq!(errors.len(), 1, "expected only the floor's #error:\n{stderr}");
     assert!(errors[0].contains("generated with --min 3.13"), "{stderr}");
 }
@@ -239,7 +253,8 @@ fn a_printf_like_backport_has_its_format_checked() {
 
 #[test]
 fn a_wrong_pypy_claim_fails_the_pypy_probe() {
-    let Some(pypy) = supported_interpreters().into_iter().find(|i| i.implementation == Implementation::PyPy) else {
+    let Some(pypy) = supported_interpreters().into_iter().find(|i| i.implementation == Implementation::PyPy)
+    else {
         panic!("PyPy is required for this test (scripts/provision-pythons.sh provisions it)")
     };
     // Py_IsTrue is backfilled: claim PyPy has it natively, which its headers contradict.

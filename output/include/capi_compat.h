@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:08e9d47942a69ded. Entries: 405.
+ * Spec digest: fnv1a64:5342225afec8576c. Entries: 418.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -15,13 +15,11 @@
 
 #if PY_VERSION_HEX < 0x030A0000
 #  error "capi_compat.h was generated with --min 3.10 and needs CPython 3.10 or newer: regenerate it with a lower --min (3.10 at the lowest)"
-#endif
-
 /* The backports use the full C API; a limited-API (abi3) build would silently get code that
  * is not abi3-clean, so refuse it plainly instead. */
-#if defined(Py_LIMITED_API)
+#elif defined(Py_LIMITED_API)
 #  error "capi_compat.h does not support Py_LIMITED_API: its backports use the full C API. Build this extension without Py_LIMITED_API."
-#endif
+#else /* the rest is compiled only when nothing above stopped: one clear message otherwise */
 
 /* The null pointer our code uses: C++'s NULL is __null, which clang reports under
  * -Wzero-as-null-pointer-constant. */
@@ -31,6 +29,40 @@
 #  else
 #    define CAPICOMPAT_NULL NULL
 #  endif
+#endif
+
+/* offsetof() for PyMemberDef tables: 3.12+'s Python.h does not include <stddef.h> (below 3.12
+ * structmember.h, included for PyMemberDef, does); pythoncapi-compat includes it, and code
+ * written against it relies on that. */
+#include <stddef.h>
+
+/* Python.h includes frameobject.h (PyFrame_GetBack, PyFrame_Check, the PyFrameObject struct)
+ * only from 3.11 on; pythoncapi-compat includes it below, and code written against it relies
+ * on that. PyPy's Python.h includes its own. */
+#if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+#  include <frameobject.h>
+#endif
+
+/* A printf-like backport carries the format attribute its CPython twin has, so callers'
+ * format strings are checked (and -Wformat-nonliteral accepts the forwarding inside). */
+#if defined(__GNUC__) || defined(__clang__)
+#  define CAPICOMPAT_PRINTF(format_index, first_index) \
+       __attribute__((format(printf, format_index, first_index)))
+#else
+#  define CAPICOMPAT_PRINTF(format_index, first_index)
+#endif
+
+/* A name provided only from some version on is declared below it with this attribute, so
+ * using it there stops the build with the reason (without the attribute: at link time). */
+#if defined(__has_attribute)
+#  if __has_attribute(unavailable)
+#    define CAPICOMPAT_REFUSED(why) __attribute__((unavailable(why)))
+#  elif __has_attribute(error)
+#    define CAPICOMPAT_REFUSED(why) __attribute__((error(why)))
+#  endif
+#endif
+#ifndef CAPICOMPAT_REFUSED
+#  define CAPICOMPAT_REFUSED(why)
 #endif
 
 #ifdef __cplusplus
@@ -381,6 +413,8 @@ static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, con
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Format */
 #if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
+    CAPICOMPAT_PRINTF(2, 3);
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
 {
     PyObject *formatted;
@@ -2563,6 +2597,46 @@ static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 #endif
 
 /* ==== Frame objects (frame) ==== */
+
+/* PyFrame_GetCode: A new reference to the frame's code object; PyPy 3.11's headers lack it (its frame struct has f_code).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetCode */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030B0000))
+static inline PyCodeObject *capicompat_PyFrame_GetCode(PyFrameObject *frame)
+{
+    Py_INCREF(frame->f_code);
+    return frame->f_code;
+}
+#define PyFrame_GetCode capicompat_PyFrame_GetCode
+#endif
+
+/* _PyFrame_GetCodeBorrow: pythoncapi-compat's borrowed-reference PyFrame_GetCode(): the frame's code object, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: backport.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT)
+static inline PyCodeObject *capicompat__PyFrame_GetCodeBorrow(PyFrameObject *frame)
+{
+    /* the frame keeps its code alive */
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    Py_DECREF(code);
+    return code;
+}
+#define _PyFrame_GetCodeBorrow capicompat__PyFrame_GetCodeBorrow
+#endif
+
+/* _PyFrame_GetBackBorrow: pythoncapi-compat's borrowed-reference PyFrame_GetBack(): the calling frame or NULL, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT) && !defined(PYPY_VERSION)
+static inline PyFrameObject *capicompat__PyFrame_GetBackBorrow(PyFrameObject *frame)
+{
+    /* the frame keeps the frame it was called from alive */
+    PyFrameObject *back = PyFrame_GetBack(frame);
+    Py_XDECREF(back);
+    return back;
+}
+#define _PyFrame_GetBackBorrow capicompat__PyFrame_GetBackBorrow
+#endif
 
 /* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
@@ -5651,6 +5725,24 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 #define PyUnstable_IsImmortal capicompat_PyUnstable_IsImmortal
 #endif
 
+/* Py_IsTrue: 1 if the object is True (Py_Is(x, Py_True)); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/structures.html#c.Py_IsTrue */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_IsTrue
+#  define Py_IsTrue(x) ((x) == Py_True)
+#endif
+#endif
+
+/* Py_IsFalse: 1 if the object is False (Py_Is(x, Py_False)); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/structures.html#c.Py_IsFalse */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_IsFalse
+#  define Py_IsFalse(x) ((x) == Py_False)
+#endif
+#endif
+
 /* PyUnstable_Object_IsUniquelyReferenced: 1 if the caller holds the only reference to the object (on the free-threaded build, also owned by the current thread), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_IsUniquelyReferenced */
@@ -5784,6 +5876,45 @@ static inline void capicompat_PyObject_Dump(PyObject *op)
     #endif
 }
 #define PyObject_Dump capicompat_PyObject_Dump
+#endif
+
+/* PyUnstable_SetImmortal: Make a uniquely referenced object immortal; 1 on success, 0 if it could not be.
+ * Provided from CPython 3.12 on; refused below it.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_SetImmortal */
+#if PY_VERSION_HEX >= 0x030C0000 && (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
+{
+    /* What 3.15 does through its internal _Py_SetImmortal, with the object layout and the
+       exported functions of 3.12 ... 3.14: only a uniquely referenced object qualifies. */
+    if (op == CAPICOMPAT_NULL || !PyUnstable_Object_IsUniquelyReferenced(op)) {
+        return 0;
+    }
+    if (PyObject_IS_GC(op) && PyObject_GC_IsTracked(op)) {
+        PyObject_GC_UnTrack(op);
+    }
+    #if defined(Py_GIL_DISABLED)
+    op->ob_tid = 0; /* _Py_UNOWNED_TID */
+    op->ob_ref_local = _Py_IMMORTAL_REFCNT_LOCAL;
+    op->ob_ref_shared = 0;
+    #elif PY_VERSION_HEX >= 0x030E0000
+    #  if SIZEOF_VOID_P > 4
+    op->ob_flags = _Py_IMMORTAL_FLAGS;
+    #  endif
+    Py_SET_REFCNT(op, (Py_ssize_t)_Py_IMMORTAL_INITIAL_REFCNT);
+    #else
+    Py_SET_REFCNT(op, (Py_ssize_t)_Py_IMMORTAL_REFCNT);
+    #endif
+    return 1;
+}
+#define PyUnstable_SetImmortal capicompat_PyUnstable_SetImmortal
+#endif
+
+/* PyUnstable_SetImmortal is refused below CPython 3.12 (see the message). */
+#if PY_VERSION_HEX < 0x030C0000
+CAPICOMPAT_REFUSED("PyUnstable_SetImmortal needs CPython 3.12 or newer with capi_compat.h: 3.10 and 3.11 have no immortal objects: Py_INCREF/Py_DECREF always change ob_refcnt and Py_DECREF deallocates at zero, so no reference count makes an object immune to them (3.12 introduced immortality; PyPy implements 3.11)")
+int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
+#define PyUnstable_SetImmortal capicompat_refused_PyUnstable_SetImmortal
 #endif
 
 /* PyObject_VisitManagedDict: For a tp_traverse of a type with Py_TPFLAGS_MANAGED_DICT, visit the instance's managed dict (or its attribute values when they are stored without a dict); 0 for other types.
@@ -6050,6 +6181,26 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
     }
 }
 #define PyEval_SetTraceAllThreads capicompat_PyEval_SetTraceAllThreads
+#endif
+
+/* ==== Portability macros of pyport.h that code for newer Pythons uses (pyport) ==== */
+
+/* _Py_NULL: The null pointer for code in headers: nullptr in C++11 and later, NULL otherwise (3.11's pyport.h; code written against pythoncapi-compat uses it).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef _Py_NULL
+#  define _Py_NULL CAPICOMPAT_NULL
+#endif
+#endif
+
+/* _Py_CAST: A C-style cast, even in C++: _Py_CAST(type, expr) is ((type)(expr)) (3.11's pyport.h).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef _Py_CAST
+#  define _Py_CAST(type, expr) ((type)(expr))
+#endif
 #endif
 
 /* ==== Reflection (reflection) ==== */
@@ -7483,6 +7634,33 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 #endif
 #endif
 
+/* _Py_T_OBJECT: PyMemberDef type code 6: the member is a C PyObject *, None when NULL (structmember.h's deprecated T_OBJECT under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef _Py_T_OBJECT
+#  define _Py_T_OBJECT 6
+#endif
+#endif
+
+/* _Py_T_NONE: PyMemberDef type code 20: the member always reads as None (structmember.h's deprecated T_NONE under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef _Py_T_NONE
+#  define _Py_T_NONE 20
+#endif
+#endif
+
+/* _Py_WRITE_RESTRICTED: PyMemberDef flag 4, ignored by every runtime since 3.0 (structmember.h's PY_WRITE_RESTRICTED under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef _Py_WRITE_RESTRICTED
+#  define _Py_WRITE_RESTRICTED 4
+#endif
+#endif
+
 /* PyCFunctionFast: The C signature of a METH_FASTCALL method, (self, args array, nargs); 3.10 … 3.12 spell it _PyCFunctionFast.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFast */
@@ -7949,13 +8127,42 @@ static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObj
 #endif
 
 /* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
- * Native since CPython 3.14; PyPy: unavailable.
+ * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fopen */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 {
+    #ifndef PYPY_VERSION
     /* 3.10 ... 3.13 export the same function under its private name */
     return _Py_fopen_obj(path, mode);
+    #else
+    /* PyPy's cpyext has no _Py_fopen_obj: what it does, from public pieces (PyPy raises no
+       audit events for extensions) */
+    PyObject *bytes;
+    FILE *f;
+    if (!PyUnicode_FSConverter(path, &bytes)) {
+        return CAPICOMPAT_NULL;
+    }
+    f = fopen(PyBytes_AS_STRING(bytes), mode);
+    Py_DECREF(bytes);
+    if (f == CAPICOMPAT_NULL) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        return CAPICOMPAT_NULL;
+    }
+    {
+        /* non-inheritable, as Python opens files (os.set_inheritable is portable) */
+        PyObject *os = PyImport_ImportModule("os");
+        PyObject *done = os == CAPICOMPAT_NULL ? CAPICOMPAT_NULL
+            : PyObject_CallMethod(os, "set_inheritable", "ii", fileno(f), 0);
+        Py_XDECREF(os);
+        if (done == CAPICOMPAT_NULL) {
+            fclose(f);
+            return CAPICOMPAT_NULL;
+        }
+        Py_DECREF(done);
+    }
+    return f;
+    #endif
 }
 #define Py_fopen capicompat_Py_fopen
 #endif
@@ -7984,10 +8191,40 @@ static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 #define PyThreadState_GetUnchecked capicompat_PyThreadState_GetUnchecked
 #endif
 
+/* PyInterpreterState_Get: The current interpreter state (fatal error without an attached thread state); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Get */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
+{
+    /* PyThreadState_Get() already stops with a fatal error when no thread state is attached */
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    if (interp == CAPICOMPAT_NULL) {
+        Py_FatalError("no current interpreter");
+    }
+    return interp;
+}
+#define PyInterpreterState_Get capicompat_PyInterpreterState_Get
+#endif
+
+/* _PyThreadState_GetFrameBorrow: pythoncapi-compat's borrowed-reference PyThreadState_GetFrame(): the thread's current frame or NULL, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT) && !defined(PYPY_VERSION)
+static inline PyFrameObject *capicompat__PyThreadState_GetFrameBorrow(PyThreadState *tstate)
+{
+    /* the thread state keeps its current frame alive */
+    PyFrameObject *frame = PyThreadState_GetFrame(tstate);
+    Py_XDECREF(frame);
+    return frame;
+}
+#define _PyThreadState_GetFrameBorrow capicompat__PyThreadState_GetFrameBorrow
+#endif
+
 /* PyThreadState_EnterTracing: Suspend tracing and profiling in the thread state until PyThreadState_LeaveTracing() (calls nest).
- * Native since CPython 3.11; PyPy: unavailable.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_EnterTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval while it calls a trace function */
@@ -7998,9 +8235,9 @@ static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 #endif
 
 /* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
- * Native since CPython 3.11; PyPy: unavailable.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_LeaveTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval after a trace function; 3.11 (forced) flags it with 255 */
@@ -8980,12 +9217,19 @@ static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 #endif
 
 /* PyUnstable_Unicode_GET_CACHED_HASH: Return the hash cached in a str object, or -1 if it has not been computed yet (never computes it).
- * Native since CPython 3.15; PyPy: unavailable.
+ * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/unicode.html#c.PyUnstable_Unicode_GET_CACHED_HASH */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *op)
 {
+    #ifdef PYPY_VERSION
+    /* cpyext does not keep the hash in the C view of a str (the field is not maintained):
+       report "not cached", which the contract allows for any string */
+    (void)op;
+    return -1;
+    #else
     return ((PyASCIIObject *)op)->hash;
+    #endif
 }
 #define PyUnstable_Unicode_GET_CACHED_HASH capicompat_PyUnstable_Unicode_GET_CACHED_HASH
 #endif
@@ -9444,4 +9688,5 @@ static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObjec
 }
 #endif
 
+#endif /* floor and Py_LIMITED_API checks */
 #endif /* CAPI_COMPAT_H */

@@ -158,7 +158,11 @@ fn item_views(item: &Planned, floor: PyVersion) -> Vec<ItemView> {
         _ => Forcing::Never,
     };
     let guard = guard_with_removal(item.below, item.removed, item.pypy, forcing);
-    let mut views = vec![ItemView { comment: comment(entry), guard: with_conditions(guard, item), code: code(entry, floor) }];
+    let mut views = vec![ItemView {
+        comment: comment(entry),
+        guard: with_conditions(guard, item),
+        code: code(entry, floor),
+    }];
     if let (Some(from), Some(reason)) = (item.provided_from, &entry.refused) {
         if from.hex() > floor.hex() && entry.kind == Kind::Function {
             views.push(refusal_view(entry, from, reason));
@@ -190,7 +194,10 @@ fn refusal_view(entry: &Entry, from: PyVersion, reason: &str) -> ItemView {
 fn comment(entry: &Entry) -> String {
     let mut lines = vec![format!("{}: {}", entry.name, entry.summary)];
     if let Some(switch) = &entry.switch {
-        lines.push(format!("Not a CPython name (pythoncapi-compat's); only with #define {switch}; PyPy: {}.", entry.pypy.describe()));
+        lines.push(format!(
+            "Not a CPython name (pythoncapi-compat's); only with #define {switch}; PyPy: {}.",
+            entry.pypy.describe()
+        ));
     }
     if let Some(from) = entry.provided_from {
         lines.push(format!("Provided from CPython {from} on; refused below it."));

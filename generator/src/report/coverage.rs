@@ -186,7 +186,10 @@ impl Coverage {
             "\nper interpreter, of the {} documented additions (PyPy as the spec's `pypy:` claims, which the PyPy probe proves):\n",
             total.added
         ));
-        out.push_str(&format!("{:<12} {:>7} {:>9} {:>8} {:>8}\n", "INTERPRETER", "NATIVE", "PROVIDED", "REFUSED", "MISSING"));
+        out.push_str(&format!(
+            "{:<12} {:>7} {:>9} {:>8} {:>8}\n",
+            "INTERPRETER", "NATIVE", "PROVIDED", "REFUSED", "MISSING"
+        ));
         for (label, c) in &self.by_interpreter {
             out.push_str(&format!(
                 "{label:<12} {:>7} {:>9} {:>8} {:>8}\n",

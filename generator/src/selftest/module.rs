@@ -68,8 +68,7 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
     let switches: std::collections::BTreeSet<String> =
         spec.entries.iter().filter_map(|e| e.switch.clone()).collect();
     let view = ModuleView { module: MODULE_NAME, switches: switches.into_iter().collect(), tests };
-    hb.render_template(SELFTEST_TEMPLATE, &view)
-        .expect("the selftest template renders with its own view")
+    hb.render_template(SELFTEST_TEMPLATE, &view).expect("the selftest template renders with its own view")
 }
 
 /// Runs inside the interpreter under test: imports the module, runs every test, and on debug

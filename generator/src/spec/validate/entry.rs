@@ -2,10 +2,10 @@
 //! collected (with the entry's name), and the entry is built only when none was found.
 
 use super::{code, identity, keys, spanned_at, text, versions};
+use crate::spec::cdecl::{is_c_identifier, Signature};
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::model::Entry;
 use crate::spec::raw::RawEntry;
-use crate::spec::cdecl::{is_c_identifier, Signature};
 use serde_saphyr::Spanned;
 
 /// What every field check needs: where the entry is, and where problems go.
@@ -93,7 +93,11 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
 
 /// `printf_format: [format, first]`: the format string's parameter and the first variadic one
 /// of a variadic function, as gcc's `format(printf, …)` attribute numbers them.
-fn printf_format(raw: &RawEntry, signature: Option<&Signature>, check: &mut EntryCheck) -> Option<(u32, u32)> {
+fn printf_format(
+    raw: &RawEntry,
+    signature: Option<&Signature>,
+    check: &mut EntryCheck,
+) -> Option<(u32, u32)> {
     let value = raw.printf_format.as_ref()?;
     let sig = signature?;
     let fits = match value.value.as_slice() {

@@ -29,9 +29,7 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Option<Kind> {
     // Its headers' `_Py` macros and constants (`_Py_NULL`, `_Py_T_OBJECT`) are emitted under
     // `#ifndef`, so they never clash; names behind a `switch` are the user's explicit choice.
     let refused = raw.refused.is_some();
-    let underscore_ok = refused
-        || raw.switch.is_some()
-        || matches!(kind, Kind::Macro | Kind::Constant);
+    let underscore_ok = refused || raw.switch.is_some() || matches!(kind, Kind::Macro | Kind::Constant);
     if !is_helper && (name.starts_with(HELPER_PREFIX) || (name.starts_with("_Py") && !underscore_ok)) {
         check.entry_error(
             format!("`{name}` is a private name, not a C API name"),
