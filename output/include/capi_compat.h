@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:5342225afec8576c. Entries: 418.
+ * Spec digest: fnv1a64:02f92f91ce8b6a98. Entries: 434.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -1837,6 +1837,195 @@ typedef enum {
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_WatchCallback */
 #if PY_VERSION_HEX < 0x030E0000
 typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
+#endif
+
+/* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
+
+/* PY_CTF_LOWER: Character-class flag of CPython's pyctype.h: lower-case ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_LOWER
+#  define PY_CTF_LOWER 0x01
+#endif
+#endif
+
+/* PY_CTF_UPPER: Character-class flag of CPython's pyctype.h: upper-case ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_UPPER
+#  define PY_CTF_UPPER 0x02
+#endif
+#endif
+
+/* PY_CTF_ALPHA: Character-class flag of CPython's pyctype.h: ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_ALPHA
+#  define PY_CTF_ALPHA (PY_CTF_LOWER|PY_CTF_UPPER)
+#endif
+#endif
+
+/* PY_CTF_DIGIT: Character-class flag of CPython's pyctype.h: ASCII digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_DIGIT
+#  define PY_CTF_DIGIT 0x04
+#endif
+#endif
+
+/* PY_CTF_ALNUM: Character-class flag of CPython's pyctype.h: ASCII letter or digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_ALNUM
+#  define PY_CTF_ALNUM (PY_CTF_ALPHA|PY_CTF_DIGIT)
+#endif
+#endif
+
+/* PY_CTF_SPACE: Character-class flag of CPython's pyctype.h: ASCII whitespace (\t \n \v \f \r and space); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_SPACE
+#  define PY_CTF_SPACE 0x08
+#endif
+#endif
+
+/* PY_CTF_XDIGIT: Character-class flag of CPython's pyctype.h: ASCII hexadecimal digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_XDIGIT
+#  define PY_CTF_XDIGIT 0x10
+#endif
+#endif
+
+/* capicompat_ctype_flags: The PY_CTF_* flags of a byte, as CPython's _Py_ctype_table gives them (ASCII only, locale-independent).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned int capicompat_ctype_flags(int c)
+{
+    /* Py_CHARMASK: only the low byte counts; bytes 128 ... 255 belong to no class */
+    unsigned int b = (unsigned int)(c & 0xff);
+    unsigned int flags = 0;
+    if (b >= 'a' && b <= 'z') {
+        flags |= PY_CTF_LOWER;
+    }
+    if (b >= 'A' && b <= 'Z') {
+        flags |= PY_CTF_UPPER;
+    }
+    if (b >= '0' && b <= '9') {
+        flags |= PY_CTF_DIGIT | PY_CTF_XDIGIT;
+    }
+    if ((b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')) {
+        flags |= PY_CTF_XDIGIT;
+    }
+    if (b == ' ' || (b >= 0x09 && b <= 0x0d)) {
+        flags |= PY_CTF_SPACE;
+    }
+    return flags;
+}
+#endif
+
+/* capicompat_ctype_convert: CPython's _Py_ctype_tolower/_Py_ctype_toupper for one byte (ASCII letters only change).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
+{
+    unsigned char b = (unsigned char)(c & 0xff);
+    if (to_upper && b >= 'a' && b <= 'z') {
+        return (unsigned char)(b - 'a' + 'A');
+    }
+    if (!to_upper && b >= 'A' && b <= 'Z') {
+        return (unsigned char)(b - 'A' + 'a');
+    }
+    return b;
+}
+#endif
+
+/* Py_ISLOWER: Nonzero (PY_CTF_LOWER) if the low byte of c is a lower-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISLOWER
+#  define Py_ISLOWER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_LOWER)
+#endif
+#endif
+
+/* Py_ISUPPER: Nonzero (PY_CTF_UPPER) if the low byte of c is an upper-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISUPPER
+#  define Py_ISUPPER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_UPPER)
+#endif
+#endif
+
+/* Py_ISALPHA: Nonzero (PY_CTF_ALPHA) if the low byte of c is an ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISALPHA
+#  define Py_ISALPHA(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALPHA)
+#endif
+#endif
+
+/* Py_ISDIGIT: Nonzero (PY_CTF_DIGIT) if the low byte of c is an ASCII digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISDIGIT
+#  define Py_ISDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_DIGIT)
+#endif
+#endif
+
+/* Py_ISXDIGIT: Nonzero (PY_CTF_XDIGIT) if the low byte of c is an ASCII hexadecimal digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISXDIGIT
+#  define Py_ISXDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_XDIGIT)
+#endif
+#endif
+
+/* Py_ISALNUM: Nonzero (PY_CTF_ALNUM) if the low byte of c is an ASCII letter or digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISALNUM
+#  define Py_ISALNUM(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALNUM)
+#endif
+#endif
+
+/* Py_ISSPACE: Nonzero (PY_CTF_SPACE) if the low byte of c is ASCII whitespace, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISSPACE
+#  define Py_ISSPACE(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_SPACE)
+#endif
+#endif
+
+/* Py_TOLOWER: The low byte of c in ASCII lower case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_TOLOWER
+#  define Py_TOLOWER(c) (capicompat_ctype_convert((int)(c), 0))
+#endif
+#endif
+
+/* Py_TOUPPER: The low byte of c in ASCII upper case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_TOUPPER
+#  define Py_TOUPPER(c) (capicompat_ctype_convert((int)(c), 1))
+#endif
 #endif
 
 /* ==== Dictionary objects (dict) ==== */
