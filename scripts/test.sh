@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's whole test run, as the README gives it and CI calls it:
-#   1. host tools: a C and C++ compiler, and clang for the second compiler family;
+#   1. host tools: a C and C++ compiler, clang for the second compiler family, and Debian's
+#      python3.11-venv (venvs with pip for /usr/bin/python3.11);
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
 #   3. formatting and lints, then the generator's own tests (unit, golden, validation, the
@@ -32,7 +33,25 @@ install_host_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Debian's own python3.11 (one of the required interpreters) creates venvs with pip only with
+# python3.11-venv installed (Debian splits ensurepip off); `capi-compat matrix` on a project
+# needs that venv.
+install_system_venv() {
+    [ -x /usr/bin/python3.11 ] || return 0
+    /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: /usr/bin/python3.11 has no ensurepip; install it (apt-get install python3.11-venv)" >&2
+        exit 1
+    fi
+    echo "installing python3.11-venv"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv >/dev/null 2>&1 || {
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv >/dev/null
+    }
+}
+
 install_host_tools
+install_system_venv
 scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
