@@ -32,7 +32,8 @@ pub struct SpecArg {
 /// How a run over interpreters is chosen and reported (`test` and `matrix`).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Only interpreters whose label or path contains this (repeatable).
+    /// Only interpreters whose label or path contains this, or the interpreter at this path
+    /// (`--python "$(command -v python)"`, found even outside the places discovery looks); repeatable.
     #[arg(long = "python", value_name = "TEXT")]
     pub pythons: Vec<String>,
     /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).

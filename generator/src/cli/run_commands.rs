@@ -22,8 +22,9 @@ fn compilers() -> Result<Vec<Compiler>, CliError> {
 
 /// The interpreters a run uses; none at all is a usage error, not an empty pass.
 fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
-    let selection =
-        crate::interpreters::select(crate::interpreters::discover(), &run.pythons, &run.require, floor);
+    let found =
+        crate::interpreters::discover_with(&crate::interpreters::selection::filter_paths(&run.pythons));
+    let selection = crate::interpreters::select(found, &run.pythons, &run.require, floor);
     if selection.usable.is_empty() {
         return Err(CliError::Usage(format!(
             "no usable Python interpreter ({floor} or newer, with headers) was found"

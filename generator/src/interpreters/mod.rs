@@ -7,6 +7,6 @@ mod probe_cache;
 pub mod requirement;
 pub mod selection;
 
-pub use discovery::{cache_dir, discover, render_table, Implementation, Interpreter};
+pub use discovery::{cache_dir, discover, discover_with, render_table, Implementation, Interpreter};
 pub use requirement::Requirement;
 pub use selection::{select, Selection};

@@ -1,15 +1,22 @@
 //! Asking one interpreter what it is (version, implementation, debug, free-threaded, include
-//! dirs, extension suffix), once per binary: the answer is cached under the cache directory.
+//! dirs, extension suffix), once per native binary: the answer is cached under the cache
+//! directory. A script standing in for an interpreter is asked every time.
 
 use super::discovery::{cache_dir, Candidate, Implementation, Interpreter};
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Asked of every interpreter; prints `key<TAB>value` lines (no JSON: nothing to parse it with
-/// on our side, and every Python since 3.0 runs this).
-const PROBE: &str = r#"
-import os, sys, sysconfig
+/// on our side, and every Python since 3.0 runs this). `include_dir` lines come from the
+/// interpreter's own sysconfig, best first: the install-relative paths (right even for a
+/// relocated build), the directory of `pyconfig.h`, the directory a wrapper `pyconfig.h` (Debian's
+/// multiarch one, `#include <x86_64-linux-gnu/python3.X/pyconfig.h>`) needs on the path, then the
+/// build-time `INCLUDEPY`/`CONFINCLUDEPY`; each one that exists, once.
+const PROBE: &str = r##"
+import os, re, sys, sysconfig
 p = sysconfig.get_paths()
+cv = sysconfig.get_config_var
 print("executable\t" + os.path.realpath(sys.executable))
 v = sys.version_info
 lvl = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}[v.releaselevel]
@@ -17,16 +24,50 @@ print("version\t%d.%d.%d%s" % (v.major, v.minor, v.micro, lvl + (str(v.serial) i
 print("hexversion\t%d" % sys.hexversion)
 print("implementation\t" + sys.implementation.name)
 print("debug\t%d" % int(hasattr(sys, "gettotalrefcount")))
-print("free_threaded\t%d" % int(bool(sysconfig.get_config_var("Py_GIL_DISABLED"))))
-print("include\t" + (p.get("include") or ""))
-print("platinclude\t" + (p.get("platinclude") or ""))
-print("ext_suffix\t" + (sysconfig.get_config_var("EXT_SUFFIX") or ""))
-"#;
+print("free_threaded\t%d" % int(bool(cv("Py_GIL_DISABLED"))))
+print("ext_suffix\t" + (cv("EXT_SUFFIX") or ""))
+dirs = [p.get("include"), p.get("platinclude")]
+try:
+    h = sysconfig.get_config_h_filename()
+except Exception:
+    h = ""
+if h and os.path.isfile(h):
+    dirs.append(os.path.dirname(h))
+    with open(h) as f:
+        targets = re.findall(r"#\s*include\s*<([^>]+/pyconfig\.h)>", f.read())
+    arch = cv("MULTIARCH") or ""
+    targets.sort(key=lambda t: not (arch and t.startswith(arch + "/")))
+    for t in targets:
+        d = os.path.dirname(os.path.abspath(h))
+        while not os.path.isfile(os.path.join(d, t)) and os.path.dirname(d) != d:
+            d = os.path.dirname(d)
+        if os.path.isfile(os.path.join(d, t)):
+            dirs.append(d)
+            break
+dirs += [cv("INCLUDEPY"), cv("CONFINCLUDEPY")]
+seen = set()
+for d in dirs:
+    if d and os.path.isdir(d) and os.path.realpath(d) not in seen:
+        seen.add(os.path.realpath(d))
+        print("include_dir\t" + d)
+"##;
 
-/// Where the answer of one binary is kept: keyed by the real binary, its size and mtime, and
-/// the probe itself, so a reinstalled interpreter or a changed probe asks again.
+/// Whether a file is a native executable. Only such a binary is the interpreter itself; a
+/// script (a pyenv shim, a wrapper) chooses its interpreter from the environment at each run.
+fn is_native_executable(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"\x7fELF"
+}
+
+/// Where the answer of one binary is kept: keyed by the path asked, the real binary it resolves
+/// to (symlinks followed), that binary's size and mtime, and the probe itself, so a reinstalled
+/// interpreter or a changed probe asks again. None for a script: it is asked every time, since
+/// what it runs can change with no file of its own changing (`pyenv global`, a new venv).
 fn probe_cache_file(candidate: &Candidate) -> Option<PathBuf> {
     let real = std::fs::canonicalize(&candidate.path).ok()?;
+    if !is_native_executable(&real) {
+        return None;
+    }
     let meta = std::fs::metadata(&real).ok()?;
     let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
     let mut key = crate::digest::Fnv64::default();
@@ -68,13 +109,8 @@ pub(super) fn probe(candidate: &Candidate) -> Option<Interpreter> {
     };
     let mut include_dirs = candidate.include_dirs.clone();
     if include_dirs.is_empty() {
-        for key in ["include", "platinclude"] {
-            if let Some(dir) = get(key).filter(|d| !d.is_empty()).map(PathBuf::from) {
-                if !include_dirs.contains(&dir) {
-                    include_dirs.push(dir);
-                }
-            }
-        }
+        include_dirs =
+            text.lines().filter_map(|l| l.strip_prefix("include_dir\t")).map(PathBuf::from).collect();
     }
     let version = get("version")?;
     let debug = get("debug")? == "1";
