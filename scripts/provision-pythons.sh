@@ -541,11 +541,11 @@ print(m.answer(), int(m.built_with_py_debug()))' "$tmp" 2>&1); then
 # host's own (older, or absent) wheels. Point it at the prefix's copy, in the
 # sysconfig data module that sysconfig reads and in 3.14+'s JSON twin of it.
 relocate_wheel_dir() {
-    local prefix=$1 want=$1/usr/share/python-wheels/ f patched=0
+    local prefix=$1 wheel_dir=$1/usr/share/python-wheels/ f patched=0
     while read -r f; do
-        sed -i "s|\\([\"']WHEEL_PKG_DIR[\"']: [\"']\\)[^\"']*|\\1$want|" "$f"
+        sed -i "s|\\([\"']WHEEL_PKG_DIR[\"']: [\"']\\)[^\"']*|\\1$wheel_dir|" "$f"
         grep -qF "WHEEL_PKG_DIR" "$f" || continue   # not every build records one
-        grep -qF "$want" "$f" || fail "could not set WHEEL_PKG_DIR in $f"
+        grep -qF "$wheel_dir" "$f" || fail "could not set WHEEL_PKG_DIR in $f"
         patched=$((patched + 1))
     done < <(find "$prefix/usr/lib" -maxdepth 2 -type f \
                   \( -name '_sysconfigdata_*.py' -o -name '_sysconfig_vars_*.json' \))

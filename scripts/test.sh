@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's whole test run, as the README gives it and CI calls it:
-#   1. host tools: a C and C++ compiler, clang for the second compiler family, and Debian's
+#   1. host tools: a C and C++ compiler, clang for the second compiler family, shellcheck, and Debian's
 #      python3.11-venv (venvs with pip for /usr/bin/python3.11);
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
@@ -23,6 +23,8 @@ install_host_tools() {
     command -v gcc >/dev/null || missing+=(gcc)
     command -v g++ >/dev/null || missing+=(g++)
     command -v clang >/dev/null || missing+=(clang)
+    # actionlint (tests/ci_github.rs) checks the generated workflow's scripts through shellcheck.
+    command -v shellcheck >/dev/null || missing+=(shellcheck)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         echo "error: missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2

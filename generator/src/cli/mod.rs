@@ -1,6 +1,7 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
 //! `spec_commands` (gen, check-spec, list, coverage) and `run_commands` (pythons, test, matrix).
 
+mod ci_commands;
 mod run_commands;
 mod spec_commands;
 
@@ -133,6 +134,11 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Write a CI workflow that runs `capi-compat matrix` on every interpreter, one job each.
+    Ci {
+        #[command(subcommand)]
+        engine: CiEngine,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -140,6 +146,31 @@ pub enum Command {
         since: Option<PyVersion>,
         #[command(flatten)]
         spec: SpecArg,
+    },
+}
+
+/// The CI engines `capi-compat ci` writes a workflow for.
+#[derive(Debug, Subcommand)]
+pub enum CiEngine {
+    /// A GitHub Actions workflow: `capi-compat ci github -o .github/workflows/capi-compat.yml
+    /// -- python -m pytest`. Jobs: CPython 3.10 … 3.15, free-threaded 3.13t/3.14t, debug builds
+    /// 3.13–3.15, PyPy 3.11 (those at `--min` or newer).
+    Github {
+        /// The oldest CPython tested, and the header's floor (`matrix --min`).
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Build with the HPy layer (`matrix --hpy`).
+        #[arg(long)]
+        hpy: bool,
+        /// Where to write the workflow (default: standard output); missing directories are made.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The project directory or C sources, relative to the repository root (default: `.`).
+        #[arg(value_name = "PROJECT_OR_SOURCES")]
+        inputs: Vec<String>,
+        /// The test command each job runs, after `--` (as for `capi-compat matrix`).
+        #[arg(last = true, value_name = "TEST-COMMAND")]
+        test_command: Vec<String>,
     },
 }
 
@@ -206,6 +237,9 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
+            ci_commands::github(min, hpy, output, inputs, test_command, out)
+        }
         Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
             let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
