@@ -3,18 +3,17 @@
 //! directory. A script standing in for an interpreter is asked every time.
 
 use super::discovery::{cache_dir, Candidate, Implementation, Interpreter};
+use super::include_dirs::HeaderFacts;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Asked of every interpreter; prints `key<TAB>value` lines (no JSON: nothing to parse it with
-/// on our side, and every Python since 3.0 runs this). `include_dir` lines come from the
-/// interpreter's own sysconfig, best first: the install-relative paths (right even for a
-/// relocated build), the directory of `pyconfig.h`, the directory a wrapper `pyconfig.h` (Debian's
-/// multiarch one, `#include <x86_64-linux-gnu/python3.X/pyconfig.h>`) needs on the path, then the
-/// build-time `INCLUDEPY`/`CONFINCLUDEPY`; each one that exists, once.
-const PROBE: &str = r##"
-import os, re, sys, sysconfig
+/// on our side, and every Python since 3.0 runs this). The header facts (`include`,
+/// `platinclude`, `config_h`, `multiarch`, `build_include`) are turned into include dirs at each
+/// discovery (`include_dirs`), so the cached answer stays right when headers come and go.
+const PROBE: &str = r#"
+import os, sys, sysconfig
 p = sysconfig.get_paths()
 cv = sysconfig.get_config_var
 print("executable\t" + os.path.realpath(sys.executable))
@@ -26,31 +25,16 @@ print("implementation\t" + sys.implementation.name)
 print("debug\t%d" % int(hasattr(sys, "gettotalrefcount")))
 print("free_threaded\t%d" % int(bool(cv("Py_GIL_DISABLED"))))
 print("ext_suffix\t" + (cv("EXT_SUFFIX") or ""))
-dirs = [p.get("include"), p.get("platinclude")]
+print("include\t" + (p.get("include") or ""))
+print("platinclude\t" + (p.get("platinclude") or ""))
 try:
-    h = sysconfig.get_config_h_filename()
+    print("config_h\t" + sysconfig.get_config_h_filename())
 except Exception:
-    h = ""
-if h and os.path.isfile(h):
-    dirs.append(os.path.dirname(h))
-    with open(h) as f:
-        targets = re.findall(r"#\s*include\s*<([^>]+/pyconfig\.h)>", f.read())
-    arch = cv("MULTIARCH") or ""
-    targets.sort(key=lambda t: not (arch and t.startswith(arch + "/")))
-    for t in targets:
-        d = os.path.dirname(os.path.abspath(h))
-        while not os.path.isfile(os.path.join(d, t)) and os.path.dirname(d) != d:
-            d = os.path.dirname(d)
-        if os.path.isfile(os.path.join(d, t)):
-            dirs.append(d)
-            break
-dirs += [cv("INCLUDEPY"), cv("CONFINCLUDEPY")]
-seen = set()
-for d in dirs:
-    if d and os.path.isdir(d) and os.path.realpath(d) not in seen:
-        seen.add(os.path.realpath(d))
-        print("include_dir\t" + d)
-"##;
+    pass
+print("multiarch\t" + (cv("MULTIARCH") or ""))
+print("build_include\t" + (cv("INCLUDEPY") or ""))
+print("build_include\t" + (cv("CONFINCLUDEPY") or ""))
+"#;
 
 /// Whether a file is a native executable. Only such a binary is the interpreter itself; a
 /// script (a pyenv shim, a wrapper) chooses its interpreter from the environment at each run.
@@ -109,8 +93,20 @@ pub(super) fn probe(candidate: &Candidate) -> Option<Interpreter> {
     };
     let mut include_dirs = candidate.include_dirs.clone();
     if include_dirs.is_empty() {
-        include_dirs =
-            text.lines().filter_map(|l| l.strip_prefix("include_dir\t")).map(PathBuf::from).collect();
+        let path = |key: &str| get(key).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let facts = HeaderFacts {
+            include: path("include"),
+            platinclude: path("platinclude"),
+            config_h: path("config_h"),
+            multiarch: get("multiarch").filter(|v| !v.is_empty()),
+            build_time: text
+                .lines()
+                .filter_map(|l| l.strip_prefix("build_include\t"))
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .collect(),
+        };
+        include_dirs = super::include_dirs::include_dirs(&facts);
     }
     let version = get("version")?;
     let debug = get("debug")? == "1";
