@@ -348,34 +348,58 @@ fn the_jobs_pass_here_for_every_interpreter_this_machine_has() {
     let job = the_job(&workflow);
     let found = discover();
     let sandbox = TempDir::new("ci-run");
-    let mut ran = Vec::new();
+    let mut todo = Vec::new();
     for matrix in &job.strategy.matrix.include {
         let name = &matrix["name"];
-        let Some(interpreter) = local_interpreter(name, &found) else {
+        match local_interpreter(name, &found) {
+            Some(interpreter) => todo.push((matrix, interpreter)),
             // No Debian package offers a free-threaded build here; every other target is
             // required by the test run (scripts/test.sh), so its absence is a failure.
-            assert!(
-                name.ends_with('t'),
-                "no local interpreter for {name} (run scripts/provision-pythons.sh)"
-            );
-            eprintln!("not run here: {name} (no such interpreter on this machine)");
-            continue;
-        };
-        let dir = sandbox.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let output = run_entry(job, matrix, interpreter, &dir);
-        // The matrix ran on exactly that interpreter, and everything passed.
-        let rows: Vec<&str> =
-            output.lines().filter(|l| l.starts_with("cpython-") || l.starts_with("pypy-")).collect();
-        assert_eq!(rows.len(), 1, "{name}: expected one interpreter in the table:\n{output}");
-        assert!(rows[0].starts_with(&interpreter.label), "{name} ran on {}:\n{output}", rows[0]);
-        assert!(output.contains("matrix: ") && output.contains(" passed, 0 failed"), "{name}:\n{output}");
-        eprintln!("ran here: {name} on {}", interpreter.label);
-        ran.push(name.clone());
+            None => {
+                assert!(
+                    name.ends_with('t'),
+                    "no local interpreter for {name} (run scripts/provision-pythons.sh)"
+                );
+                eprintln!("not run here: {name} (no such interpreter on this machine)");
+            }
+        }
     }
-    let expected: Vec<String> = entry_names(job)
+    // Two jobs at a time (each `capi-compat matrix` here builds for one interpreter).
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let ran = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while let Some((matrix, interpreter)) =
+                    todo.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+                {
+                    let name = &matrix["name"];
+                    let dir = sandbox.path().join(name);
+                    std::fs::create_dir_all(&dir).unwrap();
+                    let output = run_entry(job, matrix, interpreter, &dir);
+                    // The matrix ran on exactly that interpreter, and everything passed.
+                    let rows: Vec<&str> = output
+                        .lines()
+                        .filter(|l| l.starts_with("cpython-") || l.starts_with("pypy-"))
+                        .collect();
+                    assert_eq!(rows.len(), 1, "{name}: expected one interpreter in the table:\n{output}");
+                    assert!(rows[0].starts_with(&interpreter.label), "{name} ran on {}:\n{output}", rows[0]);
+                    assert!(
+                        output.contains("matrix: ") && output.contains(" passed, 0 failed"),
+                        "{name}:\n{output}"
+                    );
+                    eprintln!("ran here: {name} on {}", interpreter.label);
+                    ran.lock().unwrap().push(name.clone());
+                }
+            });
+        }
+    });
+    let mut ran = ran.into_inner().unwrap();
+    ran.sort();
+    let mut expected: Vec<String> = entry_names(job)
         .into_iter()
         .filter(|n| !n.ends_with('t') || local_interpreter(n, &found).is_some())
         .collect();
+    expected.sort();
     assert_eq!(ran, expected);
 }
