@@ -1,35 +1,26 @@
 //! capi-compat: a YAML spec of the CPython C API becomes one C header that backports newer
 //! API onto older Pythons. The binary (`main.rs`) only parses arguments; this library is what
 //! the commands and the tests use.
+//!
+//! Two halves: turning the spec into a header (`spec` → `header`, with `hpy` for the HPy
+//! layer, `report` for coverage and listings), and running things on interpreters
+//! (`interpreters` finds them, `build` drives compilers and processes, `selftest` is
+//! `capi-compat test`, `matrix` is `capi-compat matrix`). `cli` maps commands onto both.
 
-pub mod cdecl;
+pub mod build;
 pub mod cli;
-pub mod cnull;
-pub mod compiler;
-pub mod coverage;
-pub mod diagnostics;
 pub mod digest;
-pub mod emit;
+pub mod header;
 pub mod hpy;
-pub mod listing;
+pub mod interpreters;
 pub mod matrix;
-pub mod model;
-pub mod parallel;
-pub mod plan;
-pub mod probes;
-pub mod process;
-pub mod pythons;
-pub mod raw;
-pub mod runner;
+pub mod report;
 pub mod selftest;
-pub mod source;
-pub mod usermatrix;
-pub mod validate;
-pub mod version;
+pub mod spec;
 
-pub use diagnostics::SpecErrors;
-pub use model::Spec;
-pub use source::SpecSource;
+pub use spec::diagnostics::SpecErrors;
+pub use spec::model::Spec;
+pub use spec::source::SpecSource;
 
 /// Reads and validates a spec: the embedded one, or the directory given.
 pub fn load_spec(dir: Option<&std::path::Path>) -> Result<Spec, SpecErrors> {
@@ -37,15 +28,15 @@ pub fn load_spec(dir: Option<&std::path::Path>) -> Result<Spec, SpecErrors> {
         Some(dir) => SpecSource::from_dir(dir)?,
         None => SpecSource::embedded(),
     };
-    validate::load(&source)
+    spec::validate::load(&source)
 }
 
 /// The whole header for a floor (and optional `--only` names), as `gen` writes it.
 pub fn generate(
     spec: &Spec,
-    floor: version::PyVersion,
+    floor: spec::version::PyVersion,
     only: Option<&[String]>,
-) -> Result<String, plan::PlanError> {
-    let plan = plan::plan(spec, floor, only)?;
-    Ok(emit::render_header(spec, &plan, &emit::regenerate_command(floor, only)))
+) -> Result<String, header::plan::PlanError> {
+    let plan = header::plan::plan(spec, floor, only)?;
+    Ok(header::emit::render_header(spec, &plan, &header::emit::regenerate_command(floor, only)))
 }

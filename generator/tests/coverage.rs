@@ -1,6 +1,6 @@
 //! `capi-compat coverage` counts each documented addition once: provided, refused or missing.
 
-use capi_compat::coverage::{compute, targets};
+use capi_compat::report::coverage::{compute, targets};
 use std::path::Path;
 
 #[test]

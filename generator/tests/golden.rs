@@ -18,7 +18,7 @@
 
 mod common;
 
-use capi_compat::version::PyVersion;
+use capi_compat::spec::version::PyVersion;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -107,7 +107,8 @@ impl Expectation {
             "" => PyVersion::release(3, 10),
             _ => {
                 let Some(version) = min.strip_prefix("min-") else { bad(&path) };
-                capi_compat::plan::parse_floor(version).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+                capi_compat::header::plan::parse_floor(version)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             }
         };
         let only = only.map(|names| names.split(',').map(str::to_string).collect());
@@ -212,10 +213,10 @@ fn pythons() -> &'static [Python] {
     let found = FOUND.get_or_init(|| {
         let commands = std::env::var("CAPI_COMPAT_PYTHONS").unwrap_or_else(|_| "python3".into());
         let pythons: Vec<Python> = commands.split_whitespace().map(ask_python).collect::<Result<_, _>>()?;
-        if !pythons.iter().any(|p| p.version >= capi_compat::version::OLDEST) {
+        if !pythons.iter().any(|p| p.version >= capi_compat::spec::version::OLDEST) {
             return Err(format!(
                 "no interpreter in `{commands}` is Python {} or newer",
-                capi_compat::version::OLDEST
+                capi_compat::spec::version::OLDEST
             ));
         }
         Ok(pythons)
@@ -383,7 +384,7 @@ fn limited_api_builds_stop_at_the_headers_error() {
     let header = golden_dir().join("basic/expected-min-3.10.h");
     let refusal = "does not support Py_LIMITED_API";
     let mut failures = Vec::new();
-    for python in pythons().iter().filter(|p| p.version >= capi_compat::version::OLDEST) {
+    for python in pythons().iter().filter(|p| p.version >= capi_compat::spec::version::OLDEST) {
         for lang in Lang::ALL {
             match syntax_check_with(&header, python, lang, &["-DPy_LIMITED_API=0x030A0000"]) {
                 Ok(()) => failures

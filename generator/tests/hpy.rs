@@ -9,10 +9,10 @@
 
 mod common;
 
-use capi_compat::compiler::{self, Standard};
-use capi_compat::pythons::{self, Implementation, Interpreter};
-use capi_compat::runner;
-use capi_compat::version::PyVersion;
+use capi_compat::build::compiler::{self, Standard};
+use capi_compat::interpreters::{self, Implementation, Interpreter};
+use capi_compat::selftest::interpreter;
+use capi_compat::spec::version::PyVersion;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -101,14 +101,14 @@ fn build_and_check(
     // C++11 and C++20 (HPy's C++ examples use designated initialisers, C++20's).
     for std in [Standard::Cxx11, Standard::Cxx20] {
         let mut cxx = compiler.command(std);
-        cxx.args(runner::python_h_waivers(compiler, std, interp, &dir));
+        cxx.args(interpreter::python_h_waivers(compiler, std, interp, &dir));
         run(cxx.arg("-fsyntax-only").args(&includes).args(&ext.sources))
             .map_err(|e| format!("{}: {e}", std.name()))?;
     }
 
     let module = dir.join(format!("_hpy_{}{}", ext.stem, interp.ext_suffix));
     let mut c = compiler.command(Standard::C99);
-    c.args(runner::python_h_waivers(compiler, Standard::C99, interp, &dir));
+    c.args(interpreter::python_h_waivers(compiler, Standard::C99, interp, &dir));
     c.args(["-O2", "-shared", "-fPIC"]).args(&includes).args(&ext.sources).arg("-o").arg(&module);
     run(&mut c).map_err(|e| format!("C99 build: {e}"))?;
 
@@ -122,12 +122,12 @@ fn build_and_check(
         let debug_dir = dir.join("debug");
         std::fs::create_dir_all(&debug_dir).unwrap();
         let mut c = compiler.command(Standard::C99);
-        c.args(runner::python_h_waivers(compiler, Standard::C99, interp, &dir));
+        c.args(interpreter::python_h_waivers(compiler, Standard::C99, interp, &dir));
         c.args(["-O2", "-shared", "-fPIC", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
         c.arg("-o").arg(debug_dir.join(format!("_hpy_{}{}", ext.stem, interp.ext_suffix)));
         run(&mut c).map_err(|e| format!("C99 debug-mode build: {e}"))?;
         let mut cxx = compiler.command(Standard::Cxx17);
-        cxx.args(runner::python_h_waivers(compiler, Standard::Cxx17, interp, &dir));
+        cxx.args(interpreter::python_h_waivers(compiler, Standard::Cxx17, interp, &dir));
         cxx.args(["-fsyntax-only", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
         run(&mut cxx).map_err(|e| format!("C++17 debug-mode syntax check: {e}"))?;
         let output = Command::new(&interp.path)
@@ -163,7 +163,8 @@ fn test_extensions_work_on_every_interpreter() {
     );
     let compilers = compiler::available();
     assert!(!compilers.is_empty(), "no C compiler found");
-    let interpreters: Vec<Interpreter> = pythons::discover().into_iter().filter(|i| i.supported()).collect();
+    let interpreters: Vec<Interpreter> =
+        interpreters::discover().into_iter().filter(|i| i.supported()).collect();
     assert!(
         interpreters.iter().any(|i| i.implementation == Implementation::CPython),
         "no supported CPython (3.10 or newer, with headers) was found: the HPy tests ran nowhere"
@@ -179,7 +180,7 @@ fn test_extensions_work_on_every_interpreter() {
         }
     }
     // Two at a time, as the self-test runs (each job is compile-bound or runs one interpreter).
-    let results = capi_compat::parallel::map(
+    let results = capi_compat::build::parallel::map(
         &jobs,
         2,
         |(ext, c, i)| format!("{} {} {}", ext.stem, i.label, c.family),
@@ -305,7 +306,7 @@ fn every_public_hpy_name_is_provided() {
 fn hpy_h_refuses_the_universal_and_hybrid_abis() {
     let dir = workdir("abi");
     common::gen_hpy_header(&dir);
-    let interp = pythons::discover()
+    let interp = interpreters::discover()
         .into_iter()
         .find(|i| i.implementation == Implementation::CPython && i.supported())
         .expect("a supported CPython");

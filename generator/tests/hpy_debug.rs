@@ -7,9 +7,9 @@
 
 mod common;
 
-use capi_compat::compiler::{self, Standard};
-use capi_compat::pythons::{self, Interpreter};
-use capi_compat::runner;
+use capi_compat::build::compiler::{self, Standard};
+use capi_compat::interpreters::{self, Interpreter};
+use capi_compat::selftest::interpreter;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -138,7 +138,7 @@ fn build(
 ) -> Result<PathBuf, String> {
     let dir = workdir(&interp.label);
     let mut c = compiler.command(Standard::C11);
-    c.args(runner::python_h_waivers(compiler, Standard::C11, interp, &dir));
+    c.args(interpreter::python_h_waivers(compiler, Standard::C11, interp, &dir));
     c.args(["-O2", "-shared", "-fPIC", "-DCAPI_COMPAT_HPY_DEBUG"]).arg(format!("-I{}", header_dir.display()));
     c.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     c.arg(source).arg("-o").arg(dir.join(format!("_hpy_misuse{}", interp.ext_suffix)));
@@ -221,7 +221,8 @@ fn debug_mode_reports_each_misuse_with_its_sites() {
     let source_path = common::repo_root().join("tests/c/hpy/debug/_hpy_misuse.c");
     let source = std::fs::read_to_string(&source_path).unwrap();
     let compiler = compiler::available().into_iter().next().expect("a C compiler");
-    let interpreters: Vec<Interpreter> = pythons::discover().into_iter().filter(|i| i.supported()).collect();
+    let interpreters: Vec<Interpreter> =
+        interpreters::discover().into_iter().filter(|i| i.supported()).collect();
     assert!(!interpreters.is_empty(), "no supported interpreter found: the debug-mode test ran nowhere");
     let failures: Vec<String> = interpreters
         .iter()

@@ -1,8 +1,8 @@
 //! Interpreter discovery and `--require`: found interpreters are listed once each, and a
 //! required interpreter that is not there fails the run instead of passing silently.
 
-use capi_compat::matrix::Requirement;
-use capi_compat::pythons::{discover, Implementation};
+use capi_compat::interpreters::Requirement;
+use capi_compat::interpreters::{discover, Implementation};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use capi_compat::version::PyVersion;
+use capi_compat::spec::version::PyVersion;
 use capi_compat::Spec;
 use pretty_assertions::assert_eq;
 use std::path::PathBuf;

@@ -1,14 +1,14 @@
 //! The since probe, run against every CPython found: it must accept the right `since` of
 //! functions, constants and types, and catch a wrong one.
 
-use capi_compat::pythons::{discover, Implementation};
+use capi_compat::interpreters::{discover, Implementation};
 use std::path::Path;
 
 #[test]
 fn since_probe_accepts_true_versions_and_catches_a_wrong_one() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/since_probe");
     let spec = capi_compat::load_spec(Some(&dir)).expect("fixture spec is valid");
-    let compiler = capi_compat::compiler::available().into_iter().next().expect("a C compiler");
+    let compiler = capi_compat::build::compiler::available().into_iter().next().expect("a C compiler");
     let interpreters: Vec<_> = discover()
         .into_iter()
         .filter(|i| i.implementation == Implementation::CPython && i.supported())
@@ -18,7 +18,7 @@ fn since_probe_accepts_true_versions_and_catches_a_wrong_one() {
     let mut wrong = Vec::new();
     for interp in &interpreters {
         std::fs::create_dir_all(&work).unwrap();
-        let checks = capi_compat::runner::check_since(&compiler, interp, &spec, &work);
+        let checks = capi_compat::selftest::interpreter::check_since(&compiler, interp, &spec, &work);
         let failed: Vec<&str> = checks.iter().filter(|c| !c.ok).map(|c| c.what.as_str()).collect();
         // PyLong_AsInt is really 3.13: `since: 3.11` is wrong on exactly 3.11 and 3.12.
         let minor = interp.series().minor;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use capi_compat::source::{SpecFile, SpecSource};
+use capi_compat::spec::source::{SpecFile, SpecSource};
 use common::{dedent, TempDir};
 use pretty_assertions::assert_eq;
 use std::process::Command;
@@ -17,7 +17,7 @@ fn check(files: &[(&str, &str)]) -> String {
             .map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) })
             .collect(),
     };
-    match capi_compat::validate::load(&source) {
+    match capi_compat::spec::validate::load(&source) {
         Ok(_) => "spec OK\n".to_string(),
         Err(errors) => format!("{errors}\n"),
     }
@@ -661,7 +661,7 @@ fn test_snippets_know_the_line_they_start_on() {
             ),
         }],
     };
-    let spec = capi_compat::validate::load(&source).unwrap_or_else(|e| panic!("{e}"));
+    let spec = capi_compat::spec::validate::load(&source).unwrap_or_else(|e| panic!("{e}"));
     let starts: Vec<(&str, &str, u64)> = spec
         .entries
         .iter()
@@ -794,9 +794,9 @@ entries:
     test: CHECK(1);
 "#;
     let source = capi_compat::SpecSource {
-        files: vec![capi_compat::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
+        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
     };
-    let errors = capi_compat::validate::load(&source).expect_err("three problems").to_string();
+    let errors = capi_compat::spec::validate::load(&source).expect_err("three problems").to_string();
     for needle in [
         "`value` must be one line",
         "`doc` must be one URL on one line",
@@ -833,9 +833,9 @@ entries:
     test: CHECK(1);
 "#;
     let source = capi_compat::SpecSource {
-        files: vec![capi_compat::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
+        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
     };
-    let errors = capi_compat::validate::load(&source).expect_err("problems").to_string();
+    let errors = capi_compat::spec::validate::load(&source).expect_err("problems").to_string();
     for needle in [
         "a constant takes no `removed`",
         "`removed: 3.12` must be after `since`",

@@ -4,8 +4,9 @@
 mod run_commands;
 mod spec_commands;
 
-use crate::diagnostics::SpecErrors;
-use crate::{plan, version::PyVersion};
+use crate::header::plan;
+use crate::spec::diagnostics::SpecErrors;
+use crate::spec::version::PyVersion;
 use clap::{Parser, Subcommand};
 use std::fmt;
 use std::path::PathBuf;
@@ -35,8 +36,8 @@ pub struct RunArgs {
     #[arg(long = "python", value_name = "TEXT")]
     pub pythons: Vec<String>,
     /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
-    #[arg(long, value_name = "SPEC,...", value_delimiter = ',', value_parser = crate::matrix::Requirement::parse)]
-    pub require: Vec<crate::matrix::Requirement>,
+    #[arg(long, value_name = "SPEC,...", value_delimiter = ',', value_parser = crate::interpreters::Requirement::parse)]
+    pub require: Vec<crate::interpreters::Requirement>,
     /// Also write the results as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

@@ -1,18 +1,19 @@
 //! Commands that run interpreters: pythons, test (the spec's own matrix), matrix (users' code).
 
 use super::{io_error, write_json, CliError, RunArgs, SpecArg};
-use crate::compiler::Compiler;
-use crate::matrix::Selection;
-use crate::version::PyVersion;
+use crate::build::compiler::Compiler;
+use crate::interpreters::Selection;
+use crate::spec::version::PyVersion;
 use std::io::Write;
 use std::path::PathBuf;
 
 pub fn pythons(out: &mut dyn Write) -> Result<(), CliError> {
-    out.write_all(crate::pythons::render_table(&crate::pythons::discover()).as_bytes()).map_err(io_error)
+    out.write_all(crate::interpreters::render_table(&crate::interpreters::discover()).as_bytes())
+        .map_err(io_error)
 }
 
 fn compilers() -> Result<Vec<Compiler>, CliError> {
-    let found = crate::compiler::available();
+    let found = crate::build::compiler::available();
     if found.is_empty() {
         return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
     }
@@ -21,7 +22,8 @@ fn compilers() -> Result<Vec<Compiler>, CliError> {
 
 /// The interpreters a run uses; none at all is a usage error, not an empty pass.
 fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
-    let selection = crate::matrix::select(crate::pythons::discover(), &run.pythons, &run.require, floor);
+    let selection =
+        crate::interpreters::select(crate::interpreters::discover(), &run.pythons, &run.require, floor);
     if selection.usable.is_empty() {
         return Err(CliError::Usage(format!(
             "no usable Python interpreter ({floor} or newer, with headers) was found"
@@ -31,7 +33,7 @@ fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
 }
 
 fn jobs(run: &RunArgs) -> usize {
-    run.jobs.unwrap_or_else(crate::parallel::default_jobs)
+    run.jobs.unwrap_or_else(crate::build::parallel::default_jobs)
 }
 
 pub fn test(
@@ -42,23 +44,23 @@ pub fn test(
     note: &mut dyn Write,
 ) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let floor = crate::version::OLDEST;
+    let floor = crate::spec::version::OLDEST;
     let header = crate::generate(&spec_data, floor, None)?;
     if let Some(names) = only {
         // Reuse --only's checks: unknown or refused names are a usage error.
-        crate::plan::plan(&spec_data, floor, Some(names))?;
+        crate::header::plan::plan(&spec_data, floor, Some(names))?;
     }
     let compilers = compilers()?;
     let selection = select(run, floor)?;
     let names: Vec<String> = compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect();
     writeln!(note, "compilers: {}", names.join(", ")).map_err(io_error)?;
-    let options = crate::matrix::MatrixOptions {
+    let options = crate::selftest::SelfTestOptions {
         header: &header,
         only,
         jobs: jobs(run),
-        build_root: crate::pythons::cache_dir().join("build/selftest"),
+        build_root: crate::interpreters::cache_dir().join("build/selftest"),
     };
-    let result = crate::matrix::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
+    let result = crate::selftest::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
     out.write_all(result.render(&spec_data).as_bytes()).map_err(io_error)?;
     if let Some(path) = &run.json {
         write_json(path, &result.to_json(&spec_data))?;
@@ -91,7 +93,7 @@ pub fn matrix(
     let (header, hpy_h) = if user.hpy {
         let (header, _) =
             crate::hpy::generate(&spec_data, min, None).map_err(|e| CliError::Usage(e.to_string()))?;
-        (header, Some(crate::hpy::hpy_h(crate::emit::HEADER_FILE_NAME)))
+        (header, Some(crate::hpy::hpy_h(crate::header::emit::HEADER_FILE_NAME)))
     } else {
         (crate::generate(&spec_data, min, None)?, None)
     };
@@ -102,7 +104,7 @@ pub fn matrix(
         Some(m) => m,
         None => user.sources[0].file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
     };
-    if !crate::cdecl::is_c_identifier(&module) {
+    if !crate::spec::cdecl::is_c_identifier(&module) {
         return Err(CliError::Usage(format!("`{module}` is not a module name: pass --module NAME")));
     }
     let compilers = compilers()?;
@@ -111,7 +113,7 @@ pub fn matrix(
     let absolute = |paths: &[PathBuf]| {
         paths.iter().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())).collect()
     };
-    let options = crate::usermatrix::UserMatrixOptions {
+    let options = crate::matrix::sources::UserMatrixOptions {
         header,
         hpy_h,
         module,
@@ -119,14 +121,14 @@ pub fn matrix(
         include_dirs: absolute(&user.include),
         cflags: user.cflags,
         test_command: user.test_command,
-        build_root: crate::pythons::cache_dir().join("build/matrix"),
+        build_root: crate::interpreters::cache_dir().join("build/matrix"),
         jobs: jobs(run),
     };
-    let reports = crate::parallel::map(
+    let reports = crate::build::parallel::map(
         &selection.usable,
         options.jobs,
         |interp| interp.label.clone(),
-        |interp| crate::usermatrix::run_one(interp, &options, compiler),
+        |interp| crate::matrix::sources::run_one(interp, &options, compiler),
         |interp, r| {
             format!(
                 "{:<26} build {}, import {}, test {} ({:.1}s)",
@@ -140,10 +142,10 @@ pub fn matrix(
         &mut std::io::stderr(),
     );
     let missing: Vec<String> = selection.missing.iter().map(|m| m.text.clone()).collect();
-    out.write_all(crate::usermatrix::render(&reports, &selection.skipped, &missing).as_bytes())
+    out.write_all(crate::matrix::sources::render(&reports, &selection.skipped, &missing).as_bytes())
         .map_err(io_error)?;
     if let Some(path) = &run.json {
-        write_json(path, &crate::usermatrix::to_json(&reports, &missing))?;
+        write_json(path, &crate::matrix::sources::to_json(&reports, &missing))?;
     }
     match reports.iter().map(|r| r.failures()).sum::<usize>() + missing.len() {
         0 => Ok(()),

@@ -1,8 +1,9 @@
 //! Commands that read the spec: gen, check-spec, list, coverage.
 
 use super::{io_error, write_json, CliError, SpecArg};
-use crate::version::PyVersion;
-use crate::{emit, listing, plan};
+use crate::header::{emit, plan};
+use crate::report::listing;
+use crate::spec::version::PyVersion;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -64,7 +65,7 @@ pub fn gen_hpy(
 
 pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::model::Kind::Helper).count();
+    let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::spec::model::Kind::Helper).count();
     writeln!(
         out,
         "spec OK: {} entries and {helpers} helpers in {} areas (digest {})",
@@ -87,7 +88,7 @@ pub fn coverage(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let coverage = crate::coverage::compute(&spec_data);
+    let coverage = crate::report::coverage::compute(&spec_data);
     out.write_all(coverage.render().as_bytes()).map_err(io_error)?;
     if let Some(path) = json {
         write_json(&path, &coverage)?;
@@ -107,7 +108,7 @@ pub fn hpy_coverage(
 ) -> Result<(), CliError> {
     use crate::hpy::coverage;
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let found: Vec<_> = crate::pythons::discover()
+    let found: Vec<_> = crate::interpreters::discover()
         .into_iter()
         .filter(|i| python.is_none_or(|p| i.label.contains(p) || i.path.to_string_lossy().contains(p)))
         .collect();
@@ -119,7 +120,7 @@ pub fn hpy_coverage(
             None => "no supported CPython release build (3.10 or newer, with headers) was found".into(),
         })
     })?;
-    let workdir = crate::pythons::cache_dir().join("hpy-coverage");
+    let workdir = crate::interpreters::cache_dir().join("hpy-coverage");
     let result = coverage::check(&spec_data, interp, &workdir).map_err(|e| CliError::Io(e.to_string()))?;
     out.write_all(result.render().as_bytes()).map_err(io_error)?;
     if let Some(path) = json {

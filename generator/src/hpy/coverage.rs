@@ -5,10 +5,10 @@
 
 use super::names::{self, ApiName, NameKind};
 use super::HpyError;
-use crate::compiler::{self, Standard};
-use crate::probes::MISSING_MARK;
-use crate::pythons::{Implementation, Interpreter};
-use crate::version::PyVersion;
+use crate::build::compiler::{self, Standard};
+use crate::interpreters::{Implementation, Interpreter};
+use crate::selftest::probes::MISSING_MARK;
+use crate::spec::version::PyVersion;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -46,7 +46,7 @@ pub fn probe_source(names: &[ApiName]) -> String {
 
 /// The names the compiler complained about (as the since probe reads its own).
 pub fn missing_names(names: &[ApiName], compiler_output: &str) -> BTreeSet<String> {
-    let mentioned = crate::probes::mentioned_names(compiler_output);
+    let mentioned = crate::selftest::probes::mentioned_names(compiler_output);
     names.iter().filter(|n| mentioned.contains(&n.name)).map(|n| n.name.clone()).collect()
 }
 
@@ -146,7 +146,7 @@ pub fn check(spec: &crate::Spec, interp: &Interpreter, workdir: &Path) -> Result
     cmd.arg(format!("-I{}", workdir.display()));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&probe);
     let (_, out, err) =
-        crate::process::run_captured(&mut cmd, Duration::from_secs(120)).map_err(HpyError::Data)?;
+        crate::build::process::run_captured(&mut cmd, Duration::from_secs(120)).map_err(HpyError::Data)?;
     let output = format!("{out}{err}");
     let missing = missing_names(&names, &output);
     // An error that names nothing we probe (a broken header) would otherwise look like success.

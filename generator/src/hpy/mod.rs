@@ -11,8 +11,9 @@ pub mod coverage;
 pub mod defs;
 pub mod names;
 
-use crate::version::PyVersion;
-use crate::{emit, plan, Spec};
+use crate::header::{emit, plan};
+use crate::spec::version::PyVersion;
+use crate::Spec;
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use std::fmt;

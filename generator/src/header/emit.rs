@@ -1,13 +1,13 @@
 //! Renders a plan as the C header: the mechanism computes guards and code blocks, the
 //! handlebars template (templates/header.h.hbs) lays them out.
 
-use crate::model::{Entry, Kind, PyPySupport, RangeBody, Spec};
-use crate::plan::{Plan, Planned};
-use crate::version::PyVersion;
+use crate::header::plan::{Plan, Planned};
+use crate::spec::model::{Entry, Kind, PyPySupport, RangeBody, Spec};
+use crate::spec::version::PyVersion;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const HEADER_TEMPLATE: &str = include_str!("../templates/header.h.hbs");
+const HEADER_TEMPLATE: &str = include_str!("../../templates/header.h.hbs");
 pub const HEADER_FILE_NAME: &str = "capi_compat.h";
 
 #[derive(Serialize)]
@@ -201,7 +201,7 @@ fn per_range(bodies: &[&RangeBody], render: impl Fn(&str) -> String) -> String {
 }
 
 fn code(entry: &Entry, floor: PyVersion) -> String {
-    crate::cnull::rewrite_null(&raw_code(entry, floor))
+    crate::header::cnull::rewrite_null(&raw_code(entry, floor))
 }
 
 fn raw_code(entry: &Entry, floor: PyVersion) -> String {
@@ -250,5 +250,5 @@ fn continue_lines(body: &str) -> String {
 
 /// The name a backported function is compiled under.
 pub fn backport_name(name: &str) -> String {
-    format!("{}{name}", crate::validate::HELPER_PREFIX)
+    format!("{}{name}", crate::spec::validate::HELPER_PREFIX)
 }

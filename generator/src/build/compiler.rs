@@ -1,8 +1,10 @@
 //! The C compilers to test with, found through the `cc` crate (which honours CC/CXX), plus
 //! clang when it is installed.
 
+use crate::build::process::run_captured;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 /// The warnings the header must be clean under; Python.h itself is, on 3.10 … 3.15.
 pub const WARNINGS: &[&str] = &["-Wall", "-Wextra", "-Wconversion", "-Wcast-qual", "-Werror"];
@@ -110,4 +112,24 @@ fn is_clang(path: &Path) -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("clang"))
+}
+
+/// One compiler run and what it said.
+#[derive(Debug, Clone)]
+pub struct CompileCheck {
+    /// `gcc c99`, `clang c++20`, `build`.
+    pub what: String,
+    pub ok: bool,
+    /// The compiler's diagnostics when it failed.
+    pub output: String,
+}
+
+/// Runs a compile command (two minutes at most) and keeps its diagnostics.
+pub fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
+    match run_captured(cmd, Duration::from_secs(120)) {
+        Ok((ok, stdout, stderr)) => {
+            CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() }
+        }
+        Err(e) => CompileCheck { what, ok: false, output: e },
+    }
 }

@@ -1,14 +1,15 @@
 //! Runs the self-test on one interpreter: compile the header as every standard with every
 //! compiler, build the test module, import it, run each entry's test.
 
-use crate::compiler::{Compiler, Standard};
+use crate::build::cache::{prune_old_builds, sanitize, write_if_changed};
+use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::process::run_captured;
 use crate::digest::Fnv64;
-use crate::model::{Kind, Spec};
-use crate::probes;
-use crate::process::run_captured;
-use crate::pythons::{Implementation, Interpreter};
-use crate::selftest::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
-use crate::version::PyVersion;
+use crate::interpreters::{Implementation, Interpreter};
+use crate::selftest::module::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
+use crate::selftest::probes;
+use crate::spec::model::{Kind, Spec};
+use crate::spec::version::PyVersion;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,15 +31,6 @@ impl Outcome {
     pub fn is_ok(&self) -> bool {
         *self == Outcome::Pass
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct CompileCheck {
-    /// `gcc c99`, `clang c++20`, `build`.
-    pub what: String,
-    pub ok: bool,
-    /// The compiler's diagnostics when it failed.
-    pub output: String,
 }
 
 #[derive(Debug, Clone)]
@@ -75,21 +67,10 @@ pub struct SelfTestInputs<'a> {
     pub spec: &'a Spec,
 }
 
-pub(crate) fn sanitize(label: &str) -> String {
-    label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
-}
-
 pub(crate) fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> {
     let mut args = vec![format!("-I{}", workdir.display())];
     args.extend(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     args
-}
-
-pub(crate) fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text)?;
-    }
-    Ok(())
 }
 
 pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> InterpreterReport {
@@ -347,22 +328,6 @@ fn check_free_threaded(
         .collect()
 }
 
-/// Removes build directories of other inputs that have not been touched for a day.
-fn prune_old_builds(label_dir: &Path, keep: &str) {
-    let Ok(entries) = std::fs::read_dir(label_dir) else { return };
-    for entry in entries.flatten() {
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(86_400));
-        if old && entry.file_name() != keep {
-            std::fs::remove_dir_all(entry.path()).ok();
-        }
-    }
-}
-
 /// Builds the test module, optimised (more warnings fire with optimisation on).
 fn build_module(
     compiler: &Compiler,
@@ -392,15 +357,6 @@ fn build_module(
     check
 }
 
-pub(crate) fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
-    match run_captured(cmd, Duration::from_secs(120)) {
-        Ok((ok, stdout, stderr)) => {
-            CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() }
-        }
-        Err(e) => CompileCheck { what, ok: false, output: e },
-    }
-}
-
 /// Everything a build depends on; an unchanged key means the last build can be reused.
 fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     let mut h = Fnv64::default();
@@ -421,7 +377,7 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     for c in inputs.compilers {
         h.field(c.c.as_os_str().as_encoded_bytes()).field(c.cxx.as_os_str().as_encoded_bytes());
     }
-    for w in crate::compiler::WARNINGS.iter().chain(crate::compiler::CXX_WARNINGS) {
+    for w in crate::build::compiler::WARNINGS.iter().chain(crate::build::compiler::CXX_WARNINGS) {
         h.field(w.as_bytes());
     }
     h.hex()

@@ -1,7 +1,7 @@
 //! `capi-compat list`: the spec as a table.
 
-use crate::model::{Kind, Spec};
-use crate::version::PyVersion;
+use crate::spec::model::{Kind, Spec};
+use crate::spec::version::PyVersion;
 
 pub fn render_table(spec: &Spec, since: Option<PyVersion>) -> String {
     let rows: Vec<[String; 5]> = spec

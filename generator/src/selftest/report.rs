@@ -1,11 +1,9 @@
-//! `capi-compat test`: every interpreter × every entry, in parallel, as a table.
+//! The self-test's results: a cell per entry and interpreter, the table, the JSON.
 
-use crate::compiler::Compiler;
-use crate::model::{Kind, PyPySupport, Spec};
-use crate::pythons::{Implementation, Interpreter};
-use crate::runner::{run_interpreter, InterpreterReport, Outcome, SelfTestInputs};
+use super::interpreter::{InterpreterReport, Outcome};
+use crate::interpreters::{Implementation, Interpreter, Requirement};
+use crate::spec::model::{PyPySupport, Spec};
 use serde::Serialize;
-use std::io::Write;
 
 /// What a cell of the table says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,36 +20,7 @@ pub enum Cell {
     NotApplicable,
 }
 
-/// An interpreter the caller required (`--require`), described as `3.13`, `3.13-dbg`, `pypy3.11`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    pub text: String,
-    pub implementation: Implementation,
-    pub minor: u8,
-    pub debug: bool,
-}
-
-impl Requirement {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("`{text}` is not an interpreter requirement: write 3.13, 3.13-dbg or pypy3.11");
-        let (implementation, rest) = match text.strip_prefix("pypy") {
-            Some(rest) => (Implementation::PyPy, rest),
-            None => (Implementation::CPython, text),
-        };
-        let (rest, debug) = match rest.strip_suffix("-dbg") {
-            Some(r) => (r, true),
-            None => (rest, false),
-        };
-        let minor = rest.strip_prefix("3.").and_then(|m| m.parse().ok()).ok_or_else(bad)?;
-        Ok(Requirement { text: text.to_string(), implementation, minor, debug })
-    }
-
-    pub fn matches(&self, i: &Interpreter) -> bool {
-        i.implementation == self.implementation && i.series().minor == self.minor && i.debug == self.debug
-    }
-}
-
-pub struct MatrixResult {
+pub struct SelfTestResult {
     pub reports: Vec<InterpreterReport>,
     pub skipped: Vec<(Interpreter, String)>,
     pub missing: Vec<Requirement>,
@@ -60,7 +29,7 @@ pub struct MatrixResult {
 }
 
 /// Is the entry offered on this interpreter at all (natively or by the header)?
-fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
+pub fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
     let entry = spec.get(name).expect("row from the spec");
     !(interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Unavailable)
 }
@@ -84,111 +53,7 @@ pub fn cell(spec: &Spec, report: &InterpreterReport, name: &str) -> Cell {
     }
 }
 
-pub struct MatrixOptions<'a> {
-    pub header: &'a str,
-    pub only: Option<&'a [String]>,
-    pub jobs: usize,
-    pub build_root: std::path::PathBuf,
-}
-
-/// The interpreters a run uses, those it passes over (and why), and required ones not found.
-pub struct Selection {
-    pub usable: Vec<Interpreter>,
-    pub skipped: Vec<(Interpreter, String)>,
-    pub missing: Vec<Requirement>,
-}
-
-/// Keeps interpreters that match a filter (label or path contains it; no filter keeps all),
-/// are new enough for the floor and have headers.
-pub fn select(
-    interpreters: Vec<Interpreter>,
-    filters: &[String],
-    requirements: &[Requirement],
-    floor: crate::version::PyVersion,
-) -> Selection {
-    let mut usable = Vec::new();
-    let mut skipped = Vec::new();
-    for i in interpreters {
-        let wanted = filters.is_empty()
-            || filters
-                .iter()
-                .any(|f| i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()));
-        if !wanted {
-            continue;
-        }
-        if !i.series().in_supported_range() || i.series() < floor {
-            skipped.push((i, format!("older than {floor}")));
-        } else if !i.supported() {
-            skipped.push((i, "no Python.h (install its development headers)".to_string()));
-        } else {
-            usable.push(i);
-        }
-    }
-    let missing = requirements.iter().filter(|r| !usable.iter().any(|i| r.matches(i))).cloned().collect();
-    Selection { usable, skipped, missing }
-}
-
-pub fn run(
-    spec: &Spec,
-    selection: Selection,
-    compilers: &[Compiler],
-    options: &MatrixOptions,
-    progress: &mut (dyn Write + Send),
-) -> MatrixResult {
-    let rows: Vec<String> = spec
-        .entries
-        .iter()
-        .filter(|e| e.kind != Kind::Helper && e.test.is_some())
-        .filter(|e| options.only.is_none_or(|names| names.contains(&e.name)))
-        .map(|e| e.name.clone())
-        .collect();
-    let Selection { usable, skipped, missing } = selection;
-
-    let module_source = crate::selftest::render_module(spec, options.only);
-    let expected =
-        |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
-    let forced = |interp: &Interpreter| {
-        rows.iter()
-            .filter(|n| offered(spec, n, interp) && native_on(spec, n, interp))
-            .filter(|n| {
-                spec.get(n).is_some_and(|e| {
-                    e.kind == Kind::Function
-                        && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex())
-                })
-            })
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    let inputs = SelfTestInputs {
-        header: options.header,
-        module_source: &module_source,
-        compilers,
-        expected_tests: &expected,
-        forced_tests: &forced,
-        build_root: &options.build_root,
-        spec,
-    };
-    let reports = crate::parallel::map(
-        &usable,
-        options.jobs,
-        |interp| interp.label.clone(),
-        |interp| run_interpreter(interp, &inputs),
-        |interp, report| {
-            let passed = report.tests.values().chain(report.forced.values()).filter(|o| o.is_ok()).count();
-            format!(
-                "{:<26} {passed} tests passed, {} failed ({:.1}s{})",
-                interp.label,
-                report.failures(),
-                report.seconds,
-                if report.reused_build { ", build reused" } else { "" }
-            )
-        },
-        progress,
-    );
-    MatrixResult { reports, skipped, missing, rows }
-}
-
-impl MatrixResult {
+impl SelfTestResult {
     pub fn failures(&self) -> usize {
         self.reports.iter().map(|r| r.failures()).sum::<usize>() + self.missing.len()
     }

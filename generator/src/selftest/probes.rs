@@ -2,7 +2,7 @@
 //! (to prove every entry's `since`), and does the header build for the free-threaded
 //! configuration.
 
-use crate::model::{Kind, Spec};
+use crate::spec::model::{Kind, Spec};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

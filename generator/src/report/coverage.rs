@@ -1,12 +1,12 @@
 //! `capi-compat coverage`: the spec against every C API name CPython documents as added in
 //! 3.11 … 3.15 (spec/coverage/*.tsv): each is provided, refused with a reason, or missing.
 
-use crate::model::{Kind, Spec};
+use crate::spec::model::{Kind, Spec};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-const ADDED: &str = include_str!("../../spec/coverage/capi-added.tsv");
-const UNDATED: &str = include_str!("../../spec/coverage/capi-undated.tsv");
+const ADDED: &str = include_str!("../../../spec/coverage/capi-added.tsv");
+const UNDATED: &str = include_str!("../../../spec/coverage/capi-undated.tsv");
 
 /// One name CPython added, and the version its documentation (or, for undated names, its
 /// headers) gives.

@@ -1,6 +1,6 @@
 //! Where spec files come from: a directory (`--spec DIR`) or the copy built into the binary.
 
-use crate::diagnostics::{Diagnostic, SourceLocation, SpecErrors};
+use crate::spec::diagnostics::{Diagnostic, SourceLocation, SpecErrors};
 use std::path::Path;
 
 /// One spec file's display name (as errors print it) and its text.

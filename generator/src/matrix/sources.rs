@@ -1,11 +1,12 @@
 //! `capi-compat matrix`: builds a user's extension against every interpreter with the
 //! generated header, imports it there, and runs the user's test command under it.
 
-use crate::compiler::{Compiler, Standard};
+use crate::build::cache::{sanitize, write_if_changed};
+use crate::build::compiler::{compile_check, CompileCheck};
+use crate::build::compiler::{Compiler, Standard};
+use crate::build::process::run_captured;
 use crate::digest::Fnv64;
-use crate::process::run_captured;
-use crate::pythons::Interpreter;
-use crate::runner::{compile_check, sanitize, write_if_changed, CompileCheck};
+use crate::interpreters::Interpreter;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,7 +124,7 @@ pub fn run_one(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Com
         report.reused_build = true;
     } else {
         let check = std::fs::create_dir_all(&dir)
-            .and_then(|_| write_if_changed(&dir.join(crate::emit::HEADER_FILE_NAME), &options.header))
+            .and_then(|_| write_if_changed(&dir.join(crate::header::emit::HEADER_FILE_NAME), &options.header))
             .and_then(|_| match &options.hpy_h {
                 Some(text) => write_if_changed(&dir.join(crate::hpy::HPY_HEADER_FILE_NAME), text),
                 None => Ok(()),

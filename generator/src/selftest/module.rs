@@ -1,14 +1,14 @@
 //! The spec's test snippets as one C extension module, built against each interpreter.
 
-use crate::emit::guard;
-use crate::model::{Kind, PyPySupport, Spec};
+use crate::header::emit::guard;
+use crate::spec::model::{Kind, PyPySupport, Spec};
 use handlebars::Handlebars;
 use serde::Serialize;
 
-const SELFTEST_TEMPLATE: &str = include_str!("../templates/selftest.c.hbs");
+const SELFTEST_TEMPLATE: &str = include_str!("../../templates/selftest.c.hbs");
 pub const MODULE_NAME: &str = "_capicompat_selftest";
 /// The assertion macros the snippets use, shipped with the binary.
-pub const TEST_MACROS: &str = include_str!("../../tests/c/capi_compat_test.h");
+pub const TEST_MACROS: &str = include_str!("../../../tests/c/capi_compat_test.h");
 pub const TEST_MACROS_FILE: &str = "capi_compat_test.h";
 
 #[derive(Serialize)]
@@ -42,13 +42,13 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
             // Where the name is neither native nor backported, its test cannot compile.
             available: match entry.pypy {
                 PyPySupport::Unavailable => {
-                    guard(None, PyPySupport::Unavailable, crate::emit::Forcing::Never)
+                    guard(None, PyPySupport::Unavailable, crate::header::emit::Forcing::Never)
                 }
                 _ => String::new(),
             },
             file: test.file.replace('\\', "/").replace('"', "'"),
             line: test.first_line,
-            code: crate::cnull::rewrite_null(test.code.trim_end()),
+            code: crate::header::cnull::rewrite_null(test.code.trim_end()),
         })
         .collect();
     let mut hb = Handlebars::new();

@@ -1,8 +1,8 @@
 //! The spec after validation: every field parsed, every reference resolved.
 
-use crate::cdecl::Signature;
-use crate::diagnostics::SourceLocation;
-use crate::version::{PyPyVersion, PyVersion};
+use crate::spec::cdecl::Signature;
+use crate::spec::diagnostics::SourceLocation;
+use crate::spec::version::{PyPyVersion, PyVersion};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! Finding Python interpreters and asking each, once, what it is.
 
-use crate::version::PyVersion;
+use super::probe_cache::probe;
+use crate::spec::version::PyVersion;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What one interpreter told us about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +66,10 @@ fn home() -> PathBuf {
 /// A candidate: a path, where it was found, and include dirs known in advance (the
 /// provisioning manifest knows them; a relocated Debian build's sysconfig does not).
 #[derive(Debug, Clone)]
-struct Candidate {
-    path: PathBuf,
-    source: &'static str,
-    include_dirs: Vec<PathBuf>,
+pub(super) struct Candidate {
+    pub path: PathBuf,
+    pub source: &'static str,
+    pub include_dirs: Vec<PathBuf>,
 }
 
 fn candidates() -> Vec<Candidate> {
@@ -137,102 +137,6 @@ fn path_names(dir: &Path) -> Vec<String> {
     });
     names.sort();
     names
-}
-
-/// Asked of every interpreter; prints `key<TAB>value` lines (no JSON: nothing to parse it with
-/// on our side, and every Python since 3.0 runs this).
-const PROBE: &str = r#"
-import os, sys, sysconfig
-p = sysconfig.get_paths()
-print("executable\t" + os.path.realpath(sys.executable))
-v = sys.version_info
-lvl = {"alpha": "a", "beta": "b", "candidate": "rc", "final": ""}[v.releaselevel]
-print("version\t%d.%d.%d%s" % (v.major, v.minor, v.micro, lvl + (str(v.serial) if lvl else "")))
-print("hexversion\t%d" % sys.hexversion)
-print("implementation\t" + sys.implementation.name)
-print("debug\t%d" % int(hasattr(sys, "gettotalrefcount")))
-print("free_threaded\t%d" % int(bool(sysconfig.get_config_var("Py_GIL_DISABLED"))))
-print("include\t" + (p.get("include") or ""))
-print("platinclude\t" + (p.get("platinclude") or ""))
-print("ext_suffix\t" + (sysconfig.get_config_var("EXT_SUFFIX") or ""))
-"#;
-
-/// Where the answer of one binary is kept: keyed by the real binary, its size and mtime, and
-/// the probe itself, so a reinstalled interpreter or a changed probe asks again.
-fn probe_cache_file(candidate: &Candidate) -> Option<PathBuf> {
-    let real = std::fs::canonicalize(&candidate.path).ok()?;
-    let meta = std::fs::metadata(&real).ok()?;
-    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
-    let mut key = crate::digest::Fnv64::default();
-    key.field(candidate.path.as_os_str().as_encoded_bytes()).field(real.as_os_str().as_encoded_bytes());
-    key.field(&meta.len().to_le_bytes()).field(&mtime.to_le_bytes()).field(PROBE.as_bytes());
-    Some(cache_dir().join("probe").join(format!("{}.txt", key.hex())))
-}
-
-/// The interpreter's answer to PROBE, asked once per binary and then read from the cache.
-fn probe_text(candidate: &Candidate) -> Option<String> {
-    let cached = probe_cache_file(candidate);
-    if let Some(text) = cached.as_ref().and_then(|f| std::fs::read_to_string(f).ok()) {
-        return Some(text);
-    }
-    let output = Command::new(&candidate.path).arg("-I").arg("-c").arg(PROBE).output().ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    if let Some(file) = cached {
-        // A cache that cannot be written only costs the next run a process start.
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).ok();
-        }
-        std::fs::write(file, &text).ok();
-    }
-    Some(text)
-}
-
-fn probe(candidate: &Candidate) -> Option<Interpreter> {
-    let text = probe_text(candidate)?;
-    let get = |key: &str| -> Option<String> {
-        text.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('\t')).map(str::to_string))
-    };
-    let implementation = match get("implementation")?.as_str() {
-        "cpython" => Implementation::CPython,
-        "pypy" => Implementation::PyPy,
-        _ => return None,
-    };
-    let mut include_dirs = candidate.include_dirs.clone();
-    if include_dirs.is_empty() {
-        for key in ["include", "platinclude"] {
-            if let Some(dir) = get(key).filter(|d| !d.is_empty()).map(PathBuf::from) {
-                if !include_dirs.contains(&dir) {
-                    include_dirs.push(dir);
-                }
-            }
-        }
-    }
-    let version = get("version")?;
-    let debug = get("debug")? == "1";
-    let free_threaded = get("free_threaded")? == "1";
-    let mut label = format!("{}-{version}", implementation.as_str());
-    if free_threaded {
-        label.push('t');
-    }
-    if debug {
-        label.push_str("-dbg");
-    }
-    Some(Interpreter {
-        label,
-        path: candidate.path.clone(),
-        source: candidate.source.to_string(),
-        implementation,
-        version,
-        hexversion: get("hexversion")?.parse().ok()?,
-        debug,
-        free_threaded,
-        include_dirs,
-        ext_suffix: get("ext_suffix")?,
-        real_executable: get("executable").map(PathBuf::from).unwrap_or_else(|| candidate.path.clone()),
-    })
 }
 
 /// Every interpreter found, each real path once, sorted by implementation, version and

@@ -1,7 +1,7 @@
 //! Chooses which entries a header gets (`--min`, `--only`) and in which order.
 
-use crate::model::{Entry, Kind, PyPySupport, Spec};
-use crate::version::{PyVersion, NEWEST, OLDEST};
+use crate::spec::model::{Entry, Kind, PyPySupport, Spec};
+use crate::spec::version::{PyVersion, NEWEST, OLDEST};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::fmt;

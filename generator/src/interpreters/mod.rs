@@ -1,0 +1,12 @@
+//! The interpreters a run uses: `discovery` finds them (provisioned cache, pyenv, uv,
+//! `/usr/bin`, `PATH`), `probe_cache` asks each about itself once, `requirement` is what
+//! `--require` names, `selection` applies the filters, the floor and the requirements.
+
+pub mod discovery;
+mod probe_cache;
+pub mod requirement;
+pub mod selection;
+
+pub use discovery::{cache_dir, discover, render_table, Implementation, Interpreter};
+pub use requirement::Requirement;
+pub use selection::{select, Selection};

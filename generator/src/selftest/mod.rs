@@ -1,0 +1,82 @@
+//! `capi-compat test`, the self-test: every interpreter × every entry, in parallel. `module`
+//! renders the test extension from the spec, `interpreter` compiles, probes and runs it on one
+//! interpreter, `probes` holds the since and free-threaded probes, `report` the table.
+
+pub mod interpreter;
+pub mod module;
+pub mod probes;
+pub mod report;
+
+use crate::build::compiler::Compiler;
+use crate::interpreters::{Interpreter, Selection};
+use crate::spec::model::{Kind, Spec};
+use interpreter::{run_interpreter, SelfTestInputs};
+pub use report::{native_on, offered, Cell, SelfTestResult};
+use std::io::Write;
+
+pub struct SelfTestOptions<'a> {
+    pub header: &'a str,
+    pub only: Option<&'a [String]>,
+    pub jobs: usize,
+    pub build_root: std::path::PathBuf,
+}
+
+pub fn run(
+    spec: &Spec,
+    selection: Selection,
+    compilers: &[Compiler],
+    options: &SelfTestOptions,
+    progress: &mut (dyn Write + Send),
+) -> SelfTestResult {
+    let rows: Vec<String> = spec
+        .entries
+        .iter()
+        .filter(|e| e.kind != Kind::Helper && e.test.is_some())
+        .filter(|e| options.only.is_none_or(|names| names.contains(&e.name)))
+        .map(|e| e.name.clone())
+        .collect();
+    let Selection { usable, skipped, missing } = selection;
+
+    let module_source = module::render_module(spec, options.only);
+    let expected =
+        |interp: &Interpreter| rows.iter().filter(|n| offered(spec, n, interp)).cloned().collect::<Vec<_>>();
+    let forced = |interp: &Interpreter| {
+        rows.iter()
+            .filter(|n| offered(spec, n, interp) && native_on(spec, n, interp))
+            .filter(|n| {
+                spec.get(n).is_some_and(|e| {
+                    e.kind == Kind::Function
+                        && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex())
+                })
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let inputs = SelfTestInputs {
+        header: options.header,
+        module_source: &module_source,
+        compilers,
+        expected_tests: &expected,
+        forced_tests: &forced,
+        build_root: &options.build_root,
+        spec,
+    };
+    let reports = crate::build::parallel::map(
+        &usable,
+        options.jobs,
+        |interp| interp.label.clone(),
+        |interp| run_interpreter(interp, &inputs),
+        |interp, report| {
+            let passed = report.tests.values().chain(report.forced.values()).filter(|o| o.is_ok()).count();
+            format!(
+                "{:<26} {passed} tests passed, {} failed ({:.1}s{})",
+                interp.label,
+                report.failures(),
+                report.seconds,
+                if report.reused_build { ", build reused" } else { "" }
+            )
+        },
+        progress,
+    );
+    SelfTestResult { reports, skipped, missing, rows }
+}

@@ -1,0 +1,11 @@
+//! The spec: `source` finds the files (embedded or `--spec DIR`), `raw` is their YAML shape,
+//! `validate` turns raw entries into the checked `model` (every problem a `diagnostics` entry
+//! with file:line:column), `cdecl` parses C prototypes, `version` is Python versions.
+
+pub mod cdecl;
+pub mod diagnostics;
+pub mod model;
+pub mod raw;
+pub mod source;
+pub mod validate;
+pub mod version;

@@ -1,0 +1,78 @@
+//! One entry on its own: each group of fields is checked by its module, every problem is
+//! collected (with the entry's name), and the entry is built only when none was found.
+
+use super::{code, identity, keys, spanned_at, text, versions};
+use crate::spec::diagnostics::{Collector, SourceLocation};
+use crate::spec::model::Entry;
+use crate::spec::raw::RawEntry;
+use serde_saphyr::Spanned;
+
+/// What every field check needs: where the entry is, and where problems go.
+pub(super) struct EntryCheck<'a> {
+    pub file: &'a str,
+    pub name: String,
+    /// The entry's `name:` line: problems with no value of their own are reported there.
+    pub location: SourceLocation,
+    errors: &'a mut Collector,
+}
+
+impl EntryCheck<'_> {
+    /// A problem at a location.
+    pub fn error(&mut self, location: SourceLocation, message: impl Into<String>, help: &str) {
+        self.errors.error(location, Some(&self.name), message, help);
+    }
+
+    /// A problem with the entry as a whole (a missing or surplus key).
+    pub fn entry_error(&mut self, message: impl Into<String>, help: &str) {
+        let location = self.location.clone();
+        self.error(location, message, help);
+    }
+
+    /// A problem with one value.
+    pub fn value_error<T>(&mut self, value: &Spanned<T>, message: impl Into<String>, help: &str) {
+        let location = spanned_at(self.file, value);
+        self.error(location, message, help);
+    }
+}
+
+/// Checks one entry on its own; returns it when it is complete enough to check references.
+pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Collector) -> Option<Entry> {
+    let before = errors.len();
+    let mut check =
+        EntryCheck { file, name: raw.name.value.clone(), location: spanned_at(file, &raw.name), errors };
+    let kind = identity::check(&raw, &mut check)?;
+    keys::check(&raw, kind, &mut check);
+    let text = text::check(&raw, kind, &mut check);
+    let versions = versions::check(&raw, &mut check);
+    let code = code::check(&raw, versions.since, &mut check);
+
+    let mut requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
+    if let Some(owner) = &raw.defined_by {
+        requires.push(owner.value.clone());
+    }
+    let EntryCheck { name, location, errors, .. } = check;
+    if errors.len() != before {
+        return None;
+    }
+    Some(Entry {
+        name,
+        kind,
+        area: area.to_string(),
+        since: versions.since,
+        summary: text.summary,
+        doc: raw.doc.clone(),
+        signature: code.signature,
+        params: raw.params.clone(),
+        bodies: code.bodies,
+        value: raw.value.clone(),
+        requires,
+        pypy: versions.pypy,
+        force_below: versions.force_below,
+        refused: text.refusal,
+        removed: versions.removed,
+        unprobed: versions.unprobed,
+        defined_by: raw.defined_by.as_ref().map(|d| d.value.clone()),
+        test: code.test,
+        location,
+    })
+}

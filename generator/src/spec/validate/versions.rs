@@ -1,0 +1,99 @@
+//! The entry's versions: `since` (native from), `removed`, `force_below`, the PyPy claim, and
+//! why a name may be left out of the since probe (`unprobed`).
+
+use super::entry::EntryCheck;
+use crate::spec::model::PyPySupport;
+use crate::spec::raw::RawEntry;
+use crate::spec::version::{PyPyVersion, PyVersion, NEWEST, OLDEST};
+use serde_saphyr::Spanned;
+
+pub(super) struct Versions {
+    pub since: Option<PyVersion>,
+    pub pypy: PyPySupport,
+    pub force_below: Option<PyVersion>,
+    pub removed: Option<PyVersion>,
+    pub unprobed: Option<String>,
+}
+
+pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
+    let since = raw.since.as_ref().and_then(|s| match PyVersion::parse(&s.value) {
+        Ok(v) if v.in_supported_range() => Some(v),
+        Ok(v) => {
+            check.value_error(
+                s,
+                format!("since `{v}` is outside {OLDEST} … {NEWEST}"),
+                "the header supports CPython 3.10 to 3.15: a name native before 3.10 needs no entry",
+            );
+            None
+        }
+        Err(msg) => {
+            check.value_error(s, msg, "");
+            None
+        }
+    });
+    let pypy = match &raw.pypy {
+        None => PyPySupport::Backport,
+        Some(p) => match p.value.as_str() {
+            "backport" => PyPySupport::Backport,
+            "unavailable" => PyPySupport::Unavailable,
+            other => match PyPyVersion::parse(other) {
+                Ok(v) => PyPySupport::NativeSince(v),
+                Err(msg) => {
+                    check.value_error(p, msg, "");
+                    PyPySupport::Backport
+                }
+            },
+        },
+    };
+    let force_below = later_than_since(
+        raw.force_below.as_ref(),
+        since,
+        "force_below",
+        "name the version that removed an API the backport uses",
+        check,
+    );
+    let removed = later_than_since(
+        raw.removed.as_ref(),
+        since,
+        "removed",
+        "name the first version whose headers no longer declare it",
+        check,
+    );
+    let unprobed = raw.unprobed.as_ref().map(|u| u.value.trim().to_string());
+    if let (Some(reason), Some(u)) = (&unprobed, &raw.unprobed) {
+        if reason.len() < 30 {
+            check.value_error(
+                u,
+                "say why the headers never show this name",
+                "e.g. `only declared when Py_STATS is defined`",
+            );
+        }
+    }
+    Versions { since, pypy, force_below, removed, unprobed }
+}
+
+/// A version key that must come after `since` and within the supported range.
+fn later_than_since(
+    value: Option<&Spanned<String>>,
+    since: Option<PyVersion>,
+    key: &str,
+    help: &str,
+    check: &mut EntryCheck,
+) -> Option<PyVersion> {
+    let value = value?;
+    match PyVersion::parse(&value.value) {
+        Ok(v) if since.is_none_or(|s| v > s) && v.in_supported_range() => Some(v),
+        Ok(v) => {
+            check.value_error(
+                value,
+                format!("`{key}: {v}` must be after `since` and within 3.10 … 3.15"),
+                help,
+            );
+            None
+        }
+        Err(msg) => {
+            check.value_error(value, msg, "");
+            None
+        }
+    }
+}
