@@ -34,7 +34,12 @@ pub fn framework(command: &[String]) -> Result<(&'static str, &[String]), String
 }
 
 /// Runs the tests under the leak runner and reads its per-test verdicts.
-pub fn measure(venv: &Venv, project: &Path, command: &[String], log: &mut Log) -> Result<Vec<LeakRow>, String> {
+pub fn measure(
+    venv: &Venv,
+    project: &Path,
+    command: &[String],
+    log: &mut Log,
+) -> Result<Vec<LeakRow>, String> {
     let (kind, args) = framework(command)?;
     let out = venv.root.join("leaks.tsv");
     let mut cmd = venv.command(&venv.python);

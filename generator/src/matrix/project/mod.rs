@@ -75,11 +75,9 @@ impl std::fmt::Display for ProjectError {
                 "{}: no pyproject.toml or setup.py here; pass a project directory or C source files",
                 dir.display()
             ),
-            ProjectError::HeaderOutside(path) => write!(
-                f,
-                "--header {}: give a path inside the project, relative to its root",
-                path.display()
-            ),
+            ProjectError::HeaderOutside(path) => {
+                write!(f, "--header {}: give a path inside the project, relative to its root", path.display())
+            }
             ProjectError::NoHeaderDir(path) => write!(
                 f,
                 "--header {}: the project has no directory {}; give the path of its vendored header",
@@ -96,8 +94,8 @@ pub fn check_project(project: &Path, header: Option<&Path>) -> Result<(), Projec
         return Err(ProjectError::NotAProject(project.to_path_buf()));
     }
     if let Some(path) = header {
-        let inside = path.is_relative()
-            && path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        let inside =
+            path.is_relative() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
         if !inside {
             return Err(ProjectError::HeaderOutside(path.to_path_buf()));
         }
@@ -148,14 +146,23 @@ pub fn run_one(interp: &Interpreter, options: &ProjectOptions) -> ProjectReport 
 }
 
 /// Everything a run on one interpreter writes down, in order.
-#[derive(Default)]
-struct Log {
+pub struct Log {
     text: String,
+    /// When the previous section ended: each section says how long it took.
+    last: Instant,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log { text: String::new(), last: Instant::now() }
+    }
 }
 
 impl Log {
-    fn section(&mut self, title: &str, body: &str) {
-        self.text.push_str(&format!("==== {title}\n{body}"));
+    pub fn section(&mut self, title: &str, body: &str) {
+        let seconds = self.last.elapsed().as_secs_f64();
+        self.last = Instant::now();
+        self.text.push_str(&format!("==== {title} ({seconds:.1}s)\n{body}"));
         if !body.ends_with('\n') {
             self.text.push('\n');
         }
@@ -192,7 +199,8 @@ impl<'a> Session<'a> {
             .map_err(|e| format!("cannot copy {}: {e}", options.project.display()))?;
         if let Some(h) = &options.header {
             let target = copy.join(&h.path);
-            std::fs::write(&target, &h.header).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            std::fs::write(&target, &h.header)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
             if let Some(text) = &h.hpy_h {
                 let hpy = target.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME);
                 std::fs::write(&hpy, text).map_err(|e| format!("cannot write {}: {e}", hpy.display()))?;
@@ -212,16 +220,18 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let log_file = self.venv.root.join("imports.log");
-        let tests = self.run_tests(&log_file);
+        let argv = self.test_argv().inspect_err(|_| self.report.test = Step::Failed)?;
+        let tests = self.run_tests(&argv, &log_file);
         let audit = self.audit_imports(&log_file);
         self.report.import = if audit.is_ok() { Step::Passed } else { Step::Failed };
         match (tests, audit) {
             (Ok(()), Ok(())) => {}
-            (Err(t), Err(a)) => return Err(format!("{a}\n{t}")),
+            (Err(t), Err(a)) => return Err(format!("{t}\n{a}")),
             (Err(e), _) | (_, Err(e)) => return Err(e),
         }
         if self.options.leaks && self.interp.debug {
-            self.report.leaks = Some(leaks::measure(&self.venv, &self.copy, &self.options.test_command, self.log)?);
+            self.report.leaks =
+                Some(leaks::measure(&self.venv, &self.copy, &self.options.test_command, self.log)?);
         }
         Ok(())
     }
@@ -233,7 +243,11 @@ impl<'a> Session<'a> {
         if !requirements.is_empty() {
             let mut cmd = self.venv.pip();
             cmd.args(["install", "--no-compile"]).args(&requirements);
-            self.pip_step(&format!("test requirements: {}", requirements.join(" ")), &mut cmd)?;
+            let title = format!("test requirements: {}", requirements.join(" "));
+            self.pip_step(&title, &mut cmd).map_err(|text| match text.starts_with("could not reach") {
+                true => text,
+                false => format!("cannot install the {title}:\n{}", tail(&text, 20)),
+            })?;
         }
         let mut target = self.copy.display().to_string();
         if let Some(extra) = extra {
@@ -247,8 +261,9 @@ impl<'a> Session<'a> {
             Ok(text) | Err(text) => text.clone(),
         };
         self.report.warnings = warnings::compiler_warnings(&text);
-        log.map(|_| ()).map_err(|text| {
-            format!("the build failed (pip install of the project):\n{}", tail(&text, 30))
+        log.map(|_| ()).map_err(|text| match text.starts_with("could not reach") {
+            true => text,
+            false => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
         })
     }
 
@@ -282,11 +297,11 @@ impl<'a> Session<'a> {
         if ok {
             return Ok(text);
         }
+        // A network failure says so first; otherwise the caller words the failure.
         Err(match pip::network_failure(&text) {
             Some(network) => format!("{network} (installing {title})\n{}", tail(&text, 10)),
             None => text,
         })
-        .map_err(|e| if title.starts_with("test requirements") { format!("cannot install the {title}:\n{}", tail(&e, 20)) } else { e })
     }
 
     /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies]) and
@@ -324,9 +339,12 @@ impl<'a> Session<'a> {
     fn import_extensions(&mut self) -> Result<(), String> {
         self.report.import = Step::Failed;
         let out = self.inspect("extensions")?;
-        self.report.extensions = out.lines().filter_map(|l| l.split_once('\t')).map(|(m, _)| m.to_string()).collect();
+        self.report.extensions =
+            out.lines().filter_map(|l| l.split_once('\t')).map(|(m, _)| m.to_string()).collect();
         if self.report.extensions.is_empty() {
-            return Err("the build installed no extension module (did the build fall back to pure Python?)".into());
+            return Err(
+                "the build installed no extension module (did the build fall back to pure Python?)".into()
+            );
         }
         let script = "import importlib, sys, traceback\n\
                       failed = 0\n\
@@ -352,9 +370,8 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn run_tests(&mut self, import_log: &Path) -> Result<(), String> {
+    fn run_tests(&mut self, argv: &[String], import_log: &Path) -> Result<(), String> {
         self.report.test = Step::Failed;
-        let argv = self.test_argv()?;
         let mut cmd = self.venv.command(&argv[0]);
         cmd.args(&argv[1..])
             .current_dir(&self.copy)

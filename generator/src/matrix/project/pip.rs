@@ -106,7 +106,8 @@ fn ensurepip_wheel(interp: &Interpreter) -> Option<PathBuf> {
     let script = "import ensurepip, glob, os\n\
                   d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled')\n\
                   print('\\n'.join(sorted(glob.glob(os.path.join(d, 'pip-*.whl')))))";
-    let (ok, out, _) = run_captured(Command::new(&interp.path).args(["-I", "-c", script]), PIP_TIMEOUT).ok()?;
+    let (ok, out, _) =
+        run_captured(Command::new(&interp.path).args(["-I", "-c", script]), PIP_TIMEOUT).ok()?;
     ok.then(|| out.lines().last().map(PathBuf::from)).flatten().filter(|p| p.is_file())
 }
 
@@ -123,7 +124,8 @@ fn unpack(cache: &Path, wheel: &Path, interpreters: &[Interpreter]) -> Result<Pi
     }
     let python = interpreters.first().ok_or_else(|| NoPip("no interpreter to unpack pip with".into()))?;
     let staging = cache.join("pip").join(format!(".{stem}-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(|e| NoPip(format!("cannot create {}: {e}", staging.display())))?;
+    std::fs::create_dir_all(&staging)
+        .map_err(|e| NoPip(format!("cannot create {}: {e}", staging.display())))?;
     let mut cmd = Command::new(&python.path);
     cmd.args(["-I", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
         .arg(wheel)
@@ -171,7 +173,9 @@ mod tests {
     fn the_newest_pip_wheel_wins_by_version_not_by_name() {
         let dir = std::env::temp_dir().join(format!("capi-compat-pipwheels-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        for name in ["pip-9.0.1-py2.py3-none-any.whl", "pip-26.3-py3-none-any.whl", "pip-25.10-py3-none-any.whl"] {
+        for name in
+            ["pip-9.0.1-py2.py3-none-any.whl", "pip-26.3-py3-none-any.whl", "pip-25.10-py3-none-any.whl"]
+        {
             std::fs::write(dir.join(name), "").unwrap();
         }
         assert_eq!(newest_pip_wheel(&dir), Some(dir.join("pip-26.3-py3-none-any.whl")));

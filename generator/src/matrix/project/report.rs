@@ -123,7 +123,11 @@ pub fn render(
             r.build.label(),
             r.import.label(),
             r.test.label(),
-            if r.build == Step::Passed || !r.warnings.is_empty() { r.warnings.len().to_string() } else { "-".into() },
+            if r.build == Step::Passed || !r.warnings.is_empty() {
+                r.warnings.len().to_string()
+            } else {
+                "-".into()
+            },
             leak_column,
             r.seconds
         ));
@@ -187,7 +191,11 @@ fn render_leaks(r: &ProjectReport) -> String {
     out
 }
 
-pub fn to_json(project: &std::path::Path, reports: &[ProjectReport], missing: &[String]) -> serde_json::Value {
+pub fn to_json(
+    project: &std::path::Path,
+    reports: &[ProjectReport],
+    missing: &[String],
+) -> serde_json::Value {
     let (passed, failed) = totals(reports, missing);
     serde_json::json!({
         "project": project,
@@ -291,6 +299,9 @@ mod tests {
 
     #[test]
     fn xml_escape_keeps_text_and_drops_what_xml_cannot_hold() {
-        assert_eq!(xml_escape("a<b & \"c\" 'd'>\x1b[31m\tok"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;[31m\tok");
+        assert_eq!(
+            xml_escape("a<b & \"c\" 'd'>\x1b[31m\tok"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;[31m\tok"
+        );
     }
 }
