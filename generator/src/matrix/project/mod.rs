@@ -305,7 +305,7 @@ impl<'a> Session<'a> {
     }
 
     /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies]) and
-    /// its `test` dependency group, as the venv's Python reads pyproject.toml.
+    /// its `test` (or `tests`) dependency group, as the venv's Python reads pyproject.toml.
     fn test_requirements(&mut self) -> Result<(Option<String>, Vec<String>), String> {
         let out = self.inspect("requirements")?;
         let mut extra = None;

@@ -3,7 +3,7 @@
   requirements PROJECT  -> the project's test requirements, one per line:
                            "extra\tNAME" when [project.optional-dependencies] has test/tests,
                            then "req\tREQUIREMENT" for each of [dependency-groups] test
-                           (include-group entries expanded)
+                           (or tests; include-group entries expanded)
   extensions PROJECT    -> "module\tpath" for every extension module the installed
                            distribution built from PROJECT (found through its direct_url.json,
                            PEP 610) lists in its RECORD
@@ -62,9 +62,12 @@ def requirements(project):
             print("extra\t" + name)
             break
     groups = data.get("dependency-groups", {})
-    if "test" in {_normalize(k) for k in groups}:
-        for req in _group(groups, "test", frozenset()):
-            print("req\t" + req)
+    names = {_normalize(k) for k in groups}
+    for name in ("test", "tests"):
+        if name in names:
+            for req in _group(groups, name, frozenset()):
+                print("req\t" + req)
+            break
 
 
 def extensions(project):
