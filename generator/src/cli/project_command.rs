@@ -95,13 +95,13 @@ pub fn matrix(
 }
 
 fn make_header(path: PathBuf, min: PyVersion, hpy: bool, spec: &SpecArg) -> Result<HeaderOverride, CliError> {
-    let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if hpy {
-        let (header, _) =
-            crate::hpy::generate(&spec_data, min, None).map_err(|e| CliError::Usage(e.to_string()))?;
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        let (header, _) = crate::hpy::generate(&spec_data, &hpy, min, None)?;
         Ok(HeaderOverride { path, header, hpy_h: Some(crate::hpy::hpy_h(&file_name)) })
     } else {
+        let spec_data = crate::load_spec(spec.spec.as_deref())?;
         Ok(HeaderOverride { path, header: crate::generate(&spec_data, min, None)?, hpy_h: None })
     }
 }
