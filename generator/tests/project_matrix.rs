@@ -177,6 +177,17 @@ fn setuptools_package_passes_on_a_release_and_a_debug_build_and_the_tree_is_unto
     let junit = run.junit.as_deref().expect("JUnit report");
     assert_eq!(junit.matches("<testcase ").count(), 2, "{junit}");
     assert!(!junit.contains("<failure"), "{junit}");
+    assert_well_formed_xml(junit);
+}
+
+/// Parsed by Python's XML parser, as CI dashboards would.
+fn assert_well_formed_xml(text: &str) {
+    let tmp = TempDir::new("junit");
+    let file = tmp.path().join("report.xml");
+    std::fs::write(&file, text).unwrap();
+    let parse = "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])";
+    let status = Command::new("python3").args(["-c", parse]).arg(&file).status().expect("python3");
+    assert!(status.success(), "not well-formed XML:\n{text}");
 }
 
 #[test]
@@ -364,6 +375,53 @@ fn leaks_are_reported_per_test_on_debug_builds() {
         "{}",
         run.context()
     );
+}
+
+#[test]
+fn leaks_under_unittest_are_measured_per_test_id() {
+    let (_tmp, dir) = project_copy("meson-pkg");
+    // count_items takes a reference to every key and never gives it back.
+    patch(
+        &dir.join("src/mesondemo/_core.c"),
+        "strs += PyUnicode_Check(key) ? 1 : 0;",
+        "strs += PyUnicode_Check(key) ? 1 : 0;\n        Py_INCREF(key);",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            "src/mesondemo/capi_compat.h",
+            "--leaks",
+            "--python",
+            "cpython-3.13.18-dbg",
+            "--",
+            "python",
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            "tests",
+            "-p",
+            "test_unittest_style.py",
+        ],
+        &[],
+    );
+    let leaks = run.rows()[0]["leaks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no leak rows: {}", run.context()))
+        .clone();
+    let verdicts: Vec<(String, bool)> =
+        leaks.iter().map(|r| (r["test"].as_str().unwrap().to_string(), r["leaks"] == true)).collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("test_unittest_style.JoinBytes.test_count_items".to_string(), true),
+            ("test_unittest_style.JoinBytes.test_join".to_string(), false)
+        ],
+        "{}",
+        run.context()
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
 }
 
 #[test]

@@ -183,6 +183,17 @@ mod tests {
     }
 
     #[test]
+    fn without_a_cached_wheel_or_an_interpreter_to_get_one_the_error_says_so() {
+        let cache = std::env::temp_dir().join(format!("capi-compat-nopip-{}", std::process::id()));
+        let err = provide(&cache, &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no pip for the venvs: no interpreter has pip or ensurepip to bootstrap it from"
+        );
+        std::fs::remove_dir_all(&cache).ok();
+    }
+
+    #[test]
     fn network_failures_are_named_plainly() {
         let log = "WARNING: Retrying (Retry(total=4)) after connection broken by \
                    'NewConnectionError(\"Failed to establish a new connection: [Errno -3] \
