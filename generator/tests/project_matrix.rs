@@ -249,6 +249,36 @@ fn a_fallback_hiding_the_extension_fails_as_never_imported() {
 }
 
 #[test]
+fn a_flat_layout_shadowed_by_python_m_gets_a_hint_and_passes_with_the_pytest_script() {
+    let (_tmp, src_layout) = project_copy("setuptools-pkg");
+    // The same package without src/: `python -m pytest` in it imports ./ccdemo (no .so files).
+    let dir = src_layout.with_file_name("flat-pkg");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in ["setup.py", "pyproject.toml", "tests"] {
+        std::fs::rename(src_layout.join(entry), dir.join(entry)).unwrap();
+    }
+    std::fs::rename(src_layout.join("src/ccdemo"), dir.join("ccdemo")).unwrap();
+    patch(&dir.join("setup.py"), "\"include_dirs\": [\"src/ccdemo\"]", "\"include_dirs\": [\"ccdemo\"]");
+    std::fs::write(
+        dir.join("setup.py"),
+        std::fs::read_to_string(dir.join("setup.py")).unwrap().replace("src/ccdemo/", "ccdemo/"),
+    )
+    .unwrap();
+    patch(&dir.join("pyproject.toml"), "where = [\"src\"]", "where = [\".\"]");
+    let args = [dir.to_str().unwrap(), "--header", "ccdemo/capi_compat.h", "--python", "cpython-3.12", "--"];
+    let run = matrix(&[&args[..], &["python", "-m", "pytest", "-q"]].concat(), &[]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    let details = &run.all("details")[0];
+    assert!(
+        details.starts_with("extension ccdemo._speedups was built but never imported by the tests\n"),
+        "{details}"
+    );
+    assert!(details.contains("run `pytest` rather than `python -m pytest`"), "{details}");
+    let run = matrix(&[&args[..], &["pytest", "-q"]].concat(), &[]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+}
+
+#[test]
 fn an_extension_that_does_not_import_fails_with_the_loaders_reason() {
     let (_tmp, dir) = project_copy("setuptools-pkg");
     // Links (shared objects may leave symbols undefined), then fails to load.

@@ -421,9 +421,24 @@ impl<'a> Session<'a> {
             .map(|(module, _)| format!("extension {module} was built but never imported by the tests"))
             .collect();
         if never.is_empty() {
-            Ok(())
-        } else {
-            Err(never.join("\n"))
+            return Ok(());
         }
+        let mut text = never.join("\n");
+        // A flat layout: `python -m pytest` in the project puts its sources first on sys.path,
+        // and they hold no built extension.
+        let shadowing = self
+            .report
+            .extensions
+            .iter()
+            .filter_map(|m| m.split('.').next())
+            .find(|top| self.copy.join(top).join("__init__.py").is_file());
+        if let Some(top) = shadowing {
+            text.push_str(&format!(
+                "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
+                 instead of the installed package: `python -m` puts the project's directory first on \
+                 sys.path; run `pytest` rather than `python -m pytest`, or use a src/ layout)"
+            ));
+        }
+        Err(text)
     }
 }
