@@ -350,6 +350,42 @@ fn build_errors_and_strict_flags_fail_the_build_with_the_log_tail() {
 }
 
 #[test]
+fn an_optional_extension_the_build_skipped_fails_the_build() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // setuptools goes on without an optional extension that does not compile; --strict makes
+    // _native's unused variable an error, and ccdemo.sub falls back to pure Python.
+    patch(
+        &dir.join("setup.py"),
+        "[\"src/ccdemo/sub/_native.c\"], **common",
+        "[\"src/ccdemo/sub/_native.c\"], optional=True, **common",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--strict",
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("build"), ["failed"], "{}", run.context());
+    let details = &run.all("details")[0];
+    assert!(
+        details.starts_with("the build skipped an extension: the compiler failed on the project's sources"),
+        "{details}"
+    );
+    assert!(details.contains("src/ccdemo/sub/_native.c:12:9: error: unused variable"), "{details}");
+}
+
+#[test]
 fn a_missing_test_command_is_a_clear_failure() {
     let (_tmp, dir) = project_copy("setuptools-pkg");
     let run = matrix(

@@ -183,6 +183,8 @@ struct Session<'a> {
     venv: Venv,
     log: &'a mut Log,
     report: &'a mut ProjectReport,
+    /// Compiler errors in the build log, even when the build went on without the extension.
+    build_errors: Vec<String>,
 }
 
 impl<'a> Session<'a> {
@@ -208,7 +210,7 @@ impl<'a> Session<'a> {
         }
         let venv = venv::create(interp, &work.join("venv"), &options.pip)?;
         log.section("venv", &format!("{} (pip {})\n", venv.root.display(), options.pip.version));
-        Ok(Session { interp, options, copy, venv, log, report })
+        Ok(Session { interp, options, copy, venv, log, report, build_errors: vec![] })
     }
 
     fn run(mut self) -> Result<(), String> {
@@ -261,10 +263,25 @@ impl<'a> Session<'a> {
             Ok(text) | Err(text) => text.clone(),
         };
         self.report.warnings = warnings::compiler_warnings(&text);
-        log.map(|_| ()).map_err(|text| match text.starts_with("could not reach") {
+        self.build_errors = warnings::compiler_errors(&text);
+        log.map_err(|text| match text.starts_with("could not reach") {
             true => text,
             false => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
-        })
+        })?;
+        // The compiler failed on the project's own sources (relative paths; a backend's
+        // try-compile probes use temporary files) and the build went on: an extension was
+        // skipped, and its pure-Python fallback would be tested instead.
+        let in_sources: Vec<&String> = self.build_errors.iter().filter(|l| !l.starts_with('/')).collect();
+        if !in_sources.is_empty() {
+            let mut text = "the build skipped an extension: the compiler failed on the project's sources, \
+                            yet the build succeeded (setuptools' optional=True, or a fallback in setup.py)"
+                .to_string();
+            for line in in_sources.iter().take(10) {
+                text.push_str(&format!("\n{line}"));
+            }
+            return Err(text);
+        }
+        Ok(())
     }
 
     /// What the compiler sees beyond the project's and the interpreter's own flags: the
@@ -342,9 +359,16 @@ impl<'a> Session<'a> {
         self.report.extensions =
             out.lines().filter_map(|l| l.split_once('\t')).map(|(m, _)| m.to_string()).collect();
         if self.report.extensions.is_empty() {
-            return Err(
-                "the build installed no extension module (did the build fall back to pure Python?)".into()
-            );
+            let mut text =
+                "the build installed no extension module (did the build fall back to pure Python?)"
+                    .to_string();
+            if !self.build_errors.is_empty() {
+                text.push_str("\ncompiler errors in the build log:");
+                for line in self.build_errors.iter().take(10) {
+                    text.push_str(&format!("\n{line}"));
+                }
+            }
+            return Err(text);
         }
         let script = "import importlib, sys, traceback\n\
                       failed = 0\n\

@@ -5,17 +5,27 @@ use std::collections::BTreeSet;
 
 /// The distinct compiler warning lines of a build log, in order of first appearance.
 pub fn compiler_warnings(log: &str) -> Vec<String> {
+    diagnostics(log, ": warning: ")
+}
+
+/// The distinct compiler error lines: a build that swallowed them (and fell back to pure
+/// Python) still shows why.
+pub fn compiler_errors(log: &str) -> Vec<String> {
+    diagnostics(log, ": error: ")
+}
+
+fn diagnostics(log: &str, kind: &str) -> Vec<String> {
     let mut seen = BTreeSet::new();
     log.lines()
         .map(str::trim)
-        .filter(|line| is_compiler_warning(line))
+        .filter(|line| is_compiler_diagnostic(line, kind))
         .filter(|line| seen.insert(line.to_string()))
         .map(str::to_string)
         .collect()
 }
 
-fn is_compiler_warning(line: &str) -> bool {
-    let Some((location, _)) = line.split_once(": warning: ") else { return false };
+fn is_compiler_diagnostic(line: &str, kind: &str) -> bool {
+    let Some((location, _)) = line.split_once(kind) else { return false };
     // `path:12` or `path:12:5`: at least one number after the file name.
     let mut parts = location.rsplit(':');
     let last = parts.next().unwrap_or("");
@@ -44,5 +54,6 @@ mod tests {
                 "../src/y.c:3: warning: \"FOO\" redefined"
             ]
         );
+        assert_eq!(compiler_errors(log), ["src/x.c:20:1: error: expected ';'"]);
     }
 }
