@@ -402,6 +402,10 @@ fn a_missing_test_command_is_a_clear_failure() {
         &[],
     );
     assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(
+        (run.all("build"), run.all("import"), run.all("test")),
+        (vec!["passed".to_string()], vec!["not_run".to_string()], vec!["failed".to_string()])
+    );
     assert_eq!(run.all("reason")[0], "the test command `no-such-test-runner` was not found (neither in the venv nor on PATH); install it with --with, or start the command with `python -m`");
 }
 

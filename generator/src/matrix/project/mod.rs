@@ -185,6 +185,8 @@ struct Session<'a> {
     report: &'a mut ProjectReport,
     /// Compiler errors in the build log, even when the build went on without the extension.
     build_errors: Vec<String>,
+    /// The extension modules the installed distribution's RECORD lists, with their real paths.
+    extension_files: Vec<(String, PathBuf)>,
 }
 
 impl<'a> Session<'a> {
@@ -210,7 +212,16 @@ impl<'a> Session<'a> {
         }
         let venv = venv::create(interp, &work.join("venv"), &options.pip)?;
         log.section("venv", &format!("{} (pip {})\n", venv.root.display(), options.pip.version));
-        Ok(Session { interp, options, copy, venv, log, report, build_errors: vec![] })
+        Ok(Session {
+            interp,
+            options,
+            copy,
+            venv,
+            log,
+            report,
+            build_errors: vec![],
+            extension_files: vec![],
+        })
     }
 
     fn run(mut self) -> Result<(), String> {
@@ -221,6 +232,8 @@ impl<'a> Session<'a> {
             self.report.import = Step::Passed;
             return Ok(());
         }
+        // The modules import; whether the tests imported them is decided after the tests.
+        self.report.import = Step::NotRun;
         let log_file = self.venv.root.join("imports.log");
         let argv = self.test_argv().inspect_err(|_| self.report.test = Step::Failed)?;
         let tests = self.run_tests(&argv, &log_file);
@@ -232,8 +245,9 @@ impl<'a> Session<'a> {
             (Err(e), _) | (_, Err(e)) => return Err(e),
         }
         if self.options.leaks && self.interp.debug {
-            self.report.leaks =
-                Some(leaks::measure(&self.venv, &self.copy, &self.options.test_command, self.log)?);
+            let rows = leaks::measure(&self.venv, &self.copy, &self.options.test_command, self.log)
+                .inspect_err(|_| self.report.test = Step::Failed)?;
+            self.report.leaks = Some(rows);
         }
         Ok(())
     }
@@ -356,8 +370,12 @@ impl<'a> Session<'a> {
     fn import_extensions(&mut self) -> Result<(), String> {
         self.report.import = Step::Failed;
         let out = self.inspect("extensions")?;
-        self.report.extensions =
-            out.lines().filter_map(|l| l.split_once('\t')).map(|(m, _)| m.to_string()).collect();
+        self.extension_files = out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(module, path)| (module.to_string(), PathBuf::from(path)))
+            .collect();
+        self.report.extensions = self.extension_files.iter().map(|(m, _)| m.clone()).collect();
         if self.report.extensions.is_empty() {
             let mut text =
                 "the build installed no extension module (did the build fall back to pure Python?)"
@@ -437,11 +455,10 @@ impl<'a> Session<'a> {
         let text = std::fs::read_to_string(import_log).unwrap_or_default();
         let imported: std::collections::BTreeSet<PathBuf> =
             text.lines().filter_map(|l| l.split_once('\t')).map(|(_, p)| PathBuf::from(p)).collect();
-        let out = self.inspect("extensions")?;
-        let never: Vec<String> = out
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .filter(|(_, path)| !imported.contains(Path::new(path)))
+        let never: Vec<String> = self
+            .extension_files
+            .iter()
+            .filter(|(_, path)| !imported.contains(path))
             .map(|(module, _)| format!("extension {module} was built but never imported by the tests"))
             .collect();
         if never.is_empty() {
