@@ -50,7 +50,7 @@ pub fn matrix(
     let options = ProjectOptions {
         project: dir.clone(),
         header,
-        with: args.with.clone(),
+        with: rejoin_version_ranges(&args.with),
         strict: args.strict,
         cflags: request.cflags,
         test_command: request.test_command,
@@ -103,5 +103,38 @@ fn make_header(path: PathBuf, min: PyVersion, hpy: bool, spec: &SpecArg) -> Resu
     } else {
         let spec_data = crate::load_spec(spec.spec.as_deref())?;
         Ok(HeaderOverride { path, header: crate::generate(&spec_data, min, None)?, hpy_h: None })
+    }
+}
+
+/// `--with` splits on commas, and so do version ranges: `pytest>=7,<9` comes back as
+/// `pytest>=7` and `<9`. A piece that starts with a version operator belongs to the one
+/// before it.
+fn rejoin_version_ranges(pieces: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in pieces {
+        let trimmed = piece.trim();
+        match out.last_mut() {
+            Some(last) if trimmed.starts_with(['<', '>', '=', '!', '~']) => {
+                last.push(',');
+                last.push_str(trimmed);
+            }
+            _ if trimmed.is_empty() => {}
+            _ => out.push(trimmed.to_string()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_ranges_split_by_with_are_put_back_together() {
+        let pieces: Vec<String> = ["pytest>=7", "<9", "hypothesis", " numpy!=2.0", "~=2.1", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(rejoin_version_ranges(&pieces), ["pytest>=7,<9", "hypothesis", "numpy!=2.0,~=2.1"]);
     }
 }
