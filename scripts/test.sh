@@ -9,6 +9,9 @@
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang;
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
+#      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
+#      pytest, every extension proven imported by the tests;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
 #      2 %), and which of HPy 0.9's API names the header provides.
@@ -72,6 +75,14 @@ echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
+echo
+echo "== users' packages: tests/projects built by their own backends in a venv per interpreter"
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-setuptools.json \
+    --junit target/project-setuptools.xml tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h \
+    --with pytest -- python -m pytest -q
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
+    --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
+    --with pytest -- python -m pytest -q
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json

@@ -2,6 +2,7 @@
 //! `spec_commands` (gen, check-spec, list, coverage) and `run_commands` (pythons, test, matrix).
 
 mod ci_commands;
+mod project_command;
 mod run_commands;
 mod spec_commands;
 
@@ -48,6 +49,49 @@ pub struct RunArgs {
     pub jobs: Option<usize>,
 }
 
+/// What only `matrix PROJECT_DIR` takes.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
+    /// PROJECT_DIR: more test requirements to install (comma-separated), besides the
+    /// project's `test` dependency group or `test`/`tests` extra.
+    #[arg(long = "with", value_name = "REQ,...", value_delimiter = ',')]
+    pub with: Vec<String>,
+    /// PROJECT_DIR: write a freshly generated header (`--min`, `--hpy`) over the project's
+    /// vendored copy at this path (relative to the project), in the copy that is built.
+    #[arg(long, value_name = "PATH")]
+    pub header: Option<PathBuf>,
+    /// PROJECT_DIR: build with our strict warnings and -Werror in CFLAGS.
+    #[arg(long)]
+    pub strict: bool,
+    /// PROJECT_DIR: on debug builds, repeat each test in one process and report
+    /// sys.gettotalrefcount() deltas per test (pytest or unittest test commands).
+    #[arg(long)]
+    pub leaks: bool,
+    /// PROJECT_DIR: also write the results as JUnit XML (one test case per interpreter).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// The flags given, for the error when they are given with loose sources.
+    fn given(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        let pairs = [
+            (!self.with.is_empty(), "--with"),
+            (self.header.is_some(), "--header"),
+            (self.strict, "--strict"),
+            (self.leaks, "--leaks"),
+            (self.junit.is_some(), "--junit"),
+        ];
+        for (given, flag) in pairs {
+            if given {
+                flags.push(flag);
+            }
+        }
+        flags
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the header.
@@ -86,10 +130,13 @@ pub enum Command {
         spec: SpecArg,
     },
     /// Build your extension against every interpreter with the generated header, import it,
-    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`.
+    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`;
+    /// or your whole package, built by its own backend in a fresh venv per interpreter:
+    /// `capi-compat matrix . --with pytest -- python -m pytest`.
     Matrix {
-        /// The C sources of the extension module.
-        #[arg(required = true, value_name = "SOURCES")]
+        /// The C sources of one extension module, or one project directory (pyproject.toml or
+        /// setup.py).
+        #[arg(required = true, value_name = "SOURCES|PROJECT_DIR")]
         sources: Vec<PathBuf>,
         /// The module's import name (default: the first source's file stem).
         #[arg(long, value_name = "NAME")]
@@ -108,6 +155,8 @@ pub enum Command {
         /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
         #[arg(long)]
         hpy: bool,
+        #[command(flatten)]
+        project: ProjectArgs,
         #[command(flatten)]
         spec: SpecArg,
         /// The test command, after `--`; `python` as its first word runs the interpreter under test.
@@ -250,7 +299,35 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
             ci_commands::github(min, hpy, output, inputs, test_command, out)
         }
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
+            if let [dir] = sources.as_slice() {
+                if dir.is_dir() {
+                    if module.is_some() || !include.is_empty() {
+                        return Err(CliError::Usage(
+                            "--module and -I are for loose sources; a project's build backend decides those"
+                                .into(),
+                        ));
+                    }
+                    let request = project_command::ProjectRequest {
+                        dir: dir.clone(),
+                        min,
+                        hpy,
+                        cflags,
+                        args: project,
+                        test_command,
+                    };
+                    return project_command::matrix(request, &run, &spec, out);
+                }
+            }
+            if let Some(dir) = sources.iter().find(|s| s.is_dir()) {
+                return Err(CliError::Usage(format!(
+                    "{} is a directory: give a project directory alone, or C source files",
+                    dir.display()
+                )));
+            }
+            if let Some(flag) = project.given().first() {
+                return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
+            }
             let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
         }

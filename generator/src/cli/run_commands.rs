@@ -21,7 +21,7 @@ fn compilers() -> Result<Vec<Compiler>, CliError> {
 }
 
 /// The interpreters a run uses; none at all is a usage error, not an empty pass.
-fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
+pub(super) fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
     let found =
         crate::interpreters::discover_with(&crate::interpreters::selection::filter_paths(&run.pythons));
     let selection = crate::interpreters::select(found, &run.pythons, &run.require, floor);
@@ -33,7 +33,7 @@ fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
     Ok(selection)
 }
 
-fn jobs(run: &RunArgs) -> usize {
+pub(super) fn jobs(run: &RunArgs) -> usize {
     run.jobs.unwrap_or_else(crate::build::parallel::default_jobs)
 }
 
