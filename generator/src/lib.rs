@@ -7,6 +7,7 @@
 //! (`interpreters` finds them, `build` drives compilers and processes, `selftest` is
 //! `capi-compat test`, `matrix` is `capi-compat matrix`). `cli` maps commands onto both.
 
+pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod digest;
