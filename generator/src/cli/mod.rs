@@ -102,6 +102,10 @@ pub enum Command {
         /// a `slower` explanation in the spec, or a build or run failed.
         #[arg(long)]
         check: bool,
+        /// Time the spec's bench cases against this header instead of the one the spec makes
+        /// (an earlier version of it, to compare).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -227,8 +231,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
-        Command::Bench { run, only, rounds, loop_ms, check, spec } => {
-            let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check };
+        Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
+            let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)
         }
         Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {

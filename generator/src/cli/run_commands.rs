@@ -76,6 +76,8 @@ pub struct BenchSettings {
     pub rounds: usize,
     pub loop_ms: f64,
     pub check: bool,
+    /// A header to time instead of the spec's.
+    pub header: Option<PathBuf>,
 }
 
 pub fn bench(
@@ -87,7 +89,11 @@ pub fn bench(
 ) -> Result<(), CliError> {
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let floor = crate::spec::version::OLDEST;
-    let header = crate::generate(&spec_data, floor, None)?;
+    let header = match &settings.header {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::Usage(format!("cannot read the header {}: {e}", path.display())))?,
+        None => crate::generate(&spec_data, floor, None)?,
+    };
     if let Some(names) = only {
         crate::header::plan::plan(&spec_data, floor, Some(names))?;
         if let Some(name) = names.iter().find(|n| spec_data.get(n).is_some_and(|e| e.bench.is_empty())) {
