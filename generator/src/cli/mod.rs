@@ -96,7 +96,7 @@ pub enum Command {
         #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=1000))]
         rounds: u32,
         /// How long one timed loop runs, in milliseconds.
-        #[arg(long, value_name = "MS", default_value_t = 2.0)]
+        #[arg(long, value_name = "MS", default_value_t = 0.5)]
         loop_ms: f64,
         /// Exit 1 when a forced/native ratio is over its bar (1.10; 1.25 under 3 ns/op) without
         /// a `slower` explanation in the spec, or a build or run failed.
