@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:f3577446dc1b6e5c. Entries: 405.
+ * Spec digest: fnv1a64:b29b0db0f39c3b3b. Entries: 405.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -3118,7 +3118,12 @@ static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
 #if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
 {
+    #ifdef PYPY_VERSION
     return PyBaseObject_Type.tp_hash(obj);
+    #else
+    /* object.__hash__ is CPython's pointer hash of the object's address */
+    return Py_HashPointer(obj);
+    #endif
 }
 #define PyObject_GenericHash capicompat_PyObject_GenericHash
 #endif
@@ -3569,42 +3574,6 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 
 /* ==== Integer objects (long) ==== */
 
-/* PyLong_AsInt: Convert an int (or an object with __index__) to a C int; -1 with OverflowError if out of range, -1 with an exception on error.
- * Native since CPython 3.13; PyPy: backport.
- * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyLong_AsInt(PyObject *obj)
-{
-    int overflow = 0;
-    long result;
-    if (obj == CAPICOMPAT_NULL) {
-        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
-                     __FILE__, __LINE__);
-        return -1;
-    }
-    if (!PyLong_Check(obj)) {
-        /* __index__ only, never __int__ (PyPy's PyLong_AsLongAndOverflow() still
-           falls back on __int__) */
-        PyObject *index = PyNumber_Index(obj);
-        if (index == CAPICOMPAT_NULL) {
-            return -1;
-        }
-        result = PyLong_AsLongAndOverflow(index, &overflow);
-        Py_DECREF(index);
-    }
-    else {
-        result = PyLong_AsLongAndOverflow(obj, &overflow);
-    }
-    if (overflow || result > INT_MAX || result < INT_MIN) {
-        PyErr_SetString(PyExc_OverflowError,
-                        "Python int too large to convert to C int");
-        return -1;
-    }
-    return (int)result;
-}
-#define PyLong_AsInt capicompat_PyLong_AsInt
-#endif
-
 /* Py_ASNATIVEBYTES_DEFAULTS: PyLong_AsNativeBytes() flag: Use the defaults (native endian, C-cast semantics); must be used alone, it is -1 (all bits set).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_DEFAULTS */
@@ -3674,7 +3643,7 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 #if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buffer, Py_ssize_t n_bytes, int flags)
 {
-    PyObject *v;
+    PyObject *v, *owned = CAPICOMPAT_NULL;
     int little_endian, overflow, unsigned_ok;
     long long cv;
     Py_ssize_t res;
@@ -3688,10 +3657,10 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
     little_endian = (flags == -1 || (flags & 2)) ? PY_LITTLE_ENDIAN : (flags & 1);
     unsigned_ok = flags == -1 || (flags & Py_ASNATIVEBYTES_UNSIGNED_BUFFER);
     if (PyLong_Check(vv)) {
-        v = Py_NewRef(vv);
+        v = vv;   /* borrowed: only an __index__ result is ours to release */
     }
     else if (flags != -1 && (flags & Py_ASNATIVEBYTES_ALLOW_INDEX)) {
-        v = PyNumber_Index(vv);
+        v = owned = PyNumber_Index(vv);
         if (v == CAPICOMPAT_NULL) {
             return -1;
         }
@@ -3702,13 +3671,13 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
     }
     cv = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (cv == -1 && PyErr_Occurred()) {
-        Py_DECREF(v);
+        Py_XDECREF(owned);
         return -1;
     }
     if (flags != -1 && (flags & Py_ASNATIVEBYTES_REJECT_NEGATIVE)
         && (overflow < 0 || (overflow == 0 && cv < 0))) {
         PyErr_SetString(PyExc_ValueError, "Cannot convert negative int");
-        Py_DECREF(v);
+        Py_XDECREF(owned);
         return -1;
     }
     if (!overflow) {
@@ -3722,7 +3691,7 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
         long long compact_limit = 1LL << 30;
     #endif
         Py_ssize_t i, nb = 0;
-        Py_DECREF(v);
+        Py_XDECREF(owned);
         for (i = 0; i < n_bytes; i++) {
             unsigned char byte;
             if (i < (Py_ssize_t)sizeof(u)) {
@@ -3769,7 +3738,7 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
         /* beyond a long long */
         long long nb = (long long)_PyLong_NumBits(v);
         if (nb < 0) {
-            Py_DECREF(v);
+            Py_XDECREF(owned);
             return -1;
         }
         if (n_bytes > 0) {
@@ -3780,19 +3749,19 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
             memset(buf, 0xFF, (size_t)n_bytes);
             mask = _PyLong_FromByteArray(buf, (size_t)n_bytes, 1, 0);
             if (mask == CAPICOMPAT_NULL) {
-                Py_DECREF(v);
+                Py_XDECREF(owned);
                 return -1;
             }
             low = PyNumber_And(v, mask);
             Py_DECREF(mask);
             if (low == CAPICOMPAT_NULL) {
-                Py_DECREF(v);
+                Py_XDECREF(owned);
                 return -1;
             }
             rc = _PyLong_AsByteArrayO(low, buf, (size_t)n_bytes, little_endian, 0);
             Py_DECREF(low);
             if (rc < 0) {
-                Py_DECREF(v);
+                Py_XDECREF(owned);
                 return -1;
             }
     #elif PY_VERSION_HEX >= 0x030D0000
@@ -3804,7 +3773,7 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
             }
     #endif
         }
-        Py_DECREF(v);
+        Py_XDECREF(owned);
         res = (Py_ssize_t)(nb / 8 + 1);
         if (n_bytes > 0 && res == n_bytes + 1 && nb % 8 == 0) {
             if (overflow < 0) {
@@ -3908,89 +3877,6 @@ static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
     return PyLong_FromUnsignedLongLong((unsigned long long)value);
 }
 #define PyLong_FromUInt64 capicompat_PyLong_FromUInt64
-#endif
-
-/* PyLong_GetSign: Store the sign of an int (-1, 0 or 1) in *sign; 0 on success, -1 with TypeError if not an int.
- * Native since CPython 3.14; PyPy: backport.
- * https://docs.python.org/3/c-api/long.html#c.PyLong_GetSign */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
-{
-    int overflow;
-    long long value;
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "expect int, got %s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    /* an int: cannot fail, overflow gives the sign of the big ones */
-    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    *sign = overflow ? overflow : (value > 0) - (value < 0);
-    return 0;
-}
-#define PyLong_GetSign capicompat_PyLong_GetSign
-#endif
-
-/* PyLong_IsPositive: 1 if the int is positive (> 0), else 0; -1 with TypeError if not an int.
- * Native since CPython 3.14; PyPy: backport.
- * https://docs.python.org/3/c-api/long.html#c.PyLong_IsPositive */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyLong_IsPositive(PyObject *obj)
-{
-    int overflow;
-    long long value;
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (overflow) {
-        value = overflow;
-    }
-    return value > 0;
-}
-#define PyLong_IsPositive capicompat_PyLong_IsPositive
-#endif
-
-/* PyLong_IsNegative: 1 if the int is negative (< 0), else 0; -1 with TypeError if not an int.
- * Native since CPython 3.14; PyPy: backport.
- * https://docs.python.org/3/c-api/long.html#c.PyLong_IsNegative */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyLong_IsNegative(PyObject *obj)
-{
-    int overflow;
-    long long value;
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (overflow) {
-        value = overflow;
-    }
-    return value < 0;
-}
-#define PyLong_IsNegative capicompat_PyLong_IsNegative
-#endif
-
-/* PyLong_IsZero: 1 if the int is zero, else 0; -1 with TypeError if not an int.
- * Native since CPython 3.14; PyPy: backport.
- * https://docs.python.org/3/c-api/long.html#c.PyLong_IsZero */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyLong_IsZero(PyObject *obj)
-{
-    int overflow;
-    long long value;
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (overflow) {
-        value = overflow;
-    }
-    return value == 0;
-}
-#define PyLong_IsZero capicompat_PyLong_IsZero
 #endif
 
 /* capicompat_long_is_compact: Whether an int is "compact" as CPython >= 3.12 defines it (one digit, |v| < 2**PyLong_SHIFT), decided from its value.
@@ -4320,7 +4206,15 @@ static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
 static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *key, PyObject **result)
 {
     if (PyDict_CheckExact(obj)) {
-        return PyDict_GetItemRef(obj, key, result);
+        /* a dict's own lookup; NULL is a miss or an error, which only the thread's
+           exception tells apart */
+        PyObject *value = PyDict_GetItemWithError(obj, key);
+        if (value != CAPICOMPAT_NULL) {
+            *result = Py_NewRef(value);
+            return 1;
+        }
+        *result = CAPICOMPAT_NULL;
+        return PyErr_Occurred() ? -1 : 0;
     }
     *result = PyObject_GetItem(obj, key);
     if (*result != CAPICOMPAT_NULL) {
@@ -8955,10 +8849,26 @@ static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
     if (str1 == str2) {
         return 1;
     }
+    #if PY_VERSION_HEX < 0x030C0000 || defined(PYPY_VERSION)
+    if (PyUnicode_READY(str1) < 0 || PyUnicode_READY(str2) < 0) {
+        return -1;
+    }
+    #endif
+    #ifdef PYPY_VERSION
     if (PyUnicode_GetLength(str1) != PyUnicode_GetLength(str2)) {
         return 0;
     }
     return PyUnicode_Compare(str1, str2) == 0;
+    #else
+    /* CPython stores a str in the narrowest kind its code points allow: equal strings
+       have the same length, kind and bytes */
+    if (PyUnicode_GET_LENGTH(str1) != PyUnicode_GET_LENGTH(str2)
+        || PyUnicode_KIND(str1) != PyUnicode_KIND(str2)) {
+        return 0;
+    }
+    return memcmp(PyUnicode_DATA(str1), PyUnicode_DATA(str2),
+                  (size_t)PyUnicode_GET_LENGTH(str1) * PyUnicode_KIND(str1)) == 0;
+    #endif
 }
 #define PyUnicode_Equal capicompat_PyUnicode_Equal
 #endif
@@ -9191,6 +9101,11 @@ static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, 
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
     void *dst;
+    if (ch < 0x100 && w[2] == PyUnicode_1BYTE_KIND && w[0] < w[1]) {
+        /* the common case, in place */
+        ((Py_UCS1 *)(uintptr_t)w[3])[w[0]++] = (Py_UCS1)ch;
+        return 0;
+    }
     if (ch > 0x10FFFF) {
         PyErr_SetString(PyExc_ValueError, "character must be in range(0x110000)");
         return -1;
@@ -9485,6 +9400,49 @@ static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t 
 
 /* ==== Integer objects (long) ==== */
 
+/* PyLong_AsInt: Convert an int (or an object with __index__) to a C int; -1 with OverflowError if out of range, -1 with an exception on error.
+ * Native since CPython 3.13; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt */
+#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_AsInt(PyObject *obj)
+{
+    int overflow = 0;
+    long result;
+    if (obj == CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_SystemError, "%s:%d: bad argument to internal function",
+                     __FILE__, __LINE__);
+        return -1;
+    }
+    if (!PyLong_Check(obj)) {
+        /* __index__ only, never __int__ (PyPy's PyLong_AsLongAndOverflow() still
+           falls back on __int__) */
+        PyObject *index = PyNumber_Index(obj);
+        if (index == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        result = PyLong_AsLongAndOverflow(index, &overflow);
+        Py_DECREF(index);
+    }
+    else {
+    #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
+        /* a one-digit int is read directly (|value| < 2**30 fits an int) */
+        PyLongObject *lobj = (PyLongObject *)capicompat_launder(obj);
+        if (PyUnstable_Long_IsCompact(lobj)) {
+            return (int)PyUnstable_Long_CompactValue(lobj);
+        }
+    #endif
+        result = PyLong_AsLongAndOverflow(obj, &overflow);
+    }
+    if (overflow || result > INT_MAX || result < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "Python int too large to convert to C int");
+        return -1;
+    }
+    return (int)result;
+}
+#define PyLong_AsInt capicompat_PyLong_AsInt
+#endif
+
 /* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt32 */
@@ -9694,6 +9652,93 @@ static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
     return 0;
 }
 #define PyLong_AsUInt64 capicompat_PyLong_AsUInt64
+#endif
+
+/* capicompat_long_sign: The sign of an int (-1, 0 or 1), read from its size (3.10, 3.11) or its one digit (3.12+) without a call where CPython's layout allows; obj must be an int.
+ * Private helper of this header. */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_long_sign(PyObject *obj)
+{
+    #if !defined(PYPY_VERSION) && PY_VERSION_HEX < 0x030C0000
+    /* the digit count carries the sign */
+    Py_ssize_t size = Py_SIZE((PyObject *)capicompat_launder(obj));
+    return (size > 0) - (size < 0);
+    #else
+    int overflow;
+    long long value;
+    #ifndef PYPY_VERSION
+    PyLongObject *lobj = (PyLongObject *)capicompat_launder(obj);
+    if (PyUnstable_Long_IsCompact(lobj)) {
+        Py_ssize_t v = PyUnstable_Long_CompactValue(lobj);
+        return (v > 0) - (v < 0);
+    }
+    #endif
+    /* an int cannot fail here; overflow gives the sign of the big ones */
+    value = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    return overflow ? overflow : (value > 0) - (value < 0);
+    #endif
+}
+#endif
+
+/* PyLong_GetSign: Store the sign of an int (-1, 0 or 1) in *sign; 0 on success, -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_GetSign */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expect int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *sign = capicompat_long_sign(obj);
+    return 0;
+}
+#define PyLong_GetSign capicompat_PyLong_GetSign
+#endif
+
+/* PyLong_IsPositive: 1 if the int is positive (> 0), else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsPositive */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsPositive(PyObject *obj)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return capicompat_long_sign(obj) > 0;
+}
+#define PyLong_IsPositive capicompat_PyLong_IsPositive
+#endif
+
+/* PyLong_IsNegative: 1 if the int is negative (< 0), else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsNegative */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsNegative(PyObject *obj)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return capicompat_long_sign(obj) < 0;
+}
+#define PyLong_IsNegative capicompat_PyLong_IsNegative
+#endif
+
+/* PyLong_IsZero: 1 if the int is zero, else 0; -1 with TypeError if not an int.
+ * Native since CPython 3.14; PyPy: backport.
+ * https://docs.python.org/3/c-api/long.html#c.PyLong_IsZero */
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyLong_IsZero(PyObject *obj)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "expected int, got %s", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return capicompat_long_sign(obj) == 0;
+}
+#define PyLong_IsZero capicompat_PyLong_IsZero
 #endif
 
 /* ==== Weak reference objects (weakref) ==== */
