@@ -11,12 +11,9 @@ use std::process::Command;
 /// Validates the files (their YAML dedented, see `common::dedent`) and returns what
 /// `check-spec` would print: every diagnostic and the count, or `spec OK`.
 fn check(files: &[(&str, &str)]) -> String {
-    let source = SpecSource {
-        files: files
-            .iter()
-            .map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) })
-            .collect(),
-    };
+    let source = SpecSource::from_files(
+        files.iter().map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) }).collect(),
+    );
     match capi_compat::spec::validate::load(&source) {
         Ok(_) => "spec OK\n".to_string(),
         Err(errors) => format!("{errors}\n"),
@@ -625,11 +622,10 @@ fn requiring_an_invalid_entry_reports_only_that_entry() {
 /// snippet's text, for plain and block scalars alike.
 #[test]
 fn test_snippets_know_the_line_they_start_on() {
-    let source = SpecSource {
-        files: vec![SpecFile {
-            name: "spec/member.yaml".into(),
-            text: dedent(
-                r#"
+    let source = SpecSource::from_files(vec![SpecFile {
+        name: "spec/member.yaml".into(),
+        text: dedent(
+            r#"
                 area: member
                 title: Member definitions
                 entries:
@@ -658,9 +654,8 @@ fn test_snippets_know_the_line_they_start_on() {
                     test: |-
                       CHECK(Py_RELATIVE_OFFSET == 8);
                 "#,
-            ),
-        }],
-    };
+        ),
+    }]);
     let spec = capi_compat::spec::validate::load(&source).unwrap_or_else(|e| panic!("{e}"));
     let starts: Vec<(&str, &str, u64)> = spec
         .entries
@@ -793,9 +788,10 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource {
-        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
-    };
+    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
+        name: "spec/misc.yaml".into(),
+        text: text.into(),
+    }]);
     let errors = capi_compat::spec::validate::load(&source).expect_err("three problems").to_string();
     for needle in [
         "`value` must be one line",
@@ -832,9 +828,10 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource {
-        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
-    };
+    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
+        name: "spec/misc.yaml".into(),
+        text: text.into(),
+    }]);
     let errors = capi_compat::spec::validate::load(&source).expect_err("problems").to_string();
     for needle in [
         "a constant takes no `removed`",

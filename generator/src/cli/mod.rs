@@ -208,6 +208,16 @@ impl From<SpecErrors> for CliError {
     }
 }
 
+impl From<crate::hpy::HpyError> for CliError {
+    fn from(e: crate::hpy::HpyError) -> Self {
+        match e {
+            crate::hpy::HpyError::Spec(errors) => CliError::Spec(errors),
+            crate::hpy::HpyError::Probe(msg) => CliError::Io(msg),
+            other => CliError::Usage(other.to_string()),
+        }
+    }
+}
+
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
         CliError::Usage(e.to_string())

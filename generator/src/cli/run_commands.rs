@@ -150,13 +150,12 @@ pub fn matrix(
     spec: &SpecArg,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let (header, hpy_h) = if user.hpy {
-        let (header, _) =
-            crate::hpy::generate(&spec_data, min, None).map_err(|e| CliError::Usage(e.to_string()))?;
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        let (header, _) = crate::hpy::generate(&spec_data, &hpy, min, None)?;
         (header, Some(crate::hpy::hpy_h(crate::header::emit::HEADER_FILE_NAME)))
     } else {
-        (crate::generate(&spec_data, min, None)?, None)
+        (crate::generate(&crate::load_spec(spec.spec.as_deref())?, min, None)?, None)
     };
     if let Some(missing) = user.sources.iter().find(|s| !s.is_file()) {
         return Err(CliError::Usage(format!("no such source file: {}", missing.display())));
