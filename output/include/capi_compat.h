@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:a664b59a12ee71e2. Entries: 405.
+ * Spec digest: fnv1a64:3051d1e155484b65. Entries: 405.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -5299,15 +5299,31 @@ static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const 
 #if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_constant(unsigned int constant_id)
 {
-    /* one table per translation unit; every object in it is a singleton or cached by
-       the runtime (on PyPy, which makes a new C-level object for an int, str, bytes or
-       tuple each time, the table is what makes the constant one object) */
+    /* one table per translation unit; every object in it is a process-wide singleton
+       (None … NotImplemented; from 3.12 also the small ints and empty str, bytes and
+       tuple). On PyPy, which makes a new C-level object for an int, str, bytes or tuple
+       each time, the table is what makes the constant one object */
     static PyObject *table[10];
     PyObject *obj;
     if (constant_id >= 10) {
         PyErr_BadInternalCall();
         return CAPICOMPAT_NULL;
     }
+    #if !defined(PYPY_VERSION) && PY_VERSION_HEX < 0x030C0000
+    if (constant_id >= 5) {
+        /* before 3.12 each (sub)interpreter has its own small ints and empty str, bytes
+           and tuple: fetched on every call (the runtime keeps them alive), never kept */
+        switch (constant_id) {
+        case 5: obj = PyLong_FromLong(0); break;
+        case 6: obj = PyLong_FromLong(1); break;
+        case 7: obj = PyUnicode_New(0, 0); break;
+        case 8: obj = PyBytes_FromStringAndSize(CAPICOMPAT_NULL, 0); break;
+        default: obj = PyTuple_New(0); break;
+        }
+        Py_XDECREF(obj);
+        return obj;
+    }
+    #endif
     obj = table[constant_id];
     if (obj != CAPICOMPAT_NULL) {
         return obj;
