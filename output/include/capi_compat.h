@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:3051d1e155484b65. Entries: 405.
+ * Spec digest: fnv1a64:d62d4c9c5e0e1539. Entries: 405.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -5312,7 +5312,9 @@ static inline PyObject *capicompat_constant(unsigned int constant_id)
     #if !defined(PYPY_VERSION) && PY_VERSION_HEX < 0x030C0000
     if (constant_id >= 5) {
         /* before 3.12 each (sub)interpreter has its own small ints and empty str, bytes
-           and tuple: fetched on every call (the runtime keeps them alive), never kept */
+           and tuple: fetched on every call (the runtime keeps them alive), never kept,
+           so that no interpreter is handed another's (1.2-1.6 ns on 3.10 and 3.11,
+           where a table would be a 0.3 ns load) */
         switch (constant_id) {
         case 5: obj = PyLong_FromLong(0); break;
         case 6: obj = PyLong_FromLong(1); break;
