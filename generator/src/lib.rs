@@ -8,6 +8,7 @@
 //! `capi-compat test`, `matrix` is `capi-compat matrix`, `ci` writes a CI workflow that runs
 //! that matrix elsewhere). `cli` maps commands onto both.
 
+pub mod bench;
 pub mod build;
 pub mod ci;
 pub mod cli;

@@ -129,6 +129,32 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Time every entry's `bench` cases on each interpreter: the native function against our
+    /// forced backport where the name is native (interleaved rounds in one process, the
+    /// forced/native ratio is the median of the rounds'), our backport alone where it is not.
+    Bench {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Only these entries (comma-separated).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Rounds per case (each round times every build once).
+        #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        rounds: u32,
+        /// How long one timed loop runs, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 0.5)]
+        loop_ms: f64,
+        /// Exit 1 when a forced/native ratio is over its bar (1.10; 1.25 under 3 ns/op) without
+        /// a `slower` explanation in the spec, or a build or run failed.
+        #[arg(long)]
+        check: bool,
+        /// Time the spec's bench cases against this header instead of the one the spec makes
+        /// (an earlier version of it, to compare).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Build your extension against every interpreter with the generated header, import it,
     /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`;
     /// or your whole package, built by its own backend in a fresh venv per interpreter:
@@ -296,6 +322,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
+            let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
+            run_commands::bench(&run, only.as_deref(), settings, &spec, out)
+        }
         Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
             ci_commands::github(min, hpy, output, inputs, test_command, out)
         }
