@@ -5,9 +5,12 @@
 //! Two halves: turning the spec into a header (`spec` → `header`, with `hpy` for the HPy
 //! layer, `report` for coverage and listings), and running things on interpreters
 //! (`interpreters` finds them, `build` drives compilers and processes, `selftest` is
-//! `capi-compat test`, `matrix` is `capi-compat matrix`). `cli` maps commands onto both.
+//! `capi-compat test`, `matrix` is `capi-compat matrix`, `ci` writes a CI workflow that runs
+//! that matrix elsewhere). `cli` maps commands onto both.
 
+pub mod bench;
 pub mod build;
+pub mod ci;
 pub mod cli;
 pub mod digest;
 pub mod header;
@@ -22,13 +25,28 @@ pub use spec::diagnostics::SpecErrors;
 pub use spec::model::Spec;
 pub use spec::source::SpecSource;
 
+/// The spec's files: the embedded ones, or those of the directory given (`--spec DIR`).
+pub fn spec_source(dir: Option<&std::path::Path>) -> Result<SpecSource, SpecErrors> {
+    match dir {
+        Some(dir) => SpecSource::from_dir(dir),
+        None => Ok(SpecSource::embedded()),
+    }
+}
+
 /// Reads and validates a spec: the embedded one, or the directory given.
 pub fn load_spec(dir: Option<&std::path::Path>) -> Result<Spec, SpecErrors> {
-    let source = match dir {
-        Some(dir) => SpecSource::from_dir(dir)?,
-        None => SpecSource::embedded(),
-    };
-    spec::validate::load(&source)
+    spec::validate::load(&spec_source(dir)?)
+}
+
+/// Reads and validates the spec and the HPy layer's data from the same place, reporting the
+/// problems of both at once.
+pub fn load_spec_and_hpy(dir: Option<&std::path::Path>) -> Result<(Spec, hpy::HpySpec), SpecErrors> {
+    let source = spec_source(dir)?;
+    match (spec::validate::load(&source), hpy::load(&source)) {
+        (Ok(spec), Ok(hpy)) => Ok((spec, hpy)),
+        (Err(a), Err(b)) => Err(SpecErrors(a.0.into_iter().chain(b.0).collect())),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
 }
 
 /// The whole header for a floor (and optional `--only` names), as `gen` writes it.

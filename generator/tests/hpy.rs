@@ -221,7 +221,13 @@ fn gen_without_hpy_is_unchanged() {
     assert_eq!(String::from_utf8(output.stdout).unwrap(), plain, "gen without --hpy differs from generate()");
 
     // With --hpy, everything outside the HPy section (and the banner's command) is the same.
-    let (with_hpy, wrappers) = capi_compat::hpy::generate(&spec, FLOOR, None).unwrap();
+    let (with_hpy, wrappers) = capi_compat::hpy::generate(
+        &spec,
+        &capi_compat::hpy::load(&capi_compat::SpecSource::embedded()).unwrap(),
+        FLOOR,
+        None,
+    )
+    .unwrap();
     assert!(wrappers.skipped.is_empty(), "skipped: {:?}", wrappers.skipped);
     let start = with_hpy.find("\n/* ==== HPy ").expect("the HPy section");
     let end_marker = "/* ==== end of the HPy API layer ==== */";
@@ -233,8 +239,14 @@ fn gen_without_hpy_is_unchanged() {
 #[test]
 fn section_has_every_handle_and_one_to_one_wrapper() {
     let spec = capi_compat::load_spec(None).unwrap();
-    let (header, wrappers) = capi_compat::hpy::generate(&spec, FLOOR, None).unwrap();
-    let hpy = capi_compat::hpy::load().unwrap();
+    let (header, wrappers) = capi_compat::hpy::generate(
+        &spec,
+        &capi_compat::hpy::load(&capi_compat::SpecSource::embedded()).unwrap(),
+        FLOOR,
+        None,
+    )
+    .unwrap();
+    let hpy = capi_compat::hpy::load(&capi_compat::SpecSource::embedded()).unwrap();
     let fields: Vec<&str> = header
         .lines()
         .filter_map(|l| l.trim().strip_prefix("HPy h_"))
@@ -254,8 +266,14 @@ fn section_has_every_handle_and_one_to_one_wrapper() {
 #[test]
 fn section_has_every_custom_entry_after_the_wrappers() {
     let spec = capi_compat::load_spec(None).unwrap();
-    let (header, _) = capi_compat::hpy::generate(&spec, FLOOR, None).unwrap();
-    let hpy = capi_compat::hpy::load().unwrap();
+    let (header, _) = capi_compat::hpy::generate(
+        &spec,
+        &capi_compat::hpy::load(&capi_compat::SpecSource::embedded()).unwrap(),
+        FLOOR,
+        None,
+    )
+    .unwrap();
+    let hpy = capi_compat::hpy::load(&capi_compat::SpecSource::embedded()).unwrap();
     let customs = capi_compat::hpy::customs(&hpy);
     assert_eq!(customs.len(), hpy.customs.len(), "a custom.yaml entry was not emitted");
     assert!(customs.len() >= 29, "only {} custom entries", customs.len());
@@ -293,7 +311,7 @@ fn every_public_hpy_name_is_provided() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let names = capi_compat::hpy::names::public_names().unwrap();
+    let names = capi_compat::hpy::names::public_names(&capi_compat::SpecSource::embedded()).unwrap();
     assert_eq!(report["total"], names.len(), "{stdout}");
     assert_eq!(names.len(), 573);
     assert_eq!(report["missing"].as_array().map(Vec::len), Some(0), "missing names:\n{stdout}");

@@ -11,12 +11,9 @@ use std::process::Command;
 /// Validates the files (their YAML dedented, see `common::dedent`) and returns what
 /// `check-spec` would print: every diagnostic and the count, or `spec OK`.
 fn check(files: &[(&str, &str)]) -> String {
-    let source = SpecSource {
-        files: files
-            .iter()
-            .map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) })
-            .collect(),
-    };
+    let source = SpecSource::from_files(
+        files.iter().map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) }).collect(),
+    );
     match capi_compat::spec::validate::load(&source) {
         Ok(_) => "spec OK\n".to_string(),
         Err(errors) => format!("{errors}\n"),
@@ -76,7 +73,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -625,11 +622,10 @@ fn requiring_an_invalid_entry_reports_only_that_entry() {
 /// snippet's text, for plain and block scalars alike.
 #[test]
 fn test_snippets_know_the_line_they_start_on() {
-    let source = SpecSource {
-        files: vec![SpecFile {
-            name: "spec/member.yaml".into(),
-            text: dedent(
-                r#"
+    let source = SpecSource::from_files(vec![SpecFile {
+        name: "spec/member.yaml".into(),
+        text: dedent(
+            r#"
                 area: member
                 title: Member definitions
                 entries:
@@ -658,9 +654,8 @@ fn test_snippets_know_the_line_they_start_on() {
                     test: |-
                       CHECK(Py_RELATIVE_OFFSET == 8);
                 "#,
-            ),
-        }],
-    };
+        ),
+    }]);
     let spec = capi_compat::spec::validate::load(&source).unwrap_or_else(|e| panic!("{e}"));
     let starts: Vec<(&str, &str, u64)> = spec
         .entries
@@ -793,9 +788,10 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource {
-        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
-    };
+    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
+        name: "spec/misc.yaml".into(),
+        text: text.into(),
+    }]);
     let errors = capi_compat::spec::validate::load(&source).expect_err("three problems").to_string();
     for needle in [
         "`value` must be one line",
@@ -832,9 +828,10 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource {
-        files: vec![capi_compat::spec::source::SpecFile { name: "spec/misc.yaml".into(), text: text.into() }],
-    };
+    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
+        name: "spec/misc.yaml".into(),
+        text: text.into(),
+    }]);
     let errors = capi_compat::spec::validate::load(&source).expect_err("problems").to_string();
     for needle in [
         "a constant takes no `removed`",
@@ -843,4 +840,155 @@ entries:
     ] {
         assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
     }
+}
+
+#[test]
+fn bench_cases_need_labels_a_run_and_a_figure_for_slower() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            body: return -1;
+            test: CHECK(1);
+            bench:
+              - run: BENCH_USE(1);
+              - case: hit
+                run: " "
+              - case: hit
+                run: BENCH_USE(2);
+                slower: one more call
+        "#,
+        r#"
+        spec/dict.yaml:13:14: error in entry `PyDict_Pop`: a bench case without `case`
+          help: with several cases, each needs a `case:` label (`missing`, `hit`)
+        spec/dict.yaml:15:14: error in entry `PyDict_Pop`: the bench `run` is empty
+          help: write the loop body the case times
+        spec/dict.yaml:16:15: error in entry `PyDict_Pop`: the bench case `hit` is given twice
+          help: give each case its own label
+        spec/dict.yaml:18:17: error in entry `PyDict_Pop`: `slower` gives no figure
+          help: say why the backport cannot match the native function, with the measured ns/op
+        the spec has 4 errors
+        "#,
+    );
+}
+
+#[test]
+fn uses_private_names_cpython_private_functions_in_a_real_range() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            uses_private:
+              - name: PyDict_GetItem
+              - name: _PyDict_Pop
+                from: "3.12"
+                below: "3.11"
+            body: return -1;
+            test: CHECK(1);
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            uses_private:
+              - name: _Py_T_INT
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:11:15: error in entry `PyDict_Pop`: `PyDict_GetItem` is not an interpreter-private name
+          help: `uses_private` lists CPython's own private functions (`_PyObject_LookupAttr`)
+        spec/dict.yaml:14:16: error in entry `PyDict_Pop`: `below: 3.11` is not after `from: 3.12`
+          help: the range is `from` … `below`
+        spec/dict.yaml:17:11: error in entry `Py_T_INT`: a constant takes no `uses_private`
+          help: remove the key (spec/README.md lists what each kind takes)
+        the spec has 3 errors
+        "#,
+    );
+}
+
+#[test]
+fn provided_from_needs_a_refusal_and_a_version_before_since() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Thing
+            kind: function
+            since: "3.13"
+            summary: A thing.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Thing(PyObject *d)
+            provided_from: "3.12"
+            body: return 0;
+            test: CHECK(1);
+          - name: PyDict_Other
+            kind: function
+            since: "3.13"
+            summary: Another thing.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Other(PyObject *d)
+            provided_from: "3.14"
+            refused: "3.10 and 3.11 cannot do it for a reason long enough to check"
+            body: return 0;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `PyDict_Thing`: a function takes no `provided_from`
+          help: remove the key (spec/README.md lists what each kind takes)
+        spec/dict.yaml:19:20: error in entry `PyDict_Other`: `provided_from: 3.14` must be a minor version (3.12) before `since`
+          help: name the first CPython where the backport works; below it the name stays refused
+        the spec has 2 errors
+        "#,
+    );
+}
+
+#[test]
+fn a_private_function_name_needs_a_switch_and_printf_format_must_fit() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: _PyDict_Borrowed
+            kind: function
+            since: "3.13"
+            summary: Not CPython's.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: PyObject *_PyDict_Borrowed(PyObject *d)
+            body: return d;
+            test: CHECK(1);
+          - name: PyDict_Format
+            kind: function
+            since: "3.13"
+            summary: Formats.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Format(PyObject *d, const char *format, ...)
+            printf_format: [1, 2]
+            body: return 0;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `_PyDict_Borrowed`: `_PyDict_Borrowed` is a private name, not a C API name
+          help: private functions are `kind: helper` entries named capicompat_*
+        spec/dict.yaml:18:20: error in entry `PyDict_Format`: `printf_format` must be `[format parameter, first variadic parameter]` of a variadic function
+          help: count parameters from 1: `[2, 3]` for `int F(T *w, const char *format, ...)`
+        the spec has 2 errors
+        "#,
+    );
 }

@@ -38,9 +38,8 @@ pub fn gen_hpy(
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let spec_data = crate::load_spec(spec.spec.as_deref())?;
-    let (header, wrappers) =
-        crate::hpy::generate(&spec_data, min, only).map_err(|e| CliError::Usage(e.to_string()))?;
+    let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+    let (header, wrappers) = crate::hpy::generate(&spec_data, &hpy, min, only)?;
     for skipped in &wrappers.skipped {
         writeln!(note, "note: HPy `{}` is not generated yet: {}", skipped.name, skipped.reason)
             .map_err(io_error)?;
@@ -63,8 +62,16 @@ pub fn gen_hpy(
     write(&path.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME), &crate::hpy::hpy_h(&file_name))
 }
 
+/// `check-spec`: the API spec, and the HPy data when the spec has it (`hpy/`), every problem
+/// of both reported at once.
 pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
-    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let (spec_data, hpy) = if source.hpy_files.is_empty() {
+        (crate::spec::validate::load(&source)?, None)
+    } else {
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        (spec_data, Some(hpy))
+    };
     let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::spec::model::Kind::Helper).count();
     writeln!(
         out,
@@ -73,7 +80,20 @@ pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
         spec_data.areas.len(),
         spec_data.digest
     )
-    .map_err(io_error)
+    .map_err(io_error)?;
+    if let Some(hpy) = hpy {
+        writeln!(
+            out,
+            "HPy data OK: HPy {}, {} functions, {} hand-written entries, {} handles ({})",
+            hpy.version,
+            hpy.functions.len(),
+            hpy.customs.len(),
+            hpy.handles.len(),
+            source.hpy_dir
+        )
+        .map_err(io_error)?;
+    }
+    Ok(())
 }
 
 pub fn list(since: Option<PyVersion>, spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
@@ -107,7 +127,8 @@ pub fn hpy_coverage(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     use crate::hpy::coverage;
-    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let spec_data = crate::spec::validate::load(&source)?;
     let found: Vec<_> = crate::interpreters::discover()
         .into_iter()
         .filter(|i| python.is_none_or(|p| i.label.contains(p) || i.path.to_string_lossy().contains(p)))
@@ -121,7 +142,7 @@ pub fn hpy_coverage(
         })
     })?;
     let workdir = crate::interpreters::cache_dir().join("hpy-coverage");
-    let result = coverage::check(&spec_data, interp, &workdir).map_err(|e| CliError::Io(e.to_string()))?;
+    let result = coverage::check(&spec_data, &source, interp, &workdir)?;
     out.write_all(result.render().as_bytes()).map_err(io_error)?;
     if let Some(path) = json {
         write_json(&path, &result)?;

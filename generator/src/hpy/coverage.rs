@@ -125,12 +125,18 @@ pub fn pick_interpreter(found: &[Interpreter]) -> Option<&Interpreter> {
         .max_by_key(|i| i.hexversion)
 }
 
-/// Generates the header with the HPy layer (the embedded spec, `--min 3.10`) into `workdir`,
+/// Generates the header with the HPy layer (from `source`, `--min 3.10`) into `workdir`,
 /// compiles the probe against `interp`'s headers with the first compiler found, and tallies.
-pub fn check(spec: &crate::Spec, interp: &Interpreter, workdir: &Path) -> Result<HpyCoverage, HpyError> {
-    let io = |e: std::io::Error| HpyError::Data(format!("{}: {e}", workdir.display()));
-    let names = names::public_names()?;
-    let (header, _) = super::generate(spec, PyVersion::release(3, 10), None)?;
+pub fn check(
+    spec: &crate::Spec,
+    source: &crate::SpecSource,
+    interp: &Interpreter,
+    workdir: &Path,
+) -> Result<HpyCoverage, HpyError> {
+    let io = |e: std::io::Error| HpyError::Probe(format!("{}: {e}", workdir.display()));
+    let names = names::public_names(source)?;
+    let hpy = super::load(source)?;
+    let (header, _) = super::generate(spec, &hpy, PyVersion::release(3, 10), None)?;
     std::fs::create_dir_all(workdir).map_err(io)?;
     std::fs::write(workdir.join("capi_compat.h"), header).map_err(io)?;
     std::fs::write(workdir.join(super::HPY_HEADER_FILE_NAME), super::hpy_h("capi_compat.h")).map_err(io)?;
@@ -139,14 +145,14 @@ pub fn check(spec: &crate::Spec, interp: &Interpreter, workdir: &Path) -> Result
     let compiler = compiler::available()
         .into_iter()
         .next()
-        .ok_or_else(|| HpyError::Data("no C compiler found (gcc or clang)".into()))?;
+        .ok_or_else(|| HpyError::Probe("no C compiler found (gcc or clang)".into()))?;
     let mut cmd = compiler.command(Standard::C11);
     // Only errors matter; -fmax-errors=0 lets gcc report every missing name.
     cmd.args(["-fsyntax-only", "-w", "-Wno-error", "-fmax-errors=0"]);
     cmd.arg(format!("-I{}", workdir.display()));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&probe);
     let (_, out, err) =
-        crate::build::process::run_captured(&mut cmd, Duration::from_secs(120)).map_err(HpyError::Data)?;
+        crate::build::process::run_captured(&mut cmd, Duration::from_secs(120)).map_err(HpyError::Probe)?;
     let output = format!("{out}{err}");
     let missing = missing_names(&names, &output);
     // An error that names nothing we probe (a broken header) would otherwise look like success.
@@ -155,7 +161,7 @@ pub fn check(spec: &crate::Spec, interp: &Interpreter, workdir: &Path) -> Result
         .filter(|l| l.contains("error") && !missing.iter().any(|m| l.contains(m.as_str())))
         .collect();
     if !unexplained.is_empty() {
-        return Err(HpyError::Data(format!(
+        return Err(HpyError::Probe(format!(
             "the probe failed for a reason other than a missing name:\n{}",
             unexplained.join("\n")
         )));

@@ -9,13 +9,14 @@
 //! (`SPECIAL_TRAMPOLINES`) are written by hand in the template; the generator checks that
 //! every signature is covered exactly once.
 
-use super::HpyError;
+use super::data::read;
+use crate::spec::diagnostics::Collector;
+use crate::spec::source::SpecSource;
+use crate::spec::yaml::whole_file;
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-const SLOTS_YAML: &str = include_str!("../../../spec/hpy/slots.yaml");
-const DEFINITIONS_YAML: &str = include_str!("../../../spec/hpy/definitions.yaml");
 const DEFS_TEMPLATE: &str = include_str!("../../templates/hpy_defs.h.hbs");
 
 /// Signatures whose trampoline the template writes by hand: their CPython shape does not map
@@ -123,39 +124,75 @@ pub struct DefsSpec {
     flags: Vec<TypeFlag>,
 }
 
-/// Loads slots.yaml and definitions.yaml, checked against the HPy version of api.yaml.
-pub fn load(hpy_version: &str) -> Result<DefsSpec, HpyError> {
-    let slots: SlotsFile = serde_saphyr::from_str(SLOTS_YAML)
-        .map_err(|e| HpyError::Yaml { file: "slots.yaml", message: e.to_string() })?;
-    let defs: DefinitionsFile = serde_saphyr::from_str(DEFINITIONS_YAML)
-        .map_err(|e| HpyError::Yaml { file: "definitions.yaml", message: e.to_string() })?;
-    for (file, version) in [("slots.yaml", &slots.hpy_version), ("definitions.yaml", &defs.hpy_version)] {
-        if version != hpy_version {
-            return Err(HpyError::Data(format!("{file} is HPy {version} but api.yaml is HPy {hpy_version}")));
-        }
+/// slots.yaml and definitions.yaml as read, with their file names.
+pub struct DefsFiles {
+    slots: (String, SlotsFile),
+    definitions: (String, DefinitionsFile),
+}
+
+impl DefsFiles {
+    /// Each file's name and the HPy version it describes.
+    pub fn versions(&self) -> Vec<(String, String)> {
+        vec![
+            (self.slots.0.clone(), self.slots.1.hpy_version.clone()),
+            (self.definitions.0.clone(), self.definitions.1.hpy_version.clone()),
+        ]
     }
+}
+
+/// Reads slots.yaml and definitions.yaml, or records why they cannot be read.
+pub fn read_files(source: &SpecSource, errors: &mut Collector) -> Option<DefsFiles> {
+    let slots = read(source, "slots.yaml", errors);
+    let definitions = read(source, "definitions.yaml", errors);
+    Some(DefsFiles { slots: slots?, definitions: definitions? })
+}
+
+/// Checks the definition data and renders its C, or records every problem found.
+pub fn check(files: DefsFiles, errors: &mut Collector) -> Option<String> {
+    let (slots_file, slots) = files.slots;
+    let (definitions_file, defs) = files.definitions;
+    let before = errors.len();
     let mut enums = Vec::new();
     let mut all = defs.enums;
     for name in ENUMS {
-        let def = all
-            .remove(*name)
-            .ok_or_else(|| HpyError::Data(format!("definitions.yaml has no enum {name}")))?;
-        if def.values.is_empty() {
-            return Err(HpyError::Data(format!("definitions.yaml: enum {name} has no values")));
+        match all.remove(*name) {
+            None => errors.error(
+                whole_file(&definitions_file),
+                Some(name),
+                "the enum is missing",
+                "the HPy layer defines these enums: list its values under `enums:`",
+            ),
+            Some(def) if def.values.is_empty() => errors.error(
+                whole_file(&definitions_file),
+                Some(name),
+                "the enum has no values",
+                "list its values",
+            ),
+            Some(def) => enums.push((name.to_string(), def.values)),
         }
-        enums.push((name.to_string(), def.values));
     }
     let spec =
         DefsSpec { slots: slots.slots, signatures: slots.hpyfunc_signatures, enums, flags: defs.type_flags };
     for slot in &spec.slots {
         if !spec.signatures.iter().any(|s| s.name == slot.hpyfunc) {
-            return Err(HpyError::Data(format!(
-                "slots.yaml: {} has the unknown signature {}",
-                slot.name, slot.hpyfunc
-            )));
+            errors.error(
+                whole_file(&slots_file),
+                Some(&slot.name),
+                format!("the slot names the unknown signature {}", slot.hpyfunc),
+                "name one of `hpyfunc_signatures`",
+            );
         }
     }
-    Ok(spec)
+    if errors.len() != before {
+        return None;
+    }
+    match render(&spec) {
+        Ok(code) => Some(code),
+        Err((name, message)) => {
+            errors.error(whole_file(&slots_file), name.as_deref(), message, "");
+            None
+        }
+    }
 }
 
 /// A C type and an optional parameter name, as written in a prototype.
@@ -413,18 +450,15 @@ struct DefsView {
     same_values: Vec<SameValueView>,
 }
 
-/// Renders the definitions part of the HPy section.
-pub fn render(spec: &DefsSpec) -> Result<String, HpyError> {
+/// Renders the definitions part of the HPy section; an error names the signature it concerns.
+pub fn render(spec: &DefsSpec) -> Result<String, (Option<String>, String)> {
     let mut signatures = Vec::new();
     for sig in &spec.signatures {
-        signatures
-            .push(signature_view(sig).map_err(|e| HpyError::Data(format!("slots.yaml: {}: {e}", sig.name)))?);
+        signatures.push(signature_view(sig).map_err(|e| (Some(sig.name.clone()), e))?);
     }
     for special in SPECIAL_TRAMPOLINES {
         if !signatures.iter().any(|s| s.name == *special && s.declare.is_some()) {
-            return Err(HpyError::Data(format!(
-                "slots.yaml: the hand-written trampoline {special} has no typedef"
-            )));
+            return Err((Some(special.to_string()), "the hand-written trampoline has no typedef".into()));
         }
     }
     let trampolines = signatures
@@ -479,7 +513,7 @@ pub fn render(spec: &DefsSpec) -> Result<String, HpyError> {
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
     hb.set_strict_mode(true);
-    hb.render_template(DEFS_TEMPLATE, &view).map_err(|e| HpyError::Data(format!("hpy_defs.h.hbs: {e}")))
+    hb.render_template(DEFS_TEMPLATE, &view).map_err(|e| (None, format!("templates/hpy_defs.h.hbs: {e}")))
 }
 
 #[cfg(test)]
@@ -487,7 +521,13 @@ mod tests {
     use super::*;
 
     fn spec() -> DefsSpec {
-        load("0.9.0").unwrap()
+        let mut errors = Collector::default();
+        let files = read_files(&SpecSource::embedded(), &mut errors).unwrap();
+        let (_, slots) = files.slots;
+        let (_, defs) = files.definitions;
+        let mut all = defs.enums;
+        let enums = ENUMS.iter().map(|n| (n.to_string(), all.remove(*n).unwrap().values)).collect();
+        DefsSpec { slots: slots.slots, signatures: slots.hpyfunc_signatures, enums, flags: defs.type_flags }
     }
 
     #[test]

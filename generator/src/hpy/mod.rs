@@ -1,33 +1,27 @@
 //! The HPy API layer (`gen --hpy`): HPy 0.9's API polyfilled on CPython 3.10+ and PyPy in
 //! the CPython ABI (a handle is the `PyObject *`; in debug mode a checked record).
-//! The facts and the hand-written C come from `spec/hpy/` (built into the binary); this module
-//! loads them, maps each one-to-one entry to a `static inline` wrapper, adds the custom entries
-//! of `CUSTOM_FILES` (a body under api.yaml's prototype, or whole definitions), and lays the
+//! The facts and the hand-written C come from `spec/hpy/` (built into the binary, or `--spec
+//! DIR`'s `hpy/`): `data` reads and checks them through the spec's diagnostics; this module
+//! maps each one-to-one entry to a `static inline` wrapper, adds the custom entries of
+//! `data::CUSTOM_FILES` (a body under api.yaml's prototype, or whole definitions), and lays the
 //! section out with `templates/hpy.h.hbs` (handle conversions from `templates/hpy_debug.h`,
 //! the definition machinery from `defs`) inside the generated header. `names` and `coverage`
 //! check the result against HPy's public names.
 
 pub mod coverage;
+pub mod data;
 pub mod defs;
 pub mod names;
 
 use crate::header::{emit, plan};
+use crate::spec::diagnostics::SpecErrors;
 use crate::spec::version::PyVersion;
 use crate::Spec;
+pub use data::{load, CustomBody, Function, Handle, HpySpec, HANDLE_COUNT};
 use handlebars::Handlebars;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
-const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
-const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
-/// The files of hand-written C, in emission order: each may use what the ones before define.
-/// A new file is added here (and to spec/hpy/README.md).
-const CUSTOM_FILES: &[(&str, &str)] = &[
-    ("custom.yaml", include_str!("../../../spec/hpy/custom.yaml")),
-    ("runtime.yaml", include_str!("../../../spec/hpy/runtime.yaml")),
-    ("types.yaml", include_str!("../../../spec/hpy/types.yaml")),
-    ("macros.yaml", include_str!("../../../spec/hpy/macros.yaml")),
-];
 const SECTION_TEMPLATE: &str = include_str!("../../templates/hpy.h.hbs");
 /// Handle conversions, plain and in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`): C, no template.
 const DEBUG_CORE: &str = include_str!("../../templates/hpy_debug.h");
@@ -39,10 +33,10 @@ const CLOSING: &str = "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* floor and Py
 /// What can go wrong when loading the HPy data or building the section.
 #[derive(Debug)]
 pub enum HpyError {
-    /// A YAML file does not parse into the fields we need.
-    Yaml { file: &'static str, message: String },
-    /// The data contradicts itself (e.g. the wrong number of handles).
-    Data(String),
+    /// The HPy data has problems (each with its file, line and entry).
+    Spec(SpecErrors),
+    /// `coverage --hpy` could not compile its probe.
+    Probe(String),
     /// The base header has no closing `extern "C"` block to insert before.
     NoInsertionPoint,
     /// Planning the base header failed.
@@ -52,8 +46,8 @@ pub enum HpyError {
 impl fmt::Display for HpyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HpyError::Yaml { file, message } => write!(f, "spec/hpy/{file}: {message}"),
-            HpyError::Data(msg) => write!(f, "spec/hpy: {msg}"),
+            HpyError::Spec(errors) => write!(f, "{errors}"),
+            HpyError::Probe(msg) => write!(f, "{msg}"),
             HpyError::NoInsertionPoint => write!(f, "the header has no closing extern \"C\" block"),
             HpyError::Plan(e) => write!(f, "{e}"),
         }
@@ -62,199 +56,16 @@ impl fmt::Display for HpyError {
 
 impl std::error::Error for HpyError {}
 
+impl From<SpecErrors> for HpyError {
+    fn from(e: SpecErrors) -> Self {
+        HpyError::Spec(e)
+    }
+}
+
 impl From<plan::PlanError> for HpyError {
     fn from(e: plan::PlanError) -> Self {
         HpyError::Plan(e)
     }
-}
-
-/// `context.yaml`: only the handles.
-#[derive(Debug, Deserialize)]
-pub struct ContextFile {
-    pub hpy_version: String,
-    pub handles: Vec<Handle>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Handle {
-    pub name: String,
-    pub ctx_index: u32,
-    /// The C expression of the CPython object (`Py_None`, `PyExc_TypeError`, `&PyType_Type`, …).
-    pub cpython: String,
-}
-
-/// `api.yaml`: only the functions, with the fields a wrapper needs.
-#[derive(Debug, Deserialize)]
-pub struct ApiFile {
-    pub hpy_version: String,
-    pub functions: Vec<Function>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Function {
-    pub name: String,
-    pub signature: String,
-    #[serde(default)]
-    pub custom: bool,
-    #[serde(default)]
-    pub cpython: Option<String>,
-    #[serde(default)]
-    pub result: Option<String>,
-    #[serde(default)]
-    pub args: Option<Vec<Arg>>,
-    #[serde(default)]
-    pub cpython_abi: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Arg {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: String,
-    pub conv: String,
-    /// The parameter's type in PyPy's cpyext where it differs from CPython's (PyPy declares
-    /// `PyErr_WarnEx`'s stack level `int`): the argument is converted explicitly there.
-    #[serde(default)]
-    pub pypy_type: Option<String>,
-}
-
-/// A file of hand-written C (`custom.yaml` and the others of `CUSTOM_FILES`): bodies of
-/// `custom: true` entries and supporting definitions, in emission order.
-#[derive(Debug, Deserialize)]
-pub struct CustomFile {
-    pub hpy_version: String,
-    pub functions: Vec<CustomBody>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CustomBody {
-    pub name: String,
-    /// The C statements of the body, without the braces; the prototype is api.yaml's.
-    #[serde(default)]
-    pub body: Option<String>,
-    /// A whole C definition that is not an api.yaml function (a type, a macro, a
-    /// `capicompat_hpy_*` helper), emitted as written. `name` says what it defines.
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Why a one-to-one api.yaml function gets a hand-written body instead of its generated
-    /// wrapper (an interpreter whose native function differs from HPy's semantics).
-    #[serde(default)]
-    pub replaces_wrapper: Option<String>,
-    /// The file it came from (set by `load`).
-    #[serde(skip)]
-    pub file: &'static str,
-}
-
-/// The HPy data the generator uses.
-#[derive(Debug)]
-pub struct HpySpec {
-    pub version: String,
-    pub handles: Vec<Handle>,
-    pub functions: Vec<Function>,
-    pub customs: Vec<CustomBody>,
-    /// The definition machinery's C (enums, structs, HPyDef macros, trampolines), rendered
-    /// from slots.yaml and definitions.yaml by `defs`.
-    pub defs: String,
-}
-
-/// The number of constant handles HPy 0.9's context has.
-pub const HANDLE_COUNT: usize = 83;
-
-/// Loads the copy of `spec/hpy` built into the binary.
-pub fn load() -> Result<HpySpec, HpyError> {
-    let context: ContextFile = serde_saphyr::from_str(CONTEXT_YAML)
-        .map_err(|e| HpyError::Yaml { file: "context.yaml", message: e.to_string() })?;
-    let api: ApiFile = serde_saphyr::from_str(API_YAML)
-        .map_err(|e| HpyError::Yaml { file: "api.yaml", message: e.to_string() })?;
-    if context.handles.len() != HANDLE_COUNT {
-        return Err(HpyError::Data(format!(
-            "context.yaml has {} handles, HPy 0.9 has {HANDLE_COUNT}",
-            context.handles.len()
-        )));
-    }
-    // HPy's order is the universal context's order: ctx_index increases (with gaps).
-    if let Some(pair) = context.handles.windows(2).find(|p| p[0].ctx_index >= p[1].ctx_index) {
-        return Err(HpyError::Data(format!(
-            "handle {} comes after {} but has a lower ctx_index",
-            pair[1].name, pair[0].name
-        )));
-    }
-    if context.hpy_version != api.hpy_version {
-        return Err(HpyError::Data(format!(
-            "context.yaml is HPy {} but api.yaml is HPy {}",
-            context.hpy_version, api.hpy_version
-        )));
-    }
-    let mut customs = Vec::new();
-    for (file, text) in CUSTOM_FILES {
-        let custom: CustomFile =
-            serde_saphyr::from_str(text).map_err(|e| HpyError::Yaml { file, message: e.to_string() })?;
-        if custom.hpy_version != api.hpy_version {
-            return Err(HpyError::Data(format!(
-                "{file} is HPy {} but api.yaml is HPy {}",
-                custom.hpy_version, api.hpy_version
-            )));
-        }
-        customs.extend(custom.functions.into_iter().map(|c| CustomBody { file, ..c }));
-    }
-    check_customs(&customs, &api.functions)?;
-    let defs = defs::render(&defs::load(&api.hpy_version)?)?;
-    Ok(HpySpec {
-        version: api.hpy_version,
-        handles: context.handles,
-        functions: api.functions,
-        customs,
-        defs,
-    })
-}
-
-/// Each custom entry has exactly one of `body` (for a `custom: true` api.yaml function) and
-/// `code` (for anything api.yaml does not list), and each name appears once.
-fn check_customs(customs: &[CustomBody], functions: &[Function]) -> Result<(), HpyError> {
-    let mut seen = std::collections::HashMap::new();
-    for c in customs {
-        let file = c.file;
-        if let Some(first) = seen.insert(c.name.as_str(), file) {
-            return Err(HpyError::Data(format!("{file}: {} is already defined in {first}", c.name)));
-        }
-        let api = functions.iter().find(|f| f.name == c.name);
-        match (&c.body, &c.code, api) {
-            (Some(_), None, Some(f)) if f.custom != c.replaces_wrapper.is_some() => {}
-            (Some(_), None, Some(f)) if f.custom => {
-                return Err(HpyError::Data(format!(
-                    "{file}: {} is custom in api.yaml and has no wrapper to replace; drop `replaces_wrapper`",
-                    c.name
-                )))
-            }
-            (Some(_), None, Some(_)) => {
-                return Err(HpyError::Data(format!(
-                    "{file}: {} is one-to-one in api.yaml; say why its wrapper is replaced in `replaces_wrapper:`",
-                    c.name
-                )))
-            }
-            (Some(_), None, None) => {
-                return Err(HpyError::Data(format!(
-                    "{file}: {} is not in api.yaml; write its whole definition under `code:`",
-                    c.name
-                )))
-            }
-            (None, Some(_), None) => {}
-            (None, Some(_), Some(_)) => {
-                return Err(HpyError::Data(format!(
-                    "{file}: {} is an api.yaml function; give its `body:` (the prototype is api.yaml's)",
-                    c.name
-                )))
-            }
-            _ => {
-                return Err(HpyError::Data(format!(
-                    "{file}: {} needs exactly one of `body:` and `code:`",
-                    c.name
-                )))
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A one-to-one entry the generator could not map, and why.
@@ -460,14 +271,14 @@ pub fn insert_section(header: &str, section: &str) -> Result<String, HpyError> {
 /// The whole header with the HPy layer, as `gen --hpy` writes it, plus the wrapper report.
 pub fn generate(
     spec: &Spec,
+    hpy: &HpySpec,
     floor: PyVersion,
     only: Option<&[String]>,
 ) -> Result<(String, Wrappers), HpyError> {
-    let hpy = load()?;
     let plan = plan::plan(spec, floor, only)?;
     let header = emit::render_header(spec, &plan, &regenerate_command(floor, only));
-    let wrappers = wrappers(&hpy);
-    let section = render_section(&hpy, &wrappers);
+    let wrappers = wrappers(hpy);
+    let section = render_section(hpy, &wrappers);
     Ok((insert_section(&header, &section)?, wrappers))
 }
 
@@ -491,14 +302,14 @@ mod tests {
 
     #[test]
     fn loads_83_handles_in_order() {
-        let spec = load().unwrap();
+        let spec = load(&crate::SpecSource::embedded()).unwrap();
         assert_eq!(spec.handles.len(), HANDLE_COUNT);
         assert_eq!(spec.handles[0].name, "h_None");
     }
 
     #[test]
     fn custom_bodies_use_api_signatures() {
-        let spec = load().unwrap();
+        let spec = load(&crate::SpecSource::embedded()).unwrap();
         let c = customs(&spec);
         assert_eq!(c.len(), spec.customs.len());
         let code = &c.iter().find(|(n, _)| n == "HPy_Is").unwrap().1;
@@ -514,18 +325,22 @@ mod tests {
             body: body.map(Into::into),
             code: code.map(Into::into),
             replaces_wrapper: None,
-            file: "t.yaml",
+            location: crate::spec::yaml::whole_file("t.yaml"),
         }
     }
 
     #[test]
     fn custom_entries_are_checked() {
-        let functions = load().unwrap().functions;
-        let check = |entries: &[CustomBody]| check_customs(entries, &functions).map_err(|e| e.to_string());
+        let functions = load(&crate::SpecSource::embedded()).unwrap().functions;
+        let check = |entries: &[CustomBody]| {
+            let mut errors = crate::spec::diagnostics::Collector::default();
+            data::check_customs(entries, &functions, &mut errors);
+            errors.finish().map_err(|e| e.to_string())
+        };
         assert!(check(&[entry("HPy_Is", Some("return 0;"), None)]).is_ok());
         assert!(check(&[entry("capicompat_hpy_x", None, Some("int capicompat_hpy_x;"))]).is_ok());
         let twice = check(&[entry("HPy_Is", Some("1"), None), entry("HPy_Is", Some("2"), None)]).unwrap_err();
-        assert!(twice.contains("already defined in t.yaml"), "{twice}");
+        assert!(twice.contains("already defined at t.yaml"), "{twice}");
         let not_custom = check(&[entry("HPy_Add", Some("1"), None)]).unwrap_err();
         assert!(not_custom.contains("replaces_wrapper"), "{not_custom}");
         let mut replacing = entry("HPy_Add", Some("1"), None);
@@ -543,7 +358,7 @@ mod tests {
 
     #[test]
     fn every_one_to_one_entry_is_generated_or_explained() {
-        let spec = load().unwrap();
+        let spec = load(&crate::SpecSource::embedded()).unwrap();
         let w = wrappers(&spec);
         let total = spec.functions.iter().filter(|f| is_one_to_one(f)).count();
         let replaced = spec.customs.iter().filter(|c| c.replaces_wrapper.is_some()).count();

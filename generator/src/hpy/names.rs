@@ -3,14 +3,11 @@
 //! underscore (HPy's internals), names that exist only in the universal ABI, and slots HPy
 //! itself comments out are not part of it.
 
-use super::HpyError;
+use super::data::read;
+use crate::spec::diagnostics::{Collector, SpecErrors};
+use crate::spec::source::SpecSource;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-
-const API_YAML: &str = include_str!("../../../spec/hpy/api.yaml");
-const CONTEXT_YAML: &str = include_str!("../../../spec/hpy/context.yaml");
-const SLOTS_YAML: &str = include_str!("../../../spec/hpy/slots.yaml");
-const DEFINITIONS_YAML: &str = include_str!("../../../spec/hpy/definitions.yaml");
 
 /// How a name is looked for in a translation unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -137,10 +134,6 @@ struct Struct {
     definition: Option<String>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(file: &'static str, text: &str) -> Result<T, HpyError> {
-    serde_saphyr::from_str(text).map_err(|e| HpyError::Yaml { file, message: e.to_string() })
-}
-
 /// A spec name that may carry a parameter list (`HPy_IsNull(h)`): the identifier alone.
 fn identifier(name: &str) -> &str {
     name.split('(').next().unwrap_or(name).trim()
@@ -158,11 +151,17 @@ fn typedef_name(typedef: &str) -> Option<&str> {
 }
 
 /// Every public HPy 0.9 name of the CPython ABI, sorted by group and name, each once.
-pub fn public_names() -> Result<Vec<ApiName>, HpyError> {
-    let api: Api = parse("api.yaml", API_YAML)?;
-    let context: Context = parse("context.yaml", CONTEXT_YAML)?;
-    let slots: Slots = parse("slots.yaml", SLOTS_YAML)?;
-    let defs: Definitions = parse("definitions.yaml", DEFINITIONS_YAML)?;
+pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {
+    super::data::require_hpy_data(source)?;
+    let mut errors = Collector::default();
+    let api = read::<Api>(source, "api.yaml", &mut errors);
+    let context = read::<Context>(source, "context.yaml", &mut errors);
+    let slots = read::<Slots>(source, "slots.yaml", &mut errors);
+    let defs = read::<Definitions>(source, "definitions.yaml", &mut errors);
+    let (Some((_, api)), Some((_, context)), Some((_, slots)), Some((_, defs))) = (api, context, slots, defs)
+    else {
+        return Err(errors.finish().expect_err("a file that could not be read was reported"));
+    };
 
     let mut names = BTreeSet::new();
     let mut add = |group: &'static str, name: &str, kind: NameKind| {
@@ -254,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_universe_has_every_part_of_the_api() {
-        let names = public_names().unwrap();
+        let names = public_names(&SpecSource::embedded()).unwrap();
         let count = |group: &str| names.iter().filter(|n| n.group == group).count();
         assert_eq!(count("context handles"), 83);
         assert_eq!(count("slots"), 60);

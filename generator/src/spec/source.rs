@@ -1,4 +1,6 @@
 //! Where spec files come from: a directory (`--spec DIR`) or the copy built into the binary.
+//! The HPy layer's data lives in the `hpy/` folder beside the API spec's files, and comes
+//! from the same place.
 
 use crate::spec::diagnostics::{Diagnostic, SourceLocation, SpecErrors};
 use std::path::Path;
@@ -13,61 +15,98 @@ pub struct SpecFile {
 /// The spec files, sorted by name so that output does not depend on directory order.
 #[derive(Debug, Clone)]
 pub struct SpecSource {
+    /// The API spec: `*.yaml` directly in the directory.
     pub files: Vec<SpecFile>,
+    /// The HPy layer's data: `hpy/*.yaml` (empty when the directory has no `hpy/`).
+    pub hpy_files: Vec<SpecFile>,
+    /// Where the HPy data is (or would be), as errors name it: `spec/hpy`, `DIR/hpy`.
+    pub hpy_dir: String,
 }
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_spec.rs"));
 }
 
+fn embedded_files(prefix: &str, files: &[(&str, &str)]) -> Vec<SpecFile> {
+    files
+        .iter()
+        .map(|(name, text)| SpecFile { name: format!("{prefix}/{name}"), text: text.to_string() })
+        .collect()
+}
+
+fn problem(file: &Path, message: String, help: &str) -> SpecErrors {
+    SpecErrors(vec![Diagnostic {
+        location: SourceLocation { file: file.display().to_string(), line: None, column: None },
+        entry: None,
+        message,
+        help: help.to_string(),
+    }])
+}
+
+/// Every `*.yaml` directly in `dir`, sorted by name.
+fn yaml_files(dir: &Path) -> Result<Vec<SpecFile>, SpecErrors> {
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        problem(
+            dir,
+            format!("cannot read the spec directory: {e}"),
+            "pass --spec a directory holding the spec's *.yaml files",
+        )
+    })?;
+    let mut files = Vec::new();
+    for item in read {
+        let path = item.map_err(|e| problem(dir, format!("cannot list the spec directory: {e}"), ""))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            problem(
+                dir,
+                format!("cannot read {}: {e}", path.display()),
+                "the spec files must be readable UTF-8",
+            )
+        })?;
+        files.push(SpecFile { name: path.display().to_string(), text });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
 impl SpecSource {
     /// The spec compiled into this binary from the repository's `spec/` directory.
     pub fn embedded() -> Self {
-        let files = embedded::FILES
-            .iter()
-            .map(|(name, text)| SpecFile { name: format!("spec/{name}"), text: text.to_string() })
-            .collect();
-        SpecSource { files }
+        SpecSource {
+            files: embedded_files("spec", embedded::FILES),
+            hpy_files: embedded_files("spec/hpy", embedded::HPY_FILES),
+            hpy_dir: "spec/hpy".to_string(),
+        }
     }
 
-    /// Every `*.yaml` file directly in `dir`.
+    /// Every `*.yaml` file directly in `dir`, and in `dir/hpy` when there is one.
     pub fn from_dir(dir: &Path) -> Result<Self, SpecErrors> {
-        let fail = |message: String, help: &str| {
-            SpecErrors(vec![Diagnostic {
-                location: SourceLocation { file: dir.display().to_string(), line: None, column: None },
-                entry: None,
-                message,
-                help: help.to_string(),
-            }])
-        };
-        let read = std::fs::read_dir(dir).map_err(|e| {
-            fail(
-                format!("cannot read the spec directory: {e}"),
-                "pass --spec a directory holding the spec's *.yaml files",
-            )
-        })?;
-        let mut files = Vec::new();
-        for item in read {
-            let path = item.map_err(|e| fail(format!("cannot list the spec directory: {e}"), ""))?.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                fail(format!("cannot read {}: {e}", path.display()), "the spec files must be readable UTF-8")
-            })?;
-            files.push(SpecFile { name: path.display().to_string(), text });
-        }
+        let files = yaml_files(dir)?;
         if files.is_empty() {
-            return Err(fail(
+            return Err(problem(
+                dir,
                 "no *.yaml files in the spec directory".into(),
                 "point --spec at the directory that holds dict.yaml, long.yaml, ...",
             ));
         }
-        files.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(SpecSource { files })
+        let hpy = dir.join("hpy");
+        let hpy_files = if hpy.is_dir() { yaml_files(&hpy)? } else { Vec::new() };
+        Ok(SpecSource { files, hpy_files, hpy_dir: hpy.display().to_string() })
     }
 
-    /// A digest of every file's name and text, to tell two specs apart in a banner.
+    /// An API spec of these files alone, with no HPy data (tests build specs this way).
+    pub fn from_files(files: Vec<SpecFile>) -> Self {
+        SpecSource { files, hpy_files: Vec::new(), hpy_dir: "hpy".to_string() }
+    }
+
+    /// The HPy data file with this base name (`api.yaml`).
+    pub fn hpy_file(&self, base: &str) -> Option<&SpecFile> {
+        self.hpy_files.iter().find(|f| f.name.rsplit('/').next() == Some(base))
+    }
+
+    /// A digest of every API spec file's name and text, to tell two specs apart in a banner.
     pub fn digest(&self) -> String {
         let mut hash = crate::digest::Fnv64::default();
         for file in &self.files {

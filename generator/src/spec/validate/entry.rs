@@ -1,7 +1,7 @@
 //! One entry on its own: each group of fields is checked by its module, every problem is
 //! collected (with the entry's name), and the entry is built only when none was found.
 
-use super::{code, identity, keys, spanned_at, text, versions};
+use super::{bench, code, identity, keys, privates, spanned_at, text, versions};
 use crate::spec::cdecl::{is_c_identifier, Signature};
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::model::Entry;
@@ -46,6 +46,8 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
     let text = text::check(&raw, kind, &mut check);
     let versions = versions::check(&raw, &mut check);
     let code = code::check(&raw, versions.since, &mut check);
+    let uses_private = privates::check(&raw, &mut check);
+    let bench = bench::check(&raw, &mut check);
 
     let mut requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
     if let Some(owner) = &raw.defined_by {
@@ -87,6 +89,8 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         provided_from: versions.provided_from,
         switch: raw.switch.as_ref().map(|s| s.value.clone()),
         printf_format,
+        uses_private,
+        bench,
         location,
     })
 }

@@ -6,7 +6,7 @@ use crate::spec::model::Kind;
 use crate::spec::raw::RawEntry;
 
 /// Every key whose presence depends on the kind, in the order errors name them.
-const KIND_KEYS: [&str; 16] = [
+const KIND_KEYS: [&str; 18] = [
     "since",
     "doc",
     "signature",
@@ -23,6 +23,8 @@ const KIND_KEYS: [&str; 16] = [
     "provided_from",
     "switch",
     "printf_format",
+    "uses_private",
+    "bench",
 ];
 
 fn present(raw: &RawEntry, key: &str) -> bool {
@@ -43,6 +45,8 @@ fn present(raw: &RawEntry, key: &str) -> bool {
         "provided_from" => raw.provided_from.is_some(),
         "switch" => raw.switch.is_some(),
         "printf_format" => raw.printf_format.is_some(),
+        "uses_private" => !raw.uses_private.is_empty(),
+        "bench" => !raw.bench.is_empty(),
         _ => false,
     }
 }
@@ -77,10 +81,10 @@ fn provided_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str
     match kind {
         Kind::Function => (
             &["since", "doc", "signature", "body", "test"],
-            &["pypy", "force_below", "removed", "unprobed", "printf_format"],
+            &["pypy", "force_below", "removed", "unprobed", "printf_format", "uses_private", "bench"],
         ),
-        Kind::Helper => (&["signature", "body"], &["force_below"]),
-        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed"]),
+        Kind::Helper => (&["signature", "body"], &["force_below", "uses_private"]),
+        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed", "bench"]),
         Kind::Type => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),
         Kind::Constant => (&["since", "doc", "value", "test"], &["pypy", "unprobed"]),
         Kind::Var => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),
