@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:a10a88102fd10b6d. Entries: 434.
+ * Spec digest: fnv1a64:3ddcbe2246f1c45b. Entries: 439.
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -1870,6 +1870,71 @@ typedef enum {
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_WatchCallback */
 #if PY_VERSION_HEX < 0x030E0000
 typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310) ==== */
+
+/* PySequence_In: Deprecated alias of PySequence_Contains(): 1 if o contains value, 0 if not, -1 with an exception (a macro, as CPython's abstract.h defines it).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sequence.html#c.PySequence_In */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PySequence_In
+#  define PySequence_In PySequence_Contains
+#endif
+#endif
+
+/* PyUnicode_RichCompare: Rich comparison of two str objects (Py_EQ ... Py_GE); NotImplemented when either is not a str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RichCompare */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObject *right, int op)
+{
+    if (!PyUnicode_Check(left) || !PyUnicode_Check(right)) {
+        Py_INCREF(Py_NotImplemented);
+        return Py_NotImplemented;
+    }
+    return PyObject_RichCompare(left, right, op);
+}
+#define PyUnicode_RichCompare capicompat_PyUnicode_RichCompare
+#endif
+
+/* PyCFunction_CheckExact: 1 if op is exactly a builtin function or method object (not a subtype such as a PyCMethod).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCFunction_CheckExact
+#  define PyCFunction_CheckExact(op) Py_IS_TYPE((op), &PyCFunction_Type)
+#endif
+#endif
+
+/* PyCFunction_GetFlags: The METH_* flags of a builtin function; -1 with SystemError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
+{
+    if (!PyCFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    return PyCFunction_GET_FLAGS(op);
+}
+#define PyCFunction_GetFlags capicompat_PyCFunction_GetFlags
+#endif
+
+/* PyCFunction_GetSelf: The object a builtin function is bound to (borrowed); NULL with SystemError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
+{
+    if (!PyCFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return PyCFunction_GET_SELF(op);
+}
+#define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
 #endif
 
 /* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
