@@ -167,3 +167,25 @@ fn a_debug_build_on_path_is_found_once_with_its_multiarch_headers_and_works() {
     assert_eq!(row.split_whitespace().skip(1).take(3).collect::<Vec<_>>(), ["ok", "ok", "ok"], "{text}");
     assert!(text.contains("matrix: ") && text.contains(" passed, 0 failed"), "{text}");
 }
+
+#[test]
+fn a_python_path_that_is_no_interpreter_is_a_one_line_usage_error() {
+    let sandbox = TempDir::new("not-python");
+    let fake = sandbox.write("python", "#!/bin/sh\nexit 3\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["matrix", "--python", fake.to_str().unwrap(), "tests/c/example/_example.c"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: --python {}: not a Python interpreter (it did not answer `-c` with its sysconfig)",
+            fake.display()
+        )
+    );
+}
