@@ -4,7 +4,7 @@ use std::{env, fs, path::Path};
 fn main() {
     // The compiler driver (cc crate) needs a target triple at run time: ours.
     println!("cargo:rustc-env=CAPI_COMPAT_TARGET={}", env::var("TARGET").unwrap());
-    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
     // The API spec's files, and the HPy layer's data in spec/hpy/.
     let mut out = embed("FILES", &spec_dir);
     out.push_str(&embed("HPY_FILES", &spec_dir.join("hpy")));
