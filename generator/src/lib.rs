@@ -8,10 +8,12 @@
 //! `capi-compat test`, `matrix` is `capi-compat matrix`). `cli` maps commands onto both.
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod digest;
 pub mod header;
 pub mod hpy;
+pub mod install;
 pub mod interpreters;
 pub mod matrix;
 pub mod report;
