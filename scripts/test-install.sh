@@ -148,7 +148,7 @@ depth = 1
 capi-compat = capi_compat_dep
 capi-compat-hpy = capi_compat_hpy_dep
 EOF
-(cd "$WORK/install-subproject" && meson setup --quiet --force-fallback-for=capi-compat,capi-compat-hpy build >/dev/null \
+(cd "$WORK/install-subproject" && meson setup --force-fallback-for=capi-compat,capi-compat-hpy build >/dev/null \
     && meson compile -C build >/dev/null) || fail "the meson subproject build failed"
 run_example_tests "$WORK/install-subproject/build"
 
