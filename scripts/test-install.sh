@@ -161,7 +161,7 @@ away=$(mktemp -d)
 (
     cd "$away"
     export CAPI_COMPAT_CACHE=$WORK/cargo-cache
-    "$CARGO_BIN" gen --hpy -o vendored/capi_compat.h
+    mkdir vendored && "$CARGO_BIN" gen --hpy -o vendored/capi_compat.h
     "$CARGO_BIN" check vendored/capi_compat.h
     cmakedir=$("$CARGO_BIN" --cmakedir)
     case $cmakedir in "$WORK/cargo-cache/"*) ;; *) fail "a cargo-installed binary's --cmakedir is $cmakedir, not in its cache" ;; esac
