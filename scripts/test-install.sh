@@ -170,7 +170,8 @@ away=$(mktemp -d)
         -Dcapi_compat_DIR="$cmakedir" >/dev/null && cmake --build build-cmake >/dev/null \
         || fail "plain CMake with capi_compat_DIR=$cmakedir failed"
     # pkg-config from the same cache
-    PKG_CONFIG_PATH=$("$CARGO_BIN" --pkgconfigdir) pkg-config --cflags capi-compat-hpy | grep -q capi_compat_hpy \
+    cflags=$(PKG_CONFIG_PATH=$("$CARGO_BIN" --pkgconfigdir) pkg-config --cflags capi-compat-hpy)
+    [[ $cflags == *"$WORK/cargo-cache/"*/include/capi_compat_hpy* ]] \
         || fail "pkg-config does not find capi-compat-hpy.pc in the cargo binary's cache"
 )
 run_example_tests "$away/build-cmake"
@@ -180,8 +181,11 @@ step "cargo: cargo package (the .crate alone builds: spec and test macros includ
 cargo package --quiet --locked --allow-dirty -p capi-compat 2>&1 | grep -v '^warning: ' || true
 crate=target/package/capi-compat-$(capi-compat --version | cut -d' ' -f2).crate
 [ -f "$crate" ] || fail "cargo package wrote no $crate"
-tar -tzf "$crate" | grep -q '/spec/dict.yaml$' || fail "$crate lacks the spec"
-echo "packaged $(tar -tzf "$crate" | wc -l) files into $crate, verified by building it"
+tar -tzf "$crate" >"$WORK/crate-files.txt"
+for needed in spec/dict.yaml spec/hpy/api.yaml templates/capi_compat_test.h LICENSE README.md; do
+    grep -qx "capi-compat-[0-9.]*/$needed" "$WORK/crate-files.txt" || fail "$crate lacks $needed"
+done
+echo "packaged $(wc -l <"$WORK/crate-files.txt") files into $crate, verified by building it"
 
 # ---- pre-commit -------------------------------------------------------------------------------
 step "pre-commit: the capi-compat-check hook on a vendored header (pre-commit try-repo)"
