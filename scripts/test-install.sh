@@ -49,10 +49,13 @@ pypi_install "${TOOLS[@]}"
 export PATH="$VENV/bin:$PATH"
 
 # ---- pip: the wheel, built once ----------------------------------------------------------
-step "pip: build the wheel (maturin, bindings = \"bin\")"
+step "pip: pip install . (maturin, bindings = \"bin\"), and the same wheel kept for --find-links"
+# As the README says it: our backend writes the package's headers with the binary being
+# built, then maturin packs the same binary. The second build is cargo's cached one.
+python -m pip uninstall --quiet --disable-pip-version-check -y capi-compat 2>/dev/null || true
+python -m pip install --quiet --disable-pip-version-check . \
+    || fail "pip install . failed (or PyPI could not be reached for maturin)"
 rm -rf "$WORK/wheels"
-# Through pip, as `pip install .` builds it: our backend writes the package's headers with
-# the binary being built, then maturin packs the same binary.
 python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
     -w "$WORK/wheels" . || fail "building the wheel failed"
 WHEEL=$(ls "$WORK/wheels"/capi_compat-*.whl)
@@ -75,8 +78,7 @@ if missing or not binary:
 print(f"wheel holds the binary and {len(expected)} package files")
 EOF
 
-step "pip: pip install capi-compat (the wheel), then capi-compat, python -m capi_compat, get_include()"
-python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$WHEEL"
+step "pip: capi-compat on PATH, python -m capi_compat, get_include(), --pkgconfigdir"
 [ "$(command -v capi-compat)" = "$VENV/bin/capi-compat" ] || fail "capi-compat is not on PATH from the venv"
 capi-compat --version
 [ "$(python -m capi_compat --version)" = "$(capi-compat --version)" ] || fail "python -m capi_compat differs"
@@ -122,8 +124,9 @@ python -m pip uninstall --quiet -y install-setuptools
 # ---- pkg-config and CMake -----------------------------------------------------------------
 step "pkg-config: a meson-python project, PKG_CONFIG_PATH=\$(capi-compat --pkgconfigdir)"
 copy_project install-meson
-PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)" python -m pip install --quiet --disable-pip-version-check \
-    --no-build-isolation "$WORK/install-meson" || fail "the meson-python project did not build"
+(cd "$WORK/install-meson" && PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)" \
+    python -m pip install --quiet --disable-pip-version-check --no-build-isolation .) \
+    || fail "the meson-python project did not build"
 run_example_tests "$WORK/empty-dir-$$"
 python -m pip uninstall --quiet -y install-meson
 

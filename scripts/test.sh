@@ -10,7 +10,10 @@
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
-#      2 %), and which of HPy 0.9's API names the header provides.
+#      2 %), and which of HPy 0.9's API names the header provides;
+#   7. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
+#      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
+#      install and cargo package, the pre-commit hook; tools from PyPI.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,3 +77,7 @@ cat target/hpy-bench.txt
 echo
 echo "== HPy layer: HPy 0.9's public API names the header provides"
 target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json
+
+echo
+echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
+time scripts/test-install.sh

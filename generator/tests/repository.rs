@@ -104,3 +104,16 @@ fn crate_symlinks_lead_to_the_repository_files() {
         assert_eq!(resolved, root.join(target).canonicalize().unwrap(), "generator/{link}");
     }
 }
+
+/// The root meson.build (the meson subproject) states the crate's version.
+#[test]
+fn meson_subproject_version_is_the_crate_version() {
+    let path = common::repo_root().join("meson.build");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let expected = concat!("version: '", env!("CARGO_PKG_VERSION"), "'");
+    assert!(
+        text.contains(expected),
+        "{} must say {expected} (generator/Cargo.toml's version)",
+        path.display()
+    );
+}
