@@ -158,7 +158,8 @@ run_example_tests "$WORK/install-subproject/build"
 # ---- cargo ------------------------------------------------------------------------------------
 step "cargo: cargo install --path generator, run away from the repository"
 rm -rf "$WORK/cargo-root" "$WORK/cargo-cache"
-cargo install --quiet --locked --path generator --root "$WORK/cargo-root" --target-dir target
+cargo install --quiet --locked --path generator --root "$WORK/cargo-root" --target-dir target \
+    || fail "cargo install --path generator failed (see above; crates.io unreachable is a network failure)"
 CARGO_BIN=$WORK/cargo-root/bin/capi-compat
 away=$(mktemp -d)
 (
@@ -181,7 +182,8 @@ run_example_tests "$away/build-cmake"
 rm -rf "$away"
 
 step "cargo: cargo package (the .crate alone builds: spec and test macros included)"
-cargo package --quiet --locked --allow-dirty -p capi-compat 2>&1 | grep -v '^warning: ' || true
+cargo package --quiet --locked --allow-dirty -p capi-compat \
+    || fail "cargo package failed (see above; crates.io unreachable is a network failure)"
 crate=target/package/capi-compat-$(capi-compat --version | cut -d' ' -f2).crate
 [ -f "$crate" ] || fail "cargo package wrote no $crate"
 tar -tzf "$crate" >"$WORK/crate-files.txt"

@@ -21,7 +21,8 @@ def _candidates():
     # This package's site directory: PREFIX/lib/pythonX.Y/site-packages (POSIX),
     # PREFIX\Lib\site-packages (Windows), or DIR itself for `pip install --target DIR`.
     site = Path(__file__).resolve().parent.parent
-    for prefix in (site.parents[2], site.parents[1], site):
+    prefixes = [site.parents[depth] for depth in (2, 1) if depth < len(site.parents)]
+    for prefix in [*prefixes, site]:
         yield prefix / "bin"
         yield prefix / "Scripts"
 
