@@ -4,6 +4,9 @@
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
  * Spec digest: fnv1a64:d62d4c9c5e0e1539. Entries: 405.
  *
+ * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
+ * with or without fee, with no conditions (the LICENSE file of capi-compat).
+ *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
  * declaration an interpreter gains later can never clash with ours.
