@@ -8,12 +8,15 @@
 //! `capi-compat test`, `matrix` is `capi-compat matrix`, `ci` writes a CI workflow that runs
 //! that matrix elsewhere). `cli` maps commands onto both.
 
+pub mod bench;
 pub mod build;
+pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod digest;
 pub mod header;
 pub mod hpy;
+pub mod install;
 pub mod interpreters;
 pub mod matrix;
 pub mod report;
