@@ -860,6 +860,43 @@ static int mod_exec_for_type_impl(HPyContext *ctx, HPy m) {
 /* a struct extending AdderObject (as PointObject's y lies after its first long) */
 HPyDef_MEMBER(Sub_y, "y", HPyMember_LONG, offsetof(PointObject, y))
 
+/* a call function that needs no struct: the number of positional arguments */
+HPyDef_SLOT(Count_call, HPy_tp_call)
+static HPy Count_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames) {
+    (void)self;
+    (void)args;
+    (void)kwnames;
+    return new_long(ctx, (long)nargs);
+}
+
+HPyDef_CALL_FUNCTION(Count_negated)
+static HPy Count_negated_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames) {
+    (void)self;
+    (void)args;
+    (void)kwnames;
+    return new_long(ctx, -(long)nargs);
+}
+
+/* a legacy type that declares its own __vectorcalloffset__ member (no HPy_tp_call): its
+ * objects are callable once HPy_SetCallFunction gave them a function */
+typedef struct {
+    PyObject_HEAD
+    long value;
+    void *call;
+} OwnCallObject;
+
+static PyMemberDef OwnCall_members[] = {
+    {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(OwnCallObject, call), Py_READONLY, CAPICOMPAT_NULL},
+    {CAPICOMPAT_NULL, 0, 0, 0, CAPICOMPAT_NULL}};
+
+static PyType_Slot OwnCall_slots[] = {{Py_tp_members, OwnCall_members}, {0, CAPICOMPAT_NULL}};
+
+HPyDef_METH(OwnCall_arm, "arm", HPyFunc_NOARGS)
+static HPy OwnCall_arm_impl(HPyContext *ctx, HPy self) {
+    if (HPy_SetCallFunction(ctx, self, &Count_negated) < 0) return HPy_NULL;
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 /* try_spec(case, arg) -> the new type, or raises what HPyType_FromSpec raised */
 HPyDef_METH(try_spec, "try_spec", HPyFunc_VARARGS)
 static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs) {
@@ -979,6 +1016,23 @@ static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
         defs[1] = CAPICOMPAT_NULL;
         spec.defines = defs;
         break;
+    case 19: /* HPy_tp_call on a pure type without a struct of its own (HPy's "hpycall") */
+        spec.basicsize = 0;
+        defs[0] = &Count_call;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 20: /* a legacy type with an explicit __vectorcalloffset__ member */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = (int)sizeof(OwnCallObject);
+        spec.legacy_slots = OwnCall_slots;
+        defs[0] = &OwnCall_arm;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 21: /* a fresh GC type (Point's definitions): its objects keep it alive */
+        spec = Point_spec;
+        break;
     default:
         return HPyErr_SetString(ctx, ctx->h_ValueError, "no such case");
     }
@@ -1006,6 +1060,60 @@ static HPy new_of_impl(HPyContext *ctx, HPy self, HPy t) {
     void *data;
     (void)self;
     return HPy_New(ctx, t, &data);
+}
+
+/* new_fails(t) -> True when HPy_New(t) failed with *data == NULL (t is not a type). Read
+ * after the checked failure: gcc -O3 -Werror must see *data set on that path too. */
+HPyDef_METH(new_fails, "new_fails", HPyFunc_O)
+static HPy new_fails_impl(HPyContext *ctx, HPy self, HPy t) {
+    PointObject *data;
+    HPy h = HPy_New(ctx, t, &data);
+    (void)self;
+    if (!HPy_IsNull(h)) {
+        HPy_Close(ctx, h);
+        return HPyErr_SetString(ctx, ctx->h_ValueError, "HPy_New succeeded");
+    }
+    if (data != CAPICOMPAT_NULL) return HPyErr_SetString(ctx, ctx->h_SystemError, "*data is not NULL");
+    HPyErr_Clear(ctx);
+    return HPy_Dup(ctx, ctx->h_True);
+}
+
+/* a type made with the C API whose tp_traverse does not visit the type, as HPy's trampoline
+ * does not: the evidence that a cycle through such a heap type is never collected */
+typedef struct {
+    PyObject_HEAD
+    PyObject *obj;
+} NoTypeVisitObject;
+
+static int notypevisit_traverse(PyObject *self, visitproc visit, void *arg) {
+    Py_VISIT(((NoTypeVisitObject *)self)->obj);
+    return 0;
+}
+
+static int notypevisit_clear(PyObject *self) {
+    Py_CLEAR(((NoTypeVisitObject *)self)->obj);
+    return 0;
+}
+
+static void notypevisit_dealloc(PyObject *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    (void)notypevisit_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+HPyDef_METH(no_type_visit_type, "no_type_visit_type", HPyFunc_NOARGS)
+static HPy no_type_visit_type_impl(HPyContext *ctx, HPy self) {
+    static PyType_Slot slots[] = {{Py_tp_traverse, (void *)notypevisit_traverse},
+                                  {Py_tp_clear, (void *)notypevisit_clear},
+                                  {Py_tp_dealloc, (void *)notypevisit_dealloc},
+                                  {0, CAPICOMPAT_NULL}};
+    static PyType_Spec spec = {"_hpy_types.NoTypeVisit", (int)sizeof(NoTypeVisitObject), 0,
+                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots};
+    (void)ctx;
+    (void)self;
+    return capicompat_hpy_steal(PyType_FromSpec(&spec));
 }
 
 HPyDef_METH(generic_new, "generic_new", HPyFunc_O)
@@ -1137,7 +1245,8 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
-    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, CAPICOMPAT_NULL};
+    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, &new_fails,
+    &no_type_visit_type, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {
     (void)self;
