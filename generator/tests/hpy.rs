@@ -317,7 +317,8 @@ fn section_has_every_custom_entry_after_the_wrappers() {
 }
 
 /// `coverage --hpy` compiles a probe of every public HPy 0.9 name against the header: all 573
-/// must be provided (names.rs says which they are; a dropped one fails here).
+/// must be provided (names.rs says which they are; a dropped one fails here), and apart, the 13
+/// names HPy's main branch added after 0.9.
 #[test]
 fn every_public_hpy_name_is_provided() {
     let dir = workdir("coverage");
@@ -334,11 +335,17 @@ fn every_public_hpy_name_is_provided() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let names = capi_compat::hpy::names::public_names(&capi_compat::SpecSource::embedded()).unwrap();
+    let all = capi_compat::hpy::names::public_names(&capi_compat::SpecSource::embedded()).unwrap();
+    let (later, names): (Vec<_>, Vec<_>) = all.iter().partition(|n| n.after_0_9);
     assert_eq!(report["total"], names.len(), "{stdout}");
     assert_eq!(names.len(), 573);
     assert_eq!(report["missing"].as_array().map(Vec::len), Some(0), "missing names:\n{stdout}");
     assert_eq!(report["provided"], names.len());
+    // HPy's main branch after 0.9: its 13 public names, all provided, counted apart.
+    assert_eq!(later.len(), 13);
+    assert_eq!(report["after_0_9"]["total"], later.len(), "{stdout}");
+    assert_eq!(report["after_0_9"]["provided"], later.len(), "missing after 0.9:\n{stdout}");
+    assert!(stdout.contains("HPy after 0.9 (its main branch): 13 of 13 names provided, 0 missing"), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
