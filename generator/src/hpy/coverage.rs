@@ -80,9 +80,13 @@ pub fn tally(names: &[ApiName], missing: &BTreeSet<String>, checked_with: &str) 
     let mut by_group: BTreeMap<String, GroupCount> = BTreeMap::new();
     let mut missing_names = Vec::new();
     let (later, names): (Vec<&ApiName>, Vec<&ApiName>) = names.iter().partition(|n| n.after_0_9);
-    let later_missing: Vec<ApiName> = later.iter().filter(|n| missing.contains(&n.name)).map(|n| (*n).clone()).collect();
-    let after_0_9 =
-        LaterCount { total: later.len(), provided: later.len() - later_missing.len(), missing: later_missing };
+    let later_missing: Vec<ApiName> =
+        later.iter().filter(|n| missing.contains(&n.name)).map(|n| (*n).clone()).collect();
+    let after_0_9 = LaterCount {
+        total: later.len(),
+        provided: later.len() - later_missing.len(),
+        missing: later_missing,
+    };
     for n in names.iter().copied() {
         let group = by_group.entry(n.group.to_string()).or_default();
         group.total += 1;

@@ -270,9 +270,19 @@ mod tests {
         assert_eq!(
             later,
             [
-                "h_DictType", "HPyType_BuiltinShape_Dict", "HPyIter_Check", "HPyIter_Next", "HPyList_Insert",
-                "HPySlice_New", "HPy_DelSlice", "HPy_GetIter", "HPy_GetSlice", "HPy_SetSlice",
-                "HPyType_BuiltinShape_Dict_AsStruct", "HPy_tp_descr_get", "HPy_tp_iter"
+                "h_DictType",
+                "HPyType_BuiltinShape_Dict",
+                "HPyIter_Check",
+                "HPyIter_Next",
+                "HPyList_Insert",
+                "HPySlice_New",
+                "HPy_DelSlice",
+                "HPy_GetIter",
+                "HPy_GetSlice",
+                "HPy_SetSlice",
+                "HPyType_BuiltinShape_Dict_AsStruct",
+                "HPy_tp_descr_get",
+                "HPy_tp_iter"
             ]
         );
         let names: Vec<ApiName> = all.into_iter().filter(|n| !n.after_0_9).collect();

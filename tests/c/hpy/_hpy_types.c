@@ -828,6 +828,43 @@ static HPyType_Spec Meta_spec = {
     "_hpy_types.Meta", sizeof(MetaObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
     SHAPE(MetaObject), CAPICOMPAT_NULL, Meta_defines, CAPICOMPAT_NULL};
 
+/* ---- Descr: HPy_tp_descr_get (HPy main after 0.9): ("class" or "instance", the owner) */
+HPyDef_SLOT(Descr_get, HPy_tp_descr_get)
+static HPy Descr_get_impl(HPyContext *ctx, HPy self, HPy obj, HPy owner) {
+    HPy kind = HPyUnicode_FromString(ctx, HPy_IsNull(obj) || HPy_Is(ctx, obj, ctx->h_None) ? "class" : "instance");
+    HPy r;
+    (void)self;
+    if (HPy_IsNull(kind)) return HPy_NULL;
+    r = HPyTuple_Pack(ctx, 2, kind, HPy_IsNull(owner) ? ctx->h_None : owner);
+    HPy_Close(ctx, kind);
+    return r;
+}
+
+static HPyDef *Descr_defines[] = {&Descr_get, CAPICOMPAT_NULL};
+
+static HPyType_Spec Descr_spec = {
+    "_hpy_types.Descr", 0, 0, HPy_TPFLAGS_DEFAULT, HPyType_BuiltinShape_Object, CAPICOMPAT_NULL, Descr_defines,
+    CAPICOMPAT_NULL};
+
+/* ---- TaggedDict: a pure subclass of dict (the Dict shape, HPy main after 0.9) */
+typedef struct {
+    long tag;
+} TaggedDictObject;
+HPyType_HELPERS(TaggedDictObject, HPyType_BuiltinShape_Dict)
+
+HPyDef_MEMBER(TaggedDict_tag, "tag", HPyMember_LONG, offsetof(TaggedDictObject, tag))
+
+HPyDef_METH(TaggedDict_tag_plus_len, "tag_plus_len", HPyFunc_NOARGS)
+static HPy TaggedDict_tag_plus_len_impl(HPyContext *ctx, HPy self) {
+    return new_long(ctx, TaggedDictObject_AsStruct(ctx, self)->tag + (long)HPy_Length(ctx, self));
+}
+
+static HPyDef *TaggedDict_defines[] = {&TaggedDict_tag, &TaggedDict_tag_plus_len, CAPICOMPAT_NULL};
+
+static HPyType_Spec TaggedDict_spec = {
+    "_hpy_types.TaggedDict", sizeof(TaggedDictObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    SHAPE(TaggedDictObject), CAPICOMPAT_NULL, TaggedDict_defines, CAPICOMPAT_NULL};
+
 /* ---- HPyType_FromSpec errors: each function makes a bad spec and returns the exception */
 static HPyType_Spec Bad_spec = {
     "_hpy_types.Bad", sizeof(PointObject), 0, HPy_TPFLAGS_DEFAULT,
@@ -1177,6 +1214,9 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "TaggedTuple", &TaggedTuple_spec, list_base)) return -1;
     list_base[0].object = ctx->h_TypeType;
     if (!HPyHelpers_AddType(ctx, m, "Meta", &Meta_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_DictType;
+    if (!HPyHelpers_AddType(ctx, m, "TaggedDict", &TaggedDict_spec, list_base)) return -1;
+    if (!HPyHelpers_AddType(ctx, m, "Descr", &Descr_spec, CAPICOMPAT_NULL)) return -1;
     return 0;
 }
 

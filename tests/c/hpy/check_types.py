@@ -475,6 +475,24 @@ else:
     del g, G, box
 collect()
 
+# ---- HPy after 0.9: the HPy_tp_descr_get slot, the Dict builtin shape
+class Owner:
+    d = m.Descr()
+
+
+assert Owner.d == ("class", Owner)
+assert Owner().d == ("instance", Owner)
+TD = m.TaggedDict
+td = TD(a=1)
+td["b"] = 2
+td.tag = 40
+assert isinstance(td, dict) and dict(td) == {"a": 1, "b": 2}
+assert td.tag == 40 and td.tag_plus_len() == 42
+td.clear()
+assert td.tag == 40 and td.tag_plus_len() == 40
+del td
+collect()
+
 # ---- HPy_MODINIT errors (HPy's messages), through PyModule_FromDefAndSpec
 import importlib.machinery  # noqa: E402
 
