@@ -180,7 +180,9 @@ HPyType_HELPERS(VecObject)
 static PyTypeObject *raw_vec_type;
 static HPy hpy_vec_type;
 
+#ifndef PARTICLE_ROUNDS
 #define PARTICLE_ROUNDS 8
+#endif
 
 static PyObject *raw_particles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject **objs, *coords;
