@@ -1,6 +1,10 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
-//! `spec_commands` (gen, check-spec, list, coverage) and `run_commands` (pythons, test, matrix).
+//! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
+//! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
+mod ci_commands;
+mod install_commands;
+mod project_command;
 mod run_commands;
 mod spec_commands;
 
@@ -15,11 +19,32 @@ use std::path::PathBuf;
 #[command(
     name = "capi-compat",
     version,
-    about = "Generate one C header that backports newer CPython C API onto CPython 3.10+"
+    about = "Generate one C header that backports newer CPython C API onto CPython 3.10+",
+    args_conflicts_with_subcommands = true,
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub locations: Locations,
+}
+
+/// Where an installed capi-compat keeps what C builds use (as `pybind11 --cmakedir`): next to
+/// a pip install, or written into the cache for a binary installed by cargo.
+#[derive(Debug, Default, clap::Args)]
+#[group(multiple = false)]
+pub struct Locations {
+    /// Print the directory holding capi_compat.h (`-I` it; `capi_compat_hpy/` inside holds the
+    /// `--hpy` pair).
+    #[arg(long)]
+    pub includedir: bool,
+    /// Print the directory holding capi-compat.pc and capi-compat-hpy.pc (for PKG_CONFIG_PATH).
+    #[arg(long)]
+    pub pkgconfigdir: bool,
+    /// Print the directory holding capi_compatConfig.cmake (for capi_compat_DIR).
+    #[arg(long)]
+    pub cmakedir: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +57,8 @@ pub struct SpecArg {
 /// How a run over interpreters is chosen and reported (`test` and `matrix`).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Only interpreters whose label or path contains this (repeatable).
+    /// Only interpreters whose label or path contains this, or the interpreter at this path
+    /// (`--python "$(command -v python)"`, found even outside the places discovery looks); repeatable.
     #[arg(long = "python", value_name = "TEXT")]
     pub pythons: Vec<String>,
     /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
@@ -44,6 +70,49 @@ pub struct RunArgs {
     /// Interpreters run at once (default: the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
+}
+
+/// What only `matrix PROJECT_DIR` takes.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
+    /// PROJECT_DIR: more test requirements to install (comma-separated), besides the
+    /// project's `test` dependency group or `test`/`tests` extra.
+    #[arg(long = "with", value_name = "REQ,...", value_delimiter = ',')]
+    pub with: Vec<String>,
+    /// PROJECT_DIR: write a freshly generated header (`--min`, `--hpy`) over the project's
+    /// vendored copy at this path (relative to the project), in the copy that is built.
+    #[arg(long, value_name = "PATH")]
+    pub header: Option<PathBuf>,
+    /// PROJECT_DIR: build with our strict warnings and -Werror in CFLAGS.
+    #[arg(long)]
+    pub strict: bool,
+    /// PROJECT_DIR: on debug builds, repeat each test in one process and report
+    /// sys.gettotalrefcount() deltas per test (pytest or unittest test commands).
+    #[arg(long)]
+    pub leaks: bool,
+    /// PROJECT_DIR: also write the results as JUnit XML (one test case per interpreter).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// The flags given, for the error when they are given with loose sources.
+    fn given(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        let pairs = [
+            (!self.with.is_empty(), "--with"),
+            (self.header.is_some(), "--header"),
+            (self.strict, "--strict"),
+            (self.leaks, "--leaks"),
+            (self.junit.is_some(), "--junit"),
+        ];
+        for (given, flag) in pairs {
+            if given {
+                flags.push(flag);
+            }
+        }
+        flags
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,11 +152,40 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Time every entry's `bench` cases on each interpreter: the native function against our
+    /// forced backport where the name is native (interleaved rounds in one process, the
+    /// forced/native ratio is the median of the rounds'), our backport alone where it is not.
+    Bench {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Only these entries (comma-separated).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Rounds per case (each round times every build once).
+        #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        rounds: u32,
+        /// How long one timed loop runs, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 0.5)]
+        loop_ms: f64,
+        /// Exit 1 when a forced/native ratio is over its bar (1.10; 1.25 under 3 ns/op) without
+        /// a `slower` explanation in the spec, or a build or run failed.
+        #[arg(long)]
+        check: bool,
+        /// Time the spec's bench cases against this header instead of the one the spec makes
+        /// (an earlier version of it, to compare).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Build your extension against every interpreter with the generated header, import it,
-    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`.
+    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`;
+    /// or your whole package, built by its own backend in a fresh venv per interpreter:
+    /// `capi-compat matrix . --with pytest -- python -m pytest`.
     Matrix {
-        /// The C sources of the extension module.
-        #[arg(required = true, value_name = "SOURCES")]
+        /// The C sources of one extension module, or one project directory (pyproject.toml or
+        /// setup.py).
+        #[arg(required = true, value_name = "SOURCES|PROJECT_DIR")]
         sources: Vec<PathBuf>,
         /// The module's import name (default: the first source's file stem).
         #[arg(long, value_name = "NAME")]
@@ -106,6 +204,8 @@ pub enum Command {
         /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
         #[arg(long)]
         hpy: bool,
+        #[command(flatten)]
+        project: ProjectArgs,
         #[command(flatten)]
         spec: SpecArg,
         /// The test command, after `--`; `python` as its first word runs the interpreter under test.
@@ -132,6 +232,28 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Write a CI workflow that runs `capi-compat matrix` on every interpreter, one job each.
+    Ci {
+        #[command(subcommand)]
+        engine: CiEngine,
+    },
+    /// Check vendored headers: exit 0 when each is exactly what the command in its banner
+    /// writes with this capi-compat, 1 when one is stale or edited (the entries that differ
+    /// are listed), 2 when a file is not a header capi-compat wrote. For pre-commit and CI.
+    Check {
+        /// The headers (a `--hpy` header's hpy.h next to it is checked with it).
+        #[arg(required = true, value_name = "HEADER")]
+        files: Vec<PathBuf>,
+    },
+    /// Write what an install provides into DIR: include/ (capi_compat.h, and the --hpy pair in
+    /// include/capi_compat_hpy/), share/pkgconfig/ and share/cmake/capi_compat/.
+    InstallTree {
+        /// The root of the tree (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -139,6 +261,31 @@ pub enum Command {
         since: Option<PyVersion>,
         #[command(flatten)]
         spec: SpecArg,
+    },
+}
+
+/// The CI engines `capi-compat ci` writes a workflow for.
+#[derive(Debug, Subcommand)]
+pub enum CiEngine {
+    /// A GitHub Actions workflow: `capi-compat ci github -o .github/workflows/capi-compat.yml
+    /// -- python -m pytest`. Jobs: CPython 3.10 … 3.15, free-threaded 3.13t/3.14t, debug builds
+    /// 3.13–3.15, PyPy 3.11 (those at `--min` or newer).
+    Github {
+        /// The oldest CPython tested, and the header's floor (`matrix --min`).
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Build with the HPy layer (`matrix --hpy`).
+        #[arg(long)]
+        hpy: bool,
+        /// Where to write the workflow (default: standard output); missing directories are made.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The project directory or C sources, relative to the repository root (default: `.`).
+        #[arg(value_name = "PROJECT_OR_SOURCES")]
+        inputs: Vec<String>,
+        /// The test command each job runs, after `--` (as for `capi-compat matrix`).
+        #[arg(last = true, value_name = "TEST-COMMAND")]
+        test_command: Vec<String>,
     },
 }
 
@@ -153,13 +300,17 @@ pub enum CliError {
     Io(String),
     /// Tests ran and some failed (the report was printed): exit 1.
     TestsFailed(usize),
+    /// `check`: headers that are stale or edited (the report was printed): exit 1.
+    NotFresh(usize),
+    /// `check`: files that are not headers capi-compat wrote (the report was printed): exit 2.
+    NotOurs(usize),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Spec(_) | CliError::Usage(_) => 2,
-            CliError::Io(_) | CliError::TestsFailed(_) => 1,
+            CliError::Spec(_) | CliError::Usage(_) | CliError::NotOurs(_) => 2,
+            CliError::Io(_) | CliError::TestsFailed(_) | CliError::NotFresh(_) => 1,
         }
     }
 }
@@ -171,6 +322,18 @@ impl fmt::Display for CliError {
             CliError::Usage(msg) | CliError::Io(msg) => write!(f, "error: {msg}"),
             CliError::TestsFailed(n) => {
                 write!(f, "error: {n} check{} failed", if *n == 1 { "" } else { "s" })
+            }
+            CliError::NotFresh(n) => write!(
+                f,
+                "error: {n} header{} not what capi-compat writes: regenerate with the command shown",
+                if *n == 1 { " is" } else { "s are" }
+            ),
+            CliError::NotOurs(n) => {
+                write!(
+                    f,
+                    "error: {n} file{} not written by capi-compat",
+                    if *n == 1 { " was" } else { "s were" }
+                )
             }
         }
     }
@@ -200,7 +363,12 @@ impl From<plan::PlanError> for CliError {
 
 /// Runs one command; what it prints on success goes to `out`, notes to `note`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write) -> Result<(), CliError> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return install_commands::print_location(&cli.locations, out);
+    };
+    match command {
+        Command::Check { files } => install_commands::check(&files, out),
+        Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
         Command::Gen { min, only, output, hpy: false, spec } => {
             spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
         }
@@ -215,7 +383,42 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
+        Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
+            let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
+            run_commands::bench(&run, only.as_deref(), settings, &spec, out)
+        }
+        Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
+            ci_commands::github(min, hpy, output, inputs, test_command, out)
+        }
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
+            if let [dir] = sources.as_slice() {
+                if dir.is_dir() {
+                    if module.is_some() || !include.is_empty() {
+                        return Err(CliError::Usage(
+                            "--module and -I are for loose sources; a project's build backend decides those"
+                                .into(),
+                        ));
+                    }
+                    let request = project_command::ProjectRequest {
+                        dir: dir.clone(),
+                        min,
+                        hpy,
+                        cflags,
+                        args: project,
+                        test_command,
+                    };
+                    return project_command::matrix(request, &run, &spec, out);
+                }
+            }
+            if let Some(dir) = sources.iter().find(|s| s.is_dir()) {
+                return Err(CliError::Usage(format!(
+                    "{} is a directory: give a project directory alone, or C source files",
+                    dir.display()
+                )));
+            }
+            if let Some(flag) = project.given().first() {
+                return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
+            }
             let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
         }
