@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:d62d4c9c5e0e1539. Entries: 405.
+ * Spec digest: fnv1a64:4b0ef7a41c548335. Entries: 405.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -8501,7 +8501,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 #endif
 #endif
 
-/* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 the metaclass must not add instance data to type (a Python subclass of type never does): TypeError otherwise.
+/* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 a metaclass that adds instance data to type gets the type made as a plain type first and then moved into an instance of the metaclass of the right size (the plain type is left to the garbage collector).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromMetaclass */
 #if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
@@ -8562,13 +8562,101 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
         PyErr_SetString(PyExc_TypeError, "Metaclasses with custom tp_new are not supported.");
         return CAPICOMPAT_NULL;
     }
-    if (winner != &PyType_Type
-        && (winner->tp_basicsize != PyType_Type.tp_basicsize
-            || winner->tp_itemsize != PyType_Type.tp_itemsize)) {
-        PyErr_Format(PyExc_TypeError,
-                     "capi-compat: metaclass '%s' adds instance data to type, which "
-                     "PyType_FromMetaclass() cannot provide before Python 3.12", winner->tp_name);
+    if (winner->tp_itemsize != PyType_Type.tp_itemsize) {
+        PyErr_Format(PyExc_TypeError, "capi-compat: metaclass '%s' changes type's item size", winner->tp_name);
         return CAPICOMPAT_NULL;
+    }
+    if (winner->tp_basicsize != PyType_Type.tp_basicsize) {
+    #if PY_VERSION_HEX >= 0x030C0000 || defined(PYPY_VERSION)
+        /* (only the self-test forces this backport on 3.12+, which has the real one) */
+        return PyType_FromMetaclass(winner, module, spec, bases);
+    #else
+        /* the metaclass adds instance data: the type is made as a plain type, then its
+           contents move into a zeroed instance of the metaclass, which takes references
+           of its own; the plain type is left to the garbage collector */
+        PyHeapTypeObject *from, *to;
+        PyObject *temp = PyType_FromModuleAndSpec(module, spec, bases), *modname;
+        if (temp == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        from = (PyHeapTypeObject *)temp;
+        result = winner->tp_alloc(winner, Py_SIZE(temp));
+        if (result == CAPICOMPAT_NULL) {
+            Py_DECREF(temp);
+            return CAPICOMPAT_NULL;
+        }
+        to = (PyHeapTypeObject *)result;
+        /* everything after the object header (the debug build's and the GC's stay) */
+        memcpy((char *)to + sizeof(PyVarObject), (char *)from + sizeof(PyVarObject),
+               sizeof(PyHeapTypeObject) - sizeof(PyVarObject));
+        to->ht_type.tp_as_async = &to->as_async;
+        to->ht_type.tp_as_number = &to->as_number;
+        to->ht_type.tp_as_sequence = &to->as_sequence;
+        to->ht_type.tp_as_mapping = &to->as_mapping;
+        to->ht_type.tp_as_buffer = &to->as_buffer;
+        /* PyType_Ready() makes these again; the plain type keeps its own */
+        to->ht_type.tp_dict = CAPICOMPAT_NULL;
+        to->ht_type.tp_mro = CAPICOMPAT_NULL;
+        to->ht_type.tp_cache = CAPICOMPAT_NULL;
+        to->ht_type.tp_subclasses = CAPICOMPAT_NULL;
+        to->ht_type.tp_weaklist = CAPICOMPAT_NULL;
+        to->ht_type.tp_version_tag = 0;
+        to->ht_type.tp_flags &= ~(Py_TPFLAGS_READY | Py_TPFLAGS_READYING | Py_TPFLAGS_VALID_VERSION_TAG);
+        to->ht_cached_keys = CAPICOMPAT_NULL;
+        to->ht_type.tp_doc = CAPICOMPAT_NULL;
+    #if PY_VERSION_HEX >= 0x030B0000
+        to->_ht_tpname = CAPICOMPAT_NULL;
+        memset(&to->_spec_cache, 0, sizeof(to->_spec_cache));
+    #endif
+        Py_XINCREF(to->ht_type.tp_bases);
+        Py_XINCREF(to->ht_type.tp_base);
+        Py_XINCREF(to->ht_name);
+        Py_XINCREF(to->ht_qualname);
+        Py_XINCREF(to->ht_slots);
+        Py_XINCREF(to->ht_module);
+        /* the members live after the type object, the name (3.11) and the doc in buffers
+           the plain type frees */
+        if (from->ht_type.tp_members != CAPICOMPAT_NULL && Py_SIZE(temp) > 0) {
+            PyMemberDef *members = (PyMemberDef *)(void *)((char *)result + winner->tp_basicsize);
+            memcpy(members, from->ht_type.tp_members, sizeof(PyMemberDef) * (size_t)Py_SIZE(temp));
+            to->ht_type.tp_members = members;
+        }
+    #if PY_VERSION_HEX >= 0x030B0000
+        if (from->_ht_tpname != CAPICOMPAT_NULL) {
+            size_t len = strlen(from->_ht_tpname) + 1;
+            to->_ht_tpname = (char *)PyMem_Malloc(len);
+            if (to->_ht_tpname == CAPICOMPAT_NULL) {
+                goto moved_fail_nomem;
+            }
+            memcpy(to->_ht_tpname, from->_ht_tpname, len);
+            to->ht_type.tp_name = to->_ht_tpname;
+        }
+    #endif
+        if (from->ht_type.tp_doc != CAPICOMPAT_NULL) {
+            size_t len = strlen(from->ht_type.tp_doc) + 1;
+            char *doc = (char *)PyObject_Malloc(len);
+            if (doc == CAPICOMPAT_NULL) {
+                goto moved_fail_nomem;
+            }
+            memcpy(doc, from->ht_type.tp_doc, len);
+            to->ht_type.tp_doc = doc;
+        }
+        if (PyType_Ready((PyTypeObject *)result) < 0) {
+            goto moved_fail;
+        }
+        modname = PyDict_GetItemString(from->ht_type.tp_dict, "__module__");
+        if (modname != CAPICOMPAT_NULL && PyDict_SetItemString(to->ht_type.tp_dict, "__module__", modname) < 0) {
+            goto moved_fail;
+        }
+        Py_DECREF(temp);
+        return result;
+    moved_fail_nomem:
+        PyErr_NoMemory();
+    moved_fail:
+        Py_DECREF(result);
+        Py_DECREF(temp);
+        return CAPICOMPAT_NULL;
+    #endif
     }
     result = PyType_FromModuleAndSpec(module, spec, bases);
     /* (3.12+, where the self-test forces this backport, calculate the bases' metaclass
@@ -9910,9 +9998,9 @@ static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObjec
 
 
 /* ==== HPy 0.9.0 API layer (CPython ABI, polyfilled on CPython 3.10+) ====
- * Generated from spec/hpy: 83 context handles, 117 one-to-one
+ * Generated from spec/hpy: 84 context handles, 123 one-to-one
  * functions, the definition machinery (HPyDef, slots, trampolines; from slots.yaml and
- * definitions.yaml) and 132 hand-written entries (custom.yaml, runtime.yaml,
+ * definitions.yaml) and 136 hand-written entries (custom.yaml, runtime.yaml,
  * types.yaml, macros.yaml). A handle is the PyObject * it refers to; HPy_Dup/HPy_Close are
  * Py_XINCREF/Py_XDECREF. With -DCAPI_COMPAT_HPY_DEBUG, handles are checked records instead.
  * Each translation unit has its own HPyContext, filled at first use. */
@@ -10029,6 +10117,7 @@ struct _HPyContext_s {
     HPy h_CapsuleType;
     HPy h_SliceType;
     HPy h_Builtins;
+    HPy h_DictType;
 };
 typedef struct _HPyContext_s HPyContext;
 
@@ -10576,6 +10665,7 @@ static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
     ctx->h_CapsuleType = capicompat_hpy_constant((PyObject *)(&PyCapsule_Type));
     ctx->h_SliceType = capicompat_hpy_constant((PyObject *)(&PySlice_Type));
     ctx->h_Builtins = capicompat_hpy_constant((PyObject *)(PyEval_GetBuiltins()));
+    ctx->h_DictType = capicompat_hpy_constant((PyObject *)(&PyDict_Type));
 }
 
 static inline HPyContext *capicompat_hpy_ctx(void) {
@@ -10741,6 +10831,7 @@ typedef enum {
     HPyType_BuiltinShape_Unicode = 4,
     HPyType_BuiltinShape_Tuple = 5,
     HPyType_BuiltinShape_List = 6,
+    HPyType_BuiltinShape_Dict = 7,
 } HPyType_BuiltinShape;
 
 typedef enum {
@@ -10842,6 +10933,7 @@ typedef enum {
     HPy_tp_hash = 59,
     HPy_tp_init = 60,
     HPy_tp_iter = 62,
+    HPy_tp_descr_get = 54,
     HPy_tp_new = 65,
     HPy_tp_repr = 66,
     HPy_tp_richcompare = 67,
@@ -10907,6 +10999,7 @@ typedef enum {
 #define _HPySlot_SIG__HPy_tp_hash HPyFunc_HASHFUNC
 #define _HPySlot_SIG__HPy_tp_init HPyFunc_INITPROC
 #define _HPySlot_SIG__HPy_tp_iter HPyFunc_GETITERFUNC
+#define _HPySlot_SIG__HPy_tp_descr_get HPyFunc_TERNARYFUNC
 #define _HPySlot_SIG__HPy_tp_new HPyFunc_NEWFUNC
 #define _HPySlot_SIG__HPy_tp_repr HPyFunc_REPRFUNC
 #define _HPySlot_SIG__HPy_tp_richcompare HPyFunc_RICHCMPFUNC
@@ -11140,6 +11233,7 @@ static inline int capicompat_hpy_type_slot_id(HPySlot_Slot slot) {
     case HPy_tp_hash: return Py_tp_hash;
     case HPy_tp_init: return Py_tp_init;
     case HPy_tp_iter: return Py_tp_iter;
+    case HPy_tp_descr_get: return Py_tp_descr_get;
     case HPy_tp_new: return Py_tp_new;
     case HPy_tp_repr: return Py_tp_repr;
     case HPy_tp_richcompare: return Py_tp_richcompare;
@@ -11658,6 +11752,7 @@ static inline int capicompat_hpy_module_slot_id(HPySlot_Slot slot) {
 #define HPyType_BuiltinShape_Unicode_AsStruct _HPy_AsStruct_Unicode
 #define HPyType_BuiltinShape_Tuple_AsStruct _HPy_AsStruct_Tuple
 #define HPyType_BuiltinShape_List_AsStruct _HPy_AsStruct_List
+#define HPyType_BuiltinShape_Dict_AsStruct _HPy_AsStruct_Dict /* HPy main after 0.9 */
 #define HPyType_HELPERS(...) _HPyType_HELPERS_PICK(__VA_ARGS__, _HPyType_HELPERS_2, _HPyType_HELPERS_1, _HPy_unused)(__VA_ARGS__)
 #define _HPyType_HELPERS_PICK(_1, _2, NAME, ...) NAME
 #define _HPyType_HELPERS_1(STRUCT) _HPyType_HELPERS_2(STRUCT, HPyType_BuiltinShape_Object)
@@ -12268,6 +12363,36 @@ static inline int HPyCapsule_SetContext(HPyContext *ctx, HPy capsule, void *cont
     return PyCapsule_SetContext(capicompat_hpy_h2py(capsule), context);
 }
 
+static inline HPy HPy_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end) {
+    (void)ctx;
+    return capicompat_hpy_steal(PySequence_GetSlice(capicompat_hpy_h2py(obj), start, end));
+}
+
+static inline int HPy_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end) {
+    (void)ctx;
+    return PySequence_DelSlice(capicompat_hpy_h2py(obj), start, end);
+}
+
+static inline HPy HPy_GetIter(HPyContext *ctx, HPy obj) {
+    (void)ctx;
+    return capicompat_hpy_steal(PyObject_GetIter(capicompat_hpy_h2py(obj)));
+}
+
+static inline HPy HPyIter_Next(HPyContext *ctx, HPy obj) {
+    (void)ctx;
+    return capicompat_hpy_steal(PyIter_Next(capicompat_hpy_h2py(obj)));
+}
+
+static inline int HPyIter_Check(HPyContext *ctx, HPy obj) {
+    (void)ctx;
+    return PyIter_Check(capicompat_hpy_h2py(obj));
+}
+
+static inline HPy HPySlice_New(HPyContext *ctx, HPy start, HPy stop, HPy step) {
+    (void)ctx;
+    return capicompat_hpy_steal(PySlice_New(capicompat_hpy_h2py(start), capicompat_hpy_h2py(stop), capicompat_hpy_h2py(step)));
+}
+
 /* Custom entries: HPy's own semantics, written by hand in spec/hpy/custom.yaml and the
  * other files of CUSTOM_FILES (generator/src/hpy/mod.rs), in that order. */
 
@@ -12797,7 +12922,7 @@ static inline HPy HPyBytes_FromStringAndSize(HPyContext *ctx, const char *bytes,
     return capicompat_hpy_steal(PyBytes_FromStringAndSize(bytes, len));
 }
 
-static inline HPy HPyTuple_FromArray(HPyContext *ctx, HPy items[], HPy_ssize_t n) {
+static inline HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize_t n) {
     PyObject *tuple = PyTuple_New(n);
     HPy_ssize_t i;
     (void)ctx;
@@ -12870,6 +12995,27 @@ static inline int HPyCapsule_SetPointer(HPyContext *ctx, HPy capsule, void *poin
     }
 #endif
     return PyCapsule_SetPointer(capicompat_hpy_h2py(capsule), pointer);
+}
+
+static inline int HPyList_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item) {
+    PyObject *list = capicompat_hpy_h2py(h_list);
+    (void)ctx;
+#ifdef PYPY_VERSION
+    if (list == CAPICOMPAT_NULL || !PyList_Check(list)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+#endif
+    return PyList_Insert(list, index, capicompat_hpy_h2py(h_item));
+}
+
+static inline int HPy_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value) {
+    PyObject *v = capicompat_hpy_h2py(value);
+    (void)ctx;
+#ifdef PYPY_VERSION
+    if (v == CAPICOMPAT_NULL) return PySequence_DelSlice(capicompat_hpy_h2py(obj), start, end);
+#endif
+    return PySequence_SetSlice(capicompat_hpy_h2py(obj), start, end, v);
 }
 
 static inline int32_t HPyContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result) {
@@ -14320,6 +14466,7 @@ typedef struct { PyFloatObject head; capicompat_hpy_max_align payload; } capicom
 typedef struct { PyUnicodeObject head; capicompat_hpy_max_align payload; } capicompat_hpy_hdr_unicode;
 typedef struct { PyTupleObject head; capicompat_hpy_max_align payload; } capicompat_hpy_hdr_tuple;
 typedef struct { PyListObject head; capicompat_hpy_max_align payload; } capicompat_hpy_hdr_list;
+typedef struct { PyDictObject head; capicompat_hpy_max_align payload; } capicompat_hpy_hdr_dict;
 
 /* -1 for a shape HPy does not know. */
 static inline Py_ssize_t capicompat_hpy_shape_header(int shape) {
@@ -14332,6 +14479,7 @@ static inline Py_ssize_t capicompat_hpy_shape_header(int shape) {
     case HPyType_BuiltinShape_Unicode: return (Py_ssize_t)offsetof(capicompat_hpy_hdr_unicode, payload);
     case HPyType_BuiltinShape_Tuple: return (Py_ssize_t)offsetof(capicompat_hpy_hdr_tuple, payload);
     case HPyType_BuiltinShape_List: return (Py_ssize_t)offsetof(capicompat_hpy_hdr_list, payload);
+    case HPyType_BuiltinShape_Dict: return (Py_ssize_t)offsetof(capicompat_hpy_hdr_dict, payload);
     default: return -1;
     }
 }
@@ -14542,12 +14690,47 @@ static inline void* _HPy_AsStruct_List(HPyContext *ctx, HPy h) {
     return (char *)capicompat_hpy_h2py(h) + capicompat_hpy_shape_header(HPyType_BuiltinShape_List);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#  define CAPICOMPAT_HPY_OUT_OF_LINE __attribute__((noinline))
+#else
+#  define CAPICOMPAT_HPY_OUT_OF_LINE
+#endif
+
+static CAPICOMPAT_HPY_OUT_OF_LINE capicompat_hpy_type_record *capicompat_hpy_record_out_of_line(PyTypeObject *tp) {
+    return capicompat_hpy_record(tp);
+}
+
+/* HPy_New's less common work. CPython's PyType_GenericAlloc zeroes the object; after
+ * another tp_alloc (and on PyPy) the user struct is zeroed here, so that no allocator's
+ * choice can leak into it (never the header: refcount, type, GC links). Then the call
+ * function of a type using the HPy call protocol. */
+static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_finish(PyObject *o, Py_ssize_t header) {
+    PyTypeObject *tp = Py_TYPE(o);
+    #ifndef PYPY_VERSION
+    if (tp->tp_alloc != PyType_GenericAlloc)
+    #endif
+    {
+        if (header > 0 && tp->tp_basicsize > header) {
+            memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
+        }
+    }
+    capicompat_hpy_init_call(o);
+}
+
+static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
+    (void)ctx;
+    return (char *)capicompat_hpy_h2py(h) + capicompat_hpy_shape_header(HPyType_BuiltinShape_Dict);
+}
+
 static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     PyObject *tobj = capicompat_hpy_h2py(h_type), *o;
     PyTypeObject *tp;
     capicompat_hpy_type_record *r;
     Py_ssize_t header;
     (void)ctx;
+    /* *data is NULL on every failure path: code built with -O3 may read it after a checked
+     * failure, and gcc's -Wmaybe-uninitialized sees through this inline function */
+    *data = CAPICOMPAT_NULL;
     if (!PyType_Check(tobj)) {
         PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
         return HPy_NULL;
@@ -14555,14 +14738,19 @@ static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     tp = (PyTypeObject *)tobj;
     o = tp->tp_alloc(tp, 0);
     if (o == CAPICOMPAT_NULL) return HPy_NULL;
-    r = capicompat_hpy_record(tp);
-    header = r != CAPICOMPAT_NULL ? r->header : 0;
-    /* tp_alloc zeroes the object already; the user struct is zeroed again so that no
-     * allocator's choice can leak into it (never the header: refcount, type, GC links) */
-    if (header > 0 && tp->tp_basicsize > header) {
-        memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
+    /* the fast path (inlined into every caller): a type this translation unit made; the rest
+     * is out of line, so that HPy_New stays small in the loops that make many objects */
+    if (tp->tp_getset != CAPICOMPAT_NULL && tp->tp_getset->get == capicompat_hpy_marker_get) {
+        r = (capicompat_hpy_type_record *)tp->tp_getset->closure;
+    } else {
+        r = capicompat_hpy_record_out_of_line(tp);
     }
-    capicompat_hpy_init_call(o);
+    header = r != CAPICOMPAT_NULL ? r->header : 0;
+#ifdef PYPY_VERSION
+    capicompat_hpy_new_finish(o, header);
+#else
+    if (tp->tp_alloc != PyType_GenericAlloc || tp->tp_vectorcall_offset > 0) capicompat_hpy_new_finish(o, header);
+#endif
     *data = (char *)o + header;
     return capicompat_hpy_steal(o);
 }
@@ -14646,7 +14834,7 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     Py_ssize_t header, basicsize, call_offset = 0;
     int nbase = 0, nmeth = 0, nmember = 0, ngetset = 0, nslot = 0, nlegacy_slots = 0;
     int nlm = 0, nlmem = 0, nlget = 0, i, has_traverse = 0, has_destroy = 0, has_new = 0, uses_call = 0;
-    int inherits_call = 0;
+    int inherits_call = 0, explicit_call = 0;
     size_t size;
     char *at;
     (void)ctx;
@@ -14701,7 +14889,10 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
             }
             nmeth++;
             break;
-        case HPyDef_Kind_Member: nmember++; break;
+        case HPyDef_Kind_Member:
+            if (strcmp((*d)->member.name, "__vectorcalloffset__") == 0) explicit_call = 1;
+            nmember++;
+            break;
         case HPyDef_Kind_GetSet: ngetset++; break;
         default:
             PyErr_Format(PyExc_ValueError, "invalid HPyDef kind: %d", (int)(*d)->kind);
@@ -14720,11 +14911,14 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     }
     for (; legacy_methods != CAPICOMPAT_NULL && legacy_methods[nlm].ml_name != CAPICOMPAT_NULL; nlm++) {}
     for (; legacy_members != CAPICOMPAT_NULL && legacy_members[nlmem].name != CAPICOMPAT_NULL; nlmem++) {
-        if (strcmp(legacy_members[nlmem].name, "__vectorcalloffset__") == 0 && uses_call) {
-            PyErr_SetString(PyExc_TypeError,
-                            "Cannot have HPy_tp_call and explicit member'__vectorcalloffset__'. Specify just one of them.");
-            return HPy_NULL;
-        }
+        if (strcmp(legacy_members[nlmem].name, "__vectorcalloffset__") == 0) explicit_call = 1;
+    }
+    /* an explicit __vectorcalloffset__ member gets PyVectorcall_Call as tp_call, as HPy_tp_call
+     * does (CPython 3.14's debug PyType_Ready asserts that a vectorcall type has a tp_call) */
+    if (explicit_call && uses_call) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Cannot have HPy_tp_call and explicit member'__vectorcalloffset__'. Specify just one of them.");
+        return HPy_NULL;
     }
     for (; legacy_getsets != CAPICOMPAT_NULL && legacy_getsets[nlget].name != CAPICOMPAT_NULL; nlget++) {}
     if ((spec->flags & HPy_TPFLAGS_HAVE_GC) && !has_traverse) {
@@ -14760,11 +14954,27 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
             PyErr_SetString(PyExc_TypeError, "Cannot use HPy call protocol with var objects");
             return HPy_NULL;
         }
-        if (basicsize == 0) {
+        if (basicsize == 0 && spec->builtin_shape == HPyType_BuiltinShape_Legacy) {
             PyErr_SetString(PyExc_TypeError,
                             "Cannot use HPy call protocol with legacy types that inherit the struct. Either set the "
                             "basicsize to anon-zero value or use legacy slot 'Py_tp_call'.");
             return HPy_NULL;
+        }
+        if (basicsize == 0) {
+            /* a pure type without a struct of its own: the call function follows the object
+             * header, as in HPy, or the largest base's struct (which HPy would overlap) */
+            basicsize = header;
+            for (p = params; p != CAPICOMPAT_NULL && p->kind != 0; p++) {
+                PyObject *b = capicompat_hpy_h2py(p->object);
+                Py_ssize_t k, nb = p->kind == HPyType_SpecParam_BasesTuple && PyTuple_Check(b) ? PyTuple_GET_SIZE(b) : 1;
+                if (p->kind == HPyType_SpecParam_Metaclass) continue;
+                for (k = 0; k < nb; k++) {
+                    PyObject *bk = p->kind == HPyType_SpecParam_BasesTuple ? PyTuple_GET_ITEM(b, k) : b;
+                    if (PyType_Check(bk) && ((PyTypeObject *)bk)->tp_basicsize > basicsize) {
+                        basicsize = ((PyTypeObject *)bk)->tp_basicsize;
+                    }
+                }
+            }
         }
         /* the object's call function lives after the user struct */
         call_offset = (basicsize + (Py_ssize_t)sizeof(void *) - 1) / (Py_ssize_t)sizeof(void *) * (Py_ssize_t)sizeof(void *);
@@ -14860,6 +15070,9 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
             slots[nslot].slot = Py_tp_new;
             slots[nslot++].pfunc = _HPy_FUNC_CAST(void *, capicompat_hpy_call_new);
         }
+    } else if (explicit_call) {
+        slots[nslot].slot = Py_tp_call;
+        slots[nslot++].pfunc = _HPy_FUNC_CAST(void *, PyVectorcall_Call);
     }
     for (ls = legacy; ls != CAPICOMPAT_NULL && ls->slot != 0; ls++) {
         if (ls->slot != Py_tp_methods && ls->slot != Py_tp_members && ls->slot != Py_tp_getset) slots[nslot++] = *ls;
@@ -14891,7 +15104,7 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     cpy.name = spec->name;
     cpy.basicsize = (int)basicsize;
     cpy.itemsize = spec->itemsize;
-    uses_call |= inherits_call;
+    uses_call |= inherits_call | explicit_call;
     cpy.flags = (unsigned int)(spec->flags | (uses_call ? Py_TPFLAGS_HAVE_VECTORCALL : 0UL));
     cpy.slots = slots;
     if (bases_tuple != CAPICOMPAT_NULL) {
@@ -15275,6 +15488,12 @@ typedef struct {
 #define HPyCapsule_GetContext(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_GetContext(__VA_ARGS__))
 #define HPyCapsule_SetName(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_SetName(__VA_ARGS__))
 #define HPyCapsule_SetContext(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_SetContext(__VA_ARGS__))
+#define HPy_GetSlice(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_GetSlice(__VA_ARGS__))
+#define HPy_DelSlice(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_DelSlice(__VA_ARGS__))
+#define HPy_GetIter(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_GetIter(__VA_ARGS__))
+#define HPyIter_Next(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyIter_Next(__VA_ARGS__))
+#define HPyIter_Check(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyIter_Check(__VA_ARGS__))
+#define HPySlice_New(...) (capicompat_hpy_site(__FILE__, __LINE__), HPySlice_New(__VA_ARGS__))
 #define HPy_Is(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_Is(__VA_ARGS__))
 #define HPy_TypeCheck(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_TypeCheck(__VA_ARGS__))
 #define HPyErr_Occurred(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyErr_Occurred(__VA_ARGS__))
@@ -15330,6 +15549,8 @@ typedef struct {
 #define HPyCapsule_New(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_New(__VA_ARGS__))
 #define HPyCapsule_SetDestructor(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_SetDestructor(__VA_ARGS__))
 #define HPyCapsule_SetPointer(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyCapsule_SetPointer(__VA_ARGS__))
+#define HPyList_Insert(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyList_Insert(__VA_ARGS__))
+#define HPy_SetSlice(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_SetSlice(__VA_ARGS__))
 #define HPyContextVar_Get(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyContextVar_Get(__VA_ARGS__))
 #define HPy_Compile_s(...) (capicompat_hpy_site(__FILE__, __LINE__), HPy_Compile_s(__VA_ARGS__))
 #define HPyGlobal_Store(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyGlobal_Store(__VA_ARGS__))
@@ -15358,6 +15579,7 @@ typedef struct {
 #define _HPy_AsStruct_Unicode(...) (capicompat_hpy_site(__FILE__, __LINE__), _HPy_AsStruct_Unicode(__VA_ARGS__))
 #define _HPy_AsStruct_Tuple(...) (capicompat_hpy_site(__FILE__, __LINE__), _HPy_AsStruct_Tuple(__VA_ARGS__))
 #define _HPy_AsStruct_List(...) (capicompat_hpy_site(__FILE__, __LINE__), _HPy_AsStruct_List(__VA_ARGS__))
+#define _HPy_AsStruct_Dict(...) (capicompat_hpy_site(__FILE__, __LINE__), _HPy_AsStruct_Dict(__VA_ARGS__))
 #define _HPy_New(...) (capicompat_hpy_site(__FILE__, __LINE__), _HPy_New(__VA_ARGS__))
 #define HPyType_GenericNew(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyType_GenericNew(__VA_ARGS__))
 #define HPyType_GetName(...) (capicompat_hpy_site(__FILE__, __LINE__), HPyType_GetName(__VA_ARGS__))
