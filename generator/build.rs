@@ -4,7 +4,9 @@ use std::{env, fs, path::Path};
 fn main() {
     // The compiler driver (cc crate) needs a target triple at run time: ours.
     println!("cargo:rustc-env=CAPI_COMPAT_TARGET={}", env::var("TARGET").unwrap());
-    let spec_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    // At run time, not `env!`: a build script's binary may be reused for a copy of the crate
+    // elsewhere (a shared target directory), and must read that copy's spec.
+    let spec_dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("spec");
     // The API spec's files, and the HPy layer's data in spec/hpy/.
     let mut out = embed("FILES", &spec_dir);
     out.push_str(&embed("HPY_FILES", &spec_dir.join("hpy")));

@@ -20,6 +20,9 @@
 #      2 %), and which of HPy 0.9's API names the header provides;
 #   7. backport speed: every entry's bench, native against our forced backport on 3.13-3.15
 #      (bar: 1.10, 1.25 under 3 ns).
+#   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
+#      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
+#      install and cargo package, the pre-commit hook; tools from PyPI.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,3 +128,7 @@ fi
 echo
 echo "== HPy layer: HPy 0.9's public API names the header provides"
 target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json
+
+echo
+echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
+time scripts/test-install.sh

@@ -10,11 +10,13 @@
 
 pub mod bench;
 pub mod build;
+pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod digest;
 pub mod header;
 pub mod hpy;
+pub mod install;
 pub mod interpreters;
 pub mod matrix;
 pub mod report;

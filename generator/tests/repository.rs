@@ -71,3 +71,49 @@ fn committed_header_is_fresh() {
     let fresh = header(&embedded_spec(), FLOOR);
     assert_eq!(committed, fresh, "{} is not what the spec generates: {regenerate}", path.display());
 }
+
+/// output/ also holds the rest of what an install provides (the `--hpy` pair, pkg-config
+/// files, the CMake package): the meson subproject uses it as committed.
+#[test]
+fn committed_install_tree_is_fresh() {
+    let regenerate = "regenerate it: run `cargo run -- install-tree output` in the repository root";
+    let (spec, hpy) = capi_compat::load_spec_and_hpy(None).expect("the embedded spec is valid");
+    let files = capi_compat::install::tree(&spec, &hpy).expect("the install tree renders");
+    let output = common::repo_root().join("output");
+    for file in &files {
+        let path = output.join(&file.path);
+        let committed = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {} ({e}): {regenerate}", path.display()));
+        assert!(committed == file.text, "{} is not what capi-compat writes: {regenerate}", path.display());
+    }
+}
+
+/// The packaged crate carries the spec and the test macros through symlinks inside
+/// generator/: they must lead to the repository's own files.
+#[test]
+fn crate_symlinks_lead_to_the_repository_files() {
+    let generator = common::manifest_dir();
+    let root = common::repo_root();
+    for (link, target) in [
+        ("spec", "spec"),
+        ("templates/capi_compat_test.h", "tests/c/capi_compat_test.h"),
+        ("LICENSE", "LICENSE"),
+    ] {
+        let resolved =
+            generator.join(link).canonicalize().unwrap_or_else(|e| panic!("generator/{link}: {e}"));
+        assert_eq!(resolved, root.join(target).canonicalize().unwrap(), "generator/{link}");
+    }
+}
+
+/// The root meson.build (the meson subproject) states the crate's version.
+#[test]
+fn meson_subproject_version_is_the_crate_version() {
+    let path = common::repo_root().join("meson.build");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let expected = concat!("version: '", env!("CARGO_PKG_VERSION"), "'");
+    assert!(
+        text.contains(expected),
+        "{} must say {expected} (generator/Cargo.toml's version)",
+        path.display()
+    );
+}

@@ -2,7 +2,10 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:3ddcbe2246f1c45b. Entries: 439.
+ * Spec digest: fnv1a64:1b314732d0b7b6a7. Entries: 439.
+ *
+ * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
+ * with or without fee, with no conditions (the LICENSE file of capi-compat).
  *
  * Include it after Python.h. Each backport is compiled only on Pythons that lack the name;
  * functions are `static inline` and renamed `capicompat_NAME` behind a `#define NAME`, so a
@@ -8987,7 +8990,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 #endif
 #endif
 
-/* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 the metaclass must not add instance data to type (a Python subclass of type never does): TypeError otherwise.
+/* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 a metaclass that adds instance data to type gets the type made as a plain type first and then moved into an instance of the metaclass of the right size (the plain type is left to the garbage collector).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromMetaclass */
 #if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
@@ -9048,13 +9051,101 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
         PyErr_SetString(PyExc_TypeError, "Metaclasses with custom tp_new are not supported.");
         return CAPICOMPAT_NULL;
     }
-    if (winner != &PyType_Type
-        && (winner->tp_basicsize != PyType_Type.tp_basicsize
-            || winner->tp_itemsize != PyType_Type.tp_itemsize)) {
-        PyErr_Format(PyExc_TypeError,
-                     "capi-compat: metaclass '%s' adds instance data to type, which "
-                     "PyType_FromMetaclass() cannot provide before Python 3.12", winner->tp_name);
+    if (winner->tp_itemsize != PyType_Type.tp_itemsize) {
+        PyErr_Format(PyExc_TypeError, "capi-compat: metaclass '%s' changes type's item size", winner->tp_name);
         return CAPICOMPAT_NULL;
+    }
+    if (winner->tp_basicsize != PyType_Type.tp_basicsize) {
+    #if PY_VERSION_HEX >= 0x030C0000 || defined(PYPY_VERSION)
+        /* (only the self-test forces this backport on 3.12+, which has the real one) */
+        return PyType_FromMetaclass(winner, module, spec, bases);
+    #else
+        /* the metaclass adds instance data: the type is made as a plain type, then its
+           contents move into a zeroed instance of the metaclass, which takes references
+           of its own; the plain type is left to the garbage collector */
+        PyHeapTypeObject *from, *to;
+        PyObject *temp = PyType_FromModuleAndSpec(module, spec, bases), *modname;
+        if (temp == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        from = (PyHeapTypeObject *)temp;
+        result = winner->tp_alloc(winner, Py_SIZE(temp));
+        if (result == CAPICOMPAT_NULL) {
+            Py_DECREF(temp);
+            return CAPICOMPAT_NULL;
+        }
+        to = (PyHeapTypeObject *)result;
+        /* everything after the object header (the debug build's and the GC's stay) */
+        memcpy((char *)to + sizeof(PyVarObject), (char *)from + sizeof(PyVarObject),
+               sizeof(PyHeapTypeObject) - sizeof(PyVarObject));
+        to->ht_type.tp_as_async = &to->as_async;
+        to->ht_type.tp_as_number = &to->as_number;
+        to->ht_type.tp_as_sequence = &to->as_sequence;
+        to->ht_type.tp_as_mapping = &to->as_mapping;
+        to->ht_type.tp_as_buffer = &to->as_buffer;
+        /* PyType_Ready() makes these again; the plain type keeps its own */
+        to->ht_type.tp_dict = CAPICOMPAT_NULL;
+        to->ht_type.tp_mro = CAPICOMPAT_NULL;
+        to->ht_type.tp_cache = CAPICOMPAT_NULL;
+        to->ht_type.tp_subclasses = CAPICOMPAT_NULL;
+        to->ht_type.tp_weaklist = CAPICOMPAT_NULL;
+        to->ht_type.tp_version_tag = 0;
+        to->ht_type.tp_flags &= ~(Py_TPFLAGS_READY | Py_TPFLAGS_READYING | Py_TPFLAGS_VALID_VERSION_TAG);
+        to->ht_cached_keys = CAPICOMPAT_NULL;
+        to->ht_type.tp_doc = CAPICOMPAT_NULL;
+    #if PY_VERSION_HEX >= 0x030B0000
+        to->_ht_tpname = CAPICOMPAT_NULL;
+        memset(&to->_spec_cache, 0, sizeof(to->_spec_cache));
+    #endif
+        Py_XINCREF(to->ht_type.tp_bases);
+        Py_XINCREF(to->ht_type.tp_base);
+        Py_XINCREF(to->ht_name);
+        Py_XINCREF(to->ht_qualname);
+        Py_XINCREF(to->ht_slots);
+        Py_XINCREF(to->ht_module);
+        /* the members live after the type object, the name (3.11) and the doc in buffers
+           the plain type frees */
+        if (from->ht_type.tp_members != CAPICOMPAT_NULL && Py_SIZE(temp) > 0) {
+            PyMemberDef *members = (PyMemberDef *)(void *)((char *)result + winner->tp_basicsize);
+            memcpy(members, from->ht_type.tp_members, sizeof(PyMemberDef) * (size_t)Py_SIZE(temp));
+            to->ht_type.tp_members = members;
+        }
+    #if PY_VERSION_HEX >= 0x030B0000
+        if (from->_ht_tpname != CAPICOMPAT_NULL) {
+            size_t len = strlen(from->_ht_tpname) + 1;
+            to->_ht_tpname = (char *)PyMem_Malloc(len);
+            if (to->_ht_tpname == CAPICOMPAT_NULL) {
+                goto moved_fail_nomem;
+            }
+            memcpy(to->_ht_tpname, from->_ht_tpname, len);
+            to->ht_type.tp_name = to->_ht_tpname;
+        }
+    #endif
+        if (from->ht_type.tp_doc != CAPICOMPAT_NULL) {
+            size_t len = strlen(from->ht_type.tp_doc) + 1;
+            char *doc = (char *)PyObject_Malloc(len);
+            if (doc == CAPICOMPAT_NULL) {
+                goto moved_fail_nomem;
+            }
+            memcpy(doc, from->ht_type.tp_doc, len);
+            to->ht_type.tp_doc = doc;
+        }
+        if (PyType_Ready((PyTypeObject *)result) < 0) {
+            goto moved_fail;
+        }
+        modname = PyDict_GetItemString(from->ht_type.tp_dict, "__module__");
+        if (modname != CAPICOMPAT_NULL && PyDict_SetItemString(to->ht_type.tp_dict, "__module__", modname) < 0) {
+            goto moved_fail;
+        }
+        Py_DECREF(temp);
+        return result;
+    moved_fail_nomem:
+        PyErr_NoMemory();
+    moved_fail:
+        Py_DECREF(result);
+        Py_DECREF(temp);
+        return CAPICOMPAT_NULL;
+    #endif
     }
     result = PyType_FromModuleAndSpec(module, spec, bases);
     /* (3.12+, where the self-test forces this backport, calculate the bases' metaclass

@@ -1,7 +1,9 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
-//! `spec_commands` (gen, check-spec, list, coverage) and `run_commands` (pythons, test, matrix).
+//! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
+//! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
 mod ci_commands;
+mod install_commands;
 mod project_command;
 mod run_commands;
 mod spec_commands;
@@ -17,11 +19,32 @@ use std::path::PathBuf;
 #[command(
     name = "capi-compat",
     version,
-    about = "Generate one C header that backports newer CPython C API onto CPython 3.10+"
+    about = "Generate one C header that backports newer CPython C API onto CPython 3.10+",
+    args_conflicts_with_subcommands = true,
+    arg_required_else_help = true
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub locations: Locations,
+}
+
+/// Where an installed capi-compat keeps what C builds use (as `pybind11 --cmakedir`): next to
+/// a pip install, or written into the cache for a binary installed by cargo.
+#[derive(Debug, Default, clap::Args)]
+#[group(multiple = false)]
+pub struct Locations {
+    /// Print the directory holding capi_compat.h (`-I` it; `capi_compat_hpy/` inside holds the
+    /// `--hpy` pair).
+    #[arg(long)]
+    pub includedir: bool,
+    /// Print the directory holding capi-compat.pc and capi-compat-hpy.pc (for PKG_CONFIG_PATH).
+    #[arg(long)]
+    pub pkgconfigdir: bool,
+    /// Print the directory holding capi_compatConfig.cmake (for capi_compat_DIR).
+    #[arg(long)]
+    pub cmakedir: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -214,6 +237,23 @@ pub enum Command {
         #[command(subcommand)]
         engine: CiEngine,
     },
+    /// Check vendored headers: exit 0 when each is exactly what the command in its banner
+    /// writes with this capi-compat, 1 when one is stale or edited (the entries that differ
+    /// are listed), 2 when a file is not a header capi-compat wrote. For pre-commit and CI.
+    Check {
+        /// The headers (a `--hpy` header's hpy.h next to it is checked with it).
+        #[arg(required = true, value_name = "HEADER")]
+        files: Vec<PathBuf>,
+    },
+    /// Write what an install provides into DIR: include/ (capi_compat.h, and the --hpy pair in
+    /// include/capi_compat_hpy/), share/pkgconfig/ and share/cmake/capi_compat/.
+    InstallTree {
+        /// The root of the tree (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -237,6 +277,9 @@ pub enum CiEngine {
         /// Build with the HPy layer (`matrix --hpy`).
         #[arg(long)]
         hpy: bool,
+        /// Passed on to each job's `capi-compat matrix PROJECT_DIR`.
+        #[command(flatten)]
+        project: ProjectArgs,
         /// Where to write the workflow (default: standard output); missing directories are made.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -260,13 +303,17 @@ pub enum CliError {
     Io(String),
     /// Tests ran and some failed (the report was printed): exit 1.
     TestsFailed(usize),
+    /// `check`: headers that are stale or edited (the report was printed): exit 1.
+    NotFresh(usize),
+    /// `check`: files that are not headers capi-compat wrote (the report was printed): exit 2.
+    NotOurs(usize),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Spec(_) | CliError::Usage(_) => 2,
-            CliError::Io(_) | CliError::TestsFailed(_) => 1,
+            CliError::Spec(_) | CliError::Usage(_) | CliError::NotOurs(_) => 2,
+            CliError::Io(_) | CliError::TestsFailed(_) | CliError::NotFresh(_) => 1,
         }
     }
 }
@@ -278,6 +325,18 @@ impl fmt::Display for CliError {
             CliError::Usage(msg) | CliError::Io(msg) => write!(f, "error: {msg}"),
             CliError::TestsFailed(n) => {
                 write!(f, "error: {n} check{} failed", if *n == 1 { "" } else { "s" })
+            }
+            CliError::NotFresh(n) => write!(
+                f,
+                "error: {n} header{} not what capi-compat writes: regenerate with the command shown",
+                if *n == 1 { " is" } else { "s are" }
+            ),
+            CliError::NotOurs(n) => {
+                write!(
+                    f,
+                    "error: {n} file{} not written by capi-compat",
+                    if *n == 1 { " was" } else { "s were" }
+                )
             }
         }
     }
@@ -307,7 +366,12 @@ impl From<plan::PlanError> for CliError {
 
 /// Runs one command; what it prints on success goes to `out`, notes to `note`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write) -> Result<(), CliError> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return install_commands::print_location(&cli.locations, out);
+    };
+    match command {
+        Command::Check { files } => install_commands::check(&files, out),
+        Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
         Command::Gen { min, only, output, hpy: false, spec } => {
             spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
         }
@@ -326,8 +390,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)
         }
-        Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
-            ci_commands::github(min, hpy, output, inputs, test_command, out)
+        Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
+            ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
         }
         Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
             if let [dir] = sources.as_slice() {

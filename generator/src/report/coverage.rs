@@ -6,8 +6,8 @@ use crate::spec::version::PyVersion;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-const ADDED: &str = include_str!("../../../spec/coverage/capi-added.tsv");
-const UNDATED: &str = include_str!("../../../spec/coverage/capi-undated.tsv");
+const ADDED: &str = include_str!("../../spec/coverage/capi-added.tsv");
+const UNDATED: &str = include_str!("../../spec/coverage/capi-undated.tsv");
 
 /// One name CPython added, and the version its documentation (or, for undated names, its
 /// headers) gives.

@@ -8,7 +8,7 @@ use serde::Serialize;
 const SELFTEST_TEMPLATE: &str = include_str!("../../templates/selftest.c.hbs");
 pub const MODULE_NAME: &str = "_capicompat_selftest";
 /// The assertion macros the snippets use, shipped with the binary.
-pub const TEST_MACROS: &str = include_str!("../../../tests/c/capi_compat_test.h");
+pub const TEST_MACROS: &str = include_str!("../../templates/capi_compat_test.h");
 pub const TEST_MACROS_FILE: &str = "capi_compat_test.h";
 
 #[derive(Serialize)]

@@ -1,0 +1,1 @@
+../../tests/c/capi_compat_test.h

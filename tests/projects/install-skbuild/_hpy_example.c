@@ -1,0 +1,1 @@
+../../c/hpy-example/_hpy_example.c

@@ -1,0 +1,1 @@
+../../c/example/_example.c
