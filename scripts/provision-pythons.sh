@@ -10,8 +10,10 @@
 # unstable's libc6 and the shared libraries the interpreter links against, and
 # the interpreter binary is patched (patchelf) to use that loader and libdir.
 # Each prefix also gets Debian's ensurepip and the pip/setuptools wheels it
-# installs, so `$PY -m venv DIR && DIR/bin/python -m pip ...` works (checked
-# before stamping; a prefix stamped before that gets them added in place).
+# installs, so `$PY -m venv DIR && DIR/bin/python -m pip ...` works, and its
+# multiarch pyconfig.h wrapper is replaced by the real one, so pip can build C
+# extensions with the include dir sysconfig reports (both checked before
+# stamping; a prefix stamped before that is upgraded in place).
 #
 # Layout (CACHE = ${CAPI_COMPAT_CACHE:-$HOME/.cache/capi-compat}):
 #   CACHE/pythons/<label>/            one prefix per interpreter (contains usr/...)
@@ -534,6 +536,22 @@ print(m.answer(), int(m.built_with_py_debug()))' "$tmp" 2>&1); then
     ((rc == 0)) || fail "$got"
 }
 
+# Debian's include/python3.X[d]/pyconfig.h only picks the architecture's real one
+# (`#  include <x86_64-linux-gnu/python3.X/pyconfig.h>`), found through /usr/include, a
+# compiler default that a prefix is not: setuptools, meson and the like pass only the include
+# dir that sysconfig reports, and fail on it. A prefix is for one architecture, so the real
+# file takes the wrapper's place (an atomic rename: the prefix may be in use).
+flatten_pyconfig() {
+    local prefix=$1 wrapper target
+    while read -r wrapper; do
+        target=$(sed -n "s|^ *# *include <\($MULTIARCH/[^>]*/pyconfig\.h\)>.*|\1|p" "$wrapper" | head -n1)
+        [[ -n $target ]] || continue
+        [[ -f $prefix/usr/include/$target ]] || fail "$wrapper includes $target, which the prefix lacks"
+        cp "$prefix/usr/include/$target" "$wrapper.tmp"
+        mv "$wrapper.tmp" "$wrapper"
+    done < <(find "$prefix/usr/include" -mindepth 2 -maxdepth 2 -name pyconfig.h -not -path "*/$MULTIARCH/*")
+}
+
 # ---------------------------------------------------------------- venv support
 
 # Debian's ensurepip installs the wheels found in the WHEEL_PKG_DIR config
@@ -561,18 +579,39 @@ prefix_pip_version() {
     echo "${wheel%%-*}"
 }
 
-# Creates a venv with the interpreter and runs pip in it; pip must be the
-# prefix's wheel, installed into the venv. Prints pip's version.
+# A project that pip builds (setuptools, from the prefix's own wheel: no network) into an
+# extension module, as `pip install` of a user's project does.
+write_probe_project() {
+    mkdir -p "$1"
+    write_probe_source "$1/probe.c"
+    printf '%s\n' '[build-system]' 'requires = ["setuptools"]' 'build-backend = "setuptools.build_meta"' \
+        '[project]' 'name = "capi-compat-probe"' 'version = "1.0"' >"$1/pyproject.toml"
+    printf '%s\n' 'from setuptools import Extension, setup' \
+        'setup(ext_modules=[Extension("capi_compat_probe", ["probe.c"])])' >"$1/setup.py"
+}
+
+# Creates a venv with the interpreter; pip in it must be the prefix's wheel, installed into the
+# venv, and must build and install an extension module that then imports. Prints pip's version.
 check_venv() {
-    local exe=$1 prefix=$2 want tmp out rc=0
+    local exe=$1 prefix=$2 want tmp out rc=0 pip_run
     want=$(prefix_pip_version "$prefix")
     tmp=$(mktemp -d)
+    pip_run=("$tmp/venv/bin/python" -I -m pip --disable-pip-version-check)
+    write_probe_project "$tmp/project"
     if ! out=$(run_py "$exe" -m venv "$tmp/venv" 2>&1); then
         out="python -m venv fails: $(grep -v '^ *$' <<<"$out" | tail -n1)"; rc=1
-    elif ! out=$(PIP_DISABLE_PIP_VERSION_CHECK=1 "$tmp/venv/bin/python" -I -m pip --version 2>&1); then
+    elif ! out=$("${pip_run[@]}" --version 2>&1); then
         out="pip does not run in a fresh venv: $(tail -n1 <<<"$out")"; rc=1
     elif [[ $out != "pip $want from $tmp/venv/"* ]]; then
         out="pip in a fresh venv is '$out', expected pip $want installed in the venv"; rc=1
+    elif ! out=$("${pip_run[@]}" install --no-index --find-links "$prefix/usr/share/python-wheels" \
+                     setuptools 2>&1); then
+        out="pip cannot install setuptools from the prefix's wheel: $(tail -n1 <<<"$out")"; rc=1
+    elif ! out=$("${pip_run[@]}" install --no-index --no-build-isolation "$tmp/project" 2>&1); then
+        out="pip cannot build an extension module: $(grep -m1 -E 'error' <<<"$out" || tail -n1 <<<"$out")"; rc=1
+    elif ! out=$(cd / && "$tmp/venv/bin/python" -I -c \
+                     'import capi_compat_probe as m; print(m.answer())' 2>&1) || [[ $out != 42 ]]; then
+        out="the extension pip built does not work: $(tail -n1 <<<"$out")"; rc=1
     fi
     rm -rf "$tmp"
     ((rc == 0)) || fail "$out"
@@ -597,11 +636,12 @@ write_stamp() {
         echo "ext_suffix=$ext_suffix"
         echo "debug=$debug"
         echo "venv_pip=$pip"
-        echo "debs=$(printf '%s\n' "$@" | xargs -n1 basename | sort | paste -sd' ')"
+        echo "venv_builds=1"
+        echo "debs=$(printf '%s\n' "$@" | xargs -n1 basename | sort -u | paste -sd' ')"
         local deb
         for deb in "$@"; do
             echo "package=$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
-        done | sort
+        done | sort -u
     } >"$prefix/$STAMP_NAME.tmp"
     mv "$prefix/$STAMP_NAME.tmp" "$prefix/$STAMP_NAME"
 }
@@ -692,6 +732,7 @@ provision_label() {
     local version ext_suffix debug
     read -r version ext_suffix debug <<<"$facts"
     # PyPy has no Py_DEBUG flavour: the probe must see a release pyconfig.
+    flatten_pyconfig "$prefix"
     check_probe_extension "$exe" "$incdirs" "$ext_suffix" "$debug"
     relocate_wheel_dir "$prefix"
     local pip
@@ -716,17 +757,18 @@ add_venv_support() {
     mapfile -t debs < <(fetch_debs <<<"$uris")
     extract_debs "$prefix" "${debs[@]}"
     relocate_wheel_dir "$prefix"
+    flatten_pyconfig "$prefix"
     pip=$(check_venv "$exe" "$prefix")
     write_stamp "$prefix" "$label" "$suite" "$exe" "$(stamp_get "$prefix" include_dirs)" \
         "$(stamp_get "$prefix" version)" "$(stamp_get "$prefix" ext_suffix)" \
         "$(stamp_get "$prefix" debug)" "$pip" "${old[@]}" "${debs[@]}"
 }
 
-# A working prefix whose stamp predates venv support, and whose .debs are all
-# still at hand to re-stamp it (else it is rebuilt).
+# A working prefix whose stamp predates venv support (or its check that pip builds
+# an extension), and whose .debs are all still at hand to re-stamp it (else it is rebuilt).
 stamp_can_add_venv() {
     local prefix=$PY_ROOT/$1 name
-    [[ -f $prefix/$STAMP_NAME && -z $(stamp_get "$prefix" venv_pip) ]] || return 1
+    [[ -f $prefix/$STAMP_NAME && -z $(stamp_get "$prefix" venv_builds) ]] || return 1
     [[ -x $(stamp_get "$prefix" interpreter) ]] || return 1
     for name in $(stamp_get "$prefix" debs); do [[ -f $DEB_DIR/$name ]] || return 1; done
 }
@@ -736,7 +778,7 @@ stamp_can_add_venv() {
 stamp_is_current() {
     local label=$1 prefix=$PY_ROOT/$1 now
     [[ -f $prefix/$STAMP_NAME && -x $(stamp_get "$prefix" interpreter) ]] || return 1
-    [[ -n $(stamp_get "$prefix" venv_pip) ]] || return 1
+    [[ -n $(stamp_get "$prefix" venv_builds) ]] || return 1
     ((REFRESH)) || return 0
     ( resolve_label "$label" 2>/dev/null && printf '%s\n' "$RESOLVED_URIS" ) >"$APT_ROOT/uris.tmp" \
         || return 0   # cannot tell: keep what works

@@ -341,16 +341,19 @@ fn run_entry(
     last_output
 }
 
-#[test]
-fn the_jobs_pass_here_for_every_interpreter_this_machine_has() {
-    let text = workflow_text(&[]);
-    let workflow = parse(&text);
+/// Runs the jobs named `only` (all when empty) of a workflow here, two at a time (each
+/// `capi-compat matrix` here builds for one interpreter); returns the names run.
+fn run_jobs_here(text: &str, only: &[&str]) -> Vec<String> {
+    let workflow = parse(text);
     let job = the_job(&workflow);
     let found = discover();
     let sandbox = TempDir::new("ci-run");
     let mut todo = Vec::new();
     for matrix in &job.strategy.matrix.include {
         let name = &matrix["name"];
+        if !only.is_empty() && !only.contains(&name.as_str()) {
+            continue;
+        }
         match local_interpreter(name, &found) {
             Some(interpreter) => todo.push((matrix, interpreter)),
             // No Debian package offers a free-threaded build here; every other target is
@@ -364,7 +367,6 @@ fn the_jobs_pass_here_for_every_interpreter_this_machine_has() {
             }
         }
     }
-    // Two jobs at a time (each `capi-compat matrix` here builds for one interpreter).
     let next = std::sync::atomic::AtomicUsize::new(0);
     let ran = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -396,10 +398,44 @@ fn the_jobs_pass_here_for_every_interpreter_this_machine_has() {
     });
     let mut ran = ran.into_inner().unwrap();
     ran.sort();
-    let mut expected: Vec<String> = entry_names(job)
+    ran
+}
+
+#[test]
+fn the_jobs_pass_here_for_every_interpreter_this_machine_has() {
+    let text = workflow_text(&[]);
+    let found = discover();
+    let mut expected: Vec<String> = entry_names(the_job(&parse(&text)))
         .into_iter()
         .filter(|n| !n.ends_with('t') || local_interpreter(n, &found).is_some())
         .collect();
     expected.sort();
-    assert_eq!(ran, expected);
+    assert_eq!(run_jobs_here(&text, &[]), expected);
+}
+
+/// A package (tests/projects/setuptools-pkg) through the workflow: the project options reach
+/// `capi-compat matrix PROJECT_DIR`, which builds it with pip in a venv and runs pytest. One job
+/// (each costs a venv and installs from PyPI): the first local 3.13, through setup-python's route.
+#[test]
+fn a_project_job_passes_here() {
+    let out = capi_compat(&[
+        "ci",
+        "github",
+        "--with",
+        "pytest",
+        "--header",
+        "src/ccdemo/capi_compat.h",
+        "tests/projects/setuptools-pkg",
+        "--",
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(
+        "--min 3.10 --with pytest --header src/ccdemo/capi_compat.h tests/projects/setuptools-pkg -- python -m pytest -q\n"
+    ));
+    assert_eq!(run_jobs_here(&text, &["cpython-3.13"]), ["cpython-3.13"]);
 }

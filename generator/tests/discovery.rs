@@ -1,7 +1,8 @@
 //! Discovery in a controlled environment (`capi-compat pythons` with its own PATH, HOME and
 //! cache): a wrapper script whose target changes is never answered from a stale cache, and a
-//! debug build on PATH (`python3.Xd`, `python3.X-dbg`) is found once, labelled debug, with
-//! include dirs that hold its multiarch `pyconfig.h`, and builds and runs an extension.
+//! debug build on PATH (`python3.Xd`, `python3.X-dbg`) is found once, labelled debug, with its
+//! own headers, and builds and runs an extension; Debian's own Python gets the directory its
+//! multiarch `pyconfig.h` wrapper needs.
 
 mod common;
 
@@ -128,13 +129,17 @@ fn a_debug_build_on_path_is_found_once_with_its_multiarch_headers_and_works() {
         row_for(&table, &dash_dbg).or_else(|| row_for(&table, &dotted_d)).expect("debug build listed");
     assert!(label.starts_with(&format!("cpython-3.{minor}.")) && label.ends_with("-dbg"), "{table}");
     assert_eq!(kind, "debug", "{table}");
-    // Debian's pyconfig.h in include/python3.Xd only includes the multiarch one: the directory
-    // holding `x86_64-linux-gnu/python3.Xd/pyconfig.h` must be on the list (found from the
-    // wrapper's own #include, not from a path pattern).
-    let wrapper_target = format!("x86_64-linux-gnu/python3.{minor}d/pyconfig.h");
+    // The debug build's own pyconfig.h comes first: the one that defines Py_DEBUG.
+    let pyconfig = include_dirs
+        .iter()
+        .map(|d| d.join("pyconfig.h"))
+        .find(|h| h.is_file())
+        .unwrap_or_else(|| panic!("no pyconfig.h in {include_dirs:?}"));
+    let text = std::fs::read_to_string(&pyconfig).unwrap();
     assert!(
-        include_dirs.iter().any(|d| d.join(&wrapper_target).is_file()),
-        "no include dir holds {wrapper_target}: {include_dirs:?}"
+        text.contains("#define Py_DEBUG 1") || text.contains(&format!("python3.{minor}d/pyconfig.h>")),
+        "{} is not the debug build's",
+        pyconfig.display()
     );
     assert!(include_dirs.iter().any(|d| d.join("Python.h").is_file()), "{include_dirs:?}");
 
@@ -166,4 +171,61 @@ fn a_debug_build_on_path_is_found_once_with_its_multiarch_headers_and_works() {
         text.lines().find(|l| l.starts_with(&label)).unwrap_or_else(|| panic!("{label} not run:\n{text}"));
     assert_eq!(row.split_whitespace().skip(1).take(3).collect::<Vec<_>>(), ["ok", "ok", "ok"], "{text}");
     assert!(text.contains("matrix: ") && text.contains(" passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn a_python_path_that_is_no_interpreter_is_a_one_line_usage_error() {
+    let sandbox = TempDir::new("not-python");
+    let fake = sandbox.write("python", "#!/bin/sh\nexit 3\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["matrix", "--python", fake.to_str().unwrap(), "tests/c/example/_example.c"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: --python {}: not a Python interpreter (it did not answer `-c` with its sysconfig)",
+            fake.display()
+        )
+    );
+}
+
+/// Debian's `/usr/include/python3.X/pyconfig.h` only includes
+/// `<x86_64-linux-gnu/python3.X/pyconfig.h>`: the directory that holds it must be among the
+/// include dirs, found from the wrapper's own `#include` (the unit tests in `include_dirs` do the
+/// same on a relocated tree). This machine's Debian python3.11 with its -dev package has that
+/// layout; a machine without any such interpreter fails here rather than passing unchecked.
+#[test]
+fn debians_multiarch_pyconfig_wrapper_gets_the_directory_it_needs() {
+    let found = discover();
+    let wrapped: Vec<(&Interpreter, String)> = found
+        .iter()
+        .filter_map(|i| {
+            let text = std::fs::read_to_string(i.include_dirs.first()?.join("pyconfig.h")).ok()?;
+            let target = text.lines().find_map(|l| {
+                let t = l.trim_start().strip_prefix('#')?.trim_start().strip_prefix("include")?.trim_start();
+                t.strip_prefix("<x86_64-linux-gnu/")?
+                    .split_once('>')
+                    .map(|(t, _)| format!("x86_64-linux-gnu/{t}"))
+            })?;
+            Some((i, target))
+        })
+        .collect();
+    assert!(
+        !wrapped.is_empty(),
+        "no interpreter with Debian's multiarch pyconfig.h (Debian's python3.X-dev) found"
+    );
+    for (interpreter, target) in wrapped {
+        assert!(
+            interpreter.include_dirs.iter().any(|d| d.join(&target).is_file()),
+            "{}: no include dir holds {target}: {:?}",
+            interpreter.label,
+            interpreter.include_dirs
+        );
+    }
 }

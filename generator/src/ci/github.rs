@@ -61,6 +61,7 @@ fn matrix_arguments(request: &CiRequest) -> Vec<String> {
     if request.hpy {
         args.push("--hpy".into());
     }
+    args.extend(request.matrix_options.iter().cloned());
     if request.inputs.is_empty() {
         args.push(".".into());
     } else {
@@ -79,6 +80,7 @@ fn regenerate_command(request: &CiRequest) -> Result<String, UnsafeArgument> {
     if request.hpy {
         args.push("--hpy".into());
     }
+    args.extend(request.matrix_options.iter().cloned());
     if let Some(output) = &request.output {
         args.extend(["-o".to_string(), output.clone()]);
     }

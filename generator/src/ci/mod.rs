@@ -10,12 +10,14 @@ pub mod targets;
 use crate::spec::version::PyVersion;
 use std::fmt;
 
-/// What the workflow's jobs run: `capi-compat matrix --min MIN [--hpy] INPUTS… -- TEST…`.
+/// What the workflow's jobs run: `capi-compat matrix --min MIN [--hpy] [OPTIONS…] INPUTS… -- TEST…`.
 #[derive(Debug, Clone)]
 pub struct CiRequest {
     /// The oldest CPython tested (and the header's floor).
     pub min: PyVersion,
     pub hpy: bool,
+    /// More `capi-compat matrix` options, as given (`--with pytest`, `--header PATH`, …).
+    pub matrix_options: Vec<String>,
     /// The project directory or C sources, relative to the repository root (default `.`).
     pub inputs: Vec<String>,
     /// The test command after `--` (may be empty).

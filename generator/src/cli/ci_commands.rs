@@ -1,6 +1,6 @@
 //! `capi-compat ci github`: writes the workflow (or prints it).
 
-use super::{io_error, CliError};
+use super::{io_error, CliError, ProjectArgs};
 use crate::ci::CiRequest;
 use crate::spec::version::PyVersion;
 use std::io::Write;
@@ -9,6 +9,7 @@ use std::path::PathBuf;
 pub fn github(
     min: PyVersion,
     hpy: bool,
+    project: &ProjectArgs,
     output: Option<PathBuf>,
     inputs: Vec<String>,
     test_command: Vec<String>,
@@ -17,6 +18,7 @@ pub fn github(
     let request = CiRequest {
         min,
         hpy,
+        matrix_options: project_options(project),
         inputs,
         test_command,
         output: output.as_ref().map(|p| p.display().to_string()),
@@ -30,4 +32,25 @@ pub fn github(
             .map_err(|e| CliError::Io(format!("cannot create {}: {e}", dir.display())))?;
     }
     std::fs::write(&path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The `matrix PROJECT_DIR` options as the jobs pass them on, in a fixed order.
+fn project_options(project: &ProjectArgs) -> Vec<String> {
+    let mut options = Vec::new();
+    if !project.with.is_empty() {
+        options.extend(["--with".to_string(), project.with.join(",")]);
+    }
+    if let Some(header) = &project.header {
+        options.extend(["--header".to_string(), header.display().to_string()]);
+    }
+    if project.strict {
+        options.push("--strict".into());
+    }
+    if project.leaks {
+        options.push("--leaks".into());
+    }
+    if let Some(junit) = &project.junit {
+        options.extend(["--junit".to_string(), junit.display().to_string()]);
+    }
+    options
 }

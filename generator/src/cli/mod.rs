@@ -277,6 +277,9 @@ pub enum CiEngine {
         /// Build with the HPy layer (`matrix --hpy`).
         #[arg(long)]
         hpy: bool,
+        /// Passed on to each job's `capi-compat matrix PROJECT_DIR`.
+        #[command(flatten)]
+        project: ProjectArgs,
         /// Where to write the workflow (default: standard output); missing directories are made.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -387,8 +390,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)
         }
-        Command::Ci { engine: CiEngine::Github { min, hpy, output, inputs, test_command } } => {
-            ci_commands::github(min, hpy, output, inputs, test_command, out)
+        Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
+            ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
         }
         Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
             if let [dir] = sources.as_slice() {

@@ -22,8 +22,14 @@ fn compilers() -> Result<Vec<Compiler>, CliError> {
 
 /// The interpreters a run uses; none at all is a usage error, not an empty pass.
 pub(super) fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
-    let found =
-        crate::interpreters::discover_with(&crate::interpreters::selection::filter_paths(&run.pythons));
+    use crate::interpreters::selection::{filter_paths, unanswered_paths};
+    let found = crate::interpreters::discover_with(&filter_paths(&run.pythons));
+    if let Some(path) = unanswered_paths(&run.pythons, &found).first() {
+        return Err(CliError::Usage(format!(
+            "--python {}: not a Python interpreter (it did not answer `-c` with its sysconfig)",
+            path.display()
+        )));
+    }
     let selection = crate::interpreters::select(found, &run.pythons, &run.require, floor);
     if selection.usable.is_empty() {
         return Err(CliError::Usage(format!(

@@ -48,6 +48,14 @@ pub fn filter_paths(filters: &[String]) -> Vec<PathBuf> {
     filters.iter().filter_map(|f| names_a_file(f)).collect()
 }
 
+/// The `--python` paths that no interpreter found answers to (the file is not a Python).
+pub fn unanswered_paths(filters: &[String], found: &[Interpreter]) -> Vec<PathBuf> {
+    filter_paths(filters)
+        .into_iter()
+        .filter(|path| !found.iter().any(|i| same_binary(path, &i.real_executable)))
+        .collect()
+}
+
 /// A filter with a `/` that is an existing file names an interpreter by path.
 fn names_a_file(filter: &str) -> Option<PathBuf> {
     Some(PathBuf::from(filter)).filter(|p| filter.contains('/') && p.is_file())
