@@ -9,6 +9,11 @@
 # Unstable's interpreters need unstable's glibc, so each prefix also gets
 # unstable's libc6 and the shared libraries the interpreter links against, and
 # the interpreter binary is patched (patchelf) to use that loader and libdir.
+# Each prefix also gets Debian's ensurepip and the pip/setuptools wheels it
+# installs, so `$PY -m venv DIR && DIR/bin/python -m pip ...` works, and its
+# multiarch pyconfig.h wrapper is replaced by the real one, so pip can build C
+# extensions with the include dir sysconfig reports (both checked before
+# stamping; a prefix stamped before that is upgraded in place).
 #
 # Layout (CACHE = ${CAPI_COMPAT_CACHE:-$HOME/.cache/capi-compat}):
 #   CACHE/pythons/<label>/            one prefix per interpreter (contains usr/...)
@@ -18,7 +23,8 @@
 #   CACHE/pythons/.debs/              downloaded .deb files (shared by all prefixes)
 #
 # Exit status: 0 when the run completed (interpreters that could not be had are
-# reported as `MISSING <label>: <reason>`), 2 on a usage error, 1 on any other
+# reported as `MISSING <label>: <reason>`, a stamped one whose venv support
+# could not be added as `MISSING venv support for <label>: <reason>`), 2 on a usage error, 1 on any other
 # failure (a bug, or no way to get the host tools).
 set -euo pipefail
 shopt -s inherit_errexit   # keep `set -e` inside $(...) too
@@ -223,6 +229,7 @@ label_packages() {
         # Debian's pypy3 is unversioned; which Python it implements is
         # checked after unpacking (interpreter_relpath).
         echo pypy3 pypy3-lib pypy3-dev
+        venv_package "$label"
         return
     fi
     # libpython3.X-dev holds the headers and the multiarch pyconfig.h;
@@ -235,7 +242,17 @@ label_packages() {
         # debug pyconfig.h (/usr/include/python3.Xd, symlinks into python3.X).
         echo "python$v-dbg libpython$v-dbg"
     fi
+    venv_package "$label"
 }
+
+# `python -m venv` with pip needs two more things that Debian splits off:
+# ensurepip (python3.X-venv, pypy3-venv; it must come from the interpreter's
+# own suite) and the wheels ensurepip installs (python3-pip-whl,
+# python3-setuptools-whl: architecture-independent, always from unstable).
+venv_package() {
+    if label_is_pypy "$1"; then echo pypy3-venv; else echo "python$(label_pyver "$1")-venv"; fi
+}
+readonly WHEEL_PACKAGES="python3-pip-whl python3-setuptools-whl"
 
 # Where Debian puts the label's interpreter (relative to the prefix).
 interpreter_relpath() {
@@ -519,6 +536,88 @@ print(m.answer(), int(m.built_with_py_debug()))' "$tmp" 2>&1); then
     ((rc == 0)) || fail "$got"
 }
 
+# Debian's include/python3.X[d]/pyconfig.h only picks the architecture's real one
+# (`#  include <x86_64-linux-gnu/python3.X/pyconfig.h>`), found through /usr/include, a
+# compiler default that a prefix is not: setuptools, meson and the like pass only the include
+# dir that sysconfig reports, and fail on it. A prefix is for one architecture, so the real
+# file takes the wrapper's place (an atomic rename: the prefix may be in use).
+flatten_pyconfig() {
+    local prefix=$1 wrapper target
+    while read -r wrapper; do
+        target=$(sed -n "s|^ *# *include <\($MULTIARCH/[^>]*/pyconfig\.h\)>.*|\1|p" "$wrapper" | head -n1)
+        [[ -n $target ]] || continue
+        [[ -f $prefix/usr/include/$target ]] || fail "$wrapper includes $target, which the prefix lacks"
+        cp "$prefix/usr/include/$target" "$wrapper.tmp"
+        mv "$wrapper.tmp" "$wrapper"
+    done < <(find "$prefix/usr/include" -mindepth 2 -maxdepth 2 -name pyconfig.h -not -path "*/$MULTIARCH/*")
+}
+
+# ---------------------------------------------------------------- venv support
+
+# Debian's ensurepip installs the wheels found in the WHEEL_PKG_DIR config
+# variable, an absolute /usr/share/python-wheels/: on a host that is the
+# host's own (older, or absent) wheels. Point it at the prefix's copy, in the
+# sysconfig data module that sysconfig reads and in 3.14+'s JSON twin of it.
+relocate_wheel_dir() {
+    local prefix=$1 wheel_dir=$1/usr/share/python-wheels/ f patched=0
+    while read -r f; do
+        sed -i "s|\\([\"']WHEEL_PKG_DIR[\"']: [\"']\\)[^\"']*|\\1$wheel_dir|" "$f"
+        grep -qF "WHEEL_PKG_DIR" "$f" || continue   # not every build records one
+        grep -qF "$wheel_dir" "$f" || fail "could not set WHEEL_PKG_DIR in $f"
+        patched=$((patched + 1))
+    done < <(find "$prefix/usr/lib" -maxdepth 2 -type f \
+                  \( -name '_sysconfigdata_*.py' -o -name '_sysconfig_vars_*.json' \))
+    ((patched)) || fail "no sysconfig data module found under $prefix/usr/lib"
+}
+
+# The pip version of the prefix's wheel (what a fresh venv must get).
+prefix_pip_version() {
+    local wheel
+    wheel=$(find "$1/usr/share/python-wheels" -name 'pip-*.whl' 2>/dev/null | sort | tail -n1)
+    [[ -n $wheel ]] || fail "no pip wheel in $1/usr/share/python-wheels"
+    wheel=${wheel##*/pip-}
+    echo "${wheel%%-*}"
+}
+
+# A project that pip builds (setuptools, from the prefix's own wheel: no network) into an
+# extension module, as `pip install` of a user's project does.
+write_probe_project() {
+    mkdir -p "$1"
+    write_probe_source "$1/probe.c"
+    printf '%s\n' '[build-system]' 'requires = ["setuptools"]' 'build-backend = "setuptools.build_meta"' \
+        '[project]' 'name = "capi-compat-probe"' 'version = "1.0"' >"$1/pyproject.toml"
+    printf '%s\n' 'from setuptools import Extension, setup' \
+        'setup(ext_modules=[Extension("capi_compat_probe", ["probe.c"])])' >"$1/setup.py"
+}
+
+# Creates a venv with the interpreter; pip in it must be the prefix's wheel, installed into the
+# venv, and must build and install an extension module that then imports. Prints pip's version.
+check_venv() {
+    local exe=$1 prefix=$2 want tmp out rc=0 pip_run
+    want=$(prefix_pip_version "$prefix")
+    tmp=$(mktemp -d)
+    pip_run=("$tmp/venv/bin/python" -I -m pip --disable-pip-version-check)
+    write_probe_project "$tmp/project"
+    if ! out=$(run_py "$exe" -m venv "$tmp/venv" 2>&1); then
+        out="python -m venv fails: $(grep -v '^ *$' <<<"$out" | tail -n1)"; rc=1
+    elif ! out=$("${pip_run[@]}" --version 2>&1); then
+        out="pip does not run in a fresh venv: $(tail -n1 <<<"$out")"; rc=1
+    elif [[ $out != "pip $want from $tmp/venv/"* ]]; then
+        out="pip in a fresh venv is '$out', expected pip $want installed in the venv"; rc=1
+    elif ! out=$("${pip_run[@]}" install --no-index --find-links "$prefix/usr/share/python-wheels" \
+                     setuptools 2>&1); then
+        out="pip cannot install setuptools from the prefix's wheel: $(tail -n1 <<<"$out")"; rc=1
+    elif ! out=$("${pip_run[@]}" install --no-index --no-build-isolation "$tmp/project" 2>&1); then
+        out="pip cannot build an extension module: $(grep -m1 -E 'error' <<<"$out" || tail -n1 <<<"$out")"; rc=1
+    elif ! out=$(cd / && "$tmp/venv/bin/python" -I -c \
+                     'import capi_compat_probe as m; print(m.answer())' 2>&1) || [[ $out != 42 ]]; then
+        out="the extension pip built does not work: $(tail -n1 <<<"$out")"; rc=1
+    fi
+    rm -rf "$tmp"
+    ((rc == 0)) || fail "$out"
+    echo "$want"
+}
+
 # ---------------------------------------------------------------- stamps and manifest
 
 stamp_get() { sed -n "s/^$2=//p" "$1/$STAMP_NAME" 2>/dev/null | head -n1; }
@@ -526,8 +625,8 @@ stamp_get() { sed -n "s/^$2=//p" "$1/$STAMP_NAME" 2>/dev/null | head -n1; }
 # The stamp records what went into the prefix (the .deb names carry the
 # versions) and what verification found; the manifest is built from it.
 write_stamp() {
-    local prefix=$1 label=$2 suite=$3 exe=$4 incdirs=$5 version=$6 ext_suffix=$7 debug=$8
-    shift 8
+    local prefix=$1 label=$2 suite=$3 exe=$4 incdirs=$5 version=$6 ext_suffix=$7 debug=$8 pip=$9
+    shift 9
     {
         echo "label=$label"
         echo "suite=$suite"
@@ -536,11 +635,13 @@ write_stamp() {
         echo "version=$version"
         echo "ext_suffix=$ext_suffix"
         echo "debug=$debug"
-        echo "debs=$(printf '%s\n' "$@" | xargs -n1 basename | sort | paste -sd' ')"
+        echo "venv_pip=$pip"
+        echo "venv_builds=1"
+        echo "debs=$(printf '%s\n' "$@" | xargs -n1 basename | sort -u | paste -sd' ')"
         local deb
         for deb in "$@"; do
             echo "package=$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
-        done | sort
+        done | sort -u
     } >"$prefix/$STAMP_NAME.tmp"
     mv "$prefix/$STAMP_NAME.tmp" "$prefix/$STAMP_NAME"
 }
@@ -595,7 +696,8 @@ resolve_label() {
     # libc6 (and its loader) is named explicitly: it is the one library that
     # must be unstable's, whatever the dependency walk finds.
     # shellcheck disable=SC2086  # package names: split on whitespace
-    RESOLVED_URIS=$(apt_get download --print-uris "${specs[@]}" libc6 $libs | sort -u) || return 1
+    RESOLVED_URIS=$(apt_get download --print-uris "${specs[@]}" libc6 $libs $WHEEL_PACKAGES \
+                    | sort -u) || return 1
 }
 
 # Provisions one label from scratch into its prefix. Runs in a subshell with
@@ -630,9 +732,45 @@ provision_label() {
     local version ext_suffix debug
     read -r version ext_suffix debug <<<"$facts"
     # PyPy has no Py_DEBUG flavour: the probe must see a release pyconfig.
+    flatten_pyconfig "$prefix"
     check_probe_extension "$exe" "$incdirs" "$ext_suffix" "$debug"
+    relocate_wheel_dir "$prefix"
+    local pip
+    pip=$(check_venv "$exe" "$prefix")
     write_stamp "$prefix" "$label" "$RESOLVED_SUITE" "$exe" "$incdirs" \
-        "$version" "$ext_suffix" "$debug" "${debs[@]}"
+        "$version" "$ext_suffix" "$debug" "$pip" "${debs[@]}"
+}
+
+# Brings venv support into a prefix stamped before it was part of
+# provisioning, in place (the interpreter may be in use by another run, so
+# the prefix is not rebuilt), then re-stamps it with the added .debs.
+add_venv_support() {
+    local label=$1 prefix=$PY_ROOT/$1 suite exe spec uris old=() debs=() name pip
+    suite=$(stamp_get "$prefix" suite)
+    exe=$(stamp_get "$prefix" interpreter)
+    for name in $(stamp_get "$prefix" debs); do old+=("$DEB_DIR/$name"); done
+    spec=$(venv_package "$label")
+    [[ $suite == experimental ]] && spec+=/experimental
+    # shellcheck disable=SC2086  # package names: split on whitespace
+    uris=$(apt_get download --print-uris "$spec" $WHEEL_PACKAGES | sort -u) \
+        || fail "could not resolve $spec $WHEEL_PACKAGES"
+    mapfile -t debs < <(fetch_debs <<<"$uris")
+    extract_debs "$prefix" "${debs[@]}"
+    relocate_wheel_dir "$prefix"
+    flatten_pyconfig "$prefix"
+    pip=$(check_venv "$exe" "$prefix")
+    write_stamp "$prefix" "$label" "$suite" "$exe" "$(stamp_get "$prefix" include_dirs)" \
+        "$(stamp_get "$prefix" version)" "$(stamp_get "$prefix" ext_suffix)" \
+        "$(stamp_get "$prefix" debug)" "$pip" "${old[@]}" "${debs[@]}"
+}
+
+# A working prefix whose stamp predates venv support (or its check that pip builds
+# an extension), and whose .debs are all still at hand to re-stamp it (else it is rebuilt).
+stamp_can_add_venv() {
+    local prefix=$PY_ROOT/$1 name
+    [[ -f $prefix/$STAMP_NAME && -z $(stamp_get "$prefix" venv_builds) ]] || return 1
+    [[ -x $(stamp_get "$prefix" interpreter) ]] || return 1
+    for name in $(stamp_get "$prefix" debs); do [[ -f $DEB_DIR/$name ]] || return 1; done
 }
 
 # Whether a stamped prefix can be used as is. With --refresh it is rebuilt if
@@ -640,6 +778,7 @@ provision_label() {
 stamp_is_current() {
     local label=$1 prefix=$PY_ROOT/$1 now
     [[ -f $prefix/$STAMP_NAME && -x $(stamp_get "$prefix" interpreter) ]] || return 1
+    [[ -n $(stamp_get "$prefix" venv_builds) ]] || return 1
     ((REFRESH)) || return 0
     ( resolve_label "$label" 2>/dev/null && printf '%s\n' "$RESOLVED_URIS" ) >"$APT_ROOT/uris.tmp" \
         || return 0   # cannot tell: keep what works
@@ -697,21 +836,30 @@ main() {
 
     local log rc
     log=$(mktemp)
+    local upgrade
     for label in "${todo[@]}"; do
-        say "provisioning $label ..." >&2
+        upgrade=0
+        stamp_can_add_venv "$label" && upgrade=1
+        if ((upgrade)); then say "adding venv support to $label ..." >&2
+        else say "provisioning $label ..." >&2
+        fi
         # A subshell with its own `set -e`, run outside any `if`/`||` so that
         # errexit really applies in it; stderr is kept to find the reason.
         set +e
         (
             set -eE
             trap 'echo "unexpected failure at line $LINENO: $BASH_COMMAND" >&2' ERR
-            provision_label "$label"
+            if ((upgrade)); then add_venv_support "$label"; else provision_label "$label"; fi
         ) 2>"$log"
         rc=$?
         set -e
         grep -v '^reason: \|^unexpected failure' "$log" >&2 || true
         if ((rc == 0)); then
             describe_stamp "$PY_ROOT/$label" "$label"
+        elif ((upgrade)); then
+            # The interpreter itself still works (its old stamp stays, and the
+            # next run tries again); only its venv support is missing.
+            say "MISSING venv support for $label: $(missing_reason "$log")"
         else
             rm -f "$PY_ROOT/$label/$STAMP_NAME"
             say "MISSING $label: $(missing_reason "$log")"

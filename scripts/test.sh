@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's whole test run, as the README gives it and CI calls it:
-#   1. host tools: a C and C++ compiler, and clang for the second compiler family;
+#   1. host tools: a C and C++ compiler, clang for the second compiler family, shellcheck, and Debian's
+#      python3.11-venv (venvs with pip for /usr/bin/python3.11);
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
 #   3. formatting and lints, then the generator's own tests (unit, golden, validation, the
@@ -8,10 +9,15 @@
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang;
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
+#      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
+#      pytest, every extension proven imported by the tests;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
 #      2 %), and which of HPy 0.9's API names the header provides;
-#   7. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
+#   7. backport speed: every entry's bench, native against our forced backport on 3.13-3.15
+#      (bar: 1.10, 1.25 under 3 ns).
+#   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
@@ -25,6 +31,8 @@ install_host_tools() {
     command -v gcc >/dev/null || missing+=(gcc)
     command -v g++ >/dev/null || missing+=(g++)
     command -v clang >/dev/null || missing+=(clang)
+    # actionlint (tests/ci_github.rs) checks the generated workflow's scripts through shellcheck.
+    command -v shellcheck >/dev/null || missing+=(shellcheck)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         echo "error: missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2
@@ -35,7 +43,25 @@ install_host_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Debian's own python3.11 (one of the required interpreters) creates venvs with pip only with
+# python3.11-venv installed (Debian splits ensurepip off); `capi-compat matrix` on a project
+# needs that venv.
+install_system_venv() {
+    [ -x /usr/bin/python3.11 ] || return 0
+    /usr/bin/python3.11 -c 'import ensurepip' 2>/dev/null && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: /usr/bin/python3.11 has no ensurepip; install it (apt-get install python3.11-venv)" >&2
+        exit 1
+    fi
+    echo "installing python3.11-venv"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv >/dev/null 2>&1 || {
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-venv >/dev/null
+    }
+}
+
 install_host_tools
+install_system_venv
 scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
@@ -54,6 +80,14 @@ echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
+echo
+echo "== users' packages: tests/projects built by their own backends in a venv per interpreter"
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-setuptools.json \
+    --junit target/project-setuptools.xml tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h \
+    --with pytest -- python -m pytest -q
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
+    --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
+    --with pytest -- python -m pytest -q
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
@@ -74,6 +108,20 @@ time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/debug/capi-compat 
     --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py
 cat target/hpy-bench.txt
+echo
+echo "== backport speed: native vs our forced backport, one interpreter per minor version 3.13-3.15"
+echo "   (bar: forced/native median ratio 1.10; 1.25 under 3 ns/op; explained exceptions in the spec)"
+# One interpreter at a time (bench never runs two at once): the provisioned release builds of
+# the minor versions 3.13-3.15 that REQUIRED lists.
+BENCH_REQUIRED=$(tr ',' '\n' <<<"$REQUIRED" | grep -xE '3\.1[345]' | paste -sd, - || true)
+if [ -n "$BENCH_REQUIRED" ]; then
+    bench_pythons=()
+    for v in ${BENCH_REQUIRED//,/ }; do bench_pythons+=(--python "cpython-$v/usr/bin"); done
+    time target/debug/capi-compat bench --check --require "$BENCH_REQUIRED" --json target/bench.json \
+        "${bench_pythons[@]}"
+else
+    echo "NOT CHECKED: backport speed (REQUIRED lists none of 3.13, 3.14, 3.15)"
+fi
 echo
 echo "== HPy layer: HPy 0.9's public API names the header provides"
 target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json

@@ -5,10 +5,13 @@
 //! Two halves: turning the spec into a header (`spec` → `header`, with `hpy` for the HPy
 //! layer, `report` for coverage and listings), and running things on interpreters
 //! (`interpreters` finds them, `build` drives compilers and processes, `selftest` is
-//! `capi-compat test`, `matrix` is `capi-compat matrix`). `cli` maps commands onto both.
+//! `capi-compat test`, `matrix` is `capi-compat matrix`, `ci` writes a CI workflow that runs
+//! that matrix elsewhere). `cli` maps commands onto both.
 
+pub mod bench;
 pub mod build;
 pub mod check;
+pub mod ci;
 pub mod cli;
 pub mod digest;
 pub mod header;

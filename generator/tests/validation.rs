@@ -73,7 +73,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -840,4 +840,83 @@ entries:
     ] {
         assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
     }
+}
+
+#[test]
+fn bench_cases_need_labels_a_run_and_a_figure_for_slower() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            body: return -1;
+            test: CHECK(1);
+            bench:
+              - run: BENCH_USE(1);
+              - case: hit
+                run: " "
+              - case: hit
+                run: BENCH_USE(2);
+                slower: one more call
+        "#,
+        r#"
+        spec/dict.yaml:13:14: error in entry `PyDict_Pop`: a bench case without `case`
+          help: with several cases, each needs a `case:` label (`missing`, `hit`)
+        spec/dict.yaml:15:14: error in entry `PyDict_Pop`: the bench `run` is empty
+          help: write the loop body the case times
+        spec/dict.yaml:16:15: error in entry `PyDict_Pop`: the bench case `hit` is given twice
+          help: give each case its own label
+        spec/dict.yaml:18:17: error in entry `PyDict_Pop`: `slower` gives no figure
+          help: say why the backport cannot match the native function, with the measured ns/op
+        the spec has 4 errors
+        "#,
+    );
+}
+
+#[test]
+fn uses_private_names_cpython_private_functions_in_a_real_range() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            uses_private:
+              - name: PyDict_GetItem
+              - name: _PyDict_Pop
+                from: "3.12"
+                below: "3.11"
+            body: return -1;
+            test: CHECK(1);
+          - name: Py_T_INT
+            kind: constant
+            since: "3.12"
+            summary: The member type of a C int.
+            doc: https://docs.python.org/3/c-api/structures.html#c.Py_T_INT
+            value: "1"
+            uses_private:
+              - name: _Py_T_INT
+            test: CHECK(Py_T_INT == 1);
+        "#,
+        r#"
+        spec/dict.yaml:11:15: error in entry `PyDict_Pop`: `PyDict_GetItem` is not an interpreter-private name
+          help: `uses_private` lists CPython's own private functions (`_PyObject_LookupAttr`)
+        spec/dict.yaml:14:16: error in entry `PyDict_Pop`: `below: 3.11` is not after `from: 3.12`
+          help: the range is `from` … `below`
+        spec/dict.yaml:17:11: error in entry `Py_T_INT`: a constant takes no `uses_private`
+          help: remove the key (spec/README.md lists what each kind takes)
+        the spec has 3 errors
+        "#,
+    );
 }

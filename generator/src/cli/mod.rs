@@ -2,7 +2,9 @@
 //! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
 //! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
+mod ci_commands;
 mod install_commands;
+mod project_command;
 mod run_commands;
 mod spec_commands;
 
@@ -55,7 +57,8 @@ pub struct SpecArg {
 /// How a run over interpreters is chosen and reported (`test` and `matrix`).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Only interpreters whose label or path contains this (repeatable).
+    /// Only interpreters whose label or path contains this, or the interpreter at this path
+    /// (`--python "$(command -v python)"`, found even outside the places discovery looks); repeatable.
     #[arg(long = "python", value_name = "TEXT")]
     pub pythons: Vec<String>,
     /// Fail unless these interpreters were found: 3.13, 3.13-dbg, pypy3.11 (comma-separated).
@@ -67,6 +70,49 @@ pub struct RunArgs {
     /// Interpreters run at once (default: the number of cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
+}
+
+/// What only `matrix PROJECT_DIR` takes.
+#[derive(Debug, clap::Args)]
+pub struct ProjectArgs {
+    /// PROJECT_DIR: more test requirements to install (comma-separated), besides the
+    /// project's `test` dependency group or `test`/`tests` extra.
+    #[arg(long = "with", value_name = "REQ,...", value_delimiter = ',')]
+    pub with: Vec<String>,
+    /// PROJECT_DIR: write a freshly generated header (`--min`, `--hpy`) over the project's
+    /// vendored copy at this path (relative to the project), in the copy that is built.
+    #[arg(long, value_name = "PATH")]
+    pub header: Option<PathBuf>,
+    /// PROJECT_DIR: build with our strict warnings and -Werror in CFLAGS.
+    #[arg(long)]
+    pub strict: bool,
+    /// PROJECT_DIR: on debug builds, repeat each test in one process and report
+    /// sys.gettotalrefcount() deltas per test (pytest or unittest test commands).
+    #[arg(long)]
+    pub leaks: bool,
+    /// PROJECT_DIR: also write the results as JUnit XML (one test case per interpreter).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// The flags given, for the error when they are given with loose sources.
+    fn given(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        let pairs = [
+            (!self.with.is_empty(), "--with"),
+            (self.header.is_some(), "--header"),
+            (self.strict, "--strict"),
+            (self.leaks, "--leaks"),
+            (self.junit.is_some(), "--junit"),
+        ];
+        for (given, flag) in pairs {
+            if given {
+                flags.push(flag);
+            }
+        }
+        flags
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,11 +152,40 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Time every entry's `bench` cases on each interpreter: the native function against our
+    /// forced backport where the name is native (interleaved rounds in one process, the
+    /// forced/native ratio is the median of the rounds'), our backport alone where it is not.
+    Bench {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Only these entries (comma-separated).
+        #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+        only: Option<Vec<String>>,
+        /// Rounds per case (each round times every build once).
+        #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        rounds: u32,
+        /// How long one timed loop runs, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 0.5)]
+        loop_ms: f64,
+        /// Exit 1 when a forced/native ratio is over its bar (1.10; 1.25 under 3 ns/op) without
+        /// a `slower` explanation in the spec, or a build or run failed.
+        #[arg(long)]
+        check: bool,
+        /// Time the spec's bench cases against this header instead of the one the spec makes
+        /// (an earlier version of it, to compare).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Build your extension against every interpreter with the generated header, import it,
-    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`.
+    /// and run your test command under each: `capi-compat matrix src/mod.c -- python -m pytest`;
+    /// or your whole package, built by its own backend in a fresh venv per interpreter:
+    /// `capi-compat matrix . --with pytest -- python -m pytest`.
     Matrix {
-        /// The C sources of the extension module.
-        #[arg(required = true, value_name = "SOURCES")]
+        /// The C sources of one extension module, or one project directory (pyproject.toml or
+        /// setup.py).
+        #[arg(required = true, value_name = "SOURCES|PROJECT_DIR")]
         sources: Vec<PathBuf>,
         /// The module's import name (default: the first source's file stem).
         #[arg(long, value_name = "NAME")]
@@ -129,6 +204,8 @@ pub enum Command {
         /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
         #[arg(long)]
         hpy: bool,
+        #[command(flatten)]
+        project: ProjectArgs,
         #[command(flatten)]
         spec: SpecArg,
         /// The test command, after `--`; `python` as its first word runs the interpreter under test.
@@ -155,6 +232,11 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Write a CI workflow that runs `capi-compat matrix` on every interpreter, one job each.
+    Ci {
+        #[command(subcommand)]
+        engine: CiEngine,
+    },
     /// Check vendored headers: exit 0 when each is exactly what the command in its banner
     /// writes with this capi-compat, 1 when one is stale or edited (the entries that differ
     /// are listed), 2 when a file is not a header capi-compat wrote. For pre-commit and CI.
@@ -179,6 +261,34 @@ pub enum Command {
         since: Option<PyVersion>,
         #[command(flatten)]
         spec: SpecArg,
+    },
+}
+
+/// The CI engines `capi-compat ci` writes a workflow for.
+#[derive(Debug, Subcommand)]
+pub enum CiEngine {
+    /// A GitHub Actions workflow: `capi-compat ci github -o .github/workflows/capi-compat.yml
+    /// -- python -m pytest`. Jobs: CPython 3.10 … 3.15, free-threaded 3.13t/3.14t, debug builds
+    /// 3.13–3.15, PyPy 3.11 (those at `--min` or newer).
+    Github {
+        /// The oldest CPython tested, and the header's floor (`matrix --min`).
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Build with the HPy layer (`matrix --hpy`).
+        #[arg(long)]
+        hpy: bool,
+        /// Passed on to each job's `capi-compat matrix PROJECT_DIR`.
+        #[command(flatten)]
+        project: ProjectArgs,
+        /// Where to write the workflow (default: standard output); missing directories are made.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The project directory or C sources, relative to the repository root (default: `.`).
+        #[arg(value_name = "PROJECT_OR_SOURCES")]
+        inputs: Vec<String>,
+        /// The test command each job runs, after `--` (as for `capi-compat matrix`).
+        #[arg(last = true, value_name = "TEST-COMMAND")]
+        test_command: Vec<String>,
     },
 }
 
@@ -276,7 +386,42 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
         Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, spec, test_command } => {
+        Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
+            let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
+            run_commands::bench(&run, only.as_deref(), settings, &spec, out)
+        }
+        Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
+            ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
+        }
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
+            if let [dir] = sources.as_slice() {
+                if dir.is_dir() {
+                    if module.is_some() || !include.is_empty() {
+                        return Err(CliError::Usage(
+                            "--module and -I are for loose sources; a project's build backend decides those"
+                                .into(),
+                        ));
+                    }
+                    let request = project_command::ProjectRequest {
+                        dir: dir.clone(),
+                        min,
+                        hpy,
+                        cflags,
+                        args: project,
+                        test_command,
+                    };
+                    return project_command::matrix(request, &run, &spec, out);
+                }
+            }
+            if let Some(dir) = sources.iter().find(|s| s.is_dir()) {
+                return Err(CliError::Usage(format!(
+                    "{} is a directory: give a project directory alone, or C source files",
+                    dir.display()
+                )));
+            }
+            if let Some(flag) = project.given().first() {
+                return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
+            }
             let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
             run_commands::matrix(user, min, &run, &spec, out)
         }

@@ -21,9 +21,16 @@ fn compilers() -> Result<Vec<Compiler>, CliError> {
 }
 
 /// The interpreters a run uses; none at all is a usage error, not an empty pass.
-fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
-    let selection =
-        crate::interpreters::select(crate::interpreters::discover(), &run.pythons, &run.require, floor);
+pub(super) fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
+    use crate::interpreters::selection::{filter_paths, unanswered_paths};
+    let found = crate::interpreters::discover_with(&filter_paths(&run.pythons));
+    if let Some(path) = unanswered_paths(&run.pythons, &found).first() {
+        return Err(CliError::Usage(format!(
+            "--python {}: not a Python interpreter (it did not answer `-c` with its sysconfig)",
+            path.display()
+        )));
+    }
+    let selection = crate::interpreters::select(found, &run.pythons, &run.require, floor);
     if selection.usable.is_empty() {
         return Err(CliError::Usage(format!(
             "no usable Python interpreter ({floor} or newer, with headers) was found"
@@ -32,7 +39,7 @@ fn select(run: &RunArgs, floor: PyVersion) -> Result<Selection, CliError> {
     Ok(selection)
 }
 
-fn jobs(run: &RunArgs) -> usize {
+pub(super) fn jobs(run: &RunArgs) -> usize {
     run.jobs.unwrap_or_else(crate::build::parallel::default_jobs)
 }
 
@@ -68,6 +75,67 @@ pub fn test(
     match result.failures() {
         0 => Ok(()),
         n => Err(CliError::TestsFailed(n)),
+    }
+}
+
+/// How `bench` times and judges.
+pub struct BenchSettings {
+    pub rounds: usize,
+    pub loop_ms: f64,
+    pub check: bool,
+    /// A header to time instead of the spec's.
+    pub header: Option<PathBuf>,
+}
+
+pub fn bench(
+    run: &RunArgs,
+    only: Option<&[String]>,
+    settings: BenchSettings,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let floor = crate::spec::version::OLDEST;
+    let header = match &settings.header {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::Usage(format!("cannot read the header {}: {e}", path.display())))?,
+        None => crate::generate(&spec_data, floor, None)?,
+    };
+    if let Some(names) = only {
+        crate::header::plan::plan(&spec_data, floor, Some(names))?;
+        if let Some(name) = names.iter().find(|n| spec_data.get(n).is_some_and(|e| e.bench.is_empty())) {
+            return Err(CliError::Usage(format!("`{name}` has no `bench` in the spec")));
+        }
+    }
+    if !(settings.loop_ms > 0.0 && settings.loop_ms <= 10_000.0) {
+        return Err(CliError::Usage("--loop-ms must be above 0 and at most 10000".into()));
+    }
+    let compilers = compilers()?;
+    let selection = select(run, floor)?;
+    let options = crate::bench::BenchOptions {
+        header: &header,
+        only,
+        rounds: settings.rounds,
+        target_ns: settings.loop_ms * 1e6,
+        build_root: crate::interpreters::cache_dir().join("build/bench"),
+    };
+    let results =
+        crate::bench::run(&spec_data, &selection.usable, &compilers[0], &options, &mut std::io::stderr());
+    out.write_all(crate::bench::report::render(&results).as_bytes()).map_err(io_error)?;
+    if let Some(path) = &run.json {
+        write_json(path, &crate::bench::report::to_json(&results))?;
+    }
+    let mut problems = crate::bench::report::problems(&results);
+    problems.extend(selection.missing.iter().map(|m| format!("required interpreter not found: {}", m.text)));
+    for p in &problems {
+        writeln!(out, "{}", p).map_err(io_error)?;
+    }
+    match problems.len() {
+        0 => Ok(()),
+        n if settings.check || results.iter().any(|r| r.error.is_some()) || !selection.missing.is_empty() => {
+            Err(CliError::TestsFailed(n))
+        }
+        _ => Ok(()),
     }
 }
 

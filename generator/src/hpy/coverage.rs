@@ -1,5 +1,5 @@
 //! `coverage --hpy`: which of HPy 0.9's public names (`names.rs`) the header generated with
-//! `--hpy` provides. The answer comes from a compiler, not from what the generator thinks it
+//! `--hpy` provides, and apart, which of the names HPy added after 0.9. The answer comes from a compiler, not from what the generator thinks it
 //! wrote: one translation unit includes the header and mentions every name, and each name the
 //! compiler complains about is missing.
 
@@ -50,15 +50,24 @@ pub fn missing_names(names: &[ApiName], compiler_output: &str) -> BTreeSet<Strin
     names.iter().filter(|n| mentioned.contains(&n.name)).map(|n| n.name.clone()).collect()
 }
 
-/// Provided and missing names, per group.
+/// Provided and missing names of HPy 0.9, per group, and of HPy after 0.9.
 #[derive(Debug, Serialize)]
 pub struct HpyCoverage {
     pub total: usize,
     pub provided: usize,
     pub by_group: BTreeMap<String, GroupCount>,
     pub missing: Vec<ApiName>,
+    /// The names HPy's main branch added after 0.9, counted apart.
+    pub after_0_9: LaterCount,
     /// The interpreter whose headers the probe compiled against.
     pub checked_with: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct LaterCount {
+    pub total: usize,
+    pub provided: usize,
+    pub missing: Vec<ApiName>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -70,7 +79,15 @@ pub struct GroupCount {
 pub fn tally(names: &[ApiName], missing: &BTreeSet<String>, checked_with: &str) -> HpyCoverage {
     let mut by_group: BTreeMap<String, GroupCount> = BTreeMap::new();
     let mut missing_names = Vec::new();
-    for n in names {
+    let (later, names): (Vec<&ApiName>, Vec<&ApiName>) = names.iter().partition(|n| n.after_0_9);
+    let later_missing: Vec<ApiName> =
+        later.iter().filter(|n| missing.contains(&n.name)).map(|n| (*n).clone()).collect();
+    let after_0_9 = LaterCount {
+        total: later.len(),
+        provided: later.len() - later_missing.len(),
+        missing: later_missing,
+    };
+    for n in names.iter().copied() {
         let group = by_group.entry(n.group.to_string()).or_default();
         group.total += 1;
         if missing.contains(&n.name) {
@@ -84,6 +101,7 @@ pub fn tally(names: &[ApiName], missing: &BTreeSet<String>, checked_with: &str) 
         provided: names.len() - missing_names.len(),
         by_group,
         missing: missing_names,
+        after_0_9,
         checked_with: checked_with.to_string(),
     }
 }
@@ -100,6 +118,16 @@ impl HpyCoverage {
         out.push_str(&format!("{:<20} {:>8} {:>8}\n", "group", "names", "provided"));
         for (group, count) in &self.by_group {
             out.push_str(&format!("{group:<20} {:>8} {:>8}\n", count.total, count.provided));
+        }
+        out.push_str(&format!(
+            "\nHPy after 0.9 (its main branch): {} of {} names provided, {} missing\n",
+            self.after_0_9.provided,
+            self.after_0_9.total,
+            self.after_0_9.missing.len()
+        ));
+        if !self.after_0_9.missing.is_empty() {
+            let names: Vec<&str> = self.after_0_9.missing.iter().map(|n| n.name.as_str()).collect();
+            out.push_str(&format!("  missing: {}\n", names.join(" ")));
         }
         if !self.missing.is_empty() {
             out.push_str("\nmissing:\n");
@@ -174,7 +202,7 @@ mod tests {
     use super::*;
 
     fn name(name: &str, kind: NameKind) -> ApiName {
-        ApiName { group: "g", name: name.into(), kind }
+        ApiName { group: "g", name: name.into(), kind, after_0_9: false }
     }
 
     #[test]
@@ -205,5 +233,18 @@ mod tests {
         let c = tally(&names, &missing, "py");
         assert_eq!((c.total, c.provided, c.missing.len()), (2, 1, 1));
         assert!(c.render().contains("  g: b\n"), "{}", c.render());
+    }
+
+    #[test]
+    fn names_after_0_9_are_counted_apart() {
+        let mut later = name("HPySlice_New", NameKind::Function);
+        later.after_0_9 = true;
+        let names = vec![name("a", NameKind::Type), later];
+        let missing: BTreeSet<String> = ["HPySlice_New".to_string()].into();
+        let c = tally(&names, &missing, "py");
+        assert_eq!((c.total, c.provided, c.missing.len()), (1, 1, 0));
+        assert_eq!((c.after_0_9.total, c.after_0_9.provided), (1, 0));
+        assert!(c.render().contains("1 of 1 names provided, 0 missing"), "{}", c.render());
+        assert!(c.render().contains("HPy after 0.9 (its main branch): 0 of 1 names provided, 1 missing"));
     }
 }

@@ -1,6 +1,7 @@
-//! The public names of HPy 0.9's API in the CPython ABI, as `spec/hpy/` lists them: the
-//! universe `coverage --hpy` checks the generated header against. Names that start with an
-//! underscore (HPy's internals), names that exist only in the universal ABI, and slots HPy
+//! The public names of HPy's API in the CPython ABI, as `spec/hpy/` lists them: the
+//! universe `coverage --hpy` checks the generated header against, HPy 0.9's names and, apart,
+//! those HPy's main branch added after 0.9 (`beyond_0_9` in the data). Names that start with
+//! an underscore (HPy's internals), names that exist only in the universal ABI, and slots HPy
 //! itself comments out are not part of it.
 
 use super::data::read;
@@ -34,6 +35,8 @@ pub struct ApiName {
     pub group: &'static str,
     pub name: String,
     pub kind: NameKind,
+    /// Added by HPy after 0.9 (its main branch): counted apart from 0.9's names.
+    pub after_0_9: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +51,8 @@ struct ApiFunction {
     internal: bool,
     #[serde(default)]
     cpython_abi: Option<String>,
+    #[serde(default)]
+    beyond_0_9: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +63,9 @@ struct Context {
 #[derive(Deserialize)]
 struct Named {
     name: String,
+    /// Set on names HPy added after 0.9.
+    #[serde(default)]
+    beyond_0_9: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,7 +158,8 @@ fn typedef_name(typedef: &str) -> Option<&str> {
     Some(typedef[start..end].trim())
 }
 
-/// Every public HPy 0.9 name of the CPython ABI, sorted by group and name, each once.
+/// Every public HPy name of the CPython ABI, 0.9's and those added after it (`after_0_9`),
+/// sorted by group and name, each once.
 pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {
     super::data::require_hpy_data(source)?;
     let mut errors = Collector::default();
@@ -163,24 +172,27 @@ pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {
         return Err(errors.finish().expect_err("a file that could not be read was reported"));
     };
 
-    let mut names = BTreeSet::new();
-    let mut add = |group: &'static str, name: &str, kind: NameKind| {
+    let names = std::cell::RefCell::new(BTreeSet::new());
+    let add_to = |group: &'static str, name: &str, kind: NameKind, after_0_9: bool| {
         let name = identifier(name);
         if is_public(name) {
-            names.insert(ApiName { group, name: name.to_string(), kind });
+            names.borrow_mut().insert(ApiName { group, name: name.to_string(), kind, after_0_9 });
         }
     };
     for f in &api.functions {
         if !f.internal && f.cpython_abi.as_deref() != Some("not_available") {
-            add("functions", &f.name, NameKind::Function);
+            add_to("functions", &f.name, NameKind::Function, f.beyond_0_9.is_some());
         }
     }
     for h in &context.handles {
-        add("context handles", &h.name, NameKind::ContextHandle);
+        add_to("context handles", &h.name, NameKind::ContextHandle, h.beyond_0_9.is_some());
     }
-    for s in slots.slots.iter().filter(|s| s.beyond_0_9.is_none()) {
-        add("slots", &s.name, NameKind::Constant);
+    for s in &slots.slots {
+        add_to("slots", &s.name, NameKind::Constant, s.beyond_0_9.is_some());
     }
+    // The struct access macro of the shape HPy added after 0.9 (the template defines it).
+    add_to("macros", "HPyType_BuiltinShape_Dict_AsStruct", NameKind::Macro, true);
+    let add = |group: &'static str, name: &str, kind: NameKind| add_to(group, name, kind, false);
     for s in &slots.hpyfunc_signatures {
         add("HPyFunc signatures", &s.name, NameKind::Constant);
         if let Some(name) = s.typedef.as_deref().and_then(typedef_name) {
@@ -214,7 +226,7 @@ pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {
             e.note.as_deref().is_some_and(|n| n.contains("only when HPY_ABI_CPYTHON is NOT"));
         if !universal_only {
             for v in &e.values {
-                add("enum values", &v.name, NameKind::Constant);
+                add_to("enum values", &v.name, NameKind::Constant, v.beyond_0_9.is_some());
             }
         }
     }
@@ -237,7 +249,7 @@ pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {
         }
     }
     let mut out: Vec<ApiName> = Vec::new();
-    for n in names {
+    for n in names.into_inner() {
         // A name listed twice (a macro that is also a function) counts once, as first seen.
         if !out.iter().any(|o| o.name == n.name) {
             out.push(n);
@@ -253,7 +265,27 @@ mod tests {
 
     #[test]
     fn the_universe_has_every_part_of_the_api() {
-        let names = public_names(&SpecSource::embedded()).unwrap();
+        let all = public_names(&SpecSource::embedded()).unwrap();
+        let later: Vec<&str> = all.iter().filter(|n| n.after_0_9).map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            later,
+            [
+                "h_DictType",
+                "HPyType_BuiltinShape_Dict",
+                "HPyIter_Check",
+                "HPyIter_Next",
+                "HPyList_Insert",
+                "HPySlice_New",
+                "HPy_DelSlice",
+                "HPy_GetIter",
+                "HPy_GetSlice",
+                "HPy_SetSlice",
+                "HPyType_BuiltinShape_Dict_AsStruct",
+                "HPy_tp_descr_get",
+                "HPy_tp_iter"
+            ]
+        );
+        let names: Vec<ApiName> = all.into_iter().filter(|n| !n.after_0_9).collect();
         let count = |group: &str| names.iter().filter(|n| n.group == group).count();
         assert_eq!(count("context handles"), 83);
         assert_eq!(count("slots"), 60);

@@ -72,7 +72,7 @@ pub(super) struct Candidate {
     pub include_dirs: Vec<PathBuf>,
 }
 
-fn candidates() -> Vec<Candidate> {
+fn candidates(given: &[PathBuf]) -> Vec<Candidate> {
     let mut found = Vec::new();
     let mut add = |path: PathBuf, source: &'static str, include_dirs: Vec<PathBuf>| {
         if path.is_file() {
@@ -109,6 +109,10 @@ fn candidates() -> Vec<Candidate> {
             }
         }
     }
+    // Last, so that a binary also found above keeps that (better) source.
+    for path in given {
+        add(path.clone(), "given", vec![]);
+    }
     found
 }
 
@@ -120,30 +124,43 @@ fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
     dirs
 }
 
-/// `python3`, `python3.X`, `pypy3`, `pypy3.X` in one PATH directory.
+/// The interpreters in one PATH directory: `python3`, `python3.X`, its debug build (`python3.Xd`,
+/// Debian's `python3.X-dbg`), its free-threaded build (`python3.Xt`), `pypy3`, `pypy3.X`.
 fn path_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
-    names.retain(|n| {
-        let rest = n.strip_prefix("python3").or_else(|| n.strip_prefix("pypy3"));
-        match rest {
-            Some("") => true,
-            Some(r) => {
-                r.strip_prefix('.').is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
-            }
-            None => false,
-        }
-    });
+    names.retain(|n| is_interpreter_name(n));
     names.sort();
     names
+}
+
+pub(super) fn is_interpreter_name(name: &str) -> bool {
+    let (rest, flavours): (&str, &[&str]) = if let Some(rest) = name.strip_prefix("python3") {
+        (rest, &["", "d", "-dbg", "t"])
+    } else if let Some(rest) = name.strip_prefix("pypy3") {
+        (rest, &[""])
+    } else {
+        return false;
+    };
+    let Some(minor_and_flavour) = rest.strip_prefix('.') else {
+        return rest.is_empty();
+    };
+    let digits = minor_and_flavour.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && flavours.contains(&&minor_and_flavour[digits..])
 }
 
 /// Every interpreter found, each real path once, sorted by implementation, version and
 /// debug-ness. Probes run in parallel: each is a process start.
 pub fn discover() -> Vec<Interpreter> {
+    discover_with(&[])
+}
+
+/// As `discover`, plus interpreters named by path (`--python /opt/py/bin/python`) that may lie
+/// outside every place discovery looks.
+pub fn discover_with(given: &[PathBuf]) -> Vec<Interpreter> {
     let mut seen = BTreeSet::new();
-    let unique: Vec<Candidate> = candidates()
+    let unique: Vec<Candidate> = candidates(given)
         .into_iter()
         .filter(|c| seen.insert(std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone())))
         .collect();
@@ -202,4 +219,31 @@ pub fn render_table(interpreters: &[Interpreter]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_interpreter_name;
+
+    #[test]
+    fn path_names_include_debug_and_free_threaded_builds() {
+        for name in
+            ["python3", "python3.13", "python3.13d", "python3.13-dbg", "python3.14t", "pypy3", "pypy3.11"]
+        {
+            assert!(is_interpreter_name(name), "{name}");
+        }
+        for name in [
+            "python3-config",
+            "python3.13-config",
+            "python3.13d-config",
+            "python3.13-gdb.py",
+            "python3.",
+            "python3.x",
+            "pypy3.11d",
+            "python2.7",
+            "python",
+        ] {
+            assert!(!is_interpreter_name(name), "{name}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! the floor, the headers, and the `--require`d ones that were not found.
 
 use super::{Interpreter, Requirement};
+use std::path::{Path, PathBuf};
 
 /// The interpreters a run uses, those it passes over (and why), and required ones not found.
 pub struct Selection {
@@ -10,8 +11,9 @@ pub struct Selection {
     pub missing: Vec<Requirement>,
 }
 
-/// Keeps interpreters that match a filter (label or path contains it; no filter keeps all),
-/// are new enough for the floor and have headers.
+/// Keeps interpreters that match a filter (a path to a file: that binary, whatever name it was
+/// found under; any other text: label or path contains it; no filter keeps all), are new enough
+/// for the floor and have headers.
 pub fn select(
     interpreters: Vec<Interpreter>,
     filters: &[String],
@@ -22,9 +24,10 @@ pub fn select(
     let mut skipped = Vec::new();
     for i in interpreters {
         let wanted = filters.is_empty()
-            || filters
-                .iter()
-                .any(|f| i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()));
+            || filters.iter().any(|f| match names_a_file(f) {
+                Some(file) => same_binary(&file, &i.real_executable),
+                None => i.label.contains(f.as_str()) || i.path.to_string_lossy().contains(f.as_str()),
+            });
         if !wanted {
             continue;
         }
@@ -38,4 +41,31 @@ pub fn select(
     }
     let missing = requirements.iter().filter(|r| !usable.iter().any(|i| r.matches(i))).cloned().collect();
     Selection { usable, skipped, missing }
+}
+
+/// Filters that name an interpreter by path: discovery is asked to look at them too.
+pub fn filter_paths(filters: &[String]) -> Vec<PathBuf> {
+    filters.iter().filter_map(|f| names_a_file(f)).collect()
+}
+
+/// The `--python` paths that no interpreter found answers to (the file is not a Python).
+pub fn unanswered_paths(filters: &[String], found: &[Interpreter]) -> Vec<PathBuf> {
+    filter_paths(filters)
+        .into_iter()
+        .filter(|path| !found.iter().any(|i| same_binary(path, &i.real_executable)))
+        .collect()
+}
+
+/// A filter with a `/` that is an existing file names an interpreter by path.
+fn names_a_file(filter: &str) -> Option<PathBuf> {
+    Some(PathBuf::from(filter)).filter(|p| filter.contains('/') && p.is_file())
+}
+
+/// Whether the file leads to this binary (a venv's or setup-python's `bin/python` is a symlink
+/// to the interpreter that discovery found under another name).
+fn same_binary(file: &Path, real_executable: &Path) -> bool {
+    match (std::fs::canonicalize(file), std::fs::canonicalize(real_executable)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

@@ -147,10 +147,10 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
         report.compiles.push(build_module(compiler, interp, &workdir, &source, &module_path, &[]));
         if !forced_expected.is_empty() {
             // The backports compiled where the name is native, to run them side by side with
-            // the native function (and under a debug interpreter's refcount checks). Deprecation
-            // warnings are expected there: a backport may use what its native twin replaced.
+            // the native function (and under a debug interpreter's refcount checks). Under the
+            // same warning flags: a body never calls what is deprecated where it is compiled.
             std::fs::create_dir_all(&forced_dir).ok();
-            let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS", "-Wno-deprecated-declarations"];
+            let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS"];
             let mut check = build_module(compiler, interp, &workdir, &source, &forced_path, &flags);
             check.what = "build (backports forced)".into();
             report.compiles.push(check);
@@ -292,8 +292,34 @@ pub fn check_since(
             });
         }
     }
+    checks.extend(private_checks(spec, interp, &probes::undeclared_private_names(spec, &output)));
     if checks.is_empty() {
         checks.push(CompileCheck { what: "since probe".into(), ok: true, output: String::new() });
+    }
+    checks
+}
+
+/// Each interpreter-private function a body calls must be declared by this CPython's headers
+/// wherever the entry's `uses_private` says the body calls it.
+pub fn private_checks(
+    spec: &Spec,
+    interp: &Interpreter,
+    undeclared: &std::collections::BTreeSet<String>,
+) -> Vec<CompileCheck> {
+    let mut checks = Vec::new();
+    for entry in &spec.entries {
+        for private in entry.uses_private.iter().filter(|p| p.used_at_hex(interp.hexversion)) {
+            if undeclared.contains(&private.name) {
+                checks.push(CompileCheck {
+                    what: format!("private {} of {}", private.name, entry.name),
+                    ok: false,
+                    output: format!(
+                        "{}'s Python.h does not declare `{}`, which the body of {} calls there: fix its `uses_private` range in {}",
+                        interp.label, private.name, entry.name, entry.location
+                    ),
+                });
+            }
+        }
     }
     checks
 }

@@ -38,7 +38,25 @@ pub fn since_probe_source(spec: &Spec) -> String {
             Kind::Type => out.push_str(&format!("typedef {name} capicompat_probe_{i};\n")),
         }
     }
+    // The interpreter-private functions bodies call: each is proven declared where the
+    // spec says it is called (a function, or a macro standing for one).
+    for (i, name) in private_names(spec).iter().enumerate() {
+        out.push_str(&format!(
+            "#ifndef {name}\nstatic void (*capicompat_probe_private_{i})(void) = (void (*)(void))&{name};\n#endif\n"
+        ));
+    }
     out
+}
+
+/// Every private name some entry's `uses_private` lists, once each, in name order.
+pub fn private_names(spec: &Spec) -> BTreeSet<String> {
+    spec.entries.iter().flat_map(|e| e.uses_private.iter().map(|p| p.name.clone())).collect()
+}
+
+/// The private names a probe compile complained about.
+pub fn undeclared_private_names(spec: &Spec, compiler_output: &str) -> BTreeSet<String> {
+    let named = mentioned_names(compiler_output);
+    private_names(spec).into_iter().filter(|n| named.contains(n)).collect()
 }
 
 /// The names a probe compile complained about. Compilers quote names as ‘NAME’ (gcc) or

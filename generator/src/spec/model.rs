@@ -68,6 +68,50 @@ pub struct TestSnippet {
     pub first_line: u64,
 }
 
+/// An interpreter-private function (`_Py…`) a body calls on CPython `from` … `below`
+/// (open ends: every supported version on that side). The since probe proves it is declared
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivateUse {
+    pub name: String,
+    pub from: Option<PyVersion>,
+    pub below: Option<PyVersion>,
+}
+
+impl PrivateUse {
+    /// Does the body call it on the CPython of this `PY_VERSION_HEX`?
+    pub fn used_at_hex(&self, hex: u32) -> bool {
+        self.from.is_none_or(|f| hex >= f.hex()) && self.below.is_none_or(|b| hex < b.hex())
+    }
+}
+
+/// One case of an entry's benchmark: C run once before the timed loop (`setup`), the loop's
+/// body (`run`), and what releases the setup's objects (`teardown`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchCase {
+    /// Empty for an entry with a single case.
+    pub case: String,
+    pub setup: String,
+    pub run: String,
+    pub teardown: String,
+    /// Why the forced backport cannot match the native function here (with the figure): the
+    /// case is measured and shown, but not held to the ratio bar.
+    pub slower: Option<String>,
+    pub file: String,
+    pub first_line: u64,
+}
+
+impl BenchCase {
+    /// `NAME` or `NAME (case)`.
+    pub fn label(&self, entry: &str) -> String {
+        if self.case.is_empty() {
+            entry.to_string()
+        } else {
+            format!("{entry} ({})", self.case)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub name: String,
@@ -95,6 +139,10 @@ pub struct Entry {
     /// Another entry whose body defines this name (an enumerator of an emitted enum).
     pub defined_by: Option<String>,
     pub test: Option<TestSnippet>,
+    /// Interpreter-private functions the body calls, per version range.
+    pub uses_private: Vec<PrivateUse>,
+    /// The benchmark's cases (none: the entry is not benchmarked).
+    pub bench: Vec<BenchCase>,
     pub location: SourceLocation,
 }
 

@@ -35,6 +35,30 @@ pub struct RawEntry {
     pub unprobed: Option<Spanned<String>>,
     pub defined_by: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
+    #[serde(default)]
+    pub uses_private: Vec<RawPrivateUse>,
+    #[serde(default)]
+    pub bench: Vec<RawBenchCase>,
+}
+
+/// An interpreter-private function a body calls, and the CPython versions it is called on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrivateUse {
+    pub name: Spanned<String>,
+    pub from: Option<Spanned<String>>,
+    pub below: Option<Spanned<String>>,
+}
+
+/// One timed case of an entry's benchmark.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBenchCase {
+    pub case: Option<Spanned<String>>,
+    pub setup: Option<String>,
+    pub run: Spanned<String>,
+    pub teardown: Option<String>,
+    pub slower: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@
  * Built per interpreter by `capi-compat matrix --hpy` (scripts/test.sh). */
 #include <Python.h>
 #include "hpy.h"
+#include <math.h>
 
 /* arith(n): sum of i*i for i < n, with Python ints (allocation and number protocol). */
 static PyObject *raw_arith(PyObject *self, PyObject *arg) {
@@ -161,6 +162,142 @@ static HPy hpy_ident_impl(HPyContext *ctx, HPy self, HPy arg) {
     return HPy_Dup(ctx, arg);
 }
 
+/* particles(coords, n): HPy's typical shape. n small objects of a type with a C struct are
+ * made (tp_alloc / HPy_New), each initialised from an item of coords (item access with a boxed
+ * index, as HPy_GetItem_i does it, and a float conversion), then read and updated through
+ * their struct (the raw cast / HPy's AsStruct) in float-math loops; returns the sum of the
+ * norms. Both sides make the same CPython calls. */
+typedef struct {
+    PyObject_HEAD
+    double x, y;
+} RawVecObject;
+
+typedef struct {
+    double x, y;
+} VecObject;
+HPyType_HELPERS(VecObject)
+
+static PyTypeObject *raw_vec_type;
+static HPy hpy_vec_type;
+
+#ifndef PARTICLE_ROUNDS
+#define PARTICLE_ROUNDS 8
+#endif
+
+static PyObject *raw_particles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject **objs, *coords;
+    Py_ssize_t n, m, i, made = 0;
+    double total = 0.0;
+    int r;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "particles(coords, n)");
+        return CAPICOMPAT_NULL;
+    }
+    coords = args[0];
+    n = PyLong_AsSsize_t(args[1]);
+    if (n == -1 && PyErr_Occurred()) return CAPICOMPAT_NULL;
+    m = PyObject_Length(coords);
+    if (m < 0) return CAPICOMPAT_NULL;
+    if (m == 0 || n <= 0) return PyFloat_FromDouble(0.0);
+    objs = PyMem_New(PyObject *, (size_t)n);
+    if (objs == CAPICOMPAT_NULL) return PyErr_NoMemory();
+    for (made = 0; made < n; made++) {
+        PyObject *o = raw_vec_type->tp_alloc(raw_vec_type, 0), *index, *item;
+        RawVecObject *v;
+        double x;
+        if (o == CAPICOMPAT_NULL) goto error;
+        objs[made] = o;
+        index = PyLong_FromSsize_t(made % m);
+        if (index == CAPICOMPAT_NULL) goto error_with_object;
+        item = PyObject_GetItem(coords, index);
+        Py_DECREF(index);
+        if (item == CAPICOMPAT_NULL) goto error_with_object;
+        x = PyFloat_AsDouble(item);
+        Py_DECREF(item);
+        if (x == -1.0 && PyErr_Occurred()) goto error_with_object;
+        v = (RawVecObject *)o;
+        v->x = x;
+        v->y = 0.5 * x;
+    }
+    for (r = 0; r < PARTICLE_ROUNDS; r++) {
+        for (i = 0; i < n; i++) {
+            RawVecObject *v = (RawVecObject *)objs[i];
+            total += sqrt(v->x * v->x + v->y * v->y);
+            v->x = 0.999 * v->x + 0.001 * v->y;
+            v->y = 0.999 * v->y - 0.001 * v->x;
+        }
+    }
+    for (i = 0; i < n; i++) Py_DECREF(objs[i]);
+    PyMem_Free(objs);
+    return PyFloat_FromDouble(total);
+error_with_object:
+    made++;
+error:
+    for (i = 0; i < made; i++) Py_DECREF(objs[i]);
+    PyMem_Free(objs);
+    return CAPICOMPAT_NULL;
+}
+
+static HPy hpy_particles_loop(HPyContext *ctx, const HPy *args, Py_ssize_t nargs) {
+    HPy *objs, coords;
+    Py_ssize_t n, m, i, made = 0;
+    double total = 0.0;
+    int r;
+    if (nargs != 2) return HPyErr_SetString(ctx, ctx->h_TypeError, "particles(coords, n)");
+    coords = args[0];
+    n = HPyLong_AsSsize_t(ctx, args[1]);
+    if (n == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+    m = HPy_Length(ctx, coords);
+    if (m < 0) return HPy_NULL;
+    if (m == 0 || n <= 0) return HPyFloat_FromDouble(ctx, 0.0);
+    objs = (HPy *)PyMem_Malloc((size_t)n * sizeof(HPy));
+    if (objs == CAPICOMPAT_NULL) return HPyErr_NoMemory(ctx);
+    for (made = 0; made < n; made++) {
+        VecObject *v;
+        HPy o = HPy_New(ctx, hpy_vec_type, &v), item;
+        double x;
+        if (HPy_IsNull(o)) goto error;
+        objs[made] = o;
+        item = HPy_GetItem_i(ctx, coords, made % m);
+        if (HPy_IsNull(item)) goto error_with_object;
+        x = HPyFloat_AsDouble(ctx, item);
+        HPy_Close(ctx, item);
+        if (x == -1.0 && HPyErr_Occurred(ctx)) goto error_with_object;
+        v->x = x;
+        v->y = 0.5 * x;
+    }
+    for (r = 0; r < PARTICLE_ROUNDS; r++) {
+        for (i = 0; i < n; i++) {
+            VecObject *v = VecObject_AsStruct(ctx, objs[i]);
+            total += sqrt(v->x * v->x + v->y * v->y);
+            v->x = 0.999 * v->x + 0.001 * v->y;
+            v->y = 0.999 * v->y - 0.001 * v->x;
+        }
+    }
+    for (i = 0; i < n; i++) HPy_Close(ctx, objs[i]);
+    PyMem_Free(objs);
+    return HPyFloat_FromDouble(ctx, total);
+error_with_object:
+    made++;
+error:
+    for (i = 0; i < made; i++) HPy_Close(ctx, objs[i]);
+    PyMem_Free(objs);
+    return HPy_NULL;
+}
+
+HPyDef_METH(hpy_particles, "hpy_particles", HPyFunc_VARARGS)
+static HPy hpy_particles_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs) {
+    (void)self;
+    return hpy_particles_loop(ctx, args, (Py_ssize_t)nargs);
+}
+
+static PyType_Slot raw_vec_slots[] = {{0, CAPICOMPAT_NULL}};
+static PyType_Spec raw_vec_spec = {"_hpy_bench.RawVec", (int)sizeof(RawVecObject), 0, Py_TPFLAGS_DEFAULT,
+                                   raw_vec_slots};
+static HPyType_Spec hpy_vec_spec = {"_hpy_bench.Vec", (int)sizeof(VecObject), 0, HPy_TPFLAGS_DEFAULT,
+                                    SHAPE(VecObject), CAPICOMPAT_NULL, CAPICOMPAT_NULL, CAPICOMPAT_NULL};
+
 #define TRAMPOLINE(sym) (PyCFunction)(void (*)(void))sym##_trampoline
 
 static PyMethodDef bench_methods[] = {
@@ -170,6 +307,8 @@ static PyMethodDef bench_methods[] = {
     {"hpy_attrs", TRAMPOLINE(hpy_attrs), METH_FASTCALL, CAPICOMPAT_NULL},
     {"raw_ident", raw_ident, METH_O, CAPICOMPAT_NULL},
     {"hpy_ident", TRAMPOLINE(hpy_ident), METH_O, CAPICOMPAT_NULL},
+    {"raw_particles", (PyCFunction)(void (*)(void))raw_particles, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles", TRAMPOLINE(hpy_particles), METH_FASTCALL, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL},
 };
 
@@ -180,5 +319,15 @@ static struct PyModuleDef bench_module = {
 
 PyMODINIT_FUNC PyInit__hpy_bench(void);
 PyMODINIT_FUNC PyInit__hpy_bench(void) {
-    return PyModule_Create(&bench_module);
+    HPyContext *ctx = capicompat_hpy_ctx();
+    PyObject *m = PyModule_Create(&bench_module);
+    if (m == CAPICOMPAT_NULL) return CAPICOMPAT_NULL;
+    /* the two types live as long as the process (the module is not reloaded) */
+    raw_vec_type = (PyTypeObject *)PyType_FromSpec(&raw_vec_spec);
+    hpy_vec_type = HPyType_FromSpec(ctx, &hpy_vec_spec, CAPICOMPAT_NULL);
+    if (raw_vec_type == CAPICOMPAT_NULL || HPy_IsNull(hpy_vec_type)) {
+        Py_DECREF(m);
+        return CAPICOMPAT_NULL;
+    }
+    return m;
 }

@@ -15,6 +15,7 @@ and fails only if every attempt is over. Results are printed and, when CAPI_COMP
 names a file, appended there as one line per loop.
 """
 import gc
+import math
 import os
 import statistics
 import sys
@@ -45,10 +46,38 @@ def calls(fn, n):
 # measurable share only of a call that does nothing else.
 CALL_MAX = float(os.environ.get("CAPI_COMPAT_BENCH_CALL_MAX", "0.05"))
 
+COORDS = [float(i % 97) / 7.0 for i in range(1000)]
+
+
+def particles_expected(coords, n, rounds=8):
+    """What particles(coords, n) computes, in Python (the C loops do the same float math)."""
+    xs = [coords[i % len(coords)] for i in range(n)]
+    ys = [0.5 * x for x in xs]
+    total = 0.0
+    for _ in range(rounds):
+        for i in range(n):
+            total += math.sqrt(xs[i] * xs[i] + ys[i] * ys[i])
+            xs[i] = 0.999 * xs[i] + 0.001 * ys[i]
+            ys[i] = 0.999 * ys[i] - 0.001 * xs[i]
+    return total
+
+
+PARTICLES_EXPECTED = particles_expected(COORDS, 20000)
+
 LOOPS = {
     # name: (raw, hpy, args, expected result, bad args raising TypeError or None, bar)
     "arith": (bench.raw_arith, bench.hpy_arith, (50000,), sum(i * i for i in range(50000)), ("x",), MAX),
     "attrs": (bench.raw_attrs, bench.hpy_attrs, (Obj(), 100000), 100000, (Obj(),), MAX),
+    # HPy's typical shape: objects with a C struct made by HPy_New, read through AsStruct,
+    # float math, item access in the loop that fills them.
+    "particles": (
+        bench.raw_particles,
+        bench.hpy_particles,
+        (COORDS, 20000),
+        PARTICLES_EXPECTED,
+        (COORDS,),
+        MAX,
+    ),
     "calls": (
         lambda n: calls(bench.raw_ident, n),
         lambda n: calls(bench.hpy_ident, n),

@@ -494,6 +494,86 @@ static PyObject *api_slice_adjust(PyObject *self, PyObject *args) {
     return Py_BuildValue("((nnn)(nnn))", n, start, stop, n2, start2, stop2);
 }
 
+/* after09(op, ...): the API HPy's main branch added after 0.9.
+ *   ("insert", list, i, x) -> HPyList_Insert's result      ("getslice", obj, i, j) -> HPy_GetSlice
+ *   ("setslice", obj, i, j, v) -> HPy_SetSlice's result    ("delslice", obj, i, j) -> HPy_DelSlice's result
+ *   ("getiter", obj) -> HPy_GetIter                         ("itercheck", obj) -> HPyIter_Check
+ *   ("next", it) -> (item,) or () at the end without an exception (HPyIter_Next)
+ *   ("slice", start, stop, step) -> HPySlice_New (None stands for HPy_NULL)
+ *   ("dicttype",) -> ctx->h_DictType                        ("const_tuple", a, b) -> HPyTuple_FromArray of a const array */
+static PyObject *api_after09(PyObject *self, PyObject *args) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    const char *op;
+    Py_ssize_t n = PyTuple_GET_SIZE(args), i = 0, j = 0;
+    HPy h[3] = {HPy_NULL, HPy_NULL, HPy_NULL}, result = HPy_NULL;
+    PyObject *out = CAPICOMPAT_NULL;
+    int k, status = 0, is_status = 0;
+    (void)self;
+    if (n < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
+        PyErr_SetString(PyExc_TypeError, "after09(op, ...)");
+        return CAPICOMPAT_NULL;
+    }
+    op = PyUnicode_AsUTF8(PyTuple_GET_ITEM(args, 0));
+    if (op == CAPICOMPAT_NULL) return CAPICOMPAT_NULL;
+    for (k = 1; k < n && k <= 3; k++) h[k - 1] = handle_or_null(ctx, PyTuple_GET_ITEM(args, k));
+    if (strcmp(op, "insert") == 0 || strcmp(op, "getslice") == 0 || strcmp(op, "setslice") == 0
+        || strcmp(op, "delslice") == 0) {
+        i = n > 2 ? PyLong_AsSsize_t(PyTuple_GET_ITEM(args, 2)) : 0;
+        j = n > 3 && strcmp(op, "insert") != 0 ? PyLong_AsSsize_t(PyTuple_GET_ITEM(args, 3)) : 0;
+        if (PyErr_Occurred()) goto done;
+    }
+    if (strcmp(op, "insert") == 0 && n == 4) {
+        status = HPyList_Insert(ctx, h[0], i, h[2]);
+        is_status = 1;
+    } else if (strcmp(op, "getslice") == 0 && n == 4) {
+        result = HPy_GetSlice(ctx, h[0], i, j);
+        if (HPy_IsNull(result)) goto done;
+    } else if (strcmp(op, "setslice") == 0 && n == 5) {
+        HPy v = handle_or_null(ctx, PyTuple_GET_ITEM(args, 4));
+        status = HPy_SetSlice(ctx, h[0], i, j, v);
+        HPy_Close(ctx, v);
+        is_status = 1;
+    } else if (strcmp(op, "delslice") == 0 && n == 4) {
+        status = HPy_DelSlice(ctx, h[0], i, j);
+        is_status = 1;
+    } else if (strcmp(op, "getiter") == 0 && n == 2) {
+        result = HPy_GetIter(ctx, h[0]);
+        if (HPy_IsNull(result)) goto done;
+    } else if (strcmp(op, "itercheck") == 0 && n == 2) {
+        status = HPyIter_Check(ctx, h[0]);
+        is_status = 1;
+    } else if (strcmp(op, "next") == 0 && n == 2) {
+        HPy item = HPyIter_Next(ctx, h[0]);
+        if (HPy_IsNull(item)) {
+            if (!HPyErr_Occurred(ctx)) out = PyTuple_New(0);
+            goto done;
+        }
+        result = HPyTuple_Pack(ctx, 1, item);
+        HPy_Close(ctx, item);
+        if (HPy_IsNull(result)) goto done;
+    } else if (strcmp(op, "slice") == 0 && n == 4) {
+        result = HPySlice_New(ctx, h[0], h[1], h[2]);
+        if (HPy_IsNull(result)) goto done;
+    } else if (strcmp(op, "dicttype") == 0 && n == 1) {
+        result = HPy_Dup(ctx, ctx->h_DictType);
+    } else if (strcmp(op, "const_tuple") == 0 && n == 3) {
+        const HPy items[2] = {h[0], h[1]};
+        result = HPyTuple_FromArray(ctx, items, 2);
+        if (HPy_IsNull(result)) goto done;
+    } else {
+        PyErr_Format(PyExc_ValueError, "after09: bad op %s or argument count", op);
+        goto done;
+    }
+    if (is_status) {
+        out = status == -1 && PyErr_Occurred() ? CAPICOMPAT_NULL : PyLong_FromLong(status);
+    } else {
+        out = give(ctx, result);
+    }
+done:
+    for (k = 0; k < 3; k++) HPy_Close(ctx, h[k]);
+    return out;
+}
+
 /* voidp(obj) -> True when HPy_AsVoidP is the handle's object pointer and HPy_FromVoidP gives
  * back the same handle */
 static PyObject *api_voidp(PyObject *self, PyObject *arg) {
@@ -553,6 +633,7 @@ static PyMethodDef api_methods[] = {
     {"global_store", api_global_store, METH_O, CAPICOMPAT_NULL},
     {"global_load", api_global_load, METH_NOARGS, CAPICOMPAT_NULL},
     {"slice_adjust", api_slice_adjust, METH_VARARGS, CAPICOMPAT_NULL},
+    {"after09", api_after09, METH_VARARGS, CAPICOMPAT_NULL},
     {"voidp", api_voidp, METH_O, CAPICOMPAT_NULL},
     {"dump", api_dump, METH_O, CAPICOMPAT_NULL},
     {"dump_null", api_dump_null, METH_NOARGS, CAPICOMPAT_NULL},

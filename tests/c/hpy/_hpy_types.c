@@ -828,6 +828,43 @@ static HPyType_Spec Meta_spec = {
     "_hpy_types.Meta", sizeof(MetaObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
     SHAPE(MetaObject), CAPICOMPAT_NULL, Meta_defines, CAPICOMPAT_NULL};
 
+/* ---- Descr: HPy_tp_descr_get (HPy main after 0.9): ("class" or "instance", the owner) */
+HPyDef_SLOT(Descr_get, HPy_tp_descr_get)
+static HPy Descr_get_impl(HPyContext *ctx, HPy self, HPy obj, HPy owner) {
+    HPy kind = HPyUnicode_FromString(ctx, HPy_IsNull(obj) || HPy_Is(ctx, obj, ctx->h_None) ? "class" : "instance");
+    HPy r;
+    (void)self;
+    if (HPy_IsNull(kind)) return HPy_NULL;
+    r = HPyTuple_Pack(ctx, 2, kind, HPy_IsNull(owner) ? ctx->h_None : owner);
+    HPy_Close(ctx, kind);
+    return r;
+}
+
+static HPyDef *Descr_defines[] = {&Descr_get, CAPICOMPAT_NULL};
+
+static HPyType_Spec Descr_spec = {
+    "_hpy_types.Descr", 0, 0, HPy_TPFLAGS_DEFAULT, HPyType_BuiltinShape_Object, CAPICOMPAT_NULL, Descr_defines,
+    CAPICOMPAT_NULL};
+
+/* ---- TaggedDict: a pure subclass of dict (the Dict shape, HPy main after 0.9) */
+typedef struct {
+    long tag;
+} TaggedDictObject;
+HPyType_HELPERS(TaggedDictObject, HPyType_BuiltinShape_Dict)
+
+HPyDef_MEMBER(TaggedDict_tag, "tag", HPyMember_LONG, offsetof(TaggedDictObject, tag))
+
+HPyDef_METH(TaggedDict_tag_plus_len, "tag_plus_len", HPyFunc_NOARGS)
+static HPy TaggedDict_tag_plus_len_impl(HPyContext *ctx, HPy self) {
+    return new_long(ctx, TaggedDictObject_AsStruct(ctx, self)->tag + (long)HPy_Length(ctx, self));
+}
+
+static HPyDef *TaggedDict_defines[] = {&TaggedDict_tag, &TaggedDict_tag_plus_len, CAPICOMPAT_NULL};
+
+static HPyType_Spec TaggedDict_spec = {
+    "_hpy_types.TaggedDict", sizeof(TaggedDictObject), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    SHAPE(TaggedDictObject), CAPICOMPAT_NULL, TaggedDict_defines, CAPICOMPAT_NULL};
+
 /* ---- HPyType_FromSpec errors: each function makes a bad spec and returns the exception */
 static HPyType_Spec Bad_spec = {
     "_hpy_types.Bad", sizeof(PointObject), 0, HPy_TPFLAGS_DEFAULT,
@@ -859,6 +896,43 @@ static int mod_exec_for_type_impl(HPyContext *ctx, HPy m) {
 
 /* a struct extending AdderObject (as PointObject's y lies after its first long) */
 HPyDef_MEMBER(Sub_y, "y", HPyMember_LONG, offsetof(PointObject, y))
+
+/* a call function that needs no struct: the number of positional arguments */
+HPyDef_SLOT(Count_call, HPy_tp_call)
+static HPy Count_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames) {
+    (void)self;
+    (void)args;
+    (void)kwnames;
+    return new_long(ctx, (long)nargs);
+}
+
+HPyDef_CALL_FUNCTION(Count_negated)
+static HPy Count_negated_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames) {
+    (void)self;
+    (void)args;
+    (void)kwnames;
+    return new_long(ctx, -(long)nargs);
+}
+
+/* a legacy type that declares its own __vectorcalloffset__ member (no HPy_tp_call): its
+ * objects are callable once HPy_SetCallFunction gave them a function */
+typedef struct {
+    PyObject_HEAD
+    long value;
+    void *call;
+} OwnCallObject;
+
+static PyMemberDef OwnCall_members[] = {
+    {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(OwnCallObject, call), Py_READONLY, CAPICOMPAT_NULL},
+    {CAPICOMPAT_NULL, 0, 0, 0, CAPICOMPAT_NULL}};
+
+static PyType_Slot OwnCall_slots[] = {{Py_tp_members, OwnCall_members}, {0, CAPICOMPAT_NULL}};
+
+HPyDef_METH(OwnCall_arm, "arm", HPyFunc_NOARGS)
+static HPy OwnCall_arm_impl(HPyContext *ctx, HPy self) {
+    if (HPy_SetCallFunction(ctx, self, &Count_negated) < 0) return HPy_NULL;
+    return HPy_Dup(ctx, ctx->h_None);
+}
 
 /* try_spec(case, arg) -> the new type, or raises what HPyType_FromSpec raised */
 HPyDef_METH(try_spec, "try_spec", HPyFunc_VARARGS)
@@ -979,6 +1053,23 @@ static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
         defs[1] = CAPICOMPAT_NULL;
         spec.defines = defs;
         break;
+    case 19: /* HPy_tp_call on a pure type without a struct of its own (HPy's "hpycall") */
+        spec.basicsize = 0;
+        defs[0] = &Count_call;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 20: /* a legacy type with an explicit __vectorcalloffset__ member */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = (int)sizeof(OwnCallObject);
+        spec.legacy_slots = OwnCall_slots;
+        defs[0] = &OwnCall_arm;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 21: /* a fresh GC type (Point's definitions): its objects keep it alive */
+        spec = Point_spec;
+        break;
     default:
         return HPyErr_SetString(ctx, ctx->h_ValueError, "no such case");
     }
@@ -1006,6 +1097,60 @@ static HPy new_of_impl(HPyContext *ctx, HPy self, HPy t) {
     void *data;
     (void)self;
     return HPy_New(ctx, t, &data);
+}
+
+/* new_fails(t) -> True when HPy_New(t) failed with *data == NULL (t is not a type). Read
+ * after the checked failure: gcc -O3 -Werror must see *data set on that path too. */
+HPyDef_METH(new_fails, "new_fails", HPyFunc_O)
+static HPy new_fails_impl(HPyContext *ctx, HPy self, HPy t) {
+    PointObject *data;
+    HPy h = HPy_New(ctx, t, &data);
+    (void)self;
+    if (!HPy_IsNull(h)) {
+        HPy_Close(ctx, h);
+        return HPyErr_SetString(ctx, ctx->h_ValueError, "HPy_New succeeded");
+    }
+    if (data != CAPICOMPAT_NULL) return HPyErr_SetString(ctx, ctx->h_SystemError, "*data is not NULL");
+    HPyErr_Clear(ctx);
+    return HPy_Dup(ctx, ctx->h_True);
+}
+
+/* a type made with the C API whose tp_traverse does not visit the type, as HPy's trampoline
+ * does not: the evidence that a cycle through such a heap type is never collected */
+typedef struct {
+    PyObject_HEAD
+    PyObject *obj;
+} NoTypeVisitObject;
+
+static int notypevisit_traverse(PyObject *self, visitproc visit, void *arg) {
+    Py_VISIT(((NoTypeVisitObject *)self)->obj);
+    return 0;
+}
+
+static int notypevisit_clear(PyObject *self) {
+    Py_CLEAR(((NoTypeVisitObject *)self)->obj);
+    return 0;
+}
+
+static void notypevisit_dealloc(PyObject *self) {
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    (void)notypevisit_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+HPyDef_METH(no_type_visit_type, "no_type_visit_type", HPyFunc_NOARGS)
+static HPy no_type_visit_type_impl(HPyContext *ctx, HPy self) {
+    static PyType_Slot slots[] = {{Py_tp_traverse, (void *)notypevisit_traverse},
+                                  {Py_tp_clear, (void *)notypevisit_clear},
+                                  {Py_tp_dealloc, (void *)notypevisit_dealloc},
+                                  {0, CAPICOMPAT_NULL}};
+    static PyType_Spec spec = {"_hpy_types.NoTypeVisit", (int)sizeof(NoTypeVisitObject), 0,
+                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots};
+    (void)ctx;
+    (void)self;
+    return capicompat_hpy_steal(PyType_FromSpec(&spec));
 }
 
 HPyDef_METH(generic_new, "generic_new", HPyFunc_O)
@@ -1069,6 +1214,9 @@ static int mod_exec_impl(HPyContext *ctx, HPy m) {
     if (!HPyHelpers_AddType(ctx, m, "TaggedTuple", &TaggedTuple_spec, list_base)) return -1;
     list_base[0].object = ctx->h_TypeType;
     if (!HPyHelpers_AddType(ctx, m, "Meta", &Meta_spec, list_base)) return -1;
+    list_base[0].object = ctx->h_DictType;
+    if (!HPyHelpers_AddType(ctx, m, "TaggedDict", &TaggedDict_spec, list_base)) return -1;
+    if (!HPyHelpers_AddType(ctx, m, "Descr", &Descr_spec, CAPICOMPAT_NULL)) return -1;
     return 0;
 }
 
@@ -1137,7 +1285,8 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
-    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, CAPICOMPAT_NULL};
+    &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, &new_fails,
+    &no_type_visit_type, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {
     (void)self;

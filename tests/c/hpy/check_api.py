@@ -436,6 +436,46 @@ for length in (0, 1, 5, 10):
 assert m.slice_adjust(10, -sys.maxsize - 1, sys.maxsize, 1)[0] == (10, 0, 10)
 assert m.slice_adjust(10, sys.maxsize, -sys.maxsize - 1, -1)[0] == (10, 9, -1)
 
+# ---- HPy after 0.9 (its main branch): list insert, slices, iterators, HPySlice_New, h_DictType ----
+A = m.after09
+lst = [1, 2, 3]
+assert A("insert", lst, 1, "x") == 0 and lst == [1, "x", 2, 3]
+assert A("insert", lst, -1, "y") == 0 and lst == [1, "x", 2, "y", 3]
+assert A("insert", lst, 100, "z") == 0 and lst[-1] == "z"
+raises(SystemError, None, A, "insert", (1, 2), 0, 5)  # PyList_Insert: a list is required
+assert A("getslice", [0, 1, 2, 3, 4], 1, 3) == [1, 2]
+assert A("getslice", "hello", -4, 100) == "ello"
+assert A("getslice", (0, 1, 2), 2, 1) == ()
+raises(TypeError, None, A, "getslice", 5, 0, 1)
+lst = [0, 1, 2, 3, 4]
+assert A("setslice", lst, 1, 3, "ab") == 0 and lst == [0, "a", "b", 3, 4]
+assert A("delslice", lst, 0, 2) == 0 and lst == ["b", 3, 4]
+assert A("setslice", lst, 0, 1, None) == 0 and lst == [3, 4]  # HPy_NULL value deletes
+raises(TypeError, None, A, "setslice", (1, 2), 0, 1, [5])
+raises(TypeError, None, A, "delslice", "abc", 0, 1)
+it = A("getiter", [1, 2])
+assert A("itercheck", it) == 1 and A("itercheck", [1, 2]) == 0 and A("itercheck", 5) == 0
+assert A("next", it) == (1,) and A("next", it) == (2,) and A("next", it) == ()
+raises(TypeError, None, A, "getiter", 5)
+
+
+class Boom:
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise ValueError("boom")
+
+
+raises(ValueError, "boom", A, "next", Boom())
+assert A("slice", 1, 10, 2) == slice(1, 10, 2)
+assert A("slice", None, 5, None) == slice(None, 5, None)
+assert [0, 1, 2, 3, 4, 5][A("slice", None, None, -2)] == [5, 3, 1]
+assert A("dicttype") is dict
+assert A("const_tuple", 1, "b") == (1, "b")
+no_leak("HPy after 0.9", lambda: (A("insert", [1], 0, o), A("getslice", [o, o], 0, 1), A("next", A("getiter", [o])),
+                                   A("slice", o, None, 1), A("setslice", [1, 2], 0, 1, [o]), A("delslice", [o], 0, 1)))
+
 # ---- HPy_AsVoidP / HPy_FromVoidP ----
 assert m.voidp(o) is True
 assert m.voidp(None) is True

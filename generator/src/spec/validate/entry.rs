@@ -1,7 +1,7 @@
 //! One entry on its own: each group of fields is checked by its module, every problem is
 //! collected (with the entry's name), and the entry is built only when none was found.
 
-use super::{code, identity, keys, spanned_at, text, versions};
+use super::{bench, code, identity, keys, privates, spanned_at, text, versions};
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::model::Entry;
 use crate::spec::raw::RawEntry;
@@ -45,6 +45,8 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
     let text = text::check(&raw, kind, &mut check);
     let versions = versions::check(&raw, &mut check);
     let code = code::check(&raw, versions.since, &mut check);
+    let uses_private = privates::check(&raw, &mut check);
+    let bench = bench::check(&raw, &mut check);
 
     let mut requires: Vec<String> = raw.requires.iter().map(|r| r.value.clone()).collect();
     if let Some(owner) = &raw.defined_by {
@@ -73,6 +75,8 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         unprobed: versions.unprobed,
         defined_by: raw.defined_by.as_ref().map(|d| d.value.clone()),
         test: code.test,
+        uses_private,
+        bench,
         location,
     })
 }

@@ -6,7 +6,7 @@ use crate::spec::model::Kind;
 use crate::spec::raw::RawEntry;
 
 /// Every key whose presence depends on the kind, in the order errors name them.
-const KIND_KEYS: [&str; 13] = [
+const KIND_KEYS: [&str; 15] = [
     "since",
     "doc",
     "signature",
@@ -20,6 +20,8 @@ const KIND_KEYS: [&str; 13] = [
     "removed",
     "unprobed",
     "defined_by",
+    "uses_private",
+    "bench",
 ];
 
 fn present(raw: &RawEntry, key: &str) -> bool {
@@ -37,6 +39,8 @@ fn present(raw: &RawEntry, key: &str) -> bool {
         "removed" => raw.removed.is_some(),
         "unprobed" => raw.unprobed.is_some(),
         "defined_by" => raw.defined_by.is_some(),
+        "uses_private" => !raw.uses_private.is_empty(),
+        "bench" => !raw.bench.is_empty(),
         _ => false,
     }
 }
@@ -50,11 +54,12 @@ fn key_sets(raw: &RawEntry, kind: Kind) -> (&'static [&'static str], &'static [&
         }
         // Defined by another entry's body: nothing of its own is emitted, but it is tested.
         _ if raw.defined_by.is_some() => (&["since", "doc", "defined_by", "test"], &["pypy"]),
-        Kind::Function => {
-            (&["since", "doc", "signature", "body", "test"], &["pypy", "force_below", "removed", "unprobed"])
-        }
-        Kind::Helper => (&["signature", "body"], &["force_below"]),
-        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed"]),
+        Kind::Function => (
+            &["since", "doc", "signature", "body", "test"],
+            &["pypy", "force_below", "removed", "unprobed", "uses_private", "bench"],
+        ),
+        Kind::Helper => (&["signature", "body"], &["force_below", "uses_private"]),
+        Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed", "bench"]),
         Kind::Type => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),
         Kind::Constant => (&["since", "doc", "value", "test"], &["pypy", "unprobed"]),
         Kind::Var => (&["since", "doc", "body", "test"], &["pypy", "unprobed"]),

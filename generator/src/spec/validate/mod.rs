@@ -3,10 +3,12 @@
 //! group of fields to `identity`, `keys`, `text`, `versions` and `code`); `references` checks
 //! what spans entries and files.
 
+mod bench;
 mod code;
 mod entry;
 mod identity;
 mod keys;
+mod privates;
 mod references;
 mod text;
 mod versions;

@@ -1,0 +1,183 @@
+//! `capi-compat bench`: every entry's `bench` cases timed on each interpreter. Where a name is
+//! native, the same loops are built twice — calling the interpreter's function, and calling
+//! our backport (`CAPI_COMPAT_FORCE_BACKPORTS`) — loaded into one process and run in
+//! interleaved rounds; the forced/native ratio is the median of the rounds' ratios. Where a
+//! name is not native, the loop times our backport alone. `module` renders the C, `driver.py`
+//! runs the rounds, `report` makes the table, the JSON and the ratio bar.
+
+pub mod module;
+pub mod report;
+
+use crate::build::cache::{sanitize, write_if_changed};
+use crate::build::compiler::Compiler;
+use crate::build::process::run_captured;
+use crate::interpreters::Interpreter;
+use crate::selftest::module::{TEST_MACROS, TEST_MACROS_FILE};
+use crate::spec::model::{Kind, Spec};
+use module::{CaseRef, FORCED_MODULE_NAME, MODULE_NAME};
+pub use report::{BenchRow, InterpreterBench, Mode};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const DRIVER: &str = include_str!("driver.py");
+
+pub struct BenchOptions<'a> {
+    pub header: &'a str,
+    pub only: Option<&'a [String]>,
+    /// Rounds per case (each round times every build once).
+    pub rounds: usize,
+    /// About how long one timed loop runs, in nanoseconds.
+    pub target_ns: f64,
+    pub build_root: PathBuf,
+}
+
+/// Optimised as extensions are, with code placement pinned so that it does not decide.
+const BENCH_FLAGS: [&str; 6] =
+    ["-std=c11", "-O2", "-fPIC", "-shared", "-falign-functions=64", "-falign-loops=64"];
+
+/// How a case is measured on an interpreter.
+pub fn mode(spec: &Spec, case: &CaseRef, interp: &Interpreter) -> Mode {
+    let entry = spec.get(&case.entry).expect("cases come from the spec");
+    if !entry.native_at_hex(interp.hexversion) {
+        return Mode::Backport;
+    }
+    let forcible =
+        entry.kind == Kind::Function && entry.force_below.is_none_or(|limit| interp.hexversion < limit.hex());
+    if forcible {
+        Mode::NativeAndForced
+    } else {
+        Mode::NativeOnly
+    }
+}
+
+fn offered(spec: &Spec, case: &CaseRef, interp: &Interpreter) -> bool {
+    crate::selftest::offered(spec, &case.entry, interp)
+}
+
+/// Benchmarks every interpreter in turn (never two at once: they would time each other).
+pub fn run(
+    spec: &Spec,
+    interpreters: &[Interpreter],
+    compiler: &Compiler,
+    options: &BenchOptions,
+    progress: &mut dyn std::io::Write,
+) -> Vec<InterpreterBench> {
+    let cases = module::cases(spec, options.only);
+    let source = module::render_module(spec, options.only);
+    interpreters
+        .iter()
+        .map(|interp| {
+            let result = run_one(spec, interp, compiler, options, &cases, &source);
+            let summary = match &result.error {
+                Some(e) => format!("failed: {}", e.lines().next().unwrap_or("")),
+                None => format!("{} cases", result.rows.len()),
+            };
+            writeln!(progress, "{:<26} {summary}", interp.label).ok();
+            result
+        })
+        .collect()
+}
+
+fn run_one(
+    spec: &Spec,
+    interp: &Interpreter,
+    compiler: &Compiler,
+    options: &BenchOptions,
+    cases: &[CaseRef],
+    source: &str,
+) -> InterpreterBench {
+    let mut result = InterpreterBench { interpreter: interp.clone(), rows: Vec::new(), error: None };
+    let workdir = options.build_root.join(sanitize(&interp.label));
+    let setup = std::fs::create_dir_all(&workdir)
+        .and_then(|_| write_if_changed(&workdir.join("capi_compat.h"), options.header))
+        .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
+        .and_then(|_| write_if_changed(&workdir.join("bench.c"), source));
+    if let Err(e) = setup {
+        result.error = Some(format!("cannot write to {}: {e}", workdir.display()));
+        return result;
+    }
+    let offered_cases: Vec<&CaseRef> = cases.iter().filter(|c| offered(spec, c, interp)).collect();
+    let needs_forced = offered_cases.iter().any(|c| mode(spec, c, interp) == Mode::NativeAndForced);
+    let plain = workdir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
+    let forced = workdir.join(format!("{FORCED_MODULE_NAME}{}", interp.ext_suffix));
+    if let Err(e) = build(compiler, interp, &workdir, &plain, MODULE_NAME, &[]) {
+        result.error = Some(e);
+        return result;
+    }
+    if needs_forced {
+        if let Err(e) =
+            build(compiler, interp, &workdir, &forced, FORCED_MODULE_NAME, &["-DCAPI_COMPAT_FORCE_BACKPORTS"])
+        {
+            result.error = Some(format!("the forced-backport build: {e}"));
+            return result;
+        }
+    }
+    let mut cmd = Command::new(&interp.path);
+    cmd.arg("-I").arg("-c").arg(DRIVER).arg(options.rounds.to_string()).arg(format!("{}", options.target_ns));
+    cmd.arg(&plain).arg(MODULE_NAME);
+    if needs_forced {
+        cmd.arg(&forced).arg(FORCED_MODULE_NAME);
+    }
+    let timings = match run_captured(&mut cmd, Duration::from_secs(900)) {
+        Ok((true, stdout, _)) => {
+            match serde_json::from_str::<BTreeMap<String, report::Timings>>(stdout.trim()) {
+                Ok(t) => t,
+                Err(e) => {
+                    result.error = Some(format!("the driver's output does not parse: {e}"));
+                    return result;
+                }
+            }
+        }
+        Ok((false, _, stderr)) => {
+            let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+            result.error = Some(format!(
+                "the benchmark failed:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ));
+            return result;
+        }
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    for case in offered_cases {
+        let Some(t) = timings.get(&case.label) else {
+            result.error = Some(format!("the module did not offer `{}`", case.label));
+            continue;
+        };
+        result.rows.push(BenchRow::new(case, mode(spec, case, interp), t));
+    }
+    result
+}
+
+fn build(
+    compiler: &Compiler,
+    interp: &Interpreter,
+    workdir: &Path,
+    out: &Path,
+    module: &str,
+    extra: &[&str],
+) -> Result<(), String> {
+    let mut cmd = Command::new(&compiler.c);
+    cmd.args(BENCH_FLAGS);
+    // As extensions are built for a release interpreter (its CFLAGS): CPython's inline
+    // functions keep their asserts only on debug builds.
+    if !interp.debug {
+        cmd.arg("-DNDEBUG");
+    }
+    cmd.arg(format!("-DCAPICOMPAT_BENCH_MODULE={module}"))
+        .args(extra)
+        .arg(format!("-I{}", workdir.display()))
+        .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+        .arg(workdir.join("bench.c"))
+        .arg("-o")
+        .arg(out);
+    match run_captured(&mut cmd, Duration::from_secs(300)) {
+        Ok((true, _, _)) => Ok(()),
+        Ok((false, stdout, stderr)) => Err(format!("the build failed:\n{stdout}{stderr}")),
+        Err(e) => Err(e),
+    }
+}

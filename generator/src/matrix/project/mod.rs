@@ -1,0 +1,485 @@
+//! `capi-compat matrix PROJECT_DIR [-- TEST-COMMAND]`: the user's package built and tested on
+//! every interpreter, as `pip install` builds it.
+//!
+//! Per interpreter: a copy of the project (the user's tree is never written to; `--header`
+//! writes a fresh header over the vendored one in the copy), a fresh venv with pip (see
+//! `pip`, `venv`), the project installed by its own build backend through pip (build
+//! isolation, the project's and the interpreter's compile flags; ours only with `--strict`),
+//! the test requirements, then: every extension module the build installed must import, the
+//! test command runs (with `-X dev` on debug builds), and every extension must have been
+//! imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
+//! that silently fell back to pure Python cannot pass.
+
+pub mod leaks;
+pub mod pip;
+pub mod report;
+pub mod tree;
+pub mod venv;
+pub mod warnings;
+
+use crate::build::process::run_captured;
+use crate::interpreters::Interpreter;
+use report::{ProjectReport, Step};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use venv::Venv;
+
+const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
+const TEST_TIMEOUT: Duration = Duration::from_secs(1800);
+/// Our own strict flags, for `--strict`: what the header itself is held to.
+const STRICT_CFLAGS: &[&str] = &["-Wall", "-Wextra", "-Wconversion", "-Wcast-qual", "-Werror"];
+
+/// A header to write over the project's vendored copy (`--header PATH`).
+#[derive(Debug, Clone)]
+pub struct HeaderOverride {
+    /// Relative to the project's root.
+    pub path: PathBuf,
+    pub header: String,
+    /// With `--hpy`: `hpy.h`, written next to it.
+    pub hpy_h: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectOptions {
+    /// The user's project (absolute).
+    pub project: PathBuf,
+    pub header: Option<HeaderOverride>,
+    /// `--with`: extra test requirements.
+    pub with: Vec<String>,
+    /// `--strict`: our warning flags (with -Werror) in CFLAGS.
+    pub strict: bool,
+    /// `--cflag`: more CFLAGS.
+    pub cflags: Vec<String>,
+    pub test_command: Vec<String>,
+    /// `--leaks`: on debug builds, the tests again in one process, refcount deltas per test.
+    pub leaks: bool,
+    /// Where each run's work directories and logs go.
+    pub work_root: PathBuf,
+    /// The shared pip.
+    pub pip: pip::PipSource,
+}
+
+/// Why `matrix PROJECT_DIR` cannot start at all (a usage error, not a per-interpreter FAIL).
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProjectError {
+    NotAProject(PathBuf),
+    HeaderOutside(PathBuf),
+    NoHeaderDir(PathBuf),
+}
+
+impl std::fmt::Display for ProjectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProjectError::NotAProject(dir) => write!(
+                f,
+                "{}: no pyproject.toml or setup.py here; pass a project directory or C source files",
+                dir.display()
+            ),
+            ProjectError::HeaderOutside(path) => {
+                write!(f, "--header {}: give a path inside the project, relative to its root", path.display())
+            }
+            ProjectError::NoHeaderDir(path) => write!(
+                f,
+                "--header {}: the project has no directory {}; give the path of its vendored header",
+                path.display(),
+                path.parent().unwrap_or(Path::new("")).display()
+            ),
+        }
+    }
+}
+
+/// Checks what can be checked before any environment is made.
+pub fn check_project(project: &Path, header: Option<&Path>) -> Result<(), ProjectError> {
+    if !tree::is_project_dir(project) {
+        return Err(ProjectError::NotAProject(project.to_path_buf()));
+    }
+    if let Some(path) = header {
+        let inside =
+            path.is_relative() && path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside {
+            return Err(ProjectError::HeaderOutside(path.to_path_buf()));
+        }
+        if !project.join(path).parent().is_some_and(Path::is_dir) {
+            return Err(ProjectError::NoHeaderDir(path.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// A fresh directory for this run's work; older runs' leftovers (a run killed half-way) are
+/// removed once they are a day old.
+pub fn new_work_root(base: &Path) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(base)?;
+    let day = Duration::from_secs(24 * 60 * 60);
+    for entry in std::fs::read_dir(base)?.flatten() {
+        let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+        if old.is_some_and(|age| age > day) {
+            std::fs::remove_dir_all(entry.path()).ok();
+        }
+    }
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let dir = base.join(format!("run-{}-{}", stamp.as_millis(), std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The whole run on one interpreter. Its work directory (copy and venv) is removed at the
+/// end, whatever happened; the log stays.
+pub fn run_one(interp: &Interpreter, options: &ProjectOptions) -> ProjectReport {
+    let start = Instant::now();
+    let label = crate::build::cache::sanitize(&interp.label);
+    let work = options.work_root.join(&label);
+    let log_path = options.work_root.join(format!("{label}.log"));
+    let mut log = Log::default();
+    let mut report = ProjectReport::new(interp.clone());
+    std::fs::remove_dir_all(&work).ok();
+    let result = Session::new(interp, options, &work, &mut log, &mut report).and_then(|s| s.run());
+    if let Err(failure) = result {
+        report.details = failure;
+    }
+    std::fs::remove_dir_all(&work).ok();
+    if std::fs::write(&log_path, &log.text).is_ok() {
+        report.log = Some(log_path);
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    report
+}
+
+/// Everything a run on one interpreter writes down, in order.
+pub struct Log {
+    text: String,
+    /// When the previous section ended: each section says how long it took.
+    last: Instant,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log { text: String::new(), last: Instant::now() }
+    }
+}
+
+impl Log {
+    pub fn section(&mut self, title: &str, body: &str) {
+        let seconds = self.last.elapsed().as_secs_f64();
+        self.last = Instant::now();
+        self.text.push_str(&format!("==== {title} ({seconds:.1}s)\n{body}"));
+        if !body.ends_with('\n') {
+            self.text.push('\n');
+        }
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.trim_end().lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// One interpreter's run in progress; each step returns the failure text (its first line
+/// is the reason) or moves on.
+struct Session<'a> {
+    interp: &'a Interpreter,
+    options: &'a ProjectOptions,
+    copy: PathBuf,
+    venv: Venv,
+    log: &'a mut Log,
+    report: &'a mut ProjectReport,
+    /// Compiler errors in the build log, even when the build went on without the extension.
+    build_errors: Vec<String>,
+    /// The extension modules the installed distribution's RECORD lists, with their real paths.
+    extension_files: Vec<(String, PathBuf)>,
+}
+
+impl<'a> Session<'a> {
+    fn new(
+        interp: &'a Interpreter,
+        options: &'a ProjectOptions,
+        work: &Path,
+        log: &'a mut Log,
+        report: &'a mut ProjectReport,
+    ) -> Result<Self, String> {
+        report.build = Step::Failed;
+        let copy = work.join("project");
+        tree::copy_project(&options.project, &copy)
+            .map_err(|e| format!("cannot copy {}: {e}", options.project.display()))?;
+        if let Some(h) = &options.header {
+            let target = copy.join(&h.path);
+            std::fs::write(&target, &h.header)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            if let Some(text) = &h.hpy_h {
+                let hpy = target.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME);
+                std::fs::write(&hpy, text).map_err(|e| format!("cannot write {}: {e}", hpy.display()))?;
+            }
+        }
+        let venv = venv::create(interp, &work.join("venv"), &options.pip)?;
+        log.section("venv", &format!("{} (pip {})\n", venv.root.display(), options.pip.version));
+        Ok(Session {
+            interp,
+            options,
+            copy,
+            venv,
+            log,
+            report,
+            build_errors: vec![],
+            extension_files: vec![],
+        })
+    }
+
+    fn run(mut self) -> Result<(), String> {
+        self.install()?;
+        self.report.build = Step::Passed;
+        self.import_extensions()?;
+        if self.options.test_command.is_empty() {
+            self.report.import = Step::Passed;
+            return Ok(());
+        }
+        // The modules import; whether the tests imported them is decided after the tests.
+        self.report.import = Step::NotRun;
+        let log_file = self.venv.root.join("imports.log");
+        let argv = self.test_argv().inspect_err(|_| self.report.test = Step::Failed)?;
+        let tests = self.run_tests(&argv, &log_file);
+        let audit = self.audit_imports(&log_file);
+        self.report.import = if audit.is_ok() { Step::Passed } else { Step::Failed };
+        match (tests, audit) {
+            (Ok(()), Ok(())) => {}
+            (Err(t), Err(a)) => return Err(format!("{t}\n{a}")),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        }
+        if self.options.leaks && self.interp.debug {
+            let rows = leaks::measure(&self.venv, &self.copy, &self.options.test_command, self.log)
+                .inspect_err(|_| self.report.test = Step::Failed)?;
+            self.report.leaks = Some(rows);
+        }
+        Ok(())
+    }
+
+    /// The test requirements, then the project, each through pip.
+    fn install(&mut self) -> Result<(), String> {
+        let (extra, mut requirements) = self.test_requirements()?;
+        requirements.extend(self.options.with.iter().cloned());
+        if !requirements.is_empty() {
+            let mut cmd = self.venv.pip();
+            cmd.args(["install", "--no-compile"]).args(&requirements);
+            let title = format!("test requirements: {}", requirements.join(" "));
+            self.pip_step(&title, &mut cmd).map_err(|text| match text.starts_with("could not reach") {
+                true => text,
+                false => format!("cannot install the {title}:\n{}", tail(&text, 20)),
+            })?;
+        }
+        let mut target = self.copy.display().to_string();
+        if let Some(extra) = extra {
+            target.push_str(&format!("[{extra}]"));
+        }
+        let mut cmd = self.venv.pip();
+        cmd.args(["install", "-v"]).arg(&target).current_dir(&self.venv.root);
+        self.build_env(&mut cmd);
+        let log = self.pip_step("the project (pip install -v)", &mut cmd);
+        let text = match &log {
+            Ok(text) | Err(text) => text.clone(),
+        };
+        self.report.warnings = warnings::compiler_warnings(&text);
+        self.build_errors = warnings::compiler_errors(&text);
+        log.map_err(|text| match text.starts_with("could not reach") {
+            true => text,
+            false => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
+        })?;
+        // The compiler failed on the project's own sources (relative paths; a backend's
+        // try-compile probes use temporary files) and the build went on: an extension was
+        // skipped, and its pure-Python fallback would be tested instead.
+        let in_sources: Vec<&String> = self.build_errors.iter().filter(|l| !l.starts_with('/')).collect();
+        if !in_sources.is_empty() {
+            let mut text = "the build skipped an extension: the compiler failed on the project's sources, \
+                            yet the build succeeded (setuptools' optional=True, or a fallback in setup.py)"
+                .to_string();
+            for line in in_sources.iter().take(10) {
+                text.push_str(&format!("\n{line}"));
+            }
+            return Err(text);
+        }
+        Ok(())
+    }
+
+    /// What the compiler sees beyond the project's and the interpreter's own flags: the
+    /// interpreter's include dirs as discovery found them (a relocated Debian build's
+    /// sysconfig names /usr/include, where its pyconfig.h is not), and `--strict`/`--cflag`.
+    fn build_env(&self, cmd: &mut std::process::Command) {
+        let mut cpath: Vec<PathBuf> = self.interp.include_dirs.clone();
+        if let Some(existing) = std::env::var_os("CPATH") {
+            cpath.extend(std::env::split_paths(&existing));
+        }
+        cmd.env("CPATH", std::env::join_paths(cpath).unwrap_or_default());
+        let mut cflags: Vec<String> = std::env::var("CFLAGS").ok().into_iter().collect();
+        if self.options.strict {
+            cflags.extend(STRICT_CFLAGS.iter().map(|s| s.to_string()));
+        }
+        cflags.extend(self.options.cflags.iter().cloned());
+        if !cflags.is_empty() {
+            cmd.env("CFLAGS", cflags.join(" "));
+        }
+    }
+
+    /// Runs pip; the whole output goes to the log, a failure says whether the index could not
+    /// be reached. Returns the output either way.
+    fn pip_step(&mut self, title: &str, cmd: &mut std::process::Command) -> Result<String, String> {
+        let (ok, text) = match run_captured(cmd, BUILD_TIMEOUT) {
+            Ok((ok, out, err)) => (ok, format!("{out}{err}")),
+            Err(e) => (false, e),
+        };
+        self.log.section(title, &text);
+        if ok {
+            return Ok(text);
+        }
+        // A network failure says so first; otherwise the caller words the failure.
+        Err(match pip::network_failure(&text) {
+            Some(network) => format!("{network} (installing {title})\n{}", tail(&text, 10)),
+            None => text,
+        })
+    }
+
+    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies]) and
+    /// its `test` (or `tests`) dependency group, as the venv's Python reads pyproject.toml.
+    fn test_requirements(&mut self) -> Result<(Option<String>, Vec<String>), String> {
+        let out = self.inspect("requirements")?;
+        let mut extra = None;
+        let mut requirements = Vec::new();
+        for line in out.lines() {
+            match line.split_once('\t') {
+                Some(("extra", name)) => extra = Some(name.to_string()),
+                Some(("req", req)) => requirements.push(req.to_string()),
+                _ => {}
+            }
+        }
+        Ok((extra, requirements))
+    }
+
+    fn inspect(&mut self, what: &str) -> Result<String, String> {
+        let mut cmd = self.venv.command(&self.venv.python);
+        cmd.args(["-m", "capi_compat_project", what]).arg(&self.copy).current_dir(&self.venv.root);
+        match run_captured(&mut cmd, BUILD_TIMEOUT) {
+            Ok((true, out, _)) => Ok(out),
+            Ok((false, out, err)) => {
+                let text = format!("{out}{err}");
+                self.log.section(&format!("capi_compat_project {what}"), &text);
+                Err(format!("cannot read the project's {what}: {}", venv::last_line(&text)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every extension module the installed distribution lists must import in a fresh
+    /// process (outside the project's tree, so its sources cannot stand in for the build).
+    fn import_extensions(&mut self) -> Result<(), String> {
+        self.report.import = Step::Failed;
+        let out = self.inspect("extensions")?;
+        self.extension_files = out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(module, path)| (module.to_string(), PathBuf::from(path)))
+            .collect();
+        self.report.extensions = self.extension_files.iter().map(|(m, _)| m.clone()).collect();
+        if self.report.extensions.is_empty() {
+            let mut text =
+                "the build installed no extension module (did the build fall back to pure Python?)"
+                    .to_string();
+            if !self.build_errors.is_empty() {
+                text.push_str("\ncompiler errors in the build log:");
+                for line in self.build_errors.iter().take(10) {
+                    text.push_str(&format!("\n{line}"));
+                }
+            }
+            return Err(text);
+        }
+        let script = "import importlib, sys, traceback\n\
+                      failed = 0\n\
+                      for name in sys.argv[1:]:\n\
+                      \x20   try:\n\
+                      \x20       importlib.import_module(name)\n\
+                      \x20   except BaseException as e:\n\
+                      \x20       failed += 1\n\
+                      \x20       print('extension %s does not import: %s: %s' % (name, type(e).__name__, e))\n\
+                      \x20       traceback.print_exc()\n\
+                      sys.exit(1 if failed else 0)";
+        let mut cmd = self.venv.command(&self.venv.python);
+        cmd.args(["-c", script]).args(&self.report.extensions).current_dir(&self.venv.root);
+        let (ok, text) = match run_captured(&mut cmd, BUILD_TIMEOUT) {
+            Ok((ok, out, err)) => (ok, format!("{out}{err}")),
+            Err(e) => (false, e),
+        };
+        self.log.section("import every extension module", &text);
+        if ok {
+            Ok(())
+        } else {
+            Err(text.trim_end().to_string())
+        }
+    }
+
+    fn run_tests(&mut self, argv: &[String], import_log: &Path) -> Result<(), String> {
+        self.report.test = Step::Failed;
+        let mut cmd = self.venv.command(&argv[0]);
+        cmd.args(&argv[1..])
+            .current_dir(&self.copy)
+            .env(venv::IMPORT_LOG_VAR, import_log)
+            .env("CAPI_COMPAT_PYTHON", &self.venv.python);
+        if self.interp.debug {
+            // -X dev for the test command and every Python it starts.
+            cmd.env("PYTHONDEVMODE", "1");
+        }
+        let (ok, text) = match run_captured(&mut cmd, TEST_TIMEOUT) {
+            Ok((ok, out, err)) => (ok, format!("{out}{err}")),
+            Err(e) => (false, e),
+        };
+        self.log.section(&format!("test command: {}", argv.join(" ")), &text);
+        if ok {
+            self.report.test = Step::Passed;
+            Ok(())
+        } else {
+            Err(format!("the test command failed: {}\n{}", argv.join(" "), tail(&text, 25)))
+        }
+    }
+
+    /// The test command with `python`/`python3` (first word) and `{python}` naming the
+    /// venv's interpreter, and its program found in the venv or on PATH.
+    fn test_argv(&self) -> Result<Vec<String>, String> {
+        let argv = crate::matrix::sources::substitute_python(&self.options.test_command, &self.venv.python);
+        match self.venv.which(&argv[0]) {
+            Some(_) => Ok(argv),
+            None => Err(format!(
+                "the test command `{}` was not found (neither in the venv nor on PATH); \
+                 install it with --with, or start the command with `python -m`",
+                argv[0]
+            )),
+        }
+    }
+
+    /// Every extension module the build installed must appear in the recorder's log.
+    fn audit_imports(&mut self, import_log: &Path) -> Result<(), String> {
+        let text = std::fs::read_to_string(import_log).unwrap_or_default();
+        let imported: std::collections::BTreeSet<PathBuf> =
+            text.lines().filter_map(|l| l.split_once('\t')).map(|(_, p)| PathBuf::from(p)).collect();
+        let never: Vec<String> = self
+            .extension_files
+            .iter()
+            .filter(|(_, path)| !imported.contains(path))
+            .map(|(module, _)| format!("extension {module} was built but never imported by the tests"))
+            .collect();
+        if never.is_empty() {
+            return Ok(());
+        }
+        let mut text = never.join("\n");
+        // A flat layout: `python -m pytest` in the project puts its sources first on sys.path,
+        // and they hold no built extension.
+        let shadowing = self
+            .report
+            .extensions
+            .iter()
+            .filter_map(|m| m.split('.').next())
+            .find(|top| self.copy.join(top).join("__init__.py").is_file());
+        if let Some(top) = shadowing {
+            text.push_str(&format!(
+                "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
+                 instead of the installed package: `python -m` puts the project's directory first on \
+                 sys.path; run `pytest` rather than `python -m pytest`, or use a src/ layout)"
+            ));
+        }
+        Err(text)
+    }
+}

@@ -1,0 +1,549 @@
+//! `capi-compat matrix PROJECT_DIR` on the packages in tests/projects: built by their own
+//! backends (setuptools, meson-python) through pip in a venv per interpreter, tested, and
+//! proven to have imported their C code. Broken variants (a fallback that hides the
+//! extension, an undefined symbol, a build error, a leak, an unreachable index, bad input)
+//! must fail for the right reason. The full 12-interpreter runs are in scripts/test.sh; these
+//! use one or two interpreters each to stay quick.
+//!
+//! They need the network once (pip, setuptools, meson and pytest from PyPI; pip's cache is
+//! reused afterwards); without it they fail saying "could not reach the package index".
+
+mod common;
+
+use common::{repo_root, TempDir};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A copy of tests/projects/NAME in a temp dir, so a variant can be patched.
+fn project_copy(name: &str) -> (TempDir, PathBuf) {
+    let tmp = TempDir::new(&format!("project-{name}"));
+    let dst = tmp.path().join(name);
+    copy_dir(&repo_root().join("tests/projects").join(name), &dst);
+    (tmp, dst)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn patch(file: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", file.display());
+    std::fs::write(file, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Every file under a directory, relative, sorted: the user's tree before and after.
+fn listing(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            out.push(path.strip_prefix(root).unwrap().display().to_string());
+            if path.is_dir() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    json: Option<Value>,
+    junit: Option<String>,
+}
+
+fn matrix(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let tmp = TempDir::new("project-matrix-out");
+    let json = tmp.path().join("report.json");
+    let junit = tmp.path().join("report.xml");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run capi-compat matrix");
+    let run = Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        json: std::fs::read_to_string(&json).ok().map(|t| serde_json::from_str(&t).expect("JSON report")),
+        junit: std::fs::read_to_string(&junit).ok(),
+    };
+    if run.stdout.contains("could not reach the package index") && env.is_empty() {
+        panic!("NETWORK: these tests install from PyPI and it could not be reached:\n{}", run.stdout);
+    }
+    run
+}
+
+impl Run {
+    fn rows(&self) -> Vec<Value> {
+        let json =
+            self.json.as_ref().unwrap_or_else(|| panic!("no JSON report:\n{}\n{}", self.stdout, self.stderr));
+        let rows = json["interpreters"].as_array().expect("interpreters").clone();
+        assert!(!rows.is_empty(), "no interpreter ran:\n{}", self.stdout);
+        rows
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.rows()
+            .iter()
+            .map(|r| r[key].as_str().map(str::to_string).unwrap_or_else(|| r[key].to_string()))
+            .collect()
+    }
+
+    fn context(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// The work directories of a run hold nothing but the logs once it is over.
+fn assert_no_env_left(run: &Run) {
+    for row in run.rows() {
+        let log = PathBuf::from(row["log"].as_str().expect("a log per interpreter"));
+        let work_root = log.parent().unwrap();
+        let leftovers: Vec<String> = std::fs::read_dir(work_root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".log"))
+            .collect();
+        assert!(leftovers.is_empty(), "left behind in {}: {leftovers:?}", work_root.display());
+    }
+}
+
+const CCDEMO_HEADER: &str = "src/ccdemo/capi_compat.h";
+
+#[test]
+fn setuptools_package_passes_on_a_release_and_a_debug_build_and_the_tree_is_untouched() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    let before = listing(&dir);
+    // The dependency group `test` brings pytest: no --with needed. The debug build runs the
+    // tests in dev mode, which the second command checks.
+    let dev_mode_check =
+        "import sys, ccdemo; sys.exit(sys.flags.dev_mode != hasattr(sys, 'gettotalrefcount'))";
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--python",
+            "pythons/cpython-3.14-dbg",
+            "--require",
+            "3.12,3.14-dbg",
+            "--",
+            "sh",
+            "-c",
+            &format!("python -m pytest -q && python -c \"{dev_mode_check}\""),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert_eq!(run.rows().len(), 2, "{}", run.context());
+    for row in run.rows() {
+        assert_eq!(
+            (row["build"].as_str(), row["import"].as_str(), row["test"].as_str()),
+            (Some("passed"), Some("passed"), Some("passed")),
+            "{row}"
+        );
+        assert_eq!(row["extensions"], serde_json::json!(["ccdemo._speedups", "ccdemo.sub._native"]), "{row}");
+        // The unused variable in _native.c is counted, never fatal.
+        assert_eq!(row["warnings"], 1, "{row}");
+        assert!(row["warning_lines"][0].as_str().unwrap().contains("unused variable"), "{row}");
+    }
+    assert!(run.stdout.contains("matrix: 2 passed, 0 failed"), "{}", run.context());
+    assert!(run.stdout.contains("WARNINGS"), "{}", run.context());
+    assert_eq!(listing(&dir), before, "the user's tree changed");
+    assert_no_env_left(&run);
+    let junit = run.junit.as_deref().expect("JUnit report");
+    assert_eq!(junit.matches("<testcase ").count(), 2, "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
+    assert_well_formed_xml(junit);
+}
+
+/// Parsed by Python's XML parser, as CI dashboards would.
+fn assert_well_formed_xml(text: &str) {
+    let tmp = TempDir::new("junit");
+    let file = tmp.path().join("report.xml");
+    std::fs::write(&file, text).unwrap();
+    let parse = "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])";
+    let status = Command::new("python3").args(["-c", parse]).arg(&file).status().expect("python3");
+    assert!(status.success(), "not well-formed XML:\n{text}");
+}
+
+#[test]
+fn meson_python_package_passes_with_its_test_extra() {
+    let (_tmp, dir) = project_copy("meson-pkg");
+    // pytest comes from the `test` extra: a run without it would fail to find pytest.
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            "src/mesondemo/capi_compat.h",
+            "--python",
+            "pypy",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert_eq!(run.rows()[0]["extensions"], serde_json::json!(["mesondemo._core", "mesondemo.ext._bytes"]));
+    assert_eq!(run.all("test"), ["passed"]);
+}
+
+#[test]
+fn a_fallback_hiding_the_extension_fails_as_never_imported() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // A typo in the import: the ImportError is swallowed, the pure-Python code passes the tests.
+    patch(&dir.join("src/ccdemo/__init__.py"), "from ._speedups import", "from ._speedup import");
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("test"), ["passed"], "the tests themselves pass: {}", run.context());
+    assert_eq!(run.all("import"), ["failed"], "{}", run.context());
+    assert_eq!(run.all("reason"), ["extension ccdemo._speedups was built but never imported by the tests"]);
+    assert!(run.stdout.contains("matrix: 0 passed, 1 failed"), "{}", run.context());
+    let junit = run.junit.as_deref().unwrap();
+    assert!(
+        junit.contains(
+            "<failure message=\"extension ccdemo._speedups was built but never imported by the tests\""
+        ),
+        "{junit}"
+    );
+}
+
+#[test]
+fn a_flat_layout_shadowed_by_python_m_gets_a_hint_and_passes_with_the_pytest_script() {
+    let (_tmp, src_layout) = project_copy("setuptools-pkg");
+    // The same package without src/: `python -m pytest` in it imports ./ccdemo (no .so files).
+    let dir = src_layout.with_file_name("flat-pkg");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in ["setup.py", "pyproject.toml", "tests"] {
+        std::fs::rename(src_layout.join(entry), dir.join(entry)).unwrap();
+    }
+    std::fs::rename(src_layout.join("src/ccdemo"), dir.join("ccdemo")).unwrap();
+    patch(&dir.join("setup.py"), "\"include_dirs\": [\"src/ccdemo\"]", "\"include_dirs\": [\"ccdemo\"]");
+    std::fs::write(
+        dir.join("setup.py"),
+        std::fs::read_to_string(dir.join("setup.py")).unwrap().replace("src/ccdemo/", "ccdemo/"),
+    )
+    .unwrap();
+    patch(&dir.join("pyproject.toml"), "where = [\"src\"]", "where = [\".\"]");
+    let args = [dir.to_str().unwrap(), "--header", "ccdemo/capi_compat.h", "--python", "cpython-3.12", "--"];
+    let run = matrix(&[&args[..], &["python", "-m", "pytest", "-q"]].concat(), &[]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    let details = &run.all("details")[0];
+    assert!(
+        details.starts_with("extension ccdemo._speedups was built but never imported by the tests\n"),
+        "{details}"
+    );
+    assert!(details.contains("run `pytest` rather than `python -m pytest`"), "{details}");
+    let run = matrix(&[&args[..], &["pytest", "-q"]].concat(), &[]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+}
+
+#[test]
+fn an_extension_that_does_not_import_fails_with_the_loaders_reason() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // Links (shared objects may leave symbols undefined), then fails to load.
+    patch(
+        &dir.join("src/ccdemo/sub/_native.c"),
+        "static PyObject *\nclamp_int(",
+        "extern int ccdemo_not_defined_anywhere(void);\nstatic PyObject *\nclamp_int(",
+    );
+    patch(
+        &dir.join("src/ccdemo/sub/_native.c"),
+        "(void)module;\n    if (nargs != 3)",
+        "(void)module;\n    if (ccdemo_not_defined_anywhere()) return NULL;\n    if (nargs != 3)",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(
+        (run.all("build"), run.all("import"), run.all("test")),
+        (vec!["passed".to_string()], vec!["failed".to_string()], vec!["not_run".to_string()])
+    );
+    let reason = &run.all("reason")[0];
+    assert!(reason.starts_with("extension ccdemo.sub._native does not import: ImportError"), "{reason}");
+    assert!(reason.contains("undefined symbol: ccdemo_not_defined_anywhere"), "{reason}");
+}
+
+#[test]
+fn build_errors_and_strict_flags_fail_the_build_with_the_log_tail() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // Our strict flags make the project's unused variable an error.
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--strict",
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("build"), ["failed"]);
+    let details = &run.all("details")[0];
+    assert!(details.starts_with("the build failed (pip install of the project):"), "{details}");
+    assert!(details.contains("unused variable") && details.contains("-Werror"), "{details}");
+    assert_no_env_left(&run);
+
+    // Without --header the vendored header is missing: the backend's own error.
+    let run = matrix(&[dir.to_str().unwrap(), "--python", "cpython-3.12"], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert!(run.all("details")[0].contains("capi_compat.h: No such file or directory"), "{}", run.context());
+}
+
+#[test]
+fn an_optional_extension_the_build_skipped_fails_the_build() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // setuptools goes on without an optional extension that does not compile; --strict makes
+    // _native's unused variable an error, and ccdemo.sub falls back to pure Python.
+    patch(
+        &dir.join("setup.py"),
+        "[\"src/ccdemo/sub/_native.c\"], **common",
+        "[\"src/ccdemo/sub/_native.c\"], optional=True, **common",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--strict",
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("build"), ["failed"], "{}", run.context());
+    let details = &run.all("details")[0];
+    assert!(
+        details.starts_with("the build skipped an extension: the compiler failed on the project's sources"),
+        "{details}"
+    );
+    assert!(details.contains("src/ccdemo/sub/_native.c:12:9: error: unused variable"), "{details}");
+}
+
+#[test]
+fn a_missing_test_command_is_a_clear_failure() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--",
+            "no-such-test-runner",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(
+        (run.all("build"), run.all("import"), run.all("test")),
+        (vec!["passed".to_string()], vec!["not_run".to_string()], vec!["failed".to_string()])
+    );
+    assert_eq!(run.all("reason")[0], "the test command `no-such-test-runner` was not found (neither in the venv nor on PATH); install it with --with, or start the command with `python -m`");
+}
+
+#[test]
+fn leaks_are_reported_per_test_on_debug_builds() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // pop_many forgets to release each key it looked up.
+    patch(
+        &dir.join("src/ccdemo/_speedups.c"),
+        "        Py_DECREF(key);\n        if (removed < 0)",
+        "        if (removed < 0)",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--leaks",
+            "--python",
+            "pythons/cpython-3.14-dbg",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    let leaks = run.rows()[0]["leaks"].as_array().expect("leak rows").clone();
+    let leaking: Vec<&str> =
+        leaks.iter().filter(|r| r["leaks"] == true).map(|r| r["test"].as_str().unwrap()).collect();
+    assert_eq!(leaking, ["tests/test_ccdemo.py::test_pop_many_counts_what_it_removed"], "{}", run.context());
+    assert_eq!(leaks.len(), 5, "{}", run.context());
+    assert!(
+        run.stdout.contains("LEAK   tests/test_ccdemo.py::test_pop_many_counts_what_it_removed"),
+        "{}",
+        run.context()
+    );
+}
+
+#[test]
+fn leaks_under_unittest_are_measured_per_test_id() {
+    let (_tmp, dir) = project_copy("meson-pkg");
+    // count_items takes a reference to every key and never gives it back.
+    patch(
+        &dir.join("src/mesondemo/_core.c"),
+        "strs += PyUnicode_Check(key) ? 1 : 0;",
+        "strs += PyUnicode_Check(key) ? 1 : 0;\n        Py_INCREF(key);",
+    );
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            "src/mesondemo/capi_compat.h",
+            "--leaks",
+            "--python",
+            "pythons/cpython-3.13-dbg",
+            "--",
+            "python",
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            "tests",
+            "-p",
+            "test_unittest_style.py",
+        ],
+        &[],
+    );
+    let leaks = run.rows()[0]["leaks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no leak rows: {}", run.context()))
+        .clone();
+    let verdicts: Vec<(String, bool)> =
+        leaks.iter().map(|r| (r["test"].as_str().unwrap().to_string(), r["leaks"] == true)).collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("test_unittest_style.JoinBytes.test_count_items".to_string(), true),
+            ("test_unittest_style.JoinBytes.test_join".to_string(), false)
+        ],
+        "{}",
+        run.context()
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+}
+
+#[test]
+fn an_unreachable_index_is_named_plainly() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    let env = [("PIP_INDEX_URL", "http://127.0.0.1:9/simple"), ("PIP_RETRIES", "1"), ("PIP_TIMEOUT", "2")];
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--with",
+            "hypothesis",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    let reason = &run.all("reason")[0];
+    assert!(reason.starts_with("could not reach the package index: "), "{reason}");
+}
+
+#[test]
+fn bad_input_is_a_one_line_usage_error() {
+    let tmp = TempDir::new("project-bad-input");
+    let cases: [(Vec<String>, &str); 4] = [
+        (vec![tmp.path().display().to_string()], "no pyproject.toml or setup.py here"),
+        (vec!["x.c".into(), "--with".into(), "pytest".into()], "--with needs a PROJECT_DIR"),
+        (
+            vec![
+                repo_root().join("tests/projects/setuptools-pkg").display().to_string(),
+                "--header".into(),
+                "../x.h".into(),
+            ],
+            "give a path inside the project",
+        ),
+        (
+            vec![
+                repo_root().join("tests/projects/setuptools-pkg").display().to_string(),
+                "--header".into(),
+                "nowhere/x.h".into(),
+            ],
+            "the project has no directory nowhere",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_capi-compat")).arg("matrix").args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
