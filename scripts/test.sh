@@ -5,9 +5,12 @@
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
 #   3. formatting and lints, then the generator's own tests (unit, golden, validation, the
-#      committed header's freshness, the harness and since-probe self-checks);
+#      committed header's freshness, the harness and since-probe self-checks, and the
+#      pythoncapi-compat drop-in: tests/c/pythoncapi-compat built as C11/C++17 with gcc and
+#      clang and run on every interpreter, generator/tests/pythoncapi_compat.rs);
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
-#      compiled as C99/C11/C++11/17/20 with gcc and clang;
+#      compiled as C99/C11/C++11/17/20 with gcc and clang; on PyPy, the PyPy probe (CPython
+#      3.10's public names and every `pypy:` claim against PyPy's headers);
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with

@@ -49,6 +49,7 @@ golden_cases! {
     basic,
     constants,
     cross_area,
+    dropin,
     helpers,
     macros,
     min_floor,

@@ -73,7 +73,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test, uses_private, bench
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -917,6 +917,78 @@ fn uses_private_names_cpython_private_functions_in_a_real_range() {
         spec/dict.yaml:17:11: error in entry `Py_T_INT`: a constant takes no `uses_private`
           help: remove the key (spec/README.md lists what each kind takes)
         the spec has 3 errors
+        "#,
+    );
+}
+
+#[test]
+fn provided_from_needs_a_refusal_and_a_version_before_since() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Thing
+            kind: function
+            since: "3.13"
+            summary: A thing.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Thing(PyObject *d)
+            provided_from: "3.12"
+            body: return 0;
+            test: CHECK(1);
+          - name: PyDict_Other
+            kind: function
+            since: "3.13"
+            summary: Another thing.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Other(PyObject *d)
+            provided_from: "3.14"
+            refused: "3.10 and 3.11 cannot do it for a reason long enough to check"
+            body: return 0;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `PyDict_Thing`: a function takes no `provided_from`
+          help: remove the key (spec/README.md lists what each kind takes)
+        spec/dict.yaml:19:20: error in entry `PyDict_Other`: `provided_from: 3.14` must be a minor version (3.12) before `since`
+          help: name the first CPython where the backport works; below it the name stays refused
+        the spec has 2 errors
+        "#,
+    );
+}
+
+#[test]
+fn a_private_function_name_needs_a_switch_and_printf_format_must_fit() {
+    assert_dict_errors(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: _PyDict_Borrowed
+            kind: function
+            since: "3.13"
+            summary: Not CPython's.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: PyObject *_PyDict_Borrowed(PyObject *d)
+            body: return d;
+            test: CHECK(1);
+          - name: PyDict_Format
+            kind: function
+            since: "3.13"
+            summary: Formats.
+            doc: https://docs.python.org/3/c-api/dict.html
+            signature: int PyDict_Format(PyObject *d, const char *format, ...)
+            printf_format: [1, 2]
+            body: return 0;
+            test: CHECK(1);
+        "#,
+        r#"
+        spec/dict.yaml:4:11: error in entry `_PyDict_Borrowed`: `_PyDict_Borrowed` is a private name, not a C API name
+          help: private functions are `kind: helper` entries named capicompat_*
+        spec/dict.yaml:18:20: error in entry `PyDict_Format`: `printf_format` must be `[format parameter, first variadic parameter]` of a variadic function
+          help: count parameters from 1: `[2, 3]` for `int F(T *w, const char *format, ...)`
+        the spec has 2 errors
         "#,
     );
 }

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:4b0ef7a41c548335. Entries: 405.
+ * Spec digest: fnv1a64:1b314732d0b7b6a7. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -18,13 +18,11 @@
 
 #if PY_VERSION_HEX < 0x030A0000
 #  error "capi_compat.h was generated with --min 3.10 and needs CPython 3.10 or newer: regenerate it with a lower --min (3.10 at the lowest)"
-#endif
-
 /* The backports use the full C API; a limited-API (abi3) build would silently get code that
  * is not abi3-clean, so refuse it plainly instead. */
-#if defined(Py_LIMITED_API)
+#elif defined(Py_LIMITED_API)
 #  error "capi_compat.h does not support Py_LIMITED_API: its backports use the full C API. Build this extension without Py_LIMITED_API."
-#endif
+#else /* the rest is compiled only when nothing above stopped: one clear message otherwise */
 
 /* The null pointer our code uses: C++'s NULL is __null, which clang reports under
  * -Wzero-as-null-pointer-constant. */
@@ -34,6 +32,40 @@
 #  else
 #    define CAPICOMPAT_NULL NULL
 #  endif
+#endif
+
+/* offsetof() for PyMemberDef tables: 3.12+'s Python.h does not include <stddef.h> (below 3.12
+ * structmember.h, included for PyMemberDef, does); pythoncapi-compat includes it, and code
+ * written against it relies on that. */
+#include <stddef.h>
+
+/* Python.h includes frameobject.h (PyFrame_GetBack, PyFrame_Check, the PyFrameObject struct)
+ * only from 3.11 on; pythoncapi-compat includes it below, and code written against it relies
+ * on that. PyPy's Python.h includes its own. */
+#if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+#  include <frameobject.h>
+#endif
+
+/* A printf-like backport carries the format attribute its CPython twin has, so callers'
+ * format strings are checked (and -Wformat-nonliteral accepts the forwarding inside). */
+#if defined(__GNUC__) || defined(__clang__)
+#  define CAPICOMPAT_PRINTF(format_index, first_index) \
+       __attribute__((format(printf, format_index, first_index)))
+#else
+#  define CAPICOMPAT_PRINTF(format_index, first_index)
+#endif
+
+/* A name provided only from some version on is declared below it with this attribute, so
+ * using it there stops the build with the reason (without the attribute: at link time). */
+#if defined(__has_attribute)
+#  if __has_attribute(unavailable)
+#    define CAPICOMPAT_REFUSED(why) __attribute__((unavailable(why)))
+#  elif __has_attribute(error)
+#    define CAPICOMPAT_REFUSED(why) __attribute__((error(why)))
+#  endif
+#endif
+#ifndef CAPICOMPAT_REFUSED
+#  define CAPICOMPAT_REFUSED(why)
 #endif
 
 #ifdef __cplusplus
@@ -387,6 +419,8 @@ static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, con
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Format */
 #if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
+    CAPICOMPAT_PRINTF(2, 3);
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
 {
     PyObject *formatted;
@@ -1841,6 +1875,260 @@ typedef enum {
 typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 #endif
 
+/* ==== CPython 3.10 names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310) ==== */
+
+/* PySequence_In: Deprecated alias of PySequence_Contains(): 1 if o contains value, 0 if not, -1 with an exception (a macro, as CPython's abstract.h defines it).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sequence.html#c.PySequence_In */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PySequence_In
+#  define PySequence_In PySequence_Contains
+#endif
+#endif
+
+/* PyUnicode_RichCompare: Rich comparison of two str objects (Py_EQ ... Py_GE); NotImplemented when either is not a str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RichCompare */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObject *right, int op)
+{
+    if (!PyUnicode_Check(left) || !PyUnicode_Check(right)) {
+        Py_INCREF(Py_NotImplemented);
+        return Py_NotImplemented;
+    }
+    return PyObject_RichCompare(left, right, op);
+}
+#define PyUnicode_RichCompare capicompat_PyUnicode_RichCompare
+#endif
+
+/* PyCFunction_CheckExact: 1 if op is exactly a builtin function or method object (not a subtype such as a PyCMethod).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCFunction_CheckExact
+#  define PyCFunction_CheckExact(op) Py_IS_TYPE((op), &PyCFunction_Type)
+#endif
+#endif
+
+/* PyCFunction_GetFlags: The METH_* flags of a builtin function; -1 with SystemError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
+{
+    if (!PyCFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    return PyCFunction_GET_FLAGS(op);
+}
+#define PyCFunction_GetFlags capicompat_PyCFunction_GetFlags
+#endif
+
+/* PyCFunction_GetSelf: The object a builtin function is bound to (borrowed); NULL with SystemError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
+{
+    if (!PyCFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return PyCFunction_GET_SELF(op);
+}
+#define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
+#endif
+
+/* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
+
+/* PY_CTF_LOWER: Character-class flag of CPython's pyctype.h: lower-case ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_LOWER
+#  define PY_CTF_LOWER 0x01
+#endif
+#endif
+
+/* PY_CTF_UPPER: Character-class flag of CPython's pyctype.h: upper-case ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_UPPER
+#  define PY_CTF_UPPER 0x02
+#endif
+#endif
+
+/* PY_CTF_ALPHA: Character-class flag of CPython's pyctype.h: ASCII letter; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_ALPHA
+#  define PY_CTF_ALPHA (PY_CTF_LOWER|PY_CTF_UPPER)
+#endif
+#endif
+
+/* PY_CTF_DIGIT: Character-class flag of CPython's pyctype.h: ASCII digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_DIGIT
+#  define PY_CTF_DIGIT 0x04
+#endif
+#endif
+
+/* PY_CTF_ALNUM: Character-class flag of CPython's pyctype.h: ASCII letter or digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_ALNUM
+#  define PY_CTF_ALNUM (PY_CTF_ALPHA|PY_CTF_DIGIT)
+#endif
+#endif
+
+/* PY_CTF_SPACE: Character-class flag of CPython's pyctype.h: ASCII whitespace (\t \n \v \f \r and space); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_SPACE
+#  define PY_CTF_SPACE 0x08
+#endif
+#endif
+
+/* PY_CTF_XDIGIT: Character-class flag of CPython's pyctype.h: ASCII hexadecimal digit; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_CTF_XDIGIT
+#  define PY_CTF_XDIGIT 0x10
+#endif
+#endif
+
+/* capicompat_ctype_flags: The PY_CTF_* flags of a byte, as CPython's _Py_ctype_table gives them (ASCII only, locale-independent).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned int capicompat_ctype_flags(int c)
+{
+    /* Py_CHARMASK: only the low byte counts; bytes 128 ... 255 belong to no class */
+    unsigned int b = (unsigned int)(c & 0xff);
+    unsigned int flags = 0;
+    if (b >= 'a' && b <= 'z') {
+        flags |= PY_CTF_LOWER;
+    }
+    if (b >= 'A' && b <= 'Z') {
+        flags |= PY_CTF_UPPER;
+    }
+    if (b >= '0' && b <= '9') {
+        flags |= PY_CTF_DIGIT | PY_CTF_XDIGIT;
+    }
+    if ((b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')) {
+        flags |= PY_CTF_XDIGIT;
+    }
+    if (b == ' ' || (b >= 0x09 && b <= 0x0d)) {
+        flags |= PY_CTF_SPACE;
+    }
+    return flags;
+}
+#endif
+
+/* capicompat_ctype_convert: CPython's _Py_ctype_tolower/_Py_ctype_toupper for one byte (ASCII letters only change).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
+{
+    unsigned char b = (unsigned char)(c & 0xff);
+    if (to_upper && b >= 'a' && b <= 'z') {
+        return (unsigned char)(b - 'a' + 'A');
+    }
+    if (!to_upper && b >= 'A' && b <= 'Z') {
+        return (unsigned char)(b - 'A' + 'a');
+    }
+    return b;
+}
+#endif
+
+/* Py_ISLOWER: Nonzero (PY_CTF_LOWER) if the low byte of c is a lower-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISLOWER
+#  define Py_ISLOWER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_LOWER)
+#endif
+#endif
+
+/* Py_ISUPPER: Nonzero (PY_CTF_UPPER) if the low byte of c is an upper-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISUPPER
+#  define Py_ISUPPER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_UPPER)
+#endif
+#endif
+
+/* Py_ISALPHA: Nonzero (PY_CTF_ALPHA) if the low byte of c is an ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISALPHA
+#  define Py_ISALPHA(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALPHA)
+#endif
+#endif
+
+/* Py_ISDIGIT: Nonzero (PY_CTF_DIGIT) if the low byte of c is an ASCII digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISDIGIT
+#  define Py_ISDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_DIGIT)
+#endif
+#endif
+
+/* Py_ISXDIGIT: Nonzero (PY_CTF_XDIGIT) if the low byte of c is an ASCII hexadecimal digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISXDIGIT
+#  define Py_ISXDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_XDIGIT)
+#endif
+#endif
+
+/* Py_ISALNUM: Nonzero (PY_CTF_ALNUM) if the low byte of c is an ASCII letter or digit, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISALNUM
+#  define Py_ISALNUM(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALNUM)
+#endif
+#endif
+
+/* Py_ISSPACE: Nonzero (PY_CTF_SPACE) if the low byte of c is ASCII whitespace, whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_ISSPACE
+#  define Py_ISSPACE(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_SPACE)
+#endif
+#endif
+
+/* Py_TOLOWER: The low byte of c in ASCII lower case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_TOLOWER
+#  define Py_TOLOWER(c) (capicompat_ctype_convert((int)(c), 0))
+#endif
+#endif
+
+/* Py_TOUPPER: The low byte of c in ASCII upper case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_TOUPPER
+#  define Py_TOUPPER(c) (capicompat_ctype_convert((int)(c), 1))
+#endif
+#endif
+
 /* ==== Dictionary objects (dict) ==== */
 
 /* PyDict_GetItemRef: Get a strong reference to the value of a key of a dict; 1 if found, 0 if missing (result set to NULL), -1 on error.
@@ -2605,6 +2893,46 @@ static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 #endif
 
 /* ==== Frame objects (frame) ==== */
+
+/* PyFrame_GetCode: A new reference to the frame's code object; PyPy 3.11's headers lack it (its frame struct has f_code).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetCode */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030B0000))
+static inline PyCodeObject *capicompat_PyFrame_GetCode(PyFrameObject *frame)
+{
+    Py_INCREF(frame->f_code);
+    return frame->f_code;
+}
+#define PyFrame_GetCode capicompat_PyFrame_GetCode
+#endif
+
+/* _PyFrame_GetCodeBorrow: pythoncapi-compat's borrowed-reference PyFrame_GetCode(): the frame's code object, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: backport.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT)
+static inline PyCodeObject *capicompat__PyFrame_GetCodeBorrow(PyFrameObject *frame)
+{
+    /* the frame keeps its code alive */
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    Py_DECREF(code);
+    return code;
+}
+#define _PyFrame_GetCodeBorrow capicompat__PyFrame_GetCodeBorrow
+#endif
+
+/* _PyFrame_GetBackBorrow: pythoncapi-compat's borrowed-reference PyFrame_GetBack(): the calling frame or NULL, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT) && !defined(PYPY_VERSION)
+static inline PyFrameObject *capicompat__PyFrame_GetBackBorrow(PyFrameObject *frame)
+{
+    /* the frame keeps the frame it was called from alive */
+    PyFrameObject *back = PyFrame_GetBack(frame);
+    Py_XDECREF(back);
+    return back;
+}
+#define _PyFrame_GetBackBorrow capicompat__PyFrame_GetBackBorrow
+#endif
 
 /* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
@@ -5517,6 +5845,24 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 #define PyUnstable_IsImmortal capicompat_PyUnstable_IsImmortal
 #endif
 
+/* Py_IsTrue: 1 if the object is True (Py_Is(x, Py_True)); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/structures.html#c.Py_IsTrue */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_IsTrue
+#  define Py_IsTrue(x) ((x) == Py_True)
+#endif
+#endif
+
+/* Py_IsFalse: 1 if the object is False (Py_Is(x, Py_False)); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/structures.html#c.Py_IsFalse */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_IsFalse
+#  define Py_IsFalse(x) ((x) == Py_False)
+#endif
+#endif
+
 /* PyUnstable_Object_IsUniquelyReferenced: 1 if the caller holds the only reference to the object (on the free-threaded build, also owned by the current thread), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_IsUniquelyReferenced */
@@ -5650,6 +5996,45 @@ static inline void capicompat_PyObject_Dump(PyObject *op)
     #endif
 }
 #define PyObject_Dump capicompat_PyObject_Dump
+#endif
+
+/* PyUnstable_SetImmortal: Make a uniquely referenced object immortal; 1 on success, 0 if it could not be.
+ * Provided from CPython 3.12 on; refused below it.
+ * Native since CPython 3.15; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/object.html#c.PyUnstable_SetImmortal */
+#if PY_VERSION_HEX >= 0x030C0000 && (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
+{
+    /* What 3.15 does through its internal _Py_SetImmortal, with the object layout and the
+       exported functions of 3.12 ... 3.14: only a uniquely referenced object qualifies. */
+    if (op == CAPICOMPAT_NULL || !PyUnstable_Object_IsUniquelyReferenced(op)) {
+        return 0;
+    }
+    if (PyObject_IS_GC(op) && PyObject_GC_IsTracked(op)) {
+        PyObject_GC_UnTrack(op);
+    }
+    #if defined(Py_GIL_DISABLED)
+    op->ob_tid = 0; /* _Py_UNOWNED_TID */
+    op->ob_ref_local = _Py_IMMORTAL_REFCNT_LOCAL;
+    op->ob_ref_shared = 0;
+    #elif PY_VERSION_HEX >= 0x030E0000
+    #  if SIZEOF_VOID_P > 4
+    op->ob_flags = _Py_IMMORTAL_FLAGS;
+    #  endif
+    Py_SET_REFCNT(op, (Py_ssize_t)_Py_IMMORTAL_INITIAL_REFCNT);
+    #else
+    Py_SET_REFCNT(op, (Py_ssize_t)_Py_IMMORTAL_REFCNT);
+    #endif
+    return 1;
+}
+#define PyUnstable_SetImmortal capicompat_PyUnstable_SetImmortal
+#endif
+
+/* PyUnstable_SetImmortal is refused below CPython 3.12 (see the message). */
+#if PY_VERSION_HEX < 0x030C0000
+CAPICOMPAT_REFUSED("PyUnstable_SetImmortal needs CPython 3.12 or newer with capi_compat.h: 3.10 and 3.11 have no immortal objects: Py_INCREF/Py_DECREF always change ob_refcnt and Py_DECREF deallocates at zero, so no reference count makes an object immune to them (3.12 introduced immortality; PyPy implements 3.11)")
+int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
+#define PyUnstable_SetImmortal capicompat_refused_PyUnstable_SetImmortal
 #endif
 
 /* PyObject_VisitManagedDict: For a tp_traverse of a type with Py_TPFLAGS_MANAGED_DICT, visit the instance's managed dict (or its attribute values when they are stored without a dict); 0 for other types.
@@ -5916,6 +6301,26 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
     }
 }
 #define PyEval_SetTraceAllThreads capicompat_PyEval_SetTraceAllThreads
+#endif
+
+/* ==== Portability macros of pyport.h that code for newer Pythons uses (pyport) ==== */
+
+/* _Py_NULL: The null pointer for code in headers: nullptr in C++11 and later, NULL otherwise (3.11's pyport.h; code written against pythoncapi-compat uses it).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef _Py_NULL
+#  define _Py_NULL CAPICOMPAT_NULL
+#endif
+#endif
+
+/* _Py_CAST: A C-style cast, even in C++: _Py_CAST(type, expr) is ((type)(expr)) (3.11's pyport.h).
+ * Native since CPython 3.11; PyPy: backport.
+ * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
+#if PY_VERSION_HEX < 0x030B0000
+#ifndef _Py_CAST
+#  define _Py_CAST(type, expr) ((type)(expr))
+#endif
 #endif
 
 /* ==== Reflection (reflection) ==== */
@@ -7349,6 +7754,33 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 #endif
 #endif
 
+/* _Py_T_OBJECT: PyMemberDef type code 6: the member is a C PyObject *, None when NULL (structmember.h's deprecated T_OBJECT under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef _Py_T_OBJECT
+#  define _Py_T_OBJECT 6
+#endif
+#endif
+
+/* _Py_T_NONE: PyMemberDef type code 20: the member always reads as None (structmember.h's deprecated T_NONE under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
+#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#ifndef _Py_T_NONE
+#  define _Py_T_NONE 20
+#endif
+#endif
+
+/* _Py_WRITE_RESTRICTED: PyMemberDef flag 4, ignored by every runtime since 3.0 (structmember.h's PY_WRITE_RESTRICTED under the name 3.12's descrobject.h gives it).
+ * Native since CPython 3.12; PyPy: backport.
+ * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
+#if PY_VERSION_HEX < 0x030C0000
+#ifndef _Py_WRITE_RESTRICTED
+#  define _Py_WRITE_RESTRICTED 4
+#endif
+#endif
+
 /* PyCFunctionFast: The C signature of a METH_FASTCALL method, (self, args array, nargs); 3.10 … 3.12 spell it _PyCFunctionFast.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFast */
@@ -7815,12 +8247,39 @@ static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObj
 #endif
 
 /* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
- * Native since CPython 3.14; PyPy: unavailable.
+ * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fopen */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 {
-    #if PY_VERSION_HEX < 0x030E0000
+    #if defined(PYPY_VERSION)
+    /* PyPy's cpyext has no _Py_fopen_obj: what it does, from public pieces (PyPy raises no
+       audit events for extensions) */
+    PyObject *bytes;
+    FILE *f;
+    if (!PyUnicode_FSConverter(path, &bytes)) {
+        return CAPICOMPAT_NULL;
+    }
+    f = fopen(PyBytes_AS_STRING(bytes), mode);
+    Py_DECREF(bytes);
+    if (f == CAPICOMPAT_NULL) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        return CAPICOMPAT_NULL;
+    }
+    {
+        /* non-inheritable, as Python opens files (os.set_inheritable is portable) */
+        PyObject *os = PyImport_ImportModule("os");
+        PyObject *done = os == CAPICOMPAT_NULL ? CAPICOMPAT_NULL
+            : PyObject_CallMethod(os, "set_inheritable", "ii", fileno(f), 0);
+        Py_XDECREF(os);
+        if (done == CAPICOMPAT_NULL) {
+            fclose(f);
+            return CAPICOMPAT_NULL;
+        }
+        Py_DECREF(done);
+    }
+    return f;
+    #elif PY_VERSION_HEX < 0x030E0000
     /* 3.10 ... 3.13 export the same function under its private name */
     return _Py_fopen_obj(path, mode);
     #else
@@ -7860,10 +8319,40 @@ static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 #define PyThreadState_GetUnchecked capicompat_PyThreadState_GetUnchecked
 #endif
 
+/* PyInterpreterState_Get: The current interpreter state (fatal error without an attached thread state); PyPy 3.11's headers lack it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Get */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
+{
+    /* PyThreadState_Get() already stops with a fatal error when no thread state is attached */
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(PyThreadState_Get());
+    if (interp == CAPICOMPAT_NULL) {
+        Py_FatalError("no current interpreter");
+    }
+    return interp;
+}
+#define PyInterpreterState_Get capicompat_PyInterpreterState_Get
+#endif
+
+/* _PyThreadState_GetFrameBorrow: pythoncapi-compat's borrowed-reference PyThreadState_GetFrame(): the thread's current frame or NULL, not a new reference.
+ * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
+ * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
+#if defined(CAPI_COMPAT_PYTHONCAPI_COMPAT) && !defined(PYPY_VERSION)
+static inline PyFrameObject *capicompat__PyThreadState_GetFrameBorrow(PyThreadState *tstate)
+{
+    /* the thread state keeps its current frame alive */
+    PyFrameObject *frame = PyThreadState_GetFrame(tstate);
+    Py_XDECREF(frame);
+    return frame;
+}
+#define _PyThreadState_GetFrameBorrow capicompat__PyThreadState_GetFrameBorrow
+#endif
+
 /* PyThreadState_EnterTracing: Suspend tracing and profiling in the thread state until PyThreadState_LeaveTracing() (calls nest).
- * Native since CPython 3.11; PyPy: unavailable.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_EnterTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval while it calls a trace function */
@@ -7874,9 +8363,9 @@ static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 #endif
 
 /* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
- * Native since CPython 3.11; PyPy: unavailable.
+ * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_LeaveTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval after a trace function; 3.11 (forced) flags it with 255 */
@@ -8983,12 +9472,19 @@ static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 #endif
 
 /* PyUnstable_Unicode_GET_CACHED_HASH: Return the hash cached in a str object, or -1 if it has not been computed yet (never computes it).
- * Native since CPython 3.15; PyPy: unavailable.
+ * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/unicode.html#c.PyUnstable_Unicode_GET_CACHED_HASH */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *op)
 {
+    #ifdef PYPY_VERSION
+    /* cpyext does not keep the hash in the C view of a str (the field is not maintained):
+       report "not cached", which the contract allows for any string */
+    (void)op;
+    return -1;
+    #else
     return ((PyASCIIObject *)op)->hash;
+    #endif
 }
 #define PyUnstable_Unicode_GET_CACHED_HASH capicompat_PyUnstable_Unicode_GET_CACHED_HASH
 #endif
@@ -10001,4 +10497,5 @@ static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObjec
 }
 #endif
 
+#endif /* floor and Py_LIMITED_API checks */
 #endif /* CAPI_COMPAT_H */

@@ -50,13 +50,13 @@ pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
     let mut sections: Vec<SectionView> = Vec::new();
     // A name another entry's body defines (an enumerator) has no code of its own.
     for item in plan.items.iter().filter(|i| i.entry.defined_by.is_none()) {
-        let view = item_view(item, plan.floor);
+        let views = item_views(item, plan.floor);
         let area = &item.entry.area;
         match sections.last_mut() {
-            Some(last) if &last.area == area => last.items.push(view),
+            Some(last) if &last.area == area => last.items.extend(views),
             _ => {
                 let title = spec.area(area).map(|a| a.title.clone()).unwrap_or_default();
-                sections.push(SectionView { area: area.clone(), title, items: vec![view] });
+                sections.push(SectionView { area: area.clone(), title, items: views });
             }
         }
     }
@@ -112,6 +112,10 @@ pub fn guard_with_removal(
         if let Some(removed) = removed {
             version = format!("({version} || PY_VERSION_HEX >= {})", hex(removed.hex()));
         }
+        // PyPy lacks the name whatever language version it implements.
+        if pypy == PyPySupport::Backfill {
+            version = format!("({version} || defined(PYPY_VERSION))");
+        }
         match forcing {
             Forcing::Never => parts.push(version),
             Forcing::Below(None) => parts.push(format!("({version} || defined({FORCE_MACRO}))")),
@@ -122,7 +126,7 @@ pub fn guard_with_removal(
         }
     }
     match pypy {
-        PyPySupport::Backport => {}
+        PyPySupport::Backport | PyPySupport::Backfill => {}
         PyPySupport::Unavailable => parts.push("!defined(PYPY_VERSION)".into()),
         PyPySupport::NativeSince(v) => {
             parts.push(format!("!(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= {})", hex(v.hex())))
@@ -131,22 +135,73 @@ pub fn guard_with_removal(
     parts.join(" && ")
 }
 
-fn item_view(item: &Planned, floor: PyVersion) -> ItemView {
+/// The conditions an item adds to its version guard: a switch the user defines, and the
+/// version a partly refused name is provided from.
+fn with_conditions(guard: String, item: &Planned) -> String {
+    let mut parts = Vec::new();
+    if let Some(switch) = item.switch {
+        parts.push(format!("defined({switch})"));
+    }
+    if let Some(from) = item.provided_from {
+        parts.push(format!("PY_VERSION_HEX >= {}", hex(from.hex())));
+    }
+    if !guard.is_empty() {
+        parts.push(guard);
+    }
+    parts.join(" && ")
+}
+
+fn item_views(item: &Planned, floor: PyVersion) -> Vec<ItemView> {
     let entry = item.entry;
     let forcing = match entry.kind {
         Kind::Function | Kind::Helper => Forcing::Below(item.force_below),
         _ => Forcing::Never,
     };
-    ItemView {
+    let guard = guard_with_removal(item.below, item.removed, item.pypy, forcing);
+    let mut views = vec![ItemView {
         comment: comment(entry),
-        guard: guard_with_removal(item.below, item.removed, item.pypy, forcing),
+        guard: with_conditions(guard, item),
         code: code(entry, floor),
+    }];
+    if let (Some(from), Some(reason)) = (item.provided_from, &entry.refused) {
+        if from.hex() > floor.hex() && entry.kind == Kind::Function {
+            views.push(refusal_view(entry, from, reason));
+        }
+    }
+    views
+}
+
+/// Below `provided_from`, a function is declared with CAPICOMPAT_REFUSED: a call there stops
+/// the build with the reason instead of compiling against nothing.
+fn refusal_view(entry: &Entry, from: PyVersion, reason: &str) -> ItemView {
+    let sig = entry.signature.as_ref().expect("validated: functions have a signature");
+    let refused_name = format!("capicompat_refused_{}", entry.name);
+    let message = format!("{} needs CPython {from} or newer with capi_compat.h: {reason}", entry.name)
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
+    ItemView {
+        comment: format!("/* {} is refused below CPython {from} (see the message). */", entry.name),
+        guard: format!("PY_VERSION_HEX < {}", hex(from.hex())),
+        code: format!(
+            "CAPICOMPAT_REFUSED(\"{message}\")\n{};\n#define {} {refused_name}",
+            sig.render_with_name(&refused_name),
+            entry.name
+        ),
     }
 }
 
 /// The entry's comment, made from the same fields as its guard so the two cannot disagree.
 fn comment(entry: &Entry) -> String {
     let mut lines = vec![format!("{}: {}", entry.name, entry.summary)];
+    if let Some(switch) = &entry.switch {
+        lines.push(format!(
+            "Not a CPython name (pythoncapi-compat's); only with #define {switch}; PyPy: {}.",
+            entry.pypy.describe()
+        ));
+    }
+    if let Some(from) = entry.provided_from {
+        lines.push(format!("Provided from CPython {from} on; refused below it."));
+    }
     match entry.since {
         Some(since) => match entry.removed {
             Some(removed) => lines.push(format!(
@@ -155,6 +210,7 @@ fn comment(entry: &Entry) -> String {
             )),
             None => lines.push(format!("Native since CPython {since}; PyPy: {}.", entry.pypy.describe())),
         },
+        None if entry.switch.is_some() => {}
         None => lines.push("Private helper of this header.".into()),
     }
     if let Some(doc) = &entry.doc {
@@ -211,7 +267,14 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
             let sig = entry.signature.as_ref().expect("validated: functions have a signature");
             let emitted_name =
                 if entry.kind == Kind::Helper { entry.name.clone() } else { backport_name(&entry.name) };
-            let mut out = format!("static inline {}\n{{\n", sig.render_with_name(&emitted_name));
+            let mut out = String::new();
+            if let Some((format, first)) = entry.printf_format {
+                out.push_str(&format!(
+                    "static inline {}\n    CAPICOMPAT_PRINTF({format}, {first});\n",
+                    sig.render_with_name(&emitted_name)
+                ));
+            }
+            out.push_str(&format!("static inline {}\n{{\n", sig.render_with_name(&emitted_name)));
             out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
             out.push_str("\n}");
             if entry.kind == Kind::Function {

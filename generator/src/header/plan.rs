@@ -49,6 +49,10 @@ pub struct Planned<'a> {
     pub force_below: Option<PyVersion>,
     /// CPython removed the name here: it is provided again from this version on.
     pub removed: Option<PyVersion>,
+    /// Provided only from this version on; below it the name is declared refused.
+    pub provided_from: Option<PyVersion>,
+    /// Emitted only when the user defines this macro.
+    pub switch: Option<&'a str>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,9 +78,12 @@ pub fn parse_floor(text: &str) -> Result<PyVersion, String> {
 
 fn native_at(entry: &Entry, floor: PyVersion) -> bool {
     // Helpers are never native: they exist when something needs them. A name CPython removed
-    // later is not native at a floor from its removal on.
+    // later is not native at a floor from its removal on. A name PyPy lacks is needed as long
+    // as the floor admits PyPy (which implements 3.11).
+    let pypy_needs_it = entry.pypy == PyPySupport::Backfill && floor <= PyVersion::release(3, 11);
     entry.since.is_some_and(|since| since.series() <= floor)
         && entry.removed.is_none_or(|r| r.series() > floor)
+        && !pypy_needs_it
 }
 
 pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Result<Plan<'a>, PlanError> {
@@ -92,6 +99,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
             let refused: Vec<(String, String)> = names
                 .iter()
                 .filter_map(|n| spec.get(n))
+                .filter(|e| e.refused_everywhere())
                 .filter_map(|e| e.refused.as_ref().map(|why| (e.name.clone(), why.clone())))
                 .collect();
             if !refused.is_empty() {
@@ -99,7 +107,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
             }
             names.iter().filter_map(|n| spec.get(n)).collect()
         }
-        None => spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.refused.is_none()).collect(),
+        None => spec.entries.iter().filter(|e| e.kind != Kind::Helper && !e.refused_everywhere()).collect(),
     };
     // Only names asked for by --only deserve a note; the whole spec naturally has some.
     let native_at_floor = match only {
@@ -130,12 +138,22 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
         .map(|entry| {
             let (below, pypy) = match entry.since {
                 Some(since) => (Some(since), entry.pypy),
+                // Never native anywhere: only the switch guards it.
+                None if entry.switch.is_some() => (None, entry.pypy),
                 None => guards
                     .get(entry.name.as_str())
                     .map(|(b, p)| (Some(*b), *p))
                     .unwrap_or((None, PyPySupport::Backport)),
             };
-            Planned { entry, below, pypy, force_below: entry.force_below, removed: entry.removed }
+            Planned {
+                entry,
+                below,
+                pypy,
+                force_below: entry.force_below,
+                removed: entry.removed,
+                provided_from: entry.provided_from,
+                switch: entry.switch.as_deref(),
+            }
         })
         .collect();
     Ok(Plan { floor, items, native_at_floor })
@@ -198,7 +216,9 @@ fn helper_guards<'a>(spec: &'a Spec, order: &[&'a Entry]) -> BTreeMap<&'a str, (
             let merged = match guards.get(r.name.as_str()) {
                 None => own,
                 Some((below, pypy)) => {
-                    let pypy = if *pypy == PyPySupport::Unavailable && own.1 == PyPySupport::Unavailable {
+                    let pypy = if *pypy == PyPySupport::Backfill || own.1 == PyPySupport::Backfill {
+                        PyPySupport::Backfill
+                    } else if *pypy == PyPySupport::Unavailable && own.1 == PyPySupport::Unavailable {
                         PyPySupport::Unavailable
                     } else {
                         PyPySupport::Backport
@@ -206,8 +226,11 @@ fn helper_guards<'a>(spec: &'a Spec, order: &[&'a Entry]) -> BTreeMap<&'a str, (
                     ((*below).max(own.0), pypy)
                 }
             };
-            let merged =
-                if merged.1 == PyPySupport::Unavailable { merged } else { (merged.0, PyPySupport::Backport) };
+            // A user native on PyPy still needs the helper where PyPy takes its backport.
+            let merged = match merged.1 {
+                PyPySupport::Unavailable | PyPySupport::Backfill => merged,
+                _ => (merged.0, PyPySupport::Backport),
+            };
             guards.insert(&r.name, merged);
         }
     }

@@ -28,7 +28,7 @@ const DEBUG_CORE: &str = include_str!("../../templates/hpy_debug.h");
 /// The file `gen --hpy` writes next to the header, so that `#include "hpy.h"` works.
 pub const HPY_HEADER_FILE_NAME: &str = "hpy.h";
 /// Where the section goes: before the header's closing `extern "C"` block.
-const CLOSING: &str = "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* CAPI_COMPAT_H */";
+const CLOSING: &str = "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* floor and Py_LIMITED_API checks */";
 
 /// What can go wrong when loading the HPy data or building the section.
 #[derive(Debug)]

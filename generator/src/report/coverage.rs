@@ -1,7 +1,8 @@
 //! `capi-compat coverage`: the spec against every C API name CPython documents as added in
 //! 3.11 … 3.15 (spec/coverage/*.tsv): each is provided, refused with a reason, or missing.
 
-use crate::spec::model::{Kind, Spec};
+use crate::spec::model::{Availability, Kind, Spec};
+use crate::spec::version::PyVersion;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -48,7 +49,20 @@ pub fn targets() -> Vec<Target> {
 pub struct VersionCounts {
     pub added: usize,
     pub provided: usize,
+    /// Provided from a later version than 3.10 on, refused below it (also counted here, not
+    /// in `provided` or `refused`).
+    pub partly: usize,
     pub refused: usize,
+    pub missing: usize,
+}
+
+/// What one interpreter gets of the documented additions.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct InterpreterCounts {
+    pub native: usize,
+    pub provided: usize,
+    pub refused: usize,
+    /// Not in the spec at all (see `missing`).
     pub missing: usize,
 }
 
@@ -64,6 +78,10 @@ pub struct Coverage {
     pub refused: Vec<Refusal>,
     pub missing: Vec<String>,
     pub by_version: BTreeMap<String, VersionCounts>,
+    /// Names provided only from some version on: (name, from).
+    pub partly: Vec<(String, String)>,
+    /// Per interpreter (CPython 3.10 … 3.15, PyPy 3.11): native, provided, refused.
+    pub by_interpreter: Vec<(String, InterpreterCounts)>,
     /// Names whose spec `since` names another minor version than CPython's documentation
     /// (the since probe against real headers is what decides; this is for review).
     pub since_differs: Vec<String>,
@@ -75,14 +93,41 @@ pub fn compute(spec: &Spec) -> Coverage {
         refused: Vec::new(),
         missing: Vec::new(),
         by_version: BTreeMap::new(),
+        partly: Vec::new(),
+        by_interpreter: Vec::new(),
         since_differs: Vec::new(),
     };
+    let mut interpreters: Vec<(String, Option<u32>, InterpreterCounts)> = (10..=15)
+        .map(|minor| {
+            let v = PyVersion::release(3, minor);
+            (format!("CPython {v}"), Some(v.hex()), InterpreterCounts::default())
+        })
+        .collect();
+    interpreters.push(("PyPy 3.11".to_string(), None, InterpreterCounts::default()));
     for target in targets() {
         let counts = cov.by_version.entry(target.added.clone()).or_default();
         counts.added += 1;
         match spec.get(&target.name).filter(|e| e.kind != Kind::Helper) {
             Some(entry) => {
-                if let Some(reason) = &entry.refused {
+                for (_, hex, counts) in &mut interpreters {
+                    let availability = match hex {
+                        Some(hex) => entry.availability_at(*hex),
+                        None => entry.availability_on_pypy(),
+                    };
+                    match availability {
+                        Availability::Native => counts.native += 1,
+                        Availability::Provided => counts.provided += 1,
+                        Availability::Refused => counts.refused += 1,
+                    }
+                }
+                if let (Some(from), Some(reason)) = (entry.provided_from, &entry.refused) {
+                    counts.partly += 1;
+                    cov.partly.push((target.name.clone(), from.to_string()));
+                    cov.refused.push(Refusal {
+                        name: target.name.clone(),
+                        reason: format!("below {from}: {reason}"),
+                    });
+                } else if let Some(reason) = &entry.refused {
                     counts.refused += 1;
                     cov.refused.push(Refusal { name: target.name.clone(), reason: reason.clone() });
                 } else {
@@ -99,31 +144,58 @@ pub fn compute(spec: &Spec) -> Coverage {
             None => {
                 counts.missing += 1;
                 cov.missing.push(target.name.clone());
+                for (_, _, counts) in &mut interpreters {
+                    counts.missing += 1;
+                }
             }
         }
     }
+    cov.by_interpreter = interpreters.into_iter().map(|(label, _, counts)| (label, counts)).collect();
     cov
 }
 
 impl Coverage {
     pub fn render(&self) -> String {
-        let mut out =
-            format!("{:<8} {:>6} {:>9} {:>8} {:>8}\n", "VERSION", "ADDED", "PROVIDED", "REFUSED", "MISSING");
+        let row = |label: &str, c: &VersionCounts| {
+            format!(
+                "{label:<8} {:>6} {:>9} {:>7} {:>8} {:>8}\n",
+                c.added, c.provided, c.partly, c.refused, c.missing
+            )
+        };
+        let mut out = format!(
+            "{:<8} {:>6} {:>9} {:>7} {:>8} {:>8}\n",
+            "VERSION", "ADDED", "PROVIDED", "PARTLY", "REFUSED", "MISSING"
+        );
         let mut total = VersionCounts::default();
         for (version, c) in &self.by_version {
-            out.push_str(&format!(
-                "{version:<8} {:>6} {:>9} {:>8} {:>8}\n",
-                c.added, c.provided, c.refused, c.missing
-            ));
+            out.push_str(&row(version, c));
             total.added += c.added;
             total.provided += c.provided;
+            total.partly += c.partly;
             total.refused += c.refused;
             total.missing += c.missing;
         }
+        out.push_str(&row("total", &total));
+        if !self.partly.is_empty() {
+            out.push_str("\nPARTLY: provided from a version on, refused below it:\n");
+            for (name, from) in &self.partly {
+                out.push_str(&format!("  {name}: from {from}\n"));
+            }
+        }
         out.push_str(&format!(
-            "{:<8} {:>6} {:>9} {:>8} {:>8}\n",
-            "total", total.added, total.provided, total.refused, total.missing
+            "\nper interpreter, of the {} documented additions (PyPy as the spec's `pypy:` claims, which the PyPy probe proves):\n",
+            total.added
         ));
+        out.push_str(&format!(
+            "{:<12} {:>7} {:>9} {:>8} {:>8}\n",
+            "INTERPRETER", "NATIVE", "PROVIDED", "REFUSED", "MISSING"
+        ));
+        for (label, c) in &self.by_interpreter {
+            out.push_str(&format!(
+                "{label:<12} {:>7} {:>9} {:>8} {:>8}\n",
+                c.native, c.provided, c.refused, c.missing
+            ));
+        }
         if !self.since_differs.is_empty() {
             out.push_str(
                 "\n`since` differs from the documentation's versionadded (the since probe decides):\n",

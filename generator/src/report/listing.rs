@@ -15,7 +15,13 @@ pub fn render_table(spec: &Spec, since: Option<PyVersion>) -> String {
                 e.kind.as_str().to_string(),
                 e.since.map(|v| v.to_string()).unwrap_or_default(),
                 e.area.clone(),
-                if e.refused.is_some() { "refused".to_string() } else { e.pypy.describe() },
+                match (e.provided_from, &e.refused) {
+                    (Some(from), Some(_)) => {
+                        format!("from {from} (refused below); PyPy {}", e.pypy.describe())
+                    }
+                    (None, Some(_)) => "refused".to_string(),
+                    _ => e.pypy.describe(),
+                },
             ]
         })
         .collect();

@@ -44,6 +44,8 @@ pub struct InterpreterReport {
     pub forced: BTreeMap<String, Outcome>,
     pub reused_build: bool,
     pub seconds: f64,
+    /// On PyPy: the CPython 3.10 names it lacks and what the header does about them.
+    pub pypy_probe: Option<super::pypy_probe::PyPyProbeSummary>,
 }
 
 impl InterpreterReport {
@@ -82,6 +84,7 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
         forced: BTreeMap::new(),
         reused_build: false,
         seconds: 0.0,
+        pypy_probe: None,
     };
     let expected = (inputs.expected_tests)(interp);
     let not_run = |report: &mut InterpreterReport, why: &str| {
@@ -161,6 +164,12 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
         }
     }
 
+    if interp.implementation == Implementation::PyPy {
+        // Always run (two syntax-only compiles): its summary is part of the report.
+        let (checks, summary) = super::pypy_probe::check(&inputs.compilers[0], interp, inputs.spec, &workdir);
+        report.compiles.extend(checks);
+        report.pypy_probe = summary;
+    }
     if module_path.is_file() {
         let mut tests = BTreeMap::new();
         run_tests(interp, &module_path, &mut tests, &mut report.compiles, "run");
@@ -277,6 +286,17 @@ pub fn check_since(
     let missing = probes::undeclared_names(spec, &output);
     let mut checks = Vec::new();
     for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.unprobed.is_none()) {
+        // A name behind a switch is offered because no CPython header declares it.
+        if entry.switch.is_some() && !missing.contains(&entry.name) {
+            checks.push(CompileCheck {
+                what: format!("switch of {}", entry.name),
+                ok: false,
+                output: format!(
+                    "{}'s Python.h declares `{}`, which the spec offers only behind a switch as pythoncapi-compat's invention: fix {}",
+                    interp.label, entry.name, entry.location
+                ),
+            });
+        }
         let Some(since) = entry.since else { continue };
         let expected_native = entry.native_at_hex(interp.hexversion);
         let native = !missing.contains(&entry.name);

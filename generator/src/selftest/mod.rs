@@ -5,6 +5,7 @@
 pub mod interpreter;
 pub mod module;
 pub mod probes;
+pub mod pypy_probe;
 pub mod report;
 
 use crate::build::compiler::Compiler;

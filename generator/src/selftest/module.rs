@@ -1,7 +1,7 @@
 //! The spec's test snippets as one C extension module, built against each interpreter.
 
 use crate::header::emit::guard;
-use crate::spec::model::{Kind, PyPySupport, Spec};
+use crate::spec::model::{Entry, Kind, PyPySupport, Spec};
 use handlebars::Handlebars;
 use serde::Serialize;
 
@@ -24,7 +24,23 @@ struct TestView {
 #[derive(Serialize)]
 struct ModuleView {
     module: &'static str,
+    /// The switches entries sit behind (CAPI_COMPAT_PYTHONCAPI_COMPAT): the module turns
+    /// them on so those entries are tested too.
+    switches: Vec<String>,
     tests: Vec<TestView>,
+}
+
+/// The `#if` under which an entry's test compiles: not on PyPy for `pypy: unavailable`, and
+/// not below `provided_from` for a name refused there.
+fn availability(entry: &Entry) -> String {
+    let mut parts = Vec::new();
+    if let Some(from) = entry.provided_from {
+        parts.push(format!("PY_VERSION_HEX >= 0x{:08X}", from.hex()));
+    }
+    if entry.pypy == PyPySupport::Unavailable {
+        parts.push(guard(None, PyPySupport::Unavailable, crate::header::emit::Forcing::Never));
+    }
+    parts.join(" && ")
 }
 
 /// The module's C source. `only` restricts it to those entries.
@@ -40,12 +56,7 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
             index,
             name: entry.name.clone(),
             // Where the name is neither native nor backported, its test cannot compile.
-            available: match entry.pypy {
-                PyPySupport::Unavailable => {
-                    guard(None, PyPySupport::Unavailable, crate::header::emit::Forcing::Never)
-                }
-                _ => String::new(),
-            },
+            available: availability(entry),
             file: test.file.replace('\\', "/").replace('"', "'"),
             line: test.first_line,
             code: crate::header::cnull::rewrite_null(test.code.trim_end()),
@@ -54,8 +65,10 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
     hb.set_strict_mode(true);
-    hb.render_template(SELFTEST_TEMPLATE, &ModuleView { module: MODULE_NAME, tests })
-        .expect("the selftest template renders with its own view")
+    let switches: std::collections::BTreeSet<String> =
+        spec.entries.iter().filter_map(|e| e.switch.clone()).collect();
+    let view = ModuleView { module: MODULE_NAME, switches: switches.into_iter().collect(), tests };
+    hb.render_template(SELFTEST_TEMPLATE, &view).expect("the selftest template renders with its own view")
 }
 
 /// Runs inside the interpreter under test: imports the module, runs every test, and on debug

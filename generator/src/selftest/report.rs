@@ -32,10 +32,14 @@ pub struct SelfTestResult {
 pub fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
     let entry = spec.get(name).expect("row from the spec");
     !(interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Unavailable)
+        && entry.offered_at_hex(interp.hexversion)
 }
 
 pub fn native_on(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
-    spec.get(name).expect("row from the spec").native_at_hex(interp.hexversion)
+    let entry = spec.get(name).expect("row from the spec");
+    // PyPy lacks what the spec backfills, whatever language version it implements.
+    let pypy_lacks = interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Backfill;
+    entry.native_at_hex(interp.hexversion) && !pypy_lacks
 }
 
 pub fn cell(spec: &Spec, report: &InterpreterReport, name: &str) -> Cell {
@@ -148,6 +152,20 @@ impl SelfTestResult {
                 m.text
             ));
         }
+        for r in &self.reports {
+            if let Some(p) = &r.pypy_probe {
+                out.push_str(&format!(
+                    "\nPyPy probe on {}: of CPython 3.10's {} public names, {} native, {} provided by the header, {} refused (spec/pypy/refused.tsv), {} open{}\n",
+                    r.interpreter.label,
+                    p.universe,
+                    p.native,
+                    p.provided.len(),
+                    p.refused.len(),
+                    p.open.len(),
+                    if p.open.is_empty() { String::new() } else { format!(":\n{}", wrap(&p.open.join(" "))) }
+                ));
+            }
+        }
         let checks: usize = self.reports.iter().map(|r| r.compiles.len()).sum();
         let tests: usize = self.reports.iter().map(|r| r.tests.len()).sum();
         out.push_str(&format!(
@@ -179,6 +197,7 @@ impl SelfTestResult {
                     "compiles": r.compiles.iter().map(|c| serde_json::json!({"what": c.what, "ok": c.ok, "output": c.output})).collect::<Vec<_>>(),
                     "entries": cells,
                     "failures": r.failures(),
+                    "pypy_probe": r.pypy_probe,
                 })
             })
             .collect();
@@ -194,4 +213,18 @@ impl SelfTestResult {
 
 fn indent(text: &str) -> String {
     text.lines().take(40).map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Long name lists as indented lines of about 100 columns.
+fn wrap(text: &str) -> String {
+    let mut lines = vec![String::from("   ")];
+    for word in text.split_whitespace() {
+        if lines.last().is_some_and(|l| l.len() + word.len() > 100) {
+            lines.push(String::from("   "));
+        }
+        let last = lines.last_mut().expect("one line at least");
+        last.push(' ');
+        last.push_str(word);
+    }
+    lines.join("\n")
 }

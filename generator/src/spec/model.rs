@@ -41,6 +41,9 @@ pub enum PyPySupport {
     Unavailable,
     /// PyPy has the name natively from this version on.
     NativeSince(PyPyVersion),
+    /// CPython has the name from `since` (3.10 or earlier) but PyPy lacks it: the backport is
+    /// emitted on PyPy whatever language version it implements.
+    Backfill,
 }
 
 impl PyPySupport {
@@ -49,6 +52,7 @@ impl PyPySupport {
             PyPySupport::Backport => "backport".into(),
             PyPySupport::Unavailable => "unavailable".into(),
             PyPySupport::NativeSince(v) => format!("native since {v}"),
+            PyPySupport::Backfill => "backfilled (PyPy lacks it)".into(),
         }
     }
 }
@@ -139,6 +143,13 @@ pub struct Entry {
     /// Another entry whose body defines this name (an enumerator of an emitted enum).
     pub defined_by: Option<String>,
     pub test: Option<TestSnippet>,
+    /// With `refused`: provided from this version on, refused (with that reason) below it.
+    pub provided_from: Option<PyVersion>,
+    /// A macro users define to get this entry: names pythoncapi-compat invented, which no
+    /// CPython header declares, are offered only behind it.
+    pub switch: Option<String>,
+    /// A printf-like function: the format's parameter position and the first variadic one.
+    pub printf_format: Option<(u32, u32)>,
     /// Interpreter-private functions the body calls, per version range.
     pub uses_private: Vec<PrivateUse>,
     /// The benchmark's cases (none: the entry is not benchmarked).
@@ -164,7 +175,56 @@ pub struct Spec {
     index: BTreeMap<String, usize>,
 }
 
+/// How an interpreter gets a name: its own, the header's, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    Native,
+    Provided,
+    Refused,
+}
+
+/// The CPython language version PyPy 3.11 implements (its `PY_VERSION_HEX`).
+pub const PYPY_LANGUAGE: PyVersion = PyVersion::release(3, 11);
+
 impl Entry {
+    /// On CPython at this `PY_VERSION_HEX`.
+    pub fn availability_at(&self, hex: u32) -> Availability {
+        if self.native_at_hex(hex) {
+            Availability::Native
+        } else if self.offered_at_hex(hex) {
+            Availability::Provided
+        } else {
+            Availability::Refused
+        }
+    }
+
+    /// On PyPy 3.11, as the spec's `pypy:` claim says (the PyPy probe proves the claims).
+    pub fn availability_on_pypy(&self) -> Availability {
+        let hex = PYPY_LANGUAGE.hex();
+        match self.pypy {
+            PyPySupport::NativeSince(_) => Availability::Native,
+            PyPySupport::Unavailable => Availability::Refused,
+            PyPySupport::Backfill => Availability::Provided,
+            PyPySupport::Backport => self.availability_at(hex),
+        }
+    }
+
+    /// Refused on every version (nothing is emitted); a name refused only below
+    /// `provided_from` is provided from there on.
+    pub fn refused_everywhere(&self) -> bool {
+        self.refused.is_some() && self.provided_from.is_none()
+    }
+
+    /// Does the header (or the interpreter) offer the name at this `PY_VERSION_HEX`?
+    pub fn offered_at_hex(&self, hex: u32) -> bool {
+        match (&self.refused, self.provided_from) {
+            (None, _) => true,
+            (Some(_), Some(from)) => hex >= from.hex() || self.native_at_hex(hex),
+            (Some(_), None) => self.native_at_hex(hex),
+        }
+    }
+
     /// Is the name native at this `PY_VERSION_HEX` (from `since`, and before `removed`)?
     pub fn native_at_hex(&self, hex: u32) -> bool {
         self.since.is_some_and(|s| hex >= s.hex()) && self.removed.is_none_or(|r| hex < r.hex())

@@ -35,6 +35,12 @@ pub struct RawEntry {
     pub unprobed: Option<Spanned<String>>,
     pub defined_by: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
+    /// With `refused`: the version from which the name is provided after all (refused below).
+    pub provided_from: Option<Spanned<String>>,
+    /// A macro the user defines to get this entry (names pythoncapi-compat invented).
+    pub switch: Option<Spanned<String>>,
+    /// `[format, first variadic]` parameter positions of a printf-like function.
+    pub printf_format: Option<Spanned<Vec<u32>>>,
     #[serde(default)]
     pub uses_private: Vec<RawPrivateUse>,
     #[serde(default)]

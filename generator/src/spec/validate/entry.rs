@@ -2,6 +2,7 @@
 //! collected (with the entry's name), and the entry is built only when none was found.
 
 use super::{bench, code, identity, keys, privates, spanned_at, text, versions};
+use crate::spec::cdecl::{is_c_identifier, Signature};
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::model::Entry;
 use crate::spec::raw::RawEntry;
@@ -52,6 +53,16 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
     if let Some(owner) = &raw.defined_by {
         requires.push(owner.value.clone());
     }
+    let printf_format = printf_format(&raw, code.signature.as_ref(), &mut check);
+    if let Some(switch) = &raw.switch {
+        if !is_c_identifier(&switch.value) || !switch.value.starts_with("CAPI_COMPAT_") {
+            check.value_error(
+                switch,
+                format!("switch `{}` is not a CAPI_COMPAT_* macro name", switch.value),
+                "name the macro users define before including the header, e.g. CAPI_COMPAT_PYTHONCAPI_COMPAT",
+            );
+        }
+    }
     let EntryCheck { name, location, errors, .. } = check;
     if errors.len() != before {
         return None;
@@ -75,8 +86,41 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         unprobed: versions.unprobed,
         defined_by: raw.defined_by.as_ref().map(|d| d.value.clone()),
         test: code.test,
+        provided_from: versions.provided_from,
+        switch: raw.switch.as_ref().map(|s| s.value.clone()),
+        printf_format,
         uses_private,
         bench,
         location,
     })
+}
+
+/// `printf_format: [format, first]`: the format string's parameter and the first variadic one
+/// of a variadic function, as gcc's `format(printf, …)` attribute numbers them.
+fn printf_format(
+    raw: &RawEntry,
+    signature: Option<&Signature>,
+    check: &mut EntryCheck,
+) -> Option<(u32, u32)> {
+    let value = raw.printf_format.as_ref()?;
+    let sig = signature?;
+    let fits = match value.value.as_slice() {
+        [format, first] => {
+            let format_is_char_ptr = (*format as usize)
+                .checked_sub(1)
+                .and_then(|i| sig.params.get(i))
+                .is_some_and(|p| p.ty.replace(' ', "") == "constchar*");
+            sig.variadic && format_is_char_ptr && *first as usize == sig.params.len() + 1
+        }
+        _ => false,
+    };
+    if !fits {
+        check.value_error(
+            value,
+            "`printf_format` must be `[format parameter, first variadic parameter]` of a variadic function",
+            "count parameters from 1: `[2, 3]` for `int F(T *w, const char *format, ...)`",
+        );
+        return None;
+    }
+    Some((value.value[0], value.value[1]))
 }

@@ -6,7 +6,7 @@ use crate::spec::model::Kind;
 use crate::spec::raw::RawEntry;
 
 /// Every key whose presence depends on the kind, in the order errors name them.
-const KIND_KEYS: [&str; 15] = [
+const KIND_KEYS: [&str; 18] = [
     "since",
     "doc",
     "signature",
@@ -20,6 +20,9 @@ const KIND_KEYS: [&str; 15] = [
     "removed",
     "unprobed",
     "defined_by",
+    "provided_from",
+    "switch",
+    "printf_format",
     "uses_private",
     "bench",
 ];
@@ -39,6 +42,9 @@ fn present(raw: &RawEntry, key: &str) -> bool {
         "removed" => raw.removed.is_some(),
         "unprobed" => raw.unprobed.is_some(),
         "defined_by" => raw.defined_by.is_some(),
+        "provided_from" => raw.provided_from.is_some(),
+        "switch" => raw.switch.is_some(),
+        "printf_format" => raw.printf_format.is_some(),
         "uses_private" => !raw.uses_private.is_empty(),
         "bench" => !raw.bench.is_empty(),
         _ => false,
@@ -46,17 +52,36 @@ fn present(raw: &RawEntry, key: &str) -> bool {
 }
 
 /// The keys an entry needs, and the others it may have.
-fn key_sets(raw: &RawEntry, kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
-    match kind {
+fn key_sets(raw: &RawEntry, kind: Kind) -> (Vec<&'static str>, Vec<&'static str>) {
+    let (needed, allowed): (&[&str], &[&str]) = match kind {
+        // Provided from a version on, refused below it: a provided entry with its refusal.
+        _ if raw.refused.is_some() && raw.provided_from.is_some() => {
+            let (needed, allowed) = provided_keys(kind);
+            let mut needed = needed.to_vec();
+            needed.extend(["refused", "provided_from"]);
+            return (needed, allowed.to_vec());
+        }
         // A refusal documents a name the header does not provide: what it is and why not.
         _ if raw.refused.is_some() => {
             (&["since", "doc", "refused"], &["signature", "params", "pypy", "removed", "unprobed"])
         }
         // Defined by another entry's body: nothing of its own is emitted, but it is tested.
         _ if raw.defined_by.is_some() => (&["since", "doc", "defined_by", "test"], &["pypy"]),
+        // A name no CPython declares, offered only behind a macro the user defines.
+        Kind::Function if raw.switch.is_some() => {
+            (&["doc", "signature", "body", "test", "switch"], &["pypy", "printf_format"])
+        }
+        _ => provided_keys(kind),
+    };
+    (needed.to_vec(), allowed.to_vec())
+}
+
+/// What a provided entry of each kind needs and may have.
+fn provided_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
         Kind::Function => (
             &["since", "doc", "signature", "body", "test"],
-            &["pypy", "force_below", "removed", "unprobed", "uses_private", "bench"],
+            &["pypy", "force_below", "removed", "unprobed", "printf_format", "uses_private", "bench"],
         ),
         Kind::Helper => (&["signature", "body"], &["force_below", "uses_private"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed", "bench"]),
@@ -68,7 +93,7 @@ fn key_sets(raw: &RawEntry, kind: Kind) -> (&'static [&'static str], &'static [&
 
 pub(super) fn check(raw: &RawEntry, kind: Kind, check: &mut EntryCheck) {
     let (needed, allowed) = key_sets(raw, kind);
-    for key in needed {
+    for key in &needed {
         if !present(raw, key) {
             let what = if *key == "body" { "`body` (or `bodies`)".to_string() } else { format!("`{key}`") };
             check.entry_error(format!("a {} needs {what}", kind.as_str()), &help_for_missing(key));

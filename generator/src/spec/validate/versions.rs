@@ -13,6 +13,7 @@ pub(super) struct Versions {
     pub force_below: Option<PyVersion>,
     pub removed: Option<PyVersion>,
     pub unprobed: Option<String>,
+    pub provided_from: Option<PyVersion>,
 }
 
 pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
@@ -36,6 +37,7 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
         Some(p) => match p.value.as_str() {
             "backport" => PyPySupport::Backport,
             "unavailable" => PyPySupport::Unavailable,
+            "backfill" => PyPySupport::Backfill,
             other => match PyPyVersion::parse(other) {
                 Ok(v) => PyPySupport::NativeSince(v),
                 Err(msg) => {
@@ -69,7 +71,31 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
             );
         }
     }
-    Versions { since, pypy, force_below, removed, unprobed }
+    if pypy == PyPySupport::Backfill && since.is_some_and(|s| s.series() > PyVersion::release(3, 11)) {
+        if let Some(p) = &raw.pypy {
+            check.value_error(
+                p,
+                "`pypy: backfill` is for names CPython 3.11 (PyPy's language version) already has",
+                "for a newer name, `pypy: backport` (the default) emits the backport on PyPy",
+            );
+        }
+    }
+    let provided_from = raw.provided_from.as_ref().and_then(|p| match PyVersion::parse(&p.value) {
+        Ok(v) if since.is_none_or(|s| v < s) && v.in_supported_range() && v.series() == v => Some(v),
+        Ok(v) => {
+            check.value_error(
+                p,
+                format!("`provided_from: {v}` must be a minor version (3.12) before `since`"),
+                "name the first CPython where the backport works; below it the name stays refused",
+            );
+            None
+        }
+        Err(msg) => {
+            check.value_error(p, msg, "");
+            None
+        }
+    });
+    Versions { since, pypy, force_below, removed, unprobed, provided_from }
 }
 
 /// A version key that must come after `since` and within the supported range.
