@@ -14495,6 +14495,8 @@ typedef struct {
     cpy_vectorcallfunc call;      /* HPy_tp_call's trampoline, the objects' default */
     newfunc inner_new;            /* the tp_new our call-initialising tp_new wraps */
     PyTypeObject *builtin_base;   /* the nearest base HPyType_FromSpec did not make */
+    int plain_new;                /* HPy_New of this very type needs no more than tp_alloc
+                                   * (PyType_GenericAlloc, no call protocol) */
 } capicompat_hpy_type_record;
 
 static PyObject *capicompat_hpy_marker_get(PyObject *self, void *closure);
@@ -14742,15 +14744,13 @@ static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
      * is out of line, so that HPy_New stays small in the loops that make many objects */
     if (tp->tp_getset != CAPICOMPAT_NULL && tp->tp_getset->get == capicompat_hpy_marker_get) {
         r = (capicompat_hpy_type_record *)tp->tp_getset->closure;
+        header = r->header;
+        if (!r->plain_new) capicompat_hpy_new_finish(o, header);
     } else {
         r = capicompat_hpy_record_out_of_line(tp);
+        header = r != CAPICOMPAT_NULL ? r->header : 0;
+        capicompat_hpy_new_finish(o, header);
     }
-    header = r != CAPICOMPAT_NULL ? r->header : 0;
-#ifdef PYPY_VERSION
-    capicompat_hpy_new_finish(o, header);
-#else
-    if (tp->tp_alloc != PyType_GenericAlloc || tp->tp_vectorcall_offset > 0) capicompat_hpy_new_finish(o, header);
-#endif
     *data = (char *)o + header;
     return capicompat_hpy_steal(o);
 }
@@ -15145,6 +15145,10 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
         return HPy_NULL;
     }
     rec->builtin_base = base_rec != CAPICOMPAT_NULL ? base_rec->builtin_base : ((PyTypeObject *)type)->tp_base;
+#ifndef PYPY_VERSION
+    rec->plain_new = ((PyTypeObject *)type)->tp_alloc == PyType_GenericAlloc
+                     && ((PyTypeObject *)type)->tp_vectorcall_offset <= 0;
+#endif
     if (uses_call && !has_new) {
         PyTypeObject *b = ((PyTypeObject *)type)->tp_base;
         capicompat_hpy_type_record *own = capicompat_hpy_own_record(b);
