@@ -243,7 +243,7 @@ fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
             let value = match choice.checked_sub(HOSTILE_VALUES.len()) {
                 None => HOSTILE_VALUES[choice].to_string(),
                 Some(0) => long_value(200_000),
-                Some(_) => format!("{}", "9".repeat(5000)),
+                Some(_) => "9".repeat(5000),
             };
             replace_value(bytes, &lines, at as usize, &value);
         }

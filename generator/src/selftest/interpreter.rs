@@ -75,6 +75,31 @@ pub(crate) fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> 
     args
 }
 
+/// Where one interpreter's build lives and what it produces.
+struct BuildPaths {
+    workdir: PathBuf,
+    source: PathBuf,
+    module: PathBuf,
+    forced_dir: PathBuf,
+    forced_module: PathBuf,
+    stamp: PathBuf,
+}
+
+impl BuildPaths {
+    fn new(workdir: PathBuf, ext_suffix: &str) -> Self {
+        let forced_dir = workdir.join("forced");
+        BuildPaths {
+            source: workdir.join("selftest.c"),
+            module: workdir.join(format!("{MODULE_NAME}{ext_suffix}")),
+            forced_module: forced_dir.join(format!("{MODULE_NAME}{ext_suffix}")),
+            forced_dir,
+            stamp: workdir.join("stamp"),
+            workdir,
+        }
+    }
+}
+
+/// Compiles, probes, builds and runs everything on one interpreter.
 pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> InterpreterReport {
     let start = Instant::now();
     let mut report = InterpreterReport {
@@ -92,94 +117,53 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             report.tests.entry(name.clone()).or_insert_with(|| Outcome::NotRun(why.to_string()));
         }
     };
-    // One directory per set of inputs: concurrent runs with other inputs never meet, and a
-    // failed build can never leave an older module behind to be tested by mistake.
     let key = build_key(interp, inputs);
-    let label_dir = inputs.build_root.join(sanitize(&interp.label));
-    prune_old_builds(&label_dir, &key);
-    let workdir = label_dir.join(&key);
-    let setup = std::fs::create_dir_all(&workdir)
-        .and_then(|_| write_if_changed(&workdir.join("capi_compat.h"), inputs.header))
-        .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
-        .and_then(|_| write_if_changed(&workdir.join("selftest.c"), inputs.module_source));
-    if let Err(e) = setup {
-        report.compiles.push(CompileCheck {
-            what: "setup".into(),
-            ok: false,
-            output: format!("cannot write to {}: {e}", workdir.display()),
-        });
-        not_run(&mut report, "the build directory could not be written");
-        report.seconds = start.elapsed().as_secs_f64();
-        return report;
-    }
-    let source = workdir.join("selftest.c");
-    let module_path = workdir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
-    let forced_dir = workdir.join("forced");
-    let forced_path = forced_dir.join(format!("{MODULE_NAME}{}", interp.ext_suffix));
+    let paths = match prepare_workdir(interp, inputs, &key) {
+        Ok(paths) => paths,
+        Err(setup_failed) => {
+            report.compiles.push(setup_failed);
+            not_run(&mut report, "the build directory could not be written");
+            report.seconds = start.elapsed().as_secs_f64();
+            return report;
+        }
+    };
     let forced_expected = (inputs.forced_tests)(interp);
-    let stamp = workdir.join("stamp");
-    // The stamp holds the key and the checks that passed, so a reused build reports them too.
-    let stamp_text = std::fs::read_to_string(&stamp).unwrap_or_default();
-    let mut stamp_lines = stamp_text.lines();
-    let fresh = stamp_lines.next() == Some(key.as_str())
-        && module_path.is_file()
-        && (forced_expected.is_empty() || forced_path.is_file());
-
-    if fresh {
-        report.reused_build = true;
-        report.compiles.extend(stamp_lines.map(|what| CompileCheck {
-            what: what.to_string(),
-            ok: true,
-            output: "passed in an earlier run with the same inputs".into(),
-        }));
-    } else {
-        std::fs::remove_file(&stamp).ok();
-        // Every standard with every compiler: the same translation unit, syntax only.
-        for compiler in inputs.compilers {
-            for std in Standard::ALL {
-                report.compiles.push(syntax_check(compiler, std, interp, &workdir, &source));
+    match reusable_checks(&paths, &key, !forced_expected.is_empty()) {
+        Some(checks) => {
+            report.reused_build = true;
+            report.compiles.extend(checks);
+        }
+        None => {
+            report.compiles.extend(compile_and_build(interp, inputs, &paths, !forced_expected.is_empty()));
+            if report.compiles.iter().all(|c| c.ok) {
+                let passed: Vec<&str> = report.compiles.iter().map(|c| c.what.as_str()).collect();
+                std::fs::write(&paths.stamp, format!("{key}\n{}\n", passed.join("\n"))).ok();
             }
-        }
-        let compiler = &inputs.compilers[0];
-        if interp.implementation == Implementation::CPython {
-            report.compiles.extend(check_since(compiler, interp, inputs.spec, &workdir));
-            if interp.series() >= PyVersion::release(3, 13) {
-                report.compiles.extend(check_free_threaded(compiler, interp, &workdir, &source));
-            }
-        }
-        report.compiles.push(build_module(compiler, interp, &workdir, &source, &module_path, &[]));
-        if !forced_expected.is_empty() {
-            // The backports compiled where the name is native, to run them side by side with
-            // the native function (and under a debug interpreter's refcount checks). Under the
-            // same warning flags: a body never calls what is deprecated where it is compiled.
-            std::fs::create_dir_all(&forced_dir).ok();
-            let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS"];
-            let mut check = build_module(compiler, interp, &workdir, &source, &forced_path, &flags);
-            check.what = "build (backports forced)".into();
-            report.compiles.push(check);
-        }
-        if report.compiles.iter().all(|c| c.ok) {
-            let passed: Vec<&str> = report.compiles.iter().map(|c| c.what.as_str()).collect();
-            std::fs::write(&stamp, format!("{key}\n{}\n", passed.join("\n"))).ok();
         }
     }
-
     if interp.implementation == Implementation::PyPy {
         // Always run (two syntax-only compiles): its summary is part of the report.
-        let (checks, summary) = super::pypy_probe::check(&inputs.compilers[0], interp, inputs.spec, &workdir);
+        let (checks, summary) =
+            super::pypy_probe::check(&inputs.compilers[0], interp, inputs.spec, &paths.workdir);
         report.compiles.extend(checks);
         report.pypy_probe = summary;
     }
-    if module_path.is_file() {
+    if paths.module.is_file() {
         let mut tests = BTreeMap::new();
-        run_tests(interp, &module_path, &mut tests, &mut report.compiles, "run");
+        run_tests(interp, &paths.module, &mut tests, &mut report.compiles, "run");
         report.tests = tests;
     }
     not_run(&mut report, "the test module did not build, or did not offer this test");
     if !forced_expected.is_empty() {
         let mut forced = BTreeMap::new();
-        if forced_path.is_file() {
-            run_tests(interp, &forced_path, &mut forced, &mut report.compiles, "run (backports forced)");
+        if paths.forced_module.is_file() {
+            run_tests(
+                interp,
+                &paths.forced_module,
+                &mut forced,
+                &mut report.compiles,
+                "run (backports forced)",
+            );
         }
         for name in forced_expected {
             let outcome = forced.remove(&name).unwrap_or_else(|| {
@@ -190,6 +174,87 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     }
     report.seconds = start.elapsed().as_secs_f64();
     report
+}
+
+/// The build directory for these inputs, with the header, the test macros and the module's
+/// source written into it. One directory per set of inputs: concurrent runs with other inputs
+/// never meet, and a failed build can never leave an older module behind to be tested by
+/// mistake.
+fn prepare_workdir(
+    interp: &Interpreter,
+    inputs: &SelfTestInputs,
+    key: &str,
+) -> Result<BuildPaths, CompileCheck> {
+    let label_dir = inputs.build_root.join(sanitize(&interp.label));
+    prune_old_builds(&label_dir, key);
+    let paths = BuildPaths::new(label_dir.join(key), &interp.ext_suffix);
+    std::fs::create_dir_all(&paths.workdir)
+        .and_then(|_| write_if_changed(&paths.workdir.join("capi_compat.h"), inputs.header))
+        .and_then(|_| write_if_changed(&paths.workdir.join(TEST_MACROS_FILE), TEST_MACROS))
+        .and_then(|_| write_if_changed(&paths.source, inputs.module_source))
+        .map_err(|e| CompileCheck {
+            what: "setup".into(),
+            ok: false,
+            output: format!("cannot write to {}: {e}", paths.workdir.display()),
+        })?;
+    Ok(paths)
+}
+
+/// The checks an earlier run with the same inputs passed, when its modules are still there.
+/// The stamp holds the key and the checks that passed, so a reused build reports them too.
+fn reusable_checks(paths: &BuildPaths, key: &str, wants_forced: bool) -> Option<Vec<CompileCheck>> {
+    let stamp_text = std::fs::read_to_string(&paths.stamp).unwrap_or_default();
+    let mut stamp_lines = stamp_text.lines();
+    let fresh = stamp_lines.next() == Some(key)
+        && paths.module.is_file()
+        && (!wants_forced || paths.forced_module.is_file());
+    fresh.then(|| {
+        stamp_lines
+            .map(|what| CompileCheck {
+                what: what.to_string(),
+                ok: true,
+                output: "passed in an earlier run with the same inputs".into(),
+            })
+            .collect()
+    })
+}
+
+/// Every compile check (each standard with each compiler, the since and free-threaded probes)
+/// and the module builds: plain, and with the backports forced where names are native.
+fn compile_and_build(
+    interp: &Interpreter,
+    inputs: &SelfTestInputs,
+    paths: &BuildPaths,
+    wants_forced: bool,
+) -> Vec<CompileCheck> {
+    std::fs::remove_file(&paths.stamp).ok();
+    let (workdir, source) = (&paths.workdir, &paths.source);
+    let mut checks = Vec::new();
+    // Every standard with every compiler: the same translation unit, syntax only.
+    for compiler in inputs.compilers {
+        for std in Standard::ALL {
+            checks.push(syntax_check(compiler, std, interp, workdir, source));
+        }
+    }
+    let compiler = &inputs.compilers[0];
+    if interp.implementation == Implementation::CPython {
+        checks.extend(check_since(compiler, interp, inputs.spec, workdir));
+        if interp.series() >= PyVersion::release(3, 13) {
+            checks.extend(check_free_threaded(compiler, interp, workdir, source));
+        }
+    }
+    checks.push(build_module(compiler, interp, workdir, source, &paths.module, &[]));
+    if wants_forced {
+        // The backports compiled where the name is native, to run them side by side with
+        // the native function (and under a debug interpreter's refcount checks). Under the
+        // same warning flags: a body never calls what is deprecated where it is compiled.
+        std::fs::create_dir_all(&paths.forced_dir).ok();
+        let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS"];
+        let mut check = build_module(compiler, interp, workdir, source, &paths.forced_module, &flags);
+        check.what = "build (backports forced)".into();
+        checks.push(check);
+    }
+    checks
 }
 
 /// One `-fsyntax-only` compile of the test module. When it fails, Python.h alone is compiled
