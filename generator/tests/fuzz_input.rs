@@ -20,8 +20,9 @@ use capi_compat::spec::diagnostics::{Diagnostic, SpecErrors};
 use capi_compat::spec::source::{SpecFile, SpecSource};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -507,11 +508,16 @@ fn run_cdecl_case(text: &str) -> Result<(), String> {
 
 // ---- the runner: seeds, watchdog, measurement ---------------------------------------------
 
-/// The case being run and since when, for the watchdog.
-static CURRENT: Mutex<Option<(Instant, String)>> = Mutex::new(None);
+/// A case being run (one per test running in parallel), for the watchdog.
+struct Running {
+    what: &'static str,
+    seed: String,
+    since: Instant,
+    case: String,
+}
+
+static RUNNING: Mutex<Vec<Running>> = Mutex::new(Vec::new());
 static WATCHDOG: OnceLock<()> = OnceLock::new();
-static SEED_IN_USE: Mutex<String> = Mutex::new(String::new());
-static REPORTED: AtomicBool = AtomicBool::new(false);
 /// Spec cases whose input was rejected (with errors): most must be, or the mutations are
 /// too mild to test the error paths.
 static REJECTED: AtomicU32 = AtomicU32::new(0);
@@ -522,28 +528,36 @@ fn start_watchdog() {
     WATCHDOG.get_or_init(|| {
         std::thread::spawn(|| loop {
             std::thread::sleep(Duration::from_millis(200));
-            let current = CURRENT.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            if let Some((since, case)) = current {
-                if since.elapsed() > CASE_LIMIT && !REPORTED.swap(true, Ordering::SeqCst) {
-                    let seed = SEED_IN_USE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                    eprintln!(
-                        "a case ran longer than {CASE_LIMIT:?} (a hang): seed {seed} \
-                         (replay with CAPI_COMPAT_FUZZ_SEED={seed}), case {case}"
-                    );
-                    std::process::exit(101);
-                }
+            let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(r) = running.iter().find(|r| r.since.elapsed() > CASE_LIMIT) {
+                // Straight to stderr: the test harness captures `eprintln!` in threads a test
+                // spawns, and would lose it at `exit`.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{}: a case ran longer than {CASE_LIMIT:?} (a hang): seed {} (replay with \
+                     CAPI_COMPAT_FUZZ_SEED={}), case {}",
+                    r.what,
+                    r.seed,
+                    r.seed,
+                    r.case
+                );
+                std::process::exit(101);
             }
         });
     });
 }
 
+/// Runs one case with the watchdog looking.
 fn guarded<T: std::fmt::Debug>(
+    what: &'static str,
+    seed: &str,
     case: &T,
     check: impl FnOnce() -> Result<(), String>,
 ) -> Result<(), TestCaseError> {
-    *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), format!("{case:?}")));
+    let running = Running { what, seed: seed.to_string(), since: Instant::now(), case: format!("{case:?}") };
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner()).push(running);
     let result = check();
-    *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner()).retain(|r| r.what != what);
     result.map_err(TestCaseError::fail)
 }
 
@@ -560,7 +574,7 @@ fn seeds() -> Vec<u64> {
 
 /// Runs `cases` cases of `strategy` per seed; returns (cases run, seconds).
 fn run<S: Strategy>(
-    what: &str,
+    what: &'static str,
     cases: u32,
     strategy: S,
     check: impl Fn(&S::Value) -> Result<(), String>,
@@ -573,12 +587,11 @@ where
     let mut total = 0;
     for seed in seeds() {
         let hex = format!("{seed:016x}");
-        *SEED_IN_USE.lock().unwrap() = hex.clone();
         let config = Config { cases, failure_persistence: None, max_shrink_iters: 2000, ..Config::default() };
         let rng =
             TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(), [0; 8], [0; 8], [0; 8]].concat());
         let mut runner = TestRunner::new_with_rng(config, rng);
-        match runner.run(&strategy, |case| guarded(&case, || check(&case))) {
+        match runner.run(&strategy, |case| guarded(what, &hex, &case, || check(&case))) {
             Ok(()) => total += cases,
             Err(TestError::Fail(why, case)) => {
                 panic!("{what}: {why}\n  smallest failing case: {case:?}\n  seed {hex}: replay with CAPI_COMPAT_FUZZ_SEED={hex}")
