@@ -9,9 +9,10 @@
 //! - a spec that does not load is reported with every diagnostic placed at
 //!   `file:line:column` in one of the given files, except the kinds `may_name_only_the_file` lists
 //!   (HPy data checks across records of a file, which name the file and the entry);
-//! - `check-spec --spec DIR` on mutated copies of the spec exits 2 with such an error.
+//! - `check-spec --spec DIR` on mutated copies of the spec exits 2 with such an error;
+//! - a prototype the C parser accepts renders back to one that parses to the same signature.
 //!
-//! Each run tries `CASES` cases from a fixed seed and as many from a fresh random seed;
+//! Each run tries `SPEC_CASES` and `CDECL_CASES` cases from a fixed seed and as many from a fresh random seed;
 //! a failure prints the seed. `CAPI_COMPAT_FUZZ_SEED=<hex>` replays one seed only.
 //! The library is driven directly (no process per case) so that thousands of cases stay fast.
 
