@@ -41,19 +41,17 @@ const FIXED_SEED: u64 = 0x0c0a_91c0_3a7f_0014;
 fn may_name_only_the_file(d: &Diagnostic) -> bool {
     let Some(base) = d.location.file.strip_prefix("spec/hpy/") else { return false };
     let message = d.message.as_str();
-    // hpy_version differs from api.yaml's (any file).
-    message.starts_with("this file is HPy ")
-        || match base {
-            "context.yaml" => {
-                message.contains(" handles of 0.9, but HPy 0.9's context has")
-                    || message.contains("but has a lower ctx_index")
-            }
-            "definitions.yaml" => message == "the enum is missing" || message == "the enum has no values",
-            // A slot naming an unknown signature, and what the renderer cannot read in a
-            // signature's typedef or trampoline: always named by the entry.
-            "slots.yaml" => d.entry.is_some(),
-            _ => false,
+    match base {
+        "context.yaml" => {
+            message.contains(" handles of 0.9, but HPy 0.9's context has")
+                || message.contains("but has a lower ctx_index")
         }
+        "definitions.yaml" => message == "the enum is missing" || message == "the enum has no values",
+        // A slot naming an unknown signature, and what the renderer cannot read in a
+        // signature's typedef or trampoline: always named by the entry.
+        "slots.yaml" => d.entry.is_some(),
+        _ => false,
+    }
 }
 
 fn spec_dir() -> PathBuf {
@@ -696,4 +694,20 @@ fn check_spec_exits_2_with_a_located_error_on_mutated_directories() {
             "{file}: the first error has no line:column: {first}"
         );
     }
+}
+
+/// A file of the HPy data stating another HPy version used to be reported without a line
+/// (an exception the properties above had to allow); it is placed at its `hpy_version:`.
+#[test]
+fn an_hpy_version_mismatch_is_placed_at_the_version() {
+    let real = real_spec();
+    let mut files = as_files(&real.hpy);
+    let macros = files.iter_mut().find(|f| f.name == "spec/hpy/macros.yaml").unwrap();
+    let line = macros.text.lines().position(|l| l.starts_with("hpy_version:")).unwrap() + 1;
+    macros.text = macros.text.replacen("hpy_version: 0.9.0", "hpy_version: 0.9.1", 1);
+    let source = SpecSource { files: Vec::new(), hpy_files: files, hpy_dir: "spec/hpy".into() };
+    let errors = capi_compat::hpy::load(&source).unwrap_err();
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].location.to_string(), format!("spec/hpy/macros.yaml:{line}:14"), "{errors}");
+    assert!(errors.0[0].message.starts_with("this file is HPy 0.9.1 but"), "{errors}");
 }
