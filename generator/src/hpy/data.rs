@@ -17,7 +17,7 @@ pub const CUSTOM_FILES: &[&str] = &["custom.yaml", "runtime.yaml", "types.yaml",
 /// `context.yaml`: only the handles.
 #[derive(Debug, Deserialize)]
 struct ContextFile {
-    hpy_version: String,
+    hpy_version: Spanned<String>,
     handles: Vec<Handle>,
 }
 
@@ -35,7 +35,7 @@ pub struct Handle {
 /// `api.yaml`: only the functions, with the fields a wrapper needs.
 #[derive(Debug, Deserialize)]
 struct ApiFile {
-    hpy_version: String,
+    hpy_version: Spanned<String>,
     functions: Vec<Function>,
 }
 
@@ -71,7 +71,7 @@ pub struct Arg {
 /// `custom: true` entries and supporting definitions, in emission order.
 #[derive(Debug, Deserialize)]
 struct CustomFile {
-    hpy_version: String,
+    hpy_version: Spanned<String>,
     functions: Vec<RawCustomBody>,
 }
 
@@ -168,11 +168,12 @@ pub fn load(source: &SpecSource) -> Result<HpySpec, SpecErrors> {
         return Err(errors.finish().expect_err("a file that could not be read was reported"));
     };
     check_handles(&context_name, &context.handles, &mut errors);
-    let version = api.hpy_version.clone();
-    let mut versions = vec![(context_name, context.hpy_version.clone())];
+    let version = api.hpy_version.value.clone();
+    let mut versions =
+        vec![(spanned_at(&context_name, &context.hpy_version), context.hpy_version.value.clone())];
     let mut customs = Vec::new();
     for (name, file) in custom_files {
-        versions.push((name.clone(), file.hpy_version));
+        versions.push((spanned_at(&name, &file.hpy_version), file.hpy_version.value));
         customs.extend(file.functions.into_iter().map(|raw| CustomBody {
             location: spanned_at(&name, &raw.name),
             name: raw.name.value,
@@ -182,9 +183,9 @@ pub fn load(source: &SpecSource) -> Result<HpySpec, SpecErrors> {
         }));
     }
     versions.extend(defs_files.versions());
-    for (file, v) in versions.iter().filter(|(_, v)| *v != version) {
+    for (at, v) in versions.iter().filter(|(_, v)| *v != version) {
         errors.error(
-            whole_file(file),
+            at.clone(),
             None,
             format!("this file is HPy {v} but {api_name} is HPy {version}"),
             "every file of spec/hpy describes the same HPy version",

@@ -10,11 +10,12 @@
 //! every signature is covered exactly once.
 
 use super::data::read;
-use crate::spec::diagnostics::Collector;
+use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::source::SpecSource;
-use crate::spec::yaml::whole_file;
+use crate::spec::yaml::{spanned_at, whole_file};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 const DEFS_TEMPLATE: &str = include_str!("../../templates/hpy_defs.h.hbs");
@@ -47,7 +48,7 @@ const ENUMS: &[&str] = &[
 
 #[derive(Debug, Deserialize)]
 struct SlotsFile {
-    hpy_version: String,
+    hpy_version: Spanned<String>,
     slots: Vec<Slot>,
     hpyfunc_signatures: Vec<Signature>,
 }
@@ -76,7 +77,7 @@ pub struct Signature {
 
 #[derive(Debug, Deserialize)]
 struct DefinitionsFile {
-    hpy_version: String,
+    hpy_version: Spanned<String>,
     enums: BTreeMap<String, EnumDef>,
     type_flags: Vec<TypeFlag>,
 }
@@ -131,11 +132,14 @@ pub struct DefsFiles {
 }
 
 impl DefsFiles {
-    /// Each file's name and the HPy version it describes.
-    pub fn versions(&self) -> Vec<(String, String)> {
+    /// Where each file states the HPy version it describes, and that version.
+    pub fn versions(&self) -> Vec<(SourceLocation, String)> {
         vec![
-            (self.slots.0.clone(), self.slots.1.hpy_version.clone()),
-            (self.definitions.0.clone(), self.definitions.1.hpy_version.clone()),
+            (spanned_at(&self.slots.0, &self.slots.1.hpy_version), self.slots.1.hpy_version.value.clone()),
+            (
+                spanned_at(&self.definitions.0, &self.definitions.1.hpy_version),
+                self.definitions.1.hpy_version.value.clone(),
+            ),
         ]
     }
 }

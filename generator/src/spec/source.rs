@@ -12,6 +12,33 @@ pub struct SpecFile {
     pub text: String,
 }
 
+impl SpecFile {
+    /// A file's bytes as text, or an error at the line and column of the first byte that is
+    /// not UTF-8 (so that a stray byte is found without a hex editor).
+    pub fn decode(name: String, bytes: Vec<u8>) -> Result<SpecFile, SpecErrors> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SpecFile { name, text }),
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                // Columns count characters, as the YAML errors' do; the prefix is valid UTF-8.
+                let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+                let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+                Err(SpecErrors(vec![Diagnostic {
+                    location: SourceLocation {
+                        file: name,
+                        line: Some(line as u64),
+                        column: Some(column as u64),
+                    },
+                    entry: None,
+                    message: "this byte is not UTF-8".into(),
+                    help: "the spec files are UTF-8 text: retype the character or remove the byte".into(),
+                }]))
+            }
+        }
+    }
+}
+
 /// The spec files, sorted by name so that output does not depend on directory order.
 #[derive(Debug, Clone)]
 pub struct SpecSource {
@@ -58,14 +85,10 @@ fn yaml_files(dir: &Path) -> Result<Vec<SpecFile>, SpecErrors> {
         if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            problem(
-                dir,
-                format!("cannot read {}: {e}", path.display()),
-                "the spec files must be readable UTF-8",
-            )
+        let bytes = std::fs::read(&path).map_err(|e| {
+            problem(dir, format!("cannot read {}: {e}", path.display()), "the spec files must be readable")
         })?;
-        files.push(SpecFile { name: path.display().to_string(), text });
+        files.push(SpecFile::decode(path.display().to_string(), bytes)?);
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
@@ -115,5 +138,21 @@ impl SpecSource {
             hash.field(base.as_bytes()).field(file.text.as_bytes());
         }
         hash.hex()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_placed_at_their_line_and_column() {
+        let errors =
+            SpecFile::decode("spec/x.yaml".into(), b"area: x\ntitle: ab\xffc\n".to_vec()).unwrap_err();
+        assert_eq!(errors.0[0].location.to_string(), "spec/x.yaml:2:10");
+        // Columns count characters: `é` is two bytes, one column.
+        let errors = SpecFile::decode("y.yaml".into(), "é".bytes().chain([0x80]).collect()).unwrap_err();
+        assert_eq!(errors.0[0].location.to_string(), "y.yaml:1:2");
+        assert_eq!(SpecFile::decode("z.yaml".into(), b"a: 1".to_vec()).unwrap().text, "a: 1");
     }
 }
