@@ -117,3 +117,47 @@ fn meson_subproject_version_is_the_crate_version() {
         path.display()
     );
 }
+
+/// `cargo package` carries only what is inside generator/ (the symlinks above bring the spec
+/// in): a source file that includes a file by a path leaving the crate builds here but not
+/// from the packaged crate.
+#[test]
+fn included_files_stay_inside_the_crate() {
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut pending = vec![crate_dir.join("src")];
+    let mut escaping = Vec::new();
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let Some(start) = line.find("include_str!(\"").map(|i| i + "include_str!(\"".len()) else {
+                    continue;
+                };
+                let Some(len) = line[start..].find('"') else { continue };
+                // Lexically, as cargo package sees it: `..` climbs from the source's folder.
+                let mut depth = path.parent().unwrap().strip_prefix(&crate_dir).unwrap().components().count();
+                let mut left = false;
+                for part in line[start..start + len].split('/') {
+                    match part {
+                        ".." if depth == 0 => left = true,
+                        ".." => depth -= 1,
+                        "." | "" => {}
+                        _ => depth += 1,
+                    }
+                }
+                if left {
+                    escaping.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(escaping.is_empty(), "includes that leave generator/:\n{}", escaping.join("\n"));
+}

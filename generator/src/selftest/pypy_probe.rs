@@ -17,10 +17,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// CPython 3.10's public names: `name<TAB>kind<TAB>header`, `#` comments.
-pub const CPYTHON_310_NAMES: &str = include_str!("../../../spec/pypy/capi-3.10-names.tsv");
+pub const CPYTHON_310_NAMES: &str = include_str!("../../spec/pypy/capi-3.10-names.tsv");
 /// Names PyPy lacks that the header refuses there: `name<TAB>reason`; a name ending in `*`
 /// covers every name with that prefix.
-pub const PYPY_REFUSED: &str = include_str!("../../../spec/pypy/refused.tsv");
+pub const PYPY_REFUSED: &str = include_str!("../../spec/pypy/refused.tsv");
 
 /// The language version PyPy 3.11 implements: what `since` is compared with on PyPy.
 const PYPY_LANGUAGE: PyVersion = PyVersion::release(3, 11);
