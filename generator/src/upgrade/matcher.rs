@@ -31,6 +31,8 @@ pub struct Match {
     pub column: u32,
     /// Placeholder name → byte range of its code (first occurrence).
     pub bindings: Vec<(String, usize, usize)>,
+    /// Length in bytes of the first token (a call's name, as written: splices included).
+    pub name_len: usize,
 }
 
 /// What a rule asks of the code around and inside a match, besides the pattern.
@@ -155,6 +157,7 @@ fn match_at(
         line: tok(first).line,
         column: tok(first).column,
         bindings: bound.into_iter().map(|b| (b.name, b.bytes.0, b.bytes.1)).collect(),
+        name_len: tok(first).end - tok(first).start,
     };
     Some((first, last, m))
 }

@@ -6,7 +6,7 @@
 
 use super::code::{defines_itself, streams};
 use super::matcher::find_all;
-use super::pattern::{substitute, Shape};
+use super::pattern::{substitute, Piece, Shape};
 use super::rules::Rule;
 use crate::scan::tokenize::{directive_tokens, tokenize, TokenKind};
 
@@ -78,22 +78,31 @@ pub fn apply_rules(rules: &[Rule], source: &str) -> Upgraded {
             for rw in &rule.rewrites {
                 for stream in &code {
                     for m in find_all(stream, &rw.from, &rule.conditions) {
-                        let binding = |name: &str| {
-                            m.bindings
-                                .iter()
-                                .find(|(n, _, _)| n == name)
-                                .map(|(_, s, e)| text[*s..*e].to_string())
-                                .unwrap_or_default()
+                        let (start, replacement) = match renamed(rw) {
+                            // A call renamed: only its name changes, the arguments keep their
+                            // layout to the byte.
+                            Some(name) => (m.start, name.to_string()),
+                            None => {
+                                let binding = |name: &str| {
+                                    m.bindings
+                                        .iter()
+                                        .find(|(n, _, _)| n == name)
+                                        .map(|(_, s, e)| text[*s..*e].trim().to_string())
+                                        .unwrap_or_default()
+                                };
+                                (m.start, substitute(&rw.to, binding))
+                            }
                         };
-                        let after = substitute(&rw.to, binding);
+                        let end = if renamed(rw).is_some() { m.start + m.name_len } else { m.end };
                         let change = Change {
                             rule: rule.name.clone(),
                             line: m.line,
                             column: m.column,
                             before: text[m.start..m.end].to_string(),
-                            after: after.clone(),
+                            after: format!("{replacement}{}", &text[end..m.end]),
                         };
-                        edits.push((m.start, m.end, after, change));
+                        let after = replacement;
+                        edits.push((start, end, after, change));
                     }
                 }
             }
@@ -116,6 +125,18 @@ pub fn apply_rules(rules: &[Rule], source: &str) -> Upgraded {
         changes.extend(kept.into_iter().map(|k| k.3));
     }
     Upgraded { text, changes, header: None, skipped }
+}
+
+/// The new name when `to` is `from` with its first name changed and nothing else
+/// (`_PyLong_AsInt($x)` → `PyLong_AsInt($x)`).
+fn renamed(rw: &super::rules::Rewrite) -> Option<&str> {
+    let to = super::pattern::lex(&rw.to).ok()?;
+    match (rw.from.pieces.first(), to.first()) {
+        (Some(Piece::Token(_)), Some(Piece::Token(_))) if rw.from.pieces[1..] == to[1..] => {
+            rw.to.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()
+        }
+        _ => None,
+    }
 }
 
 /// The rules applied, and our header included where the new code needs it.
