@@ -1,0 +1,426 @@
+//! Which CPython versions compile a use: the `PY_VERSION_HEX` (and `PY_MINOR_VERSION`) checks
+//! of the `#if`s around it. `#if PY_VERSION_HEX < 0x030D0000` around `_PyLong_AsInt` means the
+//! use never meets a CPython without it, so `scan --check` does not fail for it.
+//!
+//! Only what is certain narrows a range: a condition's comparisons joined by `&&` (other terms
+//! of the conjunction may only narrow further), and an `#else`/`#elif` when every earlier
+//! condition of its `#if` was one comparison (its negation is then a comparison too). A
+//! condition with `||` or anything else narrows nothing, which errs towards reporting.
+
+use super::tokenize::{directive_tokens, tokenize, used_in_directive, Token, TokenKind};
+
+/// `PY_VERSION_HEX` values a piece of code is compiled for: `from <= hex < below`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VersionRange {
+    pub from: Option<u32>,
+    pub below: Option<u32>,
+}
+
+impl VersionRange {
+    fn intersect(self, other: VersionRange) -> VersionRange {
+        VersionRange {
+            from: match (self.from, other.from) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            below: match (self.below, other.below) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+        }
+    }
+
+    /// The complement, when it is a range (one bound).
+    fn negation(self) -> Option<VersionRange> {
+        match (self.from, self.below) {
+            (Some(from), None) => Some(VersionRange { from: None, below: Some(from) }),
+            (None, Some(below)) => Some(VersionRange { from: Some(below), below: None }),
+            _ => None,
+        }
+    }
+
+    /// Is code in this range compiled on the final release of the version with this hex, or
+    /// a later one? (A guard `< 0x030D00A1` or `< 0x030D0000` both keep code off 3.13.)
+    pub fn includes_from(&self, version_hex: u32) -> bool {
+        let final_release = (version_hex & 0xFFFF_0000) | 0xF0;
+        self.below.is_none_or(|b| b > final_release)
+    }
+
+    /// `< 3.13`, `>= 3.12`, `>= 3.11 and < 3.13`; `None` when unbounded.
+    pub fn describe(&self) -> Option<String> {
+        match (self.from, self.below) {
+            (None, None) => None,
+            (Some(f), None) => Some(format!(">= {}", hex_version(f))),
+            (None, Some(b)) => Some(format!("< {}", hex_version(b))),
+            (Some(f), Some(b)) => Some(format!(">= {} and < {}", hex_version(f), hex_version(b))),
+        }
+    }
+}
+
+/// `0x030D0000` → `3.13`, `0x030D00A1` → `3.13.0a1`, `0x030C04F0` → `3.12.4`.
+pub fn hex_version(hex: u32) -> String {
+    let (major, minor, micro) = (hex >> 24, (hex >> 16) & 0xFF, (hex >> 8) & 0xFF);
+    let (level, serial) = ((hex >> 4) & 0xF, hex & 0xF);
+    let mut text = format!("{major}.{minor}");
+    if micro != 0 || (level != 0 && level != 0xF) || serial != 0 {
+        text.push_str(&format!(".{micro}"));
+    }
+    match level {
+        0xA => text.push_str(&format!("a{serial}")),
+        0xB => text.push_str(&format!("b{serial}")),
+        0xC => text.push_str(&format!("rc{serial}")),
+        _ => {}
+    }
+    text
+}
+
+/// A name used in active code, where, and the versions that compile it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardedName {
+    pub name: String,
+    pub line: u32,
+    pub column: u32,
+    pub range: VersionRange,
+    /// Macros the code is compiled only where defined (`#ifdef X`, `#if defined(X) && …`).
+    pub where_defined: Vec<String>,
+    /// The name is only tested for (`#ifdef X`, `defined(X)`), not used.
+    pub feature_test: bool,
+}
+
+/// One `#if` … `#endif` group being read.
+#[derive(Default)]
+struct Frame {
+    /// The versions the current branch is compiled for (this group's conditions only).
+    current: VersionRange,
+    /// The versions no earlier branch took, as far as known.
+    rest: VersionRange,
+    /// Macros the current branch requires defined.
+    defined: Vec<String>,
+    /// Macros the `#else` branch requires defined (`#ifndef X … #else`).
+    defined_in_else: Vec<String>,
+}
+
+/// The names [`super::tokenize::identifiers`] reports, each with its version range.
+pub fn guarded_identifiers(source: &str) -> Vec<GuardedName> {
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut names = Vec::new();
+    let enclosing =
+        |frames: &[Frame]| frames.iter().fold(VersionRange::default(), |r, f| r.intersect(f.current));
+    let defined =
+        |frames: &[Frame]| frames.iter().flat_map(|f| f.defined.iter().cloned()).collect::<Vec<_>>();
+    let push = |t: &Token, frames: &[Frame], feature_test: bool, names: &mut Vec<GuardedName>| {
+        names.push(GuardedName {
+            name: t.spelling(source).into_owned(),
+            line: t.line,
+            column: t.column,
+            range: enclosing(frames),
+            where_defined: defined(frames),
+            feature_test,
+        })
+    };
+    for token in tokenize(source) {
+        match token.kind {
+            TokenKind::Identifier if token.active => push(&token, &frames, false, &mut names),
+            TokenKind::Directive => {
+                let inner = directive_tokens(source, &token);
+                if token.active {
+                    let tested = tested_names(source, &inner);
+                    for t in used_in_directive(source, &inner) {
+                        push(&t, &frames, tested.contains(&t.start), &mut names);
+                    }
+                }
+                follow(source, &inner, &mut frames);
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// Updates the group stack for one directive.
+fn follow(source: &str, inner: &[Token], frames: &mut Vec<Frame>) {
+    let significant: Vec<&Token> =
+        inner.iter().filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment)).collect();
+    let Some(name) = significant.get(1) else { return };
+    let condition = significant.get(2..).unwrap_or(&[]);
+    let operand =
+        || condition.first().map(|t| t.spelling(source).into_owned()).into_iter().collect::<Vec<_>>();
+    match name.spelling(source).as_ref() {
+        "if" => {
+            let (range, negation) = condition_range(source, condition);
+            let defined = defined_conjuncts(source, condition);
+            frames.push(Frame {
+                current: range,
+                rest: negation.unwrap_or_default(),
+                defined,
+                ..Frame::default()
+            });
+        }
+        "ifdef" => frames.push(Frame { defined: operand(), ..Frame::default() }),
+        "ifndef" => frames.push(Frame { defined_in_else: operand(), ..Frame::default() }),
+        "elif" => {
+            if let Some(frame) = frames.last_mut() {
+                let (range, negation) = condition_range(source, condition);
+                frame.current = frame.rest.intersect(range);
+                frame.rest = frame.rest.intersect(negation.unwrap_or_default());
+                frame.defined = defined_conjuncts(source, condition);
+                frame.defined_in_else.clear();
+            }
+        }
+        "else" | "elifdef" | "elifndef" => {
+            if let Some(frame) = frames.last_mut() {
+                frame.current = frame.rest;
+                frame.defined = std::mem::take(&mut frame.defined_in_else);
+            }
+        }
+        "endif" => {
+            frames.pop();
+        }
+        _ => {}
+    }
+}
+
+/// The offsets of the names a directive only tests for: the operand of `#ifdef`/`#ifndef`
+/// (and `#elifdef`/`#elifndef`), and each `defined X` / `defined(X)`.
+fn tested_names(source: &str, inner: &[Token]) -> Vec<usize> {
+    let significant: Vec<&Token> =
+        inner.iter().filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment)).collect();
+    let directive = significant.get(1).map(|t| t.spelling(source)).unwrap_or_default();
+    if matches!(directive.as_ref(), "ifdef" | "ifndef" | "elifdef" | "elifndef") {
+        return significant.get(2).map(|t| t.start).into_iter().collect();
+    }
+    let mut tested = Vec::new();
+    for (i, t) in significant.iter().enumerate() {
+        if t.kind == TokenKind::Identifier && t.spelling(source) == "defined" {
+            let next = significant.get(i + 1);
+            let operand = match next.map(|n| n.spelling(source)) {
+                Some(p) if p == "(" => significant.get(i + 2),
+                _ => next,
+            };
+            if let Some(op) = operand.filter(|o| o.kind == TokenKind::Identifier) {
+                tested.push(op.start);
+            }
+        }
+    }
+    tested
+}
+
+/// The macros `defined(X)` conjuncts of a condition require (`#if defined(X) && …`).
+fn defined_conjuncts(source: &str, tokens: &[&Token]) -> Vec<String> {
+    let texts: Vec<String> = tokens.iter().map(|t| t.spelling(source).into_owned()).collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    if top_level(&texts).any(|t| t == "||" || t == "?") {
+        return Vec::new();
+    }
+    split_top_level(&texts, "&&")
+        .iter()
+        .filter_map(|conjunct| match strip_parens(conjunct) {
+            ["defined", "(", name, ")"] | ["defined", name] => Some(name.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The range a condition guarantees, and its negation when that is a range too.
+fn condition_range(source: &str, tokens: &[&Token]) -> (VersionRange, Option<VersionRange>) {
+    let texts: Vec<String> = tokens.iter().map(|t| t.spelling(source).into_owned()).collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    if top_level(&texts).any(|t| t == "||" || t == "?") {
+        return (VersionRange::default(), None);
+    }
+    let conjuncts = split_top_level(&texts, "&&");
+    let mut range = VersionRange::default();
+    let mut comparisons = 0;
+    for conjunct in &conjuncts {
+        if let Some(r) = comparison(strip_parens(conjunct)) {
+            range = range.intersect(r);
+            comparisons += 1;
+        }
+    }
+    let negation = if comparisons == 1 && conjuncts.len() == 1 { range.negation() } else { None };
+    (range, negation)
+}
+
+/// The tokens at parenthesis depth 0.
+fn top_level<'a>(texts: &'a [&'a str]) -> impl Iterator<Item = &'a str> + 'a {
+    let mut depth = 0i32;
+    texts.iter().filter_map(move |t| {
+        match *t {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ if depth == 0 => return Some(*t),
+            _ => {}
+        }
+        None
+    })
+}
+
+fn split_top_level<'a>(texts: &[&'a str], separator: &str) -> Vec<Vec<&'a str>> {
+    let mut parts = vec![Vec::new()];
+    let mut depth = 0i32;
+    for t in texts {
+        match *t {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && *t == separator {
+            parts.push(Vec::new());
+        } else {
+            parts.last_mut().expect("never empty").push(*t);
+        }
+    }
+    parts
+}
+
+fn strip_parens<'a>(mut texts: &'a [&'a str]) -> &'a [&'a str] {
+    while texts.len() >= 2 && texts[0] == "(" && texts[texts.len() - 1] == ")" {
+        let inner = &texts[1..texts.len() - 1];
+        // Only when the outer pair encloses everything: `(a) < (b)` is not `a) < (b`.
+        let mut depth = 0i32;
+        if inner.iter().any(|t| {
+            match *t {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            }
+            depth < 0
+        }) {
+            break;
+        }
+        texts = inner;
+    }
+    texts
+}
+
+/// `PY_VERSION_HEX >= 0x030D0000`, `0x030D0000 > PY_VERSION_HEX`, `PY_MINOR_VERSION < 13`.
+fn comparison(texts: &[&str]) -> Option<VersionRange> {
+    let [left, op, right] = texts else { return None };
+    let (macro_name, op, number) = if is_version_macro(left) {
+        (*left, *op, *right)
+    } else if is_version_macro(right) {
+        let flipped = match *op {
+            "<" => ">",
+            "<=" => ">=",
+            ">" => "<",
+            ">=" => "<=",
+            other => other,
+        };
+        (*right, flipped, *left)
+    } else {
+        return None;
+    };
+    let mut value = parse_integer(number)?;
+    if macro_name == "PY_MINOR_VERSION" {
+        value = 0x0300_0000 | (value.min(0xFF) << 16);
+        // `PY_MINOR_VERSION > 12` is `PY_VERSION_HEX >= 3.13`; `<= 12` is `< 3.13`.
+        return match op {
+            ">=" => Some(VersionRange { from: Some(value), below: None }),
+            "<" => Some(VersionRange { from: None, below: Some(value) }),
+            ">" => Some(VersionRange { from: Some(value + 0x1_0000), below: None }),
+            "<=" => Some(VersionRange { from: None, below: Some(value + 0x1_0000) }),
+            _ => None,
+        };
+    }
+    match op {
+        ">=" => Some(VersionRange { from: Some(value), below: None }),
+        ">" => Some(VersionRange { from: Some(value.saturating_add(1)), below: None }),
+        "<" => Some(VersionRange { from: None, below: Some(value) }),
+        "<=" => Some(VersionRange { from: None, below: Some(value.saturating_add(1)) }),
+        _ => None,
+    }
+}
+
+fn is_version_macro(text: &str) -> bool {
+    text == "PY_VERSION_HEX" || text == "PY_MINOR_VERSION"
+}
+
+fn parse_integer(text: &str) -> Option<u32> {
+    let digits = text.trim_end_matches(['u', 'U', 'l', 'L']);
+    match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => digits.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranges(source: &str) -> Vec<(String, Option<String>)> {
+        guarded_identifiers(source).into_iter().map(|g| (g.name, g.range.describe())).collect()
+    }
+
+    fn named(source: &str, name: &str) -> Option<String> {
+        ranges(source).into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("{name} not found")).1
+    }
+
+    #[test]
+    fn a_version_check_and_its_else() {
+        let src = "#if PY_VERSION_HEX < 0x030D0000\n_PyOld();\n#else\nPyNew();\n#endif\nPyAny();\n";
+        assert_eq!(named(src, "_PyOld").as_deref(), Some("< 3.13"));
+        assert_eq!(named(src, "PyNew").as_deref(), Some(">= 3.13"));
+        assert_eq!(named(src, "PyAny"), None);
+        assert_eq!(named(src, "PY_VERSION_HEX"), None, "the condition itself is compiled everywhere");
+    }
+
+    #[test]
+    fn elif_chains_flipped_operands_and_minor_versions() {
+        let src = "#if 0x030C0000 <= PY_VERSION_HEX\nPyA\n#elif (PY_VERSION_HEX >= 0x030B00A1)\nPyB\n#else\nPyC\n#endif\n\
+                   #if PY_MINOR_VERSION > 12\nPyD\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some(">= 3.12"));
+        assert_eq!(named(src, "PyB").as_deref(), Some(">= 3.11.0a1 and < 3.12"));
+        assert_eq!(named(src, "PyC").as_deref(), Some("< 3.11.0a1"));
+        assert_eq!(named(src, "PyD").as_deref(), Some(">= 3.13"));
+    }
+
+    #[test]
+    fn conjunctions_narrow_but_their_else_does_not() {
+        let src = "#if PY_VERSION_HEX < 0x030D0000 && !defined(PYPY_VERSION)\nPyA\n#else\nPyB\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some("< 3.13"));
+        assert_eq!(named(src, "PyB"), None, "PyPy below 3.13 takes the #else");
+        let src = "#if PY_VERSION_HEX < 0x030D0000 || defined(X)\nPyA\n#endif\n";
+        assert_eq!(named(src, "PyA"), None);
+    }
+
+    #[test]
+    fn nested_groups_intersect_and_ifdef_narrows_nothing() {
+        let src = "#if PY_VERSION_HEX >= 0x030B0000\n#ifdef X\n#if PY_VERSION_HEX < 0x030D0000\nPyA\n#endif\n#endif\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some(">= 3.11 and < 3.13"));
+    }
+
+    #[test]
+    fn removal_checks_allow_guards_below_the_final_release() {
+        let removed_313 = 0x030D_0000;
+        let below = |b| VersionRange { from: None, below: Some(b) };
+        assert!(!below(0x030D_0000).includes_from(removed_313));
+        assert!(!below(0x030D_00A1).includes_from(removed_313));
+        assert!(!below(0x030D_00F0).includes_from(removed_313));
+        assert!(below(0x030E_0000).includes_from(removed_313));
+        assert!(VersionRange::default().includes_from(removed_313));
+    }
+
+    #[test]
+    fn feature_tests_and_defined_guards() {
+        let src = "#ifdef Py_mod_gil\n{Py_mod_gil, 0},\n#endif\n#if defined(PyA) && X\nPyA();\n#elif defined PyB\n#endif\n\
+                   #ifndef PyC\nPyC1();\n#else\nPyC();\n#endif\n";
+        let found = guarded_identifiers(src);
+        let get = |name: &str, line: u32| found.iter().find(|g| g.name == name && g.line == line).unwrap();
+        assert!(get("Py_mod_gil", 1).feature_test);
+        assert!(!get("Py_mod_gil", 2).feature_test);
+        assert_eq!(get("Py_mod_gil", 2).where_defined, ["Py_mod_gil"]);
+        assert!(get("PyA", 4).feature_test && !get("X", 4).feature_test);
+        assert_eq!(get("PyA", 5).where_defined, ["PyA"]);
+        assert!(get("PyB", 6).feature_test);
+        assert!(get("PyC1", 9).where_defined.is_empty());
+        assert_eq!(get("PyC", 11).where_defined, ["PyC"]);
+    }
+
+    #[test]
+    fn hex_versions_read_back() {
+        assert_eq!(hex_version(0x030D_0000), "3.13");
+        assert_eq!(hex_version(0x030D_00F0), "3.13");
+        assert_eq!(hex_version(0x030C_04F0), "3.12.4");
+        assert_eq!(hex_version(0x030E_00B2), "3.14.0b2");
+    }
+}
