@@ -196,6 +196,26 @@ fn check(file: &str, r: RawRule, spec: &Spec, errors: &mut Collector) -> Option<
             );
         }
     }
+    // A rule for a name of spec/replaced.yaml is that entry's rewrite: the entry must call the
+    // replacement exact, and name the same one.
+    if let Some(entry) = spec.replaced(&r.replaces.value) {
+        if !entry.exact {
+            let help = "only `exact: true` entries of spec/replaced.yaml can have a rule: the others need a change of code";
+            fail(
+                spanned_at(file, &r.replaces),
+                format!("`{}` is not an exact replacement in spec/replaced.yaml", r.replaces.value),
+                help,
+            );
+        } else if entry.replacement.as_deref() != Some(r.uses.value.as_str()) {
+            let msg = format!(
+                "spec/replaced.yaml replaces `{}` by `{}`, not `{}`",
+                r.replaces.value,
+                entry.replacement.as_deref().unwrap_or("nothing"),
+                r.uses.value
+            );
+            fail(spanned_at(file, &r.uses), msg, "make `uses` the entry's replacement");
+        }
+    }
     if r.test.inputs.value.is_empty() {
         fail(spanned_at(file, &r.test.inputs), "the test has no inputs".into(), "list Python expressions");
     }
