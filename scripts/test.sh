@@ -103,7 +103,7 @@ target/debug/capi-compat upgrade --write target/upgrade-fixture
 diff -r tests/upgrade/after target/upgrade-fixture
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
     target/upgrade-fixture/_upgraded.c -- python tests/upgrade/test_upgraded.py
-time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 \
+time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
     tests/upgrade/before/_upgraded.c -- python tests/upgrade/test_upgraded.py
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"

@@ -75,4 +75,19 @@ class B:
 a = A()
 assert m.set_class(a, B) is True and type(a) is A
 assert m.shrink() is True
+assert m.attr_of("os.path", "join") is os.path.join
+assert m.same_interpreter() is True
+data = b"capi-compat"
+assert m.hashes(data)[0] == hash(data)
+assert m.hashes(data)[1] == m.hashes(data)[1]
+assert m.text_checks("abc") == (1, "abc") and m.text_checks("abd") == (0, "abd")
+assert m.calls(list, (("x",),)) == ([], ["x"])
+if sys.implementation.name == "cpython":  # PyPy's PyEval_CallObject and PyObject_CallObject both take a list
+    try:
+        m.calls(list, ["not a tuple"])
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("calls did not raise")
+assert m.join(b"-", [b"a", b"b"]) == b"a-b"
 print("upgraded fixture: all checks passed on", sys.version.split()[0])

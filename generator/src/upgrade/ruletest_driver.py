@@ -3,10 +3,11 @@
 argv[1]: a JSON list of {"name", "index", "setup", "inputs"}; the module `_capicompat_rules`
 has old_<index> and new_<index>. Every input (a Python expression, evaluated after `setup`,
 afresh for each call) goes to both; the results (repr, or exception type and message) and the
-change in the argument's reference count must be equal.
+change in the argument's reference count must be equal, and so must the warnings emitted.
 """
 import json
 import sys
+import warnings
 
 import _capicompat_rules as module
 
@@ -14,15 +15,18 @@ import _capicompat_rules as module
 def outcome(function, arg):
     counted = hasattr(sys, "getrefcount")
     before = sys.getrefcount(arg) if counted else 0
-    try:
-        result = function(arg)
-        seen = ("returned", repr(result))
-    except Exception as e:  # the old and new code must raise alike
-        result = None
-        seen = ("raised", type(e).__name__, str(e))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = function(arg)
+            seen = ("returned", repr(result))
+        except Exception as e:  # the old and new code must raise alike
+            result = None
+            seen = ("raised", type(e).__name__, str(e))
     delta = sys.getrefcount(arg) - before if counted else 0
     del result
-    return seen + ("refcount delta %d" % delta,)
+    warned = sorted("%s: %s" % (w.category.__name__, w.message) for w in caught)
+    return seen + ("refcount delta %d" % delta, "warnings %r" % warned)
 
 
 def main():

@@ -136,6 +136,56 @@ static PyObject *shrink(PyObject *self, PyObject *unused) {
     return PyBool_FromLong(shrunk && restored);
 }
 
+/* Renames of private and deprecated names (spec/replaced.yaml's exact entries with a rule). */
+static PyObject *attr_of(PyObject *self, PyObject *args) {
+    PyObject *module, *attribute;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UU", &module, &attribute)) return NULL;
+    return _PyImport_GetModuleAttr(module, attribute);
+}
+
+static PyObject *same_interpreter(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    return PyBool_FromLong(_PyInterpreterState_Get() == PyThreadState_GetInterpreter(PyThreadState_Get()));
+}
+
+static PyObject *hashes(PyObject *self, PyObject *arg) {
+    char *data;
+    Py_ssize_t size;
+    (void)self;
+    if (PyBytes_AsStringAndSize(arg, &data, &size) < 0) return NULL;
+    return Py_BuildValue("(nn)", _Py_HashBytes(data, size), _Py_HashPointer(arg));
+}
+
+static PyObject *text_checks(PyObject *self, PyObject *arg) {
+    (void)self;
+    const char *utf8 = _PyUnicode_AsString(arg);
+    if (utf8 == NULL) return NULL;
+    return Py_BuildValue("(is)", _PyUnicode_EqualToASCIIString(arg, "abc"), utf8);
+}
+
+static PyObject *calls(PyObject *self, PyObject *args) {
+    PyObject *callable, *call_args;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO", &callable, &call_args)) return NULL;
+    PyObject *none = _PyObject_CallNoArg(callable);
+    if (none == NULL) return NULL;
+    PyObject *some = PyEval_CallObject(callable, call_args);
+    if (some == NULL) {
+        Py_DECREF(none);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", none, some);
+}
+
+static PyObject *join(PyObject *self, PyObject *args) {
+    PyObject *separator, *items;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO", &separator, &items)) return NULL;
+    return _PyBytes_Join(separator, items);
+}
+
 static PyMethodDef methods[] = {
     {"trap", trap, METH_NOARGS, NULL},
     {"as_int", as_int, METH_O, NULL},
@@ -150,6 +200,12 @@ static PyMethodDef methods[] = {
     {"via_pointer", via_pointer, METH_O, NULL},
     {"set_class", set_class, METH_VARARGS, NULL},
     {"shrink", shrink, METH_NOARGS, NULL},
+    {"attr_of", attr_of, METH_VARARGS, NULL},
+    {"same_interpreter", same_interpreter, METH_NOARGS, NULL},
+    {"hashes", hashes, METH_O, NULL},
+    {"text_checks", text_checks, METH_O, NULL},
+    {"calls", calls, METH_VARARGS, NULL},
+    {"join", join, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
