@@ -1,4 +1,4 @@
-//! Commands that read the spec: gen, check-spec, list, coverage.
+//! Commands that read the spec: gen, check-spec, list, coverage, docs.
 
 use super::{io_error, write_json, CliError, SpecArg};
 use crate::header::{emit, plan};
@@ -148,4 +148,12 @@ pub fn hpy_coverage(
         write_json(&path, &result)?;
     }
     Ok(())
+}
+
+/// `docs -o DIR`: the reference site.
+pub fn docs(dir: &std::path::Path, spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
+    let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+    let files = crate::docs::render(&spec_data, &hpy);
+    crate::docs::write(dir, &files)?;
+    writeln!(out, "wrote {} (open it in a browser)", dir.join(crate::docs::INDEX).display()).map_err(io_error)
 }
