@@ -66,7 +66,7 @@ pub struct Row {
     pub name: String,
     pub layer: Layer,
     pub kind: String,
-    /// The spec file (`dict.yaml`, `hpy/api.yaml`): what the area filter selects.
+    /// The spec file (`spec/dict.yaml`, `spec/hpy/api.yaml`): what the area filter selects.
     pub area: String,
     pub area_title: String,
     pub summary: String,
@@ -243,7 +243,7 @@ fn hpy_rows(hpy: &HpySpec) -> Vec<Row> {
             HpyRowParts {
                 name: &f.name,
                 kind: f.kind.as_deref().unwrap_or("function"),
-                area: "hpy/api.yaml",
+                area: "spec/hpy/api.yaml",
                 summary,
                 signature: f.signature.clone(),
                 since: f.since.as_ref().map(|v| format!("HPy {v}")).unwrap_or_default(),
@@ -259,7 +259,7 @@ fn hpy_rows(hpy: &HpySpec) -> Vec<Row> {
             HpyRowParts {
                 name: &h.name,
                 kind: "handle",
-                area: "hpy/context.yaml",
+                area: "spec/hpy/context.yaml",
                 summary: format!("The context's constant handle of {}.", h.cpython),
                 signature: format!("HPy ctx->{}", h.name),
                 since: String::new(),

@@ -7,7 +7,9 @@ use super::model::{Layer, Row, Status};
 use crate::report::coverage::Coverage;
 use std::fmt::Write;
 
-const LABEL_WIDTH: usize = 250;
+const LABEL_WIDTH: usize = 300;
+/// Longer labels are cut (with an ellipsis) to fit LABEL_WIDTH; the tooltip has them whole.
+const LABEL_CHARS: usize = 46;
 const CELL_WIDTH: usize = 96;
 const BAR_WIDTH: usize = 86;
 const ROW_HEIGHT: usize = 20;
@@ -64,8 +66,11 @@ fn lines(rows: &[Row], columns: usize) -> Vec<Line> {
     let mut lines: Vec<(String, Line)> = Vec::new();
     for row in rows {
         let (key, label) = match row.layer {
-            Layer::Api => (row.area.clone(), format!("{} ({})", row.area_title, row.area)),
-            Layer::Hpy => ("hpy".to_string(), "HPy layer (spec/hpy)".to_string()),
+            Layer::Api => {
+                let stem = row.area.trim_start_matches("spec/").trim_end_matches(".yaml");
+                (row.area.clone(), format!("{stem}: {}", row.area_title))
+            }
+            Layer::Hpy => ("hpy".to_string(), "hpy: the HPy layer".to_string()),
         };
         let at = match lines.iter().position(|(k, _)| *k == key) {
             Some(at) => at,
@@ -91,6 +96,14 @@ fn coverage_line(coverage: &Coverage) -> Line {
             .map(|(_, c)| Counts([c.native, c.provided, c.refused, c.missing]))
             .collect(),
     }
+}
+
+fn shorten(label: &str) -> String {
+    if label.chars().count() <= LABEL_CHARS {
+        return label.to_string();
+    }
+    let cut: String = label.chars().take(LABEL_CHARS - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 fn escape(text: &str) -> String {
@@ -130,7 +143,8 @@ pub fn render(rows: &[Row], coverage: &Coverage) -> String {
     for (n, line) in all.iter().enumerate() {
         let y = TOP + n * ROW_HEIGHT;
         let weight = if n == 0 { r#" font-weight="bold""# } else { "" };
-        let _ = writeln!(svg, r#"<text x="4" y="{}"{weight}>{}</text>"#, y + 13, escape(&line.label));
+        let _ =
+            writeln!(svg, r#"<text x="4" y="{}"{weight}>{}</text>"#, y + 13, escape(&shorten(&line.label)));
         for (i, counts) in line.cells.iter().enumerate() {
             let x0 = LABEL_WIDTH + i * CELL_WIDTH;
             let total = counts.total().max(1);
@@ -144,6 +158,12 @@ pub fn render(rows: &[Row], coverage: &Coverage) -> String {
                 counts.0[1],
                 counts.0[2],
                 if counts.0[3] > 0 { format!(", {} missing", counts.0[3]) } else { String::new() }
+            );
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{x0}" y="{}" width="{BAR_WIDTH}" height="{}" fill="#e4e4e4"/>"##,
+                y + 2,
+                ROW_HEIGHT - 5
             );
             // Segments end at integer cumulative offsets: the same file on every platform, and
             // the last segment ends exactly at the bar's end.
@@ -166,7 +186,7 @@ pub fn render(rows: &[Row], coverage: &Coverage) -> String {
             let offered = counts.0[0] + counts.0[1];
             let _ = writeln!(
                 svg,
-                r##"<text x="{}" y="{}" text-anchor="middle" fill="#ffffff" font-weight="bold">{offered}/{}</text>"##,
+                r##"<text x="{}" y="{}" text-anchor="middle" fill="#ffffff" stroke="#000000" stroke-opacity="0.45" stroke-width="2" paint-order="stroke" font-weight="bold">{offered}/{}</text>"##,
                 x0 + BAR_WIDTH / 2,
                 y + 13,
                 counts.total()
