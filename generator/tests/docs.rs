@@ -67,13 +67,17 @@ fn the_site_is_the_same_twice() {
     }
     // Written over an existing site, the files are replaced, not appended to.
     write_site(a.path());
-    assert_eq!(std::fs::read(a.path().join("index.html")).unwrap(), std::fs::read(b.path().join("index.html")).unwrap());
+    assert_eq!(
+        std::fs::read(a.path().join("index.html")).unwrap(),
+        std::fs::read(b.path().join("index.html")).unwrap()
+    );
 }
 
 #[test]
 fn every_name_is_on_the_page_exactly_once() {
     let (spec, hpy) = capi_compat::load_spec_and_hpy(None).expect("the embedded spec is valid");
-    let page = capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
+    let page =
+        capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
     let expected: Vec<String> = spec
         .entries
         .iter()
@@ -89,6 +93,11 @@ fn every_name_is_on_the_page_exactly_once() {
     }
     let rows = rows(&page);
     assert_eq!(rows.len(), expected.len(), "a row for each name and nothing else");
+    // Every in-page link goes to a row.
+    for (at, _) in page.match_indices("<a href=\"#n-") {
+        let target = &page[at + 10..at + 10 + page[at + 10..].find('"').unwrap()];
+        assert!(page.contains(&format!("<tr id=\"{target}\"")), "a link to #{target}, which is no row");
+    }
     // Helpers are ours and private: not on the page.
     let helper = spec.entries.iter().find(|e| e.kind == capi_compat::spec::model::Kind::Helper).unwrap();
     assert!(!page.contains(&format!("id=\"n-{}\"", helper.name)), "helper {} is listed", helper.name);
@@ -108,8 +117,12 @@ fn statuses_are_those_coverage_reports() {
     let names = |key: &str| -> Vec<String> {
         coverage[key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
     };
-    let refused: Vec<String> =
-        coverage["refused"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect();
+    let refused: Vec<String> = coverage["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
     let partly: BTreeMap<String, String> = coverage["partly"]
         .as_array()
         .unwrap()
@@ -125,13 +138,17 @@ fn statuses_are_those_coverage_reports() {
     assert!(refused.contains(&"PyDict_AddWatcher".to_string()) && !partly.contains_key("PyDict_AddWatcher"));
     let cells = statuses(row(&rows, "PyDict_AddWatcher"));
     assert_eq!(cells, ["refused", "refused", "native", "native", "native", "native", "refused"]);
-    let reason = coverage["refused"].as_array().unwrap().iter().find(|r| r["name"] == "PyDict_AddWatcher").unwrap()
-        ["reason"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let reason =
+        coverage["refused"].as_array().unwrap().iter().find(|r| r["name"] == "PyDict_AddWatcher").unwrap()
+            ["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let escaped = reason.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    assert!(page.contains(&format!("Refused: {}", escaped.split('\'').next().unwrap())), "the reason is shown");
+    assert!(
+        page.contains(&format!("Refused: {}", escaped.split('\'').next().unwrap())),
+        "the reason is shown"
+    );
     // Provided from a version on: refused below 3.12, a backport from it, native from 3.15.
     assert_eq!(partly.get("PyUnstable_SetImmortal").map(String::as_str), Some("3.12"));
     let cells = statuses(row(&rows, "PyUnstable_SetImmortal"));
@@ -147,7 +164,10 @@ fn statuses_are_those_coverage_reports() {
     }
     for name in refused.iter().filter(|n| !partly.contains_key(*n)) {
         let cells = statuses(row(&rows, name));
-        assert!(cells[..6].iter().all(|s| *s != "backport"), "{name} is refused but has a backport: {cells:?}");
+        assert!(
+            cells[..6].iter().all(|s| *s != "backport"),
+            "{name} is refused but has a backport: {cells:?}"
+        );
     }
     for (name, from) in &partly {
         let minor: usize = from.trim_start_matches("3.").parse().unwrap();
@@ -176,7 +196,8 @@ fn the_coverage_picture_is_well_formed_svg() {
     let dir = TempDir::new("docs-svg");
     write_site(dir.path());
     let svg = std::fs::read_to_string(dir.path().join("coverage.svg")).unwrap();
-    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("coverage.svg is not well-formed XML: {e}"));
+    let doc = roxmltree::Document::parse(&svg)
+        .unwrap_or_else(|e| panic!("coverage.svg is not well-formed XML: {e}"));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
     assert_eq!(root.tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
@@ -196,7 +217,10 @@ fn the_coverage_picture_is_well_formed_svg() {
     let first = root.children().find(|n| n.has_tag_name("g")).unwrap();
     let title = first.children().find(|n| n.has_tag_name("title")).unwrap().text().unwrap();
     assert!(
-        title.contains(&format!("{} native, {} backport, {} refused", c310.native, c310.provided, c310.refused)),
+        title.contains(&format!(
+            "{} native, {} backport, {} refused",
+            c310.native, c310.provided, c310.refused
+        )),
         "{title}"
     );
     // The page shows the same picture inline.
@@ -207,11 +231,14 @@ fn the_coverage_picture_is_well_formed_svg() {
 #[test]
 fn links_go_to_the_page_cpython_documents_the_name_on() {
     let (spec, hpy) = capi_compat::load_spec_and_hpy(None).unwrap();
-    let page = capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
+    let page =
+        capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
     let tsv = std::fs::read_to_string(common::repo_root().join("spec/coverage/capi-added.tsv")).unwrap();
     let header: Vec<&str> = tsv.lines().next().unwrap().split('\t').collect();
-    let (name_col, doc_col) =
-        (header.iter().position(|h| *h == "name").unwrap(), header.iter().position(|h| *h == "doc_file").unwrap());
+    let (name_col, doc_col) = (
+        header.iter().position(|h| *h == "name").unwrap(),
+        header.iter().position(|h| *h == "doc_file").unwrap(),
+    );
     let mut checked = 0;
     for line in tsv.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -249,7 +276,10 @@ fn a_bad_output_directory_is_refused_with_status_2() {
     let output = capi_compat(&["docs", "-o"], &under_file);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.starts_with("error: cannot write ") && stderr.contains("a directory you can write"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot write ") && stderr.contains("a directory you can write"),
+        "{stderr}"
+    );
 
     // Unwritable even for root: /proc takes no new directories.
     let output = capi_compat(&["docs", "-o"], Path::new("/proc/capi-compat-docs"));

@@ -78,7 +78,10 @@ pub struct Row {
     pub cells: Vec<Cell>,
     /// Why it is refused, from where it is provided, known divergences: one sentence each.
     pub notes: Vec<String>,
+    /// The entries it requires: public names (rows of the page, linked) and our private
+    /// helpers (not rows: shown as text).
     pub requires: Vec<String>,
+    pub helpers: Vec<String>,
     pub doc: Option<DocLink>,
     /// Counted by `capi-compat coverage` (a documented addition of 3.11 … 3.15).
     pub counted: bool,
@@ -121,11 +124,16 @@ fn api_row(spec: &Spec, e: &Entry, counted: bool) -> Row {
         since: e.since.map(|v| v.to_string()).unwrap_or_default(),
         cells,
         notes: notes(e),
-        requires: e.requires.clone(),
+        requires: e.requires.iter().filter(|r| !is_helper(spec, r)).cloned().collect(),
+        helpers: e.requires.iter().filter(|r| is_helper(spec, r)).cloned().collect(),
         doc: e.doc.as_deref().map(|url| doc_link(url, &e.name)),
         counted,
         search: format!("{} {}", e.name, e.summary).to_lowercase(),
     }
+}
+
+fn is_helper(spec: &Spec, name: &str) -> bool {
+    spec.get(name).is_some_and(|e| e.kind == Kind::Helper)
 }
 
 fn cpython_label(e: &Entry, status: Status, version: PyVersion) -> String {
@@ -302,6 +310,7 @@ fn hpy_row(p: HpyRowParts, notes: Vec<String>) -> Row {
         cells,
         notes,
         requires: Vec::new(),
+        helpers: Vec::new(),
         doc: p.doc,
         counted: false,
     }
