@@ -141,8 +141,10 @@ pub fn hpy_coverage(
             None => "no supported CPython release build (3.10 or newer, with headers) was found".into(),
         })
     })?;
-    let workdir = crate::interpreters::cache_dir().join("hpy-coverage");
-    let result = coverage::check(&spec_data, &source, interp, &workdir)?;
+    // Claimed: two coverage runs at once would overwrite each other's probe.
+    let claim = crate::build::lock::claim(&crate::interpreters::cache_dir().join("hpy-coverage"), "probe")
+        .map_err(|e| CliError::Io(format!("cannot use the cache directory for the HPy probe: {e}")))?;
+    let result = coverage::check(&spec_data, &source, interp, claim.path())?;
     out.write_all(result.render().as_bytes()).map_err(io_error)?;
     if let Some(path) = json {
         write_json(&path, &result)?;
