@@ -77,7 +77,7 @@ fn the_site_is_the_same_twice() {
 fn every_name_is_on_the_page_exactly_once() {
     let (spec, hpy) = capi_compat::load_spec_and_hpy(None).expect("the embedded spec is valid");
     let page =
-        capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
+        capi_compat::docs::render(&spec, Some(&hpy)).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
     let expected: Vec<String> = spec
         .entries
         .iter()
@@ -232,7 +232,7 @@ fn the_coverage_picture_is_well_formed_svg() {
 fn links_go_to_the_page_cpython_documents_the_name_on() {
     let (spec, hpy) = capi_compat::load_spec_and_hpy(None).unwrap();
     let page =
-        capi_compat::docs::render(&spec, &hpy).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
+        capi_compat::docs::render(&spec, Some(&hpy)).into_iter().find(|(n, _)| *n == "index.html").unwrap().1;
     let tsv = std::fs::read_to_string(common::repo_root().join("spec/coverage/capi-added.tsv")).unwrap();
     let header: Vec<&str> = tsv.lines().next().unwrap().split('\t').collect();
     let (name_col, doc_col) = (
@@ -287,4 +287,25 @@ fn a_bad_output_directory_is_refused_with_status_2() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot write /proc/capi-compat-docs"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_spec_without_the_hpy_layer_makes_a_site_of_the_c_api() {
+    let dir = TempDir::new("docs-no-hpy");
+    let spec = common::fixtures_dir().join("coverage");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["docs", "--spec"])
+        .arg(&spec)
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let page = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    let rows = rows(&page);
+    let fixture = capi_compat::load_spec(Some(&spec)).unwrap();
+    let public = fixture.entries.iter().filter(|e| e.kind != capi_compat::spec::model::Kind::Helper).count();
+    assert_eq!(rows.len(), public);
+    assert!(rows.iter().all(|r| r["data-layer"] == "api"));
+    assert!(!page.contains("HPy  layer"), "no empty HPy version in the text");
 }

@@ -154,8 +154,15 @@ pub fn hpy_coverage(
 
 /// `docs -o DIR`: the reference site.
 pub fn docs(dir: &std::path::Path, spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
-    let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
-    let files = crate::docs::render(&spec_data, &hpy);
+    // A spec directory without `hpy/` makes a site of the C API alone.
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let (spec_data, hpy) = if source.hpy_files.is_empty() {
+        (crate::spec::validate::load(&source)?, None)
+    } else {
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        (spec_data, Some(hpy))
+    };
+    let files = crate::docs::render(&spec_data, hpy.as_ref());
     crate::docs::write(dir, &files)?;
     writeln!(out, "wrote {} (open it in a browser)", dir.join(crate::docs::INDEX).display()).map_err(io_error)
 }

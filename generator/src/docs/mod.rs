@@ -76,6 +76,7 @@ struct InterpreterLine {
 struct PageView<'a> {
     generator_version: &'static str,
     digest: &'a str,
+    /// Empty for a spec without the HPy layer (`--spec DIR` with no `hpy/`).
     hpy_version: &'a str,
     api_count: usize,
     hpy_count: usize,
@@ -91,7 +92,7 @@ struct PageView<'a> {
 }
 
 /// The site's files, (name, contents), in the order they are written.
-pub fn render(spec: &Spec, hpy: &HpySpec) -> Vec<(&'static str, String)> {
+pub fn render(spec: &Spec, hpy: Option<&HpySpec>) -> Vec<(&'static str, String)> {
     let rows = model::rows(spec, hpy);
     let coverage: Coverage = coverage::compute(spec);
     let picture = svg::render(&rows, &coverage);
@@ -111,7 +112,7 @@ pub fn render(spec: &Spec, hpy: &HpySpec) -> Vec<(&'static str, String)> {
     let view = PageView {
         generator_version: env!("CARGO_PKG_VERSION"),
         digest: &spec.digest,
-        hpy_version: &hpy.version,
+        hpy_version: hpy.map_or("", |h| h.version.as_str()),
         api_count: rows.iter().filter(|r| r.layer == model::Layer::Api).count(),
         hpy_count: rows.iter().filter(|r| r.layer == model::Layer::Hpy).count(),
         counted: rows.iter().filter(|r| r.counted).count(),

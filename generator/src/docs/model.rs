@@ -89,8 +89,8 @@ pub struct Row {
     pub search: String,
 }
 
-/// Every row, API entries in spec order, then the HPy layer's.
-pub fn rows(spec: &Spec, hpy: &HpySpec) -> Vec<Row> {
+/// Every row, API entries in spec order, then the HPy layer's (when the spec has it).
+pub fn rows(spec: &Spec, hpy: Option<&HpySpec>) -> Vec<Row> {
     let counted: BTreeSet<String> = crate::report::coverage::targets().into_iter().map(|t| t.name).collect();
     let mut rows: Vec<Row> = spec
         .entries
@@ -98,7 +98,7 @@ pub fn rows(spec: &Spec, hpy: &HpySpec) -> Vec<Row> {
         .filter(|e| e.kind != Kind::Helper)
         .map(|e| api_row(spec, e, counted.contains(&e.name)))
         .collect();
-    rows.extend(hpy_rows(hpy));
+    rows.extend(hpy.map(hpy_rows).unwrap_or_default());
     rows
 }
 
