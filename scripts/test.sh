@@ -165,7 +165,8 @@ if [ "${CAPI_COMPAT_BROWSER:-}" = skip ]; then
 elif [ -n "$BROWSER_PROBLEM" ]; then
     echo "NOT CHECKED: the reference site in a browser: $BROWSER_PROBLEM"
 else
-    time scripts/test-docs-browser.py target/docs target/coverage.json target/docs-shots
+    # A hung browser must not stall the run: the test takes about 10 s.
+    time timeout 180 scripts/test-docs-browser.py target/docs target/coverage.json target/docs-shots
 fi
 
 echo
