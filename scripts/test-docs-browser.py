@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -244,6 +245,8 @@ def main():
         if not os.access(tool, os.X_OK):
             print(f"error: {tool} is missing (Debian packages chromium and chromium-driver)", file=sys.stderr)
             return 2
+    # Stopped by `timeout`: still quit the browser and chromedriver (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with open(coverage_json) as f:
         coverage = json.load(f)
     os.makedirs(shots, exist_ok=True)
