@@ -227,7 +227,10 @@ def run(site, coverage, shots):
         errors = [e for e in driver.console() if e.get("level") == "SEVERE"]
         checks.check(not errors, f"no console errors ({errors})")
     finally:
-        driver.quit()
+        try:
+            driver.quit()
+        except (RuntimeError, OSError):
+            pass  # chromedriver is gone already (stopped with us by `timeout`)
         process.terminate()
         process.wait(timeout=10)
         driver_log.close()
