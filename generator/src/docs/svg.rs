@@ -15,7 +15,8 @@ const BAR_WIDTH: usize = 86;
 const ROW_HEIGHT: usize = 20;
 const TOP: usize = 58;
 
-/// The colours of the three statuses (and of names missing from the spec), shared with the CSS.
+/// The colours of the three statuses (and of names missing from the spec); the page's status
+/// cells (docs.css) use light shades of the same hues.
 pub const COLOURS: [(&str, &str); 4] =
     [("native", "#4c72b0"), ("backport", "#55a868"), ("refused", "#dd8452"), ("missing", "#c44e52")];
 
