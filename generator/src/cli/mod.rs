@@ -1,5 +1,5 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
-//! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
+//! `spec_commands` (gen, check-spec, list, coverage, docs), `run_commands` (pythons, test, matrix)
 //! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
 mod ci_commands;
@@ -277,6 +277,16 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Write the reference site into DIR (created if missing): index.html, docs.js, docs.css
+    /// and coverage.svg, every name of the spec and the HPy layer with its status on each
+    /// interpreter; open DIR/index.html in a browser (no network needed).
+    Docs {
+        /// The site's directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -392,6 +402,12 @@ impl From<crate::hpy::HpyError> for CliError {
     }
 }
 
+impl From<crate::docs::DocsError> for CliError {
+    fn from(e: crate::docs::DocsError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
         CliError::Usage(e.to_string())
@@ -417,6 +433,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Scan { paths, min, json, check, spec } => {
             scan_command::scan(&paths, min, json, check, &spec, out)
         }
+        Command::Docs { output, spec } => spec_commands::docs(&output, &spec, out),
         Command::Coverage { json, hpy: true, python, spec, .. } => {
             spec_commands::hpy_coverage(json, python.as_deref(), &spec, out)
         }
