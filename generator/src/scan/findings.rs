@@ -24,6 +24,12 @@ pub struct Location {
     /// The use is compiled only where the name itself is defined (`#ifdef NAME`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub only_where_defined: bool,
+    /// The use is in the body of this macro.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_macro: Option<String>,
+    /// In a macro that nothing scanned uses (directly or through used macros): never compiled.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unused_macro: bool,
 }
 
 /// A spec name the code uses, and how each interpreter gets it.
@@ -140,27 +146,50 @@ fn statuses(entry: &Entry, interpreters: &[(String, Option<u32>)]) -> BTreeMap<S
 /// Reads the files and classifies every name they use.
 pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport, ScanError> {
     let interpreters = interpreters(min);
-    let mut uses: BTreeMap<String, Vec<(Location, VersionRange)>> = BTreeMap::new();
+    let mut uses: BTreeMap<String, Vec<Found>> = BTreeMap::new();
     let mut lossy_files = Vec::new();
+    let mut macros = MacroUses::default();
     for path in files {
         let (text, lossy) = read_source(path)?;
         let file = path.display().to_string();
         if lossy {
             lossy_files.push(file.clone());
         }
-        for found in guards::guarded_identifiers(&text) {
+        let guarded = guards::guarded_identifiers(&text);
+        macros.add(&guarded);
+        for found in guarded {
             // `#ifdef NAME` asks whether the name exists; it is no use of it.
             if found.feature_test || !is_candidate(spec, &found.name) {
                 continue;
+            }
+            let mut only_on: Vec<String> =
+                found.range.within(min.hex(), NEWEST.hex()).describe().into_iter().collect();
+            if found.only_pypy {
+                only_on = vec!["PyPy".into()];
+            } else if found.not_on_pypy {
+                only_on.push("not PyPy".into());
             }
             let location = Location {
                 file: file.clone(),
                 line: found.line,
                 column: found.column,
-                only_on: found.range.describe(),
+                only_on: (!only_on.is_empty()).then(|| only_on.join(", ")),
                 only_where_defined: found.where_defined.contains(&found.name),
+                in_macro: found.in_macro.clone(),
+                unused_macro: false,
             };
-            uses.entry(found.name).or_default().push((location, found.range));
+            let compiled_on = interpreters
+                .iter()
+                .filter(|(_, hex)| compiles(&found, *hex))
+                .map(|(label, _)| label.clone())
+                .collect();
+            let on_cpython = !found.only_pypy;
+            uses.entry(found.name).or_default().push(Found {
+                location,
+                range: found.range,
+                on_cpython,
+                compiled_on,
+            });
         }
     }
     let mut report = ScanReport {
@@ -173,14 +202,20 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
         refused: Vec::new(),
         private: Vec::new(),
     };
+    let live = macros.live();
+    for found in uses.values_mut().flatten() {
+        found.location.unused_macro = found.location.in_macro.as_ref().is_some_and(|m| !live.contains(m));
+    }
     for (name, found) in uses {
-        let locations: Vec<Location> = found.iter().map(|(l, _)| l.clone()).collect();
+        let locations: Vec<Location> = found.iter().map(|f| f.location.clone()).collect();
         if let Some(entry) = spec.get(&name) {
-            classify_entry(entry, &interpreters, locations, &mut report);
+            classify_entry(entry, &interpreters, &found, &mut report);
         } else if let Some(replaced) = spec.replaced(&name) {
-            let compiled_where_removed = found.iter().any(|(location, range)| {
-                !location.only_where_defined
-                    && replaced.removed.is_some_and(|r| range.includes_from(r.hex()) && r <= NEWEST)
+            let compiled_where_removed = found.iter().any(|f| {
+                f.on_cpython
+                    && !f.location.only_where_defined
+                    && !f.location.unused_macro
+                    && replaced.removed.is_some_and(|r| f.range.includes_from(r.hex()) && r <= NEWEST)
             });
             report.replaced.push(replaced_use(
                 spec,
@@ -204,18 +239,94 @@ fn is_candidate(spec: &Spec, name: &str) -> bool {
         || name.starts_with("_PY")
 }
 
+/// Which macros the scanned code uses: a name in a `#define` body is compiled only where the
+/// macro is expanded. A macro is live when active code outside any macro body uses it, or the
+/// body of a live macro does.
+#[derive(Default)]
+struct MacroUses {
+    /// Names used outside macro bodies.
+    direct: std::collections::BTreeSet<String>,
+    /// Each macro's body's names.
+    bodies: BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl MacroUses {
+    fn add(&mut self, names: &[guards::GuardedName]) {
+        for n in names {
+            match &n.in_macro {
+                Some(m) => {
+                    self.bodies.entry(m.clone()).or_default().insert(n.name.clone());
+                }
+                None => {
+                    self.direct.insert(n.name.clone());
+                }
+            }
+        }
+    }
+
+    fn live(&self) -> std::collections::BTreeSet<String> {
+        let mut live: std::collections::BTreeSet<String> =
+            self.direct.iter().filter(|n| self.bodies.contains_key(*n)).cloned().collect();
+        let mut queue: Vec<String> = live.iter().cloned().collect();
+        while let Some(m) = queue.pop() {
+            for used in self.bodies.get(&m).into_iter().flatten() {
+                if self.bodies.contains_key(used) && live.insert(used.clone()) {
+                    queue.push(used.clone());
+                }
+            }
+        }
+        live
+    }
+}
+
+/// One use while the files are read: where, and which interpreters compile it.
+struct Found {
+    location: Location,
+    range: VersionRange,
+    /// Not only on PyPy.
+    on_cpython: bool,
+    compiled_on: Vec<String>,
+}
+
+/// Is code under these guards compiled on the interpreter with this `PY_VERSION_HEX` series
+/// (`None`: PyPy, which implements 3.11)? A bound inside a series' pre-releases counts as
+/// excluding the series.
+fn compiles(found: &guards::GuardedName, series_hex: Option<u32>) -> bool {
+    let range = found.range;
+    let hex = match series_hex {
+        Some(_) if found.only_pypy => return false,
+        Some(hex) => hex,
+        None if found.not_on_pypy => return false,
+        None => PYPY_LANGUAGE.hex(),
+    };
+    range.from.is_none_or(|f| f < hex + 0x1_0000) && range.below.is_none_or(|b| b > (hex | 0xF0))
+}
+
 fn classify_entry(
     entry: &Entry,
     interpreters: &[(String, Option<u32>)],
-    uses: Vec<Location>,
+    found: &[Found],
     report: &mut ScanReport,
 ) {
     let status = statuses(entry, interpreters);
-    let refused_on: Vec<String> =
-        status.iter().filter(|(_, s)| **s == "refused").map(|(label, _)| label.clone()).collect();
-    // A use under `#ifdef NAME` is compiled only where the interpreter has the name.
-    let unguarded: Vec<Location> = uses.iter().filter(|u| !u.only_where_defined).cloned().collect();
-    if !refused_on.is_empty() && !unguarded.is_empty() {
+    let uses: Vec<Location> = found.iter().map(|f| f.location.clone()).collect();
+    // Only uses compiled where the name is refused count; one under `#ifdef NAME` is compiled
+    // only where the interpreter has the name.
+    let refused_here = |f: &&Found| {
+        !f.location.only_where_defined
+            && !f.location.unused_macro
+            && f.compiled_on.iter().any(|label| status.get(label) == Some(&"refused"))
+    };
+    let problems: Vec<&Found> = found.iter().filter(refused_here).collect();
+    let refused_on: Vec<String> = interpreters
+        .iter()
+        .map(|(label, _)| label)
+        .filter(|label| status.get(*label) == Some(&"refused"))
+        .filter(|label| problems.iter().any(|f| f.compiled_on.contains(label)))
+        .cloned()
+        .collect();
+    let unguarded: Vec<Location> = problems.iter().map(|f| f.location.clone()).collect();
+    if !refused_on.is_empty() {
         let reason = match &entry.refused {
             Some(reason) => reason.trim().to_string(),
             None => "the backport cannot work on PyPy (spec: `pypy: unavailable`)".to_string(),

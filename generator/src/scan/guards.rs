@@ -46,6 +46,15 @@ impl VersionRange {
         self.below.is_none_or(|b| b > final_release)
     }
 
+    /// The range without bounds that exclude nothing from `oldest` … `newest` (`PY_VERSION_HEX`
+    /// of the oldest and newest series reported on): `>= 3.9` says nothing to a 3.10 floor.
+    pub fn within(&self, oldest: u32, newest: u32) -> VersionRange {
+        VersionRange {
+            from: self.from.filter(|f| *f > oldest),
+            below: self.below.filter(|b| *b <= (newest | 0xF0)),
+        }
+    }
+
     /// `< 3.13`, `>= 3.12`, `>= 3.11 and < 3.13`; `None` when unbounded.
     pub fn describe(&self) -> Option<String> {
         match (self.from, self.below) {
@@ -83,50 +92,82 @@ pub struct GuardedName {
     pub range: VersionRange,
     /// Macros the code is compiled only where defined (`#ifdef X`, `#if defined(X) && …`).
     pub where_defined: Vec<String>,
+    /// Never compiled on PyPy (`#ifndef PYPY_VERSION`, `#ifdef Py_GIL_DISABLED`).
+    pub not_on_pypy: bool,
+    /// Compiled only on PyPy (`#ifdef PYPY_VERSION`, Cython's `#if CYTHON_COMPILING_IN_PYPY`).
+    pub only_pypy: bool,
     /// The name is only tested for (`#ifdef X`, `defined(X)`), not used.
     pub feature_test: bool,
+    /// The use is in the body of this `#define`d macro: compiled only where the macro is used.
+    pub in_macro: Option<String>,
 }
 
-/// One `#if` … `#endif` group being read.
-#[derive(Default)]
-struct Frame {
-    /// The versions the current branch is compiled for (this group's conditions only).
-    current: VersionRange,
-    /// The versions no earlier branch took, as far as known.
-    rest: VersionRange,
-    /// Macros the current branch requires defined.
+/// What a branch's conditions guarantee about where it is compiled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Facts {
+    range: VersionRange,
+    /// Macros that are defined wherever the branch is compiled.
     defined: Vec<String>,
-    /// Macros the `#else` branch requires defined (`#ifndef X … #else`).
-    defined_in_else: Vec<String>,
+    /// Never compiled on PyPy (`#ifndef PYPY_VERSION`, `#ifdef Py_GIL_DISABLED`).
+    not_on_pypy: bool,
+    /// Compiled only on PyPy (`#ifdef PYPY_VERSION`, Cython's `#if CYTHON_COMPILING_IN_PYPY`).
+    only_pypy: bool,
+}
+
+impl Facts {
+    fn and(&self, other: &Facts) -> Facts {
+        Facts {
+            range: self.range.intersect(other.range),
+            defined: self.defined.iter().chain(&other.defined).cloned().collect(),
+            not_on_pypy: self.not_on_pypy || other.not_on_pypy,
+            only_pypy: self.only_pypy || other.only_pypy,
+        }
+    }
+}
+
+/// Free-threaded builds (`Py_GIL_DISABLED`) exist from CPython 3.13 on, and not on PyPy.
+const FREE_THREADING_FROM: u32 = 0x030D_0000;
+
+/// One `#if` … `#endif` group being read.
+struct Frame {
+    /// Where the current branch is compiled (this group's conditions only).
+    current: Facts,
+    /// What holds where no earlier branch was taken, as far as known.
+    rest: Facts,
 }
 
 /// The names [`super::tokenize::identifiers`] reports, each with its version range.
 pub fn guarded_identifiers(source: &str) -> Vec<GuardedName> {
     let mut frames: Vec<Frame> = Vec::new();
     let mut names = Vec::new();
-    let enclosing =
-        |frames: &[Frame]| frames.iter().fold(VersionRange::default(), |r, f| r.intersect(f.current));
-    let defined =
-        |frames: &[Frame]| frames.iter().flat_map(|f| f.defined.iter().cloned()).collect::<Vec<_>>();
-    let push = |t: &Token, frames: &[Frame], feature_test: bool, names: &mut Vec<GuardedName>| {
+    let push = |t: &Token,
+                frames: &[Frame],
+                feature_test: bool,
+                in_macro: Option<String>,
+                names: &mut Vec<GuardedName>| {
+        let facts = frames.iter().fold(Facts::default(), |all, f| all.and(&f.current));
         names.push(GuardedName {
             name: t.spelling(source).into_owned(),
             line: t.line,
             column: t.column,
-            range: enclosing(frames),
-            where_defined: defined(frames),
+            range: facts.range,
+            where_defined: facts.defined,
+            not_on_pypy: facts.not_on_pypy,
+            only_pypy: facts.only_pypy,
             feature_test,
+            in_macro,
         })
     };
     for token in tokenize(source) {
         match token.kind {
-            TokenKind::Identifier if token.active => push(&token, &frames, false, &mut names),
+            TokenKind::Identifier if token.active => push(&token, &frames, false, None, &mut names),
             TokenKind::Directive => {
                 let inner = directive_tokens(source, &token);
                 if token.active {
                     let tested = tested_names(source, &inner);
+                    let defining = defined_macro(source, &inner);
                     for t in used_in_directive(source, &inner) {
-                        push(&t, &frames, tested.contains(&t.start), &mut names);
+                        push(&t, &frames, tested.contains(&t.start), defining.clone(), &mut names);
                     }
                 }
                 follow(source, &inner, &mut frames);
@@ -142,35 +183,34 @@ fn follow(source: &str, inner: &[Token], frames: &mut Vec<Frame>) {
     let significant: Vec<&Token> =
         inner.iter().filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment)).collect();
     let Some(name) = significant.get(1) else { return };
-    let condition = significant.get(2..).unwrap_or(&[]);
-    let operand =
-        || condition.first().map(|t| t.spelling(source).into_owned()).into_iter().collect::<Vec<_>>();
-    match name.spelling(source).as_ref() {
-        "if" => {
-            let (range, negation) = condition_range(source, condition);
-            let defined = defined_conjuncts(source, condition);
-            frames.push(Frame {
-                current: range,
-                rest: negation.unwrap_or_default(),
-                defined,
-                ..Frame::default()
-            });
+    let texts: Vec<String> = significant[2..].iter().map(|t| t.spelling(source).into_owned()).collect();
+    let mut texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    // `#ifdef X` is `#if defined(X)`, `#ifndef X` is `#if !defined(X)`.
+    let directive = name.spelling(source);
+    let operand = texts.first().copied().unwrap_or("");
+    let rewritten: Vec<&str> = match directive.as_ref() {
+        "ifdef" | "elifdef" => vec!["defined", "(", operand, ")"],
+        "ifndef" | "elifndef" => vec!["!", "defined", "(", operand, ")"],
+        _ => Vec::new(),
+    };
+    if !rewritten.is_empty() {
+        texts = rewritten;
+    }
+    match directive.as_ref() {
+        "if" | "ifdef" | "ifndef" => {
+            let (if_true, if_false) = condition(&texts);
+            frames.push(Frame { current: if_true, rest: if_false });
         }
-        "ifdef" => frames.push(Frame { defined: operand(), ..Frame::default() }),
-        "ifndef" => frames.push(Frame { defined_in_else: operand(), ..Frame::default() }),
-        "elif" => {
+        "elif" | "elifdef" | "elifndef" => {
             if let Some(frame) = frames.last_mut() {
-                let (range, negation) = condition_range(source, condition);
-                frame.current = frame.rest.intersect(range);
-                frame.rest = frame.rest.intersect(negation.unwrap_or_default());
-                frame.defined = defined_conjuncts(source, condition);
-                frame.defined_in_else.clear();
+                let (if_true, if_false) = condition(&texts);
+                frame.current = frame.rest.and(&if_true);
+                frame.rest = frame.rest.and(&if_false);
             }
         }
-        "else" | "elifdef" | "elifndef" => {
+        "else" => {
             if let Some(frame) = frames.last_mut() {
-                frame.current = frame.rest;
-                frame.defined = std::mem::take(&mut frame.defined_in_else);
+                frame.current = frame.rest.clone();
             }
         }
         "endif" => {
@@ -178,6 +218,17 @@ fn follow(source: &str, inner: &[Token], frames: &mut Vec<Frame>) {
         }
         _ => {}
     }
+}
+
+/// The macro a `#define` defines.
+fn defined_macro(source: &str, inner: &[Token]) -> Option<String> {
+    let mut significant =
+        inner.iter().filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment));
+    let _hash = significant.next()?;
+    if significant.next()?.spelling(source) != "define" {
+        return None;
+    }
+    significant.next().filter(|t| t.kind == TokenKind::Identifier).map(|t| t.spelling(source).into_owned())
 }
 
 /// The offsets of the names a directive only tests for: the operand of `#ifdef`/`#ifndef`
@@ -205,40 +256,73 @@ fn tested_names(source: &str, inner: &[Token]) -> Vec<usize> {
     tested
 }
 
-/// The macros `defined(X)` conjuncts of a condition require (`#if defined(X) && …`).
-fn defined_conjuncts(source: &str, tokens: &[&Token]) -> Vec<String> {
-    let texts: Vec<String> = tokens.iter().map(|t| t.spelling(source).into_owned()).collect();
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    if top_level(&texts).any(|t| t == "||" || t == "?") {
-        return Vec::new();
+/// What a condition guarantees where it is true, and where it is false (known only when the
+/// condition is a single comparison or `defined` test; otherwise nothing).
+fn condition(texts: &[&str]) -> (Facts, Facts) {
+    if top_level(texts).any(|t| t == "||" || t == "?") {
+        return (Facts::default(), Facts::default());
     }
-    split_top_level(&texts, "&&")
-        .iter()
-        .filter_map(|conjunct| match strip_parens(conjunct) {
-            ["defined", "(", name, ")"] | ["defined", name] => Some(name.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The range a condition guarantees, and its negation when that is a range too.
-fn condition_range(source: &str, tokens: &[&Token]) -> (VersionRange, Option<VersionRange>) {
-    let texts: Vec<String> = tokens.iter().map(|t| t.spelling(source).into_owned()).collect();
-    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    if top_level(&texts).any(|t| t == "||" || t == "?") {
-        return (VersionRange::default(), None);
-    }
-    let conjuncts = split_top_level(&texts, "&&");
-    let mut range = VersionRange::default();
-    let mut comparisons = 0;
+    let conjuncts = split_top_level(texts, "&&");
+    let mut if_true = Facts::default();
+    let mut if_false = Facts::default();
     for conjunct in &conjuncts {
-        if let Some(r) = comparison(strip_parens(conjunct)) {
-            range = range.intersect(r);
-            comparisons += 1;
+        let (t, f) = conjunct_facts(strip_parens(conjunct));
+        if_true = if_true.and(&t);
+        if conjuncts.len() == 1 {
+            if_false = f;
         }
     }
-    let negation = if comparisons == 1 && conjuncts.len() == 1 { range.negation() } else { None };
-    (range, negation)
+    (if_true, if_false)
+}
+
+/// One conjunct: a version comparison, `defined(X)` or `!defined(X)`; anything else says nothing.
+fn conjunct_facts(texts: &[&str]) -> (Facts, Facts) {
+    if let Some(range) = comparison(texts) {
+        let negation = range.negation().unwrap_or_default();
+        return (Facts { range, ..Facts::default() }, Facts { range: negation, ..Facts::default() });
+    }
+    let (negated, rest) = match texts.split_first() {
+        Some((&"!", rest)) => (true, strip_parens(rest)),
+        _ => (false, texts),
+    };
+    // Cython's generated code tests its own macros, which follow PYPY_VERSION.
+    let cython = match rest {
+        ["CYTHON_COMPILING_IN_PYPY"] => Some(Facts { only_pypy: true, ..Facts::default() }),
+        ["CYTHON_COMPILING_IN_CPYTHON"] => Some(Facts { not_on_pypy: true, ..Facts::default() }),
+        ["CYTHON_COMPILING_IN_CPYTHON_FREETHREADING"] => Some(Facts {
+            range: VersionRange { from: Some(FREE_THREADING_FROM), below: None },
+            not_on_pypy: true,
+            ..Facts::default()
+        }),
+        _ => None,
+    };
+    if let Some(facts) = cython {
+        let opposite =
+            if facts.only_pypy { Facts { not_on_pypy: true, ..Facts::default() } } else { Facts::default() };
+        return if negated { (opposite, facts) } else { (facts, opposite) };
+    }
+    let name = match rest {
+        ["defined", "(", name, ")"] | ["defined", name] => *name,
+        _ => return (Facts::default(), Facts::default()),
+    };
+    let mut where_defined = Facts { defined: vec![name.to_string()], ..Facts::default() };
+    let mut where_undefined = Facts::default();
+    match name {
+        "Py_GIL_DISABLED" => {
+            where_defined.range.from = Some(FREE_THREADING_FROM);
+            where_defined.not_on_pypy = true;
+        }
+        "PYPY_VERSION" => {
+            where_defined.only_pypy = true;
+            where_undefined.not_on_pypy = true;
+        }
+        _ => {}
+    }
+    if negated {
+        (where_undefined, where_defined)
+    } else {
+        (where_defined, where_undefined)
+    }
 }
 
 /// The tokens at parenthesis depth 0.
@@ -414,6 +498,40 @@ mod tests {
         assert!(get("PyB", 6).feature_test);
         assert!(get("PyC1", 9).where_defined.is_empty());
         assert_eq!(get("PyC", 11).where_defined, ["PyC"]);
+        assert_eq!(get("PyC", 11).in_macro, None);
+    }
+
+    #[test]
+    fn uses_in_macro_bodies_name_their_macro() {
+        let found = guarded_identifiers("#define COMPAT(x) _PyA(x)\nint y = COMPAT(1);\n");
+        assert_eq!(found[0].name, "_PyA");
+        assert_eq!(found[0].in_macro.as_deref(), Some("COMPAT"));
+        assert_eq!(found[1].name, "x");
+        assert_eq!(found[1].in_macro.as_deref(), Some("COMPAT"));
+        assert_eq!(found[2].name, "int");
+        assert_eq!(found[2].in_macro, None);
+    }
+
+    #[test]
+    fn free_threading_and_pypy_checks() {
+        let src = "#ifdef Py_GIL_DISABLED\nPyA();\n#endif\n#if !defined(PYPY_VERSION) && X\nPyB();\n#endif\n\
+                   #ifdef PYPY_VERSION\nPyC();\n#else\nPyD();\n#endif\n";
+        let found = guarded_identifiers(src);
+        let get = |name: &str| found.iter().find(|g| g.name == name).unwrap();
+        assert_eq!(get("PyA").range.describe().as_deref(), Some(">= 3.13"));
+        assert!(get("PyA").not_on_pypy);
+        assert!(get("PyB").not_on_pypy);
+        assert!(!get("PyC").not_on_pypy && get("PyC").only_pypy);
+        assert!(get("PyD").not_on_pypy && !get("PyD").only_pypy);
+        let src = "#if CYTHON_COMPILING_IN_PYPY\nPyE();\n#else\nPyF();\n#endif\n#if !CYTHON_COMPILING_IN_CPYTHON\nPyG();\n#endif\n";
+        let found = guarded_identifiers(src);
+        let get = |name: &str| found.iter().find(|g| g.name == name).unwrap();
+        assert!(get("PyE").only_pypy && !get("PyE").not_on_pypy);
+        assert!(get("PyF").not_on_pypy && !get("PyF").only_pypy);
+        assert!(
+            !get("PyG").only_pypy && !get("PyG").not_on_pypy,
+            "not CPython may be GraalPy or the limited API"
+        );
     }
 
     #[test]

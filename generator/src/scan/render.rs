@@ -50,6 +50,11 @@ fn write_uses(out: &mut dyn Write, uses: &[Location]) -> io::Result<()> {
         if u.only_where_defined {
             notes.push("only where defined".to_string());
         }
+        match (&u.in_macro, u.unused_macro) {
+            (Some(m), true) => notes.push(format!("in macro {m}, which nothing scanned uses")),
+            (Some(m), false) => notes.push(format!("in macro {m}")),
+            _ => {}
+        }
         if notes.is_empty() {
             writeln!(out, "    {}:{}:{}", u.file, u.line, u.column)?;
         } else {
