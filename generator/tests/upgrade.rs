@@ -78,6 +78,12 @@ fn traps_keep_the_old_text() {
     assert!(raw.contains("R\"py(\n_PyLong_AsInt(x) == Py_None; Py_INCREF(o); return o;\n)py\""));
     assert!(raw.contains("R\"x(\")x == Py_None)x\""));
     assert!(raw.contains("return PyLong_AsInt(o) + (Py_IsNone(o))"));
+    // A compatibility layer defining the new names with the old is never rewritten (the
+    // definition would call itself): a vendored pythoncapi_compat.h, or a shim of the project's.
+    for untouched in ["pythoncapi_compat.h", "compat_shim.h"] {
+        let before = std::fs::read_to_string(fixture("before").join(untouched)).unwrap();
+        assert_eq!(std::fs::read_to_string(fixture("after").join(untouched)).unwrap(), before, "{untouched}");
+    }
     let helpers = std::fs::read_to_string(fixture("after/helpers.h")).unwrap();
     assert!(helpers.contains("#define HELPER_AS_INT(obj) \\\n    PyLong_AsInt(         \\\n        (obj))"));
     assert!(!helpers.contains("capi_compat.h\""), "helpers.h has no Python.h: nothing inserted");
@@ -90,7 +96,7 @@ fn write_applies_the_changes_and_a_second_run_changes_nothing() {
     let first = capi_compat(&["upgrade", "--write", "src"], tmp.path());
     assert!(first.status.success(), "{}", text(&first.stderr));
     let stdout = text(&first.stdout);
-    assert!(stdout.contains("upgrade: 28 changes in 3 of 3 files (written)"), "{stdout}");
+    assert!(stdout.contains("upgrade: 28 changes in 3 of 5 files (written)"), "{stdout}");
     assert!(
         stdout.contains("src/_upgraded.c:5: add `#include \"capi_compat.h\"` after this line"),
         "{stdout}"
@@ -103,7 +109,7 @@ fn write_applies_the_changes_and_a_second_run_changes_nothing() {
     let second = capi_compat(&["upgrade", "--write", "src"], tmp.path());
     assert!(second.status.success());
     assert!(
-        text(&second.stdout).contains("upgrade: 0 changes in 0 of 3 files (written)"),
+        text(&second.stdout).contains("upgrade: 0 changes in 0 of 5 files (written)"),
         "{}",
         text(&second.stdout)
     );
@@ -114,7 +120,7 @@ fn write_applies_the_changes_and_a_second_run_changes_nothing() {
         .collect();
     assert_eq!(mtimes, again, "unchanged files are not rewritten");
     // No temporary file is left beside the sources.
-    assert_eq!(std::fs::read_dir(&src).unwrap().count(), 3);
+    assert_eq!(std::fs::read_dir(&src).unwrap().count(), 5);
 }
 
 #[test]
@@ -127,7 +133,7 @@ fn diff_writes_nothing_and_is_a_patch_that_patch_and_git_apply_accept() {
     let diff = text(&out.stdout);
     assert!(diff.starts_with("--- a/src/_upgraded.c\n+++ b/src/_upgraded.c\n@@ "), "{diff}");
     assert!(
-        text(&out.stderr).contains("upgrade: 28 changes in 3 of 3 files (shown as a diff, nothing written")
+        text(&out.stderr).contains("upgrade: 28 changes in 3 of 5 files (shown as a diff, nothing written")
     );
     assert!(text(&out.stderr)
         .contains("src/helpers.h: note: uses names of capi_compat.h but does not include Python.h"));

@@ -105,25 +105,48 @@ impl Stream {
     }
 
     /// Brace depth, and the enclosing function's declared return type where it is `PyObject *`.
+    /// `extern "C" {` and `namespace … {` open no scope: what is inside is at file scope.
     fn mark_scopes(&mut self) {
-        // Per open brace: whether code inside still returns from a `PyObject *` function.
-        let mut scopes: Vec<bool> = Vec::new();
+        // Per open brace: whether it opens a scope, and whether code inside still returns from
+        // a `PyObject *` function.
+        let mut braces: Vec<(bool, bool)> = Vec::new();
         for i in 0..self.tokens.len() {
-            let text = self.tokens[i].text.clone();
-            if text == "}" && self.tokens[i].kind == TokenKind::Punct {
-                scopes.pop();
+            let punct = self.tokens[i].kind == TokenKind::Punct;
+            if punct && self.tokens[i].text == "}" {
+                braces.pop();
             }
+            let scopes: Vec<bool> = braces.iter().filter(|(scope, _)| *scope).map(|(_, f)| *f).collect();
             self.tokens[i].depth = scopes.len();
             self.tokens[i].in_pyobject_function = scopes.last().copied().unwrap_or(false);
-            if text == "{" && self.tokens[i].kind == TokenKind::Punct {
+            if punct && self.tokens[i].text == "{" {
+                if self.opens_file_scope(i) {
+                    braces.push((false, false));
+                    continue;
+                }
                 let inside = if scopes.is_empty() {
                     !self.macro_body && self.declares_pyobject_function(i)
                 } else {
                     scopes.last().copied().unwrap_or(false) && self.opens_plain_block(i)
                 };
-                scopes.push(inside);
+                braces.push((true, inside));
             }
         }
+    }
+
+    /// `extern "C" {`, `namespace {`, `namespace a::b {`.
+    fn opens_file_scope(&self, brace: usize) -> bool {
+        let Some(prev) = brace.checked_sub(1) else { return false };
+        if self.tokens[prev].kind == TokenKind::String {
+            return prev >= 1 && self.text(prev - 1) == "extern";
+        }
+        let mut j = prev;
+        while j > 0 && (self.tokens[j].kind == TokenKind::Identifier || self.text(j) == "::") {
+            if self.text(j) == "namespace" {
+                return true;
+            }
+            j -= 1;
+        }
+        self.text(j) == "namespace"
     }
 
     /// `PyObject *NAME(…) {` at file scope.
@@ -225,6 +248,13 @@ mod tests {
         let body: Vec<&str> = s[1].tokens.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(body, ["_PyLong_AsInt", "(", "x", ")"]);
         assert!(s[1].macro_body);
+    }
+
+    #[test]
+    fn extern_c_and_namespaces_are_file_scope() {
+        let s = &streams("extern \"C\" {\nint a;\nnamespace x::y { int b; }\nvoid f(void) { c; }\n}\n")[0];
+        let depth = |name: &str| s.tokens.iter().find(|t| t.text == name).unwrap().depth;
+        assert_eq!((depth("a"), depth("b"), depth("c")), (0, 0, 1));
     }
 
     #[test]

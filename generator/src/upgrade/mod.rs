@@ -85,6 +85,12 @@ impl FileUpgrade {
     }
 }
 
+/// Vendored compatibility headers (ours, pythoncapi-compat's) define the new API with the old:
+/// never rewritten.
+pub fn is_compatibility_header(path: &Path) -> bool {
+    matches!(path.file_name().and_then(|n| n.to_str()), Some("capi_compat.h" | "pythoncapi_compat.h"))
+}
+
 /// Reads every C/C++ file under `paths` and upgrades it in memory; nothing is written.
 pub fn upgrade_paths(rules: &[Rule], paths: &[PathBuf]) -> Result<Vec<FileUpgrade>, UpgradeError> {
     let files = source_files(paths).map_err(UpgradeError::Files)?;
@@ -99,7 +105,18 @@ pub fn upgrade_paths(rules: &[Rule], paths: &[PathBuf]) -> Result<Vec<FileUpgrad
                 return Err(UpgradeError::NotUtf8(path, line));
             }
         };
-        let upgraded = upgrade(rules, &original);
+        let upgraded = if is_compatibility_header(&path) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let note = format!("not upgraded: {name} is a compatibility header (it implements the new names with the old ones)");
+            rewrite::Upgraded {
+                text: original.clone(),
+                changes: Vec::new(),
+                header: None,
+                skipped: vec![note],
+            }
+        } else {
+            upgrade(rules, &original)
+        };
         out.push(FileUpgrade { path, original, upgraded });
     }
     Ok(out)

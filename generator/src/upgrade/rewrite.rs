@@ -61,10 +61,21 @@ pub fn apply_rules(rules: &[Rule], source: &str) -> Upgraded {
         .iter()
         .filter(|rule| {
             let calls = rule.rewrites.iter().any(|rw| rw.from.shape == Shape::Call);
+            // A shim of its own for the old name: the rewrite would bypass it.
             if calls && defines_itself(source, &first_streams, &rule.replaces) {
                 skipped.push(format!(
                     "{}: not applied: the file defines or declares `{}` itself",
                     rule.name, rule.replaces
+                ));
+                return false;
+            }
+            // A compatibility layer defining the new name, typically with the old one
+            // (`static inline int PyLong_AsInt(PyObject *o) { return _PyLong_AsInt(o); }`):
+            // rewriting would make the definition call itself.
+            if defines_itself(source, &first_streams, &rule.uses) {
+                skipped.push(format!(
+                    "{}: not applied: the file defines or declares `{}` itself (a compatibility layer)",
+                    rule.name, rule.uses
                 ));
                 return false;
             }
