@@ -205,28 +205,34 @@ fn define_body<'a>(source: &str, inner: &'a [Token]) -> Option<&'a [Token]> {
     Some(&inner[next.min(inner.len())..])
 }
 
-/// Whether the file itself defines or declares `name` at file scope or as a macro (a shim of
-/// its own, whose meaning a rewrite would bypass).
-pub fn defines_itself(source: &str, streams: &[Stream], name: &str) -> bool {
-    let tokens = tokenize(source);
-    let as_macro = tokens.iter().filter(|t| t.kind == TokenKind::Directive && t.active).any(|d| {
+/// The names the file itself defines or declares: every active `#define`'s name, and every
+/// identifier at file scope that is not in an expression (a declaration, a definition). A
+/// file with a shim of its own for a name is left alone by the rules about that name.
+pub fn defined_names(source: &str, streams: &[Stream]) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for d in tokenize(source).iter().filter(|t| t.kind == TokenKind::Directive && t.active) {
         let inner = directive_tokens(source, d);
-        let words: Vec<String> = inner
+        let mut words = inner
             .iter()
             .filter(|t| !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
-            .map(|t| t.spelling(source).into_owned())
-            .collect();
-        words.get(1).is_some_and(|w| w == "define") && words.get(2).is_some_and(|w| w == name)
-    });
+            .map(|t| t.spelling(source));
+        if words.nth(1).as_deref() == Some("define") {
+            if let Some(name) = words.next() {
+                names.insert(name.into_owned());
+            }
+        }
+    }
     let main = &streams[0];
-    let declared = (0..main.tokens.len()).any(|i| {
-        main.tokens[i].depth == 0
-            && main.text(i) == name
-            && main.tokens[i].kind == TokenKind::Identifier
-            && i > 0
+    for i in 1..main.tokens.len() {
+        let token = &main.tokens[i];
+        if token.depth == 0
+            && token.kind == TokenKind::Identifier
             && !matches!(main.text(i - 1), "=" | "(" | "," | "return" | "!" | "&")
-    });
-    as_macro || declared
+        {
+            names.insert(token.text.clone());
+        }
+    }
+    names
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! fixed point and a second run changes nothing. Then the header: a file that now uses one
 //! of our header's names gets `#include "capi_compat.h"` right after its `#include <Python.h>`.
 
-use super::code::{defines_itself, streams};
+use super::code::{defined_names, streams};
 use super::matcher::find_all;
 use super::pattern::{substitute, Piece, Shape};
 use super::rules::Rule;
@@ -56,13 +56,13 @@ pub fn apply_rules(rules: &[Rule], source: &str) -> Upgraded {
     let mut text = source.to_string();
     let mut changes = Vec::new();
     let mut skipped = Vec::new();
-    let first_streams = streams(source);
+    let defined = defined_names(source, &streams(source));
     let active: Vec<&Rule> = rules
         .iter()
         .filter(|rule| {
             let calls = rule.rewrites.iter().any(|rw| rw.from.shape == Shape::Call);
             // A shim of its own for the old name: the rewrite would bypass it.
-            if calls && defines_itself(source, &first_streams, &rule.replaces) {
+            if calls && defined.contains(&rule.replaces) {
                 skipped.push(format!(
                     "{}: not applied: the file defines or declares `{}` itself",
                     rule.name, rule.replaces
@@ -72,7 +72,7 @@ pub fn apply_rules(rules: &[Rule], source: &str) -> Upgraded {
             // A compatibility layer defining the new name, typically with the old one
             // (`static inline int PyLong_AsInt(PyObject *o) { return _PyLong_AsInt(o); }`):
             // rewriting would make the definition call itself.
-            if defines_itself(source, &first_streams, &rule.uses) {
+            if defined.contains(&rule.uses) {
                 skipped.push(format!(
                     "{}: not applied: the file defines or declares `{}` itself (a compatibility layer)",
                     rule.name, rule.uses
