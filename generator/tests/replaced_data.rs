@@ -191,3 +191,29 @@ fn the_real_file_has_the_3_13_private_removals_with_exact_replacements() {
     assert_eq!(weakref.removed.map(|v| v.to_string()).as_deref(), Some("3.15"));
     assert!(spec.replaced.len() >= 100, "{}", spec.replaced.len());
 }
+
+/// A replacement in an area file that does not parse, or in an entry with errors of its own,
+/// is not reported again: the area's error is the one to fix.
+#[test]
+fn no_follow_on_errors_when_the_replacement_could_not_be_checked() {
+    let source = SpecSource::from_files(vec![
+        SpecFile { name: "spec/dict.yaml".into(), text: "area: dict\ntitle: [unclosed\n".into() },
+        SpecFile {
+            name: "spec/replaced.yaml".into(),
+            text: dedent(
+                r#"
+                replaced:
+                  - name: _PyA
+                    kind: function
+                    removed: "3.13"
+                    replacement: PyDict_GetItemRef
+                    exact: true
+                    source: https://x
+                "#,
+            ),
+        },
+    ]);
+    let errors = capi_compat::spec::validate::load(&source).unwrap_err();
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].location.file, "spec/dict.yaml");
+}
