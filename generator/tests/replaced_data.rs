@@ -223,6 +223,7 @@ fn no_follow_on_errors_when_the_replacement_could_not_be_checked() {
 fn header_names_by_minor() -> std::collections::BTreeMap<u8, Vec<(String, std::collections::BTreeSet<String>)>>
 {
     use capi_compat::interpreters::discovery::{discover, Implementation};
+    use capi_compat::scan::tokenize::{directive_tokens, tokenize, TokenKind};
     let mut by_minor: std::collections::BTreeMap<u8, Vec<_>> = Default::default();
     for interpreter in discover() {
         if interpreter.implementation != Implementation::CPython
@@ -243,17 +244,19 @@ fn header_names_by_minor() -> std::collections::BTreeMap<u8, Vec<(String, std::c
                     dirs.push(entry);
                 } else if entry.extension().is_some_and(|e| e == "h") {
                     let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
-                    names.extend(capi_compat::scan::tokenize::tokenize(&text).into_iter().filter_map(|t| {
-                        (t.active && t.kind == capi_compat::scan::tokenize::TokenKind::Identifier)
-                            .then(|| t.spelling(&text).into_owned())
-                    }));
-                    for t in capi_compat::scan::tokenize::tokenize(&text) {
-                        if t.active && t.kind == capi_compat::scan::tokenize::TokenKind::Directive {
-                            for inner in capi_compat::scan::tokenize::directive_tokens(&text, &t) {
-                                if inner.kind == capi_compat::scan::tokenize::TokenKind::Identifier {
-                                    names.insert(inner.spelling(&text).into_owned());
-                                }
+                    // Every active name: code, and the directives (a `#define` declares one).
+                    for t in tokenize(&text).into_iter().filter(|t| t.active) {
+                        match t.kind {
+                            TokenKind::Identifier => {
+                                names.insert(t.spelling(&text).into_owned());
                             }
+                            TokenKind::Directive => names.extend(
+                                directive_tokens(&text, &t)
+                                    .iter()
+                                    .filter(|inner| inner.kind == TokenKind::Identifier)
+                                    .map(|inner| inner.spelling(&text).into_owned()),
+                            ),
+                            _ => {}
                         }
                     }
                 }
