@@ -585,4 +585,18 @@ mod tests {
         assert_eq!(hex_version(0x030C_04F0), "3.12.4");
         assert_eq!(hex_version(0x030E_00B2), "3.14.0b2");
     }
+
+    proptest::proptest! {
+        /// Any text drawn from what steers the conditionals: no panic, and every name's range is
+        /// one `describe` can print.
+        #[test]
+        fn any_conditionals_are_followed_without_panic(
+            src in "(#if |#elif |#else\\n|#endif\\n|#ifdef |#ifndef |#define |defined|\\(|\\)|!|&&|\\|\\||<|>=|==|PY_VERSION_HEX |PY_MINOR_VERSION |PY_MAJOR_VERSION |0x030D0000|13|3|Py_GIL_DISABLED|PYPY_VERSION|struct |\\{|_PyA |\\n| ){0,60}"
+        ) {
+            for g in guarded_identifiers(&src) {
+                let _ = g.range.describe();
+            }
+            let _ = defined_names(&src);
+        }
+    }
 }
