@@ -191,3 +191,115 @@ fn the_real_file_has_the_3_13_private_removals_with_exact_replacements() {
     assert_eq!(weakref.removed.map(|v| v.to_string()).as_deref(), Some("3.15"));
     assert!(spec.replaced.len() >= 100, "{}", spec.replaced.len());
 }
+
+/// A replacement in an area file that does not parse, or in an entry with errors of its own,
+/// is not reported again: the area's error is the one to fix.
+#[test]
+fn no_follow_on_errors_when_the_replacement_could_not_be_checked() {
+    let source = SpecSource::from_files(vec![
+        SpecFile { name: "spec/dict.yaml".into(), text: "area: dict\ntitle: [unclosed\n".into() },
+        SpecFile {
+            name: "spec/replaced.yaml".into(),
+            text: dedent(
+                r#"
+                replaced:
+                  - name: _PyA
+                    kind: function
+                    removed: "3.13"
+                    replacement: PyDict_GetItemRef
+                    exact: true
+                    source: https://x
+                "#,
+            ),
+        },
+    ]);
+    let errors = capi_compat::spec::validate::load(&source).unwrap_err();
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert_eq!(errors.0[0].location.file, "spec/dict.yaml");
+}
+
+/// The public headers' names of each CPython found (Include/ without Include/internal/, read
+/// with scan's tokenizer: names in comments and `#if 0` do not count), by minor version.
+fn header_names_by_minor() -> std::collections::BTreeMap<u8, Vec<(String, std::collections::BTreeSet<String>)>>
+{
+    use capi_compat::interpreters::discovery::{discover, Implementation};
+    use capi_compat::scan::tokenize::{directive_tokens, tokenize, TokenKind};
+    let mut by_minor: std::collections::BTreeMap<u8, Vec<_>> = Default::default();
+    for interpreter in discover() {
+        if interpreter.implementation != Implementation::CPython
+            || interpreter.debug
+            || interpreter.free_threaded
+        {
+            continue;
+        }
+        let minor = ((interpreter.hexversion >> 16) & 0xFF) as u8;
+        let Some(include) = interpreter.include_dirs.iter().find(|d| d.join("Python.h").is_file()) else {
+            continue;
+        };
+        let mut names = std::collections::BTreeSet::new();
+        let mut dirs = vec![include.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+                if entry.is_dir() && entry.file_name().is_some_and(|n| n != "internal") {
+                    dirs.push(entry);
+                } else if entry.extension().is_some_and(|e| e == "h") {
+                    let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+                    // Every active name: code, and the directives (a `#define` declares one).
+                    for t in tokenize(&text).into_iter().filter(|t| t.active) {
+                        match t.kind {
+                            TokenKind::Identifier => {
+                                names.insert(t.spelling(&text).into_owned());
+                            }
+                            TokenKind::Directive => names.extend(
+                                directive_tokens(&text, &t)
+                                    .iter()
+                                    .filter(|inner| inner.kind == TokenKind::Identifier)
+                                    .map(|inner| inner.spelling(&text).into_owned()),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        by_minor.entry(minor).or_default().push((interpreter.label.clone(), names));
+    }
+    by_minor
+}
+
+/// Every `removed:` of the real file against the headers of every CPython 3.10 … 3.15 found
+/// (all six are required): the name is gone from its removal on, and declared by the version
+/// just before it (or by 3.15 when it was never removed; it may have appeared after 3.10).
+#[test]
+fn removal_versions_match_the_cpython_headers() {
+    let spec = capi_compat::load_spec(None).unwrap();
+    let headers = header_names_by_minor();
+    for minor in 10..=15u8 {
+        assert!(
+            headers.contains_key(&minor),
+            "CPython 3.{minor} not found: this test needs 3.10 … 3.15 (scripts/provision-pythons.sh)"
+        );
+    }
+    let mut wrong = Vec::new();
+    for r in &spec.replaced {
+        let last_with_it = r.removed.map_or(15, |v| v.minor.saturating_sub(1));
+        for (minor, interpreters) in headers.range(10..=15u8) {
+            let gone = r.removed.is_some_and(|v| *minor >= v.minor);
+            if !gone && *minor != last_with_it {
+                continue;
+            }
+            for (label, names) in interpreters {
+                let declared = names.contains(&r.name);
+                if declared == gone {
+                    let removed = r.removed.map_or("never".to_string(), |v| v.to_string());
+                    wrong.push(format!(
+                        "{}: removed {removed}, but {label}'s headers {} it",
+                        r.name,
+                        if declared { "declare" } else { "do not declare" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
+}

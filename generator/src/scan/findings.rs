@@ -149,12 +149,15 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
     let mut uses: BTreeMap<String, Vec<Found>> = BTreeMap::new();
     let mut lossy_files = Vec::new();
     let mut macros = MacroUses::default();
+    // Types and macros the code defines itself: a `_Py…` one is the project's, not CPython's.
+    let mut own_names = std::collections::BTreeSet::new();
     for path in files {
         let (text, lossy) = read_source(path)?;
         let file = path.display().to_string();
         if lossy {
             lossy_files.push(file.clone());
         }
+        own_names.extend(guards::defined_names(&text));
         let guarded = guards::guarded_identifiers(&text);
         macros.add(&guarded);
         for found in guarded {
@@ -224,7 +227,7 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
                 compiled_where_removed,
                 locations,
             ));
-        } else {
+        } else if !own_names.contains(&name) {
             report.private.push(PrivateUse { name, uses: locations });
         }
     }

@@ -178,6 +178,34 @@ pub fn guarded_identifiers(source: &str) -> Vec<GuardedName> {
     names
 }
 
+/// The names the code itself defines as types or macros: `struct NAME {` (also `union`,
+/// `enum`) and `#define NAME`. A `_Py…` name among them is the project's, not CPython's.
+pub fn defined_names(source: &str) -> std::collections::BTreeSet<String> {
+    let mut defined = std::collections::BTreeSet::new();
+    let tokens: Vec<Token> = tokenize(source)
+        .into_iter()
+        .filter(|t| t.active && !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment))
+        .collect();
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::Directive => {
+                if let Some(name) = defined_macro(source, &directive_tokens(source, t)) {
+                    defined.insert(name);
+                }
+            }
+            TokenKind::Identifier if matches!(t.spelling(source).as_ref(), "struct" | "union" | "enum") => {
+                if let (Some(name), Some(brace)) = (tokens.get(i + 1), tokens.get(i + 2)) {
+                    if name.kind == TokenKind::Identifier && brace.text(source) == "{" {
+                        defined.insert(name.spelling(source).into_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    defined
+}
+
 /// Updates the group stack for one directive.
 fn follow(source: &str, inner: &[Token], frames: &mut Vec<Frame>) {
     let significant: Vec<&Token> =
@@ -377,7 +405,8 @@ fn strip_parens<'a>(mut texts: &'a [&'a str]) -> &'a [&'a str] {
     texts
 }
 
-/// `PY_VERSION_HEX >= 0x030D0000`, `0x030D0000 > PY_VERSION_HEX`, `PY_MINOR_VERSION < 13`.
+/// `PY_VERSION_HEX >= 0x030D0000`, `0x030D0000 > PY_VERSION_HEX`, `PY_MINOR_VERSION < 13`,
+/// `PY_MAJOR_VERSION < 3` (Python 2 branches of older code).
 fn comparison(texts: &[&str]) -> Option<VersionRange> {
     let [left, op, right] = texts else { return None };
     let (macro_name, op, number) = if is_version_macro(left) {
@@ -394,29 +423,28 @@ fn comparison(texts: &[&str]) -> Option<VersionRange> {
     } else {
         return None;
     };
-    let mut value = parse_integer(number)?;
-    if macro_name == "PY_MINOR_VERSION" {
-        value = 0x0300_0000 | (value.min(0xFF) << 16);
-        // `PY_MINOR_VERSION > 12` is `PY_VERSION_HEX >= 3.13`; `<= 12` is `< 3.13`.
-        return match op {
-            ">=" => Some(VersionRange { from: Some(value), below: None }),
-            "<" => Some(VersionRange { from: None, below: Some(value) }),
-            ">" => Some(VersionRange { from: Some(value + 0x1_0000), below: None }),
-            "<=" => Some(VersionRange { from: None, below: Some(value + 0x1_0000) }),
-            _ => None,
-        };
-    }
+    let value = parse_integer(number)?;
+    // Each macro compared as `PY_VERSION_HEX` ranges: where the value starts, and its width.
+    let (start, step) = match macro_name {
+        "PY_MAJOR_VERSION" => (value.min(0xFF) << 24, 0x0100_0000),
+        // Only 3.x is supported: `PY_MINOR_VERSION > 12` is `PY_VERSION_HEX >= 3.13`.
+        "PY_MINOR_VERSION" => (0x0300_0000 | (value.min(0xFF) << 16), 0x1_0000),
+        _ => (value, 1),
+    };
+    let next = start.saturating_add(step);
+    let range = |from: Option<u32>, below: Option<u32>| Some(VersionRange { from, below });
     match op {
-        ">=" => Some(VersionRange { from: Some(value), below: None }),
-        ">" => Some(VersionRange { from: Some(value.saturating_add(1)), below: None }),
-        "<" => Some(VersionRange { from: None, below: Some(value) }),
-        "<=" => Some(VersionRange { from: None, below: Some(value.saturating_add(1)) }),
+        ">=" => range(Some(start), None),
+        ">" => range(Some(next), None),
+        "<" => range(None, Some(start)),
+        "<=" => range(None, Some(next)),
+        "==" => range(Some(start), Some(next)),
         _ => None,
     }
 }
 
 fn is_version_macro(text: &str) -> bool {
-    text == "PY_VERSION_HEX" || text == "PY_MINOR_VERSION"
+    matches!(text, "PY_VERSION_HEX" | "PY_MINOR_VERSION" | "PY_MAJOR_VERSION")
 }
 
 fn parse_integer(text: &str) -> Option<u32> {
@@ -465,6 +493,14 @@ mod tests {
         assert_eq!(named(src, "PyB"), None, "PyPy below 3.13 takes the #else");
         let src = "#if PY_VERSION_HEX < 0x030D0000 || defined(X)\nPyA\n#endif\n";
         assert_eq!(named(src, "PyA"), None);
+    }
+
+    #[test]
+    fn python_2_branches_and_equality() {
+        let src = "#if PY_MAJOR_VERSION < 3\nPyA\n#else\nPyB\n#endif\n#if PY_MAJOR_VERSION == 3 && PY_MINOR_VERSION == 12\nPyC\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some("< 3.0"));
+        assert_eq!(named(src, "PyB").as_deref(), Some(">= 3.0"));
+        assert_eq!(named(src, "PyC").as_deref(), Some(">= 3.12 and < 3.13"));
     }
 
     #[test]
@@ -535,10 +571,32 @@ mod tests {
     }
 
     #[test]
+    fn the_code_s_own_types_and_macros() {
+        let src = "typedef struct _PyScannerObject {\n int x;\n} PyScannerObject;\nstruct _PyOther *p;\n\
+                   #define _PyMine 1\nenum _PyE { A };\n#if 0\nstruct _PyDead { int y; };\n#endif\n";
+        let defined: Vec<String> = defined_names(src).into_iter().collect();
+        assert_eq!(defined, ["_PyE", "_PyMine", "_PyScannerObject"]);
+    }
+
+    #[test]
     fn hex_versions_read_back() {
         assert_eq!(hex_version(0x030D_0000), "3.13");
         assert_eq!(hex_version(0x030D_00F0), "3.13");
         assert_eq!(hex_version(0x030C_04F0), "3.12.4");
         assert_eq!(hex_version(0x030E_00B2), "3.14.0b2");
+    }
+
+    proptest::proptest! {
+        /// Any text drawn from what steers the conditionals: no panic, and every name's range is
+        /// one `describe` can print.
+        #[test]
+        fn any_conditionals_are_followed_without_panic(
+            src in "(#if |#elif |#else\\n|#endif\\n|#ifdef |#ifndef |#define |defined|\\(|\\)|!|&&|\\|\\||<|>=|==|PY_VERSION_HEX |PY_MINOR_VERSION |PY_MAJOR_VERSION |0x030D0000|13|3|Py_GIL_DISABLED|PYPY_VERSION|struct |\\{|_PyA |\\n| ){0,60}"
+        ) {
+            for g in guarded_identifiers(&src) {
+                let _ = g.range.describe();
+            }
+            let _ = defined_names(&src);
+        }
     }
 }

@@ -34,6 +34,9 @@ pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
     // Entries that have errors of their own: `requires` naming them is not another error.
     let mut rejected = BTreeSet::new();
     let mut replaced_records = Vec::new();
+    // An area file that did not parse: its names are unknown, so a replacement naming one of
+    // them is not another error.
+    let mut unreadable_area = false;
     for file in &source.files {
         if file.name.rsplit('/').next() == Some(replaced::FILE_NAME) {
             let help = "fix the YAML: the keys a record takes are listed in spec/README.md (Replaced names)";
@@ -43,13 +46,17 @@ pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
             continue;
         }
         let help = "fix the YAML: the keys an entry takes are listed in spec/README.md";
-        let Some(raw) = yaml::parse::<RawFile>(file, &mut errors, help) else { continue };
+        let Some(raw) = yaml::parse::<RawFile>(file, &mut errors, help) else {
+            unreadable_area = true;
+            continue;
+        };
         check_file(&file.name, raw, &mut errors, &mut areas, &mut entries, &mut rejected);
     }
     check_references(&entries, &rejected, &mut errors);
     let mut replaced = Vec::new();
     for (file, records) in replaced_records {
-        replaced.extend(replaced::check(&file, records, &entries, &mut errors));
+        let known = replaced::Known { entries: &entries, rejected: &rejected, unreadable_area };
+        replaced.extend(replaced::check(&file, records, &known, &mut errors));
     }
     errors.finish()?;
     Ok(Spec::new(areas, entries, source.digest()).with_replaced(replaced))

@@ -15,13 +15,22 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The base name of the file, among the spec's `*.yaml`: it holds no area.
 pub const FILE_NAME: &str = "replaced.yaml";
 
+/// What the rest of the spec says about names: its valid entries, the names of entries with
+/// errors of their own, and whether an area file could not be read at all.
+pub(super) struct Known<'a> {
+    pub entries: &'a [Entry],
+    pub rejected: &'a BTreeSet<String>,
+    pub unreadable_area: bool,
+}
+
 /// Checks every record; returns the valid ones.
 pub(super) fn check(
     file: &str,
     raw: Vec<RawReplaced>,
-    entries: &[Entry],
+    known: &Known,
     errors: &mut Collector,
 ) -> Vec<Replaced> {
+    let entries = known.entries;
     let cpython_310: BTreeSet<&str> = crate::selftest::pypy_probe::CPYTHON_310_NAMES
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -79,8 +88,12 @@ pub(super) fn check(
         }
         if let Some(replacement) = &record.replacement {
             let offered = spec_names.get(replacement.value.as_str());
+            // A name the rest of the spec may hold but could not be checked against is not
+            // reported again here.
+            let unsure = known.unreadable_area || known.rejected.contains(&replacement.value);
             let known = offered.is_some_and(|e| e.kind != Kind::Helper && !e.refused_everywhere())
-                || cpython_310.contains(replacement.value.as_str());
+                || cpython_310.contains(replacement.value.as_str())
+                || unsure;
             if replacement.value == name {
                 check.at(replacement, "a name cannot replace itself", "");
             } else if !known {
