@@ -272,3 +272,14 @@ fn a_rule_that_changes_behaviour_fails_its_side_by_side_test() {
     assert!(stdout.contains("Py_IsNone: run(None): old ('returned', 'True', "), "{stdout}");
     assert!(stdout.contains("rule Py_IsNone: FAIL: not proven on any interpreter here"), "{stdout}");
 }
+
+#[test]
+fn write_through_a_symlink_replaces_the_file_it_points_to() {
+    let tmp = TempDir::new("upgrade-symlink");
+    let real = tmp.write("real.c", "int f(PyObject *o) { return _PyLong_AsInt(o); }\n");
+    std::os::unix::fs::symlink(&real, tmp.path().join("link.c")).unwrap();
+    let out = capi_compat(&["upgrade", "--write", "link.c"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::symlink_metadata(tmp.path().join("link.c")).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "int f(PyObject *o) { return PyLong_AsInt(o); }\n");
+}

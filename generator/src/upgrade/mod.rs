@@ -126,6 +126,9 @@ pub fn upgrade_paths(rules: &[Rule], paths: &[PathBuf]) -> Result<Vec<FileUpgrad
 /// renamed over it (readers see the old or the new file, never half of one).
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), UpgradeError> {
     let fail = |e| UpgradeError::Write(path.to_path_buf(), e);
+    // Through a symlink, the file it points to is replaced, not the link.
+    let resolved = std::fs::canonicalize(path).map_err(fail)?;
+    let path = resolved.as_path();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.capi-compat-{}.tmp", std::process::id()));
     let result = (|| {
