@@ -144,7 +144,7 @@ fn renamed(rw: &super::rules::Rewrite) -> Option<&str> {
     let to = super::pattern::lex(&rw.to).ok()?;
     match (rw.from.pieces.first(), to.first()) {
         (Some(Piece::Token(_)), Some(Piece::Token(_))) if rw.from.pieces[1..] == to[1..] => {
-            rw.to.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()
+            rw.to.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()
         }
         _ => None,
     }
@@ -204,6 +204,19 @@ fn include_header(text: &str) -> (HeaderAction, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_matches_reach_the_fixed_point_in_one_run() {
+        let rules = crate::upgrade::load_rules(None).unwrap();
+        let source = "void f(PyObject *o, PyObject *x) {\n    Py_SIZE(o) = _PyLong_AsInt(x) == 1;\n}\n";
+        let once = apply_rules(&rules, source);
+        assert_eq!(
+            once.text,
+            "void f(PyObject *o, PyObject *x) {\n    Py_SET_SIZE(o, PyLong_AsInt(x) == 1);\n}\n"
+        );
+        assert_eq!(once.changes.len(), 2);
+        assert_eq!(apply_rules(&rules, &once.text).text, once.text);
+    }
 
     #[test]
     fn the_header_goes_after_python_h_with_the_files_line_ending() {
