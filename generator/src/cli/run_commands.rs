@@ -78,6 +78,43 @@ pub fn test(
     }
 }
 
+/// `test --alloc-fail`: the tests again under the failing allocator.
+pub fn alloc_fail(
+    run: &RunArgs,
+    only: Option<&[String]>,
+    max_allocs: u32,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let floor = crate::spec::version::OLDEST;
+    let header = crate::generate(&spec_data, floor, None)?;
+    if let Some(names) = only {
+        crate::header::plan::plan(&spec_data, floor, Some(names))?;
+    }
+    let compilers = compilers()?;
+    let selection = select(run, floor)?;
+    writeln!(note, "compiler: {} ({})", compilers[0].family, compilers[0].c.display()).map_err(io_error)?;
+    let options = crate::selftest::allocfail::AllocFailOptions {
+        header: &header,
+        only,
+        jobs: jobs(run),
+        build_root: crate::interpreters::cache_dir().join("build/allocfail"),
+        max_allocs,
+    };
+    let result =
+        crate::selftest::allocfail::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
+    out.write_all(result.render().as_bytes()).map_err(io_error)?;
+    if let Some(path) = &run.json {
+        write_json(path, &result.to_json())?;
+    }
+    match result.failures() {
+        0 => Ok(()),
+        n => Err(CliError::TestsFailed(n)),
+    }
+}
+
 /// How `bench` times and judges.
 pub struct BenchSettings {
     pub rounds: usize,
