@@ -340,8 +340,9 @@ static inline void capicompat_af_run(int (*test)(void), long long target)
 
 static inline const char *capicompat_af_outcome_name(void)
 {
-    if (!capicompat_af.hit && capicompat_af.outcome != CAPICOMPAT_AF_FAIL) {
-        return "complete";
+    if (!capicompat_af.hit) {
+        /* the run never reached the target: the sweep is over */
+        return capicompat_af.outcome == CAPICOMPAT_AF_FAIL ? "unhit-fail" : "complete";
     }
     switch (capicompat_af.outcome) {
     case CAPICOMPAT_AF_ERROR:
@@ -353,7 +354,7 @@ static inline const char *capicompat_af_outcome_name(void)
     case CAPICOMPAT_AF_NONE:
         break;
     }
-    /* the failure was hit outside any judged call: cannot happen, counted calls are judged */
+    /* every armed call is judged when it returns: the test left the call some other way */
     return "fail";
 }
 

@@ -1,8 +1,9 @@
 # Runs inside the interpreter under test (`capi-compat test --alloc-fail`): for each test,
 # for n = 1, 2, ... fails the nth allocation made inside a call of a function under test,
-# until a run completes without reaching n (or n passes the cap). One line per finding;
-# "AT name n" before each run names the point where a crash happened.
-import gc, importlib.util, sys
+# until a run completes without reaching n (or n passes the cap). Each run is a forked child:
+# a run cut short (its test left at the failing call) or crashed cannot disturb the next one,
+# and a crash is charged to its test and n. One line per finding.
+import gc, importlib.util, os, sys, time
 
 path, modname, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
 wanted = sys.argv[4:]
@@ -13,10 +14,79 @@ available = set(mod.names())
 debug = mod.install()
 print("DEBUG\t%d" % debug)
 out = sys.stdout
+CHILD_TIMEOUT = 60.0
 
 
 def clean(text):
     return str(text).replace("\n", " ").replace("\t", " ")
+
+
+def child(name, n, write_fd):
+    result = mod.allocfail(name, n)
+    outcome, delta = result[0], result[4]
+    deltas = [delta]
+    if outcome in ("error", "recovered") and delta > 0:
+        # a leak is confirmed only when the same point leaks again in this process (a cache
+        # filling once is not a leak)
+        for _ in range(2):
+            gc.collect()
+            again = mod.allocfail(name, n)
+            if again[0] != outcome or again[4] <= 0:
+                break
+            deltas.append(again[4])
+    line = "\t".join([outcome, str(result[1]), clean(result[2]), clean(result[3]), ",".join(map(str, deltas))])
+    os.write(write_fd, line.encode("utf-8", "replace"))
+
+
+def run_point(name, n):
+    """(outcome, where, detail, deltas) of one forked run; outcome "crash" when the child died."""
+    out.flush()
+    sys.stderr.flush()
+    result_r, result_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(result_r)
+        os.close(err_r)
+        os.dup2(err_w, 2)
+        try:
+            child(name, n, result_w)
+        finally:
+            os._exit(0)
+    os.close(result_w)
+    os.close(err_w)
+    deadline = time.monotonic() + CHILD_TIMEOUT
+    status = None
+    while status is None:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+        elif time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            status = -1
+        else:
+            time.sleep(0.0005)
+    data = b""
+    while True:
+        chunk = os.read(result_r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    err = b""
+    while True:
+        chunk = os.read(err_r, 65536)
+        if not chunk:
+            break
+        err += chunk
+    os.close(result_r)
+    os.close(err_r)
+    if status == 0 and data:
+        outcome, counted, where, detail, deltas = data.decode("utf-8", "replace").split("\t")
+        return outcome, where, detail, [int(d) for d in deltas.split(",")]
+    tail = " | ".join(err.decode("utf-8", "replace").strip().splitlines()[-8:])
+    why = "hung for %ds" % CHILD_TIMEOUT if status == -1 else "died (wait status %d)" % status
+    return "crash", "-", "the interpreter %s: %s" % (why, clean(tail)), [0]
 
 
 for name in wanted:
@@ -39,33 +109,24 @@ for name in wanted:
         if n > cap:
             capped = 1
             break
-        print("AT\t%s\t%d" % (name, n))
-        out.flush()
-        outcome, counted, where, detail, delta, unarmed = mod.allocfail(name, n)
-        if outcome == "complete":
+        outcome, where, detail, deltas = run_point(name, n)
+        if outcome in ("complete", "unhit-fail"):
+            if outcome == "unhit-fail":
+                print("FAIL\t%s\t%d\t-\t%s" % (name, n, detail))
             break
         func = where.split(" ")[0]
         functions[func] = functions.get(func, 0) + 1
-        if outcome == "fail":
-            print("FAIL\t%s\t%d\t%s\t%s" % (name, n, clean(where), clean(detail)))
+        if outcome in ("fail", "crash"):
+            print("%s\t%s\t%d\t%s\t%s" % ("CRASH" if outcome == "crash" else "FAIL", name, n, where, detail))
         else:
             if outcome == "error":
                 errors += 1
                 exceptions[detail] = exceptions.get(detail, 0) + 1
             else:
                 recovered += 1
-            if delta > 0:
-                # confirmed only when the same point leaks again (a cache filling once is not a leak)
-                deltas = [delta]
-                for _ in range(2):
-                    gc.collect()
-                    again = mod.allocfail(name, n)
-                    if again[0] != outcome or again[4] <= 0:
-                        break
-                    deltas.append(again[4])
-                if len(deltas) == 3:
-                    print("LEAK\t%s\t%d\t%s\t%s: the total reference count grew by %s (3 runs)"
-                          % (name, n, clean(where), "error " + detail if outcome == "error" else "recovered", deltas))
+            if len(deltas) == 3:
+                print("LEAK\t%s\t%d\t%s\t%s: the total reference count grew by %s (3 runs)"
+                      % (name, n, where, "error " + detail if outcome == "error" else "recovered", deltas))
         n += 1
     print("DONE\t%s\t%d\t%d\t%d\t%d\t%s\t%s" % (
         name, n - 1, errors, recovered, capped,

@@ -390,11 +390,15 @@ fn parse_driver_output(stdout: &str, forced: bool) -> DriverOutput {
                 out.current = Some((name.to_string(), 0));
             }
             ["AT", name, n] => out.current = Some((name.to_string(), n.parse().unwrap_or(0))),
-            [kind @ ("FAIL" | "LEAK"), _name, n, location, detail] => {
+            [kind @ ("FAIL" | "LEAK" | "CRASH"), _name, n, location, detail] => {
                 if let Some(entry) = open.as_mut() {
                     entry.findings.push(Finding {
                         n: n.parse().unwrap_or(0),
-                        kind: if *kind == "FAIL" { FindingKind::Fail } else { FindingKind::Leak },
+                        kind: match *kind {
+                            "FAIL" => FindingKind::Fail,
+                            "LEAK" => FindingKind::Leak,
+                            _ => FindingKind::Crash,
+                        },
                         location: location.to_string(),
                         detail: detail.to_string(),
                     });
