@@ -115,6 +115,9 @@ static inline Py_ssize_t capicompat_af_total(void)
     if (capicompat_af.gettotalrefcount == CAPICOMPAT_NULL) {
         return 0;
     }
+    /* the type attribute cache holds a reference to each attribute name it has seen: its
+       churn is the interpreter's, not the function's */
+    PyType_ClearCache();
     PyObject *value = PyObject_CallNoArgs(capicompat_af.gettotalrefcount);
     if (value == CAPICOMPAT_NULL) {
         PyErr_Clear();
@@ -183,7 +186,11 @@ enum capicompat_af_result {
     CAPICOMPAT_AF_NULL_VALUE,
     CAPICOMPAT_AF_OTHER_VALUE,
     /* void, or a type without an error value: only the exception tells */
-    CAPICOMPAT_AF_NO_VALUE
+    CAPICOMPAT_AF_NO_VALUE,
+    /* a function that reports errors by its return value alone, never an exception
+       (PyTime_MonotonicRaw, the PyInitConfig API): its error value, or another value */
+    CAPICOMPAT_AF_SILENT_ERROR_VALUE,
+    CAPICOMPAT_AF_SILENT_OTHER_VALUE
 };
 
 static inline void capicompat_af_enter(capicompat_af_call *call, const char *name)
@@ -193,7 +200,8 @@ static inline void capicompat_af_enter(capicompat_af_call *call, const char *nam
     if (!capicompat_af.running || capicompat_af_armed) {
         return;
     }
-    if (!PyGILState_Check() || PyErr_Occurred()) {
+    /* the header's PyThreadState_GetUnchecked (native from 3.13): NULL when detached */
+    if (PyThreadState_GetUnchecked() == CAPICOMPAT_NULL || PyErr_Occurred()) {
         /* without the GIL nothing can be judged; with an exception already set, neither can
            the function's own error report */
         capicompat_af.unarmed_calls++;
@@ -226,6 +234,23 @@ static inline void capicompat_af_leave(capicompat_af_call *call, enum capicompat
     }
     capicompat_af.hit_in = call->name;
     PyObject *pending = PyErr_Occurred();
+    if (result == CAPICOMPAT_AF_SILENT_ERROR_VALUE || result == CAPICOMPAT_AF_SILENT_OTHER_VALUE) {
+        if (pending != CAPICOMPAT_NULL) {
+            capicompat_af.outcome = CAPICOMPAT_AF_FAIL;
+            snprintf(capicompat_af.detail, sizeof capicompat_af.detail,
+                     "raised %s, but it reports errors without an exception", ((PyTypeObject *)pending)->tp_name);
+            PyErr_Clear();
+            longjmp(capicompat_af.jump, 1);
+        }
+        if (result == CAPICOMPAT_AF_SILENT_OTHER_VALUE) {
+            capicompat_af.outcome = CAPICOMPAT_AF_RECOVERED;
+            return;
+        }
+        capicompat_af.outcome = CAPICOMPAT_AF_ERROR;
+        capicompat_af_describe("error value (no exception, as documented)");
+        capicompat_af.delta = capicompat_af_balance(call->total_before);
+        longjmp(capicompat_af.jump, 1);
+    }
     if (pending != CAPICOMPAT_NULL) {
         const char *type_name = ((PyTypeObject *)pending)->tp_name;
         if (result == CAPICOMPAT_AF_OTHER_VALUE) {
@@ -259,6 +284,11 @@ static inline enum capicompat_af_result capicompat_af_pointer(const void *value)
 static inline enum capicompat_af_result capicompat_af_signed(long long value)
 {
     return value == -1 ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE;
+}
+
+static inline enum capicompat_af_result capicompat_af_silent(int is_error)
+{
+    return is_error ? CAPICOMPAT_AF_SILENT_ERROR_VALUE : CAPICOMPAT_AF_SILENT_OTHER_VALUE;
 }
 
 static inline enum capicompat_af_result capicompat_af_double(double value)
