@@ -50,6 +50,7 @@ typedef struct {
     /* calls not armed because an exception was already set or the GIL was not held */
     long long unarmed_calls;
     PyObject *gettotalrefcount;
+    int gc_was_enabled;
     /* the total reference count when the test started */
     Py_ssize_t test_before;
     jmp_buf jump;
@@ -153,11 +154,15 @@ static inline PyObject *capicompat_af_install(PyObject *self, PyObject *unused)
         if (sys == CAPICOMPAT_NULL) {
             return CAPICOMPAT_NULL;
         }
-        if (PyObject_GetOptionalAttrString(sys, "gettotalrefcount", &capicompat_af.gettotalrefcount) < 0) {
-            Py_DECREF(sys);
-            return CAPICOMPAT_NULL;
-        }
+        /* present on debug builds only */
+        capicompat_af.gettotalrefcount = PyObject_GetAttrString(sys, "gettotalrefcount");
         Py_DECREF(sys);
+        if (capicompat_af.gettotalrefcount == CAPICOMPAT_NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+                return CAPICOMPAT_NULL;
+            }
+            PyErr_Clear();
+        }
         for (int i = 0; i < 3; i++) {
             PyMem_GetAllocator(domains[i], &capicompat_af.previous[i]);
             PyMemAllocatorEx hook = {&capicompat_af.previous[i], capicompat_af_malloc, capicompat_af_calloc,
@@ -200,8 +205,14 @@ static inline void capicompat_af_enter(capicompat_af_call *call, const char *nam
     if (!capicompat_af.running || capicompat_af_armed) {
         return;
     }
-    /* the header's PyThreadState_GetUnchecked (native from 3.13): NULL when detached */
-    if (PyThreadState_GetUnchecked() == CAPICOMPAT_NULL || PyErr_Occurred()) {
+    /* the thread state, NULL when detached (not the header's backport: this runtime must
+       work with any spec) */
+#if PY_VERSION_HEX >= 0x030D0000
+    PyThreadState *attached = PyThreadState_GetUnchecked();
+#else
+    PyThreadState *attached = _PyThreadState_UncheckedGet();
+#endif
+    if (attached == CAPICOMPAT_NULL || PyErr_Occurred()) {
         /* without the GIL nothing can be judged; with an exception already set, neither can
            the function's own error report */
         capicompat_af.unarmed_calls++;
@@ -356,6 +367,9 @@ static inline void capicompat_af_run(int (*test)(void), long long target)
     capicompat_af.outcome = CAPICOMPAT_AF_NONE;
     capicompat_af.delta = 0;
     capicompat_af.unarmed_calls = 0;
+    /* no automatic collection during the run: one that frees older garbage between two
+       measurements would hide a leak (only the explicit one after a positive balance runs) */
+    capicompat_af.gc_was_enabled = PyGC_Disable();
     capicompat_af.test_before = capicompat_af_total();
     capicompat_af.running = 1;
     if (setjmp(capicompat_af.jump) == 0) {
@@ -363,6 +377,9 @@ static inline void capicompat_af_run(int (*test)(void), long long target)
     }
     capicompat_af.running = 0;
     capicompat_af_armed = 0;
+    if (capicompat_af.gc_was_enabled) {
+        PyGC_Enable();
+    }
     if (PyErr_Occurred()) {
         PyErr_Clear();
     }
