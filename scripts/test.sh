@@ -80,6 +80,24 @@ echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
 echo
+echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
+echo "   N = 1, 2, ... (cap 100), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
+echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted"
+# pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
+AF_PYTHONS=()
+for v in ${REQUIRED//,/ }; do
+    case "$v" in
+    3.1[012]) AF_PYTHONS+=(--python "pyenv/versions/$v.") ;;
+    3.1[345]-dbg) AF_PYTHONS+=(--python "cpython-${v%-dbg}-dbg/") ;;
+    esac
+done
+if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
+    time target/debug/capi-compat test --alloc-fail --max-allocs 100 --known tests/allocfail-known.tsv \
+        --json target/allocfail.json "${AF_PYTHONS[@]}"
+else
+    echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
+fi
+echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example

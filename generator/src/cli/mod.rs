@@ -158,6 +158,10 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 200, requires = "alloc_fail",
               value_parser = clap::value_parser!(u32).range(1..=100_000))]
         max_allocs: u32,
+        /// With --alloc-fail: findings already known (ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON
+        /// lines), reported with their reason but not counted as failures.
+        #[arg(long, value_name = "FILE", requires = "alloc_fail")]
+        known: Option<PathBuf>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -394,8 +398,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
-        Command::Test { run, only, alloc_fail: true, max_allocs, spec } => {
-            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, &spec, out, note)
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, spec } => {
+            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, known.as_deref(), &spec, out, note)
         }
         Command::Test { run, only, spec, .. } => run_commands::test(&run, only.as_deref(), &spec, out, note),
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {

@@ -83,10 +83,15 @@ pub fn alloc_fail(
     run: &RunArgs,
     only: Option<&[String]>,
     max_allocs: u32,
+    known: Option<&std::path::Path>,
     spec: &SpecArg,
     out: &mut dyn Write,
     note: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let known = match known {
+        Some(path) => crate::selftest::allocfail::read_known(path).map_err(CliError::Usage)?,
+        None => Vec::new(),
+    };
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let floor = crate::spec::version::OLDEST;
     let header = crate::generate(&spec_data, floor, None)?;
@@ -102,6 +107,7 @@ pub fn alloc_fail(
         jobs: jobs(run),
         build_root: crate::interpreters::cache_dir().join("build/allocfail"),
         max_allocs,
+        known,
     };
     let result =
         crate::selftest::allocfail::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());

@@ -29,6 +29,70 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// A run that crashes more often than this is given up (the rest reported as not run).
 const MAX_RESTARTS: usize = 40;
 
+/// A finding recorded as known (`--known FILE`, lines `ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON`;
+/// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak or crash).
+#[derive(Debug, Clone)]
+pub struct KnownFinding {
+    pub entry: String,
+    pub interpreter: String,
+    pub kind: FindingKind,
+    pub reason: String,
+}
+
+/// Reads a `--known` file; errors name the file and line.
+pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut known = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let kind = match cols.get(2) {
+            Some(&"fail") => FindingKind::Fail,
+            Some(&"leak") => FindingKind::Leak,
+            Some(&"crash") => FindingKind::Crash,
+            _ => None.ok_or_else(|| {
+                format!("{}:{}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON", path.display(), i + 1)
+            })?,
+        };
+        if cols.len() != 4 || cols[3].trim().is_empty() {
+            return Err(format!("{}:{}: expected 4 tab-separated fields, the last a reason", path.display(), i + 1));
+        }
+        known.push(KnownFinding {
+            entry: cols[0].to_string(),
+            interpreter: cols[1].to_string(),
+            kind,
+            reason: cols[3].to_string(),
+        });
+    }
+    Ok(known)
+}
+
+/// `3.13` or `3.13d`, as a `--known` file names interpreters.
+pub fn series_label(interp: &Interpreter) -> String {
+    let series = interp.series();
+    format!("{}.{}{}", series.major, series.minor, if interp.debug { "d" } else { "" })
+}
+
+fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
+    let label = series_label(&run.interpreter);
+    for entry in &mut run.entries {
+        let (matched, open): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut entry.findings).into_iter().partition(|f| {
+            known.iter().any(|k| k.entry == entry.name && k.kind == f.kind && (k.interpreter == "*" || k.interpreter == label))
+        });
+        entry.findings = open;
+        for f in matched {
+            let reason = known
+                .iter()
+                .find(|k| k.entry == entry.name && k.kind == f.kind && (k.interpreter == "*" || k.interpreter == label))
+                .map(|k| k.reason.clone())
+                .unwrap_or_default();
+            entry.known.push((f, reason));
+        }
+    }
+}
+
 pub struct AllocFailOptions<'a> {
     pub header: &'a str,
     pub only: Option<&'a [String]>,
@@ -36,6 +100,7 @@ pub struct AllocFailOptions<'a> {
     pub build_root: std::path::PathBuf,
     /// The largest N tried per test.
     pub max_allocs: u32,
+    pub known: Vec<KnownFinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +139,8 @@ pub struct EntryRun {
     /// `PyDict_GetItemRef=14,…`: the functions the failures hit.
     pub functions: String,
     pub findings: Vec<Finding>,
+    /// Findings listed in the `--known` file: shown with its reason, not counted as failures.
+    pub known: Vec<(Finding, String)>,
     /// Why the entry was not (fully) run.
     pub not_run: Option<String>,
 }
@@ -137,7 +204,11 @@ pub fn run(
         &cpython,
         options.jobs,
         |interp| interp.label.clone(),
-        |interp| run_interpreter(spec, interp, compilers, &sources, options),
+        |interp| {
+            let mut run = run_interpreter(spec, interp, compilers, &sources, options);
+            apply_known(&mut run, &options.known);
+            run
+        },
         |interp, run| {
             let points: u32 = run.entries.iter().map(|e| e.points).sum();
             format!(

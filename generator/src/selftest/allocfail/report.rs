@@ -70,6 +70,34 @@ impl AllocFailResult {
                 }
             }
         }
+        let mut known = String::new();
+        for run in &self.runs {
+            for entry in &run.entries {
+                // one line per kind of finding: the first point, and how many there were
+                let mut kinds: Vec<&FindingKind> = entry.known.iter().map(|(f, _)| &f.kind).collect();
+                kinds.dedup();
+                for kind in kinds {
+                    let same: Vec<&(super::Finding, String)> = entry.known.iter().filter(|(f, _)| &f.kind == kind).collect();
+                    let (first, reason) = same[0];
+                    writeln!(
+                        known,
+                        "KNOWN {} {} {}: {} point(s), first at allocation {} in {}: {} [{reason}]",
+                        format!("{kind:?}").to_lowercase(),
+                        run.interpreter.label,
+                        entry.name,
+                        same.len(),
+                        first.n,
+                        first.location,
+                        first.detail.chars().take(160).collect::<String>()
+                    )
+                    .ok();
+                }
+            }
+        }
+        if !known.is_empty() {
+            s.push_str("\nknown findings (listed with --known; not counted as failures, still open):\n");
+            s.push_str(&known);
+        }
         if !findings.is_empty() {
             s.push_str("\nfindings:\n");
             s.push_str(&findings);
@@ -88,10 +116,11 @@ impl AllocFailResult {
             let errors: u32 = run.entries.iter().map(|e| e.errors).sum();
             let recovered: u32 = run.entries.iter().map(|e| e.recovered).sum();
             let failed_points: usize = run.entries.iter().map(|e| e.findings.len()).sum();
+            let known_points: usize = run.entries.iter().map(|e| e.known.len()).sum();
             let with: usize = run.entries.iter().filter(|e| e.points > 0).count();
             writeln!(
                 s,
-                "{:<26} {} entries ({with} allocating): {points} points tried, {errors} reported an error, {recovered} recovered, {failed_points} findings; refcounts {}; {:.1}s{}",
+                "{:<26} {} entries ({with} allocating): {points} points tried, {errors} reported an error, {recovered} recovered, {failed_points} findings ({known_points} more known); refcounts {}; {:.1}s{}",
                 run.interpreter.label,
                 run.entries.len(),
                 if run.leak_checked { "checked" } else { "not checked (release build)" },
@@ -142,6 +171,7 @@ impl AllocFailResult {
                                 "exceptions": e.exceptions,
                                 "functions": e.functions,
                                 "findings": findings,
+                                "known": e.known.iter().map(|(f, reason)| serde_json::json!({"n": f.n, "kind": format!("{:?}", f.kind).to_lowercase(), "detail": f.detail, "reason": reason})).collect::<Vec<_>>(),
                                 "not_run": e.not_run,
                             }),
                         )
