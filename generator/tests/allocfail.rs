@@ -18,8 +18,14 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
         .output()
         .expect("run capi-compat test --alloc-fail");
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert_eq!(output.status.code(), Some(1), "defects must exit 1:\n{text}\n{}", String::from_utf8_lossy(&output.stderr));
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "defects must exit 1:\n{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     std::fs::remove_file(&json_path).ok();
     let interpreters = json["interpreters"].as_array().expect("interpreters");
     assert!(!interpreters.is_empty(), "no interpreter ran:\n{text}");
@@ -29,7 +35,11 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
     );
     for interp in interpreters {
         let label = interp["label"].as_str().unwrap();
-        assert_eq!(interp["build_failures"].as_array().map(Vec::len), Some(0), "{label}: build failed\n{text}");
+        assert_eq!(
+            interp["build_failures"].as_array().map(Vec::len),
+            Some(0),
+            "{label}: build failed\n{text}"
+        );
         let entry = |name: &str| &interp["entries"][name];
         let findings = |name: &str| entry(name)["findings"].as_array().cloned().unwrap_or_default();
         let only_finding = |name: &str, kind: &str, n: u64, detail: &str| {
@@ -42,7 +52,10 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
         // correct: every allocation point tried, each an error with an exception
         let good = entry("PyLong_FromInt32");
         if !good.is_null() {
-            assert!(findings("PyLong_FromInt32").is_empty(), "{label}: the correct backport must pass\n{text}");
+            assert!(
+                findings("PyLong_FromInt32").is_empty(),
+                "{label}: the correct backport must pass\n{text}"
+            );
             assert!(good["points"].as_u64().unwrap() >= 1, "{label}: no allocation point tried\n{text}");
             assert!(good["exceptions"].as_str().unwrap().contains("MemoryError"), "{label}: {good}");
         }
@@ -52,7 +65,10 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
         if interp["debug"] == true {
             only_finding("PyDict_GetItemRef", "leak", 2, "the total reference count grew by [1, 1, 1]");
         } else {
-            assert!(findings("PyDict_GetItemRef").is_empty(), "{label}: a leak is not visible without a debug build");
+            assert!(
+                findings("PyDict_GetItemRef").is_empty(),
+                "{label}: a leak is not visible without a debug build"
+            );
             assert_eq!(entry("PyDict_GetItemRef")["points"], 2, "{label}\n{text}");
         }
     }

@@ -53,11 +53,19 @@ pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
             Some(&"leak") => FindingKind::Leak,
             Some(&"crash") => FindingKind::Crash,
             _ => None.ok_or_else(|| {
-                format!("{}:{}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON", path.display(), i + 1)
+                format!(
+                    "{}:{}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON",
+                    path.display(),
+                    i + 1
+                )
             })?,
         };
         if cols.len() != 4 || cols[3].trim().is_empty() {
-            return Err(format!("{}:{}: expected 4 tab-separated fields, the last a reason", path.display(), i + 1));
+            return Err(format!(
+                "{}:{}: expected 4 tab-separated fields, the last a reason",
+                path.display(),
+                i + 1
+            ));
         }
         known.push(KnownFinding {
             entry: cols[0].to_string(),
@@ -78,14 +86,23 @@ pub fn series_label(interp: &Interpreter) -> String {
 fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
     let label = series_label(&run.interpreter);
     for entry in &mut run.entries {
-        let (matched, open): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut entry.findings).into_iter().partition(|f| {
-            known.iter().any(|k| k.entry == entry.name && k.kind == f.kind && (k.interpreter == "*" || k.interpreter == label))
-        });
+        let (matched, open): (Vec<Finding>, Vec<Finding>) =
+            std::mem::take(&mut entry.findings).into_iter().partition(|f| {
+                known.iter().any(|k| {
+                    k.entry == entry.name
+                        && k.kind == f.kind
+                        && (k.interpreter == "*" || k.interpreter == label)
+                })
+            });
         entry.findings = open;
         for f in matched {
             let reason = known
                 .iter()
-                .find(|k| k.entry == entry.name && k.kind == f.kind && (k.interpreter == "*" || k.interpreter == label))
+                .find(|k| {
+                    k.entry == entry.name
+                        && k.kind == f.kind
+                        && (k.interpreter == "*" || k.interpreter == label)
+                })
                 .map(|k| k.reason.clone())
                 .unwrap_or_default();
             entry.known.push((f, reason));
@@ -192,9 +209,10 @@ pub fn run(
     // PyPy's cpyext has no PyMem_SetAllocator: nothing to hook.
     let (cpython, pypy): (Vec<Interpreter>, Vec<Interpreter>) =
         usable.into_iter().partition(|i| i.implementation == Implementation::CPython);
-    skipped.extend(
-        pypy.into_iter().map(|i| (i, "alloc-fail: PyPy has no PyMem_SetAllocator to install a failing allocator".into())),
-    );
+    skipped
+        .extend(pypy.into_iter().map(|i| {
+            (i, "alloc-fail: PyPy has no PyMem_SetAllocator to install a failing allocator".into())
+        }));
     let sources = Sources {
         header: options.header,
         module: crate::selftest::module::render_module(spec, options.only),
@@ -276,7 +294,8 @@ fn run_interpreter(
         }
     };
     for (module, forced) in [(&modules.0, false), (&modules.1, true)] {
-        let names: Vec<String> = planned.iter().filter(|(_, f)| *f == forced).map(|(n, _)| n.clone()).collect();
+        let names: Vec<String> =
+            planned.iter().filter(|(_, f)| *f == forced).map(|(n, _)| n.clone()).collect();
         if names.is_empty() {
             continue;
         }
@@ -368,7 +387,11 @@ fn build(
     let file = format!("{MODULE_NAME}{}", interp.ext_suffix);
     let plain = one(dir.join(&file), &[], "alloc-fail build");
     let forced = if wants_forced {
-        one(dir.join("forced").join(&file), &["-DCAPI_COMPAT_FORCE_BACKPORTS"], "alloc-fail build (backports forced)")
+        one(
+            dir.join("forced").join(&file),
+            &["-DCAPI_COMPAT_FORCE_BACKPORTS"],
+            "alloc-fail build (backports forced)",
+        )
     } else {
         None
     };
@@ -389,7 +412,13 @@ fn drive(
     let mut restarts = 0;
     while !rest.is_empty() {
         let mut cmd = Command::new(&interp.path);
-        cmd.arg("-I").arg("-c").arg(DRIVER).arg(module).arg(MODULE_NAME).arg(max_allocs.to_string()).args(rest);
+        cmd.arg("-I")
+            .arg("-c")
+            .arg(DRIVER)
+            .arg(module)
+            .arg(MODULE_NAME)
+            .arg(max_allocs.to_string())
+            .args(rest);
         let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
             Ok(r) => r,
             Err(e) => (false, String::new(), e),
@@ -414,7 +443,8 @@ fn drive(
             }));
             break;
         };
-        let mut crashed = parsed.partial.unwrap_or_else(|| EntryRun { name: name.clone(), forced, ..EntryRun::default() });
+        let mut crashed =
+            parsed.partial.unwrap_or_else(|| EntryRun { name: name.clone(), forced, ..EntryRun::default() });
         crashed.points = crashed.points.max(n);
         crashed.findings.push(Finding {
             n,
@@ -450,7 +480,8 @@ struct DriverOutput {
 }
 
 fn parse_driver_output(stdout: &str, forced: bool) -> DriverOutput {
-    let mut out = DriverOutput { debug: false, entries: Vec::new(), current: None, partial: None, all_done: false };
+    let mut out =
+        DriverOutput { debug: false, entries: Vec::new(), current: None, partial: None, all_done: false };
     let mut open: Option<EntryRun> = None;
     for line in stdout.lines() {
         let cols: Vec<&str> = line.split('\t').collect();

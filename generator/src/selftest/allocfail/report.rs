@@ -17,14 +17,23 @@ fn cell(run: &InterpreterRun, name: &str) -> String {
 impl AllocFailResult {
     pub fn render(&self) -> String {
         let mut s = String::new();
-        let names: BTreeSet<&str> = self.runs.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str())).collect();
+        let names: BTreeSet<&str> =
+            self.runs.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str())).collect();
         let with_points: Vec<&str> = names
             .iter()
             .copied()
-            .filter(|n| self.runs.iter().any(|r| r.entries.iter().any(|e| e.name == *n && (e.points > 0 || e.failed()))))
+            .filter(|n| {
+                self.runs
+                    .iter()
+                    .any(|r| r.entries.iter().any(|e| e.name == *n && (e.points > 0 || e.failed())))
+            })
             .collect();
-        writeln!(s, "allocation points tried per entry (N+: reached --max-allocs {}; FAIL: see below)", self.max_allocs)
-            .ok();
+        writeln!(
+            s,
+            "allocation points tried per entry (N+: reached --max-allocs {}; FAIL: see below)",
+            self.max_allocs
+        )
+        .ok();
         let width = with_points.iter().map(|n| n.len()).max().unwrap_or(5).max(5);
         write!(s, "{:<width$}", "ENTRY").ok();
         for run in &self.runs {
@@ -48,7 +57,8 @@ impl AllocFailResult {
         let mut findings = String::new();
         for run in &self.runs {
             for check in run.builds.iter().filter(|b| !b.ok) {
-                writeln!(findings, "FAIL {} {}: {}", run.interpreter.label, check.what, check.output.trim()).ok();
+                writeln!(findings, "FAIL {} {}: {}", run.interpreter.label, check.what, check.output.trim())
+                    .ok();
             }
             for entry in &run.entries {
                 let build = if entry.forced { " (backport forced)" } else { "" };
@@ -77,7 +87,8 @@ impl AllocFailResult {
                 let mut kinds: Vec<&FindingKind> = entry.known.iter().map(|(f, _)| &f.kind).collect();
                 kinds.dedup();
                 for kind in kinds {
-                    let same: Vec<&(super::Finding, String)> = entry.known.iter().filter(|(f, _)| &f.kind == kind).collect();
+                    let same: Vec<&(super::Finding, String)> =
+                        entry.known.iter().filter(|(f, _)| &f.kind == kind).collect();
                     let (first, reason) = same[0];
                     writeln!(
                         known,
@@ -105,10 +116,21 @@ impl AllocFailResult {
         let capped: Vec<String> = self
             .runs
             .iter()
-            .flat_map(|r| r.entries.iter().filter(|e| e.capped).map(move |e| format!("{} on {}", e.name, r.interpreter.label)))
+            .flat_map(|r| {
+                r.entries
+                    .iter()
+                    .filter(|e| e.capped)
+                    .map(move |e| format!("{} on {}", e.name, r.interpreter.label))
+            })
             .collect();
         if !capped.is_empty() {
-            writeln!(s, "\nreached --max-allocs {} (points beyond it not tried): {}", self.max_allocs, capped.join(", ")).ok();
+            writeln!(
+                s,
+                "\nreached --max-allocs {} (points beyond it not tried): {}",
+                self.max_allocs,
+                capped.join(", ")
+            )
+            .ok();
         }
         s.push_str("\nper interpreter:\n");
         for run in &self.runs {

@@ -111,7 +111,9 @@ fn wrapper(entry: &Entry, sig: &Signature) -> String {
     c.push_str("    capicompat_af_call capicompat_af_c;\n");
     c.push_str(&format!("    capicompat_af_enter(&capicompat_af_c, \"{name}\");\n"));
     if void {
-        c.push_str(&format!("    {call};\n    capicompat_af_leave(&capicompat_af_c, CAPICOMPAT_AF_NO_VALUE);\n"));
+        c.push_str(&format!(
+            "    {call};\n    capicompat_af_leave(&capicompat_af_c, CAPICOMPAT_AF_NO_VALUE);\n"
+        ));
     } else {
         c.push_str(&format!("    {} capicompat_af_r = {call};\n", sig.return_type.trim()));
         c.push_str(&format!(
