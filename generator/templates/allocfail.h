@@ -51,6 +51,8 @@ typedef struct {
     long long unarmed_calls;
     PyObject *gettotalrefcount;
     int gc_was_enabled;
+    /* the thread state the test started in */
+    PyThreadState *tstate;
     /* the total reference count when the test started */
     Py_ssize_t test_before;
     jmp_buf jump;
@@ -212,7 +214,9 @@ static inline void capicompat_af_enter(capicompat_af_call *call, const char *nam
 #else
     PyThreadState *attached = _PyThreadState_UncheckedGet();
 #endif
-    if (attached == CAPICOMPAT_NULL || PyErr_Occurred()) {
+    /* another thread state (a sub-interpreter the test made) is not judged: leaving the
+       test from there would leave that thread state current */
+    if (attached != capicompat_af.tstate || PyErr_Occurred()) {
         /* without the GIL nothing can be judged; with an exception already set, neither can
            the function's own error report */
         capicompat_af.unarmed_calls++;
@@ -369,6 +373,7 @@ static inline void capicompat_af_run(int (*test)(void), long long target)
     capicompat_af.unarmed_calls = 0;
     /* no automatic collection during the run: one that frees older garbage between two
        measurements would hide a leak (only the explicit one after a positive balance runs) */
+    capicompat_af.tstate = PyThreadState_Get();
     capicompat_af.gc_was_enabled = PyGC_Disable();
     capicompat_af.test_before = capicompat_af_total();
     capicompat_af.running = 1;

@@ -89,7 +89,10 @@ def run_point(name, n):
     if status == 0 and data:
         outcome, counted, where, detail, deltas = data.decode("utf-8", "replace").split("\t")
         return outcome, where, detail, [int(d) for d in deltas.split(",")]
-    tail = " | ".join(err.decode("utf-8", "replace").strip().splitlines()[-8:])
+    lines = err.decode("utf-8", "replace").strip().splitlines()
+    # the cause first (a fatal error or a failed assertion), then the end of the output
+    causes = [l for l in lines if "Fatal Python error" in l or "Assertion" in l or "Error" in l.split(":")[0]]
+    tail = " | ".join(causes[:2] + lines[-6:])
     why = "hung for %ds" % CHILD_TIMEOUT if status == -1 else "died (wait status %d)" % status
     return "crash", "-", "the interpreter %s: %s" % (why, clean(tail)), [0]
 

@@ -56,7 +56,7 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
 }
 
 /// The C expression that classifies `value` for `capicompat_af_leave`.
-fn judged(name: &str, kind: ReturnKind, value: &str) -> String {
+fn judged(name: &str, return_type: &str, kind: ReturnKind, value: &str) -> String {
     if let Some((error_value, raises)) = documented_error(name) {
         // a pointer's error value is NULL whatever the convention
         let error_value = if kind == ReturnKind::Pointer { "CAPICOMPAT_NULL" } else { error_value };
@@ -65,6 +65,10 @@ fn judged(name: &str, kind: ReturnKind, value: &str) -> String {
         } else {
             format!("capicompat_af_silent({value} == {error_value})")
         };
+    }
+    if return_type.trim() == "PyStatus" {
+        // an error is a status, not an exception (PyStatus_Exception tells)
+        return format!("capicompat_af_silent(PyStatus_Exception({value}))");
     }
     match kind {
         ReturnKind::Pointer => format!("capicompat_af_pointer({value})"),
@@ -118,7 +122,7 @@ fn wrapper(entry: &Entry, sig: &Signature) -> String {
         c.push_str(&format!("    {} capicompat_af_r = {call};\n", sig.return_type.trim()));
         c.push_str(&format!(
             "    capicompat_af_leave(&capicompat_af_c, {});\n    return capicompat_af_r;\n",
-            judged(name, kind, "capicompat_af_r")
+            judged(name, &sig.return_type, kind, "capicompat_af_r")
         ));
     }
     c.push_str(&format!("}}\n#undef {name}\n#define {name} capicompat_af_w_{name}\n"));
