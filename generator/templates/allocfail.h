@@ -204,6 +204,9 @@ static inline void capicompat_af_enter(capicompat_af_call *call, const char *nam
 {
     call->name = name;
     call->armed = 0;
+    call->gc_was_enabled = 0;
+    call->hit_before = 0;
+    call->total_before = 0;
     if (!capicompat_af.running || capicompat_af_armed) {
         return;
     }
@@ -289,6 +292,23 @@ static inline void capicompat_af_leave(capicompat_af_call *call, enum capicompat
     /* it recovered (or an int error value without an exception, which the test's own
        checks judge) */
     capicompat_af.outcome = CAPICOMPAT_AF_RECOVERED;
+}
+
+/* For a caller whose API reports the error of an earlier call later, as documented (HPy's
+   builders: New reports nothing, Build raises MemoryError): when the failure was hit and that
+   error is now set, the run ends as an error report. (No reference balance: the caller's own
+   objects are still alive.) */
+static inline void capicompat_af_deferred_error(void)
+{
+    PyObject *pending = PyErr_Occurred();
+    if (!capicompat_af.running || !capicompat_af.hit || pending == CAPICOMPAT_NULL) {
+        return;
+    }
+    capicompat_af.outcome = CAPICOMPAT_AF_ERROR;
+    snprintf(capicompat_af.detail, sizeof capicompat_af.detail, "%s (reported later)",
+             ((PyTypeObject *)pending)->tp_name);
+    PyErr_Clear();
+    longjmp(capicompat_af.jump, 1);
 }
 
 static inline enum capicompat_af_result capicompat_af_pointer(const void *value)

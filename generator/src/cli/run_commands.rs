@@ -101,6 +101,17 @@ pub fn alloc_fail(
     let compilers = compilers()?;
     let selection = select(run, floor)?;
     writeln!(note, "compiler: {} ({})", compilers[0].family, compilers[0].c.display()).map_err(io_error)?;
+    // The HPy layer's scenarios, when the spec has its data and no --only narrows the run.
+    let hpy = match (only, crate::load_spec_and_hpy(spec.spec.as_deref())) {
+        (None, Ok((spec_data, hpy))) => {
+            let (hpy_header, _) = crate::hpy::generate(&spec_data, &hpy, floor, None)?;
+            Some((hpy_header, crate::hpy::hpy_h("capi_compat.h")))
+        }
+        _ => {
+            writeln!(note, "HPy layer: not tried (--only, or a spec without HPy data)").map_err(io_error)?;
+            None
+        }
+    };
     let options = crate::selftest::allocfail::AllocFailOptions {
         header: &header,
         only,
@@ -108,6 +119,7 @@ pub fn alloc_fail(
         build_root: crate::interpreters::cache_dir().join("build/allocfail"),
         max_allocs,
         known,
+        hpy,
     };
     let result =
         crate::selftest::allocfail::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());

@@ -24,6 +24,19 @@ const RUNTIME: &str = include_str!("../../../templates/allocfail.h");
 const MODULE_C: &str = include_str!("../../../templates/allocfail_module.c");
 const DRIVER: &str = include_str!("driver.py");
 const MODULE_NAME: &str = "_capicompat_allocfail";
+const HPY_MODULE_C: &str = include_str!("../../../templates/allocfail_hpy.c");
+const HPY_MODULE_NAME: &str = "_capicompat_allocfail_hpy";
+/// The scenarios of `templates/allocfail_hpy.c` (the driver reports one missing there).
+pub const HPY_SCENARIOS: &[&str] = &[
+    "HPy: tuple builder",
+    "HPy: list builder",
+    "HPy: HPyTuple_FromArray",
+    "HPy: lists and dicts",
+    "HPy: HPyTracker",
+    "HPy: HPyField and HPyGlobal",
+    "HPy: HPy_BuildValue and formatting",
+    "HPy: raising errors",
+];
 /// One driver process may take this long before it is called hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// A run that crashes more often than this is given up (the rest reported as not run).
@@ -118,6 +131,8 @@ pub struct AllocFailOptions<'a> {
     /// The largest N tried per test.
     pub max_allocs: u32,
     pub known: Vec<KnownFinding>,
+    /// The header `gen --hpy` writes and its `hpy.h`: the HPy layer's scenarios run too.
+    pub hpy: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,10 +323,31 @@ fn run_interpreter(
             }));
             continue;
         };
-        let (entries, leak_checked, restarts) = drive(interp, module, &names, forced, options.max_allocs);
+        let (entries, leak_checked, restarts) =
+            drive(interp, module, MODULE_NAME, &names, forced, options.max_allocs);
         run.leak_checked |= leak_checked;
         run.restarts += restarts;
         run.entries.extend(entries);
+    }
+    if let Some((header, hpy_h)) = &options.hpy {
+        let names: Vec<String> = HPY_SCENARIOS.iter().map(|s| s.to_string()).collect();
+        match build_hpy(interp, &compilers[0], sources, header, hpy_h, &options.build_root) {
+            Ok(module) => {
+                let (entries, leak_checked, restarts) =
+                    drive(interp, &module, HPY_MODULE_NAME, &names, false, options.max_allocs);
+                run.leak_checked |= leak_checked;
+                run.restarts += restarts;
+                run.entries.extend(entries);
+            }
+            Err(check) => {
+                run.builds.push(check);
+                run.entries.extend(names.into_iter().map(|name| EntryRun {
+                    name,
+                    not_run: Some("the HPy alloc-fail module did not build".into()),
+                    ..EntryRun::default()
+                }));
+            }
+        }
     }
     run.entries.sort_by(|a, b| a.name.cmp(&b.name));
     run.seconds = start.elapsed().as_secs_f64();
@@ -398,10 +434,72 @@ fn build(
     Ok((plain, forced, checks))
 }
 
+/// The HPy scenarios' module: the `--hpy` header (with the runtime and the wrappers after it,
+/// as for the spec's tests) and `hpy.h`.
+fn build_hpy(
+    interp: &Interpreter,
+    compiler: &Compiler,
+    sources: &Sources,
+    header: &str,
+    hpy_h: &str,
+    build_root: &Path,
+) -> Result<std::path::PathBuf, CompileCheck> {
+    let mut h = Fnv64::default();
+    h.field(env!("CARGO_PKG_VERSION").as_bytes()).field(header.as_bytes()).field(hpy_h.as_bytes());
+    h.field(sources.wrappers.as_bytes()).field(RUNTIME.as_bytes()).field(HPY_MODULE_C.as_bytes());
+    h.field(TEST_MACROS.as_bytes()).field(interp.path.as_os_str().as_encoded_bytes());
+    h.field(interp.version.as_bytes()).field(compiler.c.as_os_str().as_encoded_bytes());
+    let key = format!("hpy-{}", h.hex());
+    let dir = build_root.join(sanitize(&interp.label)).join(&key);
+    let shim = "#include \"capi_compat_header.h\"\n#include \"capicompat_allocfail.h\"\n#include \"capicompat_allocfail_wrappers.h\"\n";
+    let files = [
+        ("capi_compat_header.h", header),
+        ("capi_compat.h", shim),
+        ("hpy.h", hpy_h),
+        ("capicompat_allocfail.h", RUNTIME),
+        ("capicompat_allocfail_wrappers.h", sources.wrappers.as_str()),
+        (TEST_MACROS_FILE, TEST_MACROS),
+        ("allocfail_hpy.c", HPY_MODULE_C),
+    ];
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| files.iter().try_for_each(|(name, text)| write_if_changed(&dir.join(name), text)))
+        .map_err(|e| CompileCheck {
+            what: "alloc-fail HPy setup".into(),
+            ok: false,
+            output: format!("cannot write to {}: {e}", dir.display()),
+        })?;
+    let out = dir.join(format!("{HPY_MODULE_NAME}{}", interp.ext_suffix));
+    if out.is_file() {
+        return Ok(out);
+    }
+    let partial = out.with_extension(format!("partial-{}", std::process::id()));
+    let mut cmd = compiler.command(Standard::C11);
+    cmd.args(["-O2", "-shared", "-fPIC"])
+        .arg(format!("-I{}", dir.display()))
+        .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+        .arg(dir.join("allocfail_hpy.c"))
+        .arg("-o")
+        .arg(&partial);
+    let mut check = compile_check("alloc-fail HPy build".into(), &mut cmd);
+    if check.ok {
+        if let Err(e) = std::fs::rename(&partial, &out) {
+            check.ok = false;
+            check.output = format!("cannot move the module into place: {e}");
+        }
+    }
+    std::fs::remove_file(&partial).ok();
+    if check.ok {
+        Ok(out)
+    } else {
+        Err(check)
+    }
+}
+
 /// Runs the driver over `names`, restarting it after the test that crashed it.
 fn drive(
     interp: &Interpreter,
     module: &Path,
+    module_name: &str,
     names: &[String],
     forced: bool,
     max_allocs: u32,
@@ -416,7 +514,7 @@ fn drive(
             .arg("-c")
             .arg(DRIVER)
             .arg(module)
-            .arg(MODULE_NAME)
+            .arg(module_name)
             .arg(max_allocs.to_string())
             .args(rest);
         let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {

@@ -137,7 +137,15 @@ pub fn render(spec: &Spec) -> String {
          static inline int capicompat_af_int_result(int value, int error_value)\n{\n    capicompat_af_leave(&capicompat_af_vcall, value == error_value ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE);\n    return value;\n}\n",
     );
     for (entry, sig) in wrapped_entries(spec) {
-        let available = crate::selftest::module::availability(entry);
+        let mut available = crate::selftest::module::availability(entry);
+        if let Some(switch) = &entry.switch {
+            // offered only behind the switch (the self-test module turns it on)
+            available = if available.is_empty() {
+                format!("defined({switch})")
+            } else {
+                format!("{available} && defined({switch})")
+            };
+        }
         c.push('\n');
         if !available.is_empty() {
             c.push_str(&format!("#if {available}\n"));
