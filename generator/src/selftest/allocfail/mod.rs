@@ -8,7 +8,8 @@
 pub mod report;
 pub mod wrappers;
 
-use crate::build::cache::{prune_old_builds, sanitize, write_if_changed};
+use crate::build::cache::{sanitize, write_if_changed};
+use crate::build::lock::{self, BuildDir};
 use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
 use crate::build::process::run_captured;
 use crate::digest::Fnv64;
@@ -298,9 +299,11 @@ fn run_interpreter(
         seconds: 0.0,
     };
     let wants_forced = planned.iter().any(|(_, forced)| *forced);
+    let mut claims = Vec::new();
     let modules = match build(interp, &compilers[0], sources, &options.build_root, wants_forced) {
-        Ok((plain, forced, checks)) => {
+        Ok((plain, forced, checks, claim)) => {
             run.builds = checks;
+            claims.push(claim);
             (plain, forced)
         }
         Err(check) => {
@@ -332,7 +335,8 @@ fn run_interpreter(
     if let Some((header, hpy_h)) = &options.hpy {
         let names: Vec<String> = HPY_SCENARIOS.iter().map(|s| s.to_string()).collect();
         match build_hpy(interp, &compilers[0], sources, header, hpy_h, &options.build_root) {
-            Ok(module) => {
+            Ok((module, claim)) => {
+                claims.push(claim);
                 let (entries, leak_checked, restarts) =
                     drive(interp, &module, HPY_MODULE_NAME, &names, false, options.max_allocs);
                 run.leak_checked |= leak_checked;
@@ -350,11 +354,14 @@ fn run_interpreter(
         }
     }
     run.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    drop(claims);
     run.seconds = start.elapsed().as_secs_f64();
     run
 }
 
-type Built = (Option<std::path::PathBuf>, Option<std::path::PathBuf>, Vec<CompileCheck>);
+/// The plain and forced modules (when built), the build checks, and the claim on the build
+/// directory (held while the modules run: another process may not prune it meanwhile).
+type Built = (Option<std::path::PathBuf>, Option<std::path::PathBuf>, Vec<CompileCheck>, BuildDir);
 
 /// Writes the sources into a directory keyed by everything they depend on and builds the
 /// module (plain, and with the backports forced when some test needs it); reused when built.
@@ -373,8 +380,12 @@ fn build(
     h.field(compiler.c.as_os_str().as_encoded_bytes());
     let key = h.hex();
     let label_dir = build_root.join(sanitize(&interp.label));
-    prune_old_builds(&label_dir, &key);
-    let dir = label_dir.join(&key);
+    let claim = lock::claim(&label_dir, &key).map_err(|e| CompileCheck {
+        what: "alloc-fail setup".into(),
+        ok: false,
+        output: format!("cannot claim {}: {e}", label_dir.join(&key).display()),
+    })?;
+    let dir = claim.path().to_path_buf();
     // This build's capi_compat.h is the real header, then the runtime and the wrappers: the
     // test module includes it unchanged.
     let shim = "#include \"capi_compat_header.h\"\n#include \"capicompat_allocfail.h\"\n#include \"capicompat_allocfail_wrappers.h\"\n";
@@ -431,7 +442,7 @@ fn build(
     } else {
         None
     };
-    Ok((plain, forced, checks))
+    Ok((plain, forced, checks, claim))
 }
 
 /// The HPy scenarios' module: the `--hpy` header (with the runtime and the wrappers after it,
@@ -443,14 +454,21 @@ fn build_hpy(
     header: &str,
     hpy_h: &str,
     build_root: &Path,
-) -> Result<std::path::PathBuf, CompileCheck> {
+) -> Result<(std::path::PathBuf, BuildDir), CompileCheck> {
     let mut h = Fnv64::default();
     h.field(env!("CARGO_PKG_VERSION").as_bytes()).field(header.as_bytes()).field(hpy_h.as_bytes());
     h.field(sources.wrappers.as_bytes()).field(RUNTIME.as_bytes()).field(HPY_MODULE_C.as_bytes());
     h.field(TEST_MACROS.as_bytes()).field(interp.path.as_os_str().as_encoded_bytes());
     h.field(interp.version.as_bytes()).field(compiler.c.as_os_str().as_encoded_bytes());
-    let key = format!("hpy-{}", h.hex());
-    let dir = build_root.join(sanitize(&interp.label)).join(&key);
+    let key = h.hex();
+    // beside, not among, the spec's builds: each claim prunes the other keys of its directory
+    let label_dir = build_root.join("hpy").join(sanitize(&interp.label));
+    let claim = lock::claim(&label_dir, &key).map_err(|e| CompileCheck {
+        what: "alloc-fail HPy setup".into(),
+        ok: false,
+        output: format!("cannot claim {}: {e}", label_dir.join(&key).display()),
+    })?;
+    let dir = claim.path().to_path_buf();
     let shim = "#include \"capi_compat_header.h\"\n#include \"capicompat_allocfail.h\"\n#include \"capicompat_allocfail_wrappers.h\"\n";
     let files = [
         ("capi_compat_header.h", header),
@@ -470,7 +488,7 @@ fn build_hpy(
         })?;
     let out = dir.join(format!("{HPY_MODULE_NAME}{}", interp.ext_suffix));
     if out.is_file() {
-        return Ok(out);
+        return Ok((out, claim));
     }
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let mut cmd = compiler.command(Standard::C11);
@@ -489,7 +507,7 @@ fn build_hpy(
     }
     std::fs::remove_file(&partial).ok();
     if check.ok {
-        Ok(out)
+        Ok((out, claim))
     } else {
         Err(check)
     }
