@@ -9,8 +9,8 @@ pub mod report;
 pub mod wrappers;
 
 use crate::build::cache::{sanitize, write_if_changed};
-use crate::build::lock::{self, BuildDir};
 use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::lock::{self, BuildDir};
 use crate::build::process::run_captured;
 use crate::digest::Fnv64;
 use crate::interpreters::{Implementation, Interpreter, Selection};
