@@ -49,7 +49,7 @@ impl AllocFailResult {
         }
         writeln!(
             s,
-            "{} entries tested, {} with allocations inside the functions they test; the others make none there",
+            "{} entries tested, {} with allocation points or findings; the others make no allocation inside the functions they call",
             names.len(),
             with_points.len()
         )
