@@ -185,6 +185,11 @@ pub enum Command {
         /// lines), reported with their reason but not counted as failures.
         #[arg(long, value_name = "FILE", requires = "alloc_fail")]
         known: Option<PathBuf>,
+        /// With --alloc-fail: test a name native on the interpreter through the interpreter's
+        /// own function instead of our forced backport (to compare CPython's behaviour under
+        /// the same failure with ours).
+        #[arg(long, requires = "alloc_fail")]
+        native: bool,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -483,8 +488,9 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             };
             upgrade_command::upgrade(&paths, mode, &spec, out, note)
         }
-        Command::Test { run, only, alloc_fail: true, max_allocs, known, spec } => {
-            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, known.as_deref(), &spec, out, note)
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, native, spec } => {
+            let limits = run_commands::AllocFailLimits { max_allocs, native };
+            run_commands::alloc_fail(&run, only.as_deref(), limits, known.as_deref(), &spec, out, note)
         }
         Command::Test { run, only, spec, .. } => run_commands::test(&run, only.as_deref(), &spec, out, note),
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {

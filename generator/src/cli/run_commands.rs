@@ -78,11 +78,19 @@ pub fn test(
     }
 }
 
+/// `--max-allocs` and `--native` of `test --alloc-fail`.
+#[derive(Debug, Clone, Copy)]
+pub struct AllocFailLimits {
+    pub max_allocs: u32,
+    /// Native names run through the interpreter's own function, not our forced backport.
+    pub native: bool,
+}
+
 /// `test --alloc-fail`: the tests again under the failing allocator.
 pub fn alloc_fail(
     run: &RunArgs,
     only: Option<&[String]>,
-    max_allocs: u32,
+    limits: AllocFailLimits,
     known: Option<&std::path::Path>,
     spec: &SpecArg,
     out: &mut dyn Write,
@@ -117,7 +125,8 @@ pub fn alloc_fail(
         only,
         jobs: jobs(run),
         build_root: crate::interpreters::cache_dir().join("build/allocfail"),
-        max_allocs,
+        max_allocs: limits.max_allocs,
+        native: limits.native,
         known,
         hpy,
     };

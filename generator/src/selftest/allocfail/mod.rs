@@ -131,6 +131,9 @@ pub struct AllocFailOptions<'a> {
     pub build_root: std::path::PathBuf,
     /// The largest N tried per test.
     pub max_allocs: u32,
+    /// Test names native on an interpreter through its own function (never forced): what
+    /// CPython itself does under the same failure, for comparison with our backport.
+    pub native: bool,
     pub known: Vec<KnownFinding>,
     /// The header `gen --hpy` writes and its `hpy.h`: the HPy layer's scenarios run too.
     pub hpy: Option<(String, String)>,
@@ -266,14 +269,20 @@ struct Sources<'a> {
 
 /// The tests this interpreter runs, and whether in the forced build: as the self-test does,
 /// a name native here is tested through our backport (forced) where it can be forced.
-fn planned_tests(spec: &Spec, interp: &Interpreter, only: Option<&[String]>) -> Vec<(String, bool)> {
+fn planned_tests(
+    spec: &Spec,
+    interp: &Interpreter,
+    only: Option<&[String]>,
+    native: bool,
+) -> Vec<(String, bool)> {
     spec.entries
         .iter()
         .filter(|e| e.kind != Kind::Helper && e.test.is_some())
         .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
         .filter(|e| offered(spec, &e.name, interp))
         .map(|e| {
-            let forced = native_on(spec, &e.name, interp)
+            let forced = !native
+                && native_on(spec, &e.name, interp)
                 && e.kind == Kind::Function
                 && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex());
             (e.name.clone(), forced)
@@ -289,7 +298,7 @@ fn run_interpreter(
     options: &AllocFailOptions,
 ) -> InterpreterRun {
     let start = Instant::now();
-    let planned = planned_tests(spec, interp, options.only);
+    let planned = planned_tests(spec, interp, options.only, options.native);
     let mut run = InterpreterRun {
         interpreter: interp.clone(),
         leak_checked: false,
