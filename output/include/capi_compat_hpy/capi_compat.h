@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:294ec77438f4ff26. Entries: 439.
+ * Spec digest: fnv1a64:44dd8e742815ad7e. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -7372,7 +7372,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
     void *token = CAPICOMPAT_NULL;
     PyABIInfo *abi = CAPICOMPAT_NULL;
     unsigned int seen = 0;
-    int depth, pass, n_legacy = 0, k = 0;
+    int depth, pass, n_legacy = 0, k = 0, adopted = 0;
     PyModuleDef *def = CAPICOMPAT_NULL;
     PyModuleDef_Slot *legacy = CAPICOMPAT_NULL;
     size_t head, name_len, doc_len;
@@ -7537,7 +7537,11 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
             def->m_doc = strings + name_len;
         }
         def->m_size = size;
-        def->m_methods = methods;
+        /* the methods are added below, once the module exists: added by
+           PyModule_FromDefAndSpec() they would make a cycle (module, its dict, a function
+           whose self is the module) that outlives a later failure there, and the garbage
+           collector would then traverse a module whose definition this function freed */
+        def->m_methods = CAPICOMPAT_NULL;
         def->m_slots = legacy;   /* zero-terminated by the calloc */
         def->m_traverse = traverse;
         def->m_clear = clear;
@@ -7550,6 +7554,8 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
     if (result != CAPICOMPAT_NULL && PyModule_Check(result) && PyModule_GetDef(result) == def) {
         /* the module owns the definition from now on */
         *(int *)(void *)(extra + sizeof(freefunc) + sizeof(void *)) = 1;
+        adopted = 1;
+        def->m_methods = methods;
     #ifdef PYPY_VERSION
         /* PyPy's PyModule_FromDefAndSpec2() leaves something else than None in __doc__
            when m_doc is NULL */
@@ -7558,9 +7564,29 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
         }
     #endif
     }
-    else {
-        /* failed (a module that got as far as m_free did not free it), or Py_mod_create
-           returned a non-module, which keeps no reference to the definition */
+    if (result != CAPICOMPAT_NULL && methods != CAPICOMPAT_NULL) {
+        /* as PyModule_FromDefAndSpec() adds them: functions bound to the new object (a
+           module, or whatever Py_mod_create returned), named after the spec */
+        PyMethodDef *fdef;
+        for (fdef = methods; fdef->ml_name != CAPICOMPAT_NULL; fdef++) {
+            PyObject *func;
+            if ((fdef->ml_flags & METH_CLASS) || (fdef->ml_flags & METH_STATIC)) {
+                PyErr_SetString(PyExc_ValueError, "module functions cannot set METH_CLASS or METH_STATIC");
+                Py_CLEAR(result);
+                break;
+            }
+            func = PyCFunction_NewEx(fdef, result, nameobj);
+            if (func == CAPICOMPAT_NULL || PyObject_SetAttrString(result, fdef->ml_name, func) < 0) {
+                Py_XDECREF(func);
+                Py_CLEAR(result);
+                break;
+            }
+            Py_DECREF(func);
+        }
+    }
+    if (!adopted) {
+        /* failed before a module took it (a module that got as far as m_free did not free
+           it), or Py_mod_create returned a non-module, which keeps no reference to it */
         PyMem_Free(def);
     }
     Py_DECREF(nameobj);
