@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:44dd8e742815ad7e. Entries: 439.
+ * Spec digest: fnv1a64:b5e5977ee021096f. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -9092,7 +9092,11 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
     if (winner->tp_basicsize != PyType_Type.tp_basicsize) {
     #if PY_VERSION_HEX >= 0x030C0000 || defined(PYPY_VERSION)
         /* (only the self-test forces this backport on 3.12+, which has the real one) */
-        return PyType_FromMetaclass(winner, module, spec, bases);
+        result = PyType_FromMetaclass(winner, module, spec, bases);
+        if (result == CAPICOMPAT_NULL && !PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        return result;
     #else
         /* the metaclass adds instance data: the type is made as a plain type, then its
            contents move into a zeroed instance of the metaclass, which takes references
@@ -9100,6 +9104,9 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
         PyHeapTypeObject *from, *to;
         PyObject *temp = PyType_FromModuleAndSpec(module, spec, bases), *modname;
         if (temp == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
             return CAPICOMPAT_NULL;
         }
         from = (PyHeapTypeObject *)temp;
@@ -9182,6 +9189,12 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
     #endif
     }
     result = PyType_FromModuleAndSpec(module, spec, bases);
+    if (result == CAPICOMPAT_NULL && !PyErr_Occurred()) {
+        /* 3.11/3.12's type creation can return NULL without an exception when one of its
+           allocations fails (a 23-24 byte one, found by test --alloc-fail; 3.12's own
+           PyType_FromMetaclass() does the same) */
+        PyErr_NoMemory();
+    }
     /* (3.12+, where the self-test forces this backport, calculate the bases' metaclass
        themselves) */
     if (result != CAPICOMPAT_NULL && Py_TYPE(result) != winner) {
@@ -9348,6 +9361,11 @@ static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
     spec.flags = (unsigned int)flags;
     spec.slots = classic;   /* zero-terminated by the calloc */
     result = PyType_FromMetaclass(metaclass, module, &spec, CAPICOMPAT_NULL);
+    if (result == CAPICOMPAT_NULL && !PyErr_Occurred()) {
+        /* 3.12's PyType_FromMetaclass() can return NULL without an exception when one of
+           its allocations fails (found by test --alloc-fail) */
+        PyErr_NoMemory();
+    }
     PyMem_Free(classic);
     return result;
     error:
