@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:7d12ee142ca0276b. Entries: 439.
+ * Spec digest: fnv1a64:d523ff5a2ad8db5f. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -556,13 +556,20 @@ static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t
 #if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t index, void *extra)
 {
+    int res;
     #if PY_VERSION_HEX < 0x030C0000
     /* the same function under its pre-3.12 private name */
-    return _PyCode_SetExtra(code, index, extra);
+    res = _PyCode_SetExtra(code, index, extra);
     #else
     /* forced on 3.12+, where the private name is a deprecated alias of this function */
-    return PyUnstable_Code_SetExtra(code, index, extra);
+    res = PyUnstable_Code_SetExtra(code, index, extra);
     #endif
+    if (res < 0 && !PyErr_Occurred()) {
+        /* before 3.14 CPython returns -1 without an exception when it cannot allocate the
+           code object's extra array (found by test --alloc-fail) */
+        PyErr_NoMemory();
+    }
+    return res;
 }
 #define PyUnstable_Code_SetExtra capicompat_PyUnstable_Code_SetExtra
 #endif
