@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:d523ff5a2ad8db5f. Entries: 439.
+ * Spec digest: fnv1a64:545596bbce5668bc. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -851,10 +851,14 @@ static inline int capicompat_config_spec(const PyConfig *config, const PyPreConf
         if (entry_type == 9) {
             if (preconfig == CAPICOMPAT_NULL) {
                 /* at run time: where the interpreter has the limit (3.11, and the 3.10
-                   security releases from 3.10.7) */
-                if (PySys_GetObject("get_int_max_str_digits") == CAPICOMPAT_NULL) {
+                   security releases from 3.10.7), told by the running version without
+                   allocating (a sys lookup that failed to allocate would drop the option) */
+    #if PY_VERSION_HEX < 0x030B0000
+                const char *version = Py_GetVersion();
+                if (strncmp(version, "3.10.", 5) == 0 && atoi(version + 5) < 7) {
                     continue;
                 }
+    #endif
             }
             else {
     #if PY_VERSION_HEX >= 0x030C0000
