@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:545596bbce5668bc. Entries: 439.
+ * Spec digest: fnv1a64:789423f0d600118c. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -491,44 +491,22 @@ static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
 #if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, int *start_line, int *start_column, int *end_line, int *end_column)
 {
-    PyObject *positions, *item = CAPICOMPAT_NULL;
-    int values[4] = {-1, -1, -1, -1};
-    int i;
+    #if PY_VERSION_HEX < 0x030B0000
+    /* 3.10 has a line table only (no co_positions()); read without allocating, as the
+       function cannot report an error */
     if (addrq < 0) {
         *start_line = *end_line = co->co_firstlineno;
         *start_column = *end_column = 0;
         return 1;
     }
-    positions = PyObject_CallMethod((PyObject *)co, "co_positions", CAPICOMPAT_NULL);
-    if (positions == CAPICOMPAT_NULL) {
-        /* 3.10: a line table only */
-        PyErr_Clear();
-        *start_line = *end_line = PyCode_Addr2Line(co, addrq);
-        *start_column = *end_column = -1;
-        return 1;
-    }
-    /* co_positions() yields one entry per 2-byte code unit */
-    for (i = 0; i <= addrq / 2; i++) {
-        Py_XDECREF(item);
-        item = PyIter_Next(positions);
-        if (item == CAPICOMPAT_NULL) {
-            break;
-        }
-    }
-    Py_DECREF(positions);
-    if (item != CAPICOMPAT_NULL) {
-        for (i = 0; i < 4 && i < PyTuple_GET_SIZE(item); i++) {
-            PyObject *v = PyTuple_GET_ITEM(item, i);
-            values[i] = v == Py_None ? -1 : (int)PyLong_AsLong(v);
-        }
-        Py_DECREF(item);
-    }
-    PyErr_Clear();
-    *start_line = values[0];
-    *end_line = values[1];
-    *start_column = values[2];
-    *end_column = values[3];
+    *start_line = *end_line = PyCode_Addr2Line(co, addrq);
+    *start_column = *end_column = -1;
     return 1;
+    #else
+    /* (only the self-test forces this backport on 3.11+, which has the real one: reading
+       co_positions() allocates, and a failure could not be reported) */
+    return PyCode_Addr2Location(co, addrq, start_line, start_column, end_line, end_column);
+    #endif
 }
 #define PyCode_Addr2Location capicompat_PyCode_Addr2Location
 #endif
