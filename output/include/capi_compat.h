@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:789423f0d600118c. Entries: 439.
+ * Spec digest: fnv1a64:fe70f6322667d26b. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -5513,6 +5513,12 @@ static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringSta
         PyErr_SetObject(PyExc_StopIteration, value);
         exc = PyErr_GetRaisedException();
         if (exc == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        if (!PyErr_GivenExceptionMatches(exc, PyExc_StopIteration)) {
+            /* making the StopIteration failed (a MemoryError): report that, rather than
+               hand the callbacks another exception */
+            PyErr_SetRaisedException(exc);
             return -1;
         }
         res = capicompat_monitoring_fire(state, codelike, offset,
