@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:fe70f6322667d26b. Entries: 439.
+ * Spec digest: fnv1a64:933f3d1f7174203a. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3747,6 +3747,13 @@ static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **ts
     }
     tstate = Py_NewInterpreter();
     if (tstate == CAPICOMPAT_NULL) {
+        /* Py_NewInterpreter() raises in the calling thread state; this function reports
+           through its status only */
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_Clear();
+            return PyStatus_NoMemory();
+        }
+        PyErr_Clear();
         return PyStatus_Error("sub-interpreter creation failed");
     }
     *tstate_p = tstate;
