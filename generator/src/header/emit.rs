@@ -19,6 +19,7 @@ struct HeaderView {
     floor_hex: String,
     digest: String,
     entry_count: usize,
+    switches_on: Vec<String>,
     sections: Vec<SectionView>,
 }
 
@@ -36,11 +37,17 @@ struct ItemView {
     code: String,
 }
 
+/// The switch `gen --pythoncapi-compat` turns on: pythoncapi-compat's inventions.
+pub const PYTHONCAPI_COMPAT_SWITCH: &str = "CAPI_COMPAT_PYTHONCAPI_COMPAT";
+
 /// The command line that regenerates this header, shown in its banner.
-pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
+pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>, pythoncapi_compat: bool) -> String {
     let mut cmd = format!("capi-compat gen --min {floor}");
     if let Some(names) = only {
         cmd.push_str(&format!(" --only {}", names.join(",")));
+    }
+    if pythoncapi_compat {
+        cmd.push_str(" --pythoncapi-compat");
     }
     cmd.push_str(&format!(" -o {HEADER_FILE_NAME}"));
     cmd
@@ -68,6 +75,7 @@ pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
         floor_hex: hex(plan.floor.hex()),
         digest: spec.digest.clone(),
         entry_count: plan.items.iter().filter(|i| i.entry.kind != Kind::Helper).count(),
+        switches_on: plan.switches_on.clone(),
         sections,
     };
     let mut hb = Handlebars::new();

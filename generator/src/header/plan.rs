@@ -62,6 +62,9 @@ pub struct Plan<'a> {
     pub items: Vec<Planned<'a>>,
     /// `--only` names that need nothing at this floor (native there).
     pub native_at_floor: Vec<String>,
+    /// Switches the header itself defines (`gen --pythoncapi-compat`), as if the user had
+    /// written `#define SWITCH 1` before the include.
+    pub switches_on: Vec<String>,
 }
 
 /// Parses `--min`: a minor version within the supported range.
@@ -156,7 +159,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
             }
         })
         .collect();
-    Ok(Plan { floor, items, native_at_floor })
+    Ok(Plan { floor, items, native_at_floor, switches_on: Vec::new() })
 }
 
 /// Kahn's algorithm, always taking the ready entry that comes first in the spec, so the order
