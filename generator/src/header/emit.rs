@@ -121,7 +121,7 @@ pub fn guard_with_removal(
             version = format!("({version} || PY_VERSION_HEX >= {})", hex(removed.hex()));
         }
         // PyPy lacks the name whatever language version it implements.
-        if pypy == PyPySupport::Backfill {
+        if pypy.emitted_on_any_pypy() {
             version = format!("({version} || defined(PYPY_VERSION))");
         }
         match forcing {
@@ -134,7 +134,7 @@ pub fn guard_with_removal(
         }
     }
     match pypy {
-        PyPySupport::Backport | PyPySupport::Backfill => {}
+        PyPySupport::Backport | PyPySupport::Backfill | PyPySupport::Replace => {}
         PyPySupport::Unavailable => parts.push("!defined(PYPY_VERSION)".into()),
         PyPySupport::NativeSince(v) => {
             parts.push(format!("!(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= {})", hex(v.hex())))
@@ -286,6 +286,10 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
             out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
             out.push_str("\n}");
             if entry.kind == Kind::Function {
+                // PyPy's headers define the name as a macro for PyPy's own function.
+                if entry.pypy == PyPySupport::Replace {
+                    out.push_str(&format!("\n#undef {}", entry.name));
+                }
                 out.push_str(&format!("\n#define {} {}", entry.name, emitted_name));
             }
             out

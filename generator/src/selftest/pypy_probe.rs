@@ -152,6 +152,8 @@ fn claim(entry: &Entry, pypy_num: u32) -> (bool, bool) {
     match entry.pypy {
         PyPySupport::NativeSince(v) => (pypy_num >= v.hex(), true),
         PyPySupport::Backfill => (false, true),
+        // PyPy declares it; the header's backport stands in for it.
+        PyPySupport::Replace => (true, true),
         PyPySupport::Unavailable => (false, false),
         // PyPy has what its language version has; newer names come from the header.
         PyPySupport::Backport => {

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1b314732d0b7b6a7. Entries: 439.
+ * Spec digest: fnv1a64:c390dc77f5348971. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2957,13 +2957,14 @@ static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 #endif
 
 /* PyFrame_GetLocals: Return a new reference to the frame's locals (f_locals; a snapshot dict before 3.13, a write-through proxy for function frames from 3.13).
- * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * Native since CPython 3.11; PyPy: replaced (PyPy's own misbehaves).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLocals */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_locals");
 }
+#undef PyFrame_GetLocals
 #define PyFrame_GetLocals capicompat_PyFrame_GetLocals
 #endif
 
