@@ -18,8 +18,9 @@ use std::time::Duration;
 
 /// CPython 3.10's public names: `name<TAB>kind<TAB>header`, `#` comments.
 pub const CPYTHON_310_NAMES: &str = include_str!("../../spec/pypy/capi-3.10-names.tsv");
-/// Names PyPy lacks that the header refuses there: `name<TAB>reason`; a name ending in `*`
-/// covers every name with that prefix.
+/// Names PyPy lacks that the header refuses there: `name<TAB>reason`; a `*` in the name
+/// stands for any run of characters (`PyConfig_*`, `*_Type`). The first line that covers a
+/// name gives its reason.
 pub const PYPY_REFUSED: &str = include_str!("../../spec/pypy/refused.tsv");
 
 /// The language version PyPy 3.11 implements: what `since` is compared with on PyPy.
@@ -63,9 +64,13 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The pattern is a name, or has one `*` standing for any run of characters
+    /// (`PyConfig_*`, `*_Type`, `PyDictRevIter*_Type`).
     pub fn covers(&self, name: &str) -> bool {
-        match self.pattern.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
+        match self.pattern.split_once('*') {
+            Some((prefix, suffix)) => {
+                name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix)
+            }
             None => self.pattern == name,
         }
     }
@@ -272,5 +277,9 @@ mod tests {
         assert!(r.covers("PyConfig_Read"));
         assert!(!r.covers("PyConfig"));
         assert!(!Refusal { pattern: "PyConfig".into(), reason: String::new() }.covers("PyConfig_Read"));
+        let suffix = Refusal { pattern: "*_Type".into(), reason: String::new() };
+        assert!(suffix.covers("PyGen_Type") && !suffix.covers("PyGen_TypeX") && !suffix.covers("_Typ"));
+        let middle = Refusal { pattern: "PyDictRevIter*_Type".into(), reason: String::new() };
+        assert!(middle.covers("PyDictRevIterKey_Type") && !middle.covers("PyDictIterKey_Type"));
     }
 }

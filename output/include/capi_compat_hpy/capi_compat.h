@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:c390dc77f5348971. Entries: 439.
+ * Spec digest: fnv1a64:b79f39b0775b03c1. Entries: 463.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -1938,6 +1938,374 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
     return PyCFunction_GET_SELF(op);
 }
 #define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
+#endif
+
+/* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
+
+/* capicompat_uerr_attr: A UnicodeError attribute that must be str (want_bytes 0) or bytes (1), as a new reference; TypeError as CPython's exceptions.c words it otherwise.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_uerr_attr(PyObject *exc, const char *attr, int want_bytes)
+{
+    PyObject *value = PyObject_GetAttrString(exc, attr);
+    if (value == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (value == Py_None) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute not set", attr);
+        return CAPICOMPAT_NULL;
+    }
+    if (want_bytes ? !PyBytes_Check(value) : !PyUnicode_Check(value)) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute must be %s", attr, want_bytes ? "bytes" : "unicode");
+        return CAPICOMPAT_NULL;
+    }
+    return value;
+}
+#endif
+
+/* capicompat_uerr_bound: start (is_end 0) or end (1) of a UnicodeError, clamped to its object's length as CPython 3.10's exceptions.c clamps it.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_bound(PyObject *exc, int want_bytes, int is_end, Py_ssize_t *out)
+{
+    PyObject *obj = capicompat_uerr_attr(exc, "object", want_bytes);
+    PyObject *value;
+    Py_ssize_t size, v;
+    if (obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    size = want_bytes ? PyBytes_GET_SIZE(obj) : PyUnicode_GET_LENGTH(obj);
+    Py_DECREF(obj);
+    value = PyObject_GetAttrString(exc, is_end ? "end" : "start");
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsSsize_t(value);
+    Py_DECREF(value);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (is_end) {
+        if (v < 1) {
+            v = 1;
+        }
+        if (v > size) {
+            v = size;
+        }
+    } else {
+        if (v < 0) {
+            v = 0;
+        }
+        if (v >= size) {
+            v = size - 1;
+        }
+    }
+    *out = v;
+    return 0;
+}
+#endif
+
+/* capicompat_uerr_set_index: Sets a UnicodeError's start or end, as CPython stores it (no check).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_set_index(PyObject *exc, const char *attr, Py_ssize_t value)
+{
+    PyObject *v = PyLong_FromSsize_t(value);
+    int rc;
+    if (v == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, attr, v);
+    Py_DECREF(v);
+    return rc;
+}
+#endif
+
+/* PyUnicodeEncodeError_GetEncoding: The encoding attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeEncodeError_GetEncoding capicompat_PyUnicodeEncodeError_GetEncoding
+#endif
+
+/* PyUnicodeEncodeError_GetObject: The object attribute of a deEncodeError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeEncodeError_GetObject capicompat_PyUnicodeEncodeError_GetObject
+#endif
+
+/* PyUnicodeEncodeError_GetReason: The reason attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeEncodeError_GetReason capicompat_PyUnicodeEncodeError_GetReason
+#endif
+
+/* PyUnicodeEncodeError_GetStart: The start index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeEncodeError_GetStart capicompat_PyUnicodeEncodeError_GetStart
+#endif
+
+/* PyUnicodeEncodeError_SetStart: Sets the start index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeEncodeError_SetStart capicompat_PyUnicodeEncodeError_SetStart
+#endif
+
+/* PyUnicodeEncodeError_GetEnd: The end index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeEncodeError_GetEnd capicompat_PyUnicodeEncodeError_GetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetEnd: Sets the end index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeEncodeError_SetEnd capicompat_PyUnicodeEncodeError_SetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetReason: Sets the reason attribute of a deEncodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeEncodeError_SetReason capicompat_PyUnicodeEncodeError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_GetEncoding: The encoding attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeDecodeError_GetEncoding capicompat_PyUnicodeDecodeError_GetEncoding
+#endif
+
+/* PyUnicodeDecodeError_GetObject: The object attribute of a deDecodeError (bytes) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 1);
+}
+#define PyUnicodeDecodeError_GetObject capicompat_PyUnicodeDecodeError_GetObject
+#endif
+
+/* PyUnicodeDecodeError_GetReason: The reason attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeDecodeError_GetReason capicompat_PyUnicodeDecodeError_GetReason
+#endif
+
+/* PyUnicodeDecodeError_GetStart: The start index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 1, 0, start);
+}
+#define PyUnicodeDecodeError_GetStart capicompat_PyUnicodeDecodeError_GetStart
+#endif
+
+/* PyUnicodeDecodeError_SetStart: Sets the start index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeDecodeError_SetStart capicompat_PyUnicodeDecodeError_SetStart
+#endif
+
+/* PyUnicodeDecodeError_GetEnd: The end index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 1, 1, end);
+}
+#define PyUnicodeDecodeError_GetEnd capicompat_PyUnicodeDecodeError_GetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetEnd: Sets the end index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeDecodeError_SetEnd capicompat_PyUnicodeDecodeError_SetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetReason: Sets the reason attribute of a deDecodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeDecodeError_SetReason capicompat_PyUnicodeDecodeError_SetReason
+#endif
+
+/* PyUnicodeTranslateError_GetObject: The object attribute of a deTranslateError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeTranslateError_GetObject capicompat_PyUnicodeTranslateError_GetObject
+#endif
+
+/* PyUnicodeTranslateError_GetReason: The reason attribute of a deTranslateError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeTranslateError_GetReason capicompat_PyUnicodeTranslateError_GetReason
+#endif
+
+/* PyUnicodeTranslateError_GetStart: The start index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeTranslateError_GetStart capicompat_PyUnicodeTranslateError_GetStart
+#endif
+
+/* PyUnicodeTranslateError_SetStart: Sets the start index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeTranslateError_SetStart capicompat_PyUnicodeTranslateError_SetStart
+#endif
+
+/* PyUnicodeTranslateError_GetEnd: The end index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeTranslateError_GetEnd capicompat_PyUnicodeTranslateError_GetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetEnd: Sets the end index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeTranslateError_SetEnd capicompat_PyUnicodeTranslateError_SetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetReason: Sets the reason attribute of a deTranslateError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeTranslateError_SetReason capicompat_PyUnicodeTranslateError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_Create: A new UnicodeDecodeError(encoding, object[:length], start, end, reason).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encoding, const char *object, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end, const char *reason)
+{
+    return PyObject_CallFunction(PyExc_UnicodeDecodeError, "sy#nns", encoding, object, length, start, end, reason);
+}
+#define PyUnicodeDecodeError_Create capicompat_PyUnicodeDecodeError_Create
 #endif
 
 /* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
