@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:b79f39b0775b03c1. Entries: 463.
+ * Spec digest: fnv1a64:2abc7cdc315f22de. Entries: 477.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -1938,6 +1938,230 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
     return PyCFunction_GET_SELF(op);
 }
 #define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
+#endif
+
+/* ==== CPython 3.10's codec registry functions PyPy 3.11 lacks (backfilled on PyPy through the codecs module, native everywhere else) (cpython310_codecs) ==== */
+
+/* capicompat_codecs_call: Calls codecs.NAME with the tuple args (stolen; NULL: an error already set) and returns the result.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_codecs_call(const char *name, PyObject *args)
+{
+    PyObject *codecs, *fn, *result;
+    if (args == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    codecs = PyImport_ImportModule("codecs");
+    if (codecs == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    fn = PyObject_GetAttrString(codecs, name);
+    Py_DECREF(codecs);
+    if (fn == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyObject_Call(fn, args, CAPICOMPAT_NULL);
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    return result;
+}
+#endif
+
+/* capicompat_codecs_status: 0 for a call that succeeded (its result released), -1 for NULL.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_codecs_status(PyObject *result)
+{
+    if (result == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+#endif
+
+/* PyCodec_Register: Registers a codec search function (as codecs.register); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Register(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Register capicompat_PyCodec_Register
+#endif
+
+/* PyCodec_Unregister: Unregisters a codec search function (as codecs.unregister); 0 also when it was not registered, -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Unregister(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("unregister", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Unregister capicompat_PyCodec_Unregister
+#endif
+
+/* PyCodec_KnownEncoding: 1 if a codec is registered for the encoding, else 0 (never an exception).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_KnownEncoding(const char *encoding)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    if (codec == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(codec);
+    return 1;
+}
+#define PyCodec_KnownEncoding capicompat_PyCodec_KnownEncoding
+#endif
+
+/* PyCodec_LookupError: The error handler registered under the name (NULL: strict), a new reference; LookupError if there is none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_LookupError(const char *name)
+{
+    return capicompat_codecs_call("lookup_error", Py_BuildValue("(s)", name == CAPICOMPAT_NULL ? "strict" : name));
+}
+#define PyCodec_LookupError capicompat_PyCodec_LookupError
+#endif
+
+/* PyCodec_RegisterError: Registers an error handler under a name (as codecs.register_error); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_RegisterError(const char *name, PyObject *error)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register_error", Py_BuildValue("(sO)", name, error)));
+}
+#define PyCodec_RegisterError capicompat_PyCodec_RegisterError
+#endif
+
+/* PyCodec_StreamReader: A StreamReader of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamReader(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 2);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamReader capicompat_PyCodec_StreamReader
+#endif
+
+/* PyCodec_StreamWriter: A StreamWriter of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamWriter(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 3);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamWriter capicompat_PyCodec_StreamWriter
+#endif
+
+/* PyCodec_StrictErrors: The 'strict' error handler: raises the exception it is given (TypeError for anything else); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StrictErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("strict_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_StrictErrors capicompat_PyCodec_StrictErrors
+#endif
+
+/* PyCodec_IgnoreErrors: The 'ignore' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_IgnoreErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("ignore_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_IgnoreErrors capicompat_PyCodec_IgnoreErrors
+#endif
+
+/* PyCodec_ReplaceErrors: The 'replace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_ReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("replace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_ReplaceErrors capicompat_PyCodec_ReplaceErrors
+#endif
+
+/* PyCodec_XMLCharRefReplaceErrors: The 'xmlcharrefreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_XMLCharRefReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("xmlcharrefreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_XMLCharRefReplaceErrors capicompat_PyCodec_XMLCharRefReplaceErrors
+#endif
+
+/* PyCodec_BackslashReplaceErrors: The 'backslashreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_BackslashReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("backslashreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_BackslashReplaceErrors capicompat_PyCodec_BackslashReplaceErrors
+#endif
+
+/* PyCodec_NameReplaceErrors: The 'namereplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("namereplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_NameReplaceErrors capicompat_PyCodec_NameReplaceErrors
+#endif
+
+/* Py_hexdigits: The lower-case hexadecimal digits "0123456789abcdef" (a const char *), as CPython's codecs.h declares it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/codecs.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#  define Py_hexdigits ((const char *)"0123456789abcdef")
 #endif
 
 /* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
