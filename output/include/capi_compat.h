@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:2abc7cdc315f22de. Entries: 477.
+ * Spec digest: fnv1a64:08d61f3368a1da71. Entries: 502.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2162,6 +2162,314 @@ static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
  * https://github.com/python/cpython/blob/3.10/Include/codecs.h */
 #if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #  define Py_hexdigits ((const char *)"0123456789abcdef")
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for cells, frames, code and compiler flags (backfilled on PyPy, native everywhere else) (cpython310_objects) ==== */
+
+/* capicompat_cell_type: The interpreter's cell type (types.CellType), looked up once; NULL (no exception) if it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_cell_type(void)
+{
+    static PyObject *cell_type = CAPICOMPAT_NULL;
+    if (cell_type == CAPICOMPAT_NULL) {
+        PyObject *types = PyImport_ImportModule("types");
+        if (types != CAPICOMPAT_NULL) {
+            cell_type = PyObject_GetAttrString(types, "CellType");
+            Py_DECREF(types);
+        }
+        if (cell_type == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+    }
+    return (PyTypeObject *)cell_type;
+}
+#endif
+
+/* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty; never an exception.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
+{
+    PyObject *value = PyObject_GetAttrString(cell, "cell_contents");
+    if (value == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(value);
+    return value;
+}
+#endif
+
+/* PyCell_Check: True if op is a cell object (its type is exactly the cell type).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_Check
+#  define PyCell_Check(op) (Py_TYPE(op) == capicompat_cell_type())
+#endif
+#endif
+
+/* PyCell_New: A new cell holding ob (NULL: an empty cell); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_New(PyObject *ob)
+{
+    PyTypeObject *type = capicompat_cell_type();
+    if (type == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "PyCell_New: no cell type");
+        return CAPICOMPAT_NULL;
+    }
+    return ob != CAPICOMPAT_NULL ? PyObject_CallFunctionObjArgs((PyObject *)type, ob, CAPICOMPAT_NULL)
+                      : PyObject_CallNoArgs((PyObject *)type);
+}
+#define PyCell_New capicompat_PyCell_New
+#endif
+
+/* PyCell_Get: A new reference to the cell's contents; NULL without an exception when empty; SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
+{
+    PyObject *value;
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    value = capicompat_cell_get_borrowed(cell);
+    Py_XINCREF(value);
+    return value;
+}
+#define PyCell_Get capicompat_PyCell_Get
+#endif
+
+/* PyCell_Set: Sets the cell's contents to value (NULL: empties it), releasing the old contents; 0, or -1 with SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
+{
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (value != CAPICOMPAT_NULL) {
+        return PyObject_SetAttrString(cell, "cell_contents", value);
+    }
+    if (capicompat_cell_get_borrowed(cell) == CAPICOMPAT_NULL) {
+        return 0; /* already empty */
+    }
+    return PyObject_DelAttrString(cell, "cell_contents");
+}
+#define PyCell_Set capicompat_PyCell_Set
+#endif
+
+/* PyCell_GET: The cell's contents as a borrowed reference (NULL when empty), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_GET
+#  define PyCell_GET(op) capicompat_cell_get_borrowed((PyObject *)(op))
+#endif
+#endif
+
+/* PyFrame_GetBack: A new reference to the frame's caller frame (f_back), or NULL without an exception when there is none (3.10 declares it in frameobject.h, which Python.h includes from 3.11).
+ * Native since CPython 3.11; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBack */
+#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
+{
+    PyObject *back = PyObject_GetAttrString((PyObject *)frame, "f_back");
+    if (back == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (back == Py_None) {
+        Py_DECREF(back);
+        return CAPICOMPAT_NULL;
+    }
+    return (PyFrameObject *)back;
+}
+#define PyFrame_GetBack capicompat_PyFrame_GetBack
+#endif
+
+/* PyCode_Optimize: CPython 3.10's former peephole entry point, a no-op since 3.10: returns a new reference to code.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *consts, PyObject *names, PyObject *lnotab)
+{
+    (void)consts;
+    (void)names;
+    (void)lnotab;
+    Py_INCREF(code);
+    return code;
+}
+#define PyCode_Optimize capicompat_PyCode_Optimize
+#endif
+
+/* CO_FUTURE_BARRY_AS_BDFL: The code flag of `from __future__ import barry_as_FLUFL` (__future__.barry_as_FLUFL.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_BARRY_AS_BDFL
+#  define CO_FUTURE_BARRY_AS_BDFL 0x400000
+#endif
+#endif
+
+/* CO_FUTURE_GENERATOR_STOP: The code flag of `from __future__ import generator_stop` (__future__.generator_stop.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_GENERATOR_STOP
+#  define CO_FUTURE_GENERATOR_STOP 0x800000
+#endif
+#endif
+
+/* CO_FUTURE_ANNOTATIONS: The code flag of `from __future__ import annotations` (__future__.annotations.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_ANNOTATIONS
+#  define CO_FUTURE_ANNOTATIONS 0x1000000
+#endif
+#endif
+
+/* CO_ASYNC_GENERATOR: co_flags bit of an asynchronous generator function's code (inspect.CO_ASYNC_GENERATOR).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_ASYNC_GENERATOR
+#  define CO_ASYNC_GENERATOR 0x0200
+#endif
+#endif
+
+/* PyCF_ALLOW_TOP_LEVEL_AWAIT: compile() flag allowing top-level await (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_TOP_LEVEL_AWAIT
+#  define PyCF_ALLOW_TOP_LEVEL_AWAIT 0x2000
+#endif
+#endif
+
+/* PyCF_IGNORE_COOKIE: compile() flag to ignore the source's coding cookie (PyPy's ast.PyCF_IGNORE_COOKIE; CPython's ast does not export it).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_IGNORE_COOKIE
+#  define PyCF_IGNORE_COOKIE 0x0800
+#endif
+#endif
+
+/* PyCF_TYPE_COMMENTS: compile() flag asking for type comments (ast.PyCF_TYPE_COMMENTS); PyPy's compiler numbers it 0x40000000 where CPython uses 0x1000, and only PyPy gets this definition.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_TYPE_COMMENTS
+#  define PyCF_TYPE_COMMENTS 0x40000000
+#endif
+#endif
+
+/* FUTURE_NESTED_SCOPES: The name of the __future__ feature nested_scopes, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_NESTED_SCOPES
+#  define FUTURE_NESTED_SCOPES "nested_scopes"
+#endif
+#endif
+
+/* FUTURE_GENERATORS: The name of the __future__ feature generators, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATORS
+#  define FUTURE_GENERATORS "generators"
+#endif
+#endif
+
+/* FUTURE_DIVISION: The name of the __future__ feature division, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_DIVISION
+#  define FUTURE_DIVISION "division"
+#endif
+#endif
+
+/* FUTURE_ABSOLUTE_IMPORT: The name of the __future__ feature absolute_import, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ABSOLUTE_IMPORT
+#  define FUTURE_ABSOLUTE_IMPORT "absolute_import"
+#endif
+#endif
+
+/* FUTURE_WITH_STATEMENT: The name of the __future__ feature with_statement, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_WITH_STATEMENT
+#  define FUTURE_WITH_STATEMENT "with_statement"
+#endif
+#endif
+
+/* FUTURE_PRINT_FUNCTION: The name of the __future__ feature print_function, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_PRINT_FUNCTION
+#  define FUTURE_PRINT_FUNCTION "print_function"
+#endif
+#endif
+
+/* FUTURE_UNICODE_LITERALS: The name of the __future__ feature unicode_literals, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_UNICODE_LITERALS
+#  define FUTURE_UNICODE_LITERALS "unicode_literals"
+#endif
+#endif
+
+/* FUTURE_BARRY_AS_BDFL: The name of the __future__ feature barry_as_FLUFL, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_BARRY_AS_BDFL
+#  define FUTURE_BARRY_AS_BDFL "barry_as_FLUFL"
+#endif
+#endif
+
+/* FUTURE_GENERATOR_STOP: The name of the __future__ feature generator_stop, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATOR_STOP
+#  define FUTURE_GENERATOR_STOP "generator_stop"
+#endif
+#endif
+
+/* FUTURE_ANNOTATIONS: The name of the __future__ feature annotations, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ANNOTATIONS
+#  define FUTURE_ANNOTATIONS "annotations"
+#endif
+#endif
+
+/* METH_STACKLESS: Method flag of Stackless Python; 0 on every other interpreter, as CPython's methodobject.h defines it there.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef METH_STACKLESS
+#  define METH_STACKLESS 0x0000
+#endif
 #endif
 
 /* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
