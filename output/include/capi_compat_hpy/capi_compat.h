@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:2d91a342fd1b4997. Entries: 592.
+ * Spec digest: fnv1a64:dc9f3b06a5961c3d. Entries: 614.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3659,6 +3659,317 @@ static inline int capicompat_PyCompile_OpcodeStackEffectWithJump(int opcode, int
     return capicompat_stack_effect(opcode, oparg, jump);
 }
 #define PyCompile_OpcodeStackEffectWithJump capicompat_PyCompile_OpcodeStackEffectWithJump
+#endif
+
+/* ==== CPython 3.10's function-object, hash, process-information and other names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_more) ==== */
+
+/* capicompat_func_borrowed: A function attribute as a borrowed reference (the function holds it), NULL for None or on error (cleared).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_func_borrowed(PyObject *op, const char *attr)
+{
+    PyObject *v = PyObject_GetAttrString(op, attr);
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(v);
+    return v == Py_None ? CAPICOMPAT_NULL : v;
+}
+#endif
+
+/* PyFunction_GetKwDefaults: The function's keyword-only defaults dict (borrowed), or NULL when it has none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_GetKwDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
+{
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return capicompat_func_borrowed(op, "__kwdefaults__");
+}
+#define PyFunction_GetKwDefaults capicompat_PyFunction_GetKwDefaults
+#endif
+
+/* PyFunction_GET_KW_DEFAULTS: PyFunction_GetKwDefaults() without the type check.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_KW_DEFAULTS
+#  define PyFunction_GET_KW_DEFAULTS(func) capicompat_func_borrowed((PyObject *)(func), "__kwdefaults__")
+#endif
+#endif
+
+/* PyFunction_GET_GLOBALS: The function's globals dict (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_GLOBALS
+#  define PyFunction_GET_GLOBALS(func) capicompat_func_borrowed((PyObject *)(func), "__globals__")
+#endif
+#endif
+
+/* PyFunction_GET_MODULE: The function's __module__ (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_MODULE
+#  define PyFunction_GET_MODULE(func) capicompat_func_borrowed((PyObject *)(func), "__module__")
+#endif
+#endif
+
+/* PyFunction_SetDefaults: Sets the function's __defaults__ to a tuple or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetDefaults(PyObject *op, PyObject *defaults)
+{
+    PyObject *v = defaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyTuple_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-tuple default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__defaults__", v);
+}
+#define PyFunction_SetDefaults capicompat_PyFunction_SetDefaults
+#endif
+
+/* PyFunction_SetKwDefaults: Sets the function's __kwdefaults__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetKwDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetKwDefaults(PyObject *op, PyObject *kwdefaults)
+{
+    PyObject *v = kwdefaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict keyword only default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__kwdefaults__", v);
+}
+#define PyFunction_SetKwDefaults capicompat_PyFunction_SetKwDefaults
+#endif
+
+/* PyFunction_SetAnnotations: Sets the function's __annotations__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetAnnotations */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetAnnotations(PyObject *op, PyObject *annotations)
+{
+    PyObject *v = annotations;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict annotations");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__annotations__", v);
+}
+#define PyFunction_SetAnnotations capicompat_PyFunction_SetAnnotations
+#endif
+
+/* PyFunction_New: A new function from a code object and globals (types.FunctionType(code, globals)).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_New */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_New(PyObject *code, PyObject *globals)
+{
+    return PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+}
+#define PyFunction_New capicompat_PyFunction_New
+#endif
+
+/* PyFunction_NewWithQualName: PyFunction_New() with __qualname__ set to qualname (NULL: the code's name).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_NewWithQualName */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, PyObject *globals, PyObject *qualname)
+{
+    PyObject *fn = PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+    if (fn != CAPICOMPAT_NULL && qualname != CAPICOMPAT_NULL && PyObject_SetAttrString(fn, "__qualname__", qualname) < 0) {
+        Py_DECREF(fn);
+        return CAPICOMPAT_NULL;
+    }
+    return fn;
+}
+#define PyFunction_NewWithQualName capicompat_PyFunction_NewWithQualName
+#endif
+
+/* Py_HASH_EXTERNAL: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_EXTERNAL
+#  define Py_HASH_EXTERNAL 0
+#endif
+#endif
+
+/* Py_HASH_SIPHASH24: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_SIPHASH24
+#  define Py_HASH_SIPHASH24 1
+#endif
+#endif
+
+/* Py_HASH_FNV: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_FNV
+#  define Py_HASH_FNV 2
+#endif
+#endif
+
+/* Py_HASH_ALGORITHM: The str/bytes hash algorithm the interpreter uses; PyPy's is SipHash-2-4 (sys.hash_info.algorithm is 'siphash24').
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_ALGORITHM
+#  define Py_HASH_ALGORITHM Py_HASH_SIPHASH24
+#endif
+#endif
+
+/* Py_ssize_clean_t: CPython 3.10's pyport.h alias of Py_ssize_t for clean argument counts.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyport.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef Py_ssize_t Py_ssize_clean_t;
+#endif
+
+/* PyLong_FromPid: A Python int from a pid_t (an int on POSIX).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_FromPid
+#  define PyLong_FromPid(pid) PyLong_FromLong((long)(pid))
+#endif
+#endif
+
+/* capicompat_sys_cstring: A process-lifetime C copy of str(eval(expr)) (cached in *slot), or a fallback when it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_sys_cstring(char **slot, const char *expr, const char *fallback)
+{
+    if (*slot == CAPICOMPAT_NULL) {
+        PyObject *d = PyDict_New(), *v = CAPICOMPAT_NULL;
+        const char *utf8;
+        if (d != CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+            v = PyRun_String(expr, Py_eval_input, d, d);
+        }
+        Py_XDECREF(d);
+        utf8 = v != CAPICOMPAT_NULL && PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : CAPICOMPAT_NULL;
+        if (utf8 != CAPICOMPAT_NULL) {
+            char *copy = (char *)PyMem_RawMalloc(strlen(utf8) + 1);
+            if (copy != CAPICOMPAT_NULL) {
+                memcpy(copy, utf8, strlen(utf8) + 1);
+                *slot = copy;
+            }
+        }
+        Py_XDECREF(v);
+        PyErr_Clear();
+    }
+    return *slot != CAPICOMPAT_NULL ? *slot : fallback;
+}
+#endif
+
+/* Py_GetPlatform: The platform name (sys.platform). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetPlatform */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetPlatform(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').platform", "");
+}
+#define Py_GetPlatform capicompat_Py_GetPlatform
+#endif
+
+/* Py_GetCopyright: The copyright notice (sys.copyright). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCopyright */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCopyright(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').copyright", "");
+}
+#define Py_GetCopyright capicompat_Py_GetCopyright
+#endif
+
+/* Py_GetCompiler: The compiler part of sys.version, as '[GCC …]'. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCompiler */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCompiler(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "'[' + __import__('sys').version.split('[', 1)[1]", "");
+}
+#define Py_GetCompiler capicompat_Py_GetCompiler
+#endif
+
+/* Py_GetBuildInfo: The build number and date part of sys.version. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetBuildInfo */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetBuildInfo(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').version.split('(', 1)[1].split(')', 1)[0]", "");
+}
+#define Py_GetBuildInfo capicompat_Py_GetBuildInfo
+#endif
+
+/* PyBytes_DecodeEscape: Decodes backslash escapes of a bytes literal body (codecs.escape_decode); the last two parameters are unused.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_DecodeEscape(const char *s, Py_ssize_t len, const char *errors, Py_ssize_t unicode, const char *recode_encoding)
+{
+    PyObject *res, *out;
+    (void)unicode;
+    (void)recode_encoding;
+    res = capicompat_codecs_call("escape_decode", Py_BuildValue("(y#z)", s, len, errors));
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyBytes_DecodeEscape capicompat_PyBytes_DecodeEscape
+#endif
+
+/* PyVectorcall_Function: The vectorcall function of a callable whose type sets Py_TPFLAGS_HAVE_VECTORCALL, else NULL (PyPy's own types never set it: call them with PyObject_Vectorcall()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/call.html#c.PyVectorcall_Function */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline vectorcallfunc capicompat_PyVectorcall_Function(PyObject *callable)
+{
+    PyTypeObject *tp = Py_TYPE(callable);
+    vectorcallfunc ptr;
+    if (!PyType_HasFeature(tp, Py_TPFLAGS_HAVE_VECTORCALL) || tp->tp_vectorcall_offset <= 0) {
+        return CAPICOMPAT_NULL;
+    }
+    memcpy(&ptr, (char *)callable + tp->tp_vectorcall_offset, sizeof(ptr));
+    return ptr;
+}
+#define PyVectorcall_Function capicompat_PyVectorcall_Function
 #endif
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for cells, frames, code and compiler flags (backfilled on PyPy, native everywhere else) (cpython310_objects) ==== */
@@ -12513,6 +12824,19 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 }
 #define PyLong_AsInt capicompat_PyLong_AsInt
 #endif
+
+/* ==== CPython 3.10's function-object, hash, process-information and other names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_more) ==== */
+
+/* PyLong_AsPid: A pid_t from a Python int; OverflowError outside int's range, -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_AsPid
+#  define PyLong_AsPid(obj) ((pid_t)PyLong_AsInt(obj))
+#endif
+#endif
+
+/* ==== Integer objects (long) ==== */
 
 /* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
