@@ -155,7 +155,7 @@ impl SelfTestResult {
         for r in &self.reports {
             if let Some(p) = &r.pypy_probe {
                 out.push_str(&format!(
-                    "\nPyPy probe on {}: of CPython 3.10's {} public names, {} native, {} provided by the header, {} refused (spec/pypy/refused.tsv), {} open{}\n",
+                    "\nPyPy probe on {}: of CPython 3.10's {} public names, {} native, {} provided by the header, {} refused (spec/pypy/refused.tsv), {} open (spec/pypy/open.tsv){}\n",
                     r.interpreter.label,
                     p.universe,
                     p.native,

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:dc9f3b06a5961c3d. Entries: 614.
+ * Spec digest: fnv1a64:4ac2569ce08f861f. Entries: 615.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -12727,6 +12727,17 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_Version */
 #if PY_VERSION_HEX < 0x030B0000
 #  define Py_Version (((unsigned long)capicompat_runtime_version()))
+#endif
+
+/* ==== The very high level layer (compiling and running code) (veryhigh) ==== */
+
+/* PyCF_ALLOW_INCOMPLETE_INPUT: Compiler flag making incomplete input (an open block or bracket at the end) a SyntaxError that codeop can recognise.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyCF_ALLOW_INCOMPLETE_INPUT */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_INCOMPLETE_INPUT
+#  define PyCF_ALLOW_INCOMPLETE_INPUT 0x4000
+#endif
 #endif
 
 /* ==== Weak reference objects (weakref) ==== */
