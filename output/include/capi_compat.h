@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:24d52e16c636df40. Entries: 615.
+ * Spec digest: fnv1a64:26d57dd115826da0. Entries: 615.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3856,6 +3856,15 @@ typedef Py_ssize_t Py_ssize_clean_t;
 #if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyLong_FromPid
 #  define PyLong_FromPid(pid) PyLong_FromLong((long)(pid))
+#endif
+#endif
+
+/* PyLong_AsPid: A pid_t from a Python int, as CPython 3.10 … 3.12 define it on POSIX (PyLong_AsLong; 3.13 checks int's range).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_AsPid
+#  define PyLong_AsPid(obj) ((pid_t)PyLong_AsLong(obj))
 #endif
 #endif
 
@@ -12835,19 +12844,6 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 }
 #define PyLong_AsInt capicompat_PyLong_AsInt
 #endif
-
-/* ==== CPython 3.10's function-object, hash, process-information and other names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_more) ==== */
-
-/* PyLong_AsPid: A pid_t from a Python int; OverflowError outside int's range, -1 with an exception.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyLong_AsPid
-#  define PyLong_AsPid(obj) ((pid_t)PyLong_AsInt(obj))
-#endif
-#endif
-
-/* ==== Integer objects (long) ==== */
 
 /* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
