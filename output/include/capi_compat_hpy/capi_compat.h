@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1075c5a823c4db56. Entries: 615.
+ * Spec digest: fnv1a64:e8abd16826041aeb. Entries: 627.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4287,6 +4287,103 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 #ifndef METH_STACKLESS
 #  define METH_STACKLESS 0x0000
 #endif
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
+
+/* PyTrace_CALL: What a Py_tracefunc is called for: the 'call' event of sys.settrace/sys.setprofile (0).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_CALL
+#  define PyTrace_CALL 0
+#endif
+#endif
+
+/* PyTrace_EXCEPTION: What a Py_tracefunc is called for: the 'exception' event of sys.settrace/sys.setprofile (1).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_EXCEPTION
+#  define PyTrace_EXCEPTION 1
+#endif
+#endif
+
+/* PyTrace_LINE: What a Py_tracefunc is called for: the 'line' event of sys.settrace/sys.setprofile (2).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_LINE
+#  define PyTrace_LINE 2
+#endif
+#endif
+
+/* PyTrace_RETURN: What a Py_tracefunc is called for: the 'return' event of sys.settrace/sys.setprofile (3).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_RETURN
+#  define PyTrace_RETURN 3
+#endif
+#endif
+
+/* PyTrace_C_CALL: What a Py_tracefunc is called for: the 'c_call' event of sys.settrace/sys.setprofile (4).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_CALL
+#  define PyTrace_C_CALL 4
+#endif
+#endif
+
+/* PyTrace_C_EXCEPTION: What a Py_tracefunc is called for: the 'c_exception' event of sys.settrace/sys.setprofile (5).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_EXCEPTION
+#  define PyTrace_C_EXCEPTION 5
+#endif
+#endif
+
+/* PyTrace_C_RETURN: What a Py_tracefunc is called for: the 'c_return' event of sys.settrace/sys.setprofile (6).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_RETURN
+#  define PyTrace_C_RETURN 6
+#endif
+#endif
+
+/* PyTrace_OPCODE: What a Py_tracefunc is called for: the 'opcode' event of sys.settrace/sys.setprofile (7).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_OPCODE
+#  define PyTrace_OPCODE 7
+#endif
+#endif
+
+/* PY_TIMEOUT_MAX: The largest lock timeout in microseconds PyThread_acquire_lock_timed() accepts; threading.TIMEOUT_MAX is it in seconds. PyPy's locks take any long long (threading.TIMEOUT_MAX is LLONG_MAX/1e6 there), so PyPy gets LLONG_MAX.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_TIMEOUT_MAX
+#  define PY_TIMEOUT_MAX LLONG_MAX
+#endif
+#endif
+
+/* Py_tracefunc: The C trace/profile function PyEval_SetTrace and PyEval_SetProfile install: (obj, frame, what, arg) -> 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_tracefunc */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef int (*Py_tracefunc)(PyObject *, PyFrameObject *, int, PyObject *);
+#endif
+
+/* Py_AuditHookFunction: The C audit hook PySys_AddAuditHook installs: (event, args tuple, userData) -> 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef int (*Py_AuditHookFunction)(const char *, PyObject *, void *);
 #endif
 
 /* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
@@ -12754,6 +12851,17 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 #if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_ALLOW_INCOMPLETE_INPUT
 #  define PyCF_ALLOW_INCOMPLETE_INPUT 0x4000
+#endif
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
+
+/* PyCF_COMPILE_MASK: The compile() flags that are not __future__ features: PyCF_ONLY_AST, PyCF_ALLOW_TOP_LEVEL_AWAIT, PyCF_TYPE_COMMENTS, PyCF_DONT_IMPLY_DEDENT and PyCF_ALLOW_INCOMPLETE_INPUT, combined from the interpreter's own values (PyPy numbers PyCF_TYPE_COMMENTS differently).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_COMPILE_MASK
+#  define PyCF_COMPILE_MASK (PyCF_ONLY_AST | PyCF_ALLOW_TOP_LEVEL_AWAIT | PyCF_TYPE_COMMENTS | PyCF_DONT_IMPLY_DEDENT | PyCF_ALLOW_INCOMPLETE_INPUT)
 #endif
 #endif
 
