@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:e8abd16826041aeb. Entries: 627.
+ * Spec digest: fnv1a64:85ee626503a9804f. Entries: 631.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2164,6 +2164,107 @@ static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
 #  define Py_hexdigits ((const char *)"0123456789abcdef")
 #endif
 
+/* ==== CPython 3.10 printf-like warning and sys.stdout/sys.stderr writers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_format) ==== */
+
+/* capicompat_sys_write_message: Writes a str to sys.<name> as print() would, else (no such stream, or its write fails) its UTF-8 to the C stream fp, as CPython's PySys_FormatStdout does; clears any error it meets.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_sys_write_message(const char *name, FILE *fp, PyObject *message)
+{
+    PyObject *file = PySys_GetObject(name);
+    if (file == CAPICOMPAT_NULL || PyFile_WriteObject(message, file, Py_PRINT_RAW) != 0) {
+        const char *utf8;
+        PyErr_Clear();
+        utf8 = PyUnicode_AsUTF8(message);
+        if (utf8 != CAPICOMPAT_NULL) {
+            fputs(utf8, fp);
+        }
+        PyErr_Clear();
+    }
+}
+#endif
+
+/* PySys_FormatStdout: Writes the PyUnicode_FromFormat() output to sys.stdout (or the C stdout when it is missing or fails); never raises, and keeps a pending exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStdout */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PySys_FormatStdout(const char *format, ...)
+{
+    PyObject *type, *value, *traceback, *message;
+    va_list vargs;
+    PyErr_Fetch(&type, &value, &traceback);
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        capicompat_sys_write_message("stdout", stdout, message);
+        Py_DECREF(message);
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PySys_FormatStdout capicompat_PySys_FormatStdout
+#endif
+
+/* PySys_FormatStderr: Writes the PyUnicode_FromFormat() output to sys.stderr (or the C stderr when it is missing or fails); never raises, and keeps a pending exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStderr */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PySys_FormatStderr(const char *format, ...)
+{
+    PyObject *type, *value, *traceback, *message;
+    va_list vargs;
+    PyErr_Fetch(&type, &value, &traceback);
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        capicompat_sys_write_message("stderr", stderr, message);
+        Py_DECREF(message);
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PySys_FormatStderr capicompat_PySys_FormatStderr
+#endif
+
+/* PyErr_ResourceWarning: Issues a ResourceWarning whose message is the PyUnicode_FromFormat() output, attributed to stack_level and naming source (the leaked object, warnings.warn's source=); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_ResourceWarning */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_ResourceWarning(PyObject *source, Py_ssize_t stack_level, const char *format, ...)
+{
+    PyObject *message, *warnings, *warn, *args, *kwargs, *res = CAPICOMPAT_NULL;
+    va_list vargs;
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    warnings = PyImport_ImportModule("warnings");
+    if (warnings == CAPICOMPAT_NULL) {
+        Py_DECREF(message);
+        return -1;
+    }
+    warn = PyObject_GetAttrString(warnings, "warn");
+    Py_DECREF(warnings);
+    args = warn != CAPICOMPAT_NULL ? Py_BuildValue("(OOn)", message, PyExc_ResourceWarning, stack_level) : CAPICOMPAT_NULL;
+    kwargs = args != CAPICOMPAT_NULL ? Py_BuildValue("{sO}", "source", source != CAPICOMPAT_NULL ? source : Py_None) : CAPICOMPAT_NULL;
+    if (kwargs != CAPICOMPAT_NULL) {
+        res = PyObject_Call(warn, args, kwargs);
+    }
+    Py_XDECREF(kwargs);
+    Py_XDECREF(args);
+    Py_XDECREF(warn);
+    Py_DECREF(message);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyErr_ResourceWarning capicompat_PyErr_ResourceWarning
+#endif
+
 /* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
 
 /* capicompat_type_of: The type a Python expression evaluates to (evaluated once into the cache), borrowed from the cache; NULL without an exception if it cannot be had.
@@ -2880,13 +2981,37 @@ static inline const char *capicompat_PyExceptionClass_Name(PyObject *exc)
 #if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObject *message, PyObject *filename, int lineno, PyObject *module, PyObject *registry)
 {
-    PyObject *warnings = PyImport_ImportModule("warnings"), *res;
+    PyObject *warnings, *res, *derived = CAPICOMPAT_NULL;
+    if (module == CAPICOMPAT_NULL) {
+        /* as CPython's warn_explicit: the file name without ".py", "<unknown>" for an empty one
+           (passing None to warnings.warn_explicit would match no filter) */
+        Py_ssize_t len = PyUnicode_GetLength(filename);
+        if (len < 0) {
+            return -1;
+        }
+        if (len == 0) {
+            derived = PyUnicode_FromString("<unknown>");
+        } else if (len >= 3 && PyUnicode_ReadChar(filename, len - 3) == '.' && PyUnicode_ReadChar(filename, len - 2) == 'p'
+                   && PyUnicode_ReadChar(filename, len - 1) == 'y') {
+            derived = PyUnicode_Substring(filename, 0, len - 3);
+        } else {
+            Py_INCREF(filename);
+            derived = filename;
+        }
+        if (derived == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        module = derived;
+    }
+    warnings = PyImport_ImportModule("warnings");
     if (warnings == CAPICOMPAT_NULL) {
+        Py_XDECREF(derived);
         return -1;
     }
     res = PyObject_CallMethod(warnings, "warn_explicit", "OOOiOO", message, category, filename, lineno,
-                              module != CAPICOMPAT_NULL ? module : Py_None, registry != CAPICOMPAT_NULL ? registry : Py_None);
+                              module, registry != CAPICOMPAT_NULL ? registry : Py_None);
     Py_DECREF(warnings);
+    Py_XDECREF(derived);
     if (res == CAPICOMPAT_NULL) {
         return -1;
     }
@@ -2895,6 +3020,44 @@ static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObje
 }
 #define PyErr_WarnExplicitObject capicompat_PyErr_WarnExplicitObject
 #endif
+
+/* ==== CPython 3.10 printf-like warning and sys.stdout/sys.stderr writers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_format) ==== */
+
+/* PyErr_WarnExplicitFormat: PyErr_WarnExplicitObject() with the message from PyUnicode_FromFormat(), the filename decoded with the file system encoding and the module as a str (NULL: derived from the filename); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitFormat */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_WarnExplicitFormat(PyObject *category, const char *filename, int lineno, const char *module, PyObject *registry, const char *format, ...)
+{
+    PyObject *filename_obj, *module_obj = CAPICOMPAT_NULL, *message;
+    int ret = -1;
+    va_list vargs;
+    filename_obj = PyUnicode_DecodeFSDefault(filename);
+    if (filename_obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (module != CAPICOMPAT_NULL) {
+        module_obj = PyUnicode_FromString(module);
+        if (module_obj == CAPICOMPAT_NULL) {
+            Py_DECREF(filename_obj);
+            return -1;
+        }
+    }
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        ret = PyErr_WarnExplicitObject(category, message, filename_obj, lineno, module_obj, registry);
+        Py_DECREF(message);
+    }
+    Py_XDECREF(module_obj);
+    Py_DECREF(filename_obj);
+    return ret;
+}
+#define PyErr_WarnExplicitFormat capicompat_PyErr_WarnExplicitFormat
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
 
 /* PyImport_AddModuleObject: sys.modules[name], created empty if missing: a borrowed reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
