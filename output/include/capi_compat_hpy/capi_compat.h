@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:85ee626503a9804f. Entries: 631.
+ * Spec digest: fnv1a64:a7c341fe7331220e. Entries: 633.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4547,6 +4547,130 @@ typedef int (*Py_tracefunc)(PyObject *, PyFrameObject *, int, PyObject *);
  * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
 #if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef int (*Py_AuditHookFunction)(const char *, PyObject *, void *);
+#endif
+
+/* capicompat_audit_trampoline: The callable sys.addaudithook gets for a C hook: self is a capsule holding the hook, with its userData as the context; calls hook(event, args, userData) and turns its -1 into the exception it set.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_audit_trampoline(PyObject *self, PyObject *args)
+{
+    Py_AuditHookFunction hook;
+    const char *event;
+    PyObject *event_args;
+    hook = (Py_AuditHookFunction)PyCapsule_GetPointer(self, "capicompat.audit_hook");
+    if (hook == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyArg_ParseTuple(args, "sO", &event, &event_args)) {
+        return CAPICOMPAT_NULL;
+    }
+    if (hook(event, event_args, PyCapsule_GetContext(self)) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "an audit hook returned -1 without an exception");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    Py_RETURN_NONE;
+}
+#endif
+
+/* PySys_AddAuditHook: Adds a C audit hook, called as hook(event, args, userData) for every audited event (PyPy: through sys.addaudithook, so it runs among the Python hooks, in the order added); 0, or -1 with an exception. Hooks cannot be removed.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_AddAuditHook(Py_AuditHookFunction hook, void *userData)
+{
+    static PyMethodDef def = {"capicompat_audit_hook", capicompat_audit_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
+    PyObject *capsule, *callback, *add, *res;
+    capsule = PyCapsule_New((void *)hook, "capicompat.audit_hook", CAPICOMPAT_NULL);
+    if (capsule == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (PyCapsule_SetContext(capsule, userData) < 0) {
+        Py_DECREF(capsule);
+        return -1;
+    }
+    callback = PyCFunction_NewEx(&def, capsule, CAPICOMPAT_NULL);
+    Py_DECREF(capsule);
+    if (callback == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    add = PySys_GetObject("addaudithook");
+    if (add == CAPICOMPAT_NULL) {
+        Py_DECREF(callback);
+        PyErr_SetString(PyExc_RuntimeError, "sys.addaudithook is missing");
+        return -1;
+    }
+    res = PyObject_CallFunctionObjArgs(add, callback, CAPICOMPAT_NULL);
+    Py_DECREF(callback);
+    if (res == CAPICOMPAT_NULL) {
+        if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+            /* as CPython: a hook refusing the sys.addaudithook event with a RuntimeError is not an error */
+            PyErr_Clear();
+            return 0;
+        }
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PySys_AddAuditHook capicompat_PySys_AddAuditHook
+#endif
+
+/* PySys_Audit: Raises an audit event: every hook gets the event name and the arguments built by Py_BuildValue(format, ...) (a single value becomes a 1-tuple; NULL or "": no arguments); 0, or -1 with the exception a hook raised. PyPy: through sys.audit.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_Audit */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_Audit(const char *event, const char *format, ...)
+{
+    PyObject *event_args, *call_args, *name, *audit, *res;
+    Py_ssize_t i, n;
+    if (format != CAPICOMPAT_NULL && format[0] != '\0') {
+        va_list vargs;
+        va_start(vargs, format);
+        event_args = Py_VaBuildValue(format, vargs);
+        va_end(vargs);
+        if (event_args != CAPICOMPAT_NULL && !PyTuple_Check(event_args)) {
+            PyObject *single = PyTuple_Pack(1, event_args);
+            Py_DECREF(event_args);
+            event_args = single;
+        }
+    } else {
+        event_args = PyTuple_New(0);
+    }
+    if (event_args == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    n = PyTuple_GET_SIZE(event_args);
+    name = PyUnicode_FromString(event);
+    call_args = name != CAPICOMPAT_NULL ? PyTuple_New(n + 1) : CAPICOMPAT_NULL;
+    if (call_args == CAPICOMPAT_NULL) {
+        Py_XDECREF(name);
+        Py_DECREF(event_args);
+        return -1;
+    }
+    PyTuple_SET_ITEM(call_args, 0, name);
+    for (i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(event_args, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(call_args, i + 1, item);
+    }
+    Py_DECREF(event_args);
+    audit = PySys_GetObject("audit");
+    if (audit == CAPICOMPAT_NULL) {
+        Py_DECREF(call_args);
+        PyErr_SetString(PyExc_RuntimeError, "sys.audit is missing");
+        return -1;
+    }
+    res = PyObject_Call(audit, call_args, CAPICOMPAT_NULL);
+    Py_DECREF(call_args);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PySys_Audit capicompat_PySys_Audit
 #endif
 
 /* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
