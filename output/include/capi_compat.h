@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:a7c341fe7331220e. Entries: 633.
+ * Spec digest: fnv1a64:2d3662ba10237951. Entries: 637.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4671,6 +4671,149 @@ static inline int capicompat_PySys_Audit(const char *event, const char *format, 
     return 0;
 }
 #define PySys_Audit capicompat_PySys_Audit
+#endif
+
+/* capicompat_trace_trampoline: The callable sys.settrace/sys.setprofile get for a C Py_tracefunc: self is a (capsule holding the function, obj) pair; maps the event name to its PyTrace_* number, calls func(obj, frame, what, arg), and returns the current trace function so that local tracing goes on.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_trace_trampoline(PyObject *self, PyObject *args)
+{
+    static const char *const events[] = {"call", "exception", "line", "return", "c_call", "c_exception", "c_return", "opcode"};
+    static const int whats[] = {PyTrace_CALL, PyTrace_EXCEPTION, PyTrace_LINE, PyTrace_RETURN,
+                                PyTrace_C_CALL, PyTrace_C_EXCEPTION, PyTrace_C_RETURN, PyTrace_OPCODE};
+    Py_tracefunc func;
+    PyObject *frame, *event, *arg, *gettrace;
+    int what = -1;
+    size_t i;
+    func = (Py_tracefunc)PyCapsule_GetPointer(PyTuple_GET_ITEM(self, 0), "capicompat.tracefunc");
+    if (func == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OUO", &frame, &event, &arg)) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(event, events[i]) == 0) {
+            what = whats[i];
+            break;
+        }
+    }
+    if (what < 0) {
+        PyErr_Format(PyExc_ValueError, "unknown trace event %R", event);
+        return CAPICOMPAT_NULL;
+    }
+    if (func(PyTuple_GET_ITEM(self, 1), (PyFrameObject *)frame, what, arg) != 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "a trace function returned non-zero without an exception");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    /* the local trace function of the frame: the one installed (sys.setprofile ignores it) */
+    gettrace = PySys_GetObject("gettrace");
+    if (gettrace == CAPICOMPAT_NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyObject_CallNoArgs(gettrace);
+}
+#endif
+
+/* capicompat_trace_install: sys.settrace or sys.setprofile (setter) of a callable wrapping func and obj, or of None when func is NULL; an error is reported as unraisable, as CPython's PyEval_SetTrace does.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_trace_install(const char *setter, Py_tracefunc func, PyObject *obj)
+{
+    static PyMethodDef def = {"capicompat_tracefunc", capicompat_trace_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
+    PyObject *callback = CAPICOMPAT_NULL, *set, *res = CAPICOMPAT_NULL;
+    if (func == CAPICOMPAT_NULL) {
+        Py_INCREF(Py_None);
+        callback = Py_None;
+    } else {
+        PyObject *capsule = PyCapsule_New((void *)func, "capicompat.tracefunc", CAPICOMPAT_NULL);
+        PyObject *pair = capsule != CAPICOMPAT_NULL ? Py_BuildValue("(NO)", capsule, obj != CAPICOMPAT_NULL ? obj : Py_None) : CAPICOMPAT_NULL;
+        if (pair != CAPICOMPAT_NULL) {
+            callback = PyCFunction_NewEx(&def, pair, CAPICOMPAT_NULL);
+            Py_DECREF(pair);
+        }
+    }
+    set = PySys_GetObject(setter);
+    if (callback != CAPICOMPAT_NULL && set != CAPICOMPAT_NULL) {
+        res = PyObject_CallFunctionObjArgs(set, callback, CAPICOMPAT_NULL);
+    } else if (callback != CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_RuntimeError, "sys.%s is missing", setter);
+    }
+    Py_XDECREF(callback);
+    if (res == CAPICOMPAT_NULL) {
+        PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+    } else {
+        Py_DECREF(res);
+    }
+}
+#endif
+
+/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("settrace", func, obj);
+}
+#define PyEval_SetTrace capicompat_PyEval_SetTrace
+#endif
+
+/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("setprofile", func, obj);
+}
+#define PyEval_SetProfile capicompat_PyEval_SetProfile
+#endif
+
+/* capicompat_cmethod_type: The interpreter's type of METH_METHOD functions (CPython's PyCMethod_Type), taken from one made with PyCMethod_New once; NULL (no exception) if it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_cmethod_type(void)
+{
+    static PyTypeObject *cmethod_type = CAPICOMPAT_NULL;
+    if (cmethod_type == CAPICOMPAT_NULL) {
+        static PyMethodDef def = {"capicompat_cmethod", (PyCFunction)(void (*)(void))PyObject_Repr,
+                                  METH_METHOD | METH_FASTCALL | METH_KEYWORDS, CAPICOMPAT_NULL};
+    #ifdef PYPY_VERSION
+        PyObject *f = PyCMethod_New(&def, CAPICOMPAT_NULL, CAPICOMPAT_NULL, (PyObject *)&PyBaseObject_Type);
+    #else
+        PyObject *f = PyCMethod_New(&def, CAPICOMPAT_NULL, CAPICOMPAT_NULL, &PyBaseObject_Type);
+    #endif
+        if (f == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+        cmethod_type = Py_TYPE(f);
+        Py_INCREF(cmethod_type);
+        Py_DECREF(f);
+    }
+    return cmethod_type;
+}
+#endif
+
+/* PyCMethod_Check: True if op is a METH_METHOD function (PyCMethod_Type or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCMethod_Check
+#  define PyCMethod_Check(op) PyObject_TypeCheck((op), capicompat_cmethod_type())
+#endif
+#endif
+
+/* PyCMethod_CheckExact: True if op is exactly a METH_METHOD function (PyCMethod_Type).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCMethod_CheckExact
+#  define PyCMethod_CheckExact(op) Py_IS_TYPE((op), capicompat_cmethod_type())
+#endif
 #endif
 
 /* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
