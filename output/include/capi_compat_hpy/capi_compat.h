@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:2d3662ba10237951. Entries: 637.
+ * Spec digest: fnv1a64:1bc7942ffe14197d. Entries: 638.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4450,6 +4450,74 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 #ifndef METH_STACKLESS
 #  define METH_STACKLESS 0x0000
 #endif
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for running files and bytes reprs (backfilled on PyPy, native everywhere else) (cpython310_run) ==== */
+
+/* PyBytes_Repr: The repr of a bytes object as a str (b'...', escapes \t \n \r \\ and \xhh); with smartquotes, double quotes when the bytes hold ' but no ".
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *data, *out, *p;
+    Py_ssize_t i, size, squotes = 0, dquotes = 0;
+    PyObject *res;
+    char quote = '\'';
+    if (PyBytes_AsStringAndSize(op, &data, &size) < 0) {
+        return CAPICOMPAT_NULL;
+    }
+    if (size > (PY_SSIZE_T_MAX - 3) / 4) {
+        PyErr_SetString(PyExc_OverflowError, "bytes object is too large to make repr");
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < size; i++) {
+        if (data[i] == '\'') {
+            squotes++;
+        } else if (data[i] == '"') {
+            dquotes++;
+        }
+    }
+    if (smartquotes && squotes && !dquotes) {
+        quote = '"';
+    }
+    out = (char *)PyMem_Malloc((size_t)(size * 4 + 3));
+    if (out == CAPICOMPAT_NULL) {
+        return PyErr_NoMemory();
+    }
+    p = out;
+    *p++ = 'b';
+    *p++ = quote;
+    for (i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == (unsigned char)quote || c == '\\') {
+            *p++ = '\\';
+            *p++ = (char)c;
+        } else if (c == '\t') {
+            *p++ = '\\';
+            *p++ = 't';
+        } else if (c == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+        } else if (c == '\r') {
+            *p++ = '\\';
+            *p++ = 'r';
+        } else if (c < ' ' || c >= 0x7f) {
+            *p++ = '\\';
+            *p++ = 'x';
+            *p++ = hex[(c >> 4) & 0xf];
+            *p++ = hex[c & 0xf];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    *p++ = quote;
+    res = PyUnicode_FromStringAndSize(out, p - out);
+    PyMem_Free(out);
+    return res;
+}
+#define PyBytes_Repr capicompat_PyBytes_Repr
 #endif
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
