@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:1bc7942ffe14197d. Entries: 638.
+ * Spec digest: fnv1a64:21a21c120d322e8d. Entries: 641.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4518,6 +4518,97 @@ static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
     return res;
 }
 #define PyBytes_Repr capicompat_PyBytes_Repr
+#endif
+
+/* capicompat_read_file: The rest of a C stream as a NUL-terminated PyMem buffer (closed first when closeit); NULL with OSError (or MemoryError) on failure.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_read_file(FILE *fp, int closeit)
+{
+    size_t used = 0, cap = 8192, got;
+    char *buf = (char *)PyMem_Malloc(cap), *bigger;
+    int failed = 0;
+    if (buf == CAPICOMPAT_NULL) {
+        failed = 1;
+        PyErr_NoMemory();
+    }
+    while (!failed) {
+        if (cap - used < 4096) {
+            bigger = (char *)PyMem_Realloc(buf, cap * 2);
+            if (bigger == CAPICOMPAT_NULL) {
+                failed = 1;
+                PyErr_NoMemory();
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        got = fread(buf + used, 1, cap - used - 1, fp);
+        used += got;
+        if (got == 0) {
+            if (ferror(fp)) {
+                failed = 1;
+                PyErr_SetFromErrno(PyExc_OSError);
+            }
+            break;
+        }
+    }
+    if (closeit) {
+        fclose(fp);
+    }
+    if (failed) {
+        PyMem_Free(buf);
+        return CAPICOMPAT_NULL;
+    }
+    buf[used] = '\0';
+    return buf;
+}
+#endif
+
+/* PyRun_FileExFlags: Runs the source read from fp (named filename) in globals/locals, as Py_file_input/Py_eval_input/Py_single_input start says, closing fp first when closeit; the result (None for a file), or NULL with the exception. flags as for Py_CompileStringExFlags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileExFlags */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filename, int start, PyObject *globals, PyObject *locals, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *code, *res;
+    char *source = capicompat_read_file(fp, closeit);
+    if (source == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    code = Py_CompileStringExFlags(source, filename, start, flags, -1);
+    PyMem_Free(source);
+    if (code == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (PyDict_Check(globals) && PyDict_GetItemString(globals, "__builtins__") == CAPICOMPAT_NULL
+        && PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(code);
+        return CAPICOMPAT_NULL;
+    }
+    res = PyEval_EvalCode(code, globals, locals);
+    Py_DECREF(code);
+    return res;
+}
+#define PyRun_FileExFlags capicompat_PyRun_FileExFlags
+#endif
+
+/* PyRun_FileEx: PyRun_FileExFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileEx */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_FileEx
+#  define PyRun_FileEx(fp, p, s, g, l, c) PyRun_FileExFlags(fp, p, s, g, l, c, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_FileFlags: PyRun_FileExFlags() that leaves fp open.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileFlags */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_FileFlags
+#  define PyRun_FileFlags(fp, p, s, g, l, flags) PyRun_FileExFlags(fp, p, s, g, l, 0, flags)
+#endif
 #endif
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
