@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:21a21c120d322e8d. Entries: 641.
+ * Spec digest: fnv1a64:c1a061bb1198983e. Entries: 642.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2263,6 +2263,63 @@ static inline int capicompat_PyErr_ResourceWarning(PyObject *source, Py_ssize_t 
     return 0;
 }
 #define PyErr_ResourceWarning capicompat_PyErr_ResourceWarning
+#endif
+
+/* ==== CPython 3.10 import functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_import) ==== */
+
+/* PyImport_GetImporter: The path entry finder for path: sys.path_importer_cache[path], else the first sys.path_hooks hook that does not raise ImportError (cached; None, cached too, when none accepts it); a new reference, or NULL with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetImporter */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_GetImporter(PyObject *path)
+{
+    PyObject *cache = PySys_GetObject("path_importer_cache");
+    PyObject *hooks = PySys_GetObject("path_hooks");
+    PyObject *importer = CAPICOMPAT_NULL;
+    Py_ssize_t i, n;
+    if (cache == CAPICOMPAT_NULL || hooks == CAPICOMPAT_NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "sys.path_importer_cache or sys.path_hooks is missing");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    n = PyList_Size(hooks);
+    if (n < 0) {
+        return CAPICOMPAT_NULL;
+    }
+    importer = PyDict_GetItemWithError(cache, path);
+    if (importer != CAPICOMPAT_NULL || PyErr_Occurred()) {
+        Py_XINCREF(importer);
+        return importer;
+    }
+    /* None first, so that a hook looking the path up again does not recurse */
+    if (PyDict_SetItem(cache, path, Py_None) != 0) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *hook = PyList_GetItem(hooks, i);
+        if (hook == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        importer = PyObject_CallFunctionObjArgs(hook, path, CAPICOMPAT_NULL);
+        if (importer != CAPICOMPAT_NULL) {
+            break;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
+            return CAPICOMPAT_NULL;
+        }
+        PyErr_Clear();
+    }
+    if (importer == CAPICOMPAT_NULL) {
+        Py_RETURN_NONE;
+    }
+    if (PyDict_SetItem(cache, path, importer) != 0) {
+        Py_DECREF(importer);
+        return CAPICOMPAT_NULL;
+    }
+    return importer;
+}
+#define PyImport_GetImporter capicompat_PyImport_GetImporter
 #endif
 
 /* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
