@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:c1a061bb1198983e. Entries: 642.
+ * Spec digest: fnv1a64:e3153048087c08c0. Entries: 644.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2322,6 +2322,22 @@ static inline PyObject *capicompat_PyImport_GetImporter(PyObject *path)
 #define PyImport_GetImporter capicompat_PyImport_GetImporter
 #endif
 
+/* capicompat_remove_module: Drops sys.modules[name] if there, keeping the pending exception (what CPython's import does when executing a module fails).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_remove_module(PyObject *name)
+{
+    PyObject *type, *value, *traceback, *modules;
+    PyErr_Fetch(&type, &value, &traceback);
+    modules = PyImport_GetModuleDict();
+    if (modules != CAPICOMPAT_NULL && PyDict_Contains(modules, name) == 1 && PyDict_DelItem(modules, name) < 0) {
+        PyErr_Clear();
+    }
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+}
+#endif
+
 /* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
 
 /* capicompat_type_of: The type a Python expression evaluates to (evaluated once into the cache), borrowed from the cache; NULL without an exception if it cannot be had.
@@ -3127,6 +3143,110 @@ static inline PyObject *capicompat_PyImport_AddModuleObject(PyObject *name)
 }
 #define PyImport_AddModuleObject capicompat_PyImport_AddModuleObject
 #endif
+
+/* ==== CPython 3.10 import functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_import) ==== */
+
+/* PyImport_ExecCodeModuleObject: Executes the code object co as module name (sys.modules[name], created if missing, with __builtins__), after importlib's _fix_up_module sets __file__ (pathname, NULL: co.co_filename), __cached__ (cpathname), __spec__ and __loader__; a new reference to sys.modules[name], or NULL with the exception (the module then removed from sys.modules).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleObject */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ExecCodeModuleObject(PyObject *name, PyObject *co, PyObject *pathname, PyObject *cpathname)
+{
+    PyObject *module, *d, *external, *res, *path = CAPICOMPAT_NULL, *modules;
+    module = PyImport_AddModuleObject(name);
+    if (module == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    d = PyModule_GetDict(module);
+    if (d == CAPICOMPAT_NULL || (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL
+                      && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0)) {
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    if (pathname == CAPICOMPAT_NULL) {
+        path = PyObject_GetAttrString(co, "co_filename");
+        if (path == CAPICOMPAT_NULL) {
+            capicompat_remove_module(name);
+            return CAPICOMPAT_NULL;
+        }
+        pathname = path;
+    }
+    external = PyImport_ImportModule("importlib._bootstrap_external");
+    if (external == CAPICOMPAT_NULL) {
+        Py_XDECREF(path);
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    res = PyObject_CallMethod(external, "_fix_up_module", "OOOO", d, name, pathname, cpathname != CAPICOMPAT_NULL ? cpathname : Py_None);
+    Py_DECREF(external);
+    Py_XDECREF(path);
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(res);
+    res = PyEval_EvalCode(co, d, d);
+    if (res == CAPICOMPAT_NULL) {
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(res);
+    modules = PyImport_GetModuleDict();
+    module = modules != CAPICOMPAT_NULL ? PyDict_GetItemWithError(modules, name) : CAPICOMPAT_NULL;
+    if (module == CAPICOMPAT_NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_ImportError, "Loaded module %R not found in sys.modules", name);
+        }
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(module);
+    return module;
+}
+#define PyImport_ExecCodeModuleObject capicompat_PyImport_ExecCodeModuleObject
+#endif
+
+/* PyImport_ExecCodeModuleWithPathnames: PyImport_ExecCodeModuleObject() with a UTF-8 name and file-system-encoded paths; a NULL pathname is derived from cpathname by importlib's _get_sourcefile (the .py next to it if that exists, else cpathname).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleWithPathnames */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ExecCodeModuleWithPathnames(const char *name, PyObject *co, const char *pathname, const char *cpathname)
+{
+    PyObject *name_obj, *path_obj = CAPICOMPAT_NULL, *cpath_obj = CAPICOMPAT_NULL, *m = CAPICOMPAT_NULL;
+    name_obj = PyUnicode_FromString(name);
+    if (name_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (cpathname != CAPICOMPAT_NULL) {
+        cpath_obj = PyUnicode_DecodeFSDefault(cpathname);
+        if (cpath_obj == CAPICOMPAT_NULL) {
+            goto done;
+        }
+    }
+    if (pathname != CAPICOMPAT_NULL) {
+        path_obj = PyUnicode_DecodeFSDefault(pathname);
+        if (path_obj == CAPICOMPAT_NULL) {
+            goto done;
+        }
+    } else if (cpath_obj != CAPICOMPAT_NULL) {
+        PyObject *external = PyImport_ImportModule("importlib._bootstrap_external");
+        if (external != CAPICOMPAT_NULL) {
+            path_obj = PyObject_CallMethod(external, "_get_sourcefile", "O", cpath_obj);
+            Py_DECREF(external);
+        }
+        if (path_obj == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    m = PyImport_ExecCodeModuleObject(name_obj, co, path_obj, cpath_obj);
+    done:
+    Py_DECREF(name_obj);
+    Py_XDECREF(path_obj);
+    Py_XDECREF(cpath_obj);
+    return m;
+}
+#define PyImport_ExecCodeModuleWithPathnames capicompat_PyImport_ExecCodeModuleWithPathnames
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
 
 /* PyImport_GetMagicNumber: The bytecode magic number as a long (importlib.util.MAGIC_NUMBER read little-endian); -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
