@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:e3153048087c08c0. Entries: 644.
+ * Spec digest: fnv1a64:4c8bd805416495cb. Entries: 645.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4786,6 +4786,81 @@ static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filen
 #ifndef PyRun_FileFlags
 #  define PyRun_FileFlags(fp, p, s, g, l, flags) PyRun_FileExFlags(fp, p, s, g, l, 0, flags)
 #endif
+#endif
+
+/* PyEval_EvalCodeEx: Runs a code object with positional arguments, keyword (name, value) pairs, positional and keyword-only defaults and a closure, as calling a function made of it would (locals: used only by code without CO_NEWLOCALS, such as a module's); the result, or NULL with the exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyEval_EvalCodeEx */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *globals, PyObject *locals, PyObject *const *args, int argcount, PyObject *const *kws, int kwcount, PyObject *const *defs, int defcount, PyObject *kwdefs, PyObject *closure)
+{
+    PyObject *flags_obj, *types, *defaults = CAPICOMPAT_NULL, *func = CAPICOMPAT_NULL, *kwnames = CAPICOMPAT_NULL, *res = CAPICOMPAT_NULL;
+    PyObject **all = CAPICOMPAT_NULL;
+    long flags;
+    int i;
+    flags_obj = PyObject_GetAttrString(co, "co_flags");
+    if (flags_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    flags = PyLong_AsLong(flags_obj);
+    Py_DECREF(flags_obj);
+    if (flags == -1 && PyErr_Occurred()) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!(flags & 0x0002)) {
+        /* no CO_NEWLOCALS: module or class body code, run in locals (default: globals) */
+        return PyEval_EvalCode(co, globals, locals != CAPICOMPAT_NULL ? locals : globals);
+    }
+    if (defcount > 0) {
+        defaults = PyTuple_New(defcount);
+        if (defaults == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        for (i = 0; i < defcount; i++) {
+            Py_INCREF(defs[i]);
+            PyTuple_SET_ITEM(defaults, i, defs[i]);
+        }
+    }
+    types = PyImport_ImportModule("types");
+    if (types != CAPICOMPAT_NULL) {
+        func = PyObject_CallMethod(types, "FunctionType", "OOOOO", co, globals, Py_None,
+                                   defaults != CAPICOMPAT_NULL ? defaults : Py_None, closure != CAPICOMPAT_NULL ? closure : Py_None);
+        Py_DECREF(types);
+    }
+    Py_XDECREF(defaults);
+    if (func == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (kwdefs != CAPICOMPAT_NULL && PyObject_SetAttrString(func, "__kwdefaults__", kwdefs) < 0) {
+        goto done;
+    }
+    all = (PyObject **)PyMem_Malloc(sizeof(PyObject *) * (size_t)(argcount + kwcount + 1));
+    if (all == CAPICOMPAT_NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < argcount; i++) {
+        all[i] = args[i];
+    }
+    if (kwcount > 0) {
+        kwnames = PyTuple_New(kwcount);
+        if (kwnames == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        for (i = 0; i < kwcount; i++) {
+            Py_INCREF(kws[2 * i]);
+            PyTuple_SET_ITEM(kwnames, i, kws[2 * i]);
+            all[argcount + i] = kws[2 * i + 1];
+        }
+    }
+    res = PyObject_Vectorcall(func, all, (size_t)argcount, kwnames);
+    done:
+    PyMem_Free(all);
+    Py_XDECREF(kwnames);
+    Py_DECREF(func);
+    return res;
+}
+#define PyEval_EvalCodeEx capicompat_PyEval_EvalCodeEx
 #endif
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
