@@ -149,6 +149,12 @@ pub enum Command {
         /// Only these entries (comma-separated).
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Build the test module (and the forced backports) with -fsanitize=address,undefined
+        /// (or the list given) and run it with the sanitizer runtime preloaded: any report
+        /// fails the test that was running. Uses the first compiler (CC=clang for clang).
+        #[arg(long, value_name = "LIST", num_args = 0..=1, require_equals = true,
+              default_missing_value = "address,undefined", value_parser = crate::selftest::sanitizer::Sanitizer::parse)]
+        sanitize: Option<crate::selftest::sanitizer::Sanitizer>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -385,7 +391,9 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
-        Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Test { run, only, sanitize, spec } => {
+            run_commands::test(&run, only.as_deref(), sanitize, &spec, out, note)
+        }
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)

@@ -46,6 +46,7 @@ pub(super) fn jobs(run: &RunArgs) -> usize {
 pub fn test(
     run: &RunArgs,
     only: Option<&[String]>,
+    sanitize: Option<crate::selftest::sanitizer::Sanitizer>,
     spec: &SpecArg,
     out: &mut dyn Write,
     note: &mut dyn Write,
@@ -61,11 +62,28 @@ pub fn test(
     let selection = select(run, floor)?;
     let names: Vec<String> = compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect();
     writeln!(note, "compilers: {}", names.join(", ")).map_err(io_error)?;
+    let sanitize = match sanitize {
+        None => None,
+        Some(sanitizer) => {
+            let build = crate::selftest::sanitizer::SanitizedBuild::new(sanitizer, &compilers[0])
+                .map_err(|e| CliError::Usage(format!("--sanitize: {e}")))?;
+            writeln!(
+                note,
+                "sanitizers: -fsanitize={} with {}, preloading {}",
+                build.sanitizer.names(),
+                compilers[0].family,
+                build.runtime.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+            )
+            .map_err(io_error)?;
+            Some(build)
+        }
+    };
     let options = crate::selftest::SelfTestOptions {
         header: &header,
         only,
         jobs: jobs(run),
         build_root: crate::interpreters::cache_dir().join("build/selftest"),
+        sanitize,
     };
     let result = crate::selftest::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
     out.write_all(result.render(&spec_data).as_bytes()).map_err(io_error)?;
