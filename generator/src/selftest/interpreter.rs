@@ -624,7 +624,11 @@ fn run_driver(
         }
     }
     let unfinished = started.filter(|n| !tests.contains_key(n));
-    let reports = log_dir.map(sanitizer::reports).unwrap_or_default();
+    let mut reports = log_dir.map(sanitizer::reports).unwrap_or_default();
+    // gcc's UBSan runtime, loaded next to ASan's, writes to stderr whatever log_path says.
+    if log_dir.is_some() && sanitizer::is_error_report(&stderr) {
+        reports.push(stderr.clone());
+    }
     if let (false, Some(log_dir)) = (reports.is_empty(), log_dir) {
         // The process stops at the first report (halt_on_error): the test it was running is
         // the one that made it. A report with no test running (import, exit) fails the run.

@@ -105,7 +105,13 @@ impl Sanitizer {
 
     /// Sets up `cmd` (the interpreter running the driver) to run under the sanitizers, with
     /// reports written under `log_dir` (emptied first).
-    pub fn configure(&self, cmd: &mut Command, runtime: &[PathBuf], log_dir: &Path, debug_build: bool) -> std::io::Result<()> {
+    pub fn configure(
+        &self,
+        cmd: &mut Command,
+        build: &SanitizedBuild,
+        log_dir: &Path,
+        debug_build: bool,
+    ) -> std::io::Result<()> {
         if log_dir.exists() {
             std::fs::remove_dir_all(log_dir)?;
         }
@@ -113,7 +119,11 @@ impl Sanitizer {
         let suppressions = log_dir.join(ASAN_SUPPRESSIONS_FILE);
         std::fs::write(&suppressions, ASAN_SUPPRESSIONS)?;
         let log = log_dir.join("report");
-        let preload: Vec<String> = runtime.iter().map(|p| p.display().to_string()).collect();
+        let symbolizer = match &build.symbolizer {
+            Some(real) => format!(":external_symbolizer_path={}", symbolizer_wrapper(log_dir, real)?.display()),
+            None => String::new(),
+        };
+        let preload: Vec<String> = build.runtime.iter().map(|p| p.display().to_string()).collect();
         // The environment the run would inherit may hold PYTHON* settings of the user's; the
         // driver needs PYTHONMALLOC, so it cannot use -I (which ignores all of them): they are
         // removed instead.
@@ -132,14 +142,14 @@ impl Sanitizer {
             .env(
                 "ASAN_OPTIONS",
                 format!(
-                    "detect_leaks=0:allocator_may_return_null=1:halt_on_error=1:abort_on_error=0:exitcode=86:print_summary=1:suppressions={}:log_path={}",
+                    "detect_leaks=0:allocator_may_return_null=1:halt_on_error=1:abort_on_error=0:exitcode=86:print_summary=1:suppressions={}:log_path={}{symbolizer}",
                     suppressions.display(),
                     log.display()
                 ),
             )
             .env(
                 "UBSAN_OPTIONS",
-                format!("print_stacktrace=1:halt_on_error=1:exitcode=86:log_path={}", log.display()),
+                format!("print_stacktrace=1:halt_on_error=1:exitcode=86:log_path={}{symbolizer}", log.display()),
             )
             // Every allocation through malloc, where ASan sees it: pymalloc's arenas would
             // hide an overflow or a use after free of a small object. Debug builds keep their
@@ -156,6 +166,9 @@ pub struct SanitizedBuild {
     pub sanitizer: Sanitizer,
     pub compile_flags: Vec<String>,
     pub runtime: Vec<PathBuf>,
+    /// llvm-symbolizer, when installed: the runtimes run it to put names and lines on frames
+    /// (gcc's has its own symbolizer too, clang's only this one).
+    pub symbolizer: Option<PathBuf>,
 }
 
 impl SanitizedBuild {
@@ -163,12 +176,33 @@ impl SanitizedBuild {
     pub fn new(sanitizer: Sanitizer, compiler: &Compiler) -> Result<SanitizedBuild, String> {
         let runtime = sanitizer.runtime(compiler)?;
         let compile_flags = sanitizer.compile_flags(compiler);
-        Ok(SanitizedBuild { sanitizer, compile_flags, runtime })
+        let symbolizer = find_on_path("llvm-symbolizer");
+        Ok(SanitizedBuild { sanitizer, compile_flags, runtime, symbolizer })
     }
 
     pub fn configure(&self, cmd: &mut Command, log_dir: &Path, debug_build: bool) -> std::io::Result<()> {
-        self.sanitizer.configure(cmd, &self.runtime, log_dir, debug_build)
+        self.sanitizer.configure(cmd, self, log_dir, debug_build)
     }
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+}
+
+/// A script that runs the symbolizer without LD_PRELOAD: the runtime starts it with the
+/// interpreter's environment, and llvm-symbolizer with the ASan runtime preloaded into it
+/// deadlocks, holding the run's output pipes open for ever. Named `llvm-symbolizer`: the
+/// runtime picks the protocol by the name.
+fn symbolizer_wrapper(log_dir: &Path, real: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = log_dir.join("bin");
+    std::fs::create_dir_all(&dir)?;
+    let wrapper = dir.join("llvm-symbolizer");
+    let quoted = real.display().to_string().replace('\'', "'\\''");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nunset LD_PRELOAD\nexec '{quoted}' \"$@\"\n"))?;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+    Ok(wrapper)
 }
 
 /// The compiler's runtime library by file name; the driver echoes a name it cannot find
@@ -203,7 +237,7 @@ pub fn reports(log_dir: &Path) -> Vec<String> {
     files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).filter(|t| is_error_report(t)).collect()
 }
 
-fn is_error_report(text: &str) -> bool {
+pub fn is_error_report(text: &str) -> bool {
     text.contains("ERROR: ") || text.contains("runtime error:") || text.contains("SUMMARY: ")
 }
 
