@@ -406,3 +406,108 @@ fn coverage_hpy_with_an_unknown_python_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// Builds one HPy extension with the sanitizers (gcc or the first compiler) and runs `args`
+/// under the interpreter with the runtime preloaded: it must pass, and no sanitizer may report.
+fn sanitized_check(
+    build: &capi_compat::selftest::sanitizer::SanitizedBuild,
+    compiler: &compiler::Compiler,
+    interp: &Interpreter,
+    header_dir: &Path,
+    (name, sources, defines): (&str, &[PathBuf], &[&str]),
+    args: &[&str],
+) -> Result<(), String> {
+    use capi_compat::selftest::sanitizer;
+    let dir = workdir(&format!("sanitize-{name}-{}", interp.label));
+    let mut c = compiler.command(Standard::C99);
+    c.args(interpreter::python_h_waivers(compiler, Standard::C99, interp, &dir));
+    c.args(&build.compile_flags).args(["-Wno-error", "-shared", "-fPIC"]).args(defines);
+    c.arg(format!("-I{}", header_dir.display()));
+    c.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).args(sources);
+    run(c.arg("-o").arg(dir.join(format!("{name}{}", interp.ext_suffix))))
+        .map_err(|e| format!("sanitized build: {e}"))?;
+    let log_dir = dir.join("sanitizer-log");
+    let mut py = Command::new(&interp.path);
+    build.configure(&mut py, &log_dir, interp.debug).map_err(|e| e.to_string())?;
+    py.args(args).env("PYTHONPATH", &dir).current_dir(common::repo_root());
+    let output = py.output().map_err(|e| format!("cannot run {}: {e}", interp.path.display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut reports = sanitizer::reports(&log_dir);
+    if sanitizer::is_error_report(&stderr) {
+        reports.push(stderr.clone());
+    }
+    if !output.status.success() || !reports.is_empty() {
+        let shown: Vec<String> = reports.iter().map(|r| sanitizer::digest(r)).collect();
+        return Err(format!(
+            "{} under the sanitizers:\n{}\n{}{stderr}",
+            if output.status.success() { "passed but reported" } else { "failed" },
+            shown.join("\n"),
+            String::from_utf8_lossy(&output.stdout)
+        ));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// Every test extension of tests/c/hpy and the HPy example (tests/c/hpy-example), built with
+/// -fsanitize=address,undefined, pass their checks with no sanitizer report on one release
+/// CPython of each minor version found (3.10-3.15 on the project's machines).
+#[test]
+fn test_extensions_run_clean_under_the_sanitizers() {
+    use capi_compat::selftest::sanitizer::{SanitizedBuild, Sanitizer};
+    let header_dir = workdir("sanitize-header");
+    common::gen_hpy_header(&header_dir);
+    let compiler = compiler::available().into_iter().next().expect("no C compiler found");
+    let sanitizer = Sanitizer::parse("address,undefined").expect("the default sanitizers");
+    let build =
+        SanitizedBuild::new(sanitizer, &compiler).unwrap_or_else(|e| panic!("--sanitize cannot run: {e}"));
+    let mut per_minor: std::collections::BTreeMap<PyVersion, Interpreter> = std::collections::BTreeMap::new();
+    for interp in interpreters::discover() {
+        if interp.supported() && interp.implementation == Implementation::CPython && !interp.debug {
+            per_minor.entry(interp.series()).or_insert(interp);
+        }
+    }
+    assert!(!per_minor.is_empty(), "no release CPython 3.10+ found: the HPy layer ran under no sanitizer");
+    let example_dir = common::repo_root().join("tests/c/hpy-example");
+    let example = [example_dir.join("_hpy_example.c")];
+    let extensions = test_extensions();
+    let mut jobs: Vec<(String, &[PathBuf], Vec<&str>, Vec<String>, &Interpreter)> = Vec::new();
+    for interp in per_minor.values() {
+        for ext in &extensions {
+            let check = ext.check.display().to_string();
+            jobs.push((format!("_hpy_{}", ext.stem), &ext.sources, vec![], vec![check], interp));
+        }
+        let args = ["-m", "unittest", "discover", "-s", "tests/c/hpy-example"].map(String::from).to_vec();
+        jobs.push(("_hpy_example".into(), &example, vec!["-DHPY", "-DHPY_ABI_CPYTHON"], args, interp));
+    }
+    let results = capi_compat::build::parallel::map(
+        &jobs,
+        2,
+        |(name, _, _, _, i)| format!("{name} {}", i.label),
+        |(name, sources, defines, args, i)| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            sanitized_check(&build, &compiler, i, &header_dir, (name, sources, defines), &args)
+        },
+        |(name, _, _, _, i), r| {
+            format!(
+                "hpy {name} under the sanitizers: {}: {}",
+                i.label,
+                if r.is_ok() { "ok" } else { "FAILED" }
+            )
+        },
+        &mut std::io::stderr(),
+    );
+    let failures: Vec<String> = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|((name, _, _, _, i), r)| r.err().map(|e| format!("{name} on {}: {e}", i.label)))
+        .collect();
+    assert!(failures.is_empty(), "HPy extensions under the sanitizers:\n{}", failures.join("\n\n"));
+    eprintln!(
+        "HPy under ASan+UBSan ({}): {} extensions x {} interpreters clean",
+        compiler.family,
+        extensions.len() + 1,
+        per_minor.len()
+    );
+    std::fs::remove_dir_all(&header_dir).ok();
+}

@@ -60,7 +60,8 @@ fn sanitize_fails_each_fault_in_its_own_entry() {
     );
     let interpreters = json["interpreters"].as_array().expect("interpreters");
     let release: Vec<&serde_json::Value> = interpreters.iter().filter(|i| i["debug"] == false).collect();
-    let versions = |minor: &str| release.iter().filter(|i| i["version"].as_str().unwrap().starts_with(minor)).count();
+    let versions =
+        |minor: &str| release.iter().filter(|i| i["version"].as_str().unwrap().starts_with(minor)).count();
     assert!(versions("3.12") > 0 && versions("3.13") > 0, "no release 3.12 and 3.13:\n{text}");
     for interp in &release {
         let label = interp["label"].as_str().unwrap();
@@ -96,14 +97,21 @@ fn without_sanitize_the_faults_go_unnoticed() {
     // Debug builds' allocator hooks do see the overflow (so the run as a whole fails there);
     // release builds see nothing.
     let (_, text, json) = run(&[]);
-    let release: Vec<&serde_json::Value> =
-        json["interpreters"].as_array().expect("interpreters").iter().filter(|i| i["debug"] == false).collect();
+    let release: Vec<&serde_json::Value> = json["interpreters"]
+        .as_array()
+        .expect("interpreters")
+        .iter()
+        .filter(|i| i["debug"] == false)
+        .collect();
     assert!(!release.is_empty(), "no release interpreter ran:\n{text}");
     for interp in release {
         let label = interp["label"].as_str().unwrap();
         for (entry, _) in FAULTS {
             let cell = interp["entries"][entry].as_str().unwrap_or("");
-            assert_ne!(cell, "failed", "{label}: {entry} fails even without the sanitizers, so the fixture proves nothing\n{text}");
+            assert_ne!(
+                cell, "failed",
+                "{label}: {entry} fails even without the sanitizers, so the fixture proves nothing\n{text}"
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 //! compiler, build the test module, import it, run each entry's test.
 
 use crate::build::cache::{prune_old_builds, sanitize, write_if_changed};
-use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::compiler::{compile_check, compile_check_within, CompileCheck, Compiler, Standard};
 use crate::build::process::run_captured;
 use crate::digest::Fnv64;
 use crate::interpreters::{Implementation, Interpreter};
@@ -162,8 +162,11 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     if !forced_expected.is_empty() {
         let mut forced = BTreeMap::new();
         if paths.forced_module.is_file() {
-            let run =
-                TestRun { module: &paths.forced_module, what: "run (backports forced)", sanitize: inputs.sanitize };
+            let run = TestRun {
+                module: &paths.forced_module,
+                what: "run (backports forced)",
+                sanitize: inputs.sanitize,
+            };
             let log_dir = paths.workdir.join("sanitizer-log/forced");
             run_tests(interp, &run, &log_dir, &mut forced, &mut report.compiles);
         }
@@ -277,7 +280,7 @@ fn build_sanitized(
     flags.push("-Wno-error".into());
     let what = format!("build ({} -fsanitize={})", compiler.family, sanitize.sanitizer.names());
     let mut check = build_module(compiler, interp, workdir, source, &paths.module, &flags);
-    check.what = what.clone();
+    check.what.clone_from(&what);
     let mut checks = vec![check];
     if wants_forced {
         std::fs::create_dir_all(&paths.forced_dir).ok();
@@ -483,13 +486,17 @@ fn build_module(
     // Built under a temporary name and renamed: a concurrent run never sees half a module.
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let mut cmd = compiler.command(Standard::C11);
+    // Later flags win: a sanitized build's -O1 replaces the -O2.
     cmd.args(["-O2", "-shared", "-fPIC"])
         .args(extra)
         .args(include_args(interp, workdir))
         .arg(source)
         .arg("-o")
         .arg(&partial);
-    let mut check = compile_check("build".into(), &mut cmd);
+    // Instrumented, the module takes three to four times as long to compile.
+    let timeout =
+        Duration::from_secs(if extra.iter().any(|f| f.starts_with("-fsanitize=")) { 1200 } else { 120 });
+    let mut check = compile_check_within("build".into(), &mut cmd, timeout);
     if check.ok {
         if let Err(e) = std::fs::rename(&partial, out) {
             check.ok = false;
@@ -639,7 +646,11 @@ fn run_driver(
                 tests.insert(name.clone(), Outcome::Fail(text));
                 return unfinished;
             }
-            _ => problems.push(CompileCheck { what: format!("{what} under the sanitizers"), ok: false, output: text }),
+            _ => problems.push(CompileCheck {
+                what: format!("{what} under the sanitizers"),
+                ok: false,
+                output: text,
+            }),
         }
     }
     if !ok || !done {
