@@ -11,6 +11,8 @@
 #   4. the self-test matrix: every spec entry's test on every interpreter found, the header
 #      compiled as C99/C11/C++11/17/20 with gcc and clang; on PyPy, the PyPy probe (CPython
 #      3.10's public names and every `pypy:` claim against PyPy's headers);
+#   4b. the same tests and the forced backports under ASan+UBSan (`test --sanitize`), one
+#      release CPython per minor 3.10-3.15, gcc for three and clang for three;
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
@@ -79,6 +81,14 @@ cargo test --locked --workspace
 echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
+echo
+# One release interpreter per minor version; both compiler families, each on half of them (one
+# sweep's time). gcc and clang on all six pass too (README, "Sanitizers").
+echo "== sanitizers: every entry's test and every forced backport under ASan+UBSan, 3.10-3.15"
+time target/debug/capi-compat test --sanitize --require 3.10,3.11,3.12 --json target/sanitize-gcc.json \
+    --python pyenv/versions/3.10 --python pyenv/versions/3.11 --python pyenv/versions/3.12
+time CC=clang CXX=clang++ target/debug/capi-compat test --sanitize --require 3.13,3.14,3.15 \
+    --json target/sanitize-clang.json --python cpython-3.13/ --python cpython-3.14/ --python cpython-3.15/
 echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
