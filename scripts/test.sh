@@ -14,14 +14,21 @@
 #   4b. the same tests and the forced backports under ASan+UBSan (`test --sanitize`), one
 #      release CPython per minor 3.10-3.15, gcc for three and clang for three;
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   5a. `capi-compat upgrade`: each rewrite rule's side-by-side test, and the upgraded fixture
+#       tests/upgrade on every interpreter;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
 #      pytest, every extension proven imported by the tests;
+#   5c. `capi-compat scan --check` on tests/c/example and tests/projects: the C API names they
+#      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
 #      2 %), and which of HPy 0.9's API names the header provides;
 #   7. backport speed: every entry's bench, native against our forced backport on 3.13-3.15
 #      (bar: 1.10, 1.25 under 3 ns).
+#   7b. the reference site (`capi-compat docs`) in headless Chromium (Debian's chromium and
+#      chromium-driver, installed if missing): filtered as a user would, its counts against
+#      the coverage report, no console errors, screenshots in target/docs-shots;
 #   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
@@ -65,8 +72,32 @@ install_system_venv() {
     }
 }
 
+# Debian's Chromium and ChromeDriver for the reference site's browser test. A failed install
+# does not stop the run here: the browser step then prints NOT CHECKED and the run fails at
+# its end (CAPI_COMPAT_BROWSER=skip says on purpose that it is not checked, and passes).
+BROWSER_PROBLEM=""
+install_browser() {
+    [ "${CAPI_COMPAT_BROWSER:-}" = skip ] && return 0
+    [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        BROWSER_PROBLEM="chromium and chromium-driver are not installed, and installing needs root (apt-get install chromium chromium-driver)"
+        return 0
+    fi
+    echo "installing chromium chromium-driver"
+    local packages=(chromium chromium-driver)
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" \
+        >target/apt-chromium.log 2>&1; then
+        apt-get update -qq >>target/apt-chromium.log 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" \
+            >>target/apt-chromium.log 2>&1 ||
+            BROWSER_PROBLEM="apt-get install chromium chromium-driver failed (network or Debian mirror?): $(tail -n 1 target/apt-chromium.log)"
+    fi
+}
+
 install_host_tools
 install_system_venv
+mkdir -p target
+time install_browser
 scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
@@ -86,9 +117,29 @@ echo
 # sweep's time). gcc and clang on all six pass too (README, "Sanitizers").
 echo "== sanitizers: every entry's test and every forced backport under ASan+UBSan, 3.10-3.15"
 time target/debug/capi-compat test --sanitize --require 3.10,3.11,3.12 --json target/sanitize-gcc.json \
-    --python pyenv/versions/3.10 --python pyenv/versions/3.11 --python pyenv/versions/3.12
+    --python pyenv/versions/3.10. --python pyenv/versions/3.11. --python pyenv/versions/3.12.
 time CC=clang CXX=clang++ target/debug/capi-compat test --sanitize --require 3.13,3.14,3.15 \
     --json target/sanitize-clang.json --python cpython-3.13/ --python cpython-3.14/ --python cpython-3.15/
+echo
+echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
+echo "   N = 1, 2, ... (cap 100), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
+echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted"
+# pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
+AF_PYTHONS=()
+AF_REQUIRED=()
+for v in ${REQUIRED//,/ }; do
+    case "$v" in
+    3.1[012]) AF_PYTHONS+=(--python "pyenv/versions/$v.") AF_REQUIRED+=("$v") ;;
+    3.1[345]-dbg) AF_PYTHONS+=(--python "cpython-${v%-dbg}-dbg/") AF_REQUIRED+=("$v") ;;
+    esac
+done
+if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
+    AF_REQUIRE=$(IFS=,; echo "${AF_REQUIRED[*]}")
+    time target/debug/capi-compat test --alloc-fail --max-allocs 100 --known tests/allocfail-known.tsv \
+        --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
+else
+    echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
+fi
 echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
@@ -102,8 +153,25 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
 echo
+echo "== upgrade: every rewrite rule's old and new code side by side where the old API exists, then"
+echo "   the fixture tests/upgrade/before upgraded (= tests/upgrade/after) on every interpreter,"
+echo "   and the original on 3.10 (the only one where all its old API compiles): the same tests pass"
+time target/debug/capi-compat upgrade --test-rules --require "$REQUIRED"
+rm -rf target/upgrade-fixture && cp -r tests/upgrade/before target/upgrade-fixture
+target/debug/capi-compat upgrade --write target/upgrade-fixture
+diff -r tests/upgrade/after target/upgrade-fixture
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
+    target/upgrade-fixture/_upgraded.c -- python tests/upgrade/test_upgraded.py
+time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
+    tests/upgrade/before/_upgraded.c -- python tests/upgrade/test_upgraded.py
+echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
+
+echo
+echo "== scan: the C API the example extension and the test projects use (--check: nothing removed)"
+time target/debug/capi-compat scan --check --json target/scan.json tests/c/example tests/projects >target/scan.txt
+tail -n 1 target/scan.txt
 
 echo
 echo "== HPy layer: the HPy-style example extension in tests/c/hpy-example on every interpreter"
@@ -140,5 +208,23 @@ echo "== HPy layer: HPy 0.9's public API names the header provides"
 target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json
 
 echo
+echo "== reference site: capi-compat docs, opened in headless Chromium (filter, counts against coverage)"
+rm -rf target/docs target/docs-shots
+target/debug/capi-compat docs -o target/docs
+if [ "${CAPI_COMPAT_BROWSER:-}" = skip ]; then
+    echo "NOT CHECKED: the reference site in a browser (CAPI_COMPAT_BROWSER=skip)"
+elif [ -n "$BROWSER_PROBLEM" ]; then
+    echo "NOT CHECKED: the reference site in a browser: $BROWSER_PROBLEM"
+else
+    # A hung browser must not stall the run: the test takes about 10 s.
+    time timeout 180 scripts/test-docs-browser.py target/docs target/coverage.json target/docs-shots
+fi
+
+echo
 echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
 time scripts/test-install.sh
+
+if [ -n "$BROWSER_PROBLEM" ]; then
+    echo "error: the reference site was NOT CHECKED in a browser: $BROWSER_PROBLEM" >&2
+    exit 1
+fi

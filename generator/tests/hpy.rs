@@ -407,23 +407,31 @@ fn coverage_hpy_with_an_unknown_python_is_a_usage_error() {
     );
 }
 
+/// One extension to build with the sanitizers and the command line that checks it.
+struct SanitizedJob<'a> {
+    name: String,
+    sources: &'a [PathBuf],
+    defines: Vec<&'static str>,
+    args: Vec<String>,
+    interp: &'a Interpreter,
+}
+
 /// Builds one HPy extension with the sanitizers (gcc or the first compiler) and runs `args`
 /// under the interpreter with the runtime preloaded: it must pass, and no sanitizer may report.
 fn sanitized_check(
     build: &capi_compat::selftest::sanitizer::SanitizedBuild,
     compiler: &compiler::Compiler,
-    interp: &Interpreter,
     header_dir: &Path,
-    (name, sources, defines): (&str, &[PathBuf], &[&str]),
-    args: &[&str],
+    job: &SanitizedJob,
 ) -> Result<(), String> {
     use capi_compat::selftest::sanitizer;
+    let SanitizedJob { name, sources, defines, args, interp } = job;
     let dir = workdir(&format!("sanitize-{name}-{}", interp.label));
     let mut c = compiler.command(Standard::C99);
     c.args(interpreter::python_h_waivers(compiler, Standard::C99, interp, &dir));
     c.args(&build.compile_flags).args(["-Wno-error", "-shared", "-fPIC"]).args(defines);
     c.arg(format!("-I{}", header_dir.display()));
-    c.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).args(sources);
+    c.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).args(*sources);
     run(c.arg("-o").arg(dir.join(format!("{name}{}", interp.ext_suffix))))
         .map_err(|e| format!("sanitized build: {e}"))?;
     let log_dir = dir.join("sanitizer-log");
@@ -471,36 +479,32 @@ fn test_extensions_run_clean_under_the_sanitizers() {
     let example_dir = common::repo_root().join("tests/c/hpy-example");
     let example = [example_dir.join("_hpy_example.c")];
     let extensions = test_extensions();
-    let mut jobs: Vec<(String, &[PathBuf], Vec<&str>, Vec<String>, &Interpreter)> = Vec::new();
+    let mut jobs: Vec<SanitizedJob> = Vec::new();
     for interp in per_minor.values() {
         for ext in &extensions {
-            let check = ext.check.display().to_string();
-            jobs.push((format!("_hpy_{}", ext.stem), &ext.sources, vec![], vec![check], interp));
+            let args = vec![ext.check.display().to_string()];
+            let name = format!("_hpy_{}", ext.stem);
+            jobs.push(SanitizedJob { name, sources: &ext.sources, defines: vec![], args, interp });
         }
         let args = ["-m", "unittest", "discover", "-s", "tests/c/hpy-example"].map(String::from).to_vec();
-        jobs.push(("_hpy_example".into(), &example, vec!["-DHPY", "-DHPY_ABI_CPYTHON"], args, interp));
+        let defines = vec!["-DHPY", "-DHPY_ABI_CPYTHON"];
+        jobs.push(SanitizedJob { name: "_hpy_example".into(), sources: &example, defines, args, interp });
     }
     let results = capi_compat::build::parallel::map(
         &jobs,
         2,
-        |(name, _, _, _, i)| format!("{name} {}", i.label),
-        |(name, sources, defines, args, i)| {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            sanitized_check(&build, &compiler, i, &header_dir, (name, sources, defines), &args)
-        },
-        |(name, _, _, _, i), r| {
-            format!(
-                "hpy {name} under the sanitizers: {}: {}",
-                i.label,
-                if r.is_ok() { "ok" } else { "FAILED" }
-            )
+        |job| format!("{} {}", job.name, job.interp.label),
+        |job| sanitized_check(&build, &compiler, &header_dir, job),
+        |job, r| {
+            let outcome = if r.is_ok() { "ok" } else { "FAILED" };
+            format!("hpy {} under the sanitizers: {}: {outcome}", job.name, job.interp.label)
         },
         &mut std::io::stderr(),
     );
     let failures: Vec<String> = jobs
         .iter()
         .zip(results)
-        .filter_map(|((name, _, _, _, i), r)| r.err().map(|e| format!("{name} on {}: {e}", i.label)))
+        .filter_map(|(job, r)| r.err().map(|e| format!("{} on {}: {e}", job.name, job.interp.label)))
         .collect();
     assert!(failures.is_empty(), "HPy extensions under the sanitizers:\n{}", failures.join("\n\n"));
     eprintln!(

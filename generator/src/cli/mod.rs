@@ -1,12 +1,14 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
-//! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
+//! `spec_commands` (gen, check-spec, list, coverage, docs), `run_commands` (pythons, test, matrix)
 //! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
 mod ci_commands;
 mod install_commands;
 mod project_command;
 mod run_commands;
+mod scan_command;
 mod spec_commands;
+mod upgrade_command;
 
 use crate::header::plan;
 use crate::spec::diagnostics::SpecErrors;
@@ -141,6 +143,27 @@ pub enum Command {
     },
     /// List the Python interpreters found on this machine.
     Pythons,
+    /// Rewrite old C API in C/C++ code to its exact replacement (the rules of spec/upgrade/):
+    /// list the changes, show them as a unified diff (--diff), or apply them (--write).
+    Upgrade {
+        /// C/C++ files, or directories (their C/C++ sources and headers).
+        #[arg(value_name = "PATHS", required_unless_present = "test_rules")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff of the changes (for `patch -p1` or `git apply`); write nothing.
+        #[arg(long, conflicts_with = "write")]
+        diff: bool,
+        /// Rewrite the files in place (each replaced at once, by a rename).
+        #[arg(long)]
+        write: bool,
+        /// Run every rule's side-by-side test (old and new code on each interpreter that has
+        /// the old API) instead of upgrading anything.
+        #[arg(long, conflicts_with_all = ["diff", "write", "paths"])]
+        test_rules: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Run every entry's test on every interpreter found, and compile the header as C99, C11,
     /// C++11, C++17 and C++20 with each compiler.
     Test {
@@ -149,10 +172,23 @@ pub enum Command {
         /// Only these entries (comma-separated).
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Instead of the matrix: run every test again with the Nth allocation inside a call of
+        /// a function under test failing, N = 1, 2, … until a run completes (CPython; refcounts
+        /// checked on debug builds).
+        #[arg(long)]
+        alloc_fail: bool,
+        /// With --alloc-fail: the largest N tried per test.
+        #[arg(long, value_name = "N", default_value_t = 200, requires = "alloc_fail",
+              value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        max_allocs: u32,
+        /// With --alloc-fail: findings already known (ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON
+        /// lines), reported with their reason but not counted as failures.
+        #[arg(long, value_name = "FILE", requires = "alloc_fail")]
+        known: Option<PathBuf>,
         /// Build the test module (and the forced backports) with -fsanitize=address,undefined
         /// (or the list given) and run it with the sanitizer runtime preloaded: any report
         /// fails the test that was running. Uses the first compiler (CC=clang for clang).
-        #[arg(long, value_name = "LIST", num_args = 0..=1, require_equals = true,
+        #[arg(long, value_name = "LIST", num_args = 0..=1, require_equals = true, conflicts_with = "alloc_fail",
               default_missing_value = "address,undefined", value_parser = crate::selftest::sanitizer::Sanitizer::parse)]
         sanitize: Option<crate::selftest::sanitizer::Sanitizer>,
         #[command(flatten)]
@@ -260,6 +296,38 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Read C/C++ sources (files or directories) and report the C API names they use: spec
+    /// names and where each is native, backported or refused; removed, deprecated and private
+    /// names with their replacements; names the header refuses, with the reason. Names in
+    /// comments, strings and `#if 0` are not uses.
+    Scan {
+        /// C/C++ files, or directories (searched for .c .h .cc .cpp .cxx .hh .hpp .hxx .inc …).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The oldest CPython the code supports: interpreters reported on are this … 3.15 (and
+        /// PyPy 3.11 when this is 3.11 or older).
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Also write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Exit 1 when the code uses a name CPython removed, where a supported CPython compiles
+        /// it (a `#if PY_VERSION_HEX < …` around the use that keeps it off those versions counts).
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Write the reference site into DIR (created if missing): index.html, docs.js, docs.css
+    /// and coverage.svg, every name of the spec and the HPy layer with its status on each
+    /// interpreter; open DIR/index.html in a browser (no network needed).
+    Docs {
+        /// The site's directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -313,13 +381,18 @@ pub enum CliError {
     NotFresh(usize),
     /// `check`: files that are not headers capi-compat wrote (the report was printed): exit 2.
     NotOurs(usize),
+    /// `scan --check`: removed names the code uses (the report was printed): exit 1.
+    RemovedInUse(Vec<String>),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Spec(_) | CliError::Usage(_) | CliError::NotOurs(_) => 2,
-            CliError::Io(_) | CliError::TestsFailed(_) | CliError::NotFresh(_) => 1,
+            CliError::Io(_)
+            | CliError::TestsFailed(_)
+            | CliError::NotFresh(_)
+            | CliError::RemovedInUse(_) => 1,
         }
     }
 }
@@ -336,6 +409,12 @@ impl fmt::Display for CliError {
                 f,
                 "error: {n} header{} not what capi-compat writes: regenerate with the command shown",
                 if *n == 1 { " is" } else { "s are" }
+            ),
+            CliError::RemovedInUse(names) => write!(
+                f,
+                "error: the code uses {} CPython removed, where a supported version compiles it: {} (see above for the replacements)",
+                if names.len() == 1 { "a name" } else { "names" },
+                names.join(", ")
             ),
             CliError::NotOurs(n) => {
                 write!(
@@ -364,6 +443,12 @@ impl From<crate::hpy::HpyError> for CliError {
     }
 }
 
+impl From<crate::docs::DocsError> for CliError {
+    fn from(e: crate::docs::DocsError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
         CliError::Usage(e.to_string())
@@ -386,12 +471,28 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
         Command::List { since, spec } => spec_commands::list(since, &spec, out),
+        Command::Scan { paths, min, json, check, spec } => {
+            scan_command::scan(&paths, min, json, check, &spec, out)
+        }
+        Command::Docs { output, spec } => spec_commands::docs(&output, &spec, out),
         Command::Coverage { json, hpy: true, python, spec, .. } => {
             spec_commands::hpy_coverage(json, python.as_deref(), &spec, out)
         }
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
-        Command::Test { run, only, sanitize, spec } => {
+        Command::Upgrade { test_rules: true, run, spec, .. } => upgrade_command::test_rules(&run, &spec, out),
+        Command::Upgrade { paths, diff, write, spec, .. } => {
+            let mode = match (diff, write) {
+                (true, _) => upgrade_command::Mode::Diff,
+                (_, true) => upgrade_command::Mode::Write,
+                _ => upgrade_command::Mode::List,
+            };
+            upgrade_command::upgrade(&paths, mode, &spec, out, note)
+        }
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, spec, .. } => {
+            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, known.as_deref(), &spec, out, note)
+        }
+        Command::Test { run, only, sanitize, spec, .. } => {
             run_commands::test(&run, only.as_deref(), sanitize, &spec, out, note)
         }
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
