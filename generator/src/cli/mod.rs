@@ -93,6 +93,12 @@ pub struct ProjectArgs {
     /// PROJECT_DIR: also write the results as JUnit XML (one test case per interpreter).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// PROJECT_DIR: on interpreters whose label contains one of these (`pypy`), a build that
+    /// installs no extension module is accepted and reported as `pure-python (accepted)`,
+    /// its tests still run; also `[tool.capi-compat] pure-python-ok = ["pypy"]` in
+    /// pyproject.toml. A compiler error in the project's sources still fails.
+    #[arg(long = "pure-python-ok", value_name = "LABEL,...", value_delimiter = ',')]
+    pub pure_python_ok: Vec<String>,
 }
 
 impl ProjectArgs {
@@ -105,6 +111,7 @@ impl ProjectArgs {
             (self.strict, "--strict"),
             (self.leaks, "--leaks"),
             (self.junit.is_some(), "--junit"),
+            (!self.pure_python_ok.is_empty(), "--pure-python-ok"),
         ];
         for (given, flag) in pairs {
             if given {

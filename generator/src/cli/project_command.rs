@@ -55,6 +55,7 @@ pub fn matrix(
         cflags: request.cflags,
         test_command: request.test_command,
         leaks: args.leaks,
+        pure_python_ok: args.pure_python_ok.clone(),
         work_root,
         pip,
     };
@@ -88,7 +89,7 @@ pub fn matrix(
         std::fs::write(path, report::to_junit(&name, &reports, &missing))
             .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
-    match report::totals(&reports, &missing).1 {
+    match report::totals(&reports, &missing).failed {
         0 => Ok(()),
         n => Err(CliError::TestsFailed(n)),
     }

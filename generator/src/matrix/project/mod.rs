@@ -8,7 +8,9 @@
 //! the test requirements, then: every extension module the build installed must import, the
 //! test command runs (with `-X dev` on debug builds), and every extension must have been
 //! imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
-//! that silently fell back to pure Python cannot pass.
+//! that silently fell back to pure Python cannot pass. Where the user says a pure-Python
+//! build is intended (`--pure-python-ok`, `[tool.capi-compat]`), a build without extension
+//! modules runs its tests and is reported as `pure-python (accepted)`, never as a pass.
 
 pub mod leaks;
 pub mod pip;
@@ -53,6 +55,9 @@ pub struct ProjectOptions {
     pub test_command: Vec<String>,
     /// `--leaks`: on debug builds, the tests again in one process, refcount deltas per test.
     pub leaks: bool,
+    /// `--pure-python-ok`: interpreter label patterns where a build without extension
+    /// modules is intended.
+    pub pure_python_ok: Vec<String>,
     /// Where each run's work directories and logs go.
     pub work_root: PathBuf,
     /// The shared pip.
@@ -228,6 +233,14 @@ impl<'a> Session<'a> {
         self.install()?;
         self.report.build = Step::Passed;
         self.import_extensions()?;
+        if self.report.pure_python.is_some() {
+            self.report.import = Step::PurePythonAccepted;
+            if !self.options.test_command.is_empty() {
+                let argv = self.test_argv().inspect_err(|_| self.report.test = Step::Failed)?;
+                self.run_tests(&argv, &self.venv.root.join("imports.log"))?;
+            }
+            return Ok(());
+        }
         if self.options.test_command.is_empty() {
             self.report.import = Step::Passed;
             return Ok(());
@@ -266,13 +279,12 @@ impl<'a> Session<'a> {
             })?;
         }
         let mut target = self.copy.display().to_string();
-        if let Some(extra) = extra {
-            target.push_str(&format!("[{extra}]"));
-        }
+        let extra = extra.map(|e| format!("[{e}]")).unwrap_or_default();
+        target.push_str(&extra);
         let mut cmd = self.venv.pip();
         cmd.args(["install", "-v"]).arg(&target).current_dir(&self.venv.root);
         self.build_env(&mut cmd);
-        let log = self.pip_step("the project (pip install -v)", &mut cmd);
+        let log = self.pip_step(&format!("the project (pip install -v .{extra})"), &mut cmd);
         let text = match &log {
             Ok(text) | Err(text) => text.clone(),
         };
@@ -335,18 +347,25 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies]) and
-    /// its `test` (or `tests`) dependency group, as the venv's Python reads pyproject.toml.
+    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies], or
+    /// else in setup.cfg or setup.py's literal `extras_require`), its `test` (or `tests`)
+    /// dependency group and a literal `tests_require`, as the venv's Python reads them
+    /// (setup.py is parsed, never run).
     fn test_requirements(&mut self) -> Result<(Option<String>, Vec<String>), String> {
         let out = self.inspect("requirements")?;
         let mut extra = None;
         let mut requirements = Vec::new();
+        let mut notes = String::new();
         for line in out.lines() {
             match line.split_once('\t') {
                 Some(("extra", name)) => extra = Some(name.to_string()),
                 Some(("req", req)) => requirements.push(req.to_string()),
+                Some(("note", note)) => notes.push_str(&format!("{note}\n")),
                 _ => {}
             }
+        }
+        if !notes.is_empty() {
+            self.log.section("test requirements not read", &notes);
         }
         Ok((extra, requirements))
     }
@@ -376,6 +395,16 @@ impl<'a> Session<'a> {
             .map(|(module, path)| (module.to_string(), PathBuf::from(path)))
             .collect();
         self.report.extensions = self.extension_files.iter().map(|(m, _)| m.clone()).collect();
+        // A compiler error in the project's sources has already failed the build (`install`):
+        // what is accepted here is a build that never tried to compile.
+        if self.report.extensions.is_empty() {
+            if let Some(why) = self.pure_python_accepted()? {
+                self.log
+                    .section("no extension module: pure Python accepted", &format!("accepted by {why}\n"));
+                self.report.pure_python = Some(why);
+                return Ok(());
+            }
+        }
         if self.report.extensions.is_empty() {
             let mut text =
                 "the build installed no extension module (did the build fall back to pure Python?)"
@@ -410,6 +439,19 @@ impl<'a> Session<'a> {
         } else {
             Err(text.trim_end().to_string())
         }
+    }
+
+    /// What accepts a pure-Python build on this interpreter: `--pure-python-ok` or the
+    /// project's `[tool.capi-compat] pure-python-ok`, whose pattern is in the label.
+    fn pure_python_accepted(&mut self) -> Result<Option<String>, String> {
+        let label = &self.interp.label;
+        if let Some(p) = self.options.pure_python_ok.iter().find(|p| label.contains(p.as_str())) {
+            return Ok(Some(format!("--pure-python-ok {p}")));
+        }
+        let settings = self.inspect("settings")?;
+        let from_project =
+            settings.lines().filter_map(|l| l.strip_prefix("pure-python-ok\t")).find(|p| label.contains(p));
+        Ok(from_project.map(|p| format!("pyproject.toml [tool.capi-compat] pure-python-ok \"{p}\"")))
     }
 
     fn run_tests(&mut self, argv: &[String], import_log: &Path) -> Result<(), String> {
