@@ -174,6 +174,29 @@ impl Log {
     }
 }
 
+/// pip's refusal of an interpreter outside the project's `requires-python`
+/// ("ERROR: Package 'x' requires a different Python: 3.10.13 not in '>=3.11'"), as a reason
+/// that says how to leave the interpreter out.
+fn unsupported_python(pip_output: &str) -> Option<String> {
+    let line = pip_output.lines().find(|l| l.contains("requires a different Python: "))?;
+    let (_, detail) = line.split_once("requires a different Python: ")?;
+    let (version, spec) = detail.split_once(" not in ")?;
+    let spec = spec.trim().trim_matches('\'');
+    let minor = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.trim().split('.').map(|p| p.parse::<u32>().ok());
+        Some((parts.next()??, parts.next()??))
+    };
+    // Below the project's floor, `--min` says it once for every older interpreter.
+    let floor = spec.split(',').find_map(|clause| minor(clause.trim().strip_prefix(">=")?));
+    let hint = match (floor, minor(version)) {
+        (Some(floor), Some(this)) if this < floor => {
+            format!("leave it out with --min {}.{}, or with --python", floor.0, floor.1)
+        }
+        _ => "leave it out with --python".to_string(),
+    };
+    Some(format!("the project does not support Python {version} (requires-python {spec}): {hint}\n{line}"))
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -290,9 +313,10 @@ impl<'a> Session<'a> {
         };
         self.report.warnings = warnings::compiler_warnings(&text);
         self.build_errors = warnings::compiler_errors(&text);
-        log.map_err(|text| match text.starts_with("could not reach") {
-            true => text,
-            false => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
+        log.map_err(|text| match (text.starts_with("could not reach"), unsupported_python(&text)) {
+            (true, _) => text,
+            (false, Some(why)) => why,
+            (false, None) => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
         })?;
         // The compiler failed on the project's own sources (relative paths; a backend's
         // try-compile probes use temporary files) and the build went on: an extension was
@@ -523,5 +547,24 @@ impl<'a> Session<'a> {
             ));
         }
         Err(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interpreter_outside_requires_python_is_named_with_the_way_to_leave_it_out() {
+        let pip = "Preparing metadata\nERROR: Package 'multidict' requires a different Python: 3.10.13 not in '>=3.11'\n";
+        assert_eq!(
+            unsupported_python(pip).unwrap().lines().next().unwrap(),
+            "the project does not support Python 3.10.13 (requires-python >=3.11): leave it out with --min 3.11, or with --python"
+        );
+        let pip = "ERROR: Package 'x' requires a different Python: 3.15.2 not in '<3.15,>=3.9'";
+        assert!(unsupported_python(pip).unwrap().starts_with(
+            "the project does not support Python 3.15.2 (requires-python <3.15,>=3.9): leave it out with --python\n"
+        ));
+        assert_eq!(unsupported_python("error: command 'gcc' failed"), None);
     }
 }
