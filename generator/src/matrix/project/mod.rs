@@ -543,7 +543,8 @@ impl<'a> Session<'a> {
             text.push_str(&format!(
                 "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
                  instead of the installed package: `python -m` puts the project's directory first on \
-                 sys.path; run `pytest` rather than `python -m pytest`, or use a src/ layout)"
+                 sys.path; run `pytest` rather than `python -m pytest`, or, when the tests live inside \
+                 the package, run them from outside the project: `sh -c 'cd / && python -m pytest --pyargs {top}'`)"
             ));
         }
         Err(text)
