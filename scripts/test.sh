@@ -15,6 +15,8 @@
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
 #      pytest, every extension proven imported by the tests;
+#   5c. `capi-compat scan --check` on tests/c/example and tests/projects: the C API names they
+#      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
 #      2 %), and which of HPy 0.9's API names the header provides;
@@ -121,6 +123,11 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
+
+echo
+echo "== scan: the C API the example extension and the test projects use (--check: nothing removed)"
+time target/debug/capi-compat scan --check --json target/scan.json tests/c/example tests/projects >target/scan.txt
+tail -n 1 target/scan.txt
 
 echo
 echo "== HPy layer: the HPy-style example extension in tests/c/hpy-example on every interpreter"

@@ -75,9 +75,10 @@ pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
     let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::spec::model::Kind::Helper).count();
     writeln!(
         out,
-        "spec OK: {} entries and {helpers} helpers in {} areas (digest {})",
+        "spec OK: {} entries and {helpers} helpers in {} areas, {} replaced names (digest {})",
         spec_data.entries.len() - helpers,
         spec_data.areas.len(),
+        spec_data.replaced.len(),
         spec_data.digest
     )
     .map_err(io_error)?;
