@@ -14,7 +14,9 @@
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
-#      pytest, every extension proven imported by the tests;
+#      pytest, every extension proven imported by the tests; then real packages from PyPI
+#      (scripts/test-real-projects.sh: markupsafe, accepted pure Python on PyPy, and bitarray,
+#      our header over its vendored pythoncapi_compat.h) on one interpreter per minor version;
 #   5c. `capi-compat scan --check` on tests/c/example and tests/projects: the C API names they
 #      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
@@ -120,6 +122,9 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
+echo
+echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy"
+time scripts/test-real-projects.sh
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
