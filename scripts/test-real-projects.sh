@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 BIN=target/debug/capi-compat
 SDISTS=${CAPI_COMPAT_SDIST_CACHE:-$HOME/.cache/capi-compat/sdists}
-WORK=target/real-projects
+WORK=${CAPI_COMPAT_REAL_WORK:-target/real-projects}
 JOBS=${CAPI_COMPAT_REAL_JOBS:-2}
 
 # Labels and paths as discovery reports them: pyenv's 3.10-3.12, the provisioned release
@@ -49,8 +49,9 @@ for candidate in /root/.pyenv/versions/3.12*/bin/python3 "$(command -v python3.1
     if [ -x "$candidate" ] && "$candidate" -m pip --version >/dev/null 2>&1; then PYTHON=$candidate; break; fi
 done
 
+# On standard error: fetch's standard output is the path it found.
 not_checked() {
-    echo "NOT CHECKED: real packages: $*"
+    echo "NOT CHECKED: real packages: $*" >&2
     exit 1
 }
 
