@@ -197,6 +197,14 @@ fn unsupported_python(pip_output: &str) -> Option<String> {
     Some(format!("the project does not support Python {version} (requires-python {spec}): {hint}\n{line}"))
 }
 
+/// Whether a package directory holds test modules (`test_*.py`, `*_test.py`) at its top.
+fn has_test_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+    })
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -531,14 +539,21 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let mut text = never.join("\n");
-        // A flat layout: `python -m pytest` in the project puts its sources first on sys.path,
-        // and they hold no built extension.
+        // A flat layout: `python -m pytest` (or `-c`) in the project puts its sources first on
+        // sys.path, and so does pytest for tests inside the package; the sources hold no
+        // built extension. A plain `pytest tests/` cannot do that: no hint then.
+        let runs_from_cwd = self
+            .options
+            .test_command
+            .iter()
+            .any(|w| w == "-m" || w == "-c" || w.contains("python -m") || w.contains("python -c"));
         let shadowing = self
             .report
             .extensions
             .iter()
             .filter_map(|m| m.split('.').next())
-            .find(|top| self.copy.join(top).join("__init__.py").is_file());
+            .filter(|top| self.copy.join(top).join("__init__.py").is_file())
+            .find(|top| runs_from_cwd || has_test_files(&self.copy.join(top)));
         if let Some(top) = shadowing {
             text.push_str(&format!(
                 "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
