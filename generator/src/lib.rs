@@ -60,6 +60,22 @@ pub fn generate(
     floor: spec::version::PyVersion,
     only: Option<&[String]>,
 ) -> Result<String, header::plan::PlanError> {
-    let plan = header::plan::plan(spec, floor, only)?;
-    Ok(header::emit::render_header(spec, &plan, &header::emit::regenerate_command(floor, only)))
+    generate_with(spec, floor, only, false)
+}
+
+/// As `generate`; with `pythoncapi_compat` the header also turns on pythoncapi-compat's
+/// inventions itself (`gen --pythoncapi-compat`), as `#define CAPI_COMPAT_PYTHONCAPI_COMPAT`
+/// before the include would.
+pub fn generate_with(
+    spec: &Spec,
+    floor: spec::version::PyVersion,
+    only: Option<&[String]>,
+    pythoncapi_compat: bool,
+) -> Result<String, header::plan::PlanError> {
+    let mut plan = header::plan::plan(spec, floor, only)?;
+    if pythoncapi_compat {
+        plan.switches_on.push(header::emit::PYTHONCAPI_COMPAT_SWITCH.to_string());
+    }
+    let command = header::emit::regenerate_command(floor, only, pythoncapi_compat);
+    Ok(header::emit::render_header(spec, &plan, &command))
 }

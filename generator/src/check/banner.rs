@@ -21,6 +21,7 @@ pub struct GenOptions {
     pub min: PyVersion,
     pub only: Option<Vec<String>>,
     pub hpy: bool,
+    pub pythoncapi_compat: bool,
 }
 
 /// Why a file is not a header capi-compat wrote.
@@ -83,8 +84,10 @@ fn parse_command(command: &str) -> Result<GenOptions, String> {
     let cli = crate::cli::Cli::try_parse_from(&words)
         .map_err(|e| format!("`{command}` does not parse: {}", e.kind()))?;
     match cli.command {
-        Some(crate::cli::Command::Gen { min, only, hpy, spec, .. }) if spec.spec.is_none() => {
-            Ok(GenOptions { min, only, hpy })
+        Some(crate::cli::Command::Gen { min, only, hpy, pythoncapi_compat, spec, .. })
+            if spec.spec.is_none() =>
+        {
+            Ok(GenOptions { min, only, hpy, pythoncapi_compat })
         }
         _ => Err(format!("`{command}` names another spec directory: check it with that spec's generator")),
     }
@@ -108,7 +111,8 @@ mod tests {
             GenOptions {
                 min: PyVersion::release(3, 12),
                 only: Some(vec!["A".into(), "B".into()]),
-                hpy: true
+                hpy: true,
+                pythoncapi_compat: false
             }
         );
     }

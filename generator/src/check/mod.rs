@@ -57,7 +57,8 @@ pub fn check(path: &Path, spec: &Spec, hpy: &HpySpec) -> Outcome {
     let fresh = if options.hpy {
         crate::hpy::generate(spec, hpy, options.min, options.only.as_deref()).map(|(header, _)| header)
     } else {
-        crate::generate(spec, options.min, options.only.as_deref()).map_err(crate::hpy::HpyError::Plan)
+        crate::generate_with(spec, options.min, options.only.as_deref(), options.pythoncapi_compat)
+            .map_err(crate::hpy::HpyError::Plan)
     };
     let fresh = match fresh {
         Ok(fresh) => fresh,

@@ -140,6 +140,11 @@ pub enum Command {
         /// Also emit the HPy API layer into the header, and write `hpy.h` next to it.
         #[arg(long)]
         hpy: bool,
+        /// Also offer the names pythoncapi-compat invented (`_PyFrame_GetCodeBorrow`, …)
+        /// without `#define CAPI_COMPAT_PYTHONCAPI_COMPAT` before the include: the header
+        /// defines that switch itself.
+        #[arg(long, conflicts_with = "hpy")]
+        pythoncapi_compat: bool,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -464,10 +469,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
     match command {
         Command::Check { files } => install_commands::check(&files, out),
         Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
-        Command::Gen { min, only, output, hpy: false, spec } => {
-            spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
+        Command::Gen { min, only, output, hpy: false, pythoncapi_compat, spec } => {
+            spec_commands::gen(min, only.as_deref(), pythoncapi_compat, output, &spec, out, note)
         }
-        Command::Gen { min, only, output, hpy: true, spec } => {
+        Command::Gen { min, only, output, hpy: true, spec, .. } => {
             spec_commands::gen_hpy(min, only.as_deref(), output, &spec, out, note)
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 pub fn gen(
     min: PyVersion,
     only: Option<&[String]>,
+    pythoncapi_compat: bool,
     output: Option<PathBuf>,
     spec: &SpecArg,
     out: &mut dyn Write,
@@ -21,7 +22,7 @@ pub fn gen(
         writeln!(note, "note: `{name}` is native in CPython {min}: the header has nothing to add for it")
             .map_err(io_error)?;
     }
-    let header = emit::render_header(&spec_data, &plan, &emit::regenerate_command(min, only));
+    let header = crate::generate_with(&spec_data, min, only, pythoncapi_compat)?;
     match output {
         Some(path) => std::fs::write(&path, header)
             .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display()))),

@@ -19,6 +19,7 @@ struct HeaderView {
     floor_hex: String,
     digest: String,
     entry_count: usize,
+    switches_on: Vec<String>,
     sections: Vec<SectionView>,
 }
 
@@ -36,11 +37,17 @@ struct ItemView {
     code: String,
 }
 
+/// The switch `gen --pythoncapi-compat` turns on: pythoncapi-compat's inventions.
+pub const PYTHONCAPI_COMPAT_SWITCH: &str = "CAPI_COMPAT_PYTHONCAPI_COMPAT";
+
 /// The command line that regenerates this header, shown in its banner.
-pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
+pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>, pythoncapi_compat: bool) -> String {
     let mut cmd = format!("capi-compat gen --min {floor}");
     if let Some(names) = only {
         cmd.push_str(&format!(" --only {}", names.join(",")));
+    }
+    if pythoncapi_compat {
+        cmd.push_str(" --pythoncapi-compat");
     }
     cmd.push_str(&format!(" -o {HEADER_FILE_NAME}"));
     cmd
@@ -68,6 +75,7 @@ pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
         floor_hex: hex(plan.floor.hex()),
         digest: spec.digest.clone(),
         entry_count: plan.items.iter().filter(|i| i.entry.kind != Kind::Helper).count(),
+        switches_on: plan.switches_on.clone(),
         sections,
     };
     let mut hb = Handlebars::new();
@@ -113,7 +121,7 @@ pub fn guard_with_removal(
             version = format!("({version} || PY_VERSION_HEX >= {})", hex(removed.hex()));
         }
         // PyPy lacks the name whatever language version it implements.
-        if pypy == PyPySupport::Backfill {
+        if pypy.emitted_on_any_pypy() {
             version = format!("({version} || defined(PYPY_VERSION))");
         }
         match forcing {
@@ -126,7 +134,7 @@ pub fn guard_with_removal(
         }
     }
     match pypy {
-        PyPySupport::Backport | PyPySupport::Backfill => {}
+        PyPySupport::Backport | PyPySupport::Backfill | PyPySupport::Replace => {}
         PyPySupport::Unavailable => parts.push("!defined(PYPY_VERSION)".into()),
         PyPySupport::NativeSince(v) => {
             parts.push(format!("!(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= {})", hex(v.hex())))
@@ -278,6 +286,10 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
             out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
             out.push_str("\n}");
             if entry.kind == Kind::Function {
+                // PyPy's headers define the name as a macro for PyPy's own function.
+                if entry.pypy == PyPySupport::Replace {
+                    out.push_str(&format!("\n#undef {}", entry.name));
+                }
                 out.push_str(&format!("\n#define {} {}", entry.name, emitted_name));
             }
             out

@@ -255,7 +255,7 @@ pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
 
 /// The command line in the banner of a header with the HPy layer.
 pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
-    let cmd = emit::regenerate_command(floor, only);
+    let cmd = emit::regenerate_command(floor, only, false);
     match cmd.rfind(" -o ") {
         Some(at) => format!("{} --hpy{}", &cmd[..at], &cmd[at..]),
         None => format!("{cmd} --hpy"),

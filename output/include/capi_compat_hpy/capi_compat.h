@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:294ec77438f4ff26. Entries: 439.
+ * Spec digest: fnv1a64:1075c5a823c4db56. Entries: 615.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -1940,6 +1940,2723 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 #define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
 #endif
 
+/* ==== CPython 3.10's codec registry functions PyPy 3.11 lacks (backfilled on PyPy through the codecs module, native everywhere else) (cpython310_codecs) ==== */
+
+/* capicompat_codecs_call: Calls codecs.NAME with the tuple args (stolen; NULL: an error already set) and returns the result.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_codecs_call(const char *name, PyObject *args)
+{
+    PyObject *codecs, *fn, *result;
+    if (args == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    codecs = PyImport_ImportModule("codecs");
+    if (codecs == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    fn = PyObject_GetAttrString(codecs, name);
+    Py_DECREF(codecs);
+    if (fn == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyObject_Call(fn, args, CAPICOMPAT_NULL);
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    return result;
+}
+#endif
+
+/* capicompat_codecs_status: 0 for a call that succeeded (its result released), -1 for NULL.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_codecs_status(PyObject *result)
+{
+    if (result == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+#endif
+
+/* PyCodec_Register: Registers a codec search function (as codecs.register); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Register(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Register capicompat_PyCodec_Register
+#endif
+
+/* PyCodec_Unregister: Unregisters a codec search function (as codecs.unregister); 0 also when it was not registered, -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Unregister(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("unregister", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Unregister capicompat_PyCodec_Unregister
+#endif
+
+/* PyCodec_KnownEncoding: 1 if a codec is registered for the encoding, else 0 (never an exception).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_KnownEncoding(const char *encoding)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    if (codec == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(codec);
+    return 1;
+}
+#define PyCodec_KnownEncoding capicompat_PyCodec_KnownEncoding
+#endif
+
+/* PyCodec_LookupError: The error handler registered under the name (NULL: strict), a new reference; LookupError if there is none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_LookupError(const char *name)
+{
+    return capicompat_codecs_call("lookup_error", Py_BuildValue("(s)", name == CAPICOMPAT_NULL ? "strict" : name));
+}
+#define PyCodec_LookupError capicompat_PyCodec_LookupError
+#endif
+
+/* PyCodec_RegisterError: Registers an error handler under a name (as codecs.register_error); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_RegisterError(const char *name, PyObject *error)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register_error", Py_BuildValue("(sO)", name, error)));
+}
+#define PyCodec_RegisterError capicompat_PyCodec_RegisterError
+#endif
+
+/* PyCodec_StreamReader: A StreamReader of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamReader(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 2);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamReader capicompat_PyCodec_StreamReader
+#endif
+
+/* PyCodec_StreamWriter: A StreamWriter of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamWriter(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 3);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamWriter capicompat_PyCodec_StreamWriter
+#endif
+
+/* PyCodec_StrictErrors: The 'strict' error handler: raises the exception it is given (TypeError for anything else); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StrictErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("strict_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_StrictErrors capicompat_PyCodec_StrictErrors
+#endif
+
+/* PyCodec_IgnoreErrors: The 'ignore' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_IgnoreErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("ignore_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_IgnoreErrors capicompat_PyCodec_IgnoreErrors
+#endif
+
+/* PyCodec_ReplaceErrors: The 'replace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_ReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("replace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_ReplaceErrors capicompat_PyCodec_ReplaceErrors
+#endif
+
+/* PyCodec_XMLCharRefReplaceErrors: The 'xmlcharrefreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_XMLCharRefReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("xmlcharrefreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_XMLCharRefReplaceErrors capicompat_PyCodec_XMLCharRefReplaceErrors
+#endif
+
+/* PyCodec_BackslashReplaceErrors: The 'backslashreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_BackslashReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("backslashreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_BackslashReplaceErrors capicompat_PyCodec_BackslashReplaceErrors
+#endif
+
+/* PyCodec_NameReplaceErrors: The 'namereplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("namereplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_NameReplaceErrors capicompat_PyCodec_NameReplaceErrors
+#endif
+
+/* Py_hexdigits: The lower-case hexadecimal digits "0123456789abcdef" (a const char *), as CPython's codecs.h declares it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/codecs.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#  define Py_hexdigits ((const char *)"0123456789abcdef")
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* capicompat_type_of: The type a Python expression evaluates to (evaluated once into the cache), borrowed from the cache; NULL without an exception if it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_type_of(PyObject **cache, const char *expr)
+{
+    if (*cache == CAPICOMPAT_NULL) {
+        PyObject *d = PyDict_New(), *v = CAPICOMPAT_NULL;
+        if (d != CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+            v = PyRun_String(expr, Py_eval_input, d, d);
+        }
+        Py_XDECREF(d);
+        if (v == CAPICOMPAT_NULL || !PyType_Check(v)) {
+            Py_XDECREF(v);
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+        *cache = v;
+    }
+    return (PyTypeObject *)*cache;
+}
+#endif
+
+/* capicompat_dictkeys_type: The type of `type({}.keys())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictkeys_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.keys())");
+}
+#endif
+
+/* capicompat_dictvalues_type: The type of `type({}.values())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictvalues_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.values())");
+}
+#endif
+
+/* capicompat_dictitems_type: The type of `type({}.items())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictitems_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.items())");
+}
+#endif
+
+/* PyDictKeys_Check: True if op is a dict keys view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictKeys_Check
+#  define PyDictKeys_Check(op) PyObject_TypeCheck((op), capicompat_dictkeys_type())
+#endif
+#endif
+
+/* PyDictValues_Check: True if op is a dict values view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictValues_Check
+#  define PyDictValues_Check(op) PyObject_TypeCheck((op), capicompat_dictvalues_type())
+#endif
+#endif
+
+/* PyDictItems_Check: True if op is a dict items view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictItems_Check
+#  define PyDictItems_Check(op) PyObject_TypeCheck((op), capicompat_dictitems_type())
+#endif
+#endif
+
+/* PyDictViewSet_Check: True if op is a dict keys or items view (the set-like views).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictViewSet_Check
+#  define PyDictViewSet_Check(op) (PyDictKeys_Check(op) || PyDictItems_Check(op))
+#endif
+#endif
+
+/* capicompat_calliter_type: The type of `type(iter(int, 1))` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_calliter_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type(iter(int, 1))");
+}
+#endif
+
+/* PyCallIter_Check: True if op is exactly a callable iterator (iter(callable, sentinel)).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/iterobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCallIter_Check
+#  define PyCallIter_Check(op) Py_IS_TYPE((op), capicompat_calliter_type())
+#endif
+#endif
+
+/* capicompat_asyncgen_type: The type of `__import__('types').AsyncGeneratorType` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_asyncgen_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('types').AsyncGeneratorType");
+}
+#endif
+
+/* PyAsyncGen_CheckExact: True if op is exactly an asynchronous generator object.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/genobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyAsyncGen_CheckExact
+#  define PyAsyncGen_CheckExact(op) Py_IS_TYPE((op), capicompat_asyncgen_type())
+#endif
+#endif
+
+/* capicompat_context_type: The type of `__import__('contextvars').Context` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_context_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').Context");
+}
+#endif
+
+/* capicompat_contextvar_type: The type of `__import__('contextvars').ContextVar` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_contextvar_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').ContextVar");
+}
+#endif
+
+/* capicompat_contexttoken_type: The type of `__import__('contextvars').Token` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_contexttoken_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').Token");
+}
+#endif
+
+/* PyContext: CPython's opaque PyContext struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontextobject PyContext;
+#endif
+
+/* PyContextVar: CPython's opaque PyContextVar struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontextvarobject PyContextVar;
+#endif
+
+/* PyContextToken: CPython's opaque PyContextToken struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontexttokenobject PyContextToken;
+#endif
+
+/* PyContext_CheckExact: True if o is exactly a contextvars.Context.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContext_CheckExact
+#  define PyContext_CheckExact(o) Py_IS_TYPE((o), capicompat_context_type())
+#endif
+#endif
+
+/* PyContextVar_CheckExact: True if o is exactly a contextvars.ContextVar.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContextVar_CheckExact
+#  define PyContextVar_CheckExact(o) Py_IS_TYPE((o), capicompat_contextvar_type())
+#endif
+#endif
+
+/* PyContextToken_CheckExact: True if o is exactly a contextvars.Token.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContextToken_CheckExact
+#  define PyContextToken_CheckExact(o) Py_IS_TYPE((o), capicompat_contexttoken_type())
+#endif
+#endif
+
+/* capicompat_contextvars_call: Calls contextvars.NAME() with no arguments.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_contextvars_call(const char *name)
+{
+    PyObject *mod = PyImport_ImportModule("contextvars"), *res;
+    if (mod == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    res = PyObject_CallMethod(mod, name, CAPICOMPAT_NULL);
+    Py_DECREF(mod);
+    return res;
+}
+#endif
+
+/* PyContext_New: A new empty context (contextvars.Context()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_New */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_New(void)
+{
+    return capicompat_contextvars_call("Context");
+}
+#define PyContext_New capicompat_PyContext_New
+#endif
+
+/* PyContext_CopyCurrent: A shallow copy of the current thread's context (contextvars.copy_context()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_CopyCurrent */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_CopyCurrent(void)
+{
+    return capicompat_contextvars_call("copy_context");
+}
+#define PyContext_CopyCurrent capicompat_PyContext_CopyCurrent
+#endif
+
+/* PyContext_Copy: A shallow copy of a context (Context.copy()); TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_Copy */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_Copy(PyObject *ctx)
+{
+    if (!PyContext_CheckExact(ctx)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return PyObject_CallMethod(ctx, "copy", CAPICOMPAT_NULL);
+}
+#define PyContext_Copy capicompat_PyContext_Copy
+#endif
+
+/* capicompat_odict_type: collections.OrderedDict (cached); NULL with an exception if it cannot be imported.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_odict_type(void)
+{
+    static PyObject *od = CAPICOMPAT_NULL;
+    if (od == CAPICOMPAT_NULL) {
+        PyObject *mod = PyImport_ImportModule("collections");
+        if (mod == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        od = PyObject_GetAttrString(mod, "OrderedDict");
+        Py_DECREF(mod);
+    }
+    return (PyTypeObject *)od;
+}
+#endif
+
+/* PyODict_New: A new empty collections.OrderedDict.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyODict_New(void)
+{
+    PyTypeObject *type = capicompat_odict_type();
+    return type != CAPICOMPAT_NULL ? PyObject_CallNoArgs((PyObject *)type) : CAPICOMPAT_NULL;
+}
+#define PyODict_New capicompat_PyODict_New
+#endif
+
+/* PyODict_SetItem: od[key] = item, keeping insertion order; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyODict_SetItem(PyObject *od, PyObject *key, PyObject *item)
+{
+    return PyObject_SetItem(od, key, item);
+}
+#define PyODict_SetItem capicompat_PyODict_SetItem
+#endif
+
+/* PyODict_DelItem: del od[key]; 0, or -1 with KeyError when missing.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
+{
+    return PyObject_DelItem(od, key);
+}
+#define PyODict_DelItem capicompat_PyODict_DelItem
+#endif
+
+/* PyODict_Check: True if op is an OrderedDict or a subclass's instance.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Check
+#  define PyODict_Check(op) (capicompat_odict_type() != CAPICOMPAT_NULL && PyObject_TypeCheck((op), capicompat_odict_type()))
+#endif
+#endif
+
+/* PyODict_CheckExact: True if op is exactly an OrderedDict.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_CheckExact
+#  define PyODict_CheckExact(op) (capicompat_odict_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_odict_type()))
+#endif
+#endif
+
+/* PyODict_SIZE: As CPython's odictobject.h: PyDict_GET_SIZE(od) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_SIZE
+#  define PyODict_SIZE(op) PyDict_GET_SIZE((op))
+#endif
+#endif
+
+/* PyODict_Size: As CPython's odictobject.h: PyDict_Size(od) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Size
+#  define PyODict_Size(op) PyDict_Size((op))
+#endif
+#endif
+
+/* PyODict_GetItem: As CPython's odictobject.h: PyDict_GetItem(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItem
+#  define PyODict_GetItem(op, key) PyDict_GetItem((op), (key))
+#endif
+#endif
+
+/* PyODict_GetItemWithError: As CPython's odictobject.h: PyDict_GetItemWithError(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItemWithError
+#  define PyODict_GetItemWithError(op, key) PyDict_GetItemWithError((op), (key))
+#endif
+#endif
+
+/* PyODict_GetItemString: As CPython's odictobject.h: PyDict_GetItemString(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItemString
+#  define PyODict_GetItemString(op, key) PyDict_GetItemString((op), (key))
+#endif
+#endif
+
+/* PyODict_Contains: As CPython's odictobject.h: PyDict_Contains(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Contains
+#  define PyODict_Contains(op, key) PyDict_Contains((op), (key))
+#endif
+#endif
+
+/* capicompat_picklebuffer_type: pickle.PickleBuffer (cached); NULL with an exception if it cannot be imported.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_picklebuffer_type(void)
+{
+    static PyObject *pb = CAPICOMPAT_NULL;
+    if (pb == CAPICOMPAT_NULL) {
+        PyObject *mod = PyImport_ImportModule("pickle");
+        if (mod == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        pb = PyObject_GetAttrString(mod, "PickleBuffer");
+        Py_DECREF(mod);
+    }
+    return (PyTypeObject *)pb;
+}
+#endif
+
+/* PyPickleBuffer_FromObject: A pickle.PickleBuffer over obj's buffer; TypeError if obj has none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/../library/pickle.html#pickle.PickleBuffer */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyPickleBuffer_FromObject(PyObject *obj)
+{
+    PyTypeObject *type = capicompat_picklebuffer_type();
+    return type != CAPICOMPAT_NULL ? PyObject_CallFunctionObjArgs((PyObject *)type, obj, CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+}
+#define PyPickleBuffer_FromObject capicompat_PyPickleBuffer_FromObject
+#endif
+
+/* PyPickleBuffer_Check: True if op is a pickle.PickleBuffer.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyPickleBuffer_Check
+#  define PyPickleBuffer_Check(op) (capicompat_picklebuffer_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_picklebuffer_type()))
+#endif
+#endif
+
+/* PyPickleBuffer_Release: Releases the PickleBuffer's underlying buffer; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyPickleBuffer_Release(PyObject *self)
+{
+    PyObject *res;
+    if (!PyPickleBuffer_Check(self)) {
+        PyErr_Format(PyExc_TypeError, "expected PickleBuffer, %.200s found", Py_TYPE(self)->tp_name);
+        return -1;
+    }
+    res = PyObject_CallMethod(self, "release", CAPICOMPAT_NULL);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyPickleBuffer_Release capicompat_PyPickleBuffer_Release
+#endif
+
+/* PySequence_Count: How many items of o equal value (by ==); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sequence.html#c.PySequence_Count */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PySequence_Count(PyObject *o, PyObject *value)
+{
+    PyObject *it, *item;
+    Py_ssize_t n = 0;
+    if (o == CAPICOMPAT_NULL || value == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "null argument to internal routine");
+        return -1;
+    }
+    it = PyObject_GetIter(o);
+    if (it == CAPICOMPAT_NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Format(PyExc_TypeError, "argument of type '%.200s' is not iterable", Py_TYPE(o)->tp_name);
+        }
+        return -1;
+    }
+    while ((item = PyIter_Next(it)) != CAPICOMPAT_NULL) {
+        int eq = PyObject_RichCompareBool(item, value, Py_EQ);
+        Py_DECREF(item);
+        if (eq < 0) {
+            Py_DECREF(it);
+            return -1;
+        }
+        n += eq;
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : n;
+}
+#define PySequence_Count capicompat_PySequence_Count
+#endif
+
+/* PyAIter_Check: 1 if o is an asynchronous iterator (its type has __anext__), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/iter.html#c.PyAIter_Check */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyAIter_Check(PyObject *o)
+{
+    return PyObject_HasAttrString((PyObject *)Py_TYPE(o), "__anext__");
+}
+#define PyAIter_Check capicompat_PyAIter_Check
+#endif
+
+/* PyObject_GetAIter: aiter(o): the asynchronous iterator of o, a new reference; TypeError if o is not an async iterable or __aiter__ returns no async iterator.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_GetAIter */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyObject_GetAIter(PyObject *o)
+{
+    PyObject *meth = PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__aiter__"), *it;
+    if (meth == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "'%.200s' object is not an async iterable", Py_TYPE(o)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    it = PyObject_CallFunctionObjArgs(meth, o, CAPICOMPAT_NULL);
+    Py_DECREF(meth);
+    if (it == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyAIter_Check(it)) {
+        PyErr_Format(PyExc_TypeError, "aiter() returned not an async iterator of type '%.100s'", Py_TYPE(it)->tp_name);
+        Py_DECREF(it);
+        return CAPICOMPAT_NULL;
+    }
+    return it;
+}
+#define PyObject_GetAIter capicompat_PyObject_GetAIter
+#endif
+
+/* PyDict_MergeFromSeq2: Updates a from an iterable of key/value pairs (override 0: existing keys are kept); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/dict.html#c.PyDict_MergeFromSeq2 */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyDict_MergeFromSeq2(PyObject *a, PyObject *seq2, int override)
+{
+    PyObject *it, *item;
+    Py_ssize_t i = 0;
+    if (a == CAPICOMPAT_NULL || !PyDict_Check(a) || seq2 == CAPICOMPAT_NULL) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    it = PyObject_GetIter(seq2);
+    if (it == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    for (; (item = PyIter_Next(it)) != CAPICOMPAT_NULL; i++) {
+        PyObject *fast = PySequence_Fast(item, "");
+        int rc = 0;
+        if (fast == CAPICOMPAT_NULL) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                PyErr_Format(PyExc_TypeError, "cannot convert dictionary update sequence element #%zd to a sequence", i);
+            }
+            rc = -1;
+        } else if (PySequence_Fast_GET_SIZE(fast) != 2) {
+            PyErr_Format(PyExc_ValueError, "dictionary update sequence element #%zd has length %zd; 2 is required", i, PySequence_Fast_GET_SIZE(fast));
+            rc = -1;
+        } else {
+            PyObject *key = PySequence_Fast_GET_ITEM(fast, 0), *value = PySequence_Fast_GET_ITEM(fast, 1);
+            int present = override ? 0 : PyDict_Contains(a, key);
+            if (present < 0) {
+                rc = -1;
+            } else if (!present) {
+                rc = PyDict_SetItem(a, key, value);
+            }
+        }
+        Py_XDECREF(fast);
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(it);
+            return -1;
+        }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+#define PyDict_MergeFromSeq2 capicompat_PyDict_MergeFromSeq2
+#endif
+
+/* PyFloat_GetInfo: sys.float_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetInfo */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFloat_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("float_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.float_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyFloat_GetInfo capicompat_PyFloat_GetInfo
+#endif
+
+/* PyLong_GetInfo: sys.int_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/long.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("int_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.int_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyLong_GetInfo capicompat_PyLong_GetInfo
+#endif
+
+/* PyThread_GetInfo: sys.thread_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyThread_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("thread_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.thread_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyThread_GetInfo capicompat_PyThread_GetInfo
+#endif
+
+/* PyFloat_GetMax: The largest finite double (sys.float_info.max).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMax */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline double capicompat_PyFloat_GetMax(void)
+{
+    PyObject *info = PySys_GetObject("float_info"), *v;
+    double d;
+    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "max")) == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1.0;
+    }
+    d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    return d;
+}
+#define PyFloat_GetMax capicompat_PyFloat_GetMax
+#endif
+
+/* PyFloat_GetMin: The smallest positive normalized double (sys.float_info.min).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMin */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline double capicompat_PyFloat_GetMin(void)
+{
+    PyObject *info = PySys_GetObject("float_info"), *v;
+    double d;
+    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "min")) == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1.0;
+    }
+    d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    return d;
+}
+#define PyFloat_GetMin capicompat_PyFloat_GetMin
+#endif
+
+/* PyErr_SetImportErrorSubclass: Raises exception (an ImportError subclass) with msg and the name and path attributes (NULL: None); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportErrorSubclass */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_SetImportErrorSubclass(PyObject *exception, PyObject *msg, PyObject *name, PyObject *path)
+{
+    PyObject *kwargs, *error, *args;
+    int issub = PyObject_IsSubclass(exception, PyExc_ImportError);
+    if (issub == -1) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!issub) {
+        PyErr_SetString(PyExc_TypeError, "expected a subclass of ImportError");
+        return CAPICOMPAT_NULL;
+    }
+    if (msg == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected a message argument");
+        return CAPICOMPAT_NULL;
+    }
+    kwargs = Py_BuildValue("{sOsO}", "name", name != CAPICOMPAT_NULL ? name : Py_None, "path", path != CAPICOMPAT_NULL ? path : Py_None);
+    if (kwargs == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    args = PyTuple_Pack(1, msg);
+    error = args != CAPICOMPAT_NULL ? PyObject_Call(exception, args, kwargs) : CAPICOMPAT_NULL;
+    Py_XDECREF(args);
+    Py_DECREF(kwargs);
+    if (error != CAPICOMPAT_NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+        Py_DECREF(error);
+    }
+    return CAPICOMPAT_NULL;
+}
+#define PyErr_SetImportErrorSubclass capicompat_PyErr_SetImportErrorSubclass
+#endif
+
+/* PyErr_SetImportError: Raises ImportError with msg and the name and path attributes (NULL: None); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportError */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_SetImportError(PyObject *msg, PyObject *name, PyObject *path)
+{
+    return PyErr_SetImportErrorSubclass(PyExc_ImportError, msg, name, path);
+}
+#define PyErr_SetImportError capicompat_PyErr_SetImportError
+#endif
+
+/* PyExceptionClass_Name: The tp_name of an exception class.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyExceptionClass_Name */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_PyExceptionClass_Name(PyObject *exc)
+{
+    return ((PyTypeObject *)exc)->tp_name;
+}
+#define PyExceptionClass_Name capicompat_PyExceptionClass_Name
+#endif
+
+/* PyErr_WarnExplicitObject: Issues a warning with full control over the location (warnings.warn_explicit); 0, or -1 with an exception (also when the filter turns it into an error).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitObject */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObject *message, PyObject *filename, int lineno, PyObject *module, PyObject *registry)
+{
+    PyObject *warnings = PyImport_ImportModule("warnings"), *res;
+    if (warnings == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    res = PyObject_CallMethod(warnings, "warn_explicit", "OOOiOO", message, category, filename, lineno,
+                              module != CAPICOMPAT_NULL ? module : Py_None, registry != CAPICOMPAT_NULL ? registry : Py_None);
+    Py_DECREF(warnings);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyErr_WarnExplicitObject capicompat_PyErr_WarnExplicitObject
+#endif
+
+/* PyImport_AddModuleObject: sys.modules[name], created empty if missing: a borrowed reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_AddModuleObject */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_AddModuleObject(PyObject *name)
+{
+    const char *utf8 = PyUnicode_AsUTF8(name);
+    return utf8 != CAPICOMPAT_NULL ? PyImport_AddModule(utf8) : CAPICOMPAT_NULL;
+}
+#define PyImport_AddModuleObject capicompat_PyImport_AddModuleObject
+#endif
+
+/* PyImport_GetMagicNumber: The bytecode magic number as a long (importlib.util.MAGIC_NUMBER read little-endian); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicNumber */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline long capicompat_PyImport_GetMagicNumber(void)
+{
+    PyObject *util = PyImport_ImportModule("importlib.util"), *magic, *n;
+    long v;
+    if (util == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    magic = PyObject_GetAttrString(util, "MAGIC_NUMBER");
+    Py_DECREF(util);
+    if (magic == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    n = PyObject_CallMethod((PyObject *)&PyLong_Type, "from_bytes", "Os", magic, "little");
+    Py_DECREF(magic);
+    if (n == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsLong(n);
+    Py_DECREF(n);
+    return v;
+}
+#define PyImport_GetMagicNumber capicompat_PyImport_GetMagicNumber
+#endif
+
+/* PyImport_GetMagicTag: The tag of cached bytecode file names (sys.implementation.cache_tag), as a string that lives as long as the process; NULL when caching is off.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicTag */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_PyImport_GetMagicTag(void)
+{
+    static char tag[64];
+    PyObject *impl, *value;
+    const char *utf8;
+    if (tag[0] != '\0') {
+        return tag;
+    }
+    impl = PySys_GetObject("implementation");
+    value = impl != CAPICOMPAT_NULL ? PyObject_GetAttrString(impl, "cache_tag") : CAPICOMPAT_NULL;
+    if (value == CAPICOMPAT_NULL || !PyUnicode_Check(value) || (utf8 = PyUnicode_AsUTF8(value)) == CAPICOMPAT_NULL || strlen(utf8) >= sizeof(tag)) {
+        Py_XDECREF(value);
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    memcpy(tag, utf8, strlen(utf8) + 1);
+    Py_DECREF(value);
+    return tag;
+}
+#define PyImport_GetMagicTag capicompat_PyImport_GetMagicTag
+#endif
+
+/* PyInterpreterState_GetDict: A dict where extensions keep interpreter-specific data (borrowed; one per interpreter, and PyPy has one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_GetDict */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyInterpreterState_GetDict(PyInterpreterState *interp)
+{
+    static PyObject *dict = CAPICOMPAT_NULL;
+    (void)interp;
+    if (dict == CAPICOMPAT_NULL) {
+        dict = PyDict_New();
+        if (dict == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    return dict;
+}
+#define PyInterpreterState_GetDict capicompat_PyInterpreterState_GetDict
+#endif
+
+/* PyModule_SetDocString: Sets the module's __doc__ from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_SetDocString */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_SetDocString(PyObject *m, const char *doc)
+{
+    PyObject *v = PyUnicode_FromString(doc);
+    int rc;
+    if (v == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(m, "__doc__", v);
+    Py_DECREF(v);
+    return rc;
+}
+#define PyModule_SetDocString capicompat_PyModule_SetDocString
+#endif
+
+/* PySys_GetXOptions: sys._xoptions (the -X options), a borrowed reference; a new empty dict is stored there if missing.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_GetXOptions */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PySys_GetXOptions(void)
+{
+    PyObject *x = PySys_GetObject("_xoptions");
+    if (x == CAPICOMPAT_NULL || !PyDict_Check(x)) {
+        x = PyDict_New();
+        if (x == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        if (PySys_SetObject("_xoptions", x) != 0) {
+            Py_DECREF(x);
+            return CAPICOMPAT_NULL;
+        }
+        Py_DECREF(x);
+    }
+    return x;
+}
+#define PySys_GetXOptions capicompat_PySys_GetXOptions
+#endif
+
+/* capicompat_threading_call: threading.NAME(*args) (args a tuple, stolen; NULL: an error already set).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_threading_call(const char *name, PyObject *args)
+{
+    PyObject *mod, *fn, *res;
+    if (args == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    mod = PyImport_ImportModule("threading");
+    fn = mod != CAPICOMPAT_NULL ? PyObject_GetAttrString(mod, name) : CAPICOMPAT_NULL;
+    Py_XDECREF(mod);
+    res = fn != CAPICOMPAT_NULL ? PyObject_Call(fn, args, CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+    Py_XDECREF(fn);
+    Py_DECREF(args);
+    return res;
+}
+#endif
+
+/* PyThread_get_thread_native_id: The operating system's id of the current thread (threading.get_native_id()); 0 if it cannot be had.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned long capicompat_PyThread_get_thread_native_id(void)
+{
+    PyObject *id = capicompat_threading_call("get_native_id", PyTuple_New(0));
+    unsigned long v;
+    if (id == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    v = PyLong_AsUnsignedLong(id);
+    Py_DECREF(id);
+    if (v == (unsigned long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return v;
+}
+#define PyThread_get_thread_native_id capicompat_PyThread_get_thread_native_id
+#endif
+
+/* PY_HAVE_THREAD_NATIVE_ID: Defined when PyThread_get_thread_native_id() is available (PyPy: through threading.get_native_id()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_HAVE_THREAD_NATIVE_ID
+#  define PY_HAVE_THREAD_NATIVE_ID 1
+#endif
+#endif
+
+/* PyThread_get_stacksize: The stack size new threads get (threading.stack_size()); 0 means the platform default.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline size_t capicompat_PyThread_get_stacksize(void)
+{
+    PyObject *size = capicompat_threading_call("stack_size", PyTuple_New(0));
+    Py_ssize_t v;
+    if (size == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    v = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    if (v < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (size_t)v;
+}
+#define PyThread_get_stacksize capicompat_PyThread_get_stacksize
+#endif
+
+/* PyThread_set_stacksize: Sets the stack size of new threads (0: the default); 0 on success, -1 for an invalid size, without an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyThread_set_stacksize(size_t size)
+{
+    PyObject *res = capicompat_threading_call("stack_size", Py_BuildValue("(n)", (Py_ssize_t)size));
+    if (res == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyThread_set_stacksize capicompat_PyThread_set_stacksize
+#endif
+
+/* PYTHREAD_INVALID_THREAD_ID: A thread id no thread has: (unsigned long)-1.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pythread.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PYTHREAD_INVALID_THREAD_ID
+#  define PYTHREAD_INVALID_THREAD_ID ((unsigned long)-1)
+#endif
+#endif
+
+/* PyUnicode_Partition: str.partition(s, sep): a 3-tuple; TypeError unless both are str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_Partition(PyObject *s, PyObject *sep)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "partition", "OO", s, sep);
+}
+#define PyUnicode_Partition capicompat_PyUnicode_Partition
+#endif
+
+/* PyUnicode_RPartition: str.rpartition(s, sep): a 3-tuple; TypeError unless both are str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RPartition(PyObject *s, PyObject *sep)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rpartition", "OO", s, sep);
+}
+#define PyUnicode_RPartition capicompat_PyUnicode_RPartition
+#endif
+
+/* PyUnicode_RSplit: str.rsplit(s, sep, maxsplit) (sep NULL: whitespace; maxsplit < 0: no limit): a list.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RSplit */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RSplit(PyObject *s, PyObject *sep, Py_ssize_t maxsplit)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rsplit", "OOn", s, sep != CAPICOMPAT_NULL ? sep : Py_None, maxsplit);
+}
+#define PyUnicode_RSplit capicompat_PyUnicode_RSplit
+#endif
+
+/* PyUnicode_IsIdentifier: 1 if the str is a valid identifier (str.isidentifier()), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_IsIdentifier */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicode_IsIdentifier(PyObject *s)
+{
+    PyObject *r = PyObject_CallMethod((PyObject *)&PyUnicode_Type, "isidentifier", "O", s);
+    int v;
+    if (r == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return v;
+}
+#define PyUnicode_IsIdentifier capicompat_PyUnicode_IsIdentifier
+#endif
+
+/* PyUnicode_DecodeUTF8Stateful: Decodes UTF-8; with consumed, an incomplete sequence at the end is left undecoded and the decoded length stored.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_DecodeUTF8Stateful */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF8Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
+{
+    if (consumed == CAPICOMPAT_NULL) {
+        return PyUnicode_DecodeUTF8(s, size, errors);
+    }
+    PyObject *res = capicompat_codecs_call("utf_8_decode", Py_BuildValue("(y#zi)", s, size, errors, 0));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF8Stateful capicompat_PyUnicode_DecodeUTF8Stateful
+#endif
+
+/* PyUnicode_DecodeUTF16Stateful: Decodes UTF-16 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF16Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_16_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    if (byteorder != CAPICOMPAT_NULL) {
+        *byteorder = (int)PyLong_AsLong(PyTuple_GET_ITEM(res, 2));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF16Stateful capicompat_PyUnicode_DecodeUTF16Stateful
+#endif
+
+/* PyUnicode_DecodeUTF32Stateful: Decodes UTF-32 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF32Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_32_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    if (byteorder != CAPICOMPAT_NULL) {
+        *byteorder = (int)PyLong_AsLong(PyTuple_GET_ITEM(res, 2));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF32Stateful capicompat_PyUnicode_DecodeUTF32Stateful
+#endif
+
+/* PyUnicode_DecodeUTF7Stateful: Decodes UTF-7; with consumed, an unfinished shift sequence at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF7Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_7_decode", Py_BuildValue("(y#zi)", s, size, errors, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF7Stateful capicompat_PyUnicode_DecodeUTF7Stateful
+#endif
+
+/* PyUnicode_DecodeUTF7: Decodes UTF-7.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF7(const char *s, Py_ssize_t size, const char *errors)
+{
+    return PyUnicode_DecodeUTF7Stateful(s, size, errors, CAPICOMPAT_NULL);
+}
+#define PyUnicode_DecodeUTF7 capicompat_PyUnicode_DecodeUTF7
+#endif
+
+/* PyUnicode_DecodeUnicodeEscape: Decodes Python's unicode-escape encoding.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUnicodeEscape(const char *s, Py_ssize_t size, const char *errors)
+{
+    PyObject *res = capicompat_codecs_call("unicode_escape_decode", Py_BuildValue("(y#z)", s, size, errors));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUnicodeEscape capicompat_PyUnicode_DecodeUnicodeEscape
+#endif
+
+/* PyUnicode_DecodeCharmap: Decodes with a charmap (mapping NULL: Latin-1).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeCharmap(const char *data, Py_ssize_t size, PyObject *mapping, const char *errors)
+{
+    PyObject *res = capicompat_codecs_call("charmap_decode", Py_BuildValue("(y#zO)", data, size, errors, mapping != CAPICOMPAT_NULL ? mapping : Py_None));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeCharmap capicompat_PyUnicode_DecodeCharmap
+#endif
+
+/* PyUnicode_AsCharmapString: Encodes a str with a charmap; TypeError-free BadArgument for NULL arguments.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_AsCharmapString(PyObject *unicode, PyObject *mapping)
+{
+    if (unicode == CAPICOMPAT_NULL || mapping == CAPICOMPAT_NULL) {
+        PyErr_BadArgument();
+        return CAPICOMPAT_NULL;
+    }
+    PyObject *res = capicompat_codecs_call("charmap_encode", Py_BuildValue("(OzO)", unicode, (const char *)CAPICOMPAT_NULL, mapping));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_AsCharmapString capicompat_PyUnicode_AsCharmapString
+#endif
+
+/* PyUnicode_BuildEncodingMap: An encoding map (codecs.charmap_build) for a 256-character decoding table.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_BuildEncodingMap(PyObject *string)
+{
+    return capicompat_codecs_call("charmap_build", Py_BuildValue("(O)", string));
+}
+#define PyUnicode_BuildEncodingMap capicompat_PyUnicode_BuildEncodingMap
+#endif
+
+/* PyBuffer_FillContiguousStrides: Fills strides for a contiguous array of the shape ('F': Fortran order, else C order).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_FillContiguousStrides */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyBuffer_FillContiguousStrides(int ndims, Py_ssize_t *shape, Py_ssize_t *strides, int itemsize, char order)
+{
+    Py_ssize_t sd = itemsize;
+    int k;
+    if (order == 'F') {
+        for (k = 0; k < ndims; k++) {
+            strides[k] = sd;
+            sd *= shape[k];
+        }
+    } else {
+        for (k = ndims - 1; k >= 0; k--) {
+            strides[k] = sd;
+            sd *= shape[k];
+        }
+    }
+}
+#define PyBuffer_FillContiguousStrides capicompat_PyBuffer_FillContiguousStrides
+#endif
+
+/* PyBuffer_SizeFromFormat: The item size a struct format implies (struct.calcsize); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_SizeFromFormat */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyBuffer_SizeFromFormat(const char *format)
+{
+    PyObject *mod = PyImport_ImportModule("struct"), *size;
+    Py_ssize_t v;
+    if (mod == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    size = PyObject_CallMethod(mod, "calcsize", "s", format);
+    Py_DECREF(mod);
+    if (size == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    return v;
+}
+#define PyBuffer_SizeFromFormat capicompat_PyBuffer_SizeFromFormat
+#endif
+
+/* PyDescr_IsData: 1 if the descriptor is a data descriptor (its type defines __set__ or __delete__), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/descriptor.html#c.PyDescr_IsData */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyDescr_IsData(PyObject *descr)
+{
+    PyObject *type = (PyObject *)Py_TYPE(descr);
+    return PyObject_HasAttrString(type, "__set__") || PyObject_HasAttrString(type, "__delete__");
+}
+#define PyDescr_IsData capicompat_PyDescr_IsData
+#endif
+
+/* PyFile_OpenCodeObject: Opens a file for reading as code, as io.open_code(path) ('rb'); path must be a str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCodeObject */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFile_OpenCodeObject(PyObject *path)
+{
+    PyObject *io, *f;
+    if (!PyUnicode_Check(path)) {
+        PyErr_Format(PyExc_TypeError, "'path' must be 'str', not '%.200s'", Py_TYPE(path)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    io = PyImport_ImportModule("io");
+    if (io == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    f = PyObject_CallMethod(io, "open_code", "O", path);
+    Py_DECREF(io);
+    return f;
+}
+#define PyFile_OpenCodeObject capicompat_PyFile_OpenCodeObject
+#endif
+
+/* PyFile_OpenCode: PyFile_OpenCodeObject() with a UTF-8 path.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCode */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFile_OpenCode(const char *utf8path)
+{
+    PyObject *path = PyUnicode_FromString(utf8path), *f;
+    if (path == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    f = PyFile_OpenCodeObject(path);
+    Py_DECREF(path);
+    return f;
+}
+#define PyFile_OpenCode capicompat_PyFile_OpenCode
+#endif
+
+/* Py_CompileStringObject: Compiles source (start: Py_file_input, Py_eval_input, Py_single_input or Py_func_type_input) as compile() does, with flags and optimize (-1: the interpreter's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringObject */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_CompileStringObject(const char *str, PyObject *filename, int start, PyCompilerFlags *flags, int optimize)
+{
+    const char *mode = start == Py_eval_input ? "eval" : start == Py_single_input ? "single"
+                     : start == Py_file_input ? "exec" : start == Py_func_type_input ? "func_type" : CAPICOMPAT_NULL;
+    PyObject *builtins, *compile, *code;
+    if (mode == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "invalid start symbol");
+        return CAPICOMPAT_NULL;
+    }
+    builtins = PyEval_GetBuiltins();
+    compile = builtins != CAPICOMPAT_NULL ? PyDict_GetItemString(builtins, "compile") : CAPICOMPAT_NULL;
+    if (compile == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "no builtins.compile");
+        return CAPICOMPAT_NULL;
+    }
+    code = PyObject_CallFunction(compile, "sOsiii", str, filename, mode, flags != CAPICOMPAT_NULL ? flags->cf_flags : 0, 1, optimize);
+    return code;
+}
+#define Py_CompileStringObject capicompat_Py_CompileStringObject
+#endif
+
+/* Py_CompileStringExFlags: Py_CompileStringObject() with a UTF-8 file name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringExFlags */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_CompileStringExFlags(const char *str, const char *filename, int start, PyCompilerFlags *flags, int optimize)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename), *code;
+    if (name == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    code = Py_CompileStringObject(str, name, start, flags, optimize);
+    Py_DECREF(name);
+    return code;
+}
+#define Py_CompileStringExFlags capicompat_Py_CompileStringExFlags
+#endif
+
+/* PyRun_SimpleStringFlags: Runs the statements in __main__'s namespace; on an exception prints it and returns -1, else 0 (flags: compiler flags, may be NULL).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleStringFlags */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyCompilerFlags *flags)
+{
+    PyObject *m = PyImport_AddModule("__main__"), *d, *code, *v;
+    if (m == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    d = PyModule_GetDict(m);
+    code = Py_CompileStringExFlags(command, "<string>", Py_file_input, flags, -1);
+    v = code != CAPICOMPAT_NULL ? PyEval_EvalCode(code, d, d) : CAPICOMPAT_NULL;
+    Py_XDECREF(code);
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_DECREF(v);
+    return 0;
+}
+#define PyRun_SimpleStringFlags capicompat_PyRun_SimpleStringFlags
+#endif
+
+/* FVC_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the conversion bits.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_MASK
+#  define FVC_MASK 0x3
+#endif
+#endif
+
+/* FVC_NONE: FORMAT_VALUE oparg bits of CPython's ceval.h: no conversion.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_NONE
+#  define FVC_NONE 0x0
+#endif
+#endif
+
+/* FVC_STR: FORMAT_VALUE oparg bits of CPython's ceval.h: !s.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_STR
+#  define FVC_STR 0x1
+#endif
+#endif
+
+/* FVC_REPR: FORMAT_VALUE oparg bits of CPython's ceval.h: !r.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_REPR
+#  define FVC_REPR 0x2
+#endif
+#endif
+
+/* FVC_ASCII: FORMAT_VALUE oparg bits of CPython's ceval.h: !a.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_ASCII
+#  define FVC_ASCII 0x3
+#endif
+#endif
+
+/* FVS_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the has-spec bit.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVS_MASK
+#  define FVS_MASK 0x4
+#endif
+#endif
+
+/* FVS_HAVE_SPEC: FORMAT_VALUE oparg bits of CPython's ceval.h: a format spec follows.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVS_HAVE_SPEC
+#  define FVS_HAVE_SPEC 0x4
+#endif
+#endif
+
+/* PY_STDIOTEXTMODE: The fopen() mode suffix for text files CPython's fileobject.h gives ("b").
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/fileobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_STDIOTEXTMODE
+#  define PY_STDIOTEXTMODE "b"
+#endif
+#endif
+
+/* PY_INVALID_STACK_EFFECT: What PyCompile_OpcodeStackEffect() returns for an opcode or argument it does not know (INT_MAX).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_INVALID_STACK_EFFECT
+#  define PY_INVALID_STACK_EFFECT INT_MAX
+#endif
+#endif
+
+/* capicompat_stack_effect: dis.stack_effect(opcode[, oparg], jump=...) (jump: 1 taken, 0 not, -1 None); PY_INVALID_STACK_EFFECT where dis refuses, without an exception.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_stack_effect(int opcode, int oparg, int jump)
+{
+    PyObject *dis = PyImport_ImportModule("dis"), *fn = CAPICOMPAT_NULL, *have = CAPICOMPAT_NULL, *args = CAPICOMPAT_NULL, *kw = CAPICOMPAT_NULL, *r = CAPICOMPAT_NULL;
+    long threshold;
+    int v = PY_INVALID_STACK_EFFECT;
+    if (opcode < 0 || opcode > 255) {
+        /* not an opcode at all (CPython checks the range before looking) */
+        Py_XDECREF(dis);
+        return v;
+    }
+    if (dis == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return v;
+    }
+    fn = PyObject_GetAttrString(dis, "stack_effect");
+    have = PyObject_GetAttrString(dis, "HAVE_ARGUMENT");
+    threshold = have != CAPICOMPAT_NULL ? PyLong_AsLong(have) : -1;
+    if (fn != CAPICOMPAT_NULL && threshold >= 0) {
+        /* dis refuses an oparg for an opcode that takes none; the C function ignores it */
+        args = opcode < threshold ? Py_BuildValue("(i)", opcode) : Py_BuildValue("(ii)", opcode, oparg);
+        kw = Py_BuildValue("{sO}", "jump", jump > 0 ? Py_True : jump == 0 ? Py_False : Py_None);
+        if (args != CAPICOMPAT_NULL && kw != CAPICOMPAT_NULL) {
+            r = PyObject_Call(fn, args, kw);
+        }
+    }
+    if (r != CAPICOMPAT_NULL) {
+        v = (int)PyLong_AsLong(r);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    Py_XDECREF(have);
+    Py_XDECREF(fn);
+    Py_DECREF(dis);
+    PyErr_Clear();
+    return v;
+}
+#endif
+
+/* PyCompile_OpcodeStackEffect: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect); PY_INVALID_STACK_EFFECT for one it does not know.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCompile_OpcodeStackEffect(int opcode, int oparg)
+{
+    return capicompat_stack_effect(opcode, oparg, -1);
+}
+#define PyCompile_OpcodeStackEffect capicompat_PyCompile_OpcodeStackEffect
+#endif
+
+/* PyCompile_OpcodeStackEffectWithJump: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect, jump: 1 taken, 0 not, -1 the maximum); PY_INVALID_STACK_EFFECT for one it does not know.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCompile_OpcodeStackEffectWithJump(int opcode, int oparg, int jump)
+{
+    return capicompat_stack_effect(opcode, oparg, jump);
+}
+#define PyCompile_OpcodeStackEffectWithJump capicompat_PyCompile_OpcodeStackEffectWithJump
+#endif
+
+/* ==== CPython 3.10's function-object, hash, process-information and other names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_more) ==== */
+
+/* capicompat_func_borrowed: A function attribute as a borrowed reference (the function holds it), NULL for None or on error (cleared).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_func_borrowed(PyObject *op, const char *attr)
+{
+    PyObject *v = PyObject_GetAttrString(op, attr);
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(v);
+    return v == Py_None ? CAPICOMPAT_NULL : v;
+}
+#endif
+
+/* PyFunction_GetKwDefaults: The function's keyword-only defaults dict (borrowed), or NULL when it has none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_GetKwDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
+{
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return capicompat_func_borrowed(op, "__kwdefaults__");
+}
+#define PyFunction_GetKwDefaults capicompat_PyFunction_GetKwDefaults
+#endif
+
+/* PyFunction_GET_KW_DEFAULTS: PyFunction_GetKwDefaults() without the type check.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_KW_DEFAULTS
+#  define PyFunction_GET_KW_DEFAULTS(func) capicompat_func_borrowed((PyObject *)(func), "__kwdefaults__")
+#endif
+#endif
+
+/* PyFunction_GET_GLOBALS: The function's globals dict (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_GLOBALS
+#  define PyFunction_GET_GLOBALS(func) capicompat_func_borrowed((PyObject *)(func), "__globals__")
+#endif
+#endif
+
+/* PyFunction_GET_MODULE: The function's __module__ (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_MODULE
+#  define PyFunction_GET_MODULE(func) capicompat_func_borrowed((PyObject *)(func), "__module__")
+#endif
+#endif
+
+/* PyFunction_SetDefaults: Sets the function's __defaults__ to a tuple or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetDefaults(PyObject *op, PyObject *defaults)
+{
+    PyObject *v = defaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyTuple_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-tuple default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__defaults__", v);
+}
+#define PyFunction_SetDefaults capicompat_PyFunction_SetDefaults
+#endif
+
+/* PyFunction_SetKwDefaults: Sets the function's __kwdefaults__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetKwDefaults */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetKwDefaults(PyObject *op, PyObject *kwdefaults)
+{
+    PyObject *v = kwdefaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict keyword only default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__kwdefaults__", v);
+}
+#define PyFunction_SetKwDefaults capicompat_PyFunction_SetKwDefaults
+#endif
+
+/* PyFunction_SetAnnotations: Sets the function's __annotations__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetAnnotations */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetAnnotations(PyObject *op, PyObject *annotations)
+{
+    PyObject *v = annotations;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict annotations");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__annotations__", v);
+}
+#define PyFunction_SetAnnotations capicompat_PyFunction_SetAnnotations
+#endif
+
+/* PyFunction_New: A new function from a code object and globals (types.FunctionType(code, globals)).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_New */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_New(PyObject *code, PyObject *globals)
+{
+    return PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+}
+#define PyFunction_New capicompat_PyFunction_New
+#endif
+
+/* PyFunction_NewWithQualName: PyFunction_New() with __qualname__ set to qualname (NULL: the code's name).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_NewWithQualName */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, PyObject *globals, PyObject *qualname)
+{
+    PyObject *fn = PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+    if (fn != CAPICOMPAT_NULL && qualname != CAPICOMPAT_NULL && PyObject_SetAttrString(fn, "__qualname__", qualname) < 0) {
+        Py_DECREF(fn);
+        return CAPICOMPAT_NULL;
+    }
+    return fn;
+}
+#define PyFunction_NewWithQualName capicompat_PyFunction_NewWithQualName
+#endif
+
+/* Py_HASH_EXTERNAL: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_EXTERNAL
+#  define Py_HASH_EXTERNAL 0
+#endif
+#endif
+
+/* Py_HASH_SIPHASH24: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_SIPHASH24
+#  define Py_HASH_SIPHASH24 1
+#endif
+#endif
+
+/* Py_HASH_FNV: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_FNV
+#  define Py_HASH_FNV 2
+#endif
+#endif
+
+/* Py_HASH_ALGORITHM: The str/bytes hash algorithm the interpreter uses; PyPy's is SipHash-2-4 (sys.hash_info.algorithm is 'siphash24').
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_ALGORITHM
+#  define Py_HASH_ALGORITHM Py_HASH_SIPHASH24
+#endif
+#endif
+
+/* Py_ssize_clean_t: CPython 3.10's pyport.h alias of Py_ssize_t for clean argument counts.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyport.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef Py_ssize_t Py_ssize_clean_t;
+#endif
+
+/* PyLong_FromPid: A Python int from a pid_t (an int on POSIX).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_FromPid
+#  define PyLong_FromPid(pid) PyLong_FromLong((long)(pid))
+#endif
+#endif
+
+/* PyLong_AsPid: A pid_t from a Python int, as CPython 3.10 … 3.12 define it on POSIX (PyLong_AsLong; 3.13 checks int's range).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_AsPid
+#  define PyLong_AsPid(obj) ((pid_t)PyLong_AsLong(obj))
+#endif
+#endif
+
+/* capicompat_sys_cstring: A process-lifetime C copy of str(eval(expr)) (cached in *slot), or a fallback when it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_sys_cstring(char **slot, const char *expr, const char *fallback)
+{
+    if (*slot == CAPICOMPAT_NULL) {
+        PyObject *d = PyDict_New(), *v = CAPICOMPAT_NULL;
+        const char *utf8;
+        if (d != CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+            v = PyRun_String(expr, Py_eval_input, d, d);
+        }
+        Py_XDECREF(d);
+        utf8 = v != CAPICOMPAT_NULL && PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : CAPICOMPAT_NULL;
+        if (utf8 != CAPICOMPAT_NULL) {
+            char *copy = (char *)PyMem_RawMalloc(strlen(utf8) + 1);
+            if (copy != CAPICOMPAT_NULL) {
+                memcpy(copy, utf8, strlen(utf8) + 1);
+                *slot = copy;
+            }
+        }
+        Py_XDECREF(v);
+        PyErr_Clear();
+    }
+    return *slot != CAPICOMPAT_NULL ? *slot : fallback;
+}
+#endif
+
+/* Py_GetPlatform: The platform name (sys.platform). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetPlatform */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetPlatform(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').platform", "");
+}
+#define Py_GetPlatform capicompat_Py_GetPlatform
+#endif
+
+/* Py_GetCopyright: The copyright notice (sys.copyright). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCopyright */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCopyright(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').copyright", "");
+}
+#define Py_GetCopyright capicompat_Py_GetCopyright
+#endif
+
+/* Py_GetCompiler: The compiler part of sys.version, as '[GCC …]'. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCompiler */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCompiler(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "'[' + __import__('sys').version.split('[', 1)[1]", "");
+}
+#define Py_GetCompiler capicompat_Py_GetCompiler
+#endif
+
+/* Py_GetBuildInfo: The build number and date part of sys.version. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetBuildInfo */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetBuildInfo(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').version.split('(', 1)[1].split(')', 1)[0]", "");
+}
+#define Py_GetBuildInfo capicompat_Py_GetBuildInfo
+#endif
+
+/* PyBytes_DecodeEscape: Decodes backslash escapes of a bytes literal body (codecs.escape_decode); the last two parameters are unused.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_DecodeEscape(const char *s, Py_ssize_t len, const char *errors, Py_ssize_t unicode, const char *recode_encoding)
+{
+    PyObject *res, *out;
+    (void)unicode;
+    (void)recode_encoding;
+    res = capicompat_codecs_call("escape_decode", Py_BuildValue("(y#z)", s, len, errors));
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyBytes_DecodeEscape capicompat_PyBytes_DecodeEscape
+#endif
+
+/* PyVectorcall_Function: The vectorcall function of a callable whose type sets Py_TPFLAGS_HAVE_VECTORCALL, else NULL (PyPy's own types never set it: call them with PyObject_Vectorcall()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/call.html#c.PyVectorcall_Function */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline vectorcallfunc capicompat_PyVectorcall_Function(PyObject *callable)
+{
+    PyTypeObject *tp = Py_TYPE(callable);
+    vectorcallfunc ptr;
+    if (!PyType_HasFeature(tp, Py_TPFLAGS_HAVE_VECTORCALL) || tp->tp_vectorcall_offset <= 0) {
+        return CAPICOMPAT_NULL;
+    }
+    memcpy(&ptr, (char *)callable + tp->tp_vectorcall_offset, sizeof(ptr));
+    return ptr;
+}
+#define PyVectorcall_Function capicompat_PyVectorcall_Function
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for cells, frames, code and compiler flags (backfilled on PyPy, native everywhere else) (cpython310_objects) ==== */
+
+/* capicompat_cell_type: The interpreter's cell type (types.CellType), looked up once; NULL (no exception) if it cannot be had.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_cell_type(void)
+{
+    static PyObject *cell_type = CAPICOMPAT_NULL;
+    if (cell_type == CAPICOMPAT_NULL) {
+        PyObject *types = PyImport_ImportModule("types");
+        if (types != CAPICOMPAT_NULL) {
+            cell_type = PyObject_GetAttrString(types, "CellType");
+            Py_DECREF(types);
+        }
+        if (cell_type == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+    }
+    return (PyTypeObject *)cell_type;
+}
+#endif
+
+/* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty; never an exception.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
+{
+    PyObject *value = PyObject_GetAttrString(cell, "cell_contents");
+    if (value == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(value);
+    return value;
+}
+#endif
+
+/* PyCell_Check: True if op is a cell object (its type is exactly the cell type).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_Check
+#  define PyCell_Check(op) (Py_TYPE(op) == capicompat_cell_type())
+#endif
+#endif
+
+/* PyCell_New: A new cell holding ob (NULL: an empty cell); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_New(PyObject *ob)
+{
+    PyTypeObject *type = capicompat_cell_type();
+    if (type == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "PyCell_New: no cell type");
+        return CAPICOMPAT_NULL;
+    }
+    return ob != CAPICOMPAT_NULL ? PyObject_CallFunctionObjArgs((PyObject *)type, ob, CAPICOMPAT_NULL)
+                      : PyObject_CallNoArgs((PyObject *)type);
+}
+#define PyCell_New capicompat_PyCell_New
+#endif
+
+/* PyCell_Get: A new reference to the cell's contents; NULL without an exception when empty; SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
+{
+    PyObject *value;
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    value = capicompat_cell_get_borrowed(cell);
+    Py_XINCREF(value);
+    return value;
+}
+#define PyCell_Get capicompat_PyCell_Get
+#endif
+
+/* PyCell_Set: Sets the cell's contents to value (NULL: empties it), releasing the old contents; 0, or -1 with SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
+{
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (value != CAPICOMPAT_NULL) {
+        return PyObject_SetAttrString(cell, "cell_contents", value);
+    }
+    if (capicompat_cell_get_borrowed(cell) == CAPICOMPAT_NULL) {
+        return 0; /* already empty */
+    }
+    return PyObject_DelAttrString(cell, "cell_contents");
+}
+#define PyCell_Set capicompat_PyCell_Set
+#endif
+
+/* PyCell_GET: The cell's contents as a borrowed reference (NULL when empty), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_GET
+#  define PyCell_GET(op) capicompat_cell_get_borrowed((PyObject *)(op))
+#endif
+#endif
+
+/* PyFrame_GetBack: A new reference to the frame's caller frame (f_back), or NULL without an exception when there is none (3.10 declares it in frameobject.h, which Python.h includes from 3.11).
+ * Native since CPython 3.11; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBack */
+#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
+{
+    PyObject *back = PyObject_GetAttrString((PyObject *)frame, "f_back");
+    if (back == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (back == Py_None) {
+        Py_DECREF(back);
+        return CAPICOMPAT_NULL;
+    }
+    return (PyFrameObject *)back;
+}
+#define PyFrame_GetBack capicompat_PyFrame_GetBack
+#endif
+
+/* PyCode_Optimize: CPython 3.10's former peephole entry point, a no-op since 3.10: returns a new reference to code.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *consts, PyObject *names, PyObject *lnotab)
+{
+    (void)consts;
+    (void)names;
+    (void)lnotab;
+    Py_INCREF(code);
+    return code;
+}
+#define PyCode_Optimize capicompat_PyCode_Optimize
+#endif
+
+/* CO_FUTURE_BARRY_AS_BDFL: The code flag of `from __future__ import barry_as_FLUFL` (__future__.barry_as_FLUFL.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_BARRY_AS_BDFL
+#  define CO_FUTURE_BARRY_AS_BDFL 0x400000
+#endif
+#endif
+
+/* CO_FUTURE_GENERATOR_STOP: The code flag of `from __future__ import generator_stop` (__future__.generator_stop.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_GENERATOR_STOP
+#  define CO_FUTURE_GENERATOR_STOP 0x800000
+#endif
+#endif
+
+/* CO_FUTURE_ANNOTATIONS: The code flag of `from __future__ import annotations` (__future__.annotations.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_ANNOTATIONS
+#  define CO_FUTURE_ANNOTATIONS 0x1000000
+#endif
+#endif
+
+/* CO_ASYNC_GENERATOR: co_flags bit of an asynchronous generator function's code (inspect.CO_ASYNC_GENERATOR).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_ASYNC_GENERATOR
+#  define CO_ASYNC_GENERATOR 0x0200
+#endif
+#endif
+
+/* PyCF_ALLOW_TOP_LEVEL_AWAIT: compile() flag allowing top-level await (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_TOP_LEVEL_AWAIT
+#  define PyCF_ALLOW_TOP_LEVEL_AWAIT 0x2000
+#endif
+#endif
+
+/* PyCF_IGNORE_COOKIE: compile() flag to ignore the source's coding cookie (PyPy's ast.PyCF_IGNORE_COOKIE; CPython's ast does not export it).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_IGNORE_COOKIE
+#  define PyCF_IGNORE_COOKIE 0x0800
+#endif
+#endif
+
+/* PyCF_TYPE_COMMENTS: compile() flag asking for type comments (ast.PyCF_TYPE_COMMENTS); PyPy's compiler numbers it 0x40000000 where CPython uses 0x1000, and only PyPy gets this definition.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_TYPE_COMMENTS
+#  define PyCF_TYPE_COMMENTS 0x40000000
+#endif
+#endif
+
+/* FUTURE_NESTED_SCOPES: The name of the __future__ feature nested_scopes, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_NESTED_SCOPES
+#  define FUTURE_NESTED_SCOPES "nested_scopes"
+#endif
+#endif
+
+/* FUTURE_GENERATORS: The name of the __future__ feature generators, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATORS
+#  define FUTURE_GENERATORS "generators"
+#endif
+#endif
+
+/* FUTURE_DIVISION: The name of the __future__ feature division, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_DIVISION
+#  define FUTURE_DIVISION "division"
+#endif
+#endif
+
+/* FUTURE_ABSOLUTE_IMPORT: The name of the __future__ feature absolute_import, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ABSOLUTE_IMPORT
+#  define FUTURE_ABSOLUTE_IMPORT "absolute_import"
+#endif
+#endif
+
+/* FUTURE_WITH_STATEMENT: The name of the __future__ feature with_statement, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_WITH_STATEMENT
+#  define FUTURE_WITH_STATEMENT "with_statement"
+#endif
+#endif
+
+/* FUTURE_PRINT_FUNCTION: The name of the __future__ feature print_function, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_PRINT_FUNCTION
+#  define FUTURE_PRINT_FUNCTION "print_function"
+#endif
+#endif
+
+/* FUTURE_UNICODE_LITERALS: The name of the __future__ feature unicode_literals, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_UNICODE_LITERALS
+#  define FUTURE_UNICODE_LITERALS "unicode_literals"
+#endif
+#endif
+
+/* FUTURE_BARRY_AS_BDFL: The name of the __future__ feature barry_as_FLUFL, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_BARRY_AS_BDFL
+#  define FUTURE_BARRY_AS_BDFL "barry_as_FLUFL"
+#endif
+#endif
+
+/* FUTURE_GENERATOR_STOP: The name of the __future__ feature generator_stop, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATOR_STOP
+#  define FUTURE_GENERATOR_STOP "generator_stop"
+#endif
+#endif
+
+/* FUTURE_ANNOTATIONS: The name of the __future__ feature annotations, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ANNOTATIONS
+#  define FUTURE_ANNOTATIONS "annotations"
+#endif
+#endif
+
+/* METH_STACKLESS: Method flag of Stackless Python; 0 on every other interpreter, as CPython's methodobject.h defines it there.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef METH_STACKLESS
+#  define METH_STACKLESS 0x0000
+#endif
+#endif
+
+/* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
+
+/* capicompat_uerr_attr: A UnicodeError attribute that must be str (want_bytes 0) or bytes (1), as a new reference; TypeError as CPython's exceptions.c words it otherwise.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_uerr_attr(PyObject *exc, const char *attr, int want_bytes)
+{
+    PyObject *value = PyObject_GetAttrString(exc, attr);
+    if (value == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (value == Py_None) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute not set", attr);
+        return CAPICOMPAT_NULL;
+    }
+    if (want_bytes ? !PyBytes_Check(value) : !PyUnicode_Check(value)) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute must be %s", attr, want_bytes ? "bytes" : "unicode");
+        return CAPICOMPAT_NULL;
+    }
+    return value;
+}
+#endif
+
+/* capicompat_uerr_bound: start (is_end 0) or end (1) of a UnicodeError, clamped to its object's length as CPython 3.10's exceptions.c clamps it.
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_bound(PyObject *exc, int want_bytes, int is_end, Py_ssize_t *out)
+{
+    PyObject *obj = capicompat_uerr_attr(exc, "object", want_bytes);
+    PyObject *value;
+    Py_ssize_t size, v;
+    if (obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    size = want_bytes ? PyBytes_GET_SIZE(obj) : PyUnicode_GET_LENGTH(obj);
+    Py_DECREF(obj);
+    value = PyObject_GetAttrString(exc, is_end ? "end" : "start");
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsSsize_t(value);
+    Py_DECREF(value);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (is_end) {
+        if (v < 1) {
+            v = 1;
+        }
+        if (v > size) {
+            v = size;
+        }
+    } else {
+        if (v < 0) {
+            v = 0;
+        }
+        if (v >= size) {
+            v = size - 1;
+        }
+    }
+    *out = v;
+    return 0;
+}
+#endif
+
+/* capicompat_uerr_set_index: Sets a UnicodeError's start or end, as CPython stores it (no check).
+ * Private helper of this header. */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_set_index(PyObject *exc, const char *attr, Py_ssize_t value)
+{
+    PyObject *v = PyLong_FromSsize_t(value);
+    int rc;
+    if (v == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, attr, v);
+    Py_DECREF(v);
+    return rc;
+}
+#endif
+
+/* PyUnicodeEncodeError_GetEncoding: The encoding attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeEncodeError_GetEncoding capicompat_PyUnicodeEncodeError_GetEncoding
+#endif
+
+/* PyUnicodeEncodeError_GetObject: The object attribute of a deEncodeError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeEncodeError_GetObject capicompat_PyUnicodeEncodeError_GetObject
+#endif
+
+/* PyUnicodeEncodeError_GetReason: The reason attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeEncodeError_GetReason capicompat_PyUnicodeEncodeError_GetReason
+#endif
+
+/* PyUnicodeEncodeError_GetStart: The start index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeEncodeError_GetStart capicompat_PyUnicodeEncodeError_GetStart
+#endif
+
+/* PyUnicodeEncodeError_SetStart: Sets the start index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeEncodeError_SetStart capicompat_PyUnicodeEncodeError_SetStart
+#endif
+
+/* PyUnicodeEncodeError_GetEnd: The end index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeEncodeError_GetEnd capicompat_PyUnicodeEncodeError_GetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetEnd: Sets the end index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeEncodeError_SetEnd capicompat_PyUnicodeEncodeError_SetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetReason: Sets the reason attribute of a deEncodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeEncodeError_SetReason capicompat_PyUnicodeEncodeError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_GetEncoding: The encoding attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeDecodeError_GetEncoding capicompat_PyUnicodeDecodeError_GetEncoding
+#endif
+
+/* PyUnicodeDecodeError_GetObject: The object attribute of a deDecodeError (bytes) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 1);
+}
+#define PyUnicodeDecodeError_GetObject capicompat_PyUnicodeDecodeError_GetObject
+#endif
+
+/* PyUnicodeDecodeError_GetReason: The reason attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeDecodeError_GetReason capicompat_PyUnicodeDecodeError_GetReason
+#endif
+
+/* PyUnicodeDecodeError_GetStart: The start index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 1, 0, start);
+}
+#define PyUnicodeDecodeError_GetStart capicompat_PyUnicodeDecodeError_GetStart
+#endif
+
+/* PyUnicodeDecodeError_SetStart: Sets the start index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeDecodeError_SetStart capicompat_PyUnicodeDecodeError_SetStart
+#endif
+
+/* PyUnicodeDecodeError_GetEnd: The end index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 1, 1, end);
+}
+#define PyUnicodeDecodeError_GetEnd capicompat_PyUnicodeDecodeError_GetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetEnd: Sets the end index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeDecodeError_SetEnd capicompat_PyUnicodeDecodeError_SetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetReason: Sets the reason attribute of a deDecodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeDecodeError_SetReason capicompat_PyUnicodeDecodeError_SetReason
+#endif
+
+/* PyUnicodeTranslateError_GetObject: The object attribute of a deTranslateError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeTranslateError_GetObject capicompat_PyUnicodeTranslateError_GetObject
+#endif
+
+/* PyUnicodeTranslateError_GetReason: The reason attribute of a deTranslateError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeTranslateError_GetReason capicompat_PyUnicodeTranslateError_GetReason
+#endif
+
+/* PyUnicodeTranslateError_GetStart: The start index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeTranslateError_GetStart capicompat_PyUnicodeTranslateError_GetStart
+#endif
+
+/* PyUnicodeTranslateError_SetStart: Sets the start index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeTranslateError_SetStart capicompat_PyUnicodeTranslateError_SetStart
+#endif
+
+/* PyUnicodeTranslateError_GetEnd: The end index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeTranslateError_GetEnd capicompat_PyUnicodeTranslateError_GetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetEnd: Sets the end index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeTranslateError_SetEnd capicompat_PyUnicodeTranslateError_SetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetReason: Sets the reason attribute of a deTranslateError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeTranslateError_SetReason capicompat_PyUnicodeTranslateError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_Create: A new UnicodeDecodeError(encoding, object[:length], start, end, reason).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encoding, const char *object, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end, const char *reason)
+{
+    return PyObject_CallFunction(PyExc_UnicodeDecodeError, "sy#nns", encoding, object, length, start, end, reason);
+}
+#define PyUnicodeDecodeError_Create capicompat_PyUnicodeDecodeError_Create
+#endif
+
 /* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
 
 /* PY_CTF_LOWER: Character-class flag of CPython's pyctype.h: lower-case ASCII letter; PyPy 3.11's headers lack it.
@@ -2119,6 +4836,59 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 #  define Py_TOLOWER(c) (capicompat_ctype_convert((int)(c), 0))
 #endif
 #endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyOS_mystricmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyOS_mystricmp(const char *a, const char *b)
+{
+    const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
+    for (; *p1 && *p2 && (Py_TOLOWER(*p1) == Py_TOLOWER(*p2)); p1++, p2++) {
+    }
+    return Py_TOLOWER(*p1) - Py_TOLOWER(*p2);
+}
+#define PyOS_mystricmp capicompat_PyOS_mystricmp
+#endif
+
+/* PyOS_mystrnicmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c, over at most size bytes.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ssize_t size)
+{
+    const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
+    if (size == 0) {
+        return 0;
+    }
+    for (; (--size > 0) && *p1 && *p2 && (Py_TOLOWER(*p1) == Py_TOLOWER(*p2)); p1++, p2++) {
+    }
+    return Py_TOLOWER(*p1) - Py_TOLOWER(*p2);
+}
+#define PyOS_mystrnicmp capicompat_PyOS_mystrnicmp
+#endif
+
+/* PyOS_stricmp: PyOS_mystricmp() under its short name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyOS_stricmp
+#  define PyOS_stricmp(a, b) PyOS_mystricmp((a), (b))
+#endif
+#endif
+
+/* PyOS_strnicmp: PyOS_mystrnicmp() under its short name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyOS_strnicmp
+#  define PyOS_strnicmp(a, b, n) PyOS_mystrnicmp((a), (b), (n))
+#endif
+#endif
+
+/* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
 
 /* Py_TOUPPER: The low byte of c in ASCII upper case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
@@ -2957,13 +5727,14 @@ static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 #endif
 
 /* PyFrame_GetLocals: Return a new reference to the frame's locals (f_locals; a snapshot dict before 3.13, a write-through proxy for function frames from 3.13).
- * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * Native since CPython 3.11; PyPy: replaced (PyPy's own misbehaves).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLocals */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_locals");
 }
+#undef PyFrame_GetLocals
 #define PyFrame_GetLocals capicompat_PyFrame_GetLocals
 #endif
 
@@ -8343,6 +11114,21 @@ static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
 #define PyInterpreterState_Get capicompat_PyInterpreterState_Get
 #endif
 
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyInterpreterState_Main: The main interpreter's state: on an interpreter without subinterpreters, the only one.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Main */
+#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyInterpreterState *capicompat_PyInterpreterState_Main(void)
+{
+    return PyInterpreterState_Get();
+}
+#define PyInterpreterState_Main capicompat_PyInterpreterState_Main
+#endif
+
+/* ==== Thread states (threads) ==== */
+
 /* _PyThreadState_GetFrameBorrow: pythoncapi-compat's borrowed-reference PyThreadState_GetFrame(): the thread's current frame or NULL, not a new reference.
  * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
  * https://pythoncapi-compat.readthedocs.io/en/latest/api.html */
@@ -9958,6 +12744,17 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_Version */
 #if PY_VERSION_HEX < 0x030B0000
 #  define Py_Version (((unsigned long)capicompat_runtime_version()))
+#endif
+
+/* ==== The very high level layer (compiling and running code) (veryhigh) ==== */
+
+/* PyCF_ALLOW_INCOMPLETE_INPUT: Compiler flag making incomplete input (an open block or bracket at the end) a SyntaxError that codeop can recognise.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyCF_ALLOW_INCOMPLETE_INPUT */
+#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_INCOMPLETE_INPUT
+#  define PyCF_ALLOW_INCOMPLETE_INPUT 0x4000
+#endif
 #endif
 
 /* ==== Weak reference objects (weakref) ==== */
