@@ -125,6 +125,10 @@ pub enum Command {
         /// Emit only these names (comma-separated) and what they require.
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Emit only what the C/C++ code in these files or directories uses, and what that
+        /// requires (names in comments, strings and `#if 0` are not uses).
+        #[arg(long, value_name = "PATHS", num_args = 1.., conflicts_with = "only")]
+        used_by: Option<Vec<PathBuf>>,
         /// Where to write the header (default: standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -358,6 +362,12 @@ impl From<crate::hpy::HpyError> for CliError {
     }
 }
 
+impl From<crate::header::used_by::UsedByError> for CliError {
+    fn from(e: crate::header::used_by::UsedByError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
         CliError::Usage(e.to_string())
@@ -372,10 +382,13 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
     match command {
         Command::Check { files } => install_commands::check(&files, out),
         Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
-        Command::Gen { min, only, output, hpy: false, spec } => {
+        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec } => {
+            spec_commands::gen_used_by(spec_commands::UsedByRequest { min, paths, output, hpy }, &spec, out, note)
+        }
+        Command::Gen { min, only, output, hpy: false, spec, .. } => {
             spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
         }
-        Command::Gen { min, only, output, hpy: true, spec } => {
+        Command::Gen { min, only, output, hpy: true, spec, .. } => {
             spec_commands::gen_hpy(min, only.as_deref(), output, &spec, out, note)
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),

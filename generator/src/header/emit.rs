@@ -15,6 +15,8 @@ struct HeaderView {
     file_name: &'static str,
     generator_version: &'static str,
     command: String,
+    /// `--used-by`: the paths of the code the header was made for, as the command gives them.
+    made_for: Option<String>,
     floor: String,
     floor_hex: String,
     digest: String,
@@ -46,7 +48,19 @@ pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
     cmd
 }
 
+/// The command line that regenerates a `--used-by` header, run in the header's directory
+/// (the paths are relative to it).
+pub fn used_by_command(floor: PyVersion, paths: &[String]) -> String {
+    format!("capi-compat gen --min {floor} --used-by {} -o {HEADER_FILE_NAME}", paths.join(" "))
+}
+
 pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
+    render_header_made_for(spec, plan, command, None)
+}
+
+/// As `render_header`, for a header made for the code under `made_for` (`--used-by`), which
+/// its banner says.
+pub fn render_header_made_for(spec: &Spec, plan: &Plan, command: &str, made_for: Option<&[String]>) -> String {
     let mut sections: Vec<SectionView> = Vec::new();
     // A name another entry's body defines (an enumerator) has no code of its own.
     for item in plan.items.iter().filter(|i| i.entry.defined_by.is_none()) {
@@ -64,6 +78,7 @@ pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
         file_name: HEADER_FILE_NAME,
         generator_version: env!("CARGO_PKG_VERSION"),
         command: command.to_string(),
+        made_for: made_for.map(|paths| paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")),
         floor: plan.floor.to_string(),
         floor_hex: hex(plan.floor.hex()),
         digest: spec.digest.clone(),
