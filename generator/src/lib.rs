@@ -20,6 +20,7 @@ pub mod install;
 pub mod interpreters;
 pub mod matrix;
 pub mod report;
+pub mod scan;
 pub mod selftest;
 pub mod spec;
 
