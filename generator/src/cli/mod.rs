@@ -208,6 +208,10 @@ pub enum Command {
         /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
         #[arg(long)]
         hpy: bool,
+        /// Build with the header made for the code (as `gen --used-by`): of the sources and
+        /// the -I directories, or of PROJECT_DIR (with --header), instead of the whole header.
+        #[arg(long)]
+        trimmed: bool,
         #[command(flatten)]
         project: ProjectArgs,
         #[command(flatten)]
@@ -406,7 +410,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
             ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
         }
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
+        Command::Matrix { sources, module, min, run, include, cflags, hpy, trimmed, project, spec, test_command } => {
             if let [dir] = sources.as_slice() {
                 if dir.is_dir() {
                     if module.is_some() || !include.is_empty() {
@@ -415,10 +419,16 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
                                 .into(),
                         ));
                     }
+                    if trimmed && project.header.is_none() {
+                        return Err(CliError::Usage(
+                            "--trimmed with a PROJECT_DIR needs --header PATH (the header it replaces)".into(),
+                        ));
+                    }
                     let request = project_command::ProjectRequest {
                         dir: dir.clone(),
                         min,
                         hpy,
+                        trimmed,
                         cflags,
                         args: project,
                         test_command,
@@ -435,7 +445,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             if let Some(flag) = project.given().first() {
                 return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
             }
-            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
+            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy, trimmed };
             run_commands::matrix(user, min, &run, &spec, out)
         }
     }

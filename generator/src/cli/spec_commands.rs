@@ -77,23 +77,7 @@ pub fn gen_used_by(
         Some(Some(parent)) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let used = crate::header::used_by::read(&request.paths, &header_dir)?;
-    let (header, hpy_h) = if request.hpy {
-        let source = crate::spec_source(spec.spec.as_deref())?;
-        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
-        let hpy_names = crate::hpy::names::public_name_set(&source)?;
-        refusal_notes(&spec_data, &used, note)?;
-        let (header, layer) = crate::hpy::generate_used_by(&spec_data, &hpy, &hpy_names, request.min, &used)?;
-        if layer.is_none() {
-            writeln!(note, "note: the code uses no HPy name: the header has no HPy layer, and no hpy.h is written")
-                .map_err(io_error)?;
-        }
-        (header, layer.is_some())
-    } else {
-        let spec_data = crate::load_spec(spec.spec.as_deref())?;
-        refusal_notes(&spec_data, &used, note)?;
-        (crate::generate_used_by(&spec_data, request.min, &used)?, false)
-    };
+    let (header, hpy_h) = used_by_header(request.min, request.hpy, &request.paths, &header_dir, spec, note)?;
     let Some(path) = request.output else {
         return out.write_all(header.as_bytes()).map_err(io_error);
     };
@@ -111,13 +95,48 @@ pub fn gen_used_by(
     Ok(())
 }
 
+/// The header made for the code under `paths` (`gen --used-by`), the banner's paths relative
+/// to `header_dir`; and whether it holds the HPy layer (with `hpy`: when the code uses HPy).
+pub fn used_by_header(
+    min: PyVersion,
+    hpy: bool,
+    paths: &[PathBuf],
+    header_dir: &std::path::Path,
+    spec: &SpecArg,
+    note: &mut dyn Write,
+) -> Result<(String, bool), CliError> {
+    let used = crate::header::used_by::read(paths, header_dir)?;
+    if !hpy {
+        let spec_data = crate::load_spec(spec.spec.as_deref())?;
+        refusal_notes(&spec_data, &used, note)?;
+        return Ok((crate::generate_used_by(&spec_data, min, &used)?, false));
+    }
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+    let hpy_names = crate::hpy::names::public_name_set(&source)?;
+    refusal_notes(&spec_data, &used, note)?;
+    let (header, layer) = crate::hpy::generate_used_by(&spec_data, &hpy, &hpy_names, min, &used)?;
+    if layer.is_none() {
+        writeln!(note, "note: the code uses no HPy name: the header has no HPy layer, and no hpy.h is written")
+            .map_err(io_error)?;
+    }
+    Ok((header, layer.is_some()))
+}
+
 /// Names the code uses that the header refuses: said, not fatal (the code may need them only
 /// where they are native).
 fn refusal_notes(spec: &crate::Spec, used: &crate::header::used_by::UsedBy, note: &mut dyn Write) -> Result<(), CliError> {
-    for (name, why) in crate::header::used_by::entries_used(spec, &used.names).1 {
-        writeln!(note, "note: the code uses `{name}`, which the header refuses to provide: {why}").map_err(io_error)?;
+    let refused: Vec<String> =
+        crate::header::used_by::entries_used(spec, &used.names).1.into_iter().map(|(name, _)| name).collect();
+    if refused.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    writeln!(
+        note,
+        "note: the code uses names the header refuses to provide (`capi-compat list` says why): {}",
+        refused.join(", ")
+    )
+    .map_err(io_error)
 }
 
 /// `--hpy` writes `hpy.h` next to the header: the header cannot be called that.

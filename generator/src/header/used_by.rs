@@ -33,6 +33,8 @@ pub enum UsedByError {
     NoSources(Vec<PathBuf>),
     /// A path the banner's command could not carry (a space, a backquote, not UTF-8).
     Unspeakable(PathBuf),
+    /// A file under the paths could not be read.
+    Scan(String),
     /// The directory the header goes to does not exist.
     NoHeaderDir { dir: PathBuf, why: String },
 }
@@ -53,6 +55,7 @@ impl fmt::Display for UsedByError {
                 "--used-by {}: the header's banner cannot carry this path (a space, a backquote or not UTF-8): rename it, or give its directory",
                 path.display()
             ),
+            UsedByError::Scan(why) => write!(f, "--used-by {why}"),
             UsedByError::NoHeaderDir { dir, why } => {
                 write!(f, "cannot write the header into {}: {why}", dir.display())
             }
@@ -73,13 +76,12 @@ pub fn read(paths: &[PathBuf], header_dir: &Path) -> Result<UsedBy, UsedByError>
             .map_err(|e| UsedByError::Missing { path: path.clone(), why: describe_io(&e) })?;
         banner_paths.push(speakable(&relative_to(&absolute, &base)).ok_or(UsedByError::Unspeakable(path.clone()))?);
     }
-    let found = tokenize::source_files(paths)
-        .map_err(|e| UsedByError::Missing { path: paths[0].clone(), why: e.to_string() })?;
+    let found = crate::scan::source_files(paths).map_err(|e| UsedByError::Scan(e.to_string()))?;
     let mut files = Vec::new();
     let mut names = BTreeSet::new();
     for file in found {
-        let bytes = std::fs::read(&file).map_err(|e| UsedByError::Missing { path: file.clone(), why: describe_io(&e) })?;
-        let text = String::from_utf8_lossy(&bytes);
+        // Names are ASCII: a file read lossily loses none.
+        let (text, _lossy) = crate::scan::read_source(&file).map_err(|e| UsedByError::Scan(e.to_string()))?;
         if written_by_capi_compat(&text) {
             continue;
         }
