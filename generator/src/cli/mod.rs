@@ -386,9 +386,12 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
     match command {
         Command::Check { files } => install_commands::check(&files, out),
         Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
-        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec } => {
-            spec_commands::gen_used_by(spec_commands::UsedByRequest { min, paths, output, hpy }, &spec, out, note)
-        }
+        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec } => spec_commands::gen_used_by(
+            spec_commands::UsedByRequest { min, paths, output, hpy },
+            &spec,
+            out,
+            note,
+        ),
         Command::Gen { min, only, output, hpy: false, spec, .. } => {
             spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
         }
@@ -410,7 +413,19 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
             ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
         }
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, trimmed, project, spec, test_command } => {
+        Command::Matrix {
+            sources,
+            module,
+            min,
+            run,
+            include,
+            cflags,
+            hpy,
+            trimmed,
+            project,
+            spec,
+            test_command,
+        } => {
             if let [dir] = sources.as_slice() {
                 if dir.is_dir() {
                     if module.is_some() || !include.is_empty() {
@@ -421,7 +436,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
                     }
                     if trimmed && project.header.is_none() {
                         return Err(CliError::Usage(
-                            "--trimmed with a PROJECT_DIR needs --header PATH (the header it replaces)".into(),
+                            "--trimmed with a PROJECT_DIR needs --header PATH (the header it replaces)"
+                                .into(),
                         ));
                     }
                     let request = project_command::ProjectRequest {
@@ -445,7 +461,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             if let Some(flag) = project.given().first() {
                 return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
             }
-            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy, trimmed };
+            let user =
+                run_commands::UserCode { sources, module, include, cflags, test_command, hpy, trimmed };
             run_commands::matrix(user, min, &run, &spec, out)
         }
     }

@@ -42,7 +42,9 @@ pub fn matrix(
     }
     let header = match &args.header {
         None => None,
-        Some(path) if request.trimmed => Some(make_trimmed_header(&dir, path.clone(), request.min, request.hpy, spec)?),
+        Some(path) if request.trimmed => {
+            Some(make_trimmed_header(&dir, path.clone(), request.min, request.hpy, spec)?)
+        }
         Some(path) => Some(make_header(path.clone(), request.min, request.hpy, spec)?),
     };
     let selection = select(run, request.min)?;

@@ -117,15 +117,22 @@ pub fn used_by_header(
     refusal_notes(&spec_data, &used, note)?;
     let (header, layer) = crate::hpy::generate_used_by(&spec_data, &hpy, &hpy_names, min, &used)?;
     if layer.is_none() {
-        writeln!(note, "note: the code uses no HPy name: the header has no HPy layer, and no hpy.h is written")
-            .map_err(io_error)?;
+        writeln!(
+            note,
+            "note: the code uses no HPy name: the header has no HPy layer, and no hpy.h is written"
+        )
+        .map_err(io_error)?;
     }
     Ok((header, layer.is_some()))
 }
 
 /// Names the code uses that the header refuses: said, not fatal (the code may need them only
 /// where they are native).
-fn refusal_notes(spec: &crate::Spec, used: &crate::header::used_by::UsedBy, note: &mut dyn Write) -> Result<(), CliError> {
+fn refusal_notes(
+    spec: &crate::Spec,
+    used: &crate::header::used_by::UsedBy,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
     let refused: Vec<String> =
         crate::header::used_by::entries_used(spec, &used.names).1.into_iter().map(|(name, _)| name).collect();
     if refused.is_empty() {

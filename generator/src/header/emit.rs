@@ -60,7 +60,12 @@ pub fn render_header(spec: &Spec, plan: &Plan, command: &str) -> String {
 
 /// As `render_header`, for a header made for the code under `made_for` (`--used-by`), which
 /// its banner says.
-pub fn render_header_made_for(spec: &Spec, plan: &Plan, command: &str, made_for: Option<&[String]>) -> String {
+pub fn render_header_made_for(
+    spec: &Spec,
+    plan: &Plan,
+    command: &str,
+    made_for: Option<&[String]>,
+) -> String {
     let mut sections: Vec<SectionView> = Vec::new();
     // A name another entry's body defines (an enumerator) has no code of its own.
     for item in plan.items.iter().filter(|i| i.entry.defined_by.is_none()) {

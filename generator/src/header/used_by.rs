@@ -74,7 +74,8 @@ pub fn read(paths: &[PathBuf], header_dir: &Path) -> Result<UsedBy, UsedByError>
     for path in paths {
         let absolute = std::fs::canonicalize(path)
             .map_err(|e| UsedByError::Missing { path: path.clone(), why: describe_io(&e) })?;
-        banner_paths.push(speakable(&relative_to(&absolute, &base)).ok_or(UsedByError::Unspeakable(path.clone()))?);
+        banner_paths
+            .push(speakable(&relative_to(&absolute, &base)).ok_or(UsedByError::Unspeakable(path.clone()))?);
     }
     let found = crate::scan::source_files(paths).map_err(|e| UsedByError::Scan(e.to_string()))?;
     let mut files = Vec::new();

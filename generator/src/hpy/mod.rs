@@ -283,7 +283,8 @@ pub fn generate(
     let wrappers = wrappers(hpy);
     let section = render_section(hpy, &wrappers);
     // With `--only`, the entries the section itself uses come too (the whole spec has them).
-    let names = only.map(|only| requires::with_requirements(only, &requires::api_requirements(spec, &section)));
+    let names =
+        only.map(|only| requires::with_requirements(only, &requires::api_requirements(spec, &section)));
     let plan = plan::plan(spec, floor, names.as_deref())?;
     let header = emit::render_header(spec, &plan, &regenerate_command(floor, only));
     Ok((insert_section(&header, &section)?, wrappers))

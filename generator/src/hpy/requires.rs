@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 /// The spec entries the section's code uses, in spec order.
 pub fn api_requirements(spec: &Spec, section: &str) -> Vec<String> {
-    let names: BTreeSet<String> = tokenize::identifiers(section).into_iter().map(|(name, _, _)| name).collect();
+    let names: BTreeSet<String> =
+        tokenize::identifiers(section).into_iter().map(|(name, _, _)| name).collect();
     used_by::entries_used(spec, &names).0
 }
 
