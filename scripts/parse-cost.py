@@ -15,7 +15,10 @@ CPU time (user + system, of gcc and cc1), which a loaded machine disturbs far le
 time. Printed: the median over the rounds per variant, and its ratio to Python.h alone.
 
   scripts/parse-cost.py [--rounds 15] [--capi-compat target/debug/capi-compat]
-                        [--pythoncapi-compat FILE] [--check-used-by 1.05]
+                        [--pythoncapi-compat FILE] [--check-used-by 1.05] [--instructions]
+
+--instructions counts the instructions gcc and cc1 execute instead (valgrind's callgrind, one
+round: the count does not depend on the machine's load, so ratios are exact and repeatable).
 
 --check-used-by RATIO exits 1 when the used-by header's ratio is above RATIO anywhere.
 """
@@ -70,6 +73,17 @@ def cpu_seconds_of(command):
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions_of(command):
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                             "--callgrind-out-file=/dev/null", *command], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"parse-cost: valgrind {' '.join(command)} failed:\n{result.stderr}")
+    counts = [int(n) for n in re.findall(r"Collected : (\d+)", result.stderr)]
+    if not counts:
+        sys.exit(f"parse-cost: valgrind reported no instruction count:\n{result.stderr}")
+    return sum(counts)
+
+
 def gen(binary, args, output):
     result = subprocess.run([binary, "gen", *args, "-o", str(output)], capture_output=True, text=True)
     if result.returncode != 0:
@@ -82,7 +96,11 @@ def main():
     parser.add_argument("--capi-compat", default=str(ROOT / "target/debug/capi-compat"))
     parser.add_argument("--pythoncapi-compat", metavar="FILE", help="a copy of pythoncapi_compat.h")
     parser.add_argument("--check-used-by", type=float, metavar="RATIO")
+    parser.add_argument("--instructions", action="store_true")
     args = parser.parse_args()
+    measure = instructions_of if args.instructions else cpu_seconds_of
+    if args.instructions:
+        args.rounds = 1
 
     work = Path(tempfile.mkdtemp(prefix="capi-compat-parse-cost-"))
     headers = {"full": work / "full.h", "used-by": work / "used_by.h"}
@@ -99,8 +117,11 @@ def main():
     variants = list(units)
 
     load = os.getloadavg()[0]
-    print(f"gcc -fsyntax-only, CPU time, median of {args.rounds} interleaved rounds; "
-          f"load average {load:.1f} at the start")
+    if args.instructions:
+        print("gcc -fsyntax-only, instructions executed (valgrind), ratio to Python.h alone")
+    else:
+        print(f"gcc -fsyntax-only, CPU time, median of {args.rounds} interleaved rounds; "
+              f"load average {load:.1f} at the start")
     if not args.pythoncapi_compat:
         print("pythoncapi-compat: not measured (not on PyPI or Debian; --pythoncapi-compat FILE adds it)")
     columns = ["Python.h"] + [f"+ {v}" for v in variants[1:]]
@@ -109,16 +130,17 @@ def main():
     for label, dirs in interpreters(args.capi_compat):
         includes = [arg for d in dirs for arg in ("-I", d)]
         command = lambda unit: ["gcc", "-fsyntax-only", "-I", str(work), *includes, str(unit)]
-        for unit in units.values():  # warm the file cache; not timed
-            cpu_seconds_of(command(unit))
+        if not args.instructions:
+            for unit in units.values():  # warm the file cache; not timed
+                cpu_seconds_of(command(unit))
         times = {v: [] for v in variants}
         for r in range(args.rounds):
             for i in range(len(variants)):
                 variant = variants[(r + i) % len(variants)]
-                times[variant].append(cpu_seconds_of(command(units[variant])))
+                times[variant].append(measure(command(units[variant])))
         medians = {v: statistics.median(t) for v, t in times.items()}
         base = medians["Python.h"]
-        cells = [f"{1000 * base:>13.1f} ms"]
+        cells = [f"{base / 1e6:>13.1f} M" if args.instructions else f"{1000 * base:>13.1f} ms"]
         cells += [f"{medians[v] / base:>15.3f}x" for v in variants[1:]]
         print(f"{label:<18} " + " ".join(cells), flush=True)
         worst = max(worst, medians["used-by"] / base)
