@@ -145,8 +145,8 @@ EDGE_PYTHONS=()
 edge_versions=()
 for line in "${EDGES[@]}"; do
     EDGE_PYTHONS+=(--python "${line#* }")
-    label=${line%% *}
-    edge_versions+=("$([ "${label%%-*}" = pypy ] && echo pypy)${label#*-}")
+    label=${line%% *}   # cpython-3.10 or pypy-3.11: --require takes 3.10 or pypy3.11
+    if [ "${label%%-*}" = pypy ]; then edge_versions+=("pypy${label#*-}"); else edge_versions+=("${label#*-}"); fi
 done
 EDGE_REQUIRED=$(IFS=,; echo "${edge_versions[*]}")
 time target/debug/capi-compat matrix --trimmed --require "$REQUIRED" \
