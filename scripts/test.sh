@@ -111,6 +111,26 @@ echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
 echo
+echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
+echo "   N = 1, 2, ... (cap 100), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
+echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted"
+# pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
+AF_PYTHONS=()
+AF_REQUIRED=()
+for v in ${REQUIRED//,/ }; do
+    case "$v" in
+    3.1[012]) AF_PYTHONS+=(--python "pyenv/versions/$v.") AF_REQUIRED+=("$v") ;;
+    3.1[345]-dbg) AF_PYTHONS+=(--python "cpython-${v%-dbg}-dbg/") AF_REQUIRED+=("$v") ;;
+    esac
+done
+if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
+    AF_REQUIRE=$(IFS=,; echo "${AF_REQUIRED[*]}")
+    time target/debug/capi-compat test --alloc-fail --max-allocs 100 --known tests/allocfail-known.tsv \
+        --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
+else
+    echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
+fi
+echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example

@@ -176,6 +176,19 @@ pub enum Command {
         /// Only these entries (comma-separated).
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Instead of the matrix: run every test again with the Nth allocation inside a call of
+        /// a function under test failing, N = 1, 2, … until a run completes (CPython; refcounts
+        /// checked on debug builds).
+        #[arg(long)]
+        alloc_fail: bool,
+        /// With --alloc-fail: the largest N tried per test.
+        #[arg(long, value_name = "N", default_value_t = 200, requires = "alloc_fail",
+              value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        max_allocs: u32,
+        /// With --alloc-fail: findings already known (ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON
+        /// lines), reported with their reason but not counted as failures.
+        #[arg(long, value_name = "FILE", requires = "alloc_fail")]
+        known: Option<PathBuf>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -490,7 +503,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             };
             upgrade_command::upgrade(&paths, mode, &spec, out, note)
         }
-        Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, spec } => {
+            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, known.as_deref(), &spec, out, note)
+        }
+        Command::Test { run, only, spec, .. } => run_commands::test(&run, only.as_deref(), &spec, out, note),
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)
