@@ -483,12 +483,14 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
     match command {
         Command::Check { files } => install_commands::check(&files, out),
         Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
-        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec, .. } => spec_commands::gen_used_by(
-            spec_commands::UsedByRequest { min, paths, output, hpy },
-            &spec,
-            out,
-            note,
-        ),
+        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec, .. } => {
+            spec_commands::gen_used_by(
+                spec_commands::UsedByRequest { min, paths, output, hpy },
+                &spec,
+                out,
+                note,
+            )
+        }
         Command::Gen { min, only, output, hpy: false, pythoncapi_compat, spec, .. } => {
             spec_commands::gen(min, only.as_deref(), pythoncapi_compat, output, &spec, out, note)
         }
