@@ -10629,7 +10629,8 @@ typedef struct _HPyContext_s HPyContext;
  *   - builder misuse (see the builders).
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
- * translation unit and, like the rest of the layer, assumes the GIL is held. */
+ * translation unit and every handle operation changes it: it needs the GIL, so the debug mode
+ * is refused on a free-threaded build (Py_GIL_DISABLED) rather than corrupted there. */
 /* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
 typedef struct {
     unsigned long serial;
@@ -10637,6 +10638,9 @@ typedef struct {
 } capicompat_hpy_call;
 
 #ifdef CAPI_COMPAT_HPY_DEBUG
+#ifdef Py_GIL_DISABLED
+#  error "capi-compat: the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL; build without it on a free-threaded CPython (Py_GIL_DISABLED)"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11069,13 +11073,31 @@ static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kw
     return (size_t)PyVectorcall_NARGS(nargsf) + (kwnames != CAPICOMPAT_NULL ? (size_t)PyTuple_GET_SIZE(kwnames) : 0);
 }
 /* The context of this translation unit; the PyExc_* objects are not address constants, so it
- * is filled on first use (with the GIL held) rather than statically initialised. */
+ * is filled on first use rather than statically initialised.
+ * Threads: from CPython 3.13 (the first with a free-threaded build, Py_GIL_DISABLED) the first
+ * use is guarded by a PyMutex, and `ready` is published with CPython's release/acquire
+ * atomics, so that a thread that sees it set sees the whole context, whichever threads race
+ * to it (on x86 and ARM the acquire load is the same one load). Below 3.13 and on PyPy every
+ * caller holds the GIL, which serialises the fill: it calls nothing that could release it.
+ * The debug mode's handle lists have no such guard (see CAPI_COMPAT_HPY_DEBUG above). */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(PYPY_VERSION)
+#  define CAPICOMPAT_HPY_CTX_ONCE 1
+#endif
+
 /* Filling the context is the slow path of capicompat_hpy_ctx, taken once: kept out of line
  * so that every trampoline's fast path is a load and a predicted branch. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline, cold))
 #endif
-static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
+static void capicompat_hpy_ctx_fill(HPyContext *ctx, int *ready) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    static PyMutex lock; /* zero: unlocked */
+    PyMutex_Lock(&lock);
+    if (_Py_atomic_load_int_relaxed(ready)) {
+        PyMutex_Unlock(&lock);
+        return;
+    }
+#endif
     ctx->name = "HPy CPython ABI";
     ctx->abi_version = 0;
     ctx->h_None = capicompat_hpy_constant((PyObject *)(Py_None));
@@ -11162,18 +11184,28 @@ static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
     ctx->h_SliceType = capicompat_hpy_constant((PyObject *)(&PySlice_Type));
     ctx->h_Builtins = capicompat_hpy_constant((PyObject *)(PyEval_GetBuiltins()));
     ctx->h_DictType = capicompat_hpy_constant((PyObject *)(&PyDict_Type));
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    _Py_atomic_store_int_release(ready, 1);
+    PyMutex_Unlock(&lock);
+#else
+    *ready = 1;
+#endif
 }
 
 static inline HPyContext *capicompat_hpy_ctx(void) {
     static HPyContext ctx;
     static int ready = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    if (__builtin_expect(!ready, 0)) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    int filled = _Py_atomic_load_int_acquire(&ready);
 #else
-    if (!ready) {
+    int filled = ready;
 #endif
-        capicompat_hpy_ctx_fill(&ctx);
-        ready = 1;
+#if defined(__GNUC__) || defined(__clang__)
+    if (__builtin_expect(!filled, 0)) {
+#else
+    if (!filled) {
+#endif
+        capicompat_hpy_ctx_fill(&ctx, &ready);
     }
     return &ctx;
 }
