@@ -15,12 +15,17 @@
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
 #      pytest, every extension proven imported by the tests;
+#   5c. `capi-compat scan --check` on tests/c/example and tests/projects: the C API names they
+#      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
 #      2 %; the particles loop timed to its own bar, and its instructions counted by callgrind
 #      to 2 %), and which of HPy 0.9's API names the header provides;
 #   7. backport speed: every entry's bench, native against our forced backport on 3.13-3.15
 #      (bar: 1.10, 1.25 under 3 ns).
+#   7b. the reference site (`capi-compat docs`) in headless Chromium (Debian's chromium and
+#      chromium-driver, installed if missing): filtered as a user would, its counts against
+#      the coverage report, no console errors, screenshots in target/docs-shots;
 #   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
@@ -66,8 +71,32 @@ install_system_venv() {
     }
 }
 
+# Debian's Chromium and ChromeDriver for the reference site's browser test. A failed install
+# does not stop the run here: the browser step then prints NOT CHECKED and the run fails at
+# its end (CAPI_COMPAT_BROWSER=skip says on purpose that it is not checked, and passes).
+BROWSER_PROBLEM=""
+install_browser() {
+    [ "${CAPI_COMPAT_BROWSER:-}" = skip ] && return 0
+    [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        BROWSER_PROBLEM="chromium and chromium-driver are not installed, and installing needs root (apt-get install chromium chromium-driver)"
+        return 0
+    fi
+    echo "installing chromium chromium-driver"
+    local packages=(chromium chromium-driver)
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" \
+        >target/apt-chromium.log 2>&1; then
+        apt-get update -qq >>target/apt-chromium.log 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" \
+            >>target/apt-chromium.log 2>&1 ||
+            BROWSER_PROBLEM="apt-get install chromium chromium-driver failed (network or Debian mirror?): $(tail -n 1 target/apt-chromium.log)"
+    fi
+}
+
 install_host_tools
 install_system_venv
+mkdir -p target
+time install_browser
 scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
@@ -97,6 +126,11 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json
+
+echo
+echo "== scan: the C API the example extension and the test projects use (--check: nothing removed)"
+time target/debug/capi-compat scan --check --json target/scan.json tests/c/example tests/projects >target/scan.txt
+tail -n 1 target/scan.txt
 
 echo
 echo "== HPy layer: the HPy-style example extension in tests/c/hpy-example on every interpreter"
@@ -141,5 +175,23 @@ echo "== HPy layer: HPy 0.9's public API names the header provides"
 target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json
 
 echo
+echo "== reference site: capi-compat docs, opened in headless Chromium (filter, counts against coverage)"
+rm -rf target/docs target/docs-shots
+target/debug/capi-compat docs -o target/docs
+if [ "${CAPI_COMPAT_BROWSER:-}" = skip ]; then
+    echo "NOT CHECKED: the reference site in a browser (CAPI_COMPAT_BROWSER=skip)"
+elif [ -n "$BROWSER_PROBLEM" ]; then
+    echo "NOT CHECKED: the reference site in a browser: $BROWSER_PROBLEM"
+else
+    # A hung browser must not stall the run: the test takes about 10 s.
+    time timeout 180 scripts/test-docs-browser.py target/docs target/coverage.json target/docs-shots
+fi
+
+echo
 echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
 time scripts/test-install.sh
+
+if [ -n "$BROWSER_PROBLEM" ]; then
+    echo "error: the reference site was NOT CHECKED in a browser: $BROWSER_PROBLEM" >&2
+    exit 1
+fi

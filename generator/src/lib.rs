@@ -6,7 +6,7 @@
 //! layer, `report` for coverage and listings), and running things on interpreters
 //! (`interpreters` finds them, `build` drives compilers and processes, `selftest` is
 //! `capi-compat test`, `matrix` is `capi-compat matrix`, `ci` writes a CI workflow that runs
-//! that matrix elsewhere). `cli` maps commands onto both.
+//! that matrix elsewhere). `cli` maps commands onto both; `docs` writes the reference site from the spec.
 
 pub mod bench;
 pub mod build;
@@ -14,12 +14,14 @@ pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod digest;
+pub mod docs;
 pub mod header;
 pub mod hpy;
 pub mod install;
 pub mod interpreters;
 pub mod matrix;
 pub mod report;
+pub mod scan;
 pub mod selftest;
 pub mod spec;
 

@@ -89,9 +89,18 @@ fn run_one(
     source: &str,
 ) -> InterpreterBench {
     let mut result = InterpreterBench { interpreter: interp.clone(), rows: Vec::new(), error: None };
-    let workdir = options.build_root.join(sanitize(&interp.label));
-    let setup = std::fs::create_dir_all(&workdir)
-        .and_then(|_| write_if_changed(&workdir.join("capi_compat.h"), options.header))
+    // One bench at a time per interpreter: a second waits (its timings would be the first's
+    // noise anyway) instead of rebuilding the modules under the first one's feet.
+    let claim = match crate::build::lock::claim(&options.build_root.join(sanitize(&interp.label)), "bench") {
+        Ok(claim) => claim,
+        Err(e) => {
+            result.error =
+                Some(format!("cannot use the build directory under {}: {e}", options.build_root.display()));
+            return result;
+        }
+    };
+    let workdir = claim.path().to_path_buf();
+    let setup = write_if_changed(&workdir.join("capi_compat.h"), options.header)
         .and_then(|_| write_if_changed(&workdir.join(TEST_MACROS_FILE), TEST_MACROS))
         .and_then(|_| write_if_changed(&workdir.join("bench.c"), source));
     if let Err(e) = setup {

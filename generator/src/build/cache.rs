@@ -2,7 +2,6 @@
 //! run reuses what an earlier one built and never mixes the outputs of two different inputs.
 
 use std::path::Path;
-use std::time::Duration;
 
 /// A label (`cpython-3.13-dbg`) as a directory name.
 pub fn sanitize(label: &str) -> String {
@@ -16,20 +15,4 @@ pub fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
         std::fs::write(path, text)?;
     }
     Ok(())
-}
-
-/// Removes build directories of other inputs that have not been touched for a day.
-pub fn prune_old_builds(label_dir: &Path, keep: &str) {
-    let Ok(entries) = std::fs::read_dir(label_dir) else { return };
-    for entry in entries.flatten() {
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > Duration::from_secs(86_400));
-        if old && entry.file_name() != keep {
-            std::fs::remove_dir_all(entry.path()).ok();
-        }
-    }
 }

@@ -1,11 +1,12 @@
 //! The command line: argument types, errors and exit codes; the subcommands live in
-//! `spec_commands` (gen, check-spec, list, coverage), `run_commands` (pythons, test, matrix)
+//! `spec_commands` (gen, check-spec, list, coverage, docs), `run_commands` (pythons, test, matrix)
 //! and `install_commands` (check, install-tree, and the `--includedir`-style queries).
 
 mod ci_commands;
 mod install_commands;
 mod project_command;
 mod run_commands;
+mod scan_command;
 mod spec_commands;
 
 use crate::header::plan;
@@ -254,6 +255,38 @@ pub enum Command {
         #[command(flatten)]
         spec: SpecArg,
     },
+    /// Read C/C++ sources (files or directories) and report the C API names they use: spec
+    /// names and where each is native, backported or refused; removed, deprecated and private
+    /// names with their replacements; names the header refuses, with the reason. Names in
+    /// comments, strings and `#if 0` are not uses.
+    Scan {
+        /// C/C++ files, or directories (searched for .c .h .cc .cpp .cxx .hh .hpp .hxx .inc …).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The oldest CPython the code supports: interpreters reported on are this … 3.15 (and
+        /// PyPy 3.11 when this is 3.11 or older).
+        #[arg(long, value_name = "X.Y", default_value = "3.10", value_parser = plan::parse_floor)]
+        min: PyVersion,
+        /// Also write the report as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Exit 1 when the code uses a name CPython removed, where a supported CPython compiles
+        /// it (a `#if PY_VERSION_HEX < …` around the use that keeps it off those versions counts).
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
+    /// Write the reference site into DIR (created if missing): index.html, docs.js, docs.css
+    /// and coverage.svg, every name of the spec and the HPy layer with its status on each
+    /// interpreter; open DIR/index.html in a browser (no network needed).
+    Docs {
+        /// The site's directory.
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Print the spec's entries as a table.
     List {
         /// Only the names added in this version.
@@ -307,13 +340,18 @@ pub enum CliError {
     NotFresh(usize),
     /// `check`: files that are not headers capi-compat wrote (the report was printed): exit 2.
     NotOurs(usize),
+    /// `scan --check`: removed names the code uses (the report was printed): exit 1.
+    RemovedInUse(Vec<String>),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Spec(_) | CliError::Usage(_) | CliError::NotOurs(_) => 2,
-            CliError::Io(_) | CliError::TestsFailed(_) | CliError::NotFresh(_) => 1,
+            CliError::Io(_)
+            | CliError::TestsFailed(_)
+            | CliError::NotFresh(_)
+            | CliError::RemovedInUse(_) => 1,
         }
     }
 }
@@ -330,6 +368,12 @@ impl fmt::Display for CliError {
                 f,
                 "error: {n} header{} not what capi-compat writes: regenerate with the command shown",
                 if *n == 1 { " is" } else { "s are" }
+            ),
+            CliError::RemovedInUse(names) => write!(
+                f,
+                "error: the code uses {} CPython removed, where a supported version compiles it: {} (see above for the replacements)",
+                if names.len() == 1 { "a name" } else { "names" },
+                names.join(", ")
             ),
             CliError::NotOurs(n) => {
                 write!(
@@ -358,6 +402,12 @@ impl From<crate::hpy::HpyError> for CliError {
     }
 }
 
+impl From<crate::docs::DocsError> for CliError {
+    fn from(e: crate::docs::DocsError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
         CliError::Usage(e.to_string())
@@ -380,6 +430,10 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
         Command::List { since, spec } => spec_commands::list(since, &spec, out),
+        Command::Scan { paths, min, json, check, spec } => {
+            scan_command::scan(&paths, min, json, check, &spec, out)
+        }
+        Command::Docs { output, spec } => spec_commands::docs(&output, &spec, out),
         Command::Coverage { json, hpy: true, python, spec, .. } => {
             spec_commands::hpy_coverage(json, python.as_deref(), &spec, out)
         }

@@ -1,4 +1,4 @@
-//! Commands that read the spec: gen, check-spec, list, coverage.
+//! Commands that read the spec: gen, check-spec, list, coverage, docs.
 
 use super::{io_error, write_json, CliError, SpecArg};
 use crate::header::{emit, plan};
@@ -75,9 +75,10 @@ pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
     let helpers = spec_data.entries.iter().filter(|e| e.kind == crate::spec::model::Kind::Helper).count();
     writeln!(
         out,
-        "spec OK: {} entries and {helpers} helpers in {} areas (digest {})",
+        "spec OK: {} entries and {helpers} helpers in {} areas, {} replaced names (digest {})",
         spec_data.entries.len() - helpers,
         spec_data.areas.len(),
+        spec_data.replaced.len(),
         spec_data.digest
     )
     .map_err(io_error)?;
@@ -141,11 +142,28 @@ pub fn hpy_coverage(
             None => "no supported CPython release build (3.10 or newer, with headers) was found".into(),
         })
     })?;
-    let workdir = crate::interpreters::cache_dir().join("hpy-coverage");
-    let result = coverage::check(&spec_data, &source, interp, &workdir)?;
+    // Claimed: two coverage runs at once would overwrite each other's probe.
+    let claim = crate::build::lock::claim(&crate::interpreters::cache_dir().join("hpy-coverage"), "probe")
+        .map_err(|e| CliError::Io(format!("cannot use the cache directory for the HPy probe: {e}")))?;
+    let result = coverage::check(&spec_data, &source, interp, claim.path())?;
     out.write_all(result.render().as_bytes()).map_err(io_error)?;
     if let Some(path) = json {
         write_json(&path, &result)?;
     }
     Ok(())
+}
+
+/// `docs -o DIR`: the reference site.
+pub fn docs(dir: &std::path::Path, spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
+    // A spec directory without `hpy/` makes a site of the C API alone.
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let (spec_data, hpy) = if source.hpy_files.is_empty() {
+        (crate::spec::validate::load(&source)?, None)
+    } else {
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        (spec_data, Some(hpy))
+    };
+    let files = crate::docs::render(&spec_data, hpy.as_ref());
+    crate::docs::write(dir, &files)?;
+    writeln!(out, "wrote {} (open it in a browser)", dir.join(crate::docs::INDEX).display()).map_err(io_error)
 }

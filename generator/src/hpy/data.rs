@@ -54,6 +54,21 @@ pub struct Function {
     pub args: Option<Vec<Arg>>,
     #[serde(default)]
     pub cpython_abi: Option<String>,
+    /// What HPy calls the entry (`ctx`, `inline_helper`, `runtime_helper`, …): for the docs.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Our one-line note on what the CPython-ABI implementation does: for the docs.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// HPy's documentation page of the entry, when it has one: for the docs.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// The first HPy version (from HPy's changelog), when documented: for the docs.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Set on functions HPy added after 0.9 (provided, counted apart from 0.9).
+    #[serde(default)]
+    pub beyond_0_9: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -76,7 +76,9 @@ fn probe_text(candidate: &Candidate) -> Option<String> {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).ok();
         }
-        std::fs::write(file, &text).ok();
+        // Whole or not at all: a run killed here, or another writing the same answer, never
+        // leaves half an answer for the next run to trust.
+        crate::build::lock::write_atomically(&file, &text).ok();
     }
     Some(text)
 }

@@ -117,14 +117,25 @@ pub fn run_one(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Com
         reused_build: false,
     };
     let key = build_key(interp, options, compiler);
-    let dir = options.build_root.join(sanitize(&interp.label)).join(&key);
+    // Ours until the run on this interpreter ends: a concurrent run with the same inputs waits,
+    // then imports the module this one built.
+    let claim = match crate::build::lock::claim(&options.build_root.join(sanitize(&interp.label)), &key) {
+        Ok(claim) => claim,
+        Err(e) => {
+            report.build = Step::Failed;
+            report.details =
+                format!("cannot use the build directory under {}: {e}", options.build_root.display());
+            report.seconds = start.elapsed().as_secs_f64();
+            return report;
+        }
+    };
+    let dir = claim.path().to_path_buf();
     let module_file = dir.join(format!("{}{}", options.module, interp.ext_suffix));
     if module_file.is_file() {
         report.build = Step::Passed;
         report.reused_build = true;
     } else {
-        let check = std::fs::create_dir_all(&dir)
-            .and_then(|_| write_if_changed(&dir.join(crate::header::emit::HEADER_FILE_NAME), &options.header))
+        let check = write_if_changed(&dir.join(crate::header::emit::HEADER_FILE_NAME), &options.header)
             .and_then(|_| match &options.hpy_h {
                 Some(text) => write_if_changed(&dir.join(crate::hpy::HPY_HEADER_FILE_NAME), text),
                 None => Ok(()),
@@ -259,6 +270,7 @@ pub fn to_json(reports: &[UserReport], missing: &[String]) -> serde_json::Value 
             "test": r.test,
             "details": r.details,
             "seconds": r.seconds,
+            "reused_build": r.reused_build,
         })).collect::<Vec<_>>(),
         "missing": missing,
     })

@@ -1,8 +1,9 @@
 //! Runs the self-test on one interpreter: compile the header as every standard with every
 //! compiler, build the test module, import it, run each entry's test.
 
-use crate::build::cache::{prune_old_builds, sanitize, write_if_changed};
+use crate::build::cache::{sanitize, write_if_changed};
 use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::lock::{self, BuildDir};
 use crate::build::process::run_captured;
 use crate::digest::Fnv64;
 use crate::interpreters::{Implementation, Interpreter};
@@ -75,8 +76,10 @@ pub(crate) fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> 
     args
 }
 
-/// Where one interpreter's build lives and what it produces.
+/// Where one interpreter's build lives and what it produces; the directory is this process's
+/// while the value lives.
 struct BuildPaths {
+    _claim: BuildDir,
     workdir: PathBuf,
     source: PathBuf,
     module: PathBuf,
@@ -86,9 +89,11 @@ struct BuildPaths {
 }
 
 impl BuildPaths {
-    fn new(workdir: PathBuf, ext_suffix: &str) -> Self {
+    fn new(claim: BuildDir, ext_suffix: &str) -> Self {
+        let workdir = claim.path().to_path_buf();
         let forced_dir = workdir.join("forced");
         BuildPaths {
+            _claim: claim,
             source: workdir.join("selftest.c"),
             module: workdir.join(format!("{MODULE_NAME}{ext_suffix}")),
             forced_module: forced_dir.join(format!("{MODULE_NAME}{ext_suffix}")),
@@ -137,7 +142,8 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             report.compiles.extend(compile_and_build(interp, inputs, &paths, !forced_expected.is_empty()));
             if report.compiles.iter().all(|c| c.ok) {
                 let passed: Vec<&str> = report.compiles.iter().map(|c| c.what.as_str()).collect();
-                std::fs::write(&paths.stamp, format!("{key}\n{}\n", passed.join("\n"))).ok();
+                // Written last and whole: only a finished build ever has a stamp.
+                lock::write_atomically(&paths.stamp, &format!("{key}\n{}\n", passed.join("\n"))).ok();
             }
         }
     }
@@ -176,7 +182,8 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     report
 }
 
-/// The build directory for these inputs, with the header, the test macros and the module's
+/// The build directory for these inputs, claimed for this process (another run with the same
+/// inputs waits, then reuses this build), with the header, the test macros and the module's
 /// source written into it. One directory per set of inputs: concurrent runs with other inputs
 /// never meet, and a failed build can never leave an older module behind to be tested by
 /// mistake.
@@ -186,17 +193,16 @@ fn prepare_workdir(
     key: &str,
 ) -> Result<BuildPaths, CompileCheck> {
     let label_dir = inputs.build_root.join(sanitize(&interp.label));
-    prune_old_builds(&label_dir, key);
-    let paths = BuildPaths::new(label_dir.join(key), &interp.ext_suffix);
-    std::fs::create_dir_all(&paths.workdir)
-        .and_then(|_| write_if_changed(&paths.workdir.join("capi_compat.h"), inputs.header))
+    let setup_failed = |e: std::io::Error| CompileCheck {
+        what: "setup".into(),
+        ok: false,
+        output: format!("cannot write to {}: {e}", label_dir.join(key).display()),
+    };
+    let paths = BuildPaths::new(lock::claim(&label_dir, key).map_err(setup_failed)?, &interp.ext_suffix);
+    write_if_changed(&paths.workdir.join("capi_compat.h"), inputs.header)
         .and_then(|_| write_if_changed(&paths.workdir.join(TEST_MACROS_FILE), TEST_MACROS))
         .and_then(|_| write_if_changed(&paths.source, inputs.module_source))
-        .map_err(|e| CompileCheck {
-            what: "setup".into(),
-            ok: false,
-            output: format!("cannot write to {}: {e}", paths.workdir.display()),
-        })?;
+        .map_err(setup_failed)?;
     Ok(paths)
 }
 

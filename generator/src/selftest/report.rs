@@ -194,6 +194,7 @@ impl SelfTestResult {
                     "debug": r.interpreter.debug,
                     "implementation": r.interpreter.implementation.as_str(),
                     "seconds": r.seconds,
+                    "reused_build": r.reused_build,
                     "compiles": r.compiles.iter().map(|c| serde_json::json!({"what": c.what, "ok": c.ok, "output": c.output})).collect::<Vec<_>>(),
                     "entries": cells,
                     "failures": r.failures(),

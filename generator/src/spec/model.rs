@@ -157,6 +157,45 @@ pub struct Entry {
     pub location: SourceLocation,
 }
 
+/// A name of CPython's C API that code should move away from (`spec/replaced.yaml`): removed,
+/// deprecated, private or discouraged, and what replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// The old name, as CPython spells it.
+    pub name: String,
+    pub kind: Kind,
+    /// The first CPython version whose headers no longer declare it.
+    pub removed: Option<PyVersion>,
+    /// The CPython version that deprecated it (`Py_DEPRECATED(3.x)` in the headers, or the docs).
+    pub deprecated: Option<PyVersion>,
+    /// Why code should move although CPython neither deprecated nor removed it (a borrowed
+    /// reference that is unsafe with free threading, errors silently swallowed).
+    pub discouraged: Option<String>,
+    /// The name to use instead: a spec entry (so our header provides it on old Pythons) or a
+    /// name every supported CPython has; `None` when nothing replaces it (`change` says what to do).
+    pub replacement: Option<String>,
+    /// The replacement takes the same arguments and behaves the same: swapping the name is the
+    /// whole change (`capi-compat upgrade` rewrites only these).
+    pub exact: bool,
+    /// What else the code must change (not exact), or what to do instead (no replacement).
+    pub change: Option<String>,
+    /// Where CPython says so (its documentation or What's New).
+    pub source: String,
+    pub location: SourceLocation,
+}
+
+impl Replaced {
+    /// A name in CPython's private namespace (`_Py…`, `_PY…`).
+    pub fn private(&self) -> bool {
+        self.name.starts_with('_')
+    }
+
+    /// Is the name gone from CPython at this `PY_VERSION_HEX`?
+    pub fn removed_at_hex(&self, hex: u32) -> bool {
+        self.removed.is_some_and(|r| hex >= r.hex())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Area {
     pub name: String,
@@ -172,7 +211,10 @@ pub struct Spec {
     pub entries: Vec<Entry>,
     /// A digest of every spec file's name and text, printed in the header's banner.
     pub digest: String,
+    /// `spec/replaced.yaml`, in file order.
+    pub replaced: Vec<Replaced>,
     index: BTreeMap<String, usize>,
+    replaced_index: BTreeMap<String, usize>,
 }
 
 /// How an interpreter gets a name: its own, the header's, or not at all.
@@ -234,7 +276,19 @@ impl Entry {
 impl Spec {
     pub fn new(areas: Vec<Area>, entries: Vec<Entry>, digest: String) -> Self {
         let index = entries.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
-        Spec { areas, entries, digest, index }
+        Spec { areas, entries, digest, replaced: Vec::new(), index, replaced_index: BTreeMap::new() }
+    }
+
+    /// The spec with its list of replaced names.
+    pub fn with_replaced(mut self, replaced: Vec<Replaced>) -> Self {
+        self.replaced_index = replaced.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect();
+        self.replaced = replaced;
+        self
+    }
+
+    /// What `spec/replaced.yaml` says about an old name.
+    pub fn replaced(&self, name: &str) -> Option<&Replaced> {
+        self.replaced_index.get(name).map(|&i| &self.replaced[i])
     }
 
     pub fn get(&self, name: &str) -> Option<&Entry> {

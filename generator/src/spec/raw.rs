@@ -73,3 +73,25 @@ pub struct RawRangeBody {
     pub below: Option<Spanned<String>>,
     pub body: String,
 }
+
+/// `spec/replaced.yaml`: the C API names CPython removed, deprecated or keeps private, each
+/// with what replaces it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplacedFile {
+    pub replaced: Vec<RawReplaced>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplaced {
+    pub name: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub removed: Option<Spanned<String>>,
+    pub deprecated: Option<Spanned<String>>,
+    pub discouraged: Option<Spanned<String>>,
+    pub replacement: Option<Spanned<String>>,
+    pub exact: Option<Spanned<bool>>,
+    pub change: Option<Spanned<String>>,
+    pub source: Spanned<String>,
+}

@@ -10,12 +10,13 @@ mod identity;
 mod keys;
 mod privates;
 mod references;
+pub mod replaced;
 mod text;
 mod versions;
 
 use crate::spec::diagnostics::{Collector, SpecErrors};
 use crate::spec::model::{Area, Entry, Spec};
-use crate::spec::raw::RawFile;
+use crate::spec::raw::{RawFile, RawReplacedFile};
 use crate::spec::source::SpecSource;
 use crate::spec::yaml;
 pub(super) use crate::spec::yaml::spanned_at;
@@ -32,14 +33,33 @@ pub fn load(source: &SpecSource) -> Result<Spec, SpecErrors> {
     let mut entries = Vec::new();
     // Entries that have errors of their own: `requires` naming them is not another error.
     let mut rejected = BTreeSet::new();
+    let mut replaced_records = Vec::new();
+    // An area file that did not parse: its names are unknown, so a replacement naming one of
+    // them is not another error.
+    let mut unreadable_area = false;
     for file in &source.files {
+        if file.name.rsplit('/').next() == Some(replaced::FILE_NAME) {
+            let help = "fix the YAML: the keys a record takes are listed in spec/README.md (Replaced names)";
+            if let Some(raw) = yaml::parse::<RawReplacedFile>(file, &mut errors, help) {
+                replaced_records.push((file.name.clone(), raw.replaced));
+            }
+            continue;
+        }
         let help = "fix the YAML: the keys an entry takes are listed in spec/README.md";
-        let Some(raw) = yaml::parse::<RawFile>(file, &mut errors, help) else { continue };
+        let Some(raw) = yaml::parse::<RawFile>(file, &mut errors, help) else {
+            unreadable_area = true;
+            continue;
+        };
         check_file(&file.name, raw, &mut errors, &mut areas, &mut entries, &mut rejected);
     }
     check_references(&entries, &rejected, &mut errors);
+    let mut replaced = Vec::new();
+    for (file, records) in replaced_records {
+        let known = replaced::Known { entries: &entries, rejected: &rejected, unreadable_area };
+        replaced.extend(replaced::check(&file, records, &known, &mut errors));
+    }
     errors.finish()?;
-    Ok(Spec::new(areas, entries, source.digest()))
+    Ok(Spec::new(areas, entries, source.digest()).with_replaced(replaced))
 }
 
 fn file_stem(name: &str) -> &str {
