@@ -12,6 +12,8 @@
 #      compiled as C99/C11/C++11/17/20 with gcc and clang; on PyPy, the PyPy probe (CPython
 #      3.10's public names and every `pypy:` claim against PyPy's headers);
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   5a. `capi-compat upgrade`: each rewrite rule's side-by-side test, and the upgraded fixture
+#       tests/upgrade on every interpreter;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
 #      pytest, every extension proven imported by the tests;
@@ -123,6 +125,18 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
+echo
+echo "== upgrade: every rewrite rule's old and new code side by side where the old API exists, then"
+echo "   the fixture tests/upgrade/before upgraded (= tests/upgrade/after) on every interpreter,"
+echo "   and the original on 3.10 (the only one where all its old API compiles): the same tests pass"
+time target/debug/capi-compat upgrade --test-rules --require "$REQUIRED"
+rm -rf target/upgrade-fixture && cp -r tests/upgrade/before target/upgrade-fixture
+target/debug/capi-compat upgrade --write target/upgrade-fixture
+diff -r tests/upgrade/after target/upgrade-fixture
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
+    target/upgrade-fixture/_upgraded.c -- python tests/upgrade/test_upgraded.py
+time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
+    tests/upgrade/before/_upgraded.c -- python tests/upgrade/test_upgraded.py
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json

@@ -12,7 +12,7 @@ pub fn pythons(out: &mut dyn Write) -> Result<(), CliError> {
         .map_err(io_error)
 }
 
-fn compilers() -> Result<Vec<Compiler>, CliError> {
+pub(super) fn compilers() -> Result<Vec<Compiler>, CliError> {
     let found = crate::build::compiler::available();
     if found.is_empty() {
         return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
