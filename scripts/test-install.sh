@@ -176,6 +176,7 @@ PyMODINIT_FUNC PyInit__tiny(void) { return PyModule_Create(&module); }
 """)
 suffix = sysconfig.get_config_var("EXT_SUFFIX")
 for name, include in [("package", inc), ("gen", os.path.join(work, "gen"))]:
+    os.makedirs(os.path.join(work, name), exist_ok=True)
     target = os.path.join(work, name, "_tiny" + suffix)
     subprocess.run(["cc", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-I", include,
                     "-I", sysconfig.get_paths()["include"], os.path.join(work, "_tiny.c"), "-o", target],
