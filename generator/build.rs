@@ -7,9 +7,11 @@ fn main() {
     // At run time, not `env!`: a build script's binary may be reused for a copy of the crate
     // elsewhere (a shared target directory), and must read that copy's spec.
     let spec_dir = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("spec");
-    // The API spec's files, and the HPy layer's data in spec/hpy/.
+    // The API spec's files, the HPy layer's data in spec/hpy/, and the upgrade rules.
     let mut out = embed("FILES", &spec_dir);
     out.push_str(&embed("HPY_FILES", &spec_dir.join("hpy")));
+    // The upgrade command's rewrite rules, in spec/upgrade/.
+    out.push_str(&embed("UPGRADE_FILES", &spec_dir.join("upgrade")));
     fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_spec.rs"), out).unwrap();
 }
 

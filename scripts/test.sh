@@ -12,6 +12,8 @@
 #      compiled as C99/C11/C++11/17/20 with gcc and clang; on PyPy, the PyPy probe (CPython
 #      3.10's public names and every `pypy:` claim against PyPy's headers);
 #   5. `capi-compat matrix` on the example extension in tests/c/example, and the coverage report;
+#   5a. `capi-compat upgrade`: each rewrite rule's side-by-side test, and the upgraded fixture
+#       tests/upgrade on every interpreter;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
 #      pytest, every extension proven imported by the tests;
@@ -109,6 +111,26 @@ echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
 echo
+echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
+echo "   N = 1, 2, ... (cap 100), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
+echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted"
+# pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
+AF_PYTHONS=()
+AF_REQUIRED=()
+for v in ${REQUIRED//,/ }; do
+    case "$v" in
+    3.1[012]) AF_PYTHONS+=(--python "pyenv/versions/$v.") AF_REQUIRED+=("$v") ;;
+    3.1[345]-dbg) AF_PYTHONS+=(--python "cpython-${v%-dbg}-dbg/") AF_REQUIRED+=("$v") ;;
+    esac
+done
+if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
+    AF_REQUIRE=$(IFS=,; echo "${AF_REQUIRED[*]}")
+    time target/debug/capi-compat test --alloc-fail --max-allocs 100 --known tests/allocfail-known.tsv \
+        --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
+else
+    echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
+fi
+echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
@@ -120,6 +142,18 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
+echo
+echo "== upgrade: every rewrite rule's old and new code side by side where the old API exists, then"
+echo "   the fixture tests/upgrade/before upgraded (= tests/upgrade/after) on every interpreter,"
+echo "   and the original on 3.10 (the only one where all its old API compiles): the same tests pass"
+time target/debug/capi-compat upgrade --test-rules --require "$REQUIRED"
+rm -rf target/upgrade-fixture && cp -r tests/upgrade/before target/upgrade-fixture
+target/debug/capi-compat upgrade --write target/upgrade-fixture
+diff -r tests/upgrade/after target/upgrade-fixture
+time target/debug/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
+    target/upgrade-fixture/_upgraded.c -- python tests/upgrade/test_upgraded.py
+time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
+    tests/upgrade/before/_upgraded.c -- python tests/upgrade/test_upgraded.py
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
 target/debug/capi-compat coverage --check --json target/coverage.json

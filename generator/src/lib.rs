@@ -24,6 +24,7 @@ pub mod report;
 pub mod scan;
 pub mod selftest;
 pub mod spec;
+pub mod upgrade;
 
 pub use spec::diagnostics::SpecErrors;
 pub use spec::model::Spec;

@@ -394,7 +394,12 @@ fn run_spec_case(case: &SpecCase) -> Result<(), String> {
         Target::HpyData => {
             let mut files = as_files(set);
             files[index] = mutated;
-            let source = SpecSource { files: Vec::new(), hpy_files: files, hpy_dir: "spec/hpy".into() };
+            let source = SpecSource {
+                files: Vec::new(),
+                hpy_files: files,
+                hpy_dir: "spec/hpy".into(),
+                upgrade_files: Vec::new(),
+            };
             capi_compat::hpy::load(&source).map(drop)
         }
     };
@@ -632,7 +637,12 @@ fn mutated_prototypes_never_panic_and_what_parses_round_trips() {
 fn the_unmutated_spec_and_hpy_data_load() {
     let real = real_spec();
     capi_compat::spec::validate::load(&SpecSource::from_files(as_files(&real.api))).unwrap();
-    let source = SpecSource { files: Vec::new(), hpy_files: as_files(&real.hpy), hpy_dir: "spec/hpy".into() };
+    let source = SpecSource {
+        files: Vec::new(),
+        hpy_files: as_files(&real.hpy),
+        hpy_dir: "spec/hpy".into(),
+        upgrade_files: Vec::new(),
+    };
     capi_compat::hpy::load(&source).unwrap();
 }
 
@@ -705,7 +715,12 @@ fn an_hpy_version_mismatch_is_placed_at_the_version() {
     let macros = files.iter_mut().find(|f| f.name == "spec/hpy/macros.yaml").unwrap();
     let line = macros.text.lines().position(|l| l.starts_with("hpy_version:")).unwrap() + 1;
     macros.text = macros.text.replacen("hpy_version: 0.9.0", "hpy_version: 0.9.1", 1);
-    let source = SpecSource { files: Vec::new(), hpy_files: files, hpy_dir: "spec/hpy".into() };
+    let source = SpecSource {
+        files: Vec::new(),
+        hpy_files: files,
+        hpy_dir: "spec/hpy".into(),
+        upgrade_files: Vec::new(),
+    };
     let errors = capi_compat::hpy::load(&source).unwrap_err();
     assert_eq!(errors.0.len(), 1, "{errors}");
     assert_eq!(errors.0[0].location.to_string(), format!("spec/hpy/macros.yaml:{line}:14"), "{errors}");

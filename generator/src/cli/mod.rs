@@ -8,6 +8,7 @@ mod project_command;
 mod run_commands;
 mod scan_command;
 mod spec_commands;
+mod upgrade_command;
 
 use crate::header::plan;
 use crate::spec::diagnostics::SpecErrors;
@@ -142,6 +143,27 @@ pub enum Command {
     },
     /// List the Python interpreters found on this machine.
     Pythons,
+    /// Rewrite old C API in C/C++ code to its exact replacement (the rules of spec/upgrade/):
+    /// list the changes, show them as a unified diff (--diff), or apply them (--write).
+    Upgrade {
+        /// C/C++ files, or directories (their C/C++ sources and headers).
+        #[arg(value_name = "PATHS", required_unless_present = "test_rules")]
+        paths: Vec<PathBuf>,
+        /// Print a unified diff of the changes (for `patch -p1` or `git apply`); write nothing.
+        #[arg(long, conflicts_with = "write")]
+        diff: bool,
+        /// Rewrite the files in place (each replaced at once, by a rename).
+        #[arg(long)]
+        write: bool,
+        /// Run every rule's side-by-side test (old and new code on each interpreter that has
+        /// the old API) instead of upgrading anything.
+        #[arg(long, conflicts_with_all = ["diff", "write", "paths"])]
+        test_rules: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        spec: SpecArg,
+    },
     /// Run every entry's test on every interpreter found, and compile the header as C99, C11,
     /// C++11, C++17 and C++20 with each compiler.
     Test {
@@ -150,6 +172,19 @@ pub enum Command {
         /// Only these entries (comma-separated).
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Instead of the matrix: run every test again with the Nth allocation inside a call of
+        /// a function under test failing, N = 1, 2, … until a run completes (CPython; refcounts
+        /// checked on debug builds).
+        #[arg(long)]
+        alloc_fail: bool,
+        /// With --alloc-fail: the largest N tried per test.
+        #[arg(long, value_name = "N", default_value_t = 200, requires = "alloc_fail",
+              value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        max_allocs: u32,
+        /// With --alloc-fail: findings already known (ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON
+        /// lines), reported with their reason but not counted as failures.
+        #[arg(long, value_name = "FILE", requires = "alloc_fail")]
+        known: Option<PathBuf>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -439,7 +474,19 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         }
         Command::Coverage { json, check, spec, .. } => spec_commands::coverage(json, check, &spec, out),
         Command::Pythons => run_commands::pythons(out),
-        Command::Test { run, only, spec } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Upgrade { test_rules: true, run, spec, .. } => upgrade_command::test_rules(&run, &spec, out),
+        Command::Upgrade { paths, diff, write, spec, .. } => {
+            let mode = match (diff, write) {
+                (true, _) => upgrade_command::Mode::Diff,
+                (_, true) => upgrade_command::Mode::Write,
+                _ => upgrade_command::Mode::List,
+            };
+            upgrade_command::upgrade(&paths, mode, &spec, out, note)
+        }
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, spec } => {
+            run_commands::alloc_fail(&run, only.as_deref(), max_allocs, known.as_deref(), &spec, out, note)
+        }
+        Command::Test { run, only, spec, .. } => run_commands::test(&run, only.as_deref(), &spec, out, note),
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)

@@ -12,7 +12,7 @@ pub fn pythons(out: &mut dyn Write) -> Result<(), CliError> {
         .map_err(io_error)
 }
 
-fn compilers() -> Result<Vec<Compiler>, CliError> {
+pub(super) fn compilers() -> Result<Vec<Compiler>, CliError> {
     let found = crate::build::compiler::available();
     if found.is_empty() {
         return Err(CliError::Usage("no C compiler found: install gcc (or set CC and CXX)".into()));
@@ -71,6 +71,61 @@ pub fn test(
     out.write_all(result.render(&spec_data).as_bytes()).map_err(io_error)?;
     if let Some(path) = &run.json {
         write_json(path, &result.to_json(&spec_data))?;
+    }
+    match result.failures() {
+        0 => Ok(()),
+        n => Err(CliError::TestsFailed(n)),
+    }
+}
+
+/// `test --alloc-fail`: the tests again under the failing allocator.
+pub fn alloc_fail(
+    run: &RunArgs,
+    only: Option<&[String]>,
+    max_allocs: u32,
+    known: Option<&std::path::Path>,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let known = match known {
+        Some(path) => crate::selftest::allocfail::read_known(path).map_err(CliError::Usage)?,
+        None => Vec::new(),
+    };
+    let spec_data = crate::load_spec(spec.spec.as_deref())?;
+    let floor = crate::spec::version::OLDEST;
+    let header = crate::generate(&spec_data, floor, None)?;
+    if let Some(names) = only {
+        crate::header::plan::plan(&spec_data, floor, Some(names))?;
+    }
+    let compilers = compilers()?;
+    let selection = select(run, floor)?;
+    writeln!(note, "compiler: {} ({})", compilers[0].family, compilers[0].c.display()).map_err(io_error)?;
+    // The HPy layer's scenarios, when the spec has its data and no --only narrows the run.
+    let hpy = match (only, crate::load_spec_and_hpy(spec.spec.as_deref())) {
+        (None, Ok((spec_data, hpy))) => {
+            let (hpy_header, _) = crate::hpy::generate(&spec_data, &hpy, floor, None)?;
+            Some((hpy_header, crate::hpy::hpy_h("capi_compat.h")))
+        }
+        _ => {
+            writeln!(note, "HPy layer: not tried (--only, or a spec without HPy data)").map_err(io_error)?;
+            None
+        }
+    };
+    let options = crate::selftest::allocfail::AllocFailOptions {
+        header: &header,
+        only,
+        jobs: jobs(run),
+        build_root: crate::interpreters::cache_dir().join("build/allocfail"),
+        max_allocs,
+        known,
+        hpy,
+    };
+    let result =
+        crate::selftest::allocfail::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
+    out.write_all(result.render().as_bytes()).map_err(io_error)?;
+    if let Some(path) = &run.json {
+        write_json(path, &result.to_json())?;
     }
     match result.failures() {
         0 => Ok(()),

@@ -94,6 +94,11 @@ pub fn check_spec(spec: &SpecArg, out: &mut dyn Write) -> Result<(), CliError> {
         )
         .map_err(io_error)?;
     }
+    if !source.upgrade_files.is_empty() {
+        let rules = crate::upgrade::rules::load(&source.upgrade_files, &spec_data)?;
+        let rewrites: usize = rules.iter().map(|r| r.rewrites.len()).sum();
+        writeln!(out, "upgrade rules OK: {} rules, {rewrites} patterns", rules.len()).map_err(io_error)?;
+    }
     Ok(())
 }
 

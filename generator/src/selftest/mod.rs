@@ -2,6 +2,7 @@
 //! renders the test extension from the spec, `interpreter` compiles, probes and runs it on one
 //! interpreter, `probes` holds the since and free-threaded probes, `report` the table.
 
+pub mod allocfail;
 pub mod interpreter;
 pub mod module;
 pub mod probes;

@@ -32,7 +32,7 @@ struct ModuleView {
 
 /// The `#if` under which an entry's test compiles: not on PyPy for `pypy: unavailable`, and
 /// not below `provided_from` for a name refused there.
-fn availability(entry: &Entry) -> String {
+pub(crate) fn availability(entry: &Entry) -> String {
     let mut parts = Vec::new();
     if let Some(from) = entry.provided_from {
         parts.push(format!("PY_VERSION_HEX >= 0x{:08X}", from.hex()));

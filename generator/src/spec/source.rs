@@ -48,6 +48,8 @@ pub struct SpecSource {
     pub hpy_files: Vec<SpecFile>,
     /// Where the HPy data is (or would be), as errors name it: `spec/hpy`, `DIR/hpy`.
     pub hpy_dir: String,
+    /// The `upgrade` command's rewrite rules: `upgrade/*.yaml` (empty when there is none).
+    pub upgrade_files: Vec<SpecFile>,
 }
 
 mod embedded {
@@ -101,6 +103,7 @@ impl SpecSource {
             files: embedded_files("spec", embedded::FILES),
             hpy_files: embedded_files("spec/hpy", embedded::HPY_FILES),
             hpy_dir: "spec/hpy".to_string(),
+            upgrade_files: embedded_files("spec/upgrade", embedded::UPGRADE_FILES),
         }
     }
 
@@ -116,12 +119,14 @@ impl SpecSource {
         }
         let hpy = dir.join("hpy");
         let hpy_files = if hpy.is_dir() { yaml_files(&hpy)? } else { Vec::new() };
-        Ok(SpecSource { files, hpy_files, hpy_dir: hpy.display().to_string() })
+        let upgrade = dir.join("upgrade");
+        let upgrade_files = if upgrade.is_dir() { yaml_files(&upgrade)? } else { Vec::new() };
+        Ok(SpecSource { files, hpy_files, hpy_dir: hpy.display().to_string(), upgrade_files })
     }
 
     /// An API spec of these files alone, with no HPy data (tests build specs this way).
     pub fn from_files(files: Vec<SpecFile>) -> Self {
-        SpecSource { files, hpy_files: Vec::new(), hpy_dir: "hpy".to_string() }
+        SpecSource { files, hpy_files: Vec::new(), hpy_dir: "hpy".to_string(), upgrade_files: Vec::new() }
     }
 
     /// The HPy data file with this base name (`api.yaml`).

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:e13cb2d9b449becc. Entries: 439.
+ * Spec digest: fnv1a64:294ec77438f4ff26. Entries: 439.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3485,20 +3485,28 @@ static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len
     return hash;
     #endif
 #else
-    /* 3.13 keeps _Py_HashBytes() internal: hash a bytes object (same function) */
+    /* 3.13 keeps _Py_HashBytes() internal; it is the hash function of PEP 456's public
+       definition, which allocates nothing (so the result never depends on memory),
+       with 0 for no bytes and -2 for -1 */
     Py_hash_t hash;
-    PyObject *bytes;
     if (len == 0) {
         return 0;
     }
-    bytes = PyBytes_FromStringAndSize((const char *)ptr, len);
-    if (bytes == CAPICOMPAT_NULL) {
-        PyErr_Clear();
-        return -2;
+    #if Py_HASH_CUTOFF > 0
+    if (len < Py_HASH_CUTOFF) {
+        /* a build hashing short buffers its own way: hash a bytes object */
+        PyObject *bytes = PyBytes_FromStringAndSize((const char *)ptr, len);
+        if (bytes == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return -2;
+        }
+        hash = PyObject_Hash(bytes);
+        Py_DECREF(bytes);
+        return hash;
     }
-    hash = PyObject_Hash(bytes);
-    Py_DECREF(bytes);
-    return hash;
+    #endif
+    hash = PyHash_GetFuncDef()->hash(ptr, len);
+    return hash == -1 ? -2 : hash;
 #endif
 }
 #define Py_HashBuffer capicompat_Py_HashBuffer
@@ -8153,11 +8161,19 @@ static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **re
         *result = CAPICOMPAT_NULL;
         return -1;
     }
-    /* PySys_GetObject() reads the interpreter's sys dict, as 3.15 does */
+    /* PySys_GetObject() reads the interpreter's sys dict, as 3.15 does; it reports an
+       error (a failed allocation) as a NULL without an exception, so a NULL from it is
+       never taken for "missing": the sys module's dict (the same dict) is asked then,
+       with errors reported */
     utf8 = PyUnicode_AsUTF8AndSize(name, &size);
-    if (utf8 == CAPICOMPAT_NULL || (size_t)size != strlen(utf8)) {
-        /* a name PySys_GetObject() cannot spell (a lone surrogate, a NUL): look in the
-           dict of the sys module, which is the same dict */
+    if (utf8 == CAPICOMPAT_NULL && !PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        *result = CAPICOMPAT_NULL;
+        return -1;
+    }
+    value = (utf8 != CAPICOMPAT_NULL && (size_t)size == strlen(utf8)) ? PySys_GetObject(utf8) : CAPICOMPAT_NULL;
+    if (value == CAPICOMPAT_NULL) {
+        /* a miss, a swallowed error, or a name PySys_GetObject() cannot spell (a lone
+           surrogate, a NUL) */
         PyObject *sysname, *sysmod;
         PyErr_Clear();
         sysname = PyUnicode_FromString("sys");
@@ -8177,14 +8193,6 @@ static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **re
             *result = CAPICOMPAT_NULL;
             return PyErr_Occurred() ? -1 : 0;
         }
-        Py_INCREF(value);
-        *result = value;
-        return 1;
-    }
-    value = PySys_GetObject(utf8);
-    if (value == CAPICOMPAT_NULL) {
-        *result = CAPICOMPAT_NULL;
-        return 0;
     }
     Py_INCREF(value);
     *result = value;

@@ -1,0 +1,649 @@
+//! `capi-compat test --alloc-fail`: every entry's test run again with the Nth allocation
+//! inside a call of a function under test failing, N = 1, 2, … until a run completes without
+//! reaching N (or N passes `--max-allocs`). `wrappers` puts each function behind a judging
+//! wrapper, `templates/allocfail.h` is the failing allocator and the judge, `driver.py` walks
+//! N inside the interpreter, `report` prints the table. A crash is contained: the driver runs
+//! in a child process, which is restarted after the test that crashed it.
+
+pub mod report;
+pub mod wrappers;
+
+use crate::build::cache::{sanitize, write_if_changed};
+use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::lock::{self, BuildDir};
+use crate::build::process::run_captured;
+use crate::digest::Fnv64;
+use crate::interpreters::{Implementation, Interpreter, Selection};
+use crate::selftest::module::{TEST_MACROS, TEST_MACROS_FILE};
+use crate::selftest::{native_on, offered};
+use crate::spec::model::{Kind, Spec};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNTIME: &str = include_str!("../../../templates/allocfail.h");
+const MODULE_C: &str = include_str!("../../../templates/allocfail_module.c");
+const DRIVER: &str = include_str!("driver.py");
+const MODULE_NAME: &str = "_capicompat_allocfail";
+const HPY_MODULE_C: &str = include_str!("../../../templates/allocfail_hpy.c");
+const HPY_MODULE_NAME: &str = "_capicompat_allocfail_hpy";
+/// The scenarios of `templates/allocfail_hpy.c` (the driver reports one missing there).
+pub const HPY_SCENARIOS: &[&str] = &[
+    "HPy: tuple builder",
+    "HPy: list builder",
+    "HPy: HPyTuple_FromArray",
+    "HPy: lists and dicts",
+    "HPy: HPyTracker",
+    "HPy: HPyField and HPyGlobal",
+    "HPy: HPy_BuildValue and formatting",
+    "HPy: raising errors",
+];
+/// One driver process may take this long before it is called hung.
+const RUN_TIMEOUT: Duration = Duration::from_secs(900);
+/// A run that crashes more often than this is given up (the rest reported as not run).
+const MAX_RESTARTS: usize = 40;
+
+/// A finding recorded as known (`--known FILE`, lines `ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON`;
+/// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak or crash).
+#[derive(Debug, Clone)]
+pub struct KnownFinding {
+    pub entry: String,
+    pub interpreter: String,
+    pub kind: FindingKind,
+    pub reason: String,
+}
+
+/// Reads a `--known` file; errors name the file and line.
+pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut known = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let kind = match cols.get(2) {
+            Some(&"fail") => FindingKind::Fail,
+            Some(&"leak") => FindingKind::Leak,
+            Some(&"crash") => FindingKind::Crash,
+            _ => None.ok_or_else(|| {
+                format!(
+                    "{}:{}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON",
+                    path.display(),
+                    i + 1
+                )
+            })?,
+        };
+        if cols.len() != 4 || cols[3].trim().is_empty() {
+            return Err(format!(
+                "{}:{}: expected 4 tab-separated fields, the last a reason",
+                path.display(),
+                i + 1
+            ));
+        }
+        known.push(KnownFinding {
+            entry: cols[0].to_string(),
+            interpreter: cols[1].to_string(),
+            kind,
+            reason: cols[3].to_string(),
+        });
+    }
+    Ok(known)
+}
+
+/// `3.13` or `3.13d`, as a `--known` file names interpreters.
+pub fn series_label(interp: &Interpreter) -> String {
+    let series = interp.series();
+    format!("{}.{}{}", series.major, series.minor, if interp.debug { "d" } else { "" })
+}
+
+fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
+    let label = series_label(&run.interpreter);
+    for entry in &mut run.entries {
+        let (matched, open): (Vec<Finding>, Vec<Finding>) =
+            std::mem::take(&mut entry.findings).into_iter().partition(|f| {
+                known.iter().any(|k| {
+                    k.entry == entry.name
+                        && k.kind == f.kind
+                        && (k.interpreter == "*" || k.interpreter == label)
+                })
+            });
+        entry.findings = open;
+        for f in matched {
+            let reason = known
+                .iter()
+                .find(|k| {
+                    k.entry == entry.name
+                        && k.kind == f.kind
+                        && (k.interpreter == "*" || k.interpreter == label)
+                })
+                .map(|k| k.reason.clone())
+                .unwrap_or_default();
+            entry.known.push((f, reason));
+        }
+    }
+}
+
+pub struct AllocFailOptions<'a> {
+    pub header: &'a str,
+    pub only: Option<&'a [String]>,
+    pub jobs: usize,
+    pub build_root: std::path::PathBuf,
+    /// The largest N tried per test.
+    pub max_allocs: u32,
+    pub known: Vec<KnownFinding>,
+    /// The header `gen --hpy` writes and its `hpy.h`: the HPy layer's scenarios run too.
+    pub hpy: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingKind {
+    /// A wrong report (error without an exception, success with one) or a test that then failed.
+    Fail,
+    Leak,
+    /// The interpreter died (or hung) at this N.
+    Crash,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub n: u32,
+    pub kind: FindingKind,
+    /// The function the failed allocation was in, and which allocation.
+    pub location: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EntryRun {
+    pub name: String,
+    /// Run in the build with the backports forced (the name is native on this interpreter).
+    pub forced: bool,
+    /// Allocation points tried (each N whose failure was hit).
+    pub points: u32,
+    /// Points where the function returned an error with an exception set.
+    pub errors: u32,
+    /// Points where it recovered and the test then passed.
+    pub recovered: u32,
+    /// N reached `--max-allocs` before a run completed.
+    pub capped: bool,
+    /// `MemoryError=12,…`: the exceptions the errors carried.
+    pub exceptions: String,
+    /// `PyDict_GetItemRef=14,…`: the functions the failures hit.
+    pub functions: String,
+    pub findings: Vec<Finding>,
+    /// Findings listed in the `--known` file: shown with its reason, not counted as failures.
+    pub known: Vec<(Finding, String)>,
+    /// Why the entry was not (fully) run.
+    pub not_run: Option<String>,
+}
+
+impl EntryRun {
+    pub fn failed(&self) -> bool {
+        !self.findings.is_empty() || self.not_run.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InterpreterRun {
+    pub interpreter: Interpreter,
+    /// Reference leaks were checked (a debug build).
+    pub leak_checked: bool,
+    pub builds: Vec<CompileCheck>,
+    pub entries: Vec<EntryRun>,
+    pub restarts: usize,
+    pub seconds: f64,
+}
+
+impl InterpreterRun {
+    pub fn failures(&self) -> usize {
+        self.builds.iter().filter(|b| !b.ok).count() + self.entries.iter().filter(|e| e.failed()).count()
+    }
+}
+
+pub struct AllocFailResult {
+    pub runs: Vec<InterpreterRun>,
+    pub skipped: Vec<(Interpreter, String)>,
+    pub missing: Vec<String>,
+    pub max_allocs: u32,
+}
+
+impl AllocFailResult {
+    pub fn failures(&self) -> usize {
+        self.runs.iter().map(|r| r.failures()).sum::<usize>() + self.missing.len()
+    }
+}
+
+pub fn run(
+    spec: &Spec,
+    selection: Selection,
+    compilers: &[Compiler],
+    options: &AllocFailOptions,
+    progress: &mut (dyn std::io::Write + Send),
+) -> AllocFailResult {
+    let Selection { usable, mut skipped, missing } = selection;
+    // PyPy's cpyext has no PyMem_SetAllocator: nothing to hook.
+    let (cpython, pypy): (Vec<Interpreter>, Vec<Interpreter>) =
+        usable.into_iter().partition(|i| i.implementation == Implementation::CPython);
+    skipped
+        .extend(pypy.into_iter().map(|i| {
+            (i, "alloc-fail: PyPy has no PyMem_SetAllocator to install a failing allocator".into())
+        }));
+    let sources = Sources {
+        header: options.header,
+        module: crate::selftest::module::render_module(spec, options.only),
+        wrappers: wrappers::render(spec),
+    };
+    let runs = crate::build::parallel::map(
+        &cpython,
+        options.jobs,
+        |interp| interp.label.clone(),
+        |interp| {
+            let mut run = run_interpreter(spec, interp, compilers, &sources, options);
+            apply_known(&mut run, &options.known);
+            run
+        },
+        |interp, run| {
+            let points: u32 = run.entries.iter().map(|e| e.points).sum();
+            format!(
+                "{:<26} {points} allocation points, {} failed ({:.1}s)",
+                interp.label,
+                run.failures(),
+                run.seconds
+            )
+        },
+        progress,
+    );
+    let missing = missing.into_iter().map(|m| m.text).collect();
+    AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs }
+}
+
+struct Sources<'a> {
+    header: &'a str,
+    module: String,
+    wrappers: String,
+}
+
+/// The tests this interpreter runs, and whether in the forced build: as the self-test does,
+/// a name native here is tested through our backport (forced) where it can be forced.
+fn planned_tests(spec: &Spec, interp: &Interpreter, only: Option<&[String]>) -> Vec<(String, bool)> {
+    spec.entries
+        .iter()
+        .filter(|e| e.kind != Kind::Helper && e.test.is_some())
+        .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
+        .filter(|e| offered(spec, &e.name, interp))
+        .map(|e| {
+            let forced = native_on(spec, &e.name, interp)
+                && e.kind == Kind::Function
+                && e.force_below.is_none_or(|limit| interp.hexversion < limit.hex());
+            (e.name.clone(), forced)
+        })
+        .collect()
+}
+
+fn run_interpreter(
+    spec: &Spec,
+    interp: &Interpreter,
+    compilers: &[Compiler],
+    sources: &Sources,
+    options: &AllocFailOptions,
+) -> InterpreterRun {
+    let start = Instant::now();
+    let planned = planned_tests(spec, interp, options.only);
+    let mut run = InterpreterRun {
+        interpreter: interp.clone(),
+        leak_checked: false,
+        builds: Vec::new(),
+        entries: Vec::new(),
+        restarts: 0,
+        seconds: 0.0,
+    };
+    let wants_forced = planned.iter().any(|(_, forced)| *forced);
+    let mut claims = Vec::new();
+    let modules = match build(interp, &compilers[0], sources, &options.build_root, wants_forced) {
+        Ok((plain, forced, checks, claim)) => {
+            run.builds = checks;
+            claims.push(claim);
+            (plain, forced)
+        }
+        Err(check) => {
+            run.builds.push(check);
+            (None, None)
+        }
+    };
+    for (module, forced) in [(&modules.0, false), (&modules.1, true)] {
+        let names: Vec<String> =
+            planned.iter().filter(|(_, f)| *f == forced).map(|(n, _)| n.clone()).collect();
+        if names.is_empty() {
+            continue;
+        }
+        let Some(module) = module else {
+            run.entries.extend(names.into_iter().map(|name| EntryRun {
+                name,
+                forced,
+                not_run: Some("the alloc-fail module did not build".into()),
+                ..EntryRun::default()
+            }));
+            continue;
+        };
+        let (entries, leak_checked, restarts) =
+            drive(interp, module, MODULE_NAME, &names, forced, options.max_allocs);
+        run.leak_checked |= leak_checked;
+        run.restarts += restarts;
+        run.entries.extend(entries);
+    }
+    if let Some((header, hpy_h)) = &options.hpy {
+        let names: Vec<String> = HPY_SCENARIOS.iter().map(|s| s.to_string()).collect();
+        match build_hpy(interp, &compilers[0], sources, header, hpy_h, &options.build_root) {
+            Ok((module, claim)) => {
+                claims.push(claim);
+                let (entries, leak_checked, restarts) =
+                    drive(interp, &module, HPY_MODULE_NAME, &names, false, options.max_allocs);
+                run.leak_checked |= leak_checked;
+                run.restarts += restarts;
+                run.entries.extend(entries);
+            }
+            Err(check) => {
+                run.builds.push(check);
+                run.entries.extend(names.into_iter().map(|name| EntryRun {
+                    name,
+                    not_run: Some("the HPy alloc-fail module did not build".into()),
+                    ..EntryRun::default()
+                }));
+            }
+        }
+    }
+    run.entries.sort_by(|a, b| a.name.cmp(&b.name));
+    drop(claims);
+    run.seconds = start.elapsed().as_secs_f64();
+    run
+}
+
+/// The plain and forced modules (when built), the build checks, and the claim on the build
+/// directory (held while the modules run: another process may not prune it meanwhile).
+type Built = (Option<std::path::PathBuf>, Option<std::path::PathBuf>, Vec<CompileCheck>, BuildDir);
+
+/// Writes the sources into a directory keyed by everything they depend on and builds the
+/// module (plain, and with the backports forced when some test needs it); reused when built.
+fn build(
+    interp: &Interpreter,
+    compiler: &Compiler,
+    sources: &Sources,
+    build_root: &Path,
+    wants_forced: bool,
+) -> Result<Built, CompileCheck> {
+    let mut h = Fnv64::default();
+    h.field(env!("CARGO_PKG_VERSION").as_bytes()).field(sources.header.as_bytes());
+    h.field(sources.module.as_bytes()).field(sources.wrappers.as_bytes()).field(RUNTIME.as_bytes());
+    h.field(MODULE_C.as_bytes()).field(TEST_MACROS.as_bytes());
+    h.field(interp.path.as_os_str().as_encoded_bytes()).field(interp.version.as_bytes());
+    h.field(compiler.c.as_os_str().as_encoded_bytes());
+    let key = h.hex();
+    let label_dir = build_root.join(sanitize(&interp.label));
+    let claim = lock::claim(&label_dir, &key).map_err(|e| CompileCheck {
+        what: "alloc-fail setup".into(),
+        ok: false,
+        output: format!("cannot claim {}: {e}", label_dir.join(&key).display()),
+    })?;
+    let dir = claim.path().to_path_buf();
+    // This build's capi_compat.h is the real header, then the runtime and the wrappers: the
+    // test module includes it unchanged.
+    let shim = "#include \"capi_compat_header.h\"\n#include \"capicompat_allocfail.h\"\n#include \"capicompat_allocfail_wrappers.h\"\n";
+    let files = [
+        ("capi_compat_header.h", sources.header),
+        ("capi_compat.h", shim),
+        ("capicompat_allocfail.h", RUNTIME),
+        ("capicompat_allocfail_wrappers.h", sources.wrappers.as_str()),
+        (TEST_MACROS_FILE, TEST_MACROS),
+        ("selftest.c", sources.module.as_str()),
+        ("allocfail_module.c", MODULE_C),
+    ];
+    std::fs::create_dir_all(dir.join("forced"))
+        .and_then(|_| files.iter().try_for_each(|(name, text)| write_if_changed(&dir.join(name), text)))
+        .map_err(|e| CompileCheck {
+            what: "alloc-fail setup".into(),
+            ok: false,
+            output: format!("cannot write to {}: {e}", dir.display()),
+        })?;
+    let mut checks = Vec::new();
+    let mut one = |out: std::path::PathBuf, flags: &[&str], what: &str| -> Option<std::path::PathBuf> {
+        if out.is_file() {
+            return Some(out);
+        }
+        let partial = out.with_extension(format!("partial-{}", std::process::id()));
+        let mut cmd = compiler.command(Standard::C11);
+        cmd.args(["-O2", "-shared", "-fPIC"])
+            .args(flags)
+            .arg(format!("-I{}", dir.display()))
+            .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+            .arg(dir.join("allocfail_module.c"))
+            .arg("-o")
+            .arg(&partial);
+        let mut check = compile_check(what.into(), &mut cmd);
+        if check.ok {
+            if let Err(e) = std::fs::rename(&partial, &out) {
+                check.ok = false;
+                check.output = format!("cannot move the module into place: {e}");
+            }
+        }
+        std::fs::remove_file(&partial).ok();
+        let ok = check.ok;
+        checks.push(check);
+        ok.then_some(out)
+    };
+    let file = format!("{MODULE_NAME}{}", interp.ext_suffix);
+    let plain = one(dir.join(&file), &[], "alloc-fail build");
+    let forced = if wants_forced {
+        one(
+            dir.join("forced").join(&file),
+            &["-DCAPI_COMPAT_FORCE_BACKPORTS"],
+            "alloc-fail build (backports forced)",
+        )
+    } else {
+        None
+    };
+    Ok((plain, forced, checks, claim))
+}
+
+/// The HPy scenarios' module: the `--hpy` header (with the runtime and the wrappers after it,
+/// as for the spec's tests) and `hpy.h`.
+fn build_hpy(
+    interp: &Interpreter,
+    compiler: &Compiler,
+    sources: &Sources,
+    header: &str,
+    hpy_h: &str,
+    build_root: &Path,
+) -> Result<(std::path::PathBuf, BuildDir), CompileCheck> {
+    let mut h = Fnv64::default();
+    h.field(env!("CARGO_PKG_VERSION").as_bytes()).field(header.as_bytes()).field(hpy_h.as_bytes());
+    h.field(sources.wrappers.as_bytes()).field(RUNTIME.as_bytes()).field(HPY_MODULE_C.as_bytes());
+    h.field(TEST_MACROS.as_bytes()).field(interp.path.as_os_str().as_encoded_bytes());
+    h.field(interp.version.as_bytes()).field(compiler.c.as_os_str().as_encoded_bytes());
+    let key = h.hex();
+    // beside, not among, the spec's builds: each claim prunes the other keys of its directory
+    let label_dir = build_root.join("hpy").join(sanitize(&interp.label));
+    let claim = lock::claim(&label_dir, &key).map_err(|e| CompileCheck {
+        what: "alloc-fail HPy setup".into(),
+        ok: false,
+        output: format!("cannot claim {}: {e}", label_dir.join(&key).display()),
+    })?;
+    let dir = claim.path().to_path_buf();
+    let shim = "#include \"capi_compat_header.h\"\n#include \"capicompat_allocfail.h\"\n#include \"capicompat_allocfail_wrappers.h\"\n";
+    let files = [
+        ("capi_compat_header.h", header),
+        ("capi_compat.h", shim),
+        ("hpy.h", hpy_h),
+        ("capicompat_allocfail.h", RUNTIME),
+        ("capicompat_allocfail_wrappers.h", sources.wrappers.as_str()),
+        (TEST_MACROS_FILE, TEST_MACROS),
+        ("allocfail_hpy.c", HPY_MODULE_C),
+    ];
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| files.iter().try_for_each(|(name, text)| write_if_changed(&dir.join(name), text)))
+        .map_err(|e| CompileCheck {
+            what: "alloc-fail HPy setup".into(),
+            ok: false,
+            output: format!("cannot write to {}: {e}", dir.display()),
+        })?;
+    let out = dir.join(format!("{HPY_MODULE_NAME}{}", interp.ext_suffix));
+    if out.is_file() {
+        return Ok((out, claim));
+    }
+    let partial = out.with_extension(format!("partial-{}", std::process::id()));
+    let mut cmd = compiler.command(Standard::C11);
+    cmd.args(["-O2", "-shared", "-fPIC"])
+        .arg(format!("-I{}", dir.display()))
+        .args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+        .arg(dir.join("allocfail_hpy.c"))
+        .arg("-o")
+        .arg(&partial);
+    let mut check = compile_check("alloc-fail HPy build".into(), &mut cmd);
+    if check.ok {
+        if let Err(e) = std::fs::rename(&partial, &out) {
+            check.ok = false;
+            check.output = format!("cannot move the module into place: {e}");
+        }
+    }
+    std::fs::remove_file(&partial).ok();
+    if check.ok {
+        Ok((out, claim))
+    } else {
+        Err(check)
+    }
+}
+
+/// Runs the driver over `names`, restarting it after the test that crashed it.
+fn drive(
+    interp: &Interpreter,
+    module: &Path,
+    module_name: &str,
+    names: &[String],
+    forced: bool,
+    max_allocs: u32,
+) -> (Vec<EntryRun>, bool, usize) {
+    let mut entries: Vec<EntryRun> = Vec::new();
+    let mut leak_checked = false;
+    let mut rest: &[String] = names;
+    let mut restarts = 0;
+    while !rest.is_empty() {
+        let mut cmd = Command::new(&interp.path);
+        cmd.arg("-I")
+            .arg("-c")
+            .arg(DRIVER)
+            .arg(module)
+            .arg(module_name)
+            .arg(max_allocs.to_string())
+            .args(rest);
+        let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
+            Ok(r) => r,
+            Err(e) => (false, String::new(), e),
+        };
+        let parsed = parse_driver_output(&stdout, forced);
+        leak_checked |= parsed.debug;
+        let finished = parsed.entries.len();
+        entries.extend(parsed.entries);
+        if ok && parsed.all_done {
+            break;
+        }
+        // The interpreter died (or hung): the test it was in is charged with it, at its N.
+        let tail: Vec<&str> = stderr.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail = tail.join(" | ");
+        let Some((name, n)) = parsed.current else {
+            let why = format!("the driver did not start: {tail}");
+            entries.extend(rest.iter().map(|name| EntryRun {
+                name: name.clone(),
+                forced,
+                not_run: Some(why.clone()),
+                ..EntryRun::default()
+            }));
+            break;
+        };
+        let mut crashed =
+            parsed.partial.unwrap_or_else(|| EntryRun { name: name.clone(), forced, ..EntryRun::default() });
+        crashed.points = crashed.points.max(n);
+        crashed.findings.push(Finding {
+            n,
+            kind: FindingKind::Crash,
+            location: "-".into(),
+            detail: format!("the interpreter died (or hung) here: {tail}"),
+        });
+        entries.push(crashed);
+        let position = rest.iter().position(|r| *r == name).unwrap_or(finished);
+        rest = &rest[position + 1..];
+        restarts += 1;
+        if restarts > MAX_RESTARTS {
+            entries.extend(rest.iter().map(|name| EntryRun {
+                name: name.clone(),
+                forced,
+                not_run: Some(format!("not run: the interpreter crashed {restarts} times")),
+                ..EntryRun::default()
+            }));
+            break;
+        }
+    }
+    (entries, leak_checked, restarts)
+}
+
+struct DriverOutput {
+    debug: bool,
+    entries: Vec<EntryRun>,
+    /// The test and N the driver was in when its output ended.
+    current: Option<(String, u32)>,
+    /// What the unfinished test had found so far.
+    partial: Option<EntryRun>,
+    all_done: bool,
+}
+
+fn parse_driver_output(stdout: &str, forced: bool) -> DriverOutput {
+    let mut out =
+        DriverOutput { debug: false, entries: Vec::new(), current: None, partial: None, all_done: false };
+    let mut open: Option<EntryRun> = None;
+    for line in stdout.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols.as_slice() {
+            ["DEBUG", flag] => out.debug = *flag == "1",
+            ["START", name] => {
+                open = Some(EntryRun { name: name.to_string(), forced, ..EntryRun::default() });
+                out.current = Some((name.to_string(), 0));
+            }
+            ["AT", name, n] => out.current = Some((name.to_string(), n.parse().unwrap_or(0))),
+            [kind @ ("FAIL" | "LEAK" | "CRASH"), _name, n, location, detail] => {
+                if let Some(entry) = open.as_mut() {
+                    entry.findings.push(Finding {
+                        n: n.parse().unwrap_or(0),
+                        kind: match *kind {
+                            "FAIL" => FindingKind::Fail,
+                            "LEAK" => FindingKind::Leak,
+                            _ => FindingKind::Crash,
+                        },
+                        location: location.to_string(),
+                        detail: detail.to_string(),
+                    });
+                }
+            }
+            ["DONE", _name, points, errors, recovered, capped, exceptions, functions] => {
+                if let Some(mut entry) = open.take() {
+                    entry.points = points.parse().unwrap_or(0);
+                    entry.errors = errors.parse().unwrap_or(0);
+                    entry.recovered = recovered.parse().unwrap_or(0);
+                    entry.capped = *capped == "1";
+                    entry.exceptions = exceptions.to_string();
+                    entry.functions = functions.to_string();
+                    out.entries.push(entry);
+                }
+                out.current = None;
+            }
+            ["MISSING", name] => out.entries.push(EntryRun {
+                name: name.to_string(),
+                forced,
+                not_run: Some("the alloc-fail module does not offer this test".into()),
+                ..EntryRun::default()
+            }),
+            ["ALLDONE"] => out.all_done = true,
+            _ => {}
+        }
+    }
+    out.partial = open;
+    out
+}

@@ -1,0 +1,11 @@
+// C++ traps: raw strings hold what looks like old API; only the code after them changes.
+#include <Python.h>
+
+static const char *sample = R"py(
+_PyLong_AsInt(x) == Py_None; Py_INCREF(o); return o;
+)py";
+static const char *delimited = R"x(")x == Py_None)x";
+
+static int use(PyObject *o) {
+    return _PyLong_AsInt(o) + (o == Py_None) + (sample != nullptr) + (delimited != nullptr);
+}
