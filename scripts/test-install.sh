@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every way of installing and consuming capi-compat, end to end (the README's Install section):
-#   pip        the wheel (maturin, built once) puts `capi-compat` on PATH and the `capi_compat`
-#              package in site-packages; `python -m capi_compat`; a setuptools extension that
-#              build-requires capi-compat (from the local wheel) and uses get_include() /
-#              get_hpy_include();
+#   pip        the sdist (`maturin sdist`, its file list checked) and the wheel pip builds from
+#              it (once) put `capi-compat` on PATH and the `capi_compat` package in
+#              site-packages; `python -m capi_compat`; `capi-compat gen` and get_include() each
+#              build a small extension; a setuptools extension that build-requires capi-compat
+#              (from the local wheel) and uses get_include() / get_hpy_include();
 #   pkg-config a meson-python project: PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)";
 #   CMake      a scikit-build-core project: find_package(capi_compat CONFIG) through the
 #              wheel's cmake.prefix entry point; plain CMake with capi_compat_DIR from
@@ -14,6 +15,8 @@
 #   pre-commit the hook in .pre-commit-hooks.yaml, run by pre-commit from PyPI on a vendored
 #              header, fresh and then edited.
 # Each consumer builds tests/c/example and tests/c/hpy-example and runs their unittest suites.
+# The Python-side routes (pip, setuptools, meson-python, scikit-build-core) run on 3.12 (the
+# tools venv) and again in fresh venvs on 3.10 and 3.15, as `capi-compat pythons` finds them.
 # Tools come from PyPI into one venv (target/install/venv, pip's cache reused); a registry that
 # cannot be reached fails the run with a message saying so.
 set -euo pipefail
