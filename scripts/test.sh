@@ -16,7 +16,9 @@
 #       tests/upgrade on every interpreter;
 #   5b. `capi-compat matrix PROJECT_DIR` on the packages in tests/projects (setuptools and
 #      meson-python, two extensions each): built by pip in a venv per interpreter, tested with
-#      pytest, every extension proven imported by the tests;
+#      pytest, every extension proven imported by the tests; then real packages from PyPI
+#      (scripts/test-real-projects.sh: markupsafe, accepted pure Python on PyPy, and bitarray,
+#      our header over its vendored pythoncapi_compat.h) on one interpreter per minor version;
 #   5c. `capi-compat scan --check` on tests/c/example and tests/projects: the C API names they
 #      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
@@ -142,6 +144,59 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
 time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
+echo
+echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy"
+time scripts/test-real-projects.sh
+echo
+echo "== a header made for the code (gen --used-by, matrix --trimmed), and what headers cost to parse"
+# Which interpreters (budget: about 1.5 min): the example extensions on all 12 (loose sources
+# build in seconds), since a trimmed header's blocks differ by version, PyPy and debug build.
+# The install project's two sources (copies of the examples; tests/used_by.rs shows the four
+# install projects get the same trimmed header) on the newest release build of each minor
+# version and PyPy: which blocks compile depends only on those. The packages (a venv and pip
+# each, ~8 s an interpreter): setuptools-pkg on the edges, 3.10 where every backport of a
+# trimmed header compiles, the newest CPython (names CPython removed are provided again
+# there) and PyPy; meson-pkg (the same route to the header, another backend) on the oldest alone.
+# The whole header's package runs above cover all 12.
+mapfile -t NEWEST_PER_MINOR < <(target/debug/capi-compat pythons | awk '
+    !/^ / && !/not supported/ && $4 == "-" && $5 == "-" {
+        split($1, v, /[-.]/); key = v[1] "-" v[2] "." v[3]; micro = v[4] + 0
+        if (!(key in best) || micro > best[key]) { best[key] = micro; path[key] = $NF }
+    }
+    END { for (k in path) print k, path[k] }' | sort -V)
+ONE_PER_MINOR=()
+for line in "${NEWEST_PER_MINOR[@]}"; do ONE_PER_MINOR+=(--python "${line#* }"); done
+MINOR_REQUIRED=$(tr ',' '\n' <<<"$REQUIRED" | grep -v -- '-dbg' | paste -sd, -)
+mapfile -t EDGES < <(printf '%s\n' "${NEWEST_PER_MINOR[@]}" | grep '^cpython-' | sed -n '1p;$p'
+    printf '%s\n' "${NEWEST_PER_MINOR[@]}" | grep '^pypy-' | head -1)
+EDGE_PYTHONS=()
+edge_versions=()
+for line in "${EDGES[@]}"; do
+    EDGE_PYTHONS+=(--python "${line#* }")
+    label=${line%% *}   # cpython-3.10 or pypy-3.11: --require takes 3.10 or pypy3.11
+    if [ "${label%%-*}" = pypy ]; then edge_versions+=("pypy${label#*-}"); else edge_versions+=("${label#*-}"); fi
+done
+EDGE_REQUIRED=$(IFS=,; echo "${edge_versions[*]}")
+time target/debug/capi-compat matrix --trimmed --require "$REQUIRED" \
+    tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
+time target/debug/capi-compat matrix --trimmed --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
+    tests/c/hpy-example/_hpy_example.c -- python -m unittest discover -s tests/c/hpy-example
+# (each source of the install project with the header made for the whole project; the tests
+# of the example it is a copy of)
+for source_and_tests in _example.c:example _hpy_example.c:hpy-example; do
+    time target/debug/capi-compat matrix --trimmed --hpy --require "$MINOR_REQUIRED" "${ONE_PER_MINOR[@]}" \
+        -I tests/projects/install-setuptools "tests/projects/install-setuptools/${source_and_tests%%:*}" \
+        -- python -m unittest discover -s "tests/c/${source_and_tests##*:}"
+done
+time target/debug/capi-compat matrix --trimmed --require "$EDGE_REQUIRED" "${EDGE_PYTHONS[@]}" \
+    tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h --with pytest -- python -m pytest -q
+time target/debug/capi-compat matrix --trimmed --require "${EDGE_REQUIRED%%,*}" "${EDGE_PYTHONS[@]:0:2}" \
+    tests/projects/meson-pkg --header src/mesondemo/capi_compat.h --with pytest -- python -m pytest -q
+# Python.h alone against Python.h with the whole header and with the example's (README,
+# "Parse cost"); the goal for a header made for the code is 1.05x, printed, not enforced: CPU
+# times on a shared CI machine vary by more than the margin.
+time scripts/parse-cost.py --rounds 7
+
 echo
 echo "== upgrade: every rewrite rule's old and new code side by side where the old API exists, then"
 echo "   the fixture tests/upgrade/before upgraded (= tests/upgrade/after) on every interpreter,"
