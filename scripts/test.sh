@@ -30,7 +30,7 @@
 #   7b. the reference site (`capi-compat docs`) in headless Chromium (Debian's chromium and
 #      chromium-driver, installed if missing): filtered as a user would, its counts against
 #      the coverage report, no console errors, screenshots in target/docs-shots;
-#   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
+#   8. every install route (scripts/test-install.sh): pip (the sdist, its wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
