@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's whole test run, as the README gives it and CI calls it:
-#   1. host tools: a C and C++ compiler, clang for the second compiler family, shellcheck, and Debian's
+#   1. host tools: a C and C++ compiler, clang for the second compiler family, shellcheck, valgrind, and Debian's
 #      python3.11-venv (venvs with pip for /usr/bin/python3.11);
 #   2. interpreters: Debian unstable's CPython 3.13-3.15 (release and debug) and PyPy 3.11,
 #      provisioned into a cache outside the repo (fast when warm);
@@ -25,13 +25,14 @@
 #      use, and none CPython removed where a supported version compiles it;
 #   6. the HPy layer: the HPy-style example extension on every interpreter (as HPy's build
 #      flags it, and in debug mode, which must stay silent), the raw-vs-HPy benchmark (bar:
-#      2 %), and which of HPy 0.9's API names the header provides;
+#      2 %; the particles loop timed to its own bar, and its instructions counted by callgrind
+#      to 2 %), and which of HPy 0.9's API names the header provides;
 #   7. backport speed: every entry's bench, native against our forced backport on 3.13-3.15
 #      (bar: 1.10, 1.25 under 3 ns).
 #   7b. the reference site (`capi-compat docs`) in headless Chromium (Debian's chromium and
 #      chromium-driver, installed if missing): filtered as a user would, its counts against
 #      the coverage report, no console errors, screenshots in target/docs-shots;
-#   8. every install route (scripts/test-install.sh): pip (maturin wheel), setuptools,
+#   8. every install route (scripts/test-install.sh): pip (the sdist, its wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
@@ -47,6 +48,8 @@ install_host_tools() {
     command -v clang >/dev/null || missing+=(clang)
     # actionlint (tests/ci_github.rs) checks the generated workflow's scripts through shellcheck.
     command -v shellcheck >/dev/null || missing+=(shellcheck)
+    # The HPy benchmark's instruction counts (tests/c/bench/instructions.py) are callgrind's.
+    command -v valgrind >/dev/null || missing+=(valgrind)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         echo "error: missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2
@@ -244,6 +247,14 @@ time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/debug/capi-compat 
     --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py
 cat target/hpy-bench.txt
+echo
+echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: 2 %)"
+# Instruction counts do not move with the machine's load, as the timings above do.
+rm -f target/hpy-instructions.txt
+time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/debug/capi-compat matrix --hpy \
+    --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
+    tests/c/bench/_hpy_bench.c -- python tests/c/bench/instructions.py
+cat target/hpy-instructions.txt
 echo
 echo "== backport speed: native vs our forced backport, one interpreter per minor version 3.13-3.15"
 echo "   (bar: forced/native median ratio 1.10; 1.25 under 3 ns/op; explained exceptions in the spec)"

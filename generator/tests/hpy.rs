@@ -8,12 +8,18 @@
 //! is run with it. With gcc it is also built in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`), must pass
 //! the same checks, and the debug layer must report nothing. A check an interpreter cannot run
 //! prints `SKIP: reason`; those lines are reported as skips, never counted as passes.
+//!
+//! On CPython 3.13+ release builds each extension is also compiled for the free-threaded build
+//! (no such interpreter is packaged: the interpreter's headers with `Py_GIL_DISABLED` defined in
+//! pyconfig.h, as the self-test does), in the oldest standards, where C11 atomics are not at
+//! hand: C99 with gcc, C++11 with clang; and the debug mode must refuse that build with its
+//! own message. `tests/c/hpy/multi/race.c` is raced by threads to its context's first use.
 
 mod common;
 
 use capi_compat::build::compiler::{self, Standard};
 use capi_compat::interpreters::{self, Implementation, Interpreter};
-use capi_compat::selftest::interpreter;
+use capi_compat::selftest::{interpreter, probes};
 use capi_compat::spec::version::PyVersion;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,6 +139,13 @@ fn build_and_check(
     run(o3.arg("-o").arg(dir.join(format!("o3{}", interp.ext_suffix))))
         .map_err(|e| format!("C99 -O3 build: {e}"))?;
 
+    if interp.implementation == Implementation::CPython
+        && interp.series() >= PyVersion::release(3, 13)
+        && !interp.debug
+    {
+        check_free_threaded(compiler, interp, header_dir, ext, &dir)?;
+    }
+
     let mut py = Command::new(&interp.path);
     py.arg(&ext.check).env("PYTHONPATH", &dir);
     let skips = skips_in(&run_for_stdout(&mut py).map_err(|e| format!("import and check: {e}"))?);
@@ -169,6 +182,42 @@ fn build_and_check(
     Ok(skips)
 }
 
+/// The extension compiled (syntax only) for the free-threaded build of `interp`'s version: C99
+/// with gcc, C++11 with clang (the standards without C11 atomics, so that the layer's once-guard
+/// is CPython's own); and the debug mode refused there, with its message.
+fn check_free_threaded(
+    compiler: &compiler::Compiler,
+    interp: &Interpreter,
+    header_dir: &Path,
+    ext: &TestExtension,
+    dir: &Path,
+) -> Result<(), String> {
+    let ft_dirs = probes::free_threaded_includes(&interp.include_dirs, &dir.join("free-threaded"))
+        .map_err(|e| format!("free-threaded headers: {e}"))?;
+    let includes: Vec<String> = std::iter::once(header_dir.to_path_buf())
+        .chain(ft_dirs)
+        .map(|d| format!("-I{}", d.display()))
+        .collect();
+    let std = if compiler.family == "gcc" { Standard::C99 } else { Standard::Cxx11 };
+    let mut cmd = compiler.command(std);
+    cmd.args(interpreter::python_h_waivers(compiler, std, interp, dir));
+    run(cmd.arg("-fsyntax-only").args(&includes).args(&ext.sources))
+        .map_err(|e| format!("free-threaded {}: {e}", std.name()))?;
+    if ext.stem == "multi" {
+        let mut debug = compiler.command(std);
+        debug.args(interpreter::python_h_waivers(compiler, std, interp, dir));
+        debug.args(["-fsyntax-only", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
+        let out = debug.output().map_err(|e| format!("cannot run the compiler: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success()
+            || !stderr.contains("the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL")
+        {
+            return Err(format!("free-threaded debug mode was not refused with its message:\n{stderr}"));
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn test_extensions_work_on_every_interpreter() {
     let header_dir = workdir("header");
@@ -179,8 +228,10 @@ fn test_extensions_work_on_every_interpreter() {
     let extensions = test_extensions();
     assert!(extensions.iter().any(|e| e.stem == "smoke"), "tests/c/hpy/_hpy_smoke.c is missing");
     assert!(
-        extensions.iter().any(|e| e.stem == "multi" && e.sources.len() == 2),
-        "tests/c/hpy/multi (two translation units) is missing"
+        extensions.iter().any(|e| e.stem == "multi"
+            && e.sources.len() == 3
+            && e.sources.iter().any(|s| s.ends_with("race.c"))),
+        "tests/c/hpy/multi (three translation units, race.c among them) is missing"
     );
     let compilers = compiler::available();
     assert!(!compilers.is_empty(), "no C compiler found");

@@ -13454,7 +13454,8 @@ typedef struct _HPyContext_s HPyContext;
  *   - builder misuse (see the builders).
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
- * translation unit and, like the rest of the layer, assumes the GIL is held. */
+ * translation unit and every handle operation changes it: it needs the GIL, so the debug mode
+ * is refused on a free-threaded build (Py_GIL_DISABLED) rather than corrupted there. */
 /* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
 typedef struct {
     unsigned long serial;
@@ -13462,6 +13463,9 @@ typedef struct {
 } capicompat_hpy_call;
 
 #ifdef CAPI_COMPAT_HPY_DEBUG
+#ifdef Py_GIL_DISABLED
+#  error "capi-compat: the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL; build without it on a free-threaded CPython (Py_GIL_DISABLED)"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13894,13 +13898,31 @@ static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kw
     return (size_t)PyVectorcall_NARGS(nargsf) + (kwnames != CAPICOMPAT_NULL ? (size_t)PyTuple_GET_SIZE(kwnames) : 0);
 }
 /* The context of this translation unit; the PyExc_* objects are not address constants, so it
- * is filled on first use (with the GIL held) rather than statically initialised. */
+ * is filled on first use rather than statically initialised.
+ * Threads: from CPython 3.13 (the first with a free-threaded build, Py_GIL_DISABLED) the first
+ * use is guarded by a PyMutex, and `ready` is published with CPython's release/acquire
+ * atomics, so that a thread that sees it set sees the whole context, whichever threads race
+ * to it (on x86 and ARM the acquire load is the same one load). Below 3.13 and on PyPy every
+ * caller holds the GIL, which serialises the fill: it calls nothing that could release it.
+ * The debug mode's handle lists have no such guard (see CAPI_COMPAT_HPY_DEBUG above). */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(PYPY_VERSION)
+#  define CAPICOMPAT_HPY_CTX_ONCE 1
+#endif
+
 /* Filling the context is the slow path of capicompat_hpy_ctx, taken once: kept out of line
  * so that every trampoline's fast path is a load and a predicted branch. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline, cold))
 #endif
-static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
+static void capicompat_hpy_ctx_fill(HPyContext *ctx, int *ready) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    static PyMutex lock; /* zero: unlocked */
+    PyMutex_Lock(&lock);
+    if (_Py_atomic_load_int_relaxed(ready)) {
+        PyMutex_Unlock(&lock);
+        return;
+    }
+#endif
     ctx->name = "HPy CPython ABI";
     ctx->abi_version = 0;
     ctx->h_None = capicompat_hpy_constant((PyObject *)(Py_None));
@@ -13987,18 +14009,28 @@ static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
     ctx->h_SliceType = capicompat_hpy_constant((PyObject *)(&PySlice_Type));
     ctx->h_Builtins = capicompat_hpy_constant((PyObject *)(PyEval_GetBuiltins()));
     ctx->h_DictType = capicompat_hpy_constant((PyObject *)(&PyDict_Type));
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    _Py_atomic_store_int_release(ready, 1);
+    PyMutex_Unlock(&lock);
+#else
+    *ready = 1;
+#endif
 }
 
 static inline HPyContext *capicompat_hpy_ctx(void) {
     static HPyContext ctx;
     static int ready = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    if (__builtin_expect(!ready, 0)) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    int filled = _Py_atomic_load_int_acquire(&ready);
 #else
-    if (!ready) {
+    int filled = ready;
 #endif
-        capicompat_hpy_ctx_fill(&ctx);
-        ready = 1;
+#if defined(__GNUC__) || defined(__clang__)
+    if (__builtin_expect(!filled, 0)) {
+#else
+    if (!filled) {
+#endif
+        capicompat_hpy_ctx_fill(&ctx, &ready);
     }
     return &ctx;
 }
@@ -17816,8 +17848,6 @@ typedef struct {
     cpy_vectorcallfunc call;      /* HPy_tp_call's trampoline, the objects' default */
     newfunc inner_new;            /* the tp_new our call-initialising tp_new wraps */
     PyTypeObject *builtin_base;   /* the nearest base HPyType_FromSpec did not make */
-    int plain_new;                /* HPy_New of this very type needs no more than tp_alloc
-                                   * (PyType_GenericAlloc, no call protocol) */
 } capicompat_hpy_type_record;
 
 static PyObject *capicompat_hpy_marker_get(PyObject *self, void *closure);
@@ -18015,29 +18045,70 @@ static inline void* _HPy_AsStruct_List(HPyContext *ctx, HPy h) {
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define CAPICOMPAT_HPY_OUT_OF_LINE __attribute__((noinline))
+#  define CAPICOMPAT_HPY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #  define CAPICOMPAT_HPY_OUT_OF_LINE
+#  define CAPICOMPAT_HPY_LIKELY(x) (x)
 #endif
 
-static CAPICOMPAT_HPY_OUT_OF_LINE capicompat_hpy_type_record *capicompat_hpy_record_out_of_line(PyTypeObject *tp) {
-    return capicompat_hpy_record(tp);
+/* HPy_New's fast path needs to know, from what it loads anyway, that a type's objects need
+ * nothing beyond PyType_GenericAlloc (zeroed, then GC-tracked) and where their struct
+ * starts. HPyType_FromSpec gives such a type one of these as tp_alloc: PyType_GenericAlloc
+ * under another address, one per shape with a fast path, so that HPy_New compares the
+ * tp_alloc it is about to call instead of looking up the type's record (three dependent
+ * loads and two branches per object). Each reads its own byte of a volatile array, so that
+ * no linker's identical-code folding can give two of them (or someone else's forwarder) one
+ * address. Python subclasses get PyType_GenericAlloc from CPython, and other types inherit
+ * only a mark that is right for them (see HPyType_FromSpec), so a mark is never wrong. */
+static volatile unsigned char capicompat_hpy_alloc_marks[2];
+
+static PyObject *capicompat_hpy_alloc_object(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[0];
+    return PyType_GenericAlloc(tp, nitems);
 }
 
-/* HPy_New's less common work. CPython's PyType_GenericAlloc zeroes the object; after
- * another tp_alloc (and on PyPy) the user struct is zeroed here, so that no allocator's
- * choice can leak into it (never the header: refcount, type, GC links). Then the call
- * function of a type using the HPy call protocol. */
-static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_finish(PyObject *o, Py_ssize_t header) {
-    PyTypeObject *tp = Py_TYPE(o);
+static PyObject *capicompat_hpy_alloc_legacy(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[1];
+    return PyType_GenericAlloc(tp, nitems);
+}
+
+/* Whether tp_alloc zeroes the whole object as PyType_GenericAlloc does. */
+static inline int capicompat_hpy_alloc_zeroes(allocfunc alloc) {
+    return alloc == PyType_GenericAlloc || alloc == capicompat_hpy_alloc_object
+           || alloc == capicompat_hpy_alloc_legacy;
+}
+
+/* HPy_New of every other type (another translation unit's, a shape without a fast path, a
+ * custom tp_alloc, the call protocol, PyPy), out of line so that HPy_New stays small in the
+ * loops that make many objects. After a tp_alloc that does not zero (and on PyPy) the
+ * object is zeroed here as HPy does, so that no allocator's choice leaks into it: from the
+ * user struct of a pure type, after PyObject_HEAD otherwise (never the refcount, type or
+ * GC links); then the call function of a type using the HPy call protocol. */
+static CAPICOMPAT_HPY_OUT_OF_LINE PyObject *capicompat_hpy_new_general(PyTypeObject *tp, void **data) {
+    capicompat_hpy_type_record *r;
+    Py_ssize_t header, from;
+    PyObject *o = tp->tp_alloc(tp, 0);
+    if (o == CAPICOMPAT_NULL) {
+        *data = CAPICOMPAT_NULL;
+        return CAPICOMPAT_NULL;
+    }
+    r = capicompat_hpy_record(tp);
+    header = r != CAPICOMPAT_NULL ? r->header : 0;
+    from = header > 0 ? header : (Py_ssize_t)sizeof(PyObject);
     #ifndef PYPY_VERSION
-    if (tp->tp_alloc != PyType_GenericAlloc)
+    if (!capicompat_hpy_alloc_zeroes(tp->tp_alloc))
     #endif
     {
-        if (header > 0 && tp->tp_basicsize > header) {
-            memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
-        }
+        if (tp->tp_basicsize > from) memset((char *)o + from, 0, (size_t)(tp->tp_basicsize - from));
     }
     capicompat_hpy_init_call(o);
+    *data = (char *)o + header;
+    return o;
+}
+
+static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_not_a_type(void **data) {
+    *data = CAPICOMPAT_NULL;
+    PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
 }
 
 static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
@@ -18048,31 +18119,27 @@ static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
 static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     PyObject *tobj = capicompat_hpy_h2py(h_type), *o;
     PyTypeObject *tp;
-    capicompat_hpy_type_record *r;
-    Py_ssize_t header;
+    allocfunc alloc;
     (void)ctx;
     /* *data is NULL on every failure path: code built with -O3 may read it after a checked
      * failure, and gcc's -Wmaybe-uninitialized sees through this inline function */
-    *data = CAPICOMPAT_NULL;
-    if (!PyType_Check(tobj)) {
-        PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+    if (!CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
+        capicompat_hpy_new_not_a_type(data);
         return HPy_NULL;
     }
     tp = (PyTypeObject *)tobj;
-    o = tp->tp_alloc(tp, 0);
-    if (o == CAPICOMPAT_NULL) return HPy_NULL;
-    /* the fast path (inlined into every caller): a type this translation unit made; the rest
-     * is out of line, so that HPy_New stays small in the loops that make many objects */
-    if (tp->tp_getset != CAPICOMPAT_NULL && tp->tp_getset->get == capicompat_hpy_marker_get) {
-        r = (capicompat_hpy_type_record *)tp->tp_getset->closure;
-        header = r->header;
-        if (!r->plain_new) capicompat_hpy_new_finish(o, header);
+    alloc = tp->tp_alloc;
+    /* the fast path (inlined into every caller): a type marked by its tp_alloc (see
+     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call */
+    if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
+    } else if (alloc == capicompat_hpy_alloc_legacy) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o;
     } else {
-        r = capicompat_hpy_record_out_of_line(tp);
-        header = r != CAPICOMPAT_NULL ? r->header : 0;
-        capicompat_hpy_new_finish(o, header);
+        o = capicompat_hpy_new_general(tp, data);
     }
-    *data = (char *)o + header;
     return capicompat_hpy_steal(o);
 }
 
@@ -18467,8 +18534,21 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     }
     rec->builtin_base = base_rec != CAPICOMPAT_NULL ? base_rec->builtin_base : ((PyTypeObject *)type)->tp_base;
 #ifndef PYPY_VERSION
-    rec->plain_new = ((PyTypeObject *)type)->tp_alloc == PyType_GenericAlloc
-                     && ((PyTypeObject *)type)->tp_vectorcall_offset <= 0;
+    /* the mark of HPy_New's fast path (see capicompat_hpy_alloc_object): only on a type
+     * whose objects need no more than PyType_GenericAlloc, and a mark inherited from an HPy
+     * base is taken back when this type's shape or call protocol makes it wrong */
+    if (capicompat_hpy_alloc_zeroes(((PyTypeObject *)type)->tp_alloc)) {
+        PyTypeObject *t = (PyTypeObject *)type;
+        if (t->tp_vectorcall_offset > 0) {
+            t->tp_alloc = PyType_GenericAlloc;
+        } else if (rec->shape == HPyType_BuiltinShape_Object) {
+            t->tp_alloc = capicompat_hpy_alloc_object;
+        } else if (rec->shape == HPyType_BuiltinShape_Legacy) {
+            t->tp_alloc = capicompat_hpy_alloc_legacy;
+        } else {
+            t->tp_alloc = PyType_GenericAlloc;
+        }
+    }
 #endif
     if (uses_call && !has_new) {
         PyTypeObject *b = ((PyTypeObject *)type)->tp_base;
