@@ -79,3 +79,16 @@ pub fn generate_with(
     let command = header::emit::regenerate_command(floor, only, pythoncapi_compat);
     Ok(header::emit::render_header(spec, &plan, &command))
 }
+
+/// The header made for the code `used` was read from (`gen --used-by`): the entries it uses
+/// and what they require, at this floor.
+pub fn generate_used_by(
+    spec: &Spec,
+    floor: spec::version::PyVersion,
+    used: &header::used_by::UsedBy,
+) -> Result<String, header::plan::PlanError> {
+    let (roots, _refused) = header::used_by::entries_used(spec, &used.names);
+    let plan = header::plan::plan(spec, floor, Some(&roots))?;
+    let command = header::emit::used_by_command(floor, &used.banner_paths);
+    Ok(header::emit::render_header_made_for(spec, &plan, &command, Some(&used.banner_paths)))
+}

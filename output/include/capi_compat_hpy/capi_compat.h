@@ -24,6 +24,26 @@
 #  error "capi_compat.h does not support Py_LIMITED_API: its backports use the full C API. Build this extension without Py_LIMITED_API."
 #else /* the rest is compiled only when nothing above stopped: one clear message otherwise */
 
+/* PY_VERSION_HEX rounded down to the nearest version the guards below name: each guard then
+ * reads one plain number instead of expanding PY_VERSION_HEX (several macros deep), which was
+ * 40 % of this header's cost to gcc on CPython 3.15. For each V below, PY_VERSION_HEX < V
+ * exactly when CAPICOMPAT_VERSION_HEX < V. */
+#if PY_VERSION_HEX >= 0x030F0000
+#  define CAPICOMPAT_VERSION_HEX 0x030F0000
+#elif PY_VERSION_HEX >= 0x030E0000
+#  define CAPICOMPAT_VERSION_HEX 0x030E0000
+#elif PY_VERSION_HEX >= 0x030D0000
+#  define CAPICOMPAT_VERSION_HEX 0x030D0000
+#elif PY_VERSION_HEX >= 0x030C0000
+#  define CAPICOMPAT_VERSION_HEX 0x030C0000
+#elif PY_VERSION_HEX >= 0x030B0000
+#  define CAPICOMPAT_VERSION_HEX 0x030B0000
+#elif PY_VERSION_HEX >= 0x030A0000
+#  define CAPICOMPAT_VERSION_HEX 0x030A0000
+#else
+#  define CAPICOMPAT_VERSION_HEX 0
+#endif
+
 /* The null pointer our code uses: C++'s NULL is __null, which clang reports under
  * -Wzero-as-null-pointer-constant. */
 #ifndef CAPICOMPAT_NULL
@@ -77,7 +97,7 @@ extern "C" {
 /* PY_CXX_CONST: The qualifier of PyArg_ParseTupleAndKeywords()'s keyword-list strings: 3.13+ make it `const` in C++ (and take `const char * const *` there); 3.10 … 3.12 take `char **` in both languages, so the backport expands to nothing, which keeps a keyword list declared with it convertible.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PY_CXX_CONST */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_CXX_CONST
 #  define PY_CXX_CONST /* nothing: 3.10 ... 3.12 take char ** */
 #endif
@@ -86,7 +106,7 @@ extern "C" {
 /* PyArg_ParseArray: Parse positional arguments given as a C array (a vectorcall's args, nargs) with a PyArg_ParseTuple() format; 1 on success, 0 with an exception set on failure.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArray */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyArg_ParseArray(PyObject *const *args, Py_ssize_t nargs, const char *format, ...)
 {
     /* the array becomes a tuple of the same objects, parsed by PyArg_VaParse(): results
@@ -130,7 +150,7 @@ static inline int capicompat_PyArg_ParseArray(PyObject *const *args, Py_ssize_t 
 /* PyArg_ParseArrayAndKeywords: Parse a vectorcall's arguments (args, nargs, kwnames; keyword values follow the positional ones in args) with a PyArg_ParseTupleAndKeywords() format and keyword list; 1 on success, 0 with an exception set.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArrayAndKeywords */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *format, const char *const *kwlist, ...)
 {
     /* positional arguments become a tuple, keyword ones a dict (of the same objects),
@@ -197,7 +217,7 @@ static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, 
 /* PyBytes_Join: sep.join(iterable) for a bytes separator; items may be any bytes-like objects; NULL with an exception on error.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/bytes.html#c.PyBytes_Join */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytes_Join(PyObject *sep, PyObject *iterable)
 {
     if (sep == CAPICOMPAT_NULL) {
@@ -227,14 +247,14 @@ static inline PyObject *capicompat_PyBytes_Join(PyObject *sep, PyObject *iterabl
 /* PyBytesWriter: Opaque writer that builds a bytes object in place (on older Pythons, a bytearray behind an incomplete struct type).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PyBytesWriter PyBytesWriter;
 #endif
 
 /* PyBytesWriter_Create: Create a writer whose buffer holds size bytes (to be written through PyBytesWriter_GetData()); NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Create */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyBytesWriter *capicompat_PyBytesWriter_Create(Py_ssize_t size)
 {
     PyObject *buffer;
@@ -255,7 +275,7 @@ static inline PyBytesWriter *capicompat_PyBytesWriter_Create(Py_ssize_t size)
 /* PyBytesWriter_Discard: Free a writer without creating a bytes object; NULL does nothing.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Discard */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyBytesWriter_Discard(PyBytesWriter *writer)
 {
     if (writer == CAPICOMPAT_NULL) {
@@ -269,7 +289,7 @@ static inline void capicompat_PyBytesWriter_Discard(PyBytesWriter *writer)
 /* PyBytesWriter_Finish: Return the written bytes as a bytes object and free the writer (also on error).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Finish */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_Finish(PyBytesWriter *writer)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -284,7 +304,7 @@ static inline PyObject *capicompat_PyBytesWriter_Finish(PyBytesWriter *writer)
 /* PyBytesWriter_FinishWithSize: PyBytesWriter_Finish() keeping only the first size bytes; ValueError if size is negative or larger than the buffer.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_FinishWithSize(PyBytesWriter *writer, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -309,7 +329,7 @@ static inline PyObject *capicompat_PyBytesWriter_FinishWithSize(PyBytesWriter *w
 /* PyBytesWriter_FinishWithPointer: PyBytesWriter_Finish() keeping the bytes before buf, a pointer into the writer's data.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithPointer */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_FinishWithPointer(PyBytesWriter *writer, void *buf)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -322,7 +342,7 @@ static inline PyObject *capicompat_PyBytesWriter_FinishWithPointer(PyBytesWriter
 /* PyBytesWriter_GetData: Pointer to the writer's data (valid until the next resize or finish).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetData */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyBytesWriter_GetData(PyBytesWriter *writer)
 {
     return PyByteArray_AS_STRING((PyObject *)(void *)writer);
@@ -333,7 +353,7 @@ static inline void *capicompat_PyBytesWriter_GetData(PyBytesWriter *writer)
 /* PyBytesWriter_GetSize: The writer's current size in bytes.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyBytesWriter_GetSize(PyBytesWriter *writer)
 {
     return PyByteArray_GET_SIZE((PyObject *)(void *)writer);
@@ -344,7 +364,7 @@ static inline Py_ssize_t capicompat_PyBytesWriter_GetSize(PyBytesWriter *writer)
 /* PyBytesWriter_Resize: Set the writer's size to size bytes, keeping the existing data; 0 on success, -1 with an exception (ValueError if negative).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Resize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Resize(PyBytesWriter *writer, Py_ssize_t size)
 {
     if (size < 0) {
@@ -359,7 +379,7 @@ static inline int capicompat_PyBytesWriter_Resize(PyBytesWriter *writer, Py_ssiz
 /* PyBytesWriter_Grow: Add size bytes (or remove, if negative) to the writer's size, keeping the data; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Grow */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Grow(PyBytesWriter *writer, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -380,7 +400,7 @@ static inline int capicompat_PyBytesWriter_Grow(PyBytesWriter *writer, Py_ssize_
 /* PyBytesWriter_GrowAndUpdatePointer: PyBytesWriter_Grow(), then return buf moved to the same offset in the (possibly moved) data; NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GrowAndUpdatePointer */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyBytesWriter_GrowAndUpdatePointer(PyBytesWriter *writer, Py_ssize_t size, void *buf)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -396,7 +416,7 @@ static inline void *capicompat_PyBytesWriter_GrowAndUpdatePointer(PyBytesWriter 
 /* PyBytesWriter_WriteBytes: Append size bytes (strlen(bytes) if size is negative) to the writer; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_WriteBytes */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, const void *bytes, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -418,7 +438,7 @@ static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, con
 /* PyBytesWriter_Format: Append the PyBytes_FromFormat() output of format and its arguments to the writer; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Format */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
     CAPICOMPAT_PRINTF(2, 3);
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
@@ -444,7 +464,7 @@ static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const c
 /* PyCode_GetCode: Return a new reference to the code object's bytecode as bytes (co_code).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCode */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetCode(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_code");
@@ -455,7 +475,7 @@ static inline PyObject *capicompat_PyCode_GetCode(PyCodeObject *co)
 /* PyCode_GetVarnames: Return a new reference to the tuple of the names of the code object's local variables, arguments first (co_varnames).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetVarnames */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetVarnames(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_varnames");
@@ -466,7 +486,7 @@ static inline PyObject *capicompat_PyCode_GetVarnames(PyCodeObject *co)
 /* PyCode_GetCellvars: Return a new reference to the tuple of the names of the code object's cell variables (co_cellvars).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCellvars */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetCellvars(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_cellvars");
@@ -477,7 +497,7 @@ static inline PyObject *capicompat_PyCode_GetCellvars(PyCodeObject *co)
 /* PyCode_GetFreevars: Return a new reference to the tuple of the names of the code object's free (closure) variables (co_freevars).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetFreevars */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_freevars");
@@ -488,7 +508,7 @@ static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
 /* PyCode_Addr2Location: Get the source positions (start/end line and column) of the instruction at byte offset addrq; -1 where unknown. Returns 1. Before 3.11 CPython records no columns, so columns are -1 and the end line is the start line there.
  * Native since CPython 3.11; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_Addr2Location */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, int *start_line, int *start_column, int *end_line, int *end_column)
 {
     PyObject *positions, *item = CAPICOMPAT_NULL;
@@ -536,7 +556,7 @@ static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, i
 /* PyUnstable_Code_GetExtra: Get the extra data stored on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()) in *extra (NULL if unset); 0 on success, -1 with SystemError if code is not a code object.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetExtra */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t index, void **extra)
 {
     #if PY_VERSION_HEX < 0x030C0000
@@ -553,7 +573,7 @@ static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t
 /* PyUnstable_Code_SetExtra: Store extra data on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()), freeing any previous value with the index's free function; 0 on success, -1 with SystemError on a bad index or a non-code object.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_SetExtra */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t index, void *extra)
 {
     #if PY_VERSION_HEX < 0x030C0000
@@ -570,7 +590,7 @@ static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t
 /* PyUnstable_Eval_RequestCodeExtraIndex: Reserve an index for per-code-object extra data (PyUnstable_Code_GetExtra/SetExtra), with an optional function that frees the data; -1 when all 255 are taken.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Eval_RequestCodeExtraIndex */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline Py_ssize_t capicompat_PyUnstable_Eval_RequestCodeExtraIndex(freefunc free)
 {
     #if PY_VERSION_HEX < 0x030C0000
@@ -587,7 +607,7 @@ static inline Py_ssize_t capicompat_PyUnstable_Eval_RequestCodeExtraIndex(freefu
 /* PyUnstable_Code_GetFirstFree: Return the index of the code object's first free variable among its fast locals (locals, then cells, then free variables).
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetFirstFree */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_GetFirstFree(PyCodeObject *co)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -603,7 +623,7 @@ static inline int capicompat_PyUnstable_Code_GetFirstFree(PyCodeObject *co)
 /* PyUnstable_Code_New: Create a code object from its parts (PyCode_New()'s 3.11 signature); arguments a 3.10 code object cannot hold (qualname, exception table) are dropped there.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_New */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyCodeObject *capicompat_PyUnstable_Code_New(int argcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -630,7 +650,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_New(int argcount, int kwo
 /* PyUnstable_Code_NewWithPosOnlyArgs: PyUnstable_Code_New() with a count of positional-only arguments (PyCode_NewWithPosOnlyArgs()'s 3.11 signature); qualname and the exception table are dropped on 3.10.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_NewWithPosOnlyArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int argcount, int posonlyargcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -661,7 +681,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int ar
 /* PY_FOREACH_CODE_EVENT: X-macro listing the code watcher events (CREATE, DESTROY).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_CODE_EVENT
 #  define PY_FOREACH_CODE_EVENT(V) V(CREATE) V(DESTROY)
 #endif
@@ -670,7 +690,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int ar
 /* PyCodeEvent: Enumeration of code watcher events (PY_CODE_EVENT_CREATE, PY_CODE_EVENT_DESTROY), for PyCode_WatchCallback.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PY_CODE_EVENT_CREATE,
     PY_CODE_EVENT_DESTROY
@@ -680,7 +700,7 @@ typedef enum {
 /* PyCode_WatchCallback: Type of a code watcher callback, int (*)(PyCodeEvent event, PyCodeObject *co).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
 #endif
 
@@ -688,7 +708,7 @@ typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
 
 /* capicompat_config_spec: The option table of 3.14's PyConfig_Get() and PyInitConfig API: look an option up by name (or by index when name is NULL); 1 and its type, whether it can be set (1), is read-only (0) or init-only (-1), its member in config (or preconfig), sys attribute and sys.flags index, or 0. Without a preconfig (PyConfig_Get), init-only options are left out and pre-configuration members are not given.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_config_spec(const PyConfig *config, const PyPreConfig *preconfig, const char *name, size_t index, const char **found, int *type, int *settable, const void **member, const char **sys_attr, int *flag_index)
 {
     /* type: 1 int, 11 unsigned int, 2 bool, 3 unsigned long, 4 str, 5 str or None,
@@ -877,7 +897,7 @@ static inline int capicompat_config_spec(const PyConfig *config, const PyPreConf
 
 /* capicompat_config_struct: The running interpreter's PyConfig (what 3.14's PyConfig_Get() reads), through the private _Py_GetConfig(), which every CPython 3.10+ exports (publicly declared up to 3.12, in Include/internal from 3.13).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline const PyConfig *capicompat_config_struct(void)
 {
     #if PY_VERSION_HEX >= 0x030D0000
@@ -889,7 +909,7 @@ static inline const PyConfig *capicompat_config_struct(void)
 
 /* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception; through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+), the only way to the runtime's PyPreConfig.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_config_preconfig(const char *name)
 {
     PyAPI_FUNC(PyObject *) _Py_GetConfigsAsDict(void);
@@ -914,7 +934,7 @@ static inline PyObject *capicompat_config_preconfig(const char *name)
 /* PyConfig_Get: The value of a runtime configuration option by name, as a new reference (the sys attribute for the options that have one); ValueError for an unknown name.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Get */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyConfig_Get(const char *name)
 {
     const char *attr;
@@ -1018,7 +1038,7 @@ static inline PyObject *capicompat_PyConfig_Get(const char *name)
 /* PyConfig_GetInt: The value of an int (or bool) runtime configuration option as a C int: 0, or -1 with ValueError (unknown name), TypeError (not an int) or OverflowError.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_GetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyConfig_GetInt(const char *name, int *value)
 {
     PyObject *obj = PyConfig_Get(name);
@@ -1048,7 +1068,7 @@ static inline int capicompat_PyConfig_GetInt(const char *name, int *value)
 /* PyConfig_Names: A new frozenset of the names of every option PyConfig_Get() accepts.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Names */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyConfig_Names(void)
 {
     PyObject *names = PyList_New(0), *frozen;
@@ -1083,7 +1103,7 @@ static inline PyObject *capicompat_PyConfig_Names(void)
 /* PyConfig_Set: Set a runtime configuration option that 3.14 allows to change (its sys attribute, or sys.flags and the interpreter's configuration); 0, or -1 with ValueError (unknown or read-only name, bad value) or TypeError.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Set */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyConfig_Set(const char *name, PyObject *value)
 {
     const char *attr;
@@ -1232,13 +1252,13 @@ static inline int capicompat_PyConfig_Set(const char *name, PyObject *value)
 /* PyInitConfig: An opaque initialization configuration for an embedding application (as in 3.14, only handled through pointers; the backport's layout is private to capicompat_initconfig_field()).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig */
-#if PY_VERSION_HEX < 0x030E0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000 && !defined(PYPY_VERSION)
 typedef struct PyInitConfig PyInitConfig;
 #endif
 
 /* capicompat_initconfig_field: A member of our PyInitConfig layout (a PyPreConfig, a PyConfig, the inittab and its size, the status, the error message buffer) by index 0..5; the layout is declared here only, so the opaque PyInitConfig of 3.14+ never needs to be complete.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_initconfig_field(PyInitConfig *config, int which)
 {
     #ifndef CAPICOMPAT_INITCONFIG_LAYOUT
@@ -1273,7 +1293,7 @@ static inline void *capicompat_initconfig_field(PyInitConfig *config, int which)
 
 /* capicompat_initconfig_size: The size of our PyInitConfig layout.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline size_t capicompat_initconfig_size(void)
 {
     CAPICOMPAT_INITCONFIG_LAYOUT;
@@ -1283,7 +1303,7 @@ static inline size_t capicompat_initconfig_size(void)
 
 /* capicompat_initconfig_to_wstr: Strictly decode UTF-8 into a malloc()ed wide string (surrogate pairs where wchar_t is 16 bits); NULL with *error 1 on invalid UTF-8, 0 when out of memory.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline wchar_t *capicompat_initconfig_to_wstr(const char *str, int *error)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -1353,7 +1373,7 @@ static inline wchar_t *capicompat_initconfig_to_wstr(const char *str, int *error
 
 /* capicompat_initconfig_to_utf8: Strictly encode a wide string as malloc()ed UTF-8; NULL with *error 1 on a lone surrogate or invalid code point, 0 when out of memory.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline char *capicompat_initconfig_to_utf8(const wchar_t *wstr, int *error)
 {
     size_t len = wcslen(wstr), i, n = 0;
@@ -1402,7 +1422,7 @@ static inline char *capicompat_initconfig_to_utf8(const wchar_t *wstr, int *erro
 
 /* capicompat_initconfig_find: The member of an option in a PyInitConfig (any option of 3.14's tables, init-only ones included) and its type; NULL after setting the config's error when the name is unknown.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_initconfig_find(PyInitConfig *config, const char *name, int *type)
 {
     const char *attr;
@@ -1422,7 +1442,7 @@ static inline void *capicompat_initconfig_find(PyInitConfig *config, const char 
 /* PyInitConfig_Create: A new initialization configuration with the Isolated Configuration defaults (free it with PyInitConfig_Free()); NULL when out of memory.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyInitConfig *capicompat_PyInitConfig_Create(void)
 {
     PyInitConfig *config = (PyInitConfig *)calloc(1, capicompat_initconfig_size());
@@ -1440,7 +1460,7 @@ static inline PyInitConfig *capicompat_PyInitConfig_Create(void)
 /* PyInitConfig_Free: Free an initialization configuration and the strings it holds; NULL is ignored.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Free */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyInitConfig_Free(PyInitConfig *config)
 {
     size_t i;
@@ -1477,7 +1497,7 @@ static inline void capicompat_PyInitConfig_Free(PyInitConfig *config)
 /* PyInitConfig_GetError: 1 and the error message of the last failed call ("exit code N" after an exit), or 0 and NULL.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetError */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetError(PyInitConfig *config, const char **err_msg)
 {
     if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
@@ -1509,7 +1529,7 @@ static inline int capicompat_PyInitConfig_GetError(PyInitConfig *config, const c
 /* PyInitConfig_GetExitCode: 1 and the exit code when initialization asked to exit (e.g. --help in argv with parse_argv), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetExitCode */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetExitCode(PyInitConfig *config, int *exitcode)
 {
     if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
@@ -1524,7 +1544,7 @@ static inline int capicompat_PyInitConfig_GetExitCode(PyInitConfig *config, int 
 /* PyInitConfig_HasOption: 1 if the name is a configuration option (init-only ones included), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_HasOption */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_HasOption(PyInitConfig *config, const char *name)
 {
     const char *attr;
@@ -1540,7 +1560,7 @@ static inline int capicompat_PyInitConfig_HasOption(PyInitConfig *config, const 
 /* PyInitConfig_GetInt: The value of an int or bool option as int64_t: 0, or -1 with the config's error set (unknown name, not an int, out of range).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetInt(PyInitConfig *config, const char *name, int64_t *value)
 {
     int type;
@@ -1576,7 +1596,7 @@ static inline int capicompat_PyInitConfig_GetInt(PyInitConfig *config, const cha
 /* PyInitConfig_SetInt: Set an int or bool option (setting hash_seed also sets use_hash_seed): 0, or -1 with the config's error set (unknown name, not an int, out of range).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetInt(PyInitConfig *config, const char *name, int64_t value)
 {
     int type;
@@ -1624,7 +1644,7 @@ static inline int capicompat_PyInitConfig_SetInt(PyInitConfig *config, const cha
 /* PyInitConfig_GetStr: The value of a string option as a malloc()ed UTF-8 string (NULL if unset; free() it): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetStr(PyInitConfig *config, const char *name, char **value)
 {
     int type, error;
@@ -1655,7 +1675,7 @@ static inline int capicompat_PyInitConfig_GetStr(PyInitConfig *config, const cha
 /* PyInitConfig_SetStr: Set a string option from UTF-8 (strictly decoded): 0, or -1 with the config's error set (unknown name, not a string, decoding error).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetStr(PyInitConfig *config, const char *name, const char *value)
 {
     int type, error;
@@ -1689,7 +1709,7 @@ static inline int capicompat_PyInitConfig_SetStr(PyInitConfig *config, const cha
 /* PyInitConfig_FreeStrList: Free a string list returned by PyInitConfig_GetStrList().
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_FreeStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyInitConfig_FreeStrList(size_t length, char **items)
 {
     size_t i;
@@ -1704,7 +1724,7 @@ static inline void capicompat_PyInitConfig_FreeStrList(size_t length, char **ite
 /* PyInitConfig_GetStrList: The value of a string-list option as a malloc()ed array of malloc()ed UTF-8 strings (free with PyInitConfig_FreeStrList()): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetStrList(PyInitConfig *config, const char *name, size_t *length, char ***items)
 {
     int type, error;
@@ -1741,7 +1761,7 @@ static inline int capicompat_PyInitConfig_GetStrList(PyInitConfig *config, const
 /* PyInitConfig_SetStrList: Set a string-list option from UTF-8 strings (setting module_search_paths also sets module_search_paths_set): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetStrList(PyInitConfig *config, const char *name, size_t length, char *const *items)
 {
     int type, error;
@@ -1791,7 +1811,7 @@ static inline int capicompat_PyInitConfig_SetStrList(PyInitConfig *config, const
 /* Py_InitializeFromInitConfig: Pre-initialize and initialize Python from an initialization configuration: 0, or -1 with the config's error or exit code set (PyInitConfig_GetError(), PyInitConfig_GetExitCode()).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.Py_InitializeFromInitConfig */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
 {
     PyPreConfig *preconfig = (PyPreConfig *)capicompat_initconfig_field(config, 0);
@@ -1833,7 +1853,7 @@ static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
 /* PyInitConfig_AddModule: Add a built-in module (name and init function) that Py_InitializeFromInitConfig() installs in the table of built-in modules; 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_AddModule */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_AddModule(PyInitConfig *config, const char *name, PyObject *(*initfunc)(void))
 {
     /* the table stays terminated by a {NULL, NULL} entry, as PyImport_ExtendInittab()
@@ -1862,7 +1882,7 @@ static inline int capicompat_PyInitConfig_AddModule(PyInitConfig *config, const 
 /* PyContextEvent: Enumeration of context watcher events (Py_CONTEXT_SWITCHED), for PyContext_WatchCallback.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContextEvent */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef enum {
     Py_CONTEXT_SWITCHED = 1
 } PyContextEvent;
@@ -1871,7 +1891,7 @@ typedef enum {
 /* PyContext_WatchCallback: Type of a context watcher callback, int (*)(PyContextEvent event, PyObject *obj).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_WatchCallback */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 #endif
 
@@ -1880,7 +1900,7 @@ typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 /* PySequence_In: Deprecated alias of PySequence_Contains(): 1 if o contains value, 0 if not, -1 with an exception (a macro, as CPython's abstract.h defines it).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sequence.html#c.PySequence_In */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PySequence_In
 #  define PySequence_In PySequence_Contains
 #endif
@@ -1889,7 +1909,7 @@ typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 /* PyUnicode_RichCompare: Rich comparison of two str objects (Py_EQ ... Py_GE); NotImplemented when either is not a str.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RichCompare */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObject *right, int op)
 {
     if (!PyUnicode_Check(left) || !PyUnicode_Check(right)) {
@@ -1904,7 +1924,7 @@ static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObjec
 /* PyCFunction_CheckExact: 1 if op is exactly a builtin function or method object (not a subtype such as a PyCMethod).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCFunction_CheckExact
 #  define PyCFunction_CheckExact(op) Py_IS_TYPE((op), &PyCFunction_Type)
 #endif
@@ -1913,7 +1933,7 @@ static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObjec
 /* PyCFunction_GetFlags: The METH_* flags of a builtin function; -1 with SystemError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
 {
     if (!PyCFunction_Check(op)) {
@@ -1928,7 +1948,7 @@ static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
 /* PyCFunction_GetSelf: The object a builtin function is bound to (borrowed); NULL with SystemError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 {
     if (!PyCFunction_Check(op)) {
@@ -1944,7 +1964,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 
 /* capicompat_codecs_call: Calls codecs.NAME with the tuple args (stolen; NULL: an error already set) and returns the result.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_codecs_call(const char *name, PyObject *args)
 {
     PyObject *codecs, *fn, *result;
@@ -1971,7 +1991,7 @@ static inline PyObject *capicompat_codecs_call(const char *name, PyObject *args)
 
 /* capicompat_codecs_status: 0 for a call that succeeded (its result released), -1 for NULL.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_codecs_status(PyObject *result)
 {
     if (result == CAPICOMPAT_NULL) {
@@ -1985,7 +2005,7 @@ static inline int capicompat_codecs_status(PyObject *result)
 /* PyCodec_Register: Registers a codec search function (as codecs.register); 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCodec_Register(PyObject *search_function)
 {
     return capicompat_codecs_status(capicompat_codecs_call("register", Py_BuildValue("(O)", search_function)));
@@ -1996,7 +2016,7 @@ static inline int capicompat_PyCodec_Register(PyObject *search_function)
 /* PyCodec_Unregister: Unregisters a codec search function (as codecs.unregister); 0 also when it was not registered, -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCodec_Unregister(PyObject *search_function)
 {
     return capicompat_codecs_status(capicompat_codecs_call("unregister", Py_BuildValue("(O)", search_function)));
@@ -2007,7 +2027,7 @@ static inline int capicompat_PyCodec_Unregister(PyObject *search_function)
 /* PyCodec_KnownEncoding: 1 if a codec is registered for the encoding, else 0 (never an exception).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCodec_KnownEncoding(const char *encoding)
 {
     PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
@@ -2024,7 +2044,7 @@ static inline int capicompat_PyCodec_KnownEncoding(const char *encoding)
 /* PyCodec_LookupError: The error handler registered under the name (NULL: strict), a new reference; LookupError if there is none.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_LookupError(const char *name)
 {
     return capicompat_codecs_call("lookup_error", Py_BuildValue("(s)", name == CAPICOMPAT_NULL ? "strict" : name));
@@ -2035,7 +2055,7 @@ static inline PyObject *capicompat_PyCodec_LookupError(const char *name)
 /* PyCodec_RegisterError: Registers an error handler under a name (as codecs.register_error); 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCodec_RegisterError(const char *name, PyObject *error)
 {
     return capicompat_codecs_status(capicompat_codecs_call("register_error", Py_BuildValue("(sO)", name, error)));
@@ -2046,7 +2066,7 @@ static inline int capicompat_PyCodec_RegisterError(const char *name, PyObject *e
 /* PyCodec_StreamReader: A StreamReader of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_StreamReader(const char *encoding, PyObject *stream, const char *errors)
 {
     PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
@@ -2070,7 +2090,7 @@ static inline PyObject *capicompat_PyCodec_StreamReader(const char *encoding, Py
 /* PyCodec_StreamWriter: A StreamWriter of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_StreamWriter(const char *encoding, PyObject *stream, const char *errors)
 {
     PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
@@ -2094,7 +2114,7 @@ static inline PyObject *capicompat_PyCodec_StreamWriter(const char *encoding, Py
 /* PyCodec_StrictErrors: The 'strict' error handler: raises the exception it is given (TypeError for anything else); always NULL.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_StrictErrors(PyObject *exc)
 {
     return capicompat_codecs_call("strict_errors", Py_BuildValue("(O)", exc));
@@ -2105,7 +2125,7 @@ static inline PyObject *capicompat_PyCodec_StrictErrors(PyObject *exc)
 /* PyCodec_IgnoreErrors: The 'ignore' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_IgnoreErrors(PyObject *exc)
 {
     return capicompat_codecs_call("ignore_errors", Py_BuildValue("(O)", exc));
@@ -2116,7 +2136,7 @@ static inline PyObject *capicompat_PyCodec_IgnoreErrors(PyObject *exc)
 /* PyCodec_ReplaceErrors: The 'replace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_ReplaceErrors(PyObject *exc)
 {
     return capicompat_codecs_call("replace_errors", Py_BuildValue("(O)", exc));
@@ -2127,7 +2147,7 @@ static inline PyObject *capicompat_PyCodec_ReplaceErrors(PyObject *exc)
 /* PyCodec_XMLCharRefReplaceErrors: The 'xmlcharrefreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_XMLCharRefReplaceErrors(PyObject *exc)
 {
     return capicompat_codecs_call("xmlcharrefreplace_errors", Py_BuildValue("(O)", exc));
@@ -2138,7 +2158,7 @@ static inline PyObject *capicompat_PyCodec_XMLCharRefReplaceErrors(PyObject *exc
 /* PyCodec_BackslashReplaceErrors: The 'backslashreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_BackslashReplaceErrors(PyObject *exc)
 {
     return capicompat_codecs_call("backslashreplace_errors", Py_BuildValue("(O)", exc));
@@ -2149,7 +2169,7 @@ static inline PyObject *capicompat_PyCodec_BackslashReplaceErrors(PyObject *exc)
 /* PyCodec_NameReplaceErrors: The 'namereplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/codec.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
 {
     return capicompat_codecs_call("namereplace_errors", Py_BuildValue("(O)", exc));
@@ -2160,7 +2180,7 @@ static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
 /* Py_hexdigits: The lower-case hexadecimal digits "0123456789abcdef" (a const char *), as CPython's codecs.h declares it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/codecs.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #  define Py_hexdigits ((const char *)"0123456789abcdef")
 #endif
 
@@ -2342,7 +2362,7 @@ static inline void capicompat_remove_module(PyObject *name)
 
 /* capicompat_type_of: The type a Python expression evaluates to (evaluated once into the cache), borrowed from the cache; NULL without an exception if it cannot be had.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_type_of(PyObject **cache, const char *expr)
 {
     if (*cache == CAPICOMPAT_NULL) {
@@ -2364,7 +2384,7 @@ static inline PyTypeObject *capicompat_type_of(PyObject **cache, const char *exp
 
 /* capicompat_dictkeys_type: The type of `type({}.keys())` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_dictkeys_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2374,7 +2394,7 @@ static inline PyTypeObject *capicompat_dictkeys_type(void)
 
 /* capicompat_dictvalues_type: The type of `type({}.values())` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_dictvalues_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2384,7 +2404,7 @@ static inline PyTypeObject *capicompat_dictvalues_type(void)
 
 /* capicompat_dictitems_type: The type of `type({}.items())` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_dictitems_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2395,7 +2415,7 @@ static inline PyTypeObject *capicompat_dictitems_type(void)
 /* PyDictKeys_Check: True if op is a dict keys view (or a subclass's).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyDictKeys_Check
 #  define PyDictKeys_Check(op) PyObject_TypeCheck((op), capicompat_dictkeys_type())
 #endif
@@ -2404,7 +2424,7 @@ static inline PyTypeObject *capicompat_dictitems_type(void)
 /* PyDictValues_Check: True if op is a dict values view (or a subclass's).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyDictValues_Check
 #  define PyDictValues_Check(op) PyObject_TypeCheck((op), capicompat_dictvalues_type())
 #endif
@@ -2413,7 +2433,7 @@ static inline PyTypeObject *capicompat_dictitems_type(void)
 /* PyDictItems_Check: True if op is a dict items view (or a subclass's).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyDictItems_Check
 #  define PyDictItems_Check(op) PyObject_TypeCheck((op), capicompat_dictitems_type())
 #endif
@@ -2422,7 +2442,7 @@ static inline PyTypeObject *capicompat_dictitems_type(void)
 /* PyDictViewSet_Check: True if op is a dict keys or items view (the set-like views).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyDictViewSet_Check
 #  define PyDictViewSet_Check(op) (PyDictKeys_Check(op) || PyDictItems_Check(op))
 #endif
@@ -2430,7 +2450,7 @@ static inline PyTypeObject *capicompat_dictitems_type(void)
 
 /* capicompat_calliter_type: The type of `type(iter(int, 1))` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_calliter_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2441,7 +2461,7 @@ static inline PyTypeObject *capicompat_calliter_type(void)
 /* PyCallIter_Check: True if op is exactly a callable iterator (iter(callable, sentinel)).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/iterobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCallIter_Check
 #  define PyCallIter_Check(op) Py_IS_TYPE((op), capicompat_calliter_type())
 #endif
@@ -2449,7 +2469,7 @@ static inline PyTypeObject *capicompat_calliter_type(void)
 
 /* capicompat_asyncgen_type: The type of `__import__('types').AsyncGeneratorType` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_asyncgen_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2460,7 +2480,7 @@ static inline PyTypeObject *capicompat_asyncgen_type(void)
 /* PyAsyncGen_CheckExact: True if op is exactly an asynchronous generator object.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/genobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyAsyncGen_CheckExact
 #  define PyAsyncGen_CheckExact(op) Py_IS_TYPE((op), capicompat_asyncgen_type())
 #endif
@@ -2468,7 +2488,7 @@ static inline PyTypeObject *capicompat_asyncgen_type(void)
 
 /* capicompat_context_type: The type of `__import__('contextvars').Context` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_context_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2478,7 +2498,7 @@ static inline PyTypeObject *capicompat_context_type(void)
 
 /* capicompat_contextvar_type: The type of `__import__('contextvars').ContextVar` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_contextvar_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2488,7 +2508,7 @@ static inline PyTypeObject *capicompat_contextvar_type(void)
 
 /* capicompat_contexttoken_type: The type of `__import__('contextvars').Token` on this interpreter (cached).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_contexttoken_type(void)
 {
     static PyObject *cache = CAPICOMPAT_NULL;
@@ -2499,28 +2519,28 @@ static inline PyTypeObject *capicompat_contexttoken_type(void)
 /* PyContext: CPython's opaque PyContext struct type (objects are used through PyObject pointers).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef struct _pycontextobject PyContext;
 #endif
 
 /* PyContextVar: CPython's opaque PyContextVar struct type (objects are used through PyObject pointers).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef struct _pycontextvarobject PyContextVar;
 #endif
 
 /* PyContextToken: CPython's opaque PyContextToken struct type (objects are used through PyObject pointers).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef struct _pycontexttokenobject PyContextToken;
 #endif
 
 /* PyContext_CheckExact: True if o is exactly a contextvars.Context.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyContext_CheckExact
 #  define PyContext_CheckExact(o) Py_IS_TYPE((o), capicompat_context_type())
 #endif
@@ -2529,7 +2549,7 @@ typedef struct _pycontexttokenobject PyContextToken;
 /* PyContextVar_CheckExact: True if o is exactly a contextvars.ContextVar.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyContextVar_CheckExact
 #  define PyContextVar_CheckExact(o) Py_IS_TYPE((o), capicompat_contextvar_type())
 #endif
@@ -2538,7 +2558,7 @@ typedef struct _pycontexttokenobject PyContextToken;
 /* PyContextToken_CheckExact: True if o is exactly a contextvars.Token.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/context.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyContextToken_CheckExact
 #  define PyContextToken_CheckExact(o) Py_IS_TYPE((o), capicompat_contexttoken_type())
 #endif
@@ -2546,7 +2566,7 @@ typedef struct _pycontexttokenobject PyContextToken;
 
 /* capicompat_contextvars_call: Calls contextvars.NAME() with no arguments.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_contextvars_call(const char *name)
 {
     PyObject *mod = PyImport_ImportModule("contextvars"), *res;
@@ -2562,7 +2582,7 @@ static inline PyObject *capicompat_contextvars_call(const char *name)
 /* PyContext_New: A new empty context (contextvars.Context()).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_New */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyContext_New(void)
 {
     return capicompat_contextvars_call("Context");
@@ -2573,7 +2593,7 @@ static inline PyObject *capicompat_PyContext_New(void)
 /* PyContext_CopyCurrent: A shallow copy of the current thread's context (contextvars.copy_context()).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_CopyCurrent */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyContext_CopyCurrent(void)
 {
     return capicompat_contextvars_call("copy_context");
@@ -2584,7 +2604,7 @@ static inline PyObject *capicompat_PyContext_CopyCurrent(void)
 /* PyContext_Copy: A shallow copy of a context (Context.copy()); TypeError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_Copy */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyContext_Copy(PyObject *ctx)
 {
     if (!PyContext_CheckExact(ctx)) {
@@ -2598,7 +2618,7 @@ static inline PyObject *capicompat_PyContext_Copy(PyObject *ctx)
 
 /* capicompat_odict_type: collections.OrderedDict (cached); NULL with an exception if it cannot be imported.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_odict_type(void)
 {
     static PyObject *od = CAPICOMPAT_NULL;
@@ -2617,7 +2637,7 @@ static inline PyTypeObject *capicompat_odict_type(void)
 /* PyODict_New: A new empty collections.OrderedDict.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyODict_New(void)
 {
     PyTypeObject *type = capicompat_odict_type();
@@ -2629,7 +2649,7 @@ static inline PyObject *capicompat_PyODict_New(void)
 /* PyODict_SetItem: od[key] = item, keeping insertion order; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyODict_SetItem(PyObject *od, PyObject *key, PyObject *item)
 {
     return PyObject_SetItem(od, key, item);
@@ -2640,7 +2660,7 @@ static inline int capicompat_PyODict_SetItem(PyObject *od, PyObject *key, PyObje
 /* PyODict_DelItem: del od[key]; 0, or -1 with KeyError when missing.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 {
     return PyObject_DelItem(od, key);
@@ -2651,7 +2671,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_Check: True if op is an OrderedDict or a subclass's instance.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_Check
 #  define PyODict_Check(op) (capicompat_odict_type() != CAPICOMPAT_NULL && PyObject_TypeCheck((op), capicompat_odict_type()))
 #endif
@@ -2660,7 +2680,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_CheckExact: True if op is exactly an OrderedDict.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_CheckExact
 #  define PyODict_CheckExact(op) (capicompat_odict_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_odict_type()))
 #endif
@@ -2669,7 +2689,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_SIZE: As CPython's odictobject.h: PyDict_GET_SIZE(od) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_SIZE
 #  define PyODict_SIZE(op) PyDict_GET_SIZE((op))
 #endif
@@ -2678,7 +2698,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_Size: As CPython's odictobject.h: PyDict_Size(od) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_Size
 #  define PyODict_Size(op) PyDict_Size((op))
 #endif
@@ -2687,7 +2707,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_GetItem: As CPython's odictobject.h: PyDict_GetItem(od, (key)) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_GetItem
 #  define PyODict_GetItem(op, key) PyDict_GetItem((op), (key))
 #endif
@@ -2696,7 +2716,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_GetItemWithError: As CPython's odictobject.h: PyDict_GetItemWithError(od, (key)) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_GetItemWithError
 #  define PyODict_GetItemWithError(op, key) PyDict_GetItemWithError((op), (key))
 #endif
@@ -2705,7 +2725,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_GetItemString: As CPython's odictobject.h: PyDict_GetItemString(od, (key)) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_GetItemString
 #  define PyODict_GetItemString(op, key) PyDict_GetItemString((op), (key))
 #endif
@@ -2714,7 +2734,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 /* PyODict_Contains: As CPython's odictobject.h: PyDict_Contains(od, (key)) (an OrderedDict is a dict).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyODict_Contains
 #  define PyODict_Contains(op, key) PyDict_Contains((op), (key))
 #endif
@@ -2722,7 +2742,7 @@ static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
 
 /* capicompat_picklebuffer_type: pickle.PickleBuffer (cached); NULL with an exception if it cannot be imported.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_picklebuffer_type(void)
 {
     static PyObject *pb = CAPICOMPAT_NULL;
@@ -2741,7 +2761,7 @@ static inline PyTypeObject *capicompat_picklebuffer_type(void)
 /* PyPickleBuffer_FromObject: A pickle.PickleBuffer over obj's buffer; TypeError if obj has none.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/../library/pickle.html#pickle.PickleBuffer */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyPickleBuffer_FromObject(PyObject *obj)
 {
     PyTypeObject *type = capicompat_picklebuffer_type();
@@ -2753,7 +2773,7 @@ static inline PyObject *capicompat_PyPickleBuffer_FromObject(PyObject *obj)
 /* PyPickleBuffer_Check: True if op is a pickle.PickleBuffer.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyPickleBuffer_Check
 #  define PyPickleBuffer_Check(op) (capicompat_picklebuffer_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_picklebuffer_type()))
 #endif
@@ -2762,7 +2782,7 @@ static inline PyObject *capicompat_PyPickleBuffer_FromObject(PyObject *obj)
 /* PyPickleBuffer_Release: Releases the PickleBuffer's underlying buffer; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyPickleBuffer_Release(PyObject *self)
 {
     PyObject *res;
@@ -2783,7 +2803,7 @@ static inline int capicompat_PyPickleBuffer_Release(PyObject *self)
 /* PySequence_Count: How many items of o equal value (by ==); -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sequence.html#c.PySequence_Count */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PySequence_Count(PyObject *o, PyObject *value)
 {
     PyObject *it, *item;
@@ -2817,7 +2837,7 @@ static inline Py_ssize_t capicompat_PySequence_Count(PyObject *o, PyObject *valu
 /* PyAIter_Check: 1 if o is an asynchronous iterator (its type has __anext__), else 0.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/iter.html#c.PyAIter_Check */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyAIter_Check(PyObject *o)
 {
     return PyObject_HasAttrString((PyObject *)Py_TYPE(o), "__anext__");
@@ -2828,7 +2848,7 @@ static inline int capicompat_PyAIter_Check(PyObject *o)
 /* PyObject_GetAIter: aiter(o): the asynchronous iterator of o, a new reference; TypeError if o is not an async iterable or __aiter__ returns no async iterator.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetAIter */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyObject_GetAIter(PyObject *o)
 {
     PyObject *meth = PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__aiter__"), *it;
@@ -2855,7 +2875,7 @@ static inline PyObject *capicompat_PyObject_GetAIter(PyObject *o)
 /* PyDict_MergeFromSeq2: Updates a from an iterable of key/value pairs (override 0: existing keys are kept); 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_MergeFromSeq2 */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_MergeFromSeq2(PyObject *a, PyObject *seq2, int override)
 {
     PyObject *it, *item;
@@ -2904,7 +2924,7 @@ static inline int capicompat_PyDict_MergeFromSeq2(PyObject *a, PyObject *seq2, i
 /* PyFloat_GetInfo: sys.float_info, a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetInfo */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFloat_GetInfo(void)
 {
     PyObject *info = PySys_GetObject("float_info");
@@ -2921,7 +2941,7 @@ static inline PyObject *capicompat_PyFloat_GetInfo(void)
 /* PyLong_GetInfo: sys.int_info, a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/long.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_GetInfo(void)
 {
     PyObject *info = PySys_GetObject("int_info");
@@ -2938,7 +2958,7 @@ static inline PyObject *capicompat_PyLong_GetInfo(void)
 /* PyThread_GetInfo: sys.thread_info, a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyThread_GetInfo(void)
 {
     PyObject *info = PySys_GetObject("thread_info");
@@ -2955,7 +2975,7 @@ static inline PyObject *capicompat_PyThread_GetInfo(void)
 /* PyFloat_GetMax: The largest finite double (sys.float_info.max).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMax */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyFloat_GetMax(void)
 {
     PyObject *info = PySys_GetObject("float_info"), *v;
@@ -2974,7 +2994,7 @@ static inline double capicompat_PyFloat_GetMax(void)
 /* PyFloat_GetMin: The smallest positive normalized double (sys.float_info.min).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMin */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyFloat_GetMin(void)
 {
     PyObject *info = PySys_GetObject("float_info"), *v;
@@ -2993,7 +3013,7 @@ static inline double capicompat_PyFloat_GetMin(void)
 /* PyErr_SetImportErrorSubclass: Raises exception (an ImportError subclass) with msg and the name and path attributes (NULL: None); always NULL.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportErrorSubclass */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyErr_SetImportErrorSubclass(PyObject *exception, PyObject *msg, PyObject *name, PyObject *path)
 {
     PyObject *kwargs, *error, *args;
@@ -3029,7 +3049,7 @@ static inline PyObject *capicompat_PyErr_SetImportErrorSubclass(PyObject *except
 /* PyErr_SetImportError: Raises ImportError with msg and the name and path attributes (NULL: None); always NULL.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportError */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyErr_SetImportError(PyObject *msg, PyObject *name, PyObject *path)
 {
     return PyErr_SetImportErrorSubclass(PyExc_ImportError, msg, name, path);
@@ -3040,7 +3060,7 @@ static inline PyObject *capicompat_PyErr_SetImportError(PyObject *msg, PyObject 
 /* PyExceptionClass_Name: The tp_name of an exception class.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyExceptionClass_Name */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_PyExceptionClass_Name(PyObject *exc)
 {
     return ((PyTypeObject *)exc)->tp_name;
@@ -3051,7 +3071,7 @@ static inline const char *capicompat_PyExceptionClass_Name(PyObject *exc)
 /* PyErr_WarnExplicitObject: Issues a warning with full control over the location (warnings.warn_explicit); 0, or -1 with an exception (also when the filter turns it into an error).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitObject */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObject *message, PyObject *filename, int lineno, PyObject *module, PyObject *registry)
 {
     PyObject *warnings, *res, *derived = CAPICOMPAT_NULL;
@@ -3135,7 +3155,7 @@ static inline int capicompat_PyErr_WarnExplicitFormat(PyObject *category, const 
 /* PyImport_AddModuleObject: sys.modules[name], created empty if missing: a borrowed reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_AddModuleObject */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_AddModuleObject(PyObject *name)
 {
     const char *utf8 = PyUnicode_AsUTF8(name);
@@ -3251,7 +3271,7 @@ static inline PyObject *capicompat_PyImport_ExecCodeModuleWithPathnames(const ch
 /* PyImport_GetMagicNumber: The bytecode magic number as a long (importlib.util.MAGIC_NUMBER read little-endian); -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicNumber */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline long capicompat_PyImport_GetMagicNumber(void)
 {
     PyObject *util = PyImport_ImportModule("importlib.util"), *magic, *n;
@@ -3279,7 +3299,7 @@ static inline long capicompat_PyImport_GetMagicNumber(void)
 /* PyImport_GetMagicTag: The tag of cached bytecode file names (sys.implementation.cache_tag), as a string that lives as long as the process; NULL when caching is off.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicTag */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_PyImport_GetMagicTag(void)
 {
     static char tag[64];
@@ -3305,7 +3325,7 @@ static inline const char *capicompat_PyImport_GetMagicTag(void)
 /* PyInterpreterState_GetDict: A dict where extensions keep interpreter-specific data (borrowed; one per interpreter, and PyPy has one).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_GetDict */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyInterpreterState_GetDict(PyInterpreterState *interp)
 {
     static PyObject *dict = CAPICOMPAT_NULL;
@@ -3324,7 +3344,7 @@ static inline PyObject *capicompat_PyInterpreterState_GetDict(PyInterpreterState
 /* PyModule_SetDocString: Sets the module's __doc__ from a UTF-8 string; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/module.html#c.PyModule_SetDocString */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_SetDocString(PyObject *m, const char *doc)
 {
     PyObject *v = PyUnicode_FromString(doc);
@@ -3342,7 +3362,7 @@ static inline int capicompat_PyModule_SetDocString(PyObject *m, const char *doc)
 /* PySys_GetXOptions: sys._xoptions (the -X options), a borrowed reference; a new empty dict is stored there if missing.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_GetXOptions */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySys_GetXOptions(void)
 {
     PyObject *x = PySys_GetObject("_xoptions");
@@ -3364,7 +3384,7 @@ static inline PyObject *capicompat_PySys_GetXOptions(void)
 
 /* capicompat_threading_call: threading.NAME(*args) (args a tuple, stolen; NULL: an error already set).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_threading_call(const char *name, PyObject *args)
 {
     PyObject *mod, *fn, *res;
@@ -3384,7 +3404,7 @@ static inline PyObject *capicompat_threading_call(const char *name, PyObject *ar
 /* PyThread_get_thread_native_id: The operating system's id of the current thread (threading.get_native_id()); 0 if it cannot be had.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline unsigned long capicompat_PyThread_get_thread_native_id(void)
 {
     PyObject *id = capicompat_threading_call("get_native_id", PyTuple_New(0));
@@ -3407,7 +3427,7 @@ static inline unsigned long capicompat_PyThread_get_thread_native_id(void)
 /* PY_HAVE_THREAD_NATIVE_ID: Defined when PyThread_get_thread_native_id() is available (PyPy: through threading.get_native_id()).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_HAVE_THREAD_NATIVE_ID
 #  define PY_HAVE_THREAD_NATIVE_ID 1
 #endif
@@ -3416,7 +3436,7 @@ static inline unsigned long capicompat_PyThread_get_thread_native_id(void)
 /* PyThread_get_stacksize: The stack size new threads get (threading.stack_size()); 0 means the platform default.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline size_t capicompat_PyThread_get_stacksize(void)
 {
     PyObject *size = capicompat_threading_call("stack_size", PyTuple_New(0));
@@ -3439,7 +3459,7 @@ static inline size_t capicompat_PyThread_get_stacksize(void)
 /* PyThread_set_stacksize: Sets the stack size of new threads (0: the default); 0 on success, -1 for an invalid size, without an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyThread_set_stacksize(size_t size)
 {
     PyObject *res = capicompat_threading_call("stack_size", Py_BuildValue("(n)", (Py_ssize_t)size));
@@ -3456,7 +3476,7 @@ static inline int capicompat_PyThread_set_stacksize(size_t size)
 /* PYTHREAD_INVALID_THREAD_ID: A thread id no thread has: (unsigned long)-1.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pythread.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PYTHREAD_INVALID_THREAD_ID
 #  define PYTHREAD_INVALID_THREAD_ID ((unsigned long)-1)
 #endif
@@ -3465,7 +3485,7 @@ static inline int capicompat_PyThread_set_stacksize(size_t size)
 /* PyUnicode_Partition: str.partition(s, sep): a 3-tuple; TypeError unless both are str.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_Partition(PyObject *s, PyObject *sep)
 {
     return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "partition", "OO", s, sep);
@@ -3476,7 +3496,7 @@ static inline PyObject *capicompat_PyUnicode_Partition(PyObject *s, PyObject *se
 /* PyUnicode_RPartition: str.rpartition(s, sep): a 3-tuple; TypeError unless both are str.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_RPartition(PyObject *s, PyObject *sep)
 {
     return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rpartition", "OO", s, sep);
@@ -3487,7 +3507,7 @@ static inline PyObject *capicompat_PyUnicode_RPartition(PyObject *s, PyObject *s
 /* PyUnicode_RSplit: str.rsplit(s, sep, maxsplit) (sep NULL: whitespace; maxsplit < 0: no limit): a list.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RSplit */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_RSplit(PyObject *s, PyObject *sep, Py_ssize_t maxsplit)
 {
     return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rsplit", "OOn", s, sep != CAPICOMPAT_NULL ? sep : Py_None, maxsplit);
@@ -3498,7 +3518,7 @@ static inline PyObject *capicompat_PyUnicode_RSplit(PyObject *s, PyObject *sep, 
 /* PyUnicode_IsIdentifier: 1 if the str is a valid identifier (str.isidentifier()), else 0.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_IsIdentifier */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_IsIdentifier(PyObject *s)
 {
     PyObject *r = PyObject_CallMethod((PyObject *)&PyUnicode_Type, "isidentifier", "O", s);
@@ -3516,7 +3536,7 @@ static inline int capicompat_PyUnicode_IsIdentifier(PyObject *s)
 /* PyUnicode_DecodeUTF8Stateful: Decodes UTF-8; with consumed, an incomplete sequence at the end is left undecoded and the decoded length stored.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_DecodeUTF8Stateful */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUTF8Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
 {
     if (consumed == CAPICOMPAT_NULL) {
@@ -3541,7 +3561,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF8Stateful(const char *s, P
 /* PyUnicode_DecodeUTF16Stateful: Decodes UTF-16 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUTF16Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
 {
     PyObject *res = capicompat_codecs_call("utf_16_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
@@ -3566,7 +3586,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF16Stateful(const char *s, 
 /* PyUnicode_DecodeUTF32Stateful: Decodes UTF-32 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUTF32Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
 {
     PyObject *res = capicompat_codecs_call("utf_32_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
@@ -3591,7 +3611,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF32Stateful(const char *s, 
 /* PyUnicode_DecodeUTF7Stateful: Decodes UTF-7; with consumed, an unfinished shift sequence at the end is left undecoded.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUTF7Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
 {
     PyObject *res = capicompat_codecs_call("utf_7_decode", Py_BuildValue("(y#zi)", s, size, errors, consumed == CAPICOMPAT_NULL));
@@ -3613,7 +3633,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF7Stateful(const char *s, P
 /* PyUnicode_DecodeUTF7: Decodes UTF-7.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUTF7(const char *s, Py_ssize_t size, const char *errors)
 {
     return PyUnicode_DecodeUTF7Stateful(s, size, errors, CAPICOMPAT_NULL);
@@ -3624,7 +3644,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF7(const char *s, Py_ssize_
 /* PyUnicode_DecodeUnicodeEscape: Decodes Python's unicode-escape encoding.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeUnicodeEscape(const char *s, Py_ssize_t size, const char *errors)
 {
     PyObject *res = capicompat_codecs_call("unicode_escape_decode", Py_BuildValue("(y#z)", s, size, errors));
@@ -3643,7 +3663,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeUnicodeEscape(const char *s, 
 /* PyUnicode_DecodeCharmap: Decodes with a charmap (mapping NULL: Latin-1).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_DecodeCharmap(const char *data, Py_ssize_t size, PyObject *mapping, const char *errors)
 {
     PyObject *res = capicompat_codecs_call("charmap_decode", Py_BuildValue("(y#zO)", data, size, errors, mapping != CAPICOMPAT_NULL ? mapping : Py_None));
@@ -3662,7 +3682,7 @@ static inline PyObject *capicompat_PyUnicode_DecodeCharmap(const char *data, Py_
 /* PyUnicode_AsCharmapString: Encodes a str with a charmap; TypeError-free BadArgument for NULL arguments.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_AsCharmapString(PyObject *unicode, PyObject *mapping)
 {
     if (unicode == CAPICOMPAT_NULL || mapping == CAPICOMPAT_NULL) {
@@ -3685,7 +3705,7 @@ static inline PyObject *capicompat_PyUnicode_AsCharmapString(PyObject *unicode, 
 /* PyUnicode_BuildEncodingMap: An encoding map (codecs.charmap_build) for a 256-character decoding table.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_BuildEncodingMap(PyObject *string)
 {
     return capicompat_codecs_call("charmap_build", Py_BuildValue("(O)", string));
@@ -3696,7 +3716,7 @@ static inline PyObject *capicompat_PyUnicode_BuildEncodingMap(PyObject *string)
 /* PyBuffer_FillContiguousStrides: Fills strides for a contiguous array of the shape ('F': Fortran order, else C order).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_FillContiguousStrides */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyBuffer_FillContiguousStrides(int ndims, Py_ssize_t *shape, Py_ssize_t *strides, int itemsize, char order)
 {
     Py_ssize_t sd = itemsize;
@@ -3719,7 +3739,7 @@ static inline void capicompat_PyBuffer_FillContiguousStrides(int ndims, Py_ssize
 /* PyBuffer_SizeFromFormat: The item size a struct format implies (struct.calcsize); -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_SizeFromFormat */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyBuffer_SizeFromFormat(const char *format)
 {
     PyObject *mod = PyImport_ImportModule("struct"), *size;
@@ -3742,7 +3762,7 @@ static inline Py_ssize_t capicompat_PyBuffer_SizeFromFormat(const char *format)
 /* PyDescr_IsData: 1 if the descriptor is a data descriptor (its type defines __set__ or __delete__), else 0.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/descriptor.html#c.PyDescr_IsData */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDescr_IsData(PyObject *descr)
 {
     PyObject *type = (PyObject *)Py_TYPE(descr);
@@ -3754,7 +3774,7 @@ static inline int capicompat_PyDescr_IsData(PyObject *descr)
 /* PyFile_OpenCodeObject: Opens a file for reading as code, as io.open_code(path) ('rb'); path must be a str.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCodeObject */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFile_OpenCodeObject(PyObject *path)
 {
     PyObject *io, *f;
@@ -3776,7 +3796,7 @@ static inline PyObject *capicompat_PyFile_OpenCodeObject(PyObject *path)
 /* PyFile_OpenCode: PyFile_OpenCodeObject() with a UTF-8 path.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCode */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFile_OpenCode(const char *utf8path)
 {
     PyObject *path = PyUnicode_FromString(utf8path), *f;
@@ -3793,7 +3813,7 @@ static inline PyObject *capicompat_PyFile_OpenCode(const char *utf8path)
 /* Py_CompileStringObject: Compiles source (start: Py_file_input, Py_eval_input, Py_single_input or Py_func_type_input) as compile() does, with flags and optimize (-1: the interpreter's).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringObject */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_CompileStringObject(const char *str, PyObject *filename, int start, PyCompilerFlags *flags, int optimize)
 {
     const char *mode = start == Py_eval_input ? "eval" : start == Py_single_input ? "single"
@@ -3818,7 +3838,7 @@ static inline PyObject *capicompat_Py_CompileStringObject(const char *str, PyObj
 /* Py_CompileStringExFlags: Py_CompileStringObject() with a UTF-8 file name.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringExFlags */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_CompileStringExFlags(const char *str, const char *filename, int start, PyCompilerFlags *flags, int optimize)
 {
     PyObject *name = PyUnicode_DecodeFSDefault(filename), *code;
@@ -3835,7 +3855,7 @@ static inline PyObject *capicompat_Py_CompileStringExFlags(const char *str, cons
 /* PyRun_SimpleStringFlags: Runs the statements in __main__'s namespace; on an exception prints it and returns -1, else 0 (flags: compiler flags, may be NULL).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleStringFlags */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyCompilerFlags *flags)
 {
     PyObject *m = PyImport_AddModule("__main__"), *d, *code, *v;
@@ -3859,7 +3879,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVC_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the conversion bits.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVC_MASK
 #  define FVC_MASK 0x3
 #endif
@@ -3868,7 +3888,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVC_NONE: FORMAT_VALUE oparg bits of CPython's ceval.h: no conversion.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVC_NONE
 #  define FVC_NONE 0x0
 #endif
@@ -3877,7 +3897,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVC_STR: FORMAT_VALUE oparg bits of CPython's ceval.h: !s.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVC_STR
 #  define FVC_STR 0x1
 #endif
@@ -3886,7 +3906,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVC_REPR: FORMAT_VALUE oparg bits of CPython's ceval.h: !r.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVC_REPR
 #  define FVC_REPR 0x2
 #endif
@@ -3895,7 +3915,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVC_ASCII: FORMAT_VALUE oparg bits of CPython's ceval.h: !a.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVC_ASCII
 #  define FVC_ASCII 0x3
 #endif
@@ -3904,7 +3924,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVS_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the has-spec bit.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVS_MASK
 #  define FVS_MASK 0x4
 #endif
@@ -3913,7 +3933,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* FVS_HAVE_SPEC: FORMAT_VALUE oparg bits of CPython's ceval.h: a format spec follows.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FVS_HAVE_SPEC
 #  define FVS_HAVE_SPEC 0x4
 #endif
@@ -3922,7 +3942,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* PY_STDIOTEXTMODE: The fopen() mode suffix for text files CPython's fileobject.h gives ("b").
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/fileobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_STDIOTEXTMODE
 #  define PY_STDIOTEXTMODE "b"
 #endif
@@ -3931,7 +3951,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 /* PY_INVALID_STACK_EFFECT: What PyCompile_OpcodeStackEffect() returns for an opcode or argument it does not know (INT_MAX).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_INVALID_STACK_EFFECT
 #  define PY_INVALID_STACK_EFFECT INT_MAX
 #endif
@@ -3939,7 +3959,7 @@ static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyComp
 
 /* capicompat_stack_effect: dis.stack_effect(opcode[, oparg], jump=...) (jump: 1 taken, 0 not, -1 None); PY_INVALID_STACK_EFFECT where dis refuses, without an exception.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_stack_effect(int opcode, int oparg, int jump)
 {
     PyObject *dis = PyImport_ImportModule("dis"), *fn = CAPICOMPAT_NULL, *have = CAPICOMPAT_NULL, *args = CAPICOMPAT_NULL, *kw = CAPICOMPAT_NULL, *r = CAPICOMPAT_NULL;
@@ -3982,7 +4002,7 @@ static inline int capicompat_stack_effect(int opcode, int oparg, int jump)
 /* PyCompile_OpcodeStackEffect: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect); PY_INVALID_STACK_EFFECT for one it does not know.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCompile_OpcodeStackEffect(int opcode, int oparg)
 {
     return capicompat_stack_effect(opcode, oparg, -1);
@@ -3993,7 +4013,7 @@ static inline int capicompat_PyCompile_OpcodeStackEffect(int opcode, int oparg)
 /* PyCompile_OpcodeStackEffectWithJump: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect, jump: 1 taken, 0 not, -1 the maximum); PY_INVALID_STACK_EFFECT for one it does not know.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCompile_OpcodeStackEffectWithJump(int opcode, int oparg, int jump)
 {
     return capicompat_stack_effect(opcode, oparg, jump);
@@ -4005,7 +4025,7 @@ static inline int capicompat_PyCompile_OpcodeStackEffectWithJump(int opcode, int
 
 /* capicompat_func_borrowed: A function attribute as a borrowed reference (the function holds it), NULL for None or on error (cleared).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_func_borrowed(PyObject *op, const char *attr)
 {
     PyObject *v = PyObject_GetAttrString(op, attr);
@@ -4021,7 +4041,7 @@ static inline PyObject *capicompat_func_borrowed(PyObject *op, const char *attr)
 /* PyFunction_GetKwDefaults: The function's keyword-only defaults dict (borrowed), or NULL when it has none.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_GetKwDefaults */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
 {
     if (!PyFunction_Check(op)) {
@@ -4036,7 +4056,7 @@ static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
 /* PyFunction_GET_KW_DEFAULTS: PyFunction_GetKwDefaults() without the type check.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyFunction_GET_KW_DEFAULTS
 #  define PyFunction_GET_KW_DEFAULTS(func) capicompat_func_borrowed((PyObject *)(func), "__kwdefaults__")
 #endif
@@ -4045,7 +4065,7 @@ static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
 /* PyFunction_GET_GLOBALS: The function's globals dict (borrowed), without checks.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyFunction_GET_GLOBALS
 #  define PyFunction_GET_GLOBALS(func) capicompat_func_borrowed((PyObject *)(func), "__globals__")
 #endif
@@ -4054,7 +4074,7 @@ static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
 /* PyFunction_GET_MODULE: The function's __module__ (borrowed), without checks.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyFunction_GET_MODULE
 #  define PyFunction_GET_MODULE(func) capicompat_func_borrowed((PyObject *)(func), "__module__")
 #endif
@@ -4063,7 +4083,7 @@ static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
 /* PyFunction_SetDefaults: Sets the function's __defaults__ to a tuple or None; 0, or -1 with SystemError for anything else (NULL too).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetDefaults */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyFunction_SetDefaults(PyObject *op, PyObject *defaults)
 {
     PyObject *v = defaults;
@@ -4083,7 +4103,7 @@ static inline int capicompat_PyFunction_SetDefaults(PyObject *op, PyObject *defa
 /* PyFunction_SetKwDefaults: Sets the function's __kwdefaults__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetKwDefaults */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyFunction_SetKwDefaults(PyObject *op, PyObject *kwdefaults)
 {
     PyObject *v = kwdefaults;
@@ -4103,7 +4123,7 @@ static inline int capicompat_PyFunction_SetKwDefaults(PyObject *op, PyObject *kw
 /* PyFunction_SetAnnotations: Sets the function's __annotations__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetAnnotations */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyFunction_SetAnnotations(PyObject *op, PyObject *annotations)
 {
     PyObject *v = annotations;
@@ -4123,7 +4143,7 @@ static inline int capicompat_PyFunction_SetAnnotations(PyObject *op, PyObject *a
 /* PyFunction_New: A new function from a code object and globals (types.FunctionType(code, globals)).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_New */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFunction_New(PyObject *code, PyObject *globals)
 {
     return PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
@@ -4134,7 +4154,7 @@ static inline PyObject *capicompat_PyFunction_New(PyObject *code, PyObject *glob
 /* PyFunction_NewWithQualName: PyFunction_New() with __qualname__ set to qualname (NULL: the code's name).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_NewWithQualName */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, PyObject *globals, PyObject *qualname)
 {
     PyObject *fn = PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
@@ -4150,7 +4170,7 @@ static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, Py
 /* Py_HASH_EXTERNAL: A value of Py_HASH_ALGORITHM (pyhash.h).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_HASH_EXTERNAL
 #  define Py_HASH_EXTERNAL 0
 #endif
@@ -4159,7 +4179,7 @@ static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, Py
 /* Py_HASH_SIPHASH24: A value of Py_HASH_ALGORITHM (pyhash.h).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_HASH_SIPHASH24
 #  define Py_HASH_SIPHASH24 1
 #endif
@@ -4168,7 +4188,7 @@ static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, Py
 /* Py_HASH_FNV: A value of Py_HASH_ALGORITHM (pyhash.h).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_HASH_FNV
 #  define Py_HASH_FNV 2
 #endif
@@ -4177,7 +4197,7 @@ static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, Py
 /* Py_HASH_ALGORITHM: The str/bytes hash algorithm the interpreter uses; PyPy's is SipHash-2-4 (sys.hash_info.algorithm is 'siphash24').
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_HASH_ALGORITHM
 #  define Py_HASH_ALGORITHM Py_HASH_SIPHASH24
 #endif
@@ -4186,14 +4206,14 @@ static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, Py
 /* Py_ssize_clean_t: CPython 3.10's pyport.h alias of Py_ssize_t for clean argument counts.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pyport.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef Py_ssize_t Py_ssize_clean_t;
 #endif
 
 /* PyLong_FromPid: A Python int from a pid_t (an int on POSIX).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyLong_FromPid
 #  define PyLong_FromPid(pid) PyLong_FromLong((long)(pid))
 #endif
@@ -4202,7 +4222,7 @@ typedef Py_ssize_t Py_ssize_clean_t;
 /* PyLong_AsPid: A pid_t from a Python int, as CPython 3.10 … 3.12 define it on POSIX (PyLong_AsLong; 3.13 checks int's range).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyLong_AsPid
 #  define PyLong_AsPid(obj) ((pid_t)PyLong_AsLong(obj))
 #endif
@@ -4210,7 +4230,7 @@ typedef Py_ssize_t Py_ssize_clean_t;
 
 /* capicompat_sys_cstring: A process-lifetime C copy of str(eval(expr)) (cached in *slot), or a fallback when it cannot be had.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_sys_cstring(char **slot, const char *expr, const char *fallback)
 {
     if (*slot == CAPICOMPAT_NULL) {
@@ -4238,7 +4258,7 @@ static inline const char *capicompat_sys_cstring(char **slot, const char *expr, 
 /* Py_GetPlatform: The platform name (sys.platform). A string that lives as long as the process.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.Py_GetPlatform */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_Py_GetPlatform(void)
 {
     static char *value = CAPICOMPAT_NULL;
@@ -4250,7 +4270,7 @@ static inline const char *capicompat_Py_GetPlatform(void)
 /* Py_GetCopyright: The copyright notice (sys.copyright). A string that lives as long as the process.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.Py_GetCopyright */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_Py_GetCopyright(void)
 {
     static char *value = CAPICOMPAT_NULL;
@@ -4262,7 +4282,7 @@ static inline const char *capicompat_Py_GetCopyright(void)
 /* Py_GetCompiler: The compiler part of sys.version, as '[GCC …]'. A string that lives as long as the process.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.Py_GetCompiler */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_Py_GetCompiler(void)
 {
     static char *value = CAPICOMPAT_NULL;
@@ -4274,7 +4294,7 @@ static inline const char *capicompat_Py_GetCompiler(void)
 /* Py_GetBuildInfo: The build number and date part of sys.version. A string that lives as long as the process.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.Py_GetBuildInfo */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const char *capicompat_Py_GetBuildInfo(void)
 {
     static char *value = CAPICOMPAT_NULL;
@@ -4286,7 +4306,7 @@ static inline const char *capicompat_Py_GetBuildInfo(void)
 /* PyBytes_DecodeEscape: Decodes backslash escapes of a bytes literal body (codecs.escape_decode); the last two parameters are unused.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytes_DecodeEscape(const char *s, Py_ssize_t len, const char *errors, Py_ssize_t unicode, const char *recode_encoding)
 {
     PyObject *res, *out;
@@ -4307,7 +4327,7 @@ static inline PyObject *capicompat_PyBytes_DecodeEscape(const char *s, Py_ssize_
 /* PyVectorcall_Function: The vectorcall function of a callable whose type sets Py_TPFLAGS_HAVE_VECTORCALL, else NULL (PyPy's own types never set it: call them with PyObject_Vectorcall()).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/call.html#c.PyVectorcall_Function */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline vectorcallfunc capicompat_PyVectorcall_Function(PyObject *callable)
 {
     PyTypeObject *tp = Py_TYPE(callable);
@@ -4325,7 +4345,7 @@ static inline vectorcallfunc capicompat_PyVectorcall_Function(PyObject *callable
 
 /* capicompat_cell_type: The interpreter's cell type (types.CellType), looked up once; NULL (no exception) if it cannot be had.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_cell_type(void)
 {
     static PyObject *cell_type = CAPICOMPAT_NULL;
@@ -4346,7 +4366,7 @@ static inline PyTypeObject *capicompat_cell_type(void)
 
 /* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty; never an exception.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
 {
     PyObject *value = PyObject_GetAttrString(cell, "cell_contents");
@@ -4362,7 +4382,7 @@ static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
 /* PyCell_Check: True if op is a cell object (its type is exactly the cell type).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/cell.html */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCell_Check
 #  define PyCell_Check(op) (Py_TYPE(op) == capicompat_cell_type())
 #endif
@@ -4371,7 +4391,7 @@ static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
 /* PyCell_New: A new cell holding ob (NULL: an empty cell); a new reference.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/cell.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCell_New(PyObject *ob)
 {
     PyTypeObject *type = capicompat_cell_type();
@@ -4388,7 +4408,7 @@ static inline PyObject *capicompat_PyCell_New(PyObject *ob)
 /* PyCell_Get: A new reference to the cell's contents; NULL without an exception when empty; SystemError for a non-cell.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/cell.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
 {
     PyObject *value;
@@ -4406,7 +4426,7 @@ static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
 /* PyCell_Set: Sets the cell's contents to value (NULL: empties it), releasing the old contents; 0, or -1 with SystemError for a non-cell.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/cell.html */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
 {
     if (!PyCell_Check(cell)) {
@@ -4427,7 +4447,7 @@ static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
 /* PyCell_GET: The cell's contents as a borrowed reference (NULL when empty), without checks.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/cell.html */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCell_GET
 #  define PyCell_GET(op) capicompat_cell_get_borrowed((PyObject *)(op))
 #endif
@@ -4436,7 +4456,7 @@ static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
 /* PyFrame_GetBack: A new reference to the frame's caller frame (f_back), or NULL without an exception when there is none (3.10 declares it in frameobject.h, which Python.h includes from 3.11).
  * Native since CPython 3.11; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBack */
-#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
 {
     PyObject *back = PyObject_GetAttrString((PyObject *)frame, "f_back");
@@ -4455,7 +4475,7 @@ static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
 /* PyCode_Optimize: CPython 3.10's former peephole entry point, a no-op since 3.10: returns a new reference to code.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *consts, PyObject *names, PyObject *lnotab)
 {
     (void)consts;
@@ -4470,7 +4490,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* CO_FUTURE_BARRY_AS_BDFL: The code flag of `from __future__ import barry_as_FLUFL` (__future__.barry_as_FLUFL.compiler_flag).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef CO_FUTURE_BARRY_AS_BDFL
 #  define CO_FUTURE_BARRY_AS_BDFL 0x400000
 #endif
@@ -4479,7 +4499,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* CO_FUTURE_GENERATOR_STOP: The code flag of `from __future__ import generator_stop` (__future__.generator_stop.compiler_flag).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef CO_FUTURE_GENERATOR_STOP
 #  define CO_FUTURE_GENERATOR_STOP 0x800000
 #endif
@@ -4488,7 +4508,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* CO_FUTURE_ANNOTATIONS: The code flag of `from __future__ import annotations` (__future__.annotations.compiler_flag).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef CO_FUTURE_ANNOTATIONS
 #  define CO_FUTURE_ANNOTATIONS 0x1000000
 #endif
@@ -4497,7 +4517,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* CO_ASYNC_GENERATOR: co_flags bit of an asynchronous generator function's code (inspect.CO_ASYNC_GENERATOR).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef CO_ASYNC_GENERATOR
 #  define CO_ASYNC_GENERATOR 0x0200
 #endif
@@ -4506,7 +4526,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* PyCF_ALLOW_TOP_LEVEL_AWAIT: compile() flag allowing top-level await (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_ALLOW_TOP_LEVEL_AWAIT
 #  define PyCF_ALLOW_TOP_LEVEL_AWAIT 0x2000
 #endif
@@ -4515,7 +4535,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* PyCF_IGNORE_COOKIE: compile() flag to ignore the source's coding cookie (PyPy's ast.PyCF_IGNORE_COOKIE; CPython's ast does not export it).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_IGNORE_COOKIE
 #  define PyCF_IGNORE_COOKIE 0x0800
 #endif
@@ -4524,7 +4544,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* PyCF_TYPE_COMMENTS: compile() flag asking for type comments (ast.PyCF_TYPE_COMMENTS); PyPy's compiler numbers it 0x40000000 where CPython uses 0x1000, and only PyPy gets this definition.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_TYPE_COMMENTS
 #  define PyCF_TYPE_COMMENTS 0x40000000
 #endif
@@ -4533,7 +4553,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_NESTED_SCOPES: The name of the __future__ feature nested_scopes, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_NESTED_SCOPES
 #  define FUTURE_NESTED_SCOPES "nested_scopes"
 #endif
@@ -4542,7 +4562,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_GENERATORS: The name of the __future__ feature generators, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_GENERATORS
 #  define FUTURE_GENERATORS "generators"
 #endif
@@ -4551,7 +4571,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_DIVISION: The name of the __future__ feature division, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_DIVISION
 #  define FUTURE_DIVISION "division"
 #endif
@@ -4560,7 +4580,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_ABSOLUTE_IMPORT: The name of the __future__ feature absolute_import, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_ABSOLUTE_IMPORT
 #  define FUTURE_ABSOLUTE_IMPORT "absolute_import"
 #endif
@@ -4569,7 +4589,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_WITH_STATEMENT: The name of the __future__ feature with_statement, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_WITH_STATEMENT
 #  define FUTURE_WITH_STATEMENT "with_statement"
 #endif
@@ -4578,7 +4598,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_PRINT_FUNCTION: The name of the __future__ feature print_function, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_PRINT_FUNCTION
 #  define FUTURE_PRINT_FUNCTION "print_function"
 #endif
@@ -4587,7 +4607,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_UNICODE_LITERALS: The name of the __future__ feature unicode_literals, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_UNICODE_LITERALS
 #  define FUTURE_UNICODE_LITERALS "unicode_literals"
 #endif
@@ -4596,7 +4616,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_BARRY_AS_BDFL: The name of the __future__ feature barry_as_FLUFL, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_BARRY_AS_BDFL
 #  define FUTURE_BARRY_AS_BDFL "barry_as_FLUFL"
 #endif
@@ -4605,7 +4625,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_GENERATOR_STOP: The name of the __future__ feature generator_stop, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_GENERATOR_STOP
 #  define FUTURE_GENERATOR_STOP "generator_stop"
 #endif
@@ -4614,7 +4634,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* FUTURE_ANNOTATIONS: The name of the __future__ feature annotations, as a C string.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef FUTURE_ANNOTATIONS
 #  define FUTURE_ANNOTATIONS "annotations"
 #endif
@@ -4623,7 +4643,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* METH_STACKLESS: Method flag of Stackless Python; 0 on every other interpreter, as CPython's methodobject.h defines it there.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef METH_STACKLESS
 #  define METH_STACKLESS 0x0000
 #endif
@@ -5231,7 +5251,7 @@ static inline PyTypeObject *capicompat_cmethod_type(void)
 
 /* capicompat_uerr_attr: A UnicodeError attribute that must be str (want_bytes 0) or bytes (1), as a new reference; TypeError as CPython's exceptions.c words it otherwise.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_uerr_attr(PyObject *exc, const char *attr, int want_bytes)
 {
     PyObject *value = PyObject_GetAttrString(exc, attr);
@@ -5254,7 +5274,7 @@ static inline PyObject *capicompat_uerr_attr(PyObject *exc, const char *attr, in
 
 /* capicompat_uerr_bound: start (is_end 0) or end (1) of a UnicodeError, clamped to its object's length as CPython 3.10's exceptions.c clamps it.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uerr_bound(PyObject *exc, int want_bytes, int is_end, Py_ssize_t *out)
 {
     PyObject *obj = capicompat_uerr_attr(exc, "object", want_bytes);
@@ -5296,7 +5316,7 @@ static inline int capicompat_uerr_bound(PyObject *exc, int want_bytes, int is_en
 
 /* capicompat_uerr_set_index: Sets a UnicodeError's start or end, as CPython stores it (no check).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uerr_set_index(PyObject *exc, const char *attr, Py_ssize_t value)
 {
     PyObject *v = PyLong_FromSsize_t(value);
@@ -5313,7 +5333,7 @@ static inline int capicompat_uerr_set_index(PyObject *exc, const char *attr, Py_
 /* PyUnicodeEncodeError_GetEncoding: The encoding attribute of a deEncodeError as a new reference (TypeError if it is not a str).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeEncodeError_GetEncoding(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "encoding", 0);
@@ -5324,7 +5344,7 @@ static inline PyObject *capicompat_PyUnicodeEncodeError_GetEncoding(PyObject *ex
 /* PyUnicodeEncodeError_GetObject: The object attribute of a deEncodeError (str) as a new reference (TypeError if it is not one).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeEncodeError_GetObject(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "object", 0);
@@ -5335,7 +5355,7 @@ static inline PyObject *capicompat_PyUnicodeEncodeError_GetObject(PyObject *exc)
 /* PyUnicodeEncodeError_GetReason: The reason attribute of a deEncodeError as a new reference (TypeError if it is not a str).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeEncodeError_GetReason(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "reason", 0);
@@ -5346,7 +5366,7 @@ static inline PyObject *capicompat_PyUnicodeEncodeError_GetReason(PyObject *exc)
 /* PyUnicodeEncodeError_GetStart: The start index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeEncodeError_GetStart(PyObject *exc, Py_ssize_t *start)
 {
     return capicompat_uerr_bound(exc, 0, 0, start);
@@ -5357,7 +5377,7 @@ static inline int capicompat_PyUnicodeEncodeError_GetStart(PyObject *exc, Py_ssi
 /* PyUnicodeEncodeError_SetStart: Sets the start index of a deEncodeError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeEncodeError_SetStart(PyObject *exc, Py_ssize_t start)
 {
     return capicompat_uerr_set_index(exc, "start", start);
@@ -5368,7 +5388,7 @@ static inline int capicompat_PyUnicodeEncodeError_SetStart(PyObject *exc, Py_ssi
 /* PyUnicodeEncodeError_GetEnd: The end index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeEncodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
 {
     return capicompat_uerr_bound(exc, 0, 1, end);
@@ -5379,7 +5399,7 @@ static inline int capicompat_PyUnicodeEncodeError_GetEnd(PyObject *exc, Py_ssize
 /* PyUnicodeEncodeError_SetEnd: Sets the end index of a deEncodeError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeEncodeError_SetEnd(PyObject *exc, Py_ssize_t end)
 {
     return capicompat_uerr_set_index(exc, "end", end);
@@ -5390,7 +5410,7 @@ static inline int capicompat_PyUnicodeEncodeError_SetEnd(PyObject *exc, Py_ssize
 /* PyUnicodeEncodeError_SetReason: Sets the reason attribute of a deEncodeError from a UTF-8 string; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeEncodeError_SetReason(PyObject *exc, const char *reason)
 {
     PyObject *value = PyUnicode_FromString(reason);
@@ -5408,7 +5428,7 @@ static inline int capicompat_PyUnicodeEncodeError_SetReason(PyObject *exc, const
 /* PyUnicodeDecodeError_GetEncoding: The encoding attribute of a deDecodeError as a new reference (TypeError if it is not a str).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeDecodeError_GetEncoding(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "encoding", 0);
@@ -5419,7 +5439,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_GetEncoding(PyObject *ex
 /* PyUnicodeDecodeError_GetObject: The object attribute of a deDecodeError (bytes) as a new reference (TypeError if it is not one).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeDecodeError_GetObject(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "object", 1);
@@ -5430,7 +5450,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_GetObject(PyObject *exc)
 /* PyUnicodeDecodeError_GetReason: The reason attribute of a deDecodeError as a new reference (TypeError if it is not a str).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeDecodeError_GetReason(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "reason", 0);
@@ -5441,7 +5461,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_GetReason(PyObject *exc)
 /* PyUnicodeDecodeError_GetStart: The start index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeDecodeError_GetStart(PyObject *exc, Py_ssize_t *start)
 {
     return capicompat_uerr_bound(exc, 1, 0, start);
@@ -5452,7 +5472,7 @@ static inline int capicompat_PyUnicodeDecodeError_GetStart(PyObject *exc, Py_ssi
 /* PyUnicodeDecodeError_SetStart: Sets the start index of a deDecodeError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeDecodeError_SetStart(PyObject *exc, Py_ssize_t start)
 {
     return capicompat_uerr_set_index(exc, "start", start);
@@ -5463,7 +5483,7 @@ static inline int capicompat_PyUnicodeDecodeError_SetStart(PyObject *exc, Py_ssi
 /* PyUnicodeDecodeError_GetEnd: The end index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeDecodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
 {
     return capicompat_uerr_bound(exc, 1, 1, end);
@@ -5474,7 +5494,7 @@ static inline int capicompat_PyUnicodeDecodeError_GetEnd(PyObject *exc, Py_ssize
 /* PyUnicodeDecodeError_SetEnd: Sets the end index of a deDecodeError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeDecodeError_SetEnd(PyObject *exc, Py_ssize_t end)
 {
     return capicompat_uerr_set_index(exc, "end", end);
@@ -5485,7 +5505,7 @@ static inline int capicompat_PyUnicodeDecodeError_SetEnd(PyObject *exc, Py_ssize
 /* PyUnicodeDecodeError_SetReason: Sets the reason attribute of a deDecodeError from a UTF-8 string; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeDecodeError_SetReason(PyObject *exc, const char *reason)
 {
     PyObject *value = PyUnicode_FromString(reason);
@@ -5503,7 +5523,7 @@ static inline int capicompat_PyUnicodeDecodeError_SetReason(PyObject *exc, const
 /* PyUnicodeTranslateError_GetObject: The object attribute of a deTranslateError (str) as a new reference (TypeError if it is not one).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeTranslateError_GetObject(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "object", 0);
@@ -5514,7 +5534,7 @@ static inline PyObject *capicompat_PyUnicodeTranslateError_GetObject(PyObject *e
 /* PyUnicodeTranslateError_GetReason: The reason attribute of a deTranslateError as a new reference (TypeError if it is not a str).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeTranslateError_GetReason(PyObject *exc)
 {
     return capicompat_uerr_attr(exc, "reason", 0);
@@ -5525,7 +5545,7 @@ static inline PyObject *capicompat_PyUnicodeTranslateError_GetReason(PyObject *e
 /* PyUnicodeTranslateError_GetStart: The start index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeTranslateError_GetStart(PyObject *exc, Py_ssize_t *start)
 {
     return capicompat_uerr_bound(exc, 0, 0, start);
@@ -5536,7 +5556,7 @@ static inline int capicompat_PyUnicodeTranslateError_GetStart(PyObject *exc, Py_
 /* PyUnicodeTranslateError_SetStart: Sets the start index of a deTranslateError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeTranslateError_SetStart(PyObject *exc, Py_ssize_t start)
 {
     return capicompat_uerr_set_index(exc, "start", start);
@@ -5547,7 +5567,7 @@ static inline int capicompat_PyUnicodeTranslateError_SetStart(PyObject *exc, Py_
 /* PyUnicodeTranslateError_GetEnd: The end index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeTranslateError_GetEnd(PyObject *exc, Py_ssize_t *end)
 {
     return capicompat_uerr_bound(exc, 0, 1, end);
@@ -5558,7 +5578,7 @@ static inline int capicompat_PyUnicodeTranslateError_GetEnd(PyObject *exc, Py_ss
 /* PyUnicodeTranslateError_SetEnd: Sets the end index of a deTranslateError; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeTranslateError_SetEnd(PyObject *exc, Py_ssize_t end)
 {
     return capicompat_uerr_set_index(exc, "end", end);
@@ -5569,7 +5589,7 @@ static inline int capicompat_PyUnicodeTranslateError_SetEnd(PyObject *exc, Py_ss
 /* PyUnicodeTranslateError_SetReason: Sets the reason attribute of a deTranslateError from a UTF-8 string; 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, const char *reason)
 {
     PyObject *value = PyUnicode_FromString(reason);
@@ -5587,7 +5607,7 @@ static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, co
 /* PyUnicodeDecodeError_Create: A new UnicodeDecodeError(encoding, object[:length], start, end, reason).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encoding, const char *object, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end, const char *reason)
 {
     return PyObject_CallFunction(PyExc_UnicodeDecodeError, "sy#nns", encoding, object, length, start, end, reason);
@@ -5600,7 +5620,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_LOWER: Character-class flag of CPython's pyctype.h: lower-case ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_LOWER
 #  define PY_CTF_LOWER 0x01
 #endif
@@ -5609,7 +5629,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_UPPER: Character-class flag of CPython's pyctype.h: upper-case ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_UPPER
 #  define PY_CTF_UPPER 0x02
 #endif
@@ -5618,7 +5638,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_ALPHA: Character-class flag of CPython's pyctype.h: ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_ALPHA
 #  define PY_CTF_ALPHA (PY_CTF_LOWER|PY_CTF_UPPER)
 #endif
@@ -5627,7 +5647,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_DIGIT: Character-class flag of CPython's pyctype.h: ASCII digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_DIGIT
 #  define PY_CTF_DIGIT 0x04
 #endif
@@ -5636,7 +5656,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_ALNUM: Character-class flag of CPython's pyctype.h: ASCII letter or digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_ALNUM
 #  define PY_CTF_ALNUM (PY_CTF_ALPHA|PY_CTF_DIGIT)
 #endif
@@ -5645,7 +5665,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_SPACE: Character-class flag of CPython's pyctype.h: ASCII whitespace (\t \n \v \f \r and space); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_SPACE
 #  define PY_CTF_SPACE 0x08
 #endif
@@ -5654,7 +5674,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 /* PY_CTF_XDIGIT: Character-class flag of CPython's pyctype.h: ASCII hexadecimal digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_XDIGIT
 #  define PY_CTF_XDIGIT 0x10
 #endif
@@ -5662,7 +5682,7 @@ static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encod
 
 /* capicompat_ctype_flags: The PY_CTF_* flags of a byte, as CPython's _Py_ctype_table gives them (ASCII only, locale-independent).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline unsigned int capicompat_ctype_flags(int c)
 {
     /* Py_CHARMASK: only the low byte counts; bytes 128 ... 255 belong to no class */
@@ -5689,7 +5709,7 @@ static inline unsigned int capicompat_ctype_flags(int c)
 
 /* capicompat_ctype_convert: CPython's _Py_ctype_tolower/_Py_ctype_toupper for one byte (ASCII letters only change).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 {
     unsigned char b = (unsigned char)(c & 0xff);
@@ -5706,7 +5726,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISLOWER: Nonzero (PY_CTF_LOWER) if the low byte of c is a lower-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISLOWER
 #  define Py_ISLOWER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_LOWER)
 #endif
@@ -5715,7 +5735,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISUPPER: Nonzero (PY_CTF_UPPER) if the low byte of c is an upper-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISUPPER
 #  define Py_ISUPPER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_UPPER)
 #endif
@@ -5724,7 +5744,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISALPHA: Nonzero (PY_CTF_ALPHA) if the low byte of c is an ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISALPHA
 #  define Py_ISALPHA(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALPHA)
 #endif
@@ -5733,7 +5753,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISDIGIT: Nonzero (PY_CTF_DIGIT) if the low byte of c is an ASCII digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISDIGIT
 #  define Py_ISDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_DIGIT)
 #endif
@@ -5742,7 +5762,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISXDIGIT: Nonzero (PY_CTF_XDIGIT) if the low byte of c is an ASCII hexadecimal digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISXDIGIT
 #  define Py_ISXDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_XDIGIT)
 #endif
@@ -5751,7 +5771,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISALNUM: Nonzero (PY_CTF_ALNUM) if the low byte of c is an ASCII letter or digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISALNUM
 #  define Py_ISALNUM(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALNUM)
 #endif
@@ -5760,7 +5780,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISSPACE: Nonzero (PY_CTF_SPACE) if the low byte of c is ASCII whitespace, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISSPACE
 #  define Py_ISSPACE(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_SPACE)
 #endif
@@ -5769,7 +5789,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_TOLOWER: The low byte of c in ASCII lower case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_TOLOWER
 #  define Py_TOLOWER(c) (capicompat_ctype_convert((int)(c), 0))
 #endif
@@ -5780,7 +5800,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* PyOS_mystricmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyOS_mystricmp(const char *a, const char *b)
 {
     const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
@@ -5794,7 +5814,7 @@ static inline int capicompat_PyOS_mystricmp(const char *a, const char *b)
 /* PyOS_mystrnicmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c, over at most size bytes.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ssize_t size)
 {
     const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
@@ -5811,7 +5831,7 @@ static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ss
 /* PyOS_stricmp: PyOS_mystricmp() under its short name.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyOS_stricmp
 #  define PyOS_stricmp(a, b) PyOS_mystricmp((a), (b))
 #endif
@@ -5820,7 +5840,7 @@ static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ss
 /* PyOS_strnicmp: PyOS_mystrnicmp() under its short name.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyOS_strnicmp
 #  define PyOS_strnicmp(a, b, n) PyOS_mystrnicmp((a), (b), (n))
 #endif
@@ -5831,7 +5851,7 @@ static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ss
 /* Py_TOUPPER: The low byte of c in ASCII upper case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_TOUPPER
 #  define Py_TOUPPER(c) (capicompat_ctype_convert((int)(c), 1))
 #endif
@@ -5842,7 +5862,7 @@ static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ss
 /* PyDict_GetItemRef: Get a strong reference to the value of a key of a dict; 1 if found, 0 if missing (result set to NULL), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_GetItemRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_GetItemRef(PyObject *p, PyObject *key, PyObject **result)
 {
     PyObject *value;
@@ -5873,7 +5893,7 @@ static inline int capicompat_PyDict_GetItemRef(PyObject *p, PyObject *key, PyObj
 /* PyDict_GetItemStringRef: PyDict_GetItemRef() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_GetItemStringRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_GetItemStringRef(PyObject *p, const char *key, PyObject **result)
 {
     int res;
@@ -5892,7 +5912,7 @@ static inline int capicompat_PyDict_GetItemStringRef(PyObject *p, const char *ke
 /* PyDict_SetDefaultRef: Insert default_value under key unless the key is present; result (optional) gets a strong reference to the value now stored. 1 if the key was present, 0 if inserted, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_SetDefaultRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_SetDefaultRef(PyObject *p, PyObject *key, PyObject *default_value, PyObject **result)
 {
     PyObject *value;
@@ -5928,7 +5948,7 @@ static inline int capicompat_PyDict_SetDefaultRef(PyObject *p, PyObject *key, Py
 /* PyDict_Pop: Remove key from a dict without raising KeyError; result (optional) gets the removed value. 1 if removed, 0 if missing, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
 {
     PyObject *value;
@@ -5976,7 +5996,7 @@ static inline int capicompat_PyDict_Pop(PyObject *p, PyObject *key, PyObject **r
 /* PyDict_PopString: PyDict_Pop() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_PopString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_PopString(PyObject *p, const char *key, PyObject **result)
 {
     int res;
@@ -5997,7 +6017,7 @@ static inline int capicompat_PyDict_PopString(PyObject *p, const char *key, PyOb
 /* PyDict_ContainsString: PyDict_Contains() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_ContainsString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 {
     int res;
@@ -6015,7 +6035,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyFrozenDict_Check: True if op is a frozendict or an instance of a subtype; frozendict does not exist before 3.15, so it is always false there.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyFrozenDict_Check
 #  define PyFrozenDict_Check(op) ((void)(op), 0)
 #endif
@@ -6024,7 +6044,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyFrozenDict_CheckExact: True if op is exactly a frozendict; always false before 3.15, which has no frozendict.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyFrozenDict_CheckExact
 #  define PyFrozenDict_CheckExact(op) ((void)(op), 0)
 #endif
@@ -6033,7 +6053,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyAnyDict_Check: True if op is a dict or a frozendict (or an instance of a subtype of either); before 3.15 that is PyDict_Check().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyAnyDict_Check
 #  define PyAnyDict_Check(op) PyDict_Check(op)
 #endif
@@ -6042,7 +6062,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyAnyDict_CheckExact: True if op is exactly a dict or exactly a frozendict; before 3.15 that is PyDict_CheckExact().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyAnyDict_CheckExact
 #  define PyAnyDict_CheckExact(op) PyDict_CheckExact(op)
 #endif
@@ -6051,7 +6071,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PY_FOREACH_DICT_EVENT: X-macro listing the dict watcher events (ADDED, MODIFIED, DELETED, CLONED, CLEARED, DEALLOCATED).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_DICT_EVENT
 #  define PY_FOREACH_DICT_EVENT(V) V(ADDED) V(MODIFIED) V(DELETED) V(CLONED) V(CLEARED) V(DEALLOCATED)
 #endif
@@ -6060,7 +6080,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyDict_WatchEvent: Enumeration of the dict watcher events (PyDict_EVENT_ADDED ... PyDict_EVENT_DEALLOCATED), for PyDict_WatchCallback.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PyDict_EVENT_ADDED,
     PyDict_EVENT_MODIFIED,
@@ -6074,7 +6094,7 @@ typedef enum {
 /* PyDict_WatchCallback: Type of a dict watcher callback, int (*)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyDict_WatchCallback)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value);
 #endif
 
@@ -6083,7 +6103,7 @@ typedef int (*PyDict_WatchCallback)(PyDict_WatchEvent event, PyObject *dict, PyO
 /* PyErr_GetRaisedException: Return the exception being raised (a new reference, with its traceback attached) and clear the error indicator; NULL if none is set.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetRaisedException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyErr_GetRaisedException(void)
 {
     PyObject *type, *value, *tb;
@@ -6106,7 +6126,7 @@ static inline PyObject *capicompat_PyErr_GetRaisedException(void)
 /* PyErr_SetRaisedException: Set exc (a reference is stolen) as the exception being raised, with the traceback it carries; NULL clears the error indicator.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetRaisedException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
 {
     PyObject *type, *tb;
@@ -6125,7 +6145,7 @@ static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
 /* PyErr_GetHandledException: Return a new reference to the exception being handled (what sys.exception() returns), or NULL without setting an exception when none is.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetHandledException */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyErr_GetHandledException(void)
 {
     PyObject *type, *value, *tb;
@@ -6144,7 +6164,7 @@ static inline PyObject *capicompat_PyErr_GetHandledException(void)
 /* PyErr_SetHandledException: Set the exception being handled (what sys.exception() returns) to exc, which is not stolen; NULL or None clears it.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetHandledException */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyErr_SetHandledException(PyObject *exc)
 {
     PyObject *type;
@@ -6163,7 +6183,7 @@ static inline void capicompat_PyErr_SetHandledException(PyObject *exc)
 /* PyException_GetArgs: Return a new reference to the args of an exception (BaseException.args as stored, without calling a subclass's override).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyException_GetArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyException_GetArgs(PyObject *ex)
 {
     #ifdef PYPY_VERSION
@@ -6180,7 +6200,7 @@ static inline PyObject *capicompat_PyException_GetArgs(PyObject *ex)
 /* PyException_SetArgs: Set the args of an exception (BaseException.args) to args; the reference is not stolen.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyException_SetArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyException_SetArgs(PyObject *ex, PyObject *args)
 {
     #ifdef PYPY_VERSION
@@ -6200,7 +6220,7 @@ static inline void capicompat_PyException_SetArgs(PyObject *ex, PyObject *args)
 /* PyErr_DisplayException: Print exc, its traceback and chained exceptions to sys.stderr, as the default sys.excepthook does.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_DisplayException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyErr_DisplayException(PyObject *exc)
 {
     PyObject *tb = PyException_GetTraceback(exc);
@@ -6212,7 +6232,7 @@ static inline void capicompat_PyErr_DisplayException(PyObject *exc)
 
 /* capicompat_unraisablehook_args_type: The interpreter's sys.UnraisableHookArgs type (not exported before 3.13), captured once by letting PyErr_WriteUnraisable() hand an instance to a temporary hook; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_unraisablehook_args_type(void)
 {
     static PyObject *type = CAPICOMPAT_NULL;
@@ -6263,7 +6283,7 @@ static inline PyObject *capicompat_unraisablehook_args_type(void)
 
 /* capicompat_unraisablehook_args: Build a sys.UnraisableHookArgs from (type, value, tb, err_msg, obj), all references stolen, NULL meaning None; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_unraisablehook_args(PyObject *exc_type, PyObject *exc_value, PyObject *exc_tb, PyObject *err_msg, PyObject *obj)
 {
     PyObject *items[5];
@@ -6295,7 +6315,7 @@ static inline PyObject *capicompat_unraisablehook_args(PyObject *exc_type, PyObj
 
 /* capicompat_unraisablehook_default: Report the pending exception with err_msg (a C string) and obj (borrowed, may be NULL) through sys.__unraisablehook__, ignoring failures; clears the exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_unraisablehook_default(const char *err_msg, PyObject *obj)
 {
     PyObject *exc_type, *exc_value, *exc_tb, *args, *res, *hook;
@@ -6317,7 +6337,7 @@ static inline void capicompat_unraisablehook_default(const char *err_msg, PyObje
 /* PyErr_FormatUnraisable: Report the current exception to sys.unraisablehook with the message PyUnicode_FromFormat(format, ...) (NULL - no message), then clear it; a failing hook is reported through the default hook.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_FormatUnraisable */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
@@ -6391,7 +6411,7 @@ static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 /* Py_INFINITY: A positive double infinity.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/float.html#c.Py_INFINITY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_INFINITY
 #  define Py_INFINITY ((double)INFINITY)
 #endif
@@ -6400,7 +6420,7 @@ static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 /* PyFloat_Pack2: Pack a C double as an IEEE 754 half-precision float into 2 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack2 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack2(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -6483,7 +6503,7 @@ static inline int capicompat_PyFloat_Pack2(double x, char *p, int le)
 /* PyFloat_Pack4: Pack a C double as an IEEE 754 single-precision float into 4 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack4 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack4(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -6507,7 +6527,7 @@ static inline int capicompat_PyFloat_Pack4(double x, char *p, int le)
 /* PyFloat_Pack8: Pack a C double as an IEEE 754 double-precision float into 8 bytes (little-endian if le, else big-endian); returns 0.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack8 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack8(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -6526,7 +6546,7 @@ static inline int capicompat_PyFloat_Pack8(double x, char *p, int le)
 /* PyFloat_Unpack2: Unpack 2 bytes of an IEEE 754 half-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack2 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack2(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -6565,7 +6585,7 @@ static inline double capicompat_PyFloat_Unpack2(const char *p, int le)
 /* PyFloat_Unpack4: Unpack 4 bytes of an IEEE 754 single-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack4 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack4(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -6584,7 +6604,7 @@ static inline double capicompat_PyFloat_Unpack4(const char *p, int le)
 /* PyFloat_Unpack8: Unpack 8 bytes of an IEEE 754 double-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack8 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -6605,7 +6625,7 @@ static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 /* PyFrame_GetCode: A new reference to the frame's code object; PyPy 3.11's headers lack it (its frame struct has f_code).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetCode */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030B0000))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030B0000))
 static inline PyCodeObject *capicompat_PyFrame_GetCode(PyFrameObject *frame)
 {
     Py_INCREF(frame->f_code);
@@ -6645,7 +6665,7 @@ static inline PyFrameObject *capicompat__PyFrame_GetBackBorrow(PyFrameObject *fr
 /* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGlobals */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetGlobals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_globals");
@@ -6656,7 +6676,7 @@ static inline PyObject *capicompat_PyFrame_GetGlobals(PyFrameObject *frame)
 /* PyFrame_GetBuiltins: Return a new reference to the frame's builtins (f_builtins).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBuiltins */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_builtins");
@@ -6667,7 +6687,7 @@ static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 /* PyFrame_GetLocals: Return a new reference to the frame's locals (f_locals; a snapshot dict before 3.13, a write-through proxy for function frames from 3.13).
  * Native since CPython 3.11; PyPy: replaced (PyPy's own misbehaves).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLocals */
-#if ((PY_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_locals");
@@ -6679,7 +6699,7 @@ static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
 /* PyFrame_GetLasti: Return the frame's f_lasti (the offset in bytes of the last instruction attempted), or -1 if it has not started.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLasti */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFrame_GetLasti(PyFrameObject *frame)
 {
     long lasti;
@@ -6702,7 +6722,7 @@ static inline int capicompat_PyFrame_GetLasti(PyFrameObject *frame)
 /* PyFrame_GetGenerator: Return a new reference to the generator, coroutine or async generator owning the frame, or NULL (no exception) if it is not a generator's frame.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGenerator */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetGenerator(PyFrameObject *frame)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -6739,7 +6759,7 @@ static inline PyObject *capicompat_PyFrame_GetGenerator(PyFrameObject *frame)
 /* PyFrame_GetVar: Return a new reference to the value of the frame's variable name (a local, cell or free variable); NameError if it does not exist.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVar */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetVar(PyFrameObject *frame, PyObject *name)
 {
     PyObject *value;
@@ -6761,7 +6781,7 @@ static inline PyObject *capicompat_PyFrame_GetVar(PyFrameObject *frame, PyObject
 /* PyFrame_GetVarString: PyFrame_GetVar() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVarString */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, const char *name)
 {
     PyObject *value;
@@ -6779,7 +6799,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PyFrameLocalsProxy_Check: True if op is a frame locals proxy (what f_locals returns for optimized frames from 3.13); no such objects exist before 3.13, so it is always false there.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrameLocalsProxy_Check */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyFrameLocalsProxy_Check
 #  define PyFrameLocalsProxy_Check(op) ((void)(op), 0)
 #endif
@@ -6790,7 +6810,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PY_FOREACH_FUNC_EVENT: X-macro listing the function watcher events (CREATE, DESTROY, MODIFY_CODE, MODIFY_DEFAULTS, MODIFY_KWDEFAULTS; 3.15 adds MODIFY_QUALNAME).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_FUNC_EVENT
 #  define PY_FOREACH_FUNC_EVENT(V) V(CREATE) V(DESTROY) V(MODIFY_CODE) V(MODIFY_DEFAULTS) V(MODIFY_KWDEFAULTS)
 #endif
@@ -6799,7 +6819,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PyFunction_WatchEvent: Enumeration of the function watcher events, PyFunction_EVENT_CREATE … PyFunction_EVENT_MODIFY_KWDEFAULTS (values 0 … 4).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PyFunction_EVENT_CREATE,
     PyFunction_EVENT_DESTROY,
@@ -6812,7 +6832,7 @@ typedef enum {
 /* PyFunction_WatchCallback: Type of a function watcher callback, int (*)(PyFunction_WatchEvent event, PyFunctionObject *func, PyObject *new_value).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionObject *func,
                                         PyObject *new_value);
 #endif
@@ -6822,14 +6842,14 @@ typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionO
 /* gcvisitobjects_t: Callback of PyUnstable_GC_VisitObjects(); returns 0 to stop the visit, non-zero to go on.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.gcvisitobjects_t */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*gcvisitobjects_t)(PyObject *, void *);
 #endif
 
 /* PyUnstable_GC_VisitObjects: Call callback(obj, arg) for every live object the collector tracks (with the collector disabled meanwhile) until it returns 0. Backport: over a gc.get_objects() snapshot; if that snapshot cannot be made, the error is reported as unraisable and nothing is visited.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_GC_VisitObjects */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyUnstable_GC_VisitObjects(gcvisitobjects_t callback, void *arg)
 {
     PyObject *gc, *objects;
@@ -6860,7 +6880,7 @@ static inline void capicompat_PyUnstable_GC_VisitObjects(gcvisitobjects_t callba
 /* PyUnstable_Object_GC_NewWithExtraData: PyObject_GC_New() with extra_size zeroed bytes after the type's basic size; the object (reference count 1) is not tracked. Backport: PyObject_GC_NewVar() with the type's tp_itemsize set to 1 for the call (the GIL makes that invisible), then everything after the header zeroed.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_Object_GC_NewWithExtraData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyUnstable_Object_GC_NewWithExtraData(PyTypeObject *type, size_t extra_size)
 {
     PyObject *op;
@@ -6885,7 +6905,7 @@ static inline PyObject *capicompat_PyUnstable_Object_GC_NewWithExtraData(PyTypeO
 /* PyModule_GetState_DuringGC: PyModule_GetState() for tp_traverse handlers, without side effects; NULL (no exception set) if the object is not a module or has no state.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetState_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyModule_GetState_DuringGC(PyObject *module)
 {
     if (!PyModule_Check(module)) {
@@ -6899,7 +6919,7 @@ static inline void *capicompat_PyModule_GetState_DuringGC(PyObject *module)
 /* PyType_GetModule_DuringGC: PyType_GetModule() for tp_traverse handlers, without side effects; a borrowed reference, or NULL (no exception set) for a static type or a heap type not made with a module.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModule_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_GetModule_DuringGC(PyTypeObject *type)
 {
     /* read through a volatile copy: gcc cannot tell that static types never get here
@@ -6916,7 +6936,7 @@ static inline PyObject *capicompat_PyType_GetModule_DuringGC(PyTypeObject *type)
 /* PyType_GetModuleState_DuringGC: PyType_GetModuleState() for tp_traverse handlers, without side effects; NULL (no exception set) if the type has no module or the module no state.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleState_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyType_GetModuleState_DuringGC(PyTypeObject *type)
 {
     PyObject *module = PyType_GetModule_DuringGC(type);
@@ -6931,7 +6951,7 @@ static inline void *capicompat_PyType_GetModuleState_DuringGC(PyTypeObject *type
 /* PyModule_GetToken_DuringGC: PyModule_GetToken() for tp_traverse handlers, without side effects: 0 and the module's token (below 3.15 always its PyModuleDef, NULL if it has none), or -1 (no exception set) if it is not a module.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetToken_DuringGC(PyObject *module, void **result)
 {
     if (!PyModule_Check(module)) {
@@ -6947,7 +6967,7 @@ static inline int capicompat_PyModule_GetToken_DuringGC(PyObject *module, void *
 /* PyType_GetModuleByToken_DuringGC: The module (borrowed) of the first class in the type's MRO that was made with a module whose token is mod_token (below 3.15: whose PyModuleDef is mod_token), without side effects; NULL (no exception set) if none.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleByToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_GetModuleByToken_DuringGC(PyTypeObject *type, const void *mod_token)
 {
     PyObject *mro = type->tp_mro;
@@ -6969,7 +6989,7 @@ static inline PyObject *capicompat_PyType_GetModuleByToken_DuringGC(PyTypeObject
 /* PyObject_GetTypeData_DuringGC: PyObject_GetTypeData() for tp_traverse handlers: the start of the memory that cls (a class of obj) adds to its base, i.e. obj plus the base's tp_basicsize rounded up to the alignment of max_align_t; no side effects.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetTypeData_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyObject_GetTypeData_DuringGC(PyObject *o, PyTypeObject *cls)
 {
     #ifdef ALIGNOF_MAX_ALIGN_T
@@ -6992,7 +7012,7 @@ static inline void *capicompat_PyObject_GetTypeData_DuringGC(PyObject *o, PyType
 /* PyObject_GetItemData_DuringGC: PyObject_GetItemData() for tp_traverse handlers: obj plus its type's tp_basicsize if the type has Py_TPFLAGS_ITEMS_AT_END (3.12+; no type has it before), else NULL with no exception set; no side effects.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetItemData_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyObject_GetItemData_DuringGC(PyObject *o)
 {
     #ifdef Py_TPFLAGS_ITEMS_AT_END
@@ -7010,7 +7030,7 @@ static inline void *capicompat_PyObject_GetItemData_DuringGC(PyObject *o)
 /* PyType_GetBaseByToken_DuringGC: PyType_GetBaseByToken() for tp_traverse handlers: 1 and the first class of the type's MRO whose Py_tp_token is tp_token (a borrowed reference), 0 and NULL if none, -1 and NULL (no exception set) if tp_token is NULL or type is not a type. Type tokens exist from 3.14; before, no class has one, so nothing is found.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetBaseByToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyType_GetBaseByToken_DuringGC(PyTypeObject *type, void *tp_token, PyTypeObject **result)
 {
     #if PY_VERSION_HEX >= 0x030E0000
@@ -7061,7 +7081,7 @@ static inline int capicompat_PyType_GetBaseByToken_DuringGC(PyTypeObject *type, 
 /* PyGen_GetCode: Return a new reference to the code object of a generator (its gi_code).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/gen.html#c.PyGen_GetCode */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 {
     return (PyCodeObject *)PyObject_GetAttrString((PyObject *)gen, "gi_code");
@@ -7072,7 +7092,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyAsyncGenASend_CheckExact: True if op is exactly an async generator's asend() awaitable (the object returned by agen.asend()/__anext__()).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gen.html#c.PyAsyncGenASend_CheckExact */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyAsyncGenASend_CheckExact
 #  define PyAsyncGenASend_CheckExact(op) Py_IS_TYPE((op), &_PyAsyncGenASend_Type)
 #endif
@@ -7083,7 +7103,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_MULTIPLIER: Prime multiplier used in string and various other hashes (1000003).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MULTIPLIER */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_MULTIPLIER
 #  define PyHASH_MULTIPLIER 1000003UL
 #endif
@@ -7092,7 +7112,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_BITS: Exponent of the Mersenne prime 2**PyHASH_BITS - 1 used for numeric hashes (61 on 64-bit, else 31).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_BITS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_BITS
 #  define PyHASH_BITS (SIZEOF_VOID_P >= 8 ? 61 : 31)
 #endif
@@ -7101,7 +7121,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_MODULUS: The prime 2**PyHASH_BITS - 1 (a size_t) that numeric hashes are reduced modulo.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MODULUS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_MODULUS
 #  define PyHASH_MODULUS (((size_t)1 << (SIZEOF_VOID_P >= 8 ? 61 : 31)) - 1)
 #endif
@@ -7110,7 +7130,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_INF: The hash of a positive infinity (314159).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_INF */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_INF
 #  define PyHASH_INF 314159
 #endif
@@ -7119,7 +7139,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_IMAG: Multiplier used for the imaginary part of a complex number's hash (PyHASH_MULTIPLIER).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_IMAG */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_IMAG
 #  define PyHASH_IMAG 1000003UL
 #endif
@@ -7128,7 +7148,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* Py_HASH_SIPHASH13: Value of Py_HASH_ALGORITHM selecting SipHash-1-3 (3), the default string hash from 3.11.
  * Native since CPython 3.11; PyPy: unavailable.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HASH_SIPHASH13 */
-#if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
 #ifndef Py_HASH_SIPHASH13
 #  define Py_HASH_SIPHASH13 3
 #endif
@@ -7137,7 +7157,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* Py_HashPointer: Hash a pointer value, as object.__hash__ does for an object's address; never -1.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HashPointer */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
 {
     #ifdef PYPY_VERSION
@@ -7155,7 +7175,7 @@ static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
 /* PyObject_GenericHash: object.__hash__, the identity hash, for use as a tp_hash slot.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyObject_GenericHash */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
 {
     #ifdef PYPY_VERSION
@@ -7171,10 +7191,10 @@ static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
 /* Py_HashBuffer: Hash len bytes at ptr exactly as bytes and memoryview do; never -1.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HashBuffer */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len)
 {
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
     #ifndef PYPY_VERSION
     return _Py_HashBytes(ptr, len);
     #else
@@ -7226,7 +7246,7 @@ static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len
 /* PyImport_ImportModuleAttr: Import the module mod_name (PyImport_Import) and return a new reference to its attribute attr_name; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ImportModuleAttr(PyObject *mod_name, PyObject *attr_name)
 {
     /* as 3.14's _PyImport_GetModuleAttr() */
@@ -7245,7 +7265,7 @@ static inline PyObject *capicompat_PyImport_ImportModuleAttr(PyObject *mod_name,
 /* PyImport_ImportModuleAttrString: PyImport_ImportModuleAttr() with the module and attribute names as UTF-8 C strings.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttrString */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ImportModuleAttrString(const char *mod_name, const char *attr_name)
 {
     /* as 3.14's _PyImport_GetModuleAttrString() */
@@ -7270,7 +7290,7 @@ static inline PyObject *capicompat_PyImport_ImportModuleAttrString(const char *m
 /* PyImport_LazyImportsMode: The global lazy-imports mode (PEP 810) - PyImport_LAZY_NORMAL (only `lazy import` statements are lazy) or PyImport_LAZY_ALL - with CPython 3.15's enumerators and values.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_LazyImportsMode */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef enum {
     PyImport_LAZY_NORMAL,
     PyImport_LAZY_ALL
@@ -7280,7 +7300,7 @@ typedef enum {
 /* PyImport_GetLazyImportsMode: The current global lazy-imports mode; before 3.15 there are no lazy imports (no `lazy` statement, no flag), which is PyImport_LAZY_NORMAL's behaviour, so that is always the answer there.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsMode */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyImport_LazyImportsMode capicompat_PyImport_GetLazyImportsMode(void)
 {
     /* no statement can be lazy before 3.15 and nothing can make plain imports lazy:
@@ -7293,7 +7313,7 @@ static inline PyImport_LazyImportsMode capicompat_PyImport_GetLazyImportsMode(vo
 /* PyImport_GetLazyImportsFilter: The current lazy-imports filter (a new reference), or NULL when none is set; before 3.15 no filter can be set (nothing consults one), so NULL without an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsFilter */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
 {
     return CAPICOMPAT_NULL;
@@ -7306,7 +7326,7 @@ static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
 /* Py_IsFinalizing: 1 if the main interpreter is shutting down (Py_FinalizeEx() has started), else 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.Py_IsFinalizing */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_Py_IsFinalizing(void)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -7323,13 +7343,13 @@ static inline int capicompat_Py_IsFinalizing(void)
 /* atexit_datacallbackfunc: The callback type of PyUnstable_AtExit().
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 typedef void (*atexit_datacallbackfunc)(void *);
 #endif
 
 /* capicompat_atexit_trampoline: The atexit callable behind the atexit-module PyUnstable_AtExit(); self is a capsule holding the function, with the data as its context.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_atexit_trampoline(PyObject *self, PyObject *unused)
 {
     atexit_datacallbackfunc func;
@@ -7345,7 +7365,7 @@ static inline PyObject *capicompat_atexit_trampoline(PyObject *self, PyObject *u
 
 /* capicompat_atexit_register: Register func(data) with the current interpreter's atexit module; 0, or -1 with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_atexit_register(atexit_datacallbackfunc func, void *data)
 {
     static PyMethodDef def = {"capicompat_atexit_callback", capicompat_atexit_trampoline,
@@ -7383,10 +7403,10 @@ static inline int capicompat_atexit_register(atexit_datacallbackfunc func, void 
 /* PyUnstable_AtExit: Register func(data) to run when the interpreter (which must be the current one) finalizes; 0, or -1 with an exception. 3.12 has it as _Py_AtExit(); below 3.12 it is registered with the atexit module, so it runs among (not after) the Python atexit callbacks, in reverse order of registration.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexit_datacallbackfunc func, void *data)
 {
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
     (void)interp; /* CPython requires the current interpreter */
     return capicompat_atexit_register(func, data);
 #else
@@ -7406,7 +7426,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_DEFAULT_GIL: PyInterpreterConfig.gil value for the default choice (shared with the main interpreter).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_DEFAULT_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_DEFAULT_GIL
 #  define PyInterpreterConfig_DEFAULT_GIL (0)
 #endif
@@ -7415,7 +7435,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_SHARED_GIL: PyInterpreterConfig.gil value for a sub-interpreter sharing the main interpreter's GIL.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_SHARED_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_SHARED_GIL
 #  define PyInterpreterConfig_SHARED_GIL (1)
 #endif
@@ -7424,7 +7444,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_OWN_GIL: PyInterpreterConfig.gil value for a sub-interpreter with a GIL of its own.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_OWN_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_OWN_GIL
 #  define PyInterpreterConfig_OWN_GIL (2)
 #endif
@@ -7433,7 +7453,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig: Settings of a new sub-interpreter for Py_NewInterpreterFromConfig() (the same layout as 3.12 … 3.15).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 typedef struct {
     int use_main_obmalloc;
     int allow_fork;
@@ -7448,7 +7468,7 @@ typedef struct {
 /* Py_NewInterpreterFromConfig: Create a sub-interpreter with the given settings and make its thread state current; PyStatus error (and *tstate_p NULL, the caller's thread state still current) if it cannot. Below 3.12 the runtime can only make legacy sub-interpreters (Py_NewInterpreter()): any other setting (own obmalloc or GIL, fork/exec/threads/daemon threads refused, checked extensions) is an error status.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.Py_NewInterpreterFromConfig */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **tstate_p, const PyInterpreterConfig *config)
 {
     PyThreadState *tstate;
@@ -7479,10 +7499,10 @@ static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **ts
 /* PyUnstable_InterpreterState_GetMainModule: A new reference to the interpreter's __main__ module (its sys.modules entry); 3.13 only natively, provided before and after.
  * Native in CPython 3.13 to 3.14 (removed there); PyPy: unavailable.
  * https://docs.python.org/3.13/c-api/init.html#c.PyUnstable_InterpreterState_GetMainModule */
-#if ((PY_VERSION_HEX < 0x030D0000 || PY_VERSION_HEX >= 0x030E0000) || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if ((CAPICOMPAT_VERSION_HEX < 0x030D0000 || CAPICOMPAT_VERSION_HEX >= 0x030E0000) || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyUnstable_InterpreterState_GetMainModule(PyInterpreterState *interp)
 {
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
     /* 3.10 … 3.12 export the same function under its private name */
     return _PyInterpreterState_GetMainModule(interp);
 #else
@@ -7510,7 +7530,7 @@ static inline PyObject *capicompat_PyUnstable_InterpreterState_GetMainModule(PyI
 /* PyIter_NextItem: Get the next item of an iterator as a new reference in *item; 1 if there was one, 0 when exhausted (*item NULL, StopIteration cleared), -1 on error (*item NULL).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/iter.html#c.PyIter_NextItem */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyIter_NextItem(PyObject *iter, PyObject **item)
 {
     iternextfunc next = Py_TYPE(iter)->tp_iternext;
@@ -7542,7 +7562,7 @@ static inline int capicompat_PyIter_NextItem(PyObject *iter, PyObject **item)
 /* PyList_Extend: Extend a list with the items of an iterable, like list.extend(); 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_Extend */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
 {
     PyObject *res;
@@ -7585,7 +7605,7 @@ static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
 /* PyList_Clear: Remove all items from a list, like list.clear(); 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_Clear */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyList_Clear(PyObject *list)
 {
     PyObject *name, *clear, *res;
@@ -7625,7 +7645,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_DEFAULTS: PyLong_AsNativeBytes() flag: Use the defaults (native endian, C-cast semantics); must be used alone, it is -1 (all bits set).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_DEFAULTS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_DEFAULTS
 #  define Py_ASNATIVEBYTES_DEFAULTS -1
 #endif
@@ -7634,7 +7654,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_BIG_ENDIAN: PyLong_AsNativeBytes() flag: Big-endian byte order (most significant byte first).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_BIG_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_BIG_ENDIAN
 #  define Py_ASNATIVEBYTES_BIG_ENDIAN 0
 #endif
@@ -7643,7 +7663,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_LITTLE_ENDIAN: PyLong_AsNativeBytes() flag: Little-endian byte order (least significant byte first).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_LITTLE_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_LITTLE_ENDIAN
 #  define Py_ASNATIVEBYTES_LITTLE_ENDIAN 1
 #endif
@@ -7652,7 +7672,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_NATIVE_ENDIAN: PyLong_AsNativeBytes() flag: The platform's native byte order.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_NATIVE_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_NATIVE_ENDIAN
 #  define Py_ASNATIVEBYTES_NATIVE_ENDIAN 3
 #endif
@@ -7661,7 +7681,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_UNSIGNED_BUFFER: PyLong_AsNativeBytes() flag: The buffer is unsigned: a positive value may use the most significant bit.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_UNSIGNED_BUFFER */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_UNSIGNED_BUFFER
 #  define Py_ASNATIVEBYTES_UNSIGNED_BUFFER 4
 #endif
@@ -7670,7 +7690,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_REJECT_NEGATIVE: PyLong_AsNativeBytes() flag: Raise ValueError for a negative value instead of copying it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_REJECT_NEGATIVE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_REJECT_NEGATIVE
 #  define Py_ASNATIVEBYTES_REJECT_NEGATIVE 8
 #endif
@@ -7679,7 +7699,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_ALLOW_INDEX: PyLong_AsNativeBytes() flag: Accept non-int objects with __index__ (else TypeError).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_ALLOW_INDEX */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_ALLOW_INDEX
 #  define Py_ASNATIVEBYTES_ALLOW_INDEX 16
 #endif
@@ -7688,7 +7708,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* PyLong_AsNativeBytes: Copy an int to a native buffer of n_bytes bytes as two's complement (truncating like a C cast); returns the bytes the value needs, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buffer, Py_ssize_t n_bytes, int flags)
 {
     PyObject *v, *owned = CAPICOMPAT_NULL;
@@ -7849,7 +7869,7 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
 /* PyLong_FromNativeBytes: Create an int from a native buffer of n_bytes bytes, read as two's complement (or unsigned with Py_ASNATIVEBYTES_UNSIGNED_BUFFER).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromNativeBytes(const void *buffer, size_t n_bytes, int flags)
 {
     int little_endian;
@@ -7868,7 +7888,7 @@ static inline PyObject *capicompat_PyLong_FromNativeBytes(const void *buffer, si
 /* PyLong_FromUnsignedNativeBytes: Create a non-negative int from a native buffer of n_bytes bytes read as an unsigned number.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUnsignedNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUnsignedNativeBytes(const void *buffer, size_t n_bytes, int flags)
 {
     int little_endian;
@@ -7886,7 +7906,7 @@ static inline PyObject *capicompat_PyLong_FromUnsignedNativeBytes(const void *bu
 /* PyLong_FromInt32: Create an int from a C int32_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromInt32(int32_t value)
 {
     return PyLong_FromLong((long)value);
@@ -7897,7 +7917,7 @@ static inline PyObject *capicompat_PyLong_FromInt32(int32_t value)
 /* PyLong_FromUInt32: Create an int from a C uint32_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUInt32(uint32_t value)
 {
     return PyLong_FromUnsignedLong((unsigned long)value);
@@ -7908,7 +7928,7 @@ static inline PyObject *capicompat_PyLong_FromUInt32(uint32_t value)
 /* PyLong_FromInt64: Create an int from a C int64_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromInt64(int64_t value)
 {
     return PyLong_FromLongLong((long long)value);
@@ -7919,7 +7939,7 @@ static inline PyObject *capicompat_PyLong_FromInt64(int64_t value)
 /* PyLong_FromUInt64: Create an int from a C uint64_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
 {
     return PyLong_FromUnsignedLongLong((unsigned long long)value);
@@ -7929,7 +7949,7 @@ static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
 
 /* capicompat_long_is_compact: Whether an int is "compact" as CPython >= 3.12 defines it (one digit, |v| < 2**PyLong_SHIFT), decided from its value.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_long_is_compact(const PyLongObject *op)
 {
     int overflow;
@@ -7950,7 +7970,7 @@ static inline int capicompat_long_is_compact(const PyLongObject *op)
 /* PyUnstable_Long_IsCompact: 1 if the int is "compact" (fits one digit, so PyUnstable_Long_CompactValue() applies), else 0; cannot fail.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_IsCompact */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PyUnstable_Long_IsCompact
 #  define PyUnstable_Long_IsCompact(op) capicompat_long_is_compact(op)
 #endif
@@ -7958,7 +7978,7 @@ static inline int capicompat_long_is_compact(const PyLongObject *op)
 
 /* capicompat_long_compact_value: The value of a compact int (|v| < 2**PyLong_SHIFT) as a Py_ssize_t.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 {
     Py_ssize_t v = PyLong_AsSsize_t((PyObject *)(uintptr_t)op);
@@ -7972,7 +7992,7 @@ static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 /* PyUnstable_Long_CompactValue: The value of a compact int (see PyUnstable_Long_IsCompact()) as a Py_ssize_t.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_CompactValue */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PyUnstable_Long_CompactValue
 #  define PyUnstable_Long_CompactValue(op) capicompat_long_compact_value(op)
 #endif
@@ -7981,7 +8001,7 @@ static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 /* PyLongLayout: Layout of an int's digits (bits per digit, digit size, digit order, digit endianness), as PyLong_GetNativeLayout() returns.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongLayout */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongLayout {
     uint8_t bits_per_digit;
     uint8_t digit_size;
@@ -7993,7 +8013,7 @@ typedef struct PyLongLayout {
 /* PyLongExport: An exported int, filled by PyLong_Export() (a value, or sign, digit count and digits) and released by PyLong_FreeExport().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongExport */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongExport {
     int64_t value;
     uint8_t negative;
@@ -8006,7 +8026,7 @@ typedef struct PyLongExport {
 /* PyLong_GetNativeLayout: The native layout of int digits (the one PyLong_Export() and PyLongWriter use).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_GetNativeLayout */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const PyLongLayout *capicompat_PyLong_GetNativeLayout(void)
 {
     static const PyLongLayout layout = {
@@ -8030,7 +8050,7 @@ static inline const PyLongLayout *capicompat_PyLong_GetNativeLayout(void)
 /* PyLong_Export: Export an int (not __index__) into *export_long, as an int64 value when it fits, else as sign and native digits; 0 on success, -1 with TypeError (export zeroed).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_Export */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_Export(PyObject *obj, PyLongExport *export_long)
 {
     int overflow;
@@ -8116,7 +8136,7 @@ static inline int capicompat_PyLong_Export(PyObject *obj, PyLongExport *export_l
 /* PyLong_FreeExport: Release what PyLong_Export() holds for an export with digits (nothing for a value-only export).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FreeExport */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyLong_FreeExport(PyLongExport *export_long)
 {
     #ifndef PYPY_VERSION
@@ -8139,14 +8159,14 @@ static inline void capicompat_PyLong_FreeExport(PyLongExport *export_long)
 /* PyLongWriter: Opaque writer that builds an int from native digits (PyLongWriter_Create(), _Finish(), _Discard()).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongWriter PyLongWriter;
 #endif
 
 /* PyLongWriter_Create: Start an int of ndigits native digits (see PyLong_GetNativeLayout()), to be written through *digits; NULL with ValueError if ndigits < 1.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyLongWriter *capicompat_PyLongWriter_Create(int negative, Py_ssize_t ndigits, void **digits)
 {
     /* a block of ours: [negative, ndigits, digits...] (3.14 writes into a new int) */
@@ -8179,7 +8199,7 @@ static inline PyLongWriter *capicompat_PyLongWriter_Create(int negative, Py_ssiz
 /* PyLongWriter_Finish: Return the int written through a PyLongWriter (leading zero digits allowed) and free the writer; NULL with an exception on error.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Finish */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLongWriter_Finish(PyLongWriter *writer)
 {
     Py_ssize_t *block = (Py_ssize_t *)(void *)writer;
@@ -8237,7 +8257,7 @@ static inline PyObject *capicompat_PyLongWriter_Finish(PyLongWriter *writer)
 /* PyLongWriter_Discard: Free a PyLongWriter without creating the int; NULL does nothing.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Discard */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
 {
     PyMem_Free(writer);
@@ -8250,7 +8270,7 @@ static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
 /* PyMapping_GetOptionalItem: obj[key] without raising KeyError; 1 and a strong reference if found, 0 and NULL if missing (KeyError or a subclass suppressed), -1 and NULL on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_GetOptionalItem */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *key, PyObject **result)
 {
     if (PyDict_CheckExact(obj)) {
@@ -8282,7 +8302,7 @@ static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *
 /* PyImport_AddModuleRef: Return a strong reference to the module sys.modules[name], creating an empty module (and storing it there) if missing or not a module.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_AddModuleRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
 {
     /* as 3.13's import_add_module(); PyImport_AddModule() is not used because PyPy's
@@ -8323,7 +8343,7 @@ static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
 /* PyMapping_GetOptionalItemString: PyMapping_GetOptionalItem() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_GetOptionalItemString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_GetOptionalItemString(PyObject *obj, const char *key, PyObject **result)
 {
     PyObject *key_obj;
@@ -8350,7 +8370,7 @@ static inline int capicompat_PyMapping_GetOptionalItemString(PyObject *obj, cons
 /* PyMapping_HasKeyWithError: key in obj (via obj[key]) reporting errors; 1 if present, 0 if missing (KeyError suppressed), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_HasKeyWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_HasKeyWithError(PyObject *o, PyObject *key)
 {
     PyObject *res;
@@ -8364,7 +8384,7 @@ static inline int capicompat_PyMapping_HasKeyWithError(PyObject *o, PyObject *ke
 /* PyMapping_HasKeyStringWithError: PyMapping_HasKeyWithError() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_HasKeyStringWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_HasKeyStringWithError(PyObject *o, const char *key)
 {
     PyObject *res;
@@ -8380,7 +8400,7 @@ static inline int capicompat_PyMapping_HasKeyStringWithError(PyObject *o, const 
 /* PyModule_Add: Add value to a module as name, stealing the reference to value even on error; value may be NULL with an exception set. 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_Add */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_Add(PyObject *module, const char *name, PyObject *value)
 {
     /* as 3.13's PyModule_AddObjectRef() followed by Py_XDECREF(value); PyPy's
@@ -8426,7 +8446,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED: Value 0 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED
 #  define Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED ((void *)0)
 #endif
@@ -8435,7 +8455,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED: Value 1 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
 #  define Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED ((void *)1)
 #endif
@@ -8444,7 +8464,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_PER_INTERPRETER_GIL_SUPPORTED: Value 2 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_PER_INTERPRETER_GIL_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
 #  define Py_MOD_PER_INTERPRETER_GIL_SUPPORTED ((void *)2)
 #endif
@@ -8453,7 +8473,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_GIL_USED: Value 0 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_USED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_MOD_GIL_USED
 #  define Py_MOD_GIL_USED ((void *)0)
 #endif
@@ -8462,7 +8482,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_GIL_NOT_USED: Value 1 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_NOT_USED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_MOD_GIL_NOT_USED
 #  define Py_MOD_GIL_NOT_USED ((void *)1)
 #endif
@@ -8471,7 +8491,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_slots: PySlot ID 94 of a 3.15 module definition: sl_ptr points to a nested array of PyModuleDef_Slot-style slots. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_slots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_slots
 #  define Py_mod_slots 94
 #endif
@@ -8480,7 +8500,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_name: PySlot ID 100 of a 3.15 module definition: the module's name (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_name */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_name
 #  define Py_mod_name 100
 #endif
@@ -8489,7 +8509,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_doc: PySlot ID 101 of a 3.15 module definition: the module's docstring (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_doc */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_doc
 #  define Py_mod_doc 101
 #endif
@@ -8498,7 +8518,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_size: PySlot ID 102 of a 3.15 module definition: the size of the module's state (Py_ssize_t). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_size */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_size
 #  define Py_mod_state_size 102
 #endif
@@ -8507,7 +8527,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_methods: PySlot ID 103 of a 3.15 module definition: the module's functions (PyMethodDef array, static). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_methods */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_methods
 #  define Py_mod_methods 103
 #endif
@@ -8516,7 +8536,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_traverse: PySlot ID 104 of a 3.15 module definition: the GC traverse function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_traverse */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_traverse
 #  define Py_mod_state_traverse 104
 #endif
@@ -8525,7 +8545,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_clear: PySlot ID 105 of a 3.15 module definition: the GC clear function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_clear */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_clear
 #  define Py_mod_state_clear 105
 #endif
@@ -8534,7 +8554,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_free: PySlot ID 106 of a 3.15 module definition: the function freeing the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_free */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_free
 #  define Py_mod_state_free 106
 #endif
@@ -8543,7 +8563,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_abi: PySlot ID 109 of a 3.15 module definition: the PyABIInfo the module was built for (mandatory for slots-only modules). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_abi */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_abi
 #  define Py_mod_abi 109
 #endif
@@ -8552,7 +8572,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_token: PySlot ID 110 of a 3.15 module definition: the module's token (what PyModule_GetToken() returns). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_token */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_token
 #  define Py_mod_token 110
 #endif
@@ -8561,7 +8581,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* PyModule_GetStateSize: Store the size of the module's state in *result (its PyModuleDef's m_size, -1 for single-phase modules; 0 for a module without a definition) and return 0; for a non-module, -1 with TypeError and *result = -1.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_GetStateSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetStateSize(PyObject *module, Py_ssize_t *result)
 {
     PyModuleDef *def;
@@ -8580,7 +8600,7 @@ static inline int capicompat_PyModule_GetStateSize(PyObject *module, Py_ssize_t 
 /* PyModule_Exec: Run a module's execution step - for a module created from a PyModuleDef, PyModule_ExecDef() with it (allocate the state, run each Py_mod_exec slot); nothing for a module without one; 0 on success, -1 with an exception (TypeError for a non-module).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_Exec */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_Exec(PyObject *module)
 {
     PyModuleDef *def;
@@ -8599,7 +8619,7 @@ static inline int capicompat_PyModule_Exec(PyObject *module)
 
 /* capicompat_slotsmod_free: m_free of the PyModuleDef that PyModule_FromSlotsAndSpec() builds on older Pythons: calls the module's Py_mod_state_free, then frees that definition (it lives exactly as long as its module). Layout of the allocation: [PyModuleDef][freefunc user free][void *token][int adopted]…
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_slotsmod_free(void *module)
 {
     PyModuleDef *def = PyModule_GetDef((PyObject *)module);
@@ -8621,7 +8641,7 @@ static inline void capicompat_slotsmod_free(void *module)
 /* PyModule_GetToken: Store the module's token in *result and return 0 - for a module created from a PyModuleDef, the definition's address; for one from PyModule_FromSlotsAndSpec(), its Py_mod_token (the backport knows only modules it made in the same translation unit); NULL for a module without one; for a non-module, -1 with TypeError and *result = NULL.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_GetToken */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 {
     /* 3.10 … 3.14 modules are all made from a PyModuleDef (or none): its address is the
@@ -8652,7 +8672,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_START: Number of the sys.monitoring event fired when a Python function starts (after the call); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (0).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_START */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_START
 #  define PY_MONITORING_EVENT_PY_START 0
 #endif
@@ -8661,7 +8681,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_RESUME: Number of the sys.monitoring event fired when a generator or coroutine resumes (not via throw()); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (1).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RESUME */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_RESUME
 #  define PY_MONITORING_EVENT_PY_RESUME 1
 #endif
@@ -8670,7 +8690,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_RETURN: Number of the sys.monitoring event fired when a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (2).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RETURN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_RETURN
 #  define PY_MONITORING_EVENT_PY_RETURN 2
 #endif
@@ -8679,7 +8699,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_YIELD: Number of the sys.monitoring event fired when a generator or coroutine yields; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (3).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_YIELD */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_YIELD
 #  define PY_MONITORING_EVENT_PY_YIELD 3
 #endif
@@ -8688,7 +8708,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_CALL: Number of the sys.monitoring event fired when a call in Python code (before it); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (4).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_CALL */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_CALL
 #  define PY_MONITORING_EVENT_CALL 4
 #endif
@@ -8697,7 +8717,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_LINE: Number of the sys.monitoring event fired when an instruction on a new line is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (5).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_LINE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_LINE
 #  define PY_MONITORING_EVENT_LINE 5
 #endif
@@ -8706,7 +8726,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_INSTRUCTION: Number of the sys.monitoring event fired when a VM instruction is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (6).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_INSTRUCTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_INSTRUCTION
 #  define PY_MONITORING_EVENT_INSTRUCTION 6
 #endif
@@ -8715,7 +8735,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_JUMP: Number of the sys.monitoring event fired when an unconditional jump in the control flow graph; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (7).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_JUMP */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_JUMP
 #  define PY_MONITORING_EVENT_JUMP 7
 #endif
@@ -8724,7 +8744,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_BRANCH: Number of the sys.monitoring event fired when a conditional branch is taken (or not); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (8); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_BRANCH */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_BRANCH
 #  define PY_MONITORING_EVENT_BRANCH 8
 #endif
@@ -8733,7 +8753,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_STOP_ITERATION: Number of the sys.monitoring event fired when an artificial StopIteration is raised; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (9); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_STOP_ITERATION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_STOP_ITERATION
 #  define PY_MONITORING_EVENT_STOP_ITERATION 9
 #endif
@@ -8742,7 +8762,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_RAISE: Number of the sys.monitoring event fired when an exception is raised (except those of STOP_ITERATION); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (10); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_RAISE
 #  define PY_MONITORING_EVENT_RAISE 10
 #endif
@@ -8751,7 +8771,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_EXCEPTION_HANDLED: Number of the sys.monitoring event fired when an exception is caught; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (11); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_EXCEPTION_HANDLED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_EXCEPTION_HANDLED
 #  define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
 #endif
@@ -8760,7 +8780,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_UNWIND: Number of the sys.monitoring event fired when a Python function exits with an exception; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (12); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_UNWIND */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_UNWIND
 #  define PY_MONITORING_EVENT_PY_UNWIND 12
 #endif
@@ -8769,7 +8789,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_THROW: Number of the sys.monitoring event fired when a generator or coroutine resumes via throw(); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (13); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_THROW */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_THROW
 #  define PY_MONITORING_EVENT_PY_THROW 13
 #endif
@@ -8778,7 +8798,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_RERAISE: Number of the sys.monitoring event fired when an exception is re-raised (e.g. at the end of finally); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (14); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RERAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_RERAISE
 #  define PY_MONITORING_EVENT_RERAISE 14
 #endif
@@ -8787,7 +8807,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_C_RETURN: Number of the sys.monitoring event fired when a callable that is not a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (15); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RETURN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_C_RETURN
 #  define PY_MONITORING_EVENT_C_RETURN 15
 #endif
@@ -8796,7 +8816,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_C_RAISE: Number of the sys.monitoring event fired when a callable that is not a Python function raises; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (16); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_C_RAISE
 #  define PY_MONITORING_EVENT_C_RAISE 16
 #endif
@@ -8805,7 +8825,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_IS_INSTRUMENTED_EVENT: True for the events that can be enabled per code object (local events) and disabled by returning DISABLE: those numbered below RAISE (10 with the 3.13 numbering, 11 from 3.14).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_IS_INSTRUMENTED_EVENT */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_IS_INSTRUMENTED_EVENT
 #  define PY_MONITORING_IS_INSTRUMENTED_EVENT(ev) ((ev) < 10)
 #endif
@@ -8814,7 +8834,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PyMonitoringState: Per-event monitoring state of a scope (which tools watch the event), filled by PyMonitoring_EnterScope() and read by the PyMonitoring_Fire*Event() functions.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoringState */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct _PyMonitoringState {
     uint8_t active;
     uint8_t opaque;
@@ -8823,7 +8843,7 @@ typedef struct _PyMonitoringState {
 
 /* capicompat_monitoring_fire: Call the sys.monitoring callback of every tool active in the state for the event, with the C API's arguments (3.12+: sys.monitoring has no getter, so each callback is swapped out and back in with register_callback()); 0, or -1 with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_monitoring_fire(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event, PyObject *extra1, PyObject *extra2, int nextra)
 {
     #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
@@ -8931,7 +8951,7 @@ static inline int capicompat_monitoring_fire(PyMonitoringState *state, PyObject 
 
 /* capicompat_monitoring_fire_exc: capicompat_monitoring_fire() for the exception events, with the current exception as argument, restored afterwards unless a callback failed.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_monitoring_fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event)
 {
     #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
@@ -8959,7 +8979,7 @@ static inline int capicompat_monitoring_fire_exc(PyMonitoringState *state, PyObj
 /* PyMonitoring_EnterScope: Fill state_array[i].active with the tools watching event_types[i]; 0, or -1 with an exception. Backport: below 3.12 no tool can exist (no sys.monitoring), so every event is inactive; on 3.12 the tools are read from sys.monitoring.get_events(), on every call (*version is left as it is).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_EnterScope */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_EnterScope(PyMonitoringState *state_array, uint64_t *version, const uint8_t *event_types, Py_ssize_t length)
 {
     Py_ssize_t i;
@@ -9006,7 +9026,7 @@ static inline int capicompat_PyMonitoring_EnterScope(PyMonitoringState *state_ar
 /* PyMonitoring_ExitScope: End a scope begun by PyMonitoring_EnterScope(); 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_ExitScope */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_ExitScope(void)
 {
     return 0;
@@ -9017,7 +9037,7 @@ static inline int capicompat_PyMonitoring_ExitScope(void)
 /* PyMonitoring_FirePyStartEvent: Fire a PY_START event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyStartEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyStartEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9031,7 +9051,7 @@ static inline int capicompat_PyMonitoring_FirePyStartEvent(PyMonitoringState *st
 /* PyMonitoring_FirePyResumeEvent: Fire a PY_RESUME event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyResumeEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyResumeEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9045,7 +9065,7 @@ static inline int capicompat_PyMonitoring_FirePyResumeEvent(PyMonitoringState *s
 /* PyMonitoring_FirePyReturnEvent: Fire a PY_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyReturnEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -9059,7 +9079,7 @@ static inline int capicompat_PyMonitoring_FirePyReturnEvent(PyMonitoringState *s
 /* PyMonitoring_FirePyYieldEvent: Fire a PY_YIELD event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyYieldEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyYieldEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -9073,7 +9093,7 @@ static inline int capicompat_PyMonitoring_FirePyYieldEvent(PyMonitoringState *st
 /* PyMonitoring_FireCallEvent: Fire a CALL event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCallEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCallEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *callable, PyObject *arg0)
 {
     if (!state->active) {
@@ -9087,7 +9107,7 @@ static inline int capicompat_PyMonitoring_FireCallEvent(PyMonitoringState *state
 /* PyMonitoring_FireCReturnEvent: Fire a C_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCReturnEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -9101,7 +9121,7 @@ static inline int capicompat_PyMonitoring_FireCReturnEvent(PyMonitoringState *st
 /* PyMonitoring_FireJumpEvent: Fire a JUMP event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireJumpEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireJumpEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *target_offset)
 {
     if (!state->active) {
@@ -9115,7 +9135,7 @@ static inline int capicompat_PyMonitoring_FireJumpEvent(PyMonitoringState *state
 /* PyMonitoring_FireLineEvent: Fire a LINE event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireLineEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireLineEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, int lineno)
 {
     PyObject *lno;
@@ -9137,7 +9157,7 @@ static inline int capicompat_PyMonitoring_FireLineEvent(PyMonitoringState *state
 /* PyMonitoring_FirePyThrowEvent: Fire a PY_THROW event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyThrowEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyThrowEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9151,7 +9171,7 @@ static inline int capicompat_PyMonitoring_FirePyThrowEvent(PyMonitoringState *st
 /* PyMonitoring_FireRaiseEvent: Fire a RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireRaiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9165,7 +9185,7 @@ static inline int capicompat_PyMonitoring_FireRaiseEvent(PyMonitoringState *stat
 /* PyMonitoring_FireReraiseEvent: Fire a RERAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireReraiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireReraiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9179,7 +9199,7 @@ static inline int capicompat_PyMonitoring_FireReraiseEvent(PyMonitoringState *st
 /* PyMonitoring_FireExceptionHandledEvent: Fire a EXCEPTION_HANDLED event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireExceptionHandledEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireExceptionHandledEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9193,7 +9213,7 @@ static inline int capicompat_PyMonitoring_FireExceptionHandledEvent(PyMonitoring
 /* PyMonitoring_FireCRaiseEvent: Fire a C_RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCRaiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9207,7 +9227,7 @@ static inline int capicompat_PyMonitoring_FireCRaiseEvent(PyMonitoringState *sta
 /* PyMonitoring_FirePyUnwindEvent: Fire a PY_UNWIND event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyUnwindEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyUnwindEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -9221,7 +9241,7 @@ static inline int capicompat_PyMonitoring_FirePyUnwindEvent(PyMonitoringState *s
 /* PyMonitoring_FireStopIterationEvent: Fire a STOP_ITERATION event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireStopIterationEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *value)
 {
     if (!state->active) {
@@ -9255,7 +9275,7 @@ static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringSta
 /* PyObject_GetOptionalAttr: Get an attribute without raising AttributeError; 1 and a strong reference if found, 0 and NULL if missing (AttributeError or a subclass suppressed), -1 and NULL on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetOptionalAttr */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_GetOptionalAttr(PyObject *obj, PyObject *attr_name, PyObject **result)
 {
     #if PY_VERSION_HEX < 0x030D0000 && !defined(PYPY_VERSION)
@@ -9298,7 +9318,7 @@ static inline int capicompat_PyObject_GetOptionalAttr(PyObject *obj, PyObject *a
 /* PyObject_GetOptionalAttrString: PyObject_GetOptionalAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetOptionalAttrString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_GetOptionalAttrString(PyObject *obj, const char *attr_name, PyObject **result)
 {
     int rc;
@@ -9317,7 +9337,7 @@ static inline int capicompat_PyObject_GetOptionalAttrString(PyObject *obj, const
 /* PyObject_HasAttrWithError: hasattr() that reports errors; 1 if the attribute exists, 0 if not (AttributeError suppressed), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_HasAttrWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_HasAttrWithError(PyObject *o, PyObject *attr_name)
 {
     PyObject *res;
@@ -9331,7 +9351,7 @@ static inline int capicompat_PyObject_HasAttrWithError(PyObject *o, PyObject *at
 /* PyObject_HasAttrStringWithError: PyObject_HasAttrWithError() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_HasAttrStringWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const char *attr_name)
 {
     PyObject *res;
@@ -9344,7 +9364,7 @@ static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const 
 
 /* capicompat_constant: The object of a Py_GetConstant() identifier, borrowed from a table filled on first use of each slot (the table keeps a strong reference); NULL with SystemError for an unknown identifier.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_constant(unsigned int constant_id)
 {
     /* one table per translation unit; every object in it is a process-wide singleton
@@ -9398,7 +9418,7 @@ static inline PyObject *capicompat_constant(unsigned int constant_id)
 /* Py_GetConstant: Return a strong reference to a constant object (Py_CONSTANT_NONE … Py_CONSTANT_EMPTY_TUPLE); NULL with SystemError for an unknown identifier.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_GetConstant */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_GetConstant(unsigned int constant_id)
 {
     return Py_XNewRef(capicompat_constant(constant_id));
@@ -9409,7 +9429,7 @@ static inline PyObject *capicompat_Py_GetConstant(unsigned int constant_id)
 /* Py_GetConstantBorrowed: Py_GetConstant() returning a borrowed reference (the constants live as long as the interpreter).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_GetConstantBorrowed */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_id)
 {
     return capicompat_constant(constant_id);
@@ -9420,7 +9440,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_NONE: Py_GetConstant() identifier of None.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NONE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_NONE
 #  define Py_CONSTANT_NONE 0
 #endif
@@ -9429,7 +9449,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_FALSE: Py_GetConstant() identifier of False.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_FALSE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_FALSE
 #  define Py_CONSTANT_FALSE 1
 #endif
@@ -9438,7 +9458,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_TRUE: Py_GetConstant() identifier of True.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_TRUE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_TRUE
 #  define Py_CONSTANT_TRUE 2
 #endif
@@ -9447,7 +9467,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ELLIPSIS: Py_GetConstant() identifier of Ellipsis.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ELLIPSIS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ELLIPSIS
 #  define Py_CONSTANT_ELLIPSIS 3
 #endif
@@ -9456,7 +9476,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_NOT_IMPLEMENTED: Py_GetConstant() identifier of NotImplemented.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NOT_IMPLEMENTED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_NOT_IMPLEMENTED
 #  define Py_CONSTANT_NOT_IMPLEMENTED 4
 #endif
@@ -9465,7 +9485,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ZERO: Py_GetConstant() identifier of the int 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ZERO */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ZERO
 #  define Py_CONSTANT_ZERO 5
 #endif
@@ -9474,7 +9494,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ONE: Py_GetConstant() identifier of the int 1.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ONE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ONE
 #  define Py_CONSTANT_ONE 6
 #endif
@@ -9483,7 +9503,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_STR: Py_GetConstant() identifier of the empty str.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_STR */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_STR
 #  define Py_CONSTANT_EMPTY_STR 7
 #endif
@@ -9492,7 +9512,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_BYTES: Py_GetConstant() identifier of the empty bytes.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_BYTES */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_BYTES
 #  define Py_CONSTANT_EMPTY_BYTES 8
 #endif
@@ -9501,7 +9521,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_TUPLE: Py_GetConstant() identifier of the empty tuple.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_TUPLE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_TUPLE
 #  define Py_CONSTANT_EMPTY_TUPLE 9
 #endif
@@ -9509,7 +9529,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 
 /* capicompat_align_up: Round a size up to the alignment of max_align_t, as CPython 3.12's _align_up() does for type data.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_align_up(Py_ssize_t size)
 {
     #ifdef ALIGNOF_MAX_ALIGN_T
@@ -9526,7 +9546,7 @@ static inline Py_ssize_t capicompat_align_up(Py_ssize_t size)
 /* PyObject_GetTypeData: Return a pointer to the instance memory that the subclass cls reserved on top of its base (tp_basicsize of the base, rounded up to the alignment of max_align_t).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetTypeData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyObject_GetTypeData(PyObject *obj, PyTypeObject *cls)
 {
     return (char *)obj + capicompat_align_up(cls->tp_base->tp_basicsize);
@@ -9537,7 +9557,7 @@ static inline void *capicompat_PyObject_GetTypeData(PyObject *obj, PyTypeObject 
 /* PyType_GetTypeDataSize: Return the size of the instance memory a type reserved on top of its base (its basic size minus the base's, rounded up); 0 if there is none.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyType_GetTypeDataSize */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyType_GetTypeDataSize(PyTypeObject *cls)
 {
     Py_ssize_t result = cls->tp_basicsize - capicompat_align_up(cls->tp_base->tp_basicsize);
@@ -9549,10 +9569,10 @@ static inline Py_ssize_t capicompat_PyType_GetTypeDataSize(PyTypeObject *cls)
 /* PyUnstable_IsImmortal: 1 if the object is immortal (its reference count is never changed and it is never freed), else 0; before 3.12 no object is immortal.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_IsImmortal */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 {
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
     (void)op;
     return 0;
 #else
@@ -9565,7 +9585,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* Py_IsTrue: 1 if the object is True (Py_Is(x, Py_True)); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/structures.html#c.Py_IsTrue */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_IsTrue
 #  define Py_IsTrue(x) ((x) == Py_True)
 #endif
@@ -9574,7 +9594,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* Py_IsFalse: 1 if the object is False (Py_Is(x, Py_False)); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/structures.html#c.Py_IsFalse */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_IsFalse
 #  define Py_IsFalse(x) ((x) == Py_False)
 #endif
@@ -9583,7 +9603,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* PyUnstable_Object_IsUniquelyReferenced: 1 if the caller holds the only reference to the object (on the free-threaded build, also owned by the current thread), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_IsUniquelyReferenced */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -9600,7 +9620,7 @@ static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op
 /* PyUnstable_TryIncRef: Increment the reference count of an object that may be concurrently deallocating; 1 on success, 0 if its count already dropped to zero (on the free-threaded build, see PyUnstable_EnableTryIncRef).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_TryIncRef */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_TryIncRef(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -9645,7 +9665,7 @@ static inline int capicompat_PyUnstable_TryIncRef(PyObject *op)
 /* PyUnstable_EnableTryIncRef: Prepare an object for PyUnstable_TryIncRef() from other threads; does nothing outside the free-threaded build.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_EnableTryIncRef */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnstable_EnableTryIncRef(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -9675,7 +9695,7 @@ static inline void capicompat_PyUnstable_EnableTryIncRef(PyObject *op)
 /* PyUnstable_Object_EnableDeferredRefcount: Ask for deferred reference counting on the object (a free-threaded build optimisation); 1 if enabled, 0 if not (always 0 with the GIL, as before 3.14 on every build).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_EnableDeferredRefcount */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_Object_EnableDeferredRefcount(PyObject *op)
 {
     /* a hint: with the GIL CPython 3.14 does nothing and returns 0; a free-threaded 3.13
@@ -9690,7 +9710,7 @@ static inline int capicompat_PyUnstable_Object_EnableDeferredRefcount(PyObject *
 /* PyObject_Dump: Print the object's address, reference count, type and repr to stderr, for debugging (the function was _PyObject_Dump before 3.15).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_Dump */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyObject_Dump(PyObject *op)
 {
     #ifdef PYPY_VERSION
@@ -9719,7 +9739,7 @@ static inline void capicompat_PyObject_Dump(PyObject *op)
  * Provided from CPython 3.12 on; refused below it.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_SetImmortal */
-#if PY_VERSION_HEX >= 0x030C0000 && (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX >= 0x030C0000 && (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
 {
     /* What 3.15 does through its internal _Py_SetImmortal, with the object layout and the
@@ -9748,7 +9768,7 @@ static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
 #endif
 
 /* PyUnstable_SetImmortal is refused below CPython 3.12 (see the message). */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 CAPICOMPAT_REFUSED("PyUnstable_SetImmortal needs CPython 3.12 or newer with capi_compat.h: 3.10 and 3.11 have no immortal objects: Py_INCREF/Py_DECREF always change ob_refcnt and Py_DECREF deallocates at zero, so no reference count makes an object immune to them (3.12 introduced immortality; PyPy implements 3.11)")
 int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
 #define PyUnstable_SetImmortal capicompat_refused_PyUnstable_SetImmortal
@@ -9757,16 +9777,16 @@ int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
 /* PyObject_VisitManagedDict: For a tp_traverse of a type with Py_TPFLAGS_MANAGED_DICT, visit the instance's managed dict (or its attribute values when they are stored without a dict); 0 for other types.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_VisitManagedDict */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyObject_VisitManagedDict(PyObject *obj, visitproc visit, void *arg)
 {
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
     /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
     (void)obj;
     (void)visit;
     (void)arg;
     return 0;
-#elif PY_VERSION_HEX < 0x030C0000
+#elif CAPICOMPAT_VERSION_HEX < 0x030C0000
     /* 3.11 exports no function for this: its layout (Include/internal/pycore_object.h
        and pycore_dict.h of 3.11): the values array pointer at ((PyObject ***)obj)[-4],
        the dict pointer at ((PyObject **)obj)[-3], as many values as the type's cached
@@ -9812,13 +9832,13 @@ static inline int capicompat_PyObject_VisitManagedDict(PyObject *obj, visitproc 
 /* PyObject_ClearManagedDict: For a tp_clear of a type with Py_TPFLAGS_MANAGED_DICT, release the instance's managed dict (or its attribute values); nothing for other types.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_ClearManagedDict */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
 {
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
     /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
     (void)obj;
-#elif PY_VERSION_HEX < 0x030C0000
+#elif CAPICOMPAT_VERSION_HEX < 0x030C0000
     /* 3.11's layout, see PyObject_VisitManagedDict: clear the values (the array
        itself is freed with the object) and the dict */
     struct capicompat_keys311 {
@@ -9861,7 +9881,7 @@ static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
 
 /* capicompat_perf_map: The perf map file this header writes (/tmp/perf-<pid>.map), opened by PyUnstable_PerfMapState_Init(); one per translation unit that includes the header.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE **capicompat_perf_map(void)
 {
     static FILE *perf_map = CAPICOMPAT_NULL;
@@ -9872,7 +9892,7 @@ static inline FILE **capicompat_perf_map(void)
 /* PyUnstable_PerfMapState_Init: Open /tmp/perf-<pid>.map for appending; 0, or -1 if it cannot be opened (nothing on Windows). Backport: the file is opened with fopen("a") (CPython adds O_NOFOLLOW and mode 0600), and appends are serialised by stdio's own FILE lock.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Init */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_PerfMapState_Init(void)
 {
     #ifndef MS_WINDOWS
@@ -9895,7 +9915,7 @@ static inline int capicompat_PyUnstable_PerfMapState_Init(void)
 /* PyUnstable_WritePerfMapEntry: Append "<addr hex> <size hex> <name>" to the perf map, opening it first if needed; 0, or the PyUnstable_PerfMapState_Init() error.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_WritePerfMapEntry */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr, unsigned int code_size, const char *entry_name)
 {
     #ifndef MS_WINDOWS
@@ -9923,7 +9943,7 @@ static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr,
 /* PyUnstable_PerfMapState_Fini: Close the perf map (if open); a later write opens it again.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Fini */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnstable_PerfMapState_Fini(void)
 {
     FILE **perf_map = capicompat_perf_map();
@@ -9938,7 +9958,7 @@ static inline void capicompat_PyUnstable_PerfMapState_Fini(void)
 /* PyUnstable_CopyPerfMapFile: Append the entries of another perf map file (a parent process's) to this process's perf map, opening it if needed; 0, or -1 if the file cannot be read, is empty (as 3.13) or cannot be written. Backport: each "<addr> <size> <name>" line is re-written with PyUnstable_WritePerfMapEntry() (so on 3.12 it goes to the interpreter's own map); malformed lines are not copied byte for byte.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_CopyPerfMapFile */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_CopyPerfMapFile(const char *parent_filename)
 {
     #ifndef MS_WINDOWS
@@ -9985,7 +10005,7 @@ static inline int capicompat_PyUnstable_CopyPerfMapFile(const char *parent_filen
 /* PyEval_SetProfileAllThreads: PyEval_SetProfile() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetProfileAllThreads */
-#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyEval_SetProfileAllThreads(Py_tracefunc func, PyObject *arg)
 {
     /* as 3.12: _PyEval_SetProfile() (public in 3.10 … 3.12) on each thread state */
@@ -10004,7 +10024,7 @@ static inline void capicompat_PyEval_SetProfileAllThreads(Py_tracefunc func, PyO
 /* PyEval_SetTraceAllThreads: PyEval_SetTrace() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetTraceAllThreads */
-#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObject *arg)
 {
     /* as 3.12: _PyEval_SetTrace() (public in 3.10 … 3.12) on each thread state */
@@ -10025,7 +10045,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* _Py_NULL: The null pointer for code in headers: nullptr in C++11 and later, NULL otherwise (3.11's pyport.h; code written against pythoncapi-compat uses it).
  * Native since CPython 3.11; PyPy: backport.
  * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef _Py_NULL
 #  define _Py_NULL CAPICOMPAT_NULL
 #endif
@@ -10034,7 +10054,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* _Py_CAST: A C-style cast, even in C++: _Py_CAST(type, expr) is ((type)(expr)) (3.11's pyport.h).
  * Native since CPython 3.11; PyPy: backport.
  * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef _Py_CAST
 #  define _Py_CAST(type, expr) ((type)(expr))
 #endif
@@ -10045,7 +10065,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* PyEval_GetFrameBuiltins: Return a strong reference to the builtins namespace of the current frame (the interpreter's builtins if no frame is running).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameBuiltins */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameBuiltins(void)
 {
     return Py_XNewRef(PyEval_GetBuiltins());
@@ -10056,7 +10076,7 @@ static inline PyObject *capicompat_PyEval_GetFrameBuiltins(void)
 /* PyEval_GetFrameGlobals: Return a strong reference to the globals of the current frame; NULL without an exception if no frame is running.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameGlobals */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameGlobals(void)
 {
     return Py_XNewRef(PyEval_GetGlobals());
@@ -10067,7 +10087,7 @@ static inline PyObject *capicompat_PyEval_GetFrameGlobals(void)
 /* PyEval_GetFrameLocals: Return a strong reference to the locals of the current frame, as locals() does (PEP 667): a new snapshot dict for a function frame, the namespace itself otherwise; SystemError if no frame is running.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameLocals */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
 {
     PyFrameObject *frame = PyEval_GetFrame();   /* borrowed */
@@ -10118,7 +10138,7 @@ static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
 
 /* capicompat_sentinel_fields: The three object fields after the header of a backported sentinel: [0] __name__ (str), [1] __module__, [2] the repr (str or NULL). The layout of version 1 of the shared type, fixed for every extension in the process.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject **capicompat_sentinel_fields(PyObject *op)
 {
     return (PyObject **)(void *)((char *)op + sizeof(PyObject));
@@ -10127,7 +10147,7 @@ static inline PyObject **capicompat_sentinel_fields(PyObject *op)
 
 /* capicompat_sentinel_lookup: The process's (interpreter's) shared backported sentinel type if some extension created it, else NULL; borrowed, never raises, keeps a pending exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_lookup(void)
 {
     /* one type for every extension built with this header (version 1 of its layout), kept
@@ -10151,7 +10171,7 @@ static inline PyTypeObject *capicompat_sentinel_lookup(void)
 
 /* capicompat_sentinel_dealloc: tp_dealloc of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_sentinel_dealloc(PyObject *op)
 {
     PyTypeObject *tp = Py_TYPE(op);
@@ -10167,7 +10187,7 @@ static inline void capicompat_sentinel_dealloc(PyObject *op)
 
 /* capicompat_sentinel_traverse: tp_traverse of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_traverse(PyObject *op, visitproc visit, void *arg)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -10181,7 +10201,7 @@ static inline int capicompat_sentinel_traverse(PyObject *op, visitproc visit, vo
 
 /* capicompat_sentinel_clear: tp_clear of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_clear(PyObject *op)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -10194,7 +10214,7 @@ static inline int capicompat_sentinel_clear(PyObject *op)
 
 /* capicompat_sentinel_repr: tp_repr (and so str()) of the backported sentinel type: the repr given at creation, else __name__.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_repr(PyObject *op)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -10211,7 +10231,7 @@ static inline PyObject *capicompat_sentinel_repr(PyObject *op)
 
 /* capicompat_sentinel_self: __copy__, __deepcopy__ of a sentinel: the sentinel itself.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_self(PyObject *op, PyObject *unused)
 {
     (void)unused;
@@ -10221,7 +10241,7 @@ static inline PyObject *capicompat_sentinel_self(PyObject *op, PyObject *unused)
 
 /* capicompat_sentinel_reduce: __reduce__ of a sentinel: its __name__, so pickle stores a reference to the global __module__.__name__.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_reduce(PyObject *op, PyObject *unused)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -10236,7 +10256,7 @@ static inline PyObject *capicompat_sentinel_reduce(PyObject *op, PyObject *unuse
 
 /* capicompat_sentinel_or: nb_or of the backported sentinel type: like 3.15, a union (typing.Union[a, b]) when both operands are None, a type, a generic alias, a union, a type alias or a sentinel; NotImplemented otherwise.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_or(PyObject *a, PyObject *b)
 {
     PyObject *ops[2];
@@ -10349,7 +10369,7 @@ static inline PyObject *capicompat_sentinel_or(PyObject *a, PyObject *b)
 
 /* capicompat_sentinel_get: Getter of a sentinel's __name__ (AttributeError once cleared, as a Py_T_OBJECT_EX member).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_get(PyObject *op, void *closure)
 {
     PyObject *v = capicompat_sentinel_fields(op)[0];
@@ -10364,7 +10384,7 @@ static inline PyObject *capicompat_sentinel_get(PyObject *op, void *closure)
 
 /* capicompat_sentinel_getattro: tp_getattro of the backported sentinel type: the instance's __module__, else the generic lookup.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_getattro(PyObject *op, PyObject *name)
 {
     if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
@@ -10381,7 +10401,7 @@ static inline PyObject *capicompat_sentinel_getattro(PyObject *op, PyObject *nam
 
 /* capicompat_sentinel_setattro: tp_setattro of the backported sentinel type: __module__ is writable (and deletable), everything else as the generic setter (no instance dict: AttributeError).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_setattro(PyObject *op, PyObject *name, PyObject *value)
 {
     if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
@@ -10401,7 +10421,7 @@ static inline int capicompat_sentinel_setattro(PyObject *op, PyObject *name, PyO
 
 /* capicompat_sentinel_alloc: A new sentinel of the given (shared) type, taking the three field references (repr may be NULL); NULL with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_alloc(PyTypeObject *type, PyObject *name, PyObject *module, PyObject *repr)
 {
     PyObject *self = type->tp_alloc(type, 0);
@@ -10422,7 +10442,7 @@ static inline PyObject *capicompat_sentinel_alloc(PyTypeObject *type, PyObject *
 
 /* capicompat_sentinel_new: tp_new of the backported sentinel type, sentinel(name, /, *, repr=None): __module__ from the calling Python frame's globals (__name__, else None), as 3.15 does.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char kw_name[] = "";
@@ -10451,7 +10471,7 @@ static inline PyObject *capicompat_sentinel_new(PyTypeObject *type, PyObject *ar
 
 /* capicompat_sentinel_type: The shared backported sentinel type (borrowed), created and registered by the first extension that needs it; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_type(void)
 {
     static PyMethodDef methods[] = {
@@ -10532,7 +10552,7 @@ static inline PyTypeObject *capicompat_sentinel_type(void)
 
 /* capicompat_sentinel_type_ref: The shared sentinel type for PySentinel_Type, which cannot fail natively: a fatal error if it cannot be created (out of memory).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_type_ref(void)
 {
     PyTypeObject *t = capicompat_sentinel_type();
@@ -10546,7 +10566,7 @@ static inline PyTypeObject *capicompat_sentinel_type_ref(void)
 /* PySentinel_New: Return a new sentinel with __name__ name, __module__ module_name (None if NULL) and repr() repr (the name if NULL); NULL with an exception (UnicodeDecodeError for a string that is not UTF-8). Below 3.15 all extensions using this header share one sentinel type.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_New */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySentinel_New(const char *name, const char *module_name, const char *repr)
 {
     #if PY_VERSION_HEX >= 0x030F0000
@@ -10625,14 +10645,14 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySentinel_Type: The sentinel type (builtins.sentinel). Below 3.15 an lvalue standing for the type shared by every extension using this header, created on first use.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Type */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #  define PySentinel_Type ((*capicompat_sentinel_type_ref()))
 #endif
 
 /* PySentinel_CheckExact: True if op is a sentinel (of the shared backported type below 3.15), not a subclass instance; never fails.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySentinel_CheckExact
 #  define PySentinel_CheckExact(op) Py_IS_TYPE((op), capicompat_sentinel_lookup())
 #endif
@@ -10641,7 +10661,7 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySentinel_Check: True if op is a sentinel (the type allows no subclasses, so the same as PySentinel_CheckExact); never fails.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySentinel_Check
 #  define PySentinel_Check(op) PySentinel_CheckExact(op)
 #endif
@@ -10652,7 +10672,7 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySlot: One entry of a 3.15 slot array (PyModExport, PyModule_FromSlotsAndSpec, PyType_FromSlots) - a 16-bit ID, 16-bit flags, and a pointer, function, size or 64-bit integer value - laid out as CPython 3.15's struct PySlot.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PySlot {
     uint16_t sl_id;
     uint16_t sl_flags;
@@ -10690,7 +10710,7 @@ typedef struct PySlot {
 /* PyMODEXPORT_FUNC: Declare a module export hook PyModExport_<name>: exported, C linkage, returning PySlot* (as PyMODINIT_FUNC does for PyInit_<name>). Before 3.15 the import system calls only PyInit_<name>, so such a module also needs a PyInit function (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/extension-modules.html#c.PyMODEXPORT_FUNC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyMODEXPORT_FUNC
 #  define PyMODEXPORT_FUNC CAPICOMPAT_MODEXPORT_DECLSPEC PySlot*
 #endif
@@ -10701,7 +10721,7 @@ typedef struct PySlot {
 /* PySlot_OPTIONAL: PySlot flag: a consumer that does not know the slot ID skips it instead of failing.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_OPTIONAL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_OPTIONAL
 #  define PySlot_OPTIONAL 0x0001
 #endif
@@ -10710,7 +10730,7 @@ typedef struct PySlot {
 /* PySlot_STATIC: PySlot flag: the pointed-to data is static (outlives every object created from the slots), so it need not be copied.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_STATIC
 #  define PySlot_STATIC 0x0002
 #endif
@@ -10719,7 +10739,7 @@ typedef struct PySlot {
 /* PySlot_INTPTR: PySlot flag: the value is an intptr-sized pointer stored in sl_ptr, whatever the slot's own type.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_INTPTR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_INTPTR
 #  define PySlot_INTPTR 0x0004
 #endif
@@ -10728,7 +10748,7 @@ typedef struct PySlot {
 /* Py_slot_invalid: The slot ID that is never valid (what resolving an unknown ID yields).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_invalid */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_invalid
 #  define Py_slot_invalid 0xffff
 #endif
@@ -10737,7 +10757,7 @@ typedef struct PySlot {
 /* Py_slot_end: Slot ID 0: the end of a slot array.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_end */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_end
 #  define Py_slot_end 0
 #endif
@@ -10746,7 +10766,7 @@ typedef struct PySlot {
 /* Py_slot_subslots: Slot ID 92: sl_ptr points to a nested slot array, processed in place.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_subslots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_subslots
 #  define Py_slot_subslots 92
 #endif
@@ -10755,7 +10775,7 @@ typedef struct PySlot {
 /* PySlot_DATA: A PySlot initializer (C designated initializers) for a data pointer, flagged PySlot_INTPTR.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_DATA */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_DATA
 #  define PySlot_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_INTPTR, .sl_ptr=(void*)(VALUE)}
 #endif
@@ -10764,7 +10784,7 @@ typedef struct PySlot {
 /* PySlot_FUNC: A PySlot initializer (C designated initializers) for a function pointer, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_FUNC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_FUNC
 #  define PySlot_FUNC(NAME, VALUE) {.sl_id=(NAME), .sl_func=(void (*)(void))(VALUE)}
 #endif
@@ -10773,7 +10793,7 @@ typedef struct PySlot {
 /* PySlot_SIZE: A PySlot initializer (C designated initializers) for a Py_ssize_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_SIZE */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_SIZE
 #  define PySlot_SIZE(NAME, VALUE) {.sl_id=(NAME), .sl_size=(Py_ssize_t)(VALUE)}
 #endif
@@ -10782,7 +10802,7 @@ typedef struct PySlot {
 /* PySlot_INT64: A PySlot initializer (C designated initializers) for an int64_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_INT64 */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_INT64
 #  define PySlot_INT64(NAME, VALUE) {.sl_id=(NAME), .sl_int64=(int64_t)(VALUE)}
 #endif
@@ -10791,7 +10811,7 @@ typedef struct PySlot {
 /* PySlot_UINT64: A PySlot initializer (C designated initializers) for a uint64_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_UINT64 */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_UINT64
 #  define PySlot_UINT64(NAME, VALUE) {.sl_id=(NAME), .sl_uint64=(uint64_t)(VALUE)}
 #endif
@@ -10800,7 +10820,7 @@ typedef struct PySlot {
 /* PySlot_STATIC_DATA: A PySlot initializer (C designated initializers) for a pointer to static data, flagged PySlot_STATIC.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC_DATA */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_STATIC_DATA
 #  define PySlot_STATIC_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_STATIC, .sl_ptr=(VALUE)}
 #endif
@@ -10809,7 +10829,7 @@ typedef struct PySlot {
 /* PySlot_PTR: A PySlot initializer without designated initializers (C++11 and later too) for a pointer, flagged PySlot_INTPTR.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_PTR
 #  define PySlot_PTR(NAME, VALUE) {(NAME), PySlot_INTPTR, {0}, {(void*)(VALUE)}}
 #endif
@@ -10818,7 +10838,7 @@ typedef struct PySlot {
 /* PySlot_PTR_STATIC: A PySlot initializer without designated initializers (C++11 and later too) for a pointer to static data, flagged PySlot_INTPTR | PySlot_STATIC.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR_STATIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_PTR_STATIC
 #  define PySlot_PTR_STATIC(NAME, VALUE) {(NAME), PySlot_INTPTR | PySlot_STATIC, {0}, {(void*)(VALUE)}}
 #endif
@@ -10827,7 +10847,7 @@ typedef struct PySlot {
 /* PySlot_END: The PySlot initializer that ends a slot array: every field zero (no designated initializers).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_END */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_END
 #  define PySlot_END {0, 0, {0}, {CAPICOMPAT_NULL}}
 #endif
@@ -10837,7 +10857,7 @@ typedef struct PySlot {
 
 /* capicompat_runtime_version: The running interpreter's version in PY_VERSION_HEX format (what 3.11+ export as Py_Version), parsed from Py_GetVersion() ("3.10.13 (main, …", "3.13.0a4+ (…"); no GIL needed.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline uint32_t capicompat_runtime_version(void)
 {
     const char *p = Py_GetVersion();
@@ -10870,7 +10890,7 @@ static inline uint32_t capicompat_runtime_version(void)
 /* PyABIInfo: The ABI a module was built for (PyABIInfo version, flags, build version, ABI version), laid out as CPython 3.15's struct, checked by PyABIInfo_Check() and the Py_mod_abi slot.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PyABIInfo {
     uint8_t abiinfo_major_version;
     uint8_t abiinfo_minor_version;
@@ -10892,7 +10912,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_STABLE: PyABIInfo flag: the module uses the stable ABI (abi3).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_STABLE */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_STABLE
 #  define PyABIInfo_STABLE 0x0001
 #endif
@@ -10901,7 +10921,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_GIL: PyABIInfo flag: the module works on GIL-enabled builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_GIL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_GIL
 #  define PyABIInfo_GIL 0x0002
 #endif
@@ -10910,7 +10930,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_FREETHREADED: PyABIInfo flag: the module works on free-threaded builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADED */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_FREETHREADED
 #  define PyABIInfo_FREETHREADED 0x0004
 #endif
@@ -10919,7 +10939,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_INTERNAL: PyABIInfo flag: the module uses the internal API and needs the exact build version.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_INTERNAL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_INTERNAL
 #  define PyABIInfo_INTERNAL 0x0008
 #endif
@@ -10928,7 +10948,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_FREETHREADING_AGNOSTIC: PyABIInfo flags: the module works on GIL-enabled and free-threaded builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADING_AGNOSTIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_FREETHREADING_AGNOSTIC
 #  define PyABIInfo_FREETHREADING_AGNOSTIC (PyABIInfo_GIL|PyABIInfo_FREETHREADED)
 #endif
@@ -10937,7 +10957,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_DEFAULT_FLAGS: The PyABIInfo flags of the current build: PyABIInfo_FREETHREADED with Py_GIL_DISABLED, else PyABIInfo_GIL (Py_LIMITED_API, which adds PyABIInfo_STABLE, is refused by this header).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_FLAGS */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_DEFAULT_FLAGS
 #  define PyABIInfo_DEFAULT_FLAGS (CAPICOMPAT_ABIINFO_FT_FLAG)
 #endif
@@ -10946,7 +10966,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_DEFAULT_ABI_VERSION: The ABI version a module built with these headers needs - PY_VERSION_HEX (Py_LIMITED_API, which would make it the limited API version, is refused by this header).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_ABI_VERSION */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_DEFAULT_ABI_VERSION
 #  define PyABIInfo_DEFAULT_ABI_VERSION PY_VERSION_HEX
 #endif
@@ -10955,7 +10975,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_VAR: Define a static PyABIInfo named NAME describing the current build (version 1.0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION), for the Py_mod_abi slot or PyABIInfo_Check().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_VAR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_VAR
 #  define PyABIInfo_VAR(NAME) static PyABIInfo NAME = {1, 0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION}
 #endif
@@ -10964,7 +10984,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_Check: Check that a PyABIInfo is compatible with the running interpreter; 0 if so, else -1 with ImportError ("module_name: reason" when module_name is not NULL).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_Check */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyABIInfo_Check(PyABIInfo *info, const char *module_name)
 {
     /* as 3.15's, against the RUNTIME version (3.15 compares with its own build's
@@ -11060,7 +11080,7 @@ static inline int capicompat_PyABIInfo_Check(PyABIInfo *info, const char *module
 /* PyModule_FromSlotsAndSpec: Create a module from a PySlot array (Py_mod_abi mandatory; name from the spec) without executing it; NULL with an exception on failure (SystemError for bad slots, ImportError from the ABI check).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_FromSlotsAndSpec */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots, PyObject *spec)
 {
     /* The slots become a PyModuleDef (allocated per module, freed with it by
@@ -11287,14 +11307,14 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* PyMemberDef: The member description struct (and PyMember_GetOne/SetOne), in Python.h since 3.12; older Pythons declare them in structmember.h, which this includes so the Py_T_* constants can be used as on 3.12.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyMemberDef */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #include <structmember.h>
 #endif
 
 /* Py_T_SHORT: PyMemberDef type code 0: the member is a C short (the value of structmember.h's T_SHORT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_SHORT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_SHORT
 #  define Py_T_SHORT 0
 #endif
@@ -11303,7 +11323,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_INT: PyMemberDef type code 1: the member is a C int (the value of structmember.h's T_INT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_INT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_INT
 #  define Py_T_INT 1
 #endif
@@ -11312,7 +11332,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_LONG: PyMemberDef type code 2: the member is a C long (the value of structmember.h's T_LONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_LONG
 #  define Py_T_LONG 2
 #endif
@@ -11321,7 +11341,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_FLOAT: PyMemberDef type code 3: the member is a C float (the value of structmember.h's T_FLOAT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_FLOAT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_FLOAT
 #  define Py_T_FLOAT 3
 #endif
@@ -11330,7 +11350,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_DOUBLE: PyMemberDef type code 4: the member is a C double (the value of structmember.h's T_DOUBLE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_DOUBLE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_DOUBLE
 #  define Py_T_DOUBLE 4
 #endif
@@ -11339,7 +11359,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_STRING: PyMemberDef type code 5: the member is a C const char * (read-only, NUL-terminated) (the value of structmember.h's T_STRING, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_STRING
 #  define Py_T_STRING 5
 #endif
@@ -11348,7 +11368,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_CHAR: PyMemberDef type code 7: the member is a C char, as a 1-character str (the value of structmember.h's T_CHAR, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_CHAR */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_CHAR
 #  define Py_T_CHAR 7
 #endif
@@ -11357,7 +11377,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_BYTE: PyMemberDef type code 8: the member is a C signed char, as an int (the value of structmember.h's T_BYTE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_BYTE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_BYTE
 #  define Py_T_BYTE 8
 #endif
@@ -11366,7 +11386,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_UBYTE: PyMemberDef type code 9: the member is a C unsigned char (the value of structmember.h's T_UBYTE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_UBYTE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_UBYTE
 #  define Py_T_UBYTE 9
 #endif
@@ -11375,7 +11395,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_USHORT: PyMemberDef type code 10: the member is a C unsigned short (the value of structmember.h's T_USHORT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_USHORT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_USHORT
 #  define Py_T_USHORT 10
 #endif
@@ -11384,7 +11404,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_UINT: PyMemberDef type code 11: the member is a C unsigned int (the value of structmember.h's T_UINT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_UINT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_UINT
 #  define Py_T_UINT 11
 #endif
@@ -11393,7 +11413,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_ULONG: PyMemberDef type code 12: the member is a C unsigned long (the value of structmember.h's T_ULONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_ULONG
 #  define Py_T_ULONG 12
 #endif
@@ -11402,7 +11422,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_STRING_INPLACE: PyMemberDef type code 13: the member is a C char array stored in the object (read-only) (the value of structmember.h's T_STRING_INPLACE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING_INPLACE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_STRING_INPLACE
 #  define Py_T_STRING_INPLACE 13
 #endif
@@ -11411,7 +11431,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_BOOL: PyMemberDef type code 14: the member is a C char holding 0 or 1, as a bool (the value of structmember.h's T_BOOL, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_BOOL */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_BOOL
 #  define Py_T_BOOL 14
 #endif
@@ -11420,7 +11440,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_OBJECT_EX: PyMemberDef type code 16: the member is a C PyObject *; AttributeError when NULL (the value of structmember.h's T_OBJECT_EX, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_OBJECT_EX
 #  define Py_T_OBJECT_EX 16
 #endif
@@ -11429,7 +11449,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_LONGLONG: PyMemberDef type code 17: the member is a C long long (the value of structmember.h's T_LONGLONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONGLONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_LONGLONG
 #  define Py_T_LONGLONG 17
 #endif
@@ -11438,7 +11458,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_ULONGLONG: PyMemberDef type code 18: the member is a C unsigned long long (the value of structmember.h's T_ULONGLONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONGLONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_ULONGLONG
 #  define Py_T_ULONGLONG 18
 #endif
@@ -11447,7 +11467,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_PYSSIZET: PyMemberDef type code 19: the member is a C Py_ssize_t (the value of structmember.h's T_PYSSIZET, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_PYSSIZET */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_PYSSIZET
 #  define Py_T_PYSSIZET 19
 #endif
@@ -11456,7 +11476,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_READONLY: PyMemberDef flag 1: the member cannot be set or deleted (structmember.h's READONLY, honoured by every older runtime).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_READONLY
 #  define Py_READONLY 1
 #endif
@@ -11465,7 +11485,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_AUDIT_READ: PyMemberDef flag 2: reading the member raises the object.__getattr__ audit event (structmember.h's READ_RESTRICTED / PY_AUDIT_READ, honoured by 3.10 and 3.11).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_AUDIT_READ */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_AUDIT_READ
 #  define Py_AUDIT_READ 2
 #endif
@@ -11474,7 +11494,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_T_OBJECT: PyMemberDef type code 6: the member is a C PyObject *, None when NULL (structmember.h's deprecated T_OBJECT under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef _Py_T_OBJECT
 #  define _Py_T_OBJECT 6
 #endif
@@ -11483,7 +11503,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_T_NONE: PyMemberDef type code 20: the member always reads as None (structmember.h's deprecated T_NONE under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef _Py_T_NONE
 #  define _Py_T_NONE 20
 #endif
@@ -11492,7 +11512,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_WRITE_RESTRICTED: PyMemberDef flag 4, ignored by every runtime since 3.0 (structmember.h's PY_WRITE_RESTRICTED under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef _Py_WRITE_RESTRICTED
 #  define _Py_WRITE_RESTRICTED 4
 #endif
@@ -11501,14 +11521,14 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* PyCFunctionFast: The C signature of a METH_FASTCALL method, (self, args array, nargs); 3.10 … 3.12 spell it _PyCFunctionFast.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFast */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef PyObject *(*PyCFunctionFast)(PyObject *, PyObject *const *, Py_ssize_t);
 #endif
 
 /* PyCFunctionFastWithKeywords: The C signature of a METH_FASTCALL | METH_KEYWORDS method, (self, args array, nargs, kwnames); 3.10 … 3.12 spell it _PyCFunctionFastWithKeywords.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFastWithKeywords */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
 #endif
 
@@ -11517,7 +11537,7 @@ typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, 
 /* PyMutex: A mutual exclusion lock, zero-initialised (PyMutex m = {0};) and never destroyed. Backport: not 1 byte as CPython's, but a byte read by PyMutex_IsLocked() plus a pointer to a real PyThread lock that the first PyMutex_Lock() creates (under the GIL, published atomically) and that lives as long as the process, since the PyMutex API has no destructor.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyMutex {
     uint8_t _bits;          /* 1 while locked (private) */
     void *_capicompat_lock; /* PyThread_type_lock made by the first PyMutex_Lock() (private) */
@@ -11526,7 +11546,7 @@ typedef struct PyMutex {
 
 /* capicompat_holds_gil: 1 if the calling thread has an attached thread state (holds the GIL), without failing if it has none.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline int capicompat_holds_gil(void)
 {
     #ifdef PYPY_VERSION
@@ -11539,7 +11559,7 @@ static inline int capicompat_holds_gil(void)
 
 /* capicompat_PyMutex_lock_of: The PyThread lock behind a backported PyMutex, created on first use.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline PyThread_type_lock capicompat_PyMutex_lock_of(PyMutex *m)
 {
     void *lock;
@@ -11577,7 +11597,7 @@ static inline PyThread_type_lock capicompat_PyMutex_lock_of(PyMutex *m)
 
 /* capicompat_PyMutex_Lock: PyMutex_Lock() on the backported PyMutex.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline void capicompat_PyMutex_Lock(PyMutex *m)
 {
     PyThread_type_lock lock = capicompat_PyMutex_lock_of(m);
@@ -11602,7 +11622,7 @@ static inline void capicompat_PyMutex_Lock(PyMutex *m)
 
 /* capicompat_PyMutex_Unlock: PyMutex_Unlock() on the backported PyMutex.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 {
     uint8_t was;
@@ -11622,7 +11642,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 /* PyMutex_Lock: Lock a PyMutex, waiting (with the GIL released, if the thread holds it) while another thread holds it. A macro, as in CPython (over a static inline function).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Lock */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyMutex_Lock
 #  define PyMutex_Lock capicompat_PyMutex_Lock
 #endif
@@ -11631,7 +11651,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 /* PyMutex_Unlock: Unlock a PyMutex (a fatal error if it is not locked). A macro, as in CPython (over a static inline function).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Unlock */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyMutex_Unlock
 #  define PyMutex_Unlock capicompat_PyMutex_Unlock
 #endif
@@ -11639,7 +11659,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 
 /* capicompat_PyMutex_IsLocked: PyMutex_IsLocked() on CPython's PyMutex (3.13) and on the backported one.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 {
     #if defined(__GNUC__) || defined(__clang__)
@@ -11653,7 +11673,7 @@ static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 /* PyMutex_IsLocked: 1 if the mutex is locked (by any thread), else 0. A macro, as in CPython (over a static inline function).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_IsLocked */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef PyMutex_IsLocked
 #  define PyMutex_IsLocked capicompat_PyMutex_IsLocked
 #endif
@@ -11662,7 +11682,7 @@ static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 /* PyCriticalSection: State of a critical section on one object or mutex (a complete type, as in 3.15; 3.13 and 3.14 leave it incomplete on builds with a GIL).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyCriticalSection {
     uintptr_t _cs_prev;
     struct PyMutex *_cs_mutex;
@@ -11672,7 +11692,7 @@ typedef struct PyCriticalSection {
 /* PyCriticalSection2: State of a critical section on two objects or mutexes (a complete type, as in 3.15).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyCriticalSection2 {
     PyCriticalSection _cs_base;
     struct PyMutex *_cs_mutex2;
@@ -11682,7 +11702,7 @@ typedef struct PyCriticalSection2 {
 /* PyCriticalSection_Begin: Begin a critical section on an object; with a GIL (every build below 3.13) it does nothing, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_Begin */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyObject *op)
 {
     (void)c;
@@ -11694,7 +11714,7 @@ static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyOb
 /* PyCriticalSection_End: End a critical section begun by PyCriticalSection_Begin() or PyCriticalSection_BeginMutex(); with a GIL it does nothing.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_End */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_End(PyCriticalSection *c)
 {
     (void)c;
@@ -11705,7 +11725,7 @@ static inline void capicompat_PyCriticalSection_End(PyCriticalSection *c)
 /* PyCriticalSection2_Begin: Begin a critical section on two objects (locked in a fixed order); with a GIL it does nothing, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_Begin */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, PyObject *a, PyObject *b)
 {
     (void)c;
@@ -11718,7 +11738,7 @@ static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, Py
 /* PyCriticalSection2_End: End a critical section begun by PyCriticalSection2_Begin() or PyCriticalSection2_BeginMutex(); with a GIL it does nothing.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_End */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_End(PyCriticalSection2 *c)
 {
     (void)c;
@@ -11728,7 +11748,7 @@ static inline void capicompat_PyCriticalSection2_End(PyCriticalSection2 *c)
 
 /* capicompat_object_of_mutex: Free-threaded 3.13: the address of a would-be object whose ob_mutex is m (only its ob_mutex is ever touched); NULL with a GIL, where it is never used.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_object_of_mutex(PyMutex *m)
 {
     #ifdef Py_GIL_DISABLED
@@ -11744,7 +11764,7 @@ static inline PyObject *capicompat_object_of_mutex(PyMutex *m)
 /* PyCriticalSection_BeginMutex: Begin a critical section on a PyMutex. With a GIL it does nothing, as in CPython (the mutex is not locked); on a 3.13 free-threaded build it hands PyCriticalSection_Begin() an object address whose ob_mutex is the mutex (3.13 touches nothing else of the object), so CPython's own machinery locks it and the native PyCriticalSection_End() unlocks it.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_BeginMutex */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_BeginMutex(PyCriticalSection *c, PyMutex *m)
 {
     #ifdef Py_GIL_DISABLED
@@ -11763,7 +11783,7 @@ static inline void capicompat_PyCriticalSection_BeginMutex(PyCriticalSection *c,
 /* PyCriticalSection2_BeginMutex: Begin a critical section on two PyMutex (locked in address order; one if they are the same). With a GIL it does nothing, as in CPython; on a 3.13 free-threaded build it goes through PyCriticalSection2_Begin() as PyCriticalSection_BeginMutex() does.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_BeginMutex */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *c, PyMutex *m1, PyMutex *m2)
 {
     #ifdef Py_GIL_DISABLED
@@ -11783,7 +11803,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION: Open a block that is a critical section on an object; with a GIL (every build below 3.13) just `{`, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_BEGIN_CRITICAL_SECTION
 #  define Py_BEGIN_CRITICAL_SECTION(op) {
 #endif
@@ -11792,7 +11812,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_END_CRITICAL_SECTION: Close a block opened by Py_BEGIN_CRITICAL_SECTION() or Py_BEGIN_CRITICAL_SECTION_MUTEX(); with a GIL just `}`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_END_CRITICAL_SECTION
 #  define Py_END_CRITICAL_SECTION() }
 #endif
@@ -11801,7 +11821,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION2: Open a block that is a critical section on two objects; with a GIL just `{`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_BEGIN_CRITICAL_SECTION2
 #  define Py_BEGIN_CRITICAL_SECTION2(a, b) {
 #endif
@@ -11810,7 +11830,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_END_CRITICAL_SECTION2: Close a block opened by Py_BEGIN_CRITICAL_SECTION2() or Py_BEGIN_CRITICAL_SECTION2_MUTEX(); with a GIL just `}`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_END_CRITICAL_SECTION2
 #  define Py_END_CRITICAL_SECTION2() }
 #endif
@@ -11819,7 +11839,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION_MUTEX: Open a block that is a critical section on a PyMutex; with a GIL just `{` (the mutex is not locked), as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION() on an object address whose ob_mutex is the mutex (see PyCriticalSection_BeginMutex()), closed by the native Py_END_CRITICAL_SECTION().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION_MUTEX */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_BEGIN_CRITICAL_SECTION_MUTEX
 #  define Py_BEGIN_CRITICAL_SECTION_MUTEX(mutex) Py_BEGIN_CRITICAL_SECTION(capicompat_object_of_mutex(mutex))
 #endif
@@ -11828,7 +11848,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION2_MUTEX: Open a block that is a critical section on two PyMutex; with a GIL just `{`, as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION2() on object addresses whose ob_mutex are the mutexes, closed by the native Py_END_CRITICAL_SECTION2().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2_MUTEX */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_BEGIN_CRITICAL_SECTION2_MUTEX
 #  define Py_BEGIN_CRITICAL_SECTION2_MUTEX(m1, m2) Py_BEGIN_CRITICAL_SECTION2(capicompat_object_of_mutex(m1), capicompat_object_of_mutex(m2))
 #endif
@@ -11839,7 +11859,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* PySys_AuditTuple: Raise an audit event with the arguments given as a tuple (NULL means no arguments); TypeError if args is not a tuple.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/sys.html#c.PySys_AuditTuple */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 {
     if (args == CAPICOMPAT_NULL) {
@@ -11858,7 +11878,7 @@ static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 /* PySys_GetOptionalAttr: Get a strong reference to the sys attribute name (a str) in *result; 1 if found, 0 (and NULL) if missing, -1 (and NULL) on error (TypeError if name is not a str).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttr */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **result)
 {
     const char *utf8;
@@ -11913,7 +11933,7 @@ static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **re
 /* PySys_GetAttr: Get a strong reference to the sys attribute name (a str); RuntimeError "lost sys.NAME" if it does not exist.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttr */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySys_GetAttr(PyObject *name)
 {
     PyObject *value;
@@ -11929,7 +11949,7 @@ static inline PyObject *capicompat_PySys_GetAttr(PyObject *name)
 /* PySys_GetAttrString: PySys_GetAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttrString */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySys_GetAttrString(const char *name)
 {
     PyObject *res;
@@ -11947,7 +11967,7 @@ static inline PyObject *capicompat_PySys_GetAttrString(const char *name)
 /* PySys_GetOptionalAttrString: PySys_GetOptionalAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttrString */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObject **result)
 {
     int rc;
@@ -11966,7 +11986,7 @@ static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObj
 /* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fopen */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 {
     #if defined(PYPY_VERSION)
@@ -12010,7 +12030,7 @@ static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 /* Py_fclose: Close a file opened by Py_fopen() (fclose() from the C runtime Python uses); 0 on success, EOF with errno set on error. No Python exception is set.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fclose */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_Py_fclose(FILE *file)
 {
     return fclose(file);
@@ -12023,7 +12043,7 @@ static inline int capicompat_Py_fclose(FILE *file)
 /* PyThreadState_GetUnchecked: The current thread state, or NULL if the thread has none attached (no fatal error, unlike PyThreadState_Get()).
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_GetUnchecked */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12039,7 +12059,7 @@ static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 /* PyInterpreterState_Get: The current interpreter state (fatal error without an attached thread state); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Get */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
 {
     /* PyThreadState_Get() already stops with a fatal error when no thread state is attached */
@@ -12057,7 +12077,7 @@ static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
 /* PyInterpreterState_Main: The main interpreter's state: on an interpreter without subinterpreters, the only one.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Main */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyInterpreterState *capicompat_PyInterpreterState_Main(void)
 {
     return PyInterpreterState_Get();
@@ -12084,7 +12104,7 @@ static inline PyFrameObject *capicompat__PyThreadState_GetFrameBorrow(PyThreadSt
 /* PyThreadState_EnterTracing: Suspend tracing and profiling in the thread state until PyThreadState_LeaveTracing() (calls nest).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_EnterTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval while it calls a trace function */
@@ -12097,7 +12117,7 @@ static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 /* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_LeaveTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval after a trace function; 3.11 (forced) flags it with 255 */
@@ -12118,14 +12138,14 @@ static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 /* PyTime_t: A timestamp or duration in nanoseconds, a signed 64-bit integer.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_t */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef int64_t PyTime_t;
 #endif
 
 /* PyTime_MIN: Minimum value of PyTime_t (INT64_MIN).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MIN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyTime_MIN
 #  define PyTime_MIN INT64_MIN
 #endif
@@ -12134,7 +12154,7 @@ typedef int64_t PyTime_t;
 /* PyTime_MAX: Maximum value of PyTime_t (INT64_MAX).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MAX */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyTime_MAX
 #  define PyTime_MAX INT64_MAX
 #endif
@@ -12143,7 +12163,7 @@ typedef int64_t PyTime_t;
 /* PyTime_AsSecondsDouble: Convert a PyTime_t timestamp in nanoseconds to seconds as a C double.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_AsSecondsDouble */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyTime_AsSecondsDouble(PyTime_t t)
 {
     /* volatile: keep the compiler from changing how the result is rounded */
@@ -12163,7 +12183,7 @@ static inline double capicompat_PyTime_AsSecondsDouble(PyTime_t t)
 
 /* capicompat_time_call: Call the time module's function NAME (a *_ns clock) and store its result in *result.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_time_call(const char *name, PyTime_t *result)
 {
     long long ns;
@@ -12192,7 +12212,7 @@ static inline int capicompat_time_call(const char *name, PyTime_t *result)
 
 /* capicompat_time_call_raw: capicompat_time_call() for the Raw clocks, which may be called without the GIL and report errors by -1 only.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_time_call_raw(const char *name, PyTime_t *result)
 {
     int res;
@@ -12209,7 +12229,7 @@ static inline int capicompat_time_call_raw(const char *name, PyTime_t *result)
 /* PyTime_Monotonic: Read the monotonic clock (time.monotonic()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_Monotonic */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_Monotonic(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12226,7 +12246,7 @@ static inline int capicompat_PyTime_Monotonic(PyTime_t *result)
 /* PyTime_MonotonicRaw: PyTime_Monotonic() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MonotonicRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12245,7 +12265,7 @@ static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
 /* PyTime_PerfCounter: Read the performance counter (time.perf_counter()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounter */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_PerfCounter(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12262,7 +12282,7 @@ static inline int capicompat_PyTime_PerfCounter(PyTime_t *result)
 /* PyTime_PerfCounterRaw: PyTime_PerfCounter() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounterRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12281,7 +12301,7 @@ static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
 /* PyTime_Time: Read the system clock (time.time()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_Time */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_Time(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12298,7 +12318,7 @@ static inline int capicompat_PyTime_Time(PyTime_t *result)
 /* PyTime_TimeRaw: PyTime_Time() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_TimeRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -12319,7 +12339,7 @@ static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
 /* PyTuple_FromArray: Create a tuple of size items from a C array, taking new references to them; NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/tuple.html#c.PyTuple_FromArray */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyTuple_FromArray(PyObject *const *array, Py_ssize_t size)
 {
     PyObject *tuple;
@@ -12346,7 +12366,7 @@ static inline PyObject *capicompat_PyTuple_FromArray(PyObject *const *array, Py_
 
 /* capicompat_as_heap_type: The type as a PyHeapTypeObject, for a caller that checked Py_TPFLAGS_HEAPTYPE.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyHeapTypeObject *capicompat_as_heap_type(PyTypeObject *type)
 {
     /* through a volatile variable, so the compiler cannot tell which object the pointer
@@ -12360,7 +12380,7 @@ static inline PyHeapTypeObject *capicompat_as_heap_type(PyTypeObject *type)
 /* PyType_GetName: Return the type's name (__name__) as a new reference.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetName */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetName(PyTypeObject *type)
 {
     const char *s;
@@ -12377,7 +12397,7 @@ static inline PyObject *capicompat_PyType_GetName(PyTypeObject *type)
 /* PyType_GetQualName: Return the type's qualified name (__qualname__) as a new reference.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetQualName */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetQualName(PyTypeObject *type)
 {
     const char *s;
@@ -12394,7 +12414,7 @@ static inline PyObject *capicompat_PyType_GetQualName(PyTypeObject *type)
 /* PyType_GetModuleName: Return the type's module name (__module__) as a new reference; AttributeError if a heap type has none.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleName */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetModuleName(PyTypeObject *type)
 {
     PyObject *mod;
@@ -12449,7 +12469,7 @@ static inline PyObject *capicompat_PyType_GetModuleName(PyTypeObject *type)
 /* PyType_GetFullyQualifiedName: Return the type's fully qualified name, module.qualname (only the qualified name when __module__ is not a str or is "builtins" or "__main__"), as a new reference.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetFullyQualifiedName */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetFullyQualifiedName(PyTypeObject *type)
 {
     PyObject *qualname, *module, *result;
@@ -12487,7 +12507,7 @@ static inline PyObject *capicompat_PyType_GetFullyQualifiedName(PyTypeObject *ty
 /* PyType_GetDict: Return a new reference to the type's internal namespace dict (tp_dict), or NULL without an exception if it has none.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetDict */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetDict(PyTypeObject *type)
 {
     return Py_XNewRef(type->tp_dict);
@@ -12498,7 +12518,7 @@ static inline PyObject *capicompat_PyType_GetDict(PyTypeObject *type)
 /* PyType_GetModuleByDef: Return (borrowed) the module of the first heap type in the type's MRO whose module was created from the given PyModuleDef; TypeError if there is none.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByDef */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyModuleDef *def)
 {
     PyObject *mro = type->tp_mro;
@@ -12529,7 +12549,7 @@ static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyM
 /* PyType_GetModuleByToken: Return a new reference to the module of the first heap type in the type's MRO whose module has the given token (before 3.15 a module's token is its PyModuleDef); TypeError if there is none.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByToken */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetModuleByToken(PyTypeObject *type, const void *token)
 {
     /* before 3.15 every module object comes from a PyModuleDef, and its token is the def */
@@ -12541,7 +12561,7 @@ static inline PyObject *capicompat_PyType_GetModuleByToken(PyTypeObject *type, c
 /* PyType_Freeze: Make a type immutable (set Py_TPFLAGS_IMMUTABLETYPE); 0 on success, -1 with TypeError if a base in its MRO is mutable.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_Freeze */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyType_Freeze(PyTypeObject *type)
 {
     PyObject *mro = type->tp_mro;
@@ -12571,7 +12591,7 @@ static inline int capicompat_PyType_Freeze(PyTypeObject *type)
 /* PyUnstable_Type_AssignVersionTag: Give the type a valid version tag (for the type attribute cache) if it has none; 1 if it has one afterwards, 0 if none could be assigned.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyUnstable_Type_AssignVersionTag */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type)
 {
     PyObject *name;
@@ -12604,7 +12624,7 @@ static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type
 /* Py_TPFLAGS_ITEMS_AT_END: Type flag (bit 23, unused before 3.12) for variable-size types whose items follow tp_basicsize; see PyObject_GetItemData().
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/typeobj.html#c.Py_TPFLAGS_ITEMS_AT_END */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_TPFLAGS_ITEMS_AT_END
 #  define Py_TPFLAGS_ITEMS_AT_END (1UL << 23)
 #endif
@@ -12615,7 +12635,7 @@ static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type
 /* PyObject_GetItemData: Return a pointer to the variable-size items of an object whose type has Py_TPFLAGS_ITEMS_AT_END (they follow tp_basicsize); NULL with TypeError otherwise.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetItemData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
 {
     PyTypeObject *tp = Py_TYPE(obj);
@@ -12644,7 +12664,7 @@ static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
 /* PyType_WatchCallback: Type of a type watcher callback, int (*)(PyTypeObject *type).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 #endif
 
@@ -12653,7 +12673,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_slots: PySlot ID 93 of a 3.15 slot-based type definition: sl_ptr points to a nested array of type slots, processed in place (like Py_slot_subslots). Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_slots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_slots
 #  define Py_tp_slots 93
 #endif
@@ -12662,7 +12682,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_name: PySlot ID 95 of a 3.15 slot-based type definition: the type's name (const char *), as PyType_Spec.name. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_name */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_name
 #  define Py_tp_name 95
 #endif
@@ -12671,7 +12691,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_basicsize: PySlot ID 96 of a 3.15 slot-based type definition: the instance size (Py_ssize_t), as PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_basicsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_basicsize
 #  define Py_tp_basicsize 96
 #endif
@@ -12680,7 +12700,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_extra_basicsize: PySlot ID 97 of a 3.15 slot-based type definition: the size of extra instance data on top of the base's (Py_ssize_t), as a negative PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_extra_basicsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_extra_basicsize
 #  define Py_tp_extra_basicsize 97
 #endif
@@ -12689,7 +12709,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_itemsize: PySlot ID 98 of a 3.15 slot-based type definition: the size of each variable-size item (Py_ssize_t), as PyType_Spec.itemsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_itemsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_itemsize
 #  define Py_tp_itemsize 98
 #endif
@@ -12698,7 +12718,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_flags: PySlot ID 99 of a 3.15 slot-based type definition: the type flags (uint64_t), as PyType_Spec.flags. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_flags */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_flags
 #  define Py_tp_flags 99
 #endif
@@ -12707,7 +12727,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_metaclass: PySlot ID 107 of a 3.15 slot-based type definition: the metaclass (PyTypeObject *), as PyType_FromMetaclass()'s first argument. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_metaclass */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_metaclass
 #  define Py_tp_metaclass 107
 #endif
@@ -12716,7 +12736,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_module: PySlot ID 108 of a 3.15 slot-based type definition: the module the type belongs to (PyObject *), as PyType_FromMetaclass()'s module argument. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_module */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_module
 #  define Py_tp_module 108
 #endif
@@ -12725,7 +12745,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 a metaclass that adds instance data to type gets the type made as a plain type first and then moved into an instance of the metaclass of the right size (the plain type is left to the garbage collector).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromMetaclass */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass, PyObject *module, PyType_Spec *spec, PyObject *bases)
 {
     /* 3.10/3.11's PyType_FromModuleAndSpec() always makes an instance of type: the type
@@ -12902,7 +12922,7 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
 /* PyType_FromSlots: Create a heap type from a PySlot array: Py_tp_name (mandatory), the sizes, Py_tp_flags, Py_tp_metaclass, Py_tp_module, nested arrays, and the classic type slots (Py_tp_base, Py_tp_methods, Py_nb_add and so on) (base, methods, functions); NULL with an exception (SystemError for bad slots). Below 3.15 the name must outlive the type (it is not copied before 3.12), and Py_tp_extra_basicsize needs 3.12.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromSlots */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
 {
     /* the slots become a PyType_Spec (its classic slot array allocated for the call only)
@@ -13060,7 +13080,7 @@ static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
 /* PyUnicode_EqualToUTF8AndSize: 1 if a str equals the UTF-8 bytes string[0:size], else 0 (also for surrogates, invalid UTF-8 or a negative size); never raises.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_EqualToUTF8AndSize */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_EqualToUTF8AndSize(PyObject *unicode, const char *string, Py_ssize_t size)
 {
     const unsigned char *s = (const unsigned char *)string;
@@ -13152,7 +13172,7 @@ static inline int capicompat_PyUnicode_EqualToUTF8AndSize(PyObject *unicode, con
 /* PyUnicode_EqualToUTF8: 1 if a str equals a NUL-terminated UTF-8 string, else 0 (also for surrogates or invalid UTF-8); never raises.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_EqualToUTF8 */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char *string)
 {
     return PyUnicode_EqualToUTF8AndSize(unicode, string, (Py_ssize_t)strlen(string));
@@ -13163,7 +13183,7 @@ static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char
 /* PyUnicode_Equal: Test whether two strings are equal; 1 if equal, 0 if not, -1 with TypeError if either argument is not a str.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_Equal */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 {
     if (!PyUnicode_Check(str1)) {
@@ -13206,7 +13226,7 @@ static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 /* PyUnstable_Unicode_GET_CACHED_HASH: Return the hash cached in a str object, or -1 if it has not been computed yet (never computes it).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/unicode.html#c.PyUnstable_Unicode_GET_CACHED_HASH */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *op)
 {
     #ifdef PYPY_VERSION
@@ -13224,13 +13244,13 @@ static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *
 /* PyUnicodeWriter: Opaque builder of a str (create with PyUnicodeWriter_Create(), end with Finish() or Discard()).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyUnicodeWriter PyUnicodeWriter;
 #endif
 
 /* capicompat_uw_reserve: Room for extra more code points of up to the given kind in a backported PyUnicodeWriter (widening its buffer when needed); where to write them, or NULL with MemoryError.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_uw_reserve(PyUnicodeWriter *writer, Py_ssize_t extra, int kind)
 {
     /* the backported writer is one buffer of code points, all of one kind (1, 2 or 4
@@ -13287,7 +13307,7 @@ static inline void *capicompat_uw_reserve(PyUnicodeWriter *writer, Py_ssize_t ex
 
 /* capicompat_uw_write_latin1: Append n bytes, each taken as a code point (ASCII or Latin-1), to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_latin1(PyUnicodeWriter *writer, const char *str, Py_ssize_t n)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -13315,7 +13335,7 @@ static inline int capicompat_uw_write_latin1(PyUnicodeWriter *writer, const char
 
 /* capicompat_uw_write_str: Append a str (borrowed) to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_str(PyUnicodeWriter *writer, PyObject *str)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -13353,7 +13373,7 @@ static inline int capicompat_uw_write_str(PyUnicodeWriter *writer, PyObject *str
 
 /* capicompat_uw_write_new: Append a new str (stolen; NULL means the caller failed, and nothing is written) to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_new(PyUnicodeWriter *writer, PyObject *str)
 {
     int rc;
@@ -13369,7 +13389,7 @@ static inline int capicompat_uw_write_new(PyUnicodeWriter *writer, PyObject *str
 /* PyUnicodeWriter_Create: Create a str writer; length is a size hint. ValueError if length is negative.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyUnicodeWriter *capicompat_PyUnicodeWriter_Create(Py_ssize_t length)
 {
     /* one buffer of code points (see capicompat_uw_reserve), sized by the hint */
@@ -13400,7 +13420,7 @@ static inline PyUnicodeWriter *capicompat_PyUnicodeWriter_Create(Py_ssize_t leng
 /* PyUnicodeWriter_Discard: Free a writer and what it holds without building the str; NULL is accepted.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Discard */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnicodeWriter_Discard(PyUnicodeWriter *writer)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -13416,7 +13436,7 @@ static inline void capicompat_PyUnicodeWriter_Discard(PyUnicodeWriter *writer)
 /* PyUnicodeWriter_Finish: Build the str written so far (a new reference) and free the writer, also when it fails (then NULL).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Finish */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeWriter_Finish(PyUnicodeWriter *writer)
 {
     /* the str is made in the narrowest kind its code points allow, as CPython's are */
@@ -13433,7 +13453,7 @@ static inline PyObject *capicompat_PyUnicodeWriter_Finish(PyUnicodeWriter *write
 /* PyUnicodeWriter_WriteChar: Write one code point; ValueError if it is above U+10FFFF.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteChar */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, Py_UCS4 ch)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -13463,7 +13483,7 @@ static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteUTF8: Decode size bytes of UTF-8 (size -1 - NUL-terminated) and write them; UnicodeDecodeError (strict) writes nothing.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUTF8 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteUTF8(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
 {
     Py_ssize_t i;
@@ -13485,7 +13505,7 @@ static inline int capicompat_PyUnicodeWriter_WriteUTF8(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteASCII: Write size bytes of ASCII (size -1 - NUL-terminated) without validating them; the caller guarantees they are ASCII.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteASCII */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteASCII(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
 {
     if (size < 0) {
@@ -13500,7 +13520,7 @@ static inline int capicompat_PyUnicodeWriter_WriteASCII(PyUnicodeWriter *writer,
 /* PyUnicodeWriter_WriteWideChar: Write size wchar_t characters (size -1 - NUL-terminated); ValueError for a character above U+10FFFF.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteWideChar */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteWideChar(PyUnicodeWriter *writer, const wchar_t *str, Py_ssize_t size)
 {
     return capicompat_uw_write_new(writer, PyUnicode_FromWideChar(str, size));
@@ -13511,7 +13531,7 @@ static inline int capicompat_PyUnicodeWriter_WriteWideChar(PyUnicodeWriter *writ
 /* PyUnicodeWriter_WriteUCS4: Write size UCS-4 code points; ValueError if size is negative or a code point is above U+10FFFF (then nothing is written).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUCS4 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteUCS4(PyUnicodeWriter *writer, Py_UCS4 *str, Py_ssize_t size)
 {
     Py_ssize_t i;
@@ -13537,7 +13557,7 @@ static inline int capicompat_PyUnicodeWriter_WriteUCS4(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteStr: Write str(obj); errors of str() propagate.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteStr(PyUnicodeWriter *writer, PyObject *obj)
 {
     if (PyUnicode_CheckExact(obj)) {
@@ -13551,7 +13571,7 @@ static inline int capicompat_PyUnicodeWriter_WriteStr(PyUnicodeWriter *writer, P
 /* PyUnicodeWriter_WriteRepr: Write repr(obj), or "<NULL>" if obj is NULL (as 3.14.4+); errors of repr() propagate.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteRepr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteRepr(PyUnicodeWriter *writer, PyObject *obj)
 {
     if (obj == CAPICOMPAT_NULL) {
@@ -13565,7 +13585,7 @@ static inline int capicompat_PyUnicodeWriter_WriteRepr(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteSubstring: Write str[start:end]; TypeError if str is not a str, ValueError unless 0 <= start <= end <= len(str).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteSubstring */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteSubstring(PyUnicodeWriter *writer, PyObject *str, Py_ssize_t start, Py_ssize_t end)
 {
     if (!PyUnicode_Check(str)) {
@@ -13591,7 +13611,7 @@ static inline int capicompat_PyUnicodeWriter_WriteSubstring(PyUnicodeWriter *wri
 /* PyUnicodeWriter_Format: Write PyUnicode_FromFormat(format, ...); its errors propagate and nothing is written.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Format */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_Format(PyUnicodeWriter *writer, const char *format, ...)
 {
     PyObject *str;
@@ -13607,7 +13627,7 @@ static inline int capicompat_PyUnicodeWriter_Format(PyUnicodeWriter *writer, con
 /* PyUnicodeWriter_DecodeUTF8Stateful: Decode UTF-8 with an error handler and write it; if consumed is not NULL an incomplete trailing sequence is left undecoded and *consumed gets the bytes used (0 on error).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_DecodeUTF8Stateful */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter *writer, const char *string, Py_ssize_t length, const char *errors, Py_ssize_t *consumed)
 {
     int rc;
@@ -13629,7 +13649,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_PACK_FULL_VERSION: Pack a version (major, minor, micro, release level, serial) into the PY_VERSION_HEX format; usable in
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_FULL_VERSION */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_PACK_FULL_VERSION
 #  define Py_PACK_FULL_VERSION(X, Y, Z, LEVEL, SERIAL) \
     ( \
@@ -13644,7 +13664,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_PACK_VERSION: Py_PACK_FULL_VERSION(X, Y, 0, 0, 0); usable in
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_VERSION */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_PACK_VERSION
 #  define Py_PACK_VERSION(X, Y) Py_PACK_FULL_VERSION(X, Y, 0, 0, 0)
 #endif
@@ -13653,7 +13673,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_ALWAYS_INLINE: Ask the compiler to always inline a static inline function (GCC and clang; 3.11+ make it nothing on Py_DEBUG builds).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_ALWAYS_INLINE */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef Py_ALWAYS_INLINE
 #  define Py_ALWAYS_INLINE Py_GCC_ATTRIBUTE((always_inline))
 #endif
@@ -13662,7 +13682,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_NO_INLINE: Keep the compiler from inlining a function; 3.10 has the same macro as _Py_NO_INLINE (noinline on GCC, clang and MSVC).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_NO_INLINE */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef Py_NO_INLINE
 #  define Py_NO_INLINE _Py_NO_INLINE
 #endif
@@ -13671,7 +13691,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_CAN_START_THREADS: Defined (as 1) where the interpreter can start threads; every platform 3.10 … 3.12 support has threads (3.13 leaves it undefined on WASI and Emscripten without pthreads).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_CAN_START_THREADS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CAN_START_THREADS
 #  define Py_CAN_START_THREADS 1
 #endif
@@ -13680,7 +13700,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_Version: The running interpreter's version in PY_VERSION_HEX format (not the version the extension was compiled against).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_Version */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #  define Py_Version (((unsigned long)capicompat_runtime_version()))
 #endif
 
@@ -13689,7 +13709,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* PyCF_ALLOW_INCOMPLETE_INPUT: Compiler flag making incomplete input (an open block or bracket at the end) a SyntaxError that codeop can recognise.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyCF_ALLOW_INCOMPLETE_INPUT */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_ALLOW_INCOMPLETE_INPUT
 #  define PyCF_ALLOW_INCOMPLETE_INPUT 0x4000
 #endif
@@ -13710,7 +13730,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 
 /* capicompat_launder: The same pointer, with its origin hidden from the compiler so that it cannot tell which object it points to.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_launder(void *p)
 {
     /* gcc's -Warray-bounds would flag a smaller object (None, say) inlined into a caller
@@ -13732,7 +13752,7 @@ static inline void *capicompat_launder(void *p)
 /* PyList_GetItemRef: Return a strong reference to the item at index of a list; TypeError if not a list, IndexError if out of range.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_GetItemRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t index)
 {
     if (!PyList_Check(list)) {
@@ -13762,7 +13782,7 @@ static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t 
 /* PyLong_AsInt: Convert an int (or an object with __index__) to a C int; -1 with OverflowError if out of range, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt(PyObject *obj)
 {
     int overflow = 0;
@@ -13805,7 +13825,7 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 /* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt32(PyObject *obj, int32_t *value)
 {
     int32_t result;
@@ -13853,7 +13873,7 @@ static inline int capicompat_PyLong_AsInt32(PyObject *obj, int32_t *value)
 /* PyLong_AsUInt32: Convert an int (or an object with __index__) to a C uint32_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsUInt32(PyObject *obj, uint32_t *value)
 {
     uint32_t result;
@@ -13911,7 +13931,7 @@ static inline int capicompat_PyLong_AsUInt32(PyObject *obj, uint32_t *value)
 /* PyLong_AsInt64: Convert an int (or an object with __index__) to a C int64_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt64(PyObject *obj, int64_t *value)
 {
     int64_t result;
@@ -13959,7 +13979,7 @@ static inline int capicompat_PyLong_AsInt64(PyObject *obj, int64_t *value)
 /* PyLong_AsUInt64: Convert an int (or an object with __index__) to a C uint64_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
 {
     uint64_t result;
@@ -14015,7 +14035,7 @@ static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
 
 /* capicompat_long_sign: The sign of an int (-1, 0 or 1), read from its size (3.10, 3.11) or its one digit (3.12+) without a call where CPython's layout allows; obj must be an int.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_long_sign(PyObject *obj)
 {
     #if !defined(PYPY_VERSION) && PY_VERSION_HEX < 0x030C0000
@@ -14042,7 +14062,7 @@ static inline int capicompat_long_sign(PyObject *obj)
 /* PyLong_GetSign: Store the sign of an int (-1, 0 or 1) in *sign; 0 on success, -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_GetSign */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
 {
     if (!PyLong_Check(obj)) {
@@ -14058,7 +14078,7 @@ static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
 /* PyLong_IsPositive: 1 if the int is positive (> 0), else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsPositive */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsPositive(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -14073,7 +14093,7 @@ static inline int capicompat_PyLong_IsPositive(PyObject *obj)
 /* PyLong_IsNegative: 1 if the int is negative (< 0), else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsNegative */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsNegative(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -14088,7 +14108,7 @@ static inline int capicompat_PyLong_IsNegative(PyObject *obj)
 /* PyLong_IsZero: 1 if the int is zero, else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsZero */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsZero(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -14105,7 +14125,7 @@ static inline int capicompat_PyLong_IsZero(PyObject *obj)
 /* PyWeakref_GetRef: Get a strong reference to the referent of a weak reference (or proxy) into *pobj; 1 if alive, 0 if dead (*pobj set to NULL), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/weakref.html#c.PyWeakref_GetRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 {
     PyObject *obj;
@@ -14187,7 +14207,7 @@ static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 /* PyWeakref_IsDead: 1 if the weak reference (or proxy) is dead, 0 if its referent is alive, -1 with an exception if ref is NULL (SystemError) or not a weak reference (TypeError).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/weakref.html#c.PyWeakref_IsDead */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyWeakref_IsDead(PyObject *ref)
 {
     PyObject *obj;
@@ -14227,7 +14247,7 @@ static inline int capicompat_PyWeakref_IsDead(PyObject *ref)
 /* PyUnstable_Object_ClearWeakRefsNoCallbacks: Clear the weak references to an object without calling their callbacks (for a tp_dealloc that must not run Python code); nothing if the type does not support weak references.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/weakref.html#c.PyUnstable_Object_ClearWeakRefsNoCallbacks */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObject *obj)
 {
     /* as 3.13: the list head at tp_weaklistoffset (negative for a managed weakref list,
@@ -14383,7 +14403,8 @@ typedef struct _HPyContext_s HPyContext;
  *   - builder misuse (see the builders).
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
- * translation unit and, like the rest of the layer, assumes the GIL is held. */
+ * translation unit and every handle operation changes it: it needs the GIL, so the debug mode
+ * is refused on a free-threaded build (Py_GIL_DISABLED) rather than corrupted there. */
 /* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
 typedef struct {
     unsigned long serial;
@@ -14391,6 +14412,9 @@ typedef struct {
 } capicompat_hpy_call;
 
 #ifdef CAPI_COMPAT_HPY_DEBUG
+#ifdef Py_GIL_DISABLED
+#  error "capi-compat: the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL; build without it on a free-threaded CPython (Py_GIL_DISABLED)"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14823,13 +14847,31 @@ static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kw
     return (size_t)PyVectorcall_NARGS(nargsf) + (kwnames != CAPICOMPAT_NULL ? (size_t)PyTuple_GET_SIZE(kwnames) : 0);
 }
 /* The context of this translation unit; the PyExc_* objects are not address constants, so it
- * is filled on first use (with the GIL held) rather than statically initialised. */
+ * is filled on first use rather than statically initialised.
+ * Threads: from CPython 3.13 (the first with a free-threaded build, Py_GIL_DISABLED) the first
+ * use is guarded by a PyMutex, and `ready` is published with CPython's release/acquire
+ * atomics, so that a thread that sees it set sees the whole context, whichever threads race
+ * to it (on x86 and ARM the acquire load is the same one load). Below 3.13 and on PyPy every
+ * caller holds the GIL, which serialises the fill: it calls nothing that could release it.
+ * The debug mode's handle lists have no such guard (see CAPI_COMPAT_HPY_DEBUG above). */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(PYPY_VERSION)
+#  define CAPICOMPAT_HPY_CTX_ONCE 1
+#endif
+
 /* Filling the context is the slow path of capicompat_hpy_ctx, taken once: kept out of line
  * so that every trampoline's fast path is a load and a predicted branch. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline, cold))
 #endif
-static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
+static void capicompat_hpy_ctx_fill(HPyContext *ctx, int *ready) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    static PyMutex lock; /* zero: unlocked */
+    PyMutex_Lock(&lock);
+    if (_Py_atomic_load_int_relaxed(ready)) {
+        PyMutex_Unlock(&lock);
+        return;
+    }
+#endif
     ctx->name = "HPy CPython ABI";
     ctx->abi_version = 0;
     ctx->h_None = capicompat_hpy_constant((PyObject *)(Py_None));
@@ -14916,18 +14958,28 @@ static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
     ctx->h_SliceType = capicompat_hpy_constant((PyObject *)(&PySlice_Type));
     ctx->h_Builtins = capicompat_hpy_constant((PyObject *)(PyEval_GetBuiltins()));
     ctx->h_DictType = capicompat_hpy_constant((PyObject *)(&PyDict_Type));
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    _Py_atomic_store_int_release(ready, 1);
+    PyMutex_Unlock(&lock);
+#else
+    *ready = 1;
+#endif
 }
 
 static inline HPyContext *capicompat_hpy_ctx(void) {
     static HPyContext ctx;
     static int ready = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    if (__builtin_expect(!ready, 0)) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    int filled = _Py_atomic_load_int_acquire(&ready);
 #else
-    if (!ready) {
+    int filled = ready;
 #endif
-        capicompat_hpy_ctx_fill(&ctx);
-        ready = 1;
+#if defined(__GNUC__) || defined(__clang__)
+    if (__builtin_expect(!filled, 0)) {
+#else
+    if (!filled) {
+#endif
+        capicompat_hpy_ctx_fill(&ctx, &ready);
     }
     return &ctx;
 }
@@ -18745,8 +18797,6 @@ typedef struct {
     cpy_vectorcallfunc call;      /* HPy_tp_call's trampoline, the objects' default */
     newfunc inner_new;            /* the tp_new our call-initialising tp_new wraps */
     PyTypeObject *builtin_base;   /* the nearest base HPyType_FromSpec did not make */
-    int plain_new;                /* HPy_New of this very type needs no more than tp_alloc
-                                   * (PyType_GenericAlloc, no call protocol) */
 } capicompat_hpy_type_record;
 
 static PyObject *capicompat_hpy_marker_get(PyObject *self, void *closure);
@@ -18944,29 +18994,70 @@ static inline void* _HPy_AsStruct_List(HPyContext *ctx, HPy h) {
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define CAPICOMPAT_HPY_OUT_OF_LINE __attribute__((noinline))
+#  define CAPICOMPAT_HPY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #  define CAPICOMPAT_HPY_OUT_OF_LINE
+#  define CAPICOMPAT_HPY_LIKELY(x) (x)
 #endif
 
-static CAPICOMPAT_HPY_OUT_OF_LINE capicompat_hpy_type_record *capicompat_hpy_record_out_of_line(PyTypeObject *tp) {
-    return capicompat_hpy_record(tp);
+/* HPy_New's fast path needs to know, from what it loads anyway, that a type's objects need
+ * nothing beyond PyType_GenericAlloc (zeroed, then GC-tracked) and where their struct
+ * starts. HPyType_FromSpec gives such a type one of these as tp_alloc: PyType_GenericAlloc
+ * under another address, one per shape with a fast path, so that HPy_New compares the
+ * tp_alloc it is about to call instead of looking up the type's record (three dependent
+ * loads and two branches per object). Each reads its own byte of a volatile array, so that
+ * no linker's identical-code folding can give two of them (or someone else's forwarder) one
+ * address. Python subclasses get PyType_GenericAlloc from CPython, and other types inherit
+ * only a mark that is right for them (see HPyType_FromSpec), so a mark is never wrong. */
+static volatile unsigned char capicompat_hpy_alloc_marks[2];
+
+static PyObject *capicompat_hpy_alloc_object(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[0];
+    return PyType_GenericAlloc(tp, nitems);
 }
 
-/* HPy_New's less common work. CPython's PyType_GenericAlloc zeroes the object; after
- * another tp_alloc (and on PyPy) the user struct is zeroed here, so that no allocator's
- * choice can leak into it (never the header: refcount, type, GC links). Then the call
- * function of a type using the HPy call protocol. */
-static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_finish(PyObject *o, Py_ssize_t header) {
-    PyTypeObject *tp = Py_TYPE(o);
+static PyObject *capicompat_hpy_alloc_legacy(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[1];
+    return PyType_GenericAlloc(tp, nitems);
+}
+
+/* Whether tp_alloc zeroes the whole object as PyType_GenericAlloc does. */
+static inline int capicompat_hpy_alloc_zeroes(allocfunc alloc) {
+    return alloc == PyType_GenericAlloc || alloc == capicompat_hpy_alloc_object
+           || alloc == capicompat_hpy_alloc_legacy;
+}
+
+/* HPy_New of every other type (another translation unit's, a shape without a fast path, a
+ * custom tp_alloc, the call protocol, PyPy), out of line so that HPy_New stays small in the
+ * loops that make many objects. After a tp_alloc that does not zero (and on PyPy) the
+ * object is zeroed here as HPy does, so that no allocator's choice leaks into it: from the
+ * user struct of a pure type, after PyObject_HEAD otherwise (never the refcount, type or
+ * GC links); then the call function of a type using the HPy call protocol. */
+static CAPICOMPAT_HPY_OUT_OF_LINE PyObject *capicompat_hpy_new_general(PyTypeObject *tp, void **data) {
+    capicompat_hpy_type_record *r;
+    Py_ssize_t header, from;
+    PyObject *o = tp->tp_alloc(tp, 0);
+    if (o == CAPICOMPAT_NULL) {
+        *data = CAPICOMPAT_NULL;
+        return CAPICOMPAT_NULL;
+    }
+    r = capicompat_hpy_record(tp);
+    header = r != CAPICOMPAT_NULL ? r->header : 0;
+    from = header > 0 ? header : (Py_ssize_t)sizeof(PyObject);
     #ifndef PYPY_VERSION
-    if (tp->tp_alloc != PyType_GenericAlloc)
+    if (!capicompat_hpy_alloc_zeroes(tp->tp_alloc))
     #endif
     {
-        if (header > 0 && tp->tp_basicsize > header) {
-            memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
-        }
+        if (tp->tp_basicsize > from) memset((char *)o + from, 0, (size_t)(tp->tp_basicsize - from));
     }
     capicompat_hpy_init_call(o);
+    *data = (char *)o + header;
+    return o;
+}
+
+static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_not_a_type(void **data) {
+    *data = CAPICOMPAT_NULL;
+    PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
 }
 
 static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
@@ -18977,31 +19068,27 @@ static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
 static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     PyObject *tobj = capicompat_hpy_h2py(h_type), *o;
     PyTypeObject *tp;
-    capicompat_hpy_type_record *r;
-    Py_ssize_t header;
+    allocfunc alloc;
     (void)ctx;
     /* *data is NULL on every failure path: code built with -O3 may read it after a checked
      * failure, and gcc's -Wmaybe-uninitialized sees through this inline function */
-    *data = CAPICOMPAT_NULL;
-    if (!PyType_Check(tobj)) {
-        PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+    if (!CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
+        capicompat_hpy_new_not_a_type(data);
         return HPy_NULL;
     }
     tp = (PyTypeObject *)tobj;
-    o = tp->tp_alloc(tp, 0);
-    if (o == CAPICOMPAT_NULL) return HPy_NULL;
-    /* the fast path (inlined into every caller): a type this translation unit made; the rest
-     * is out of line, so that HPy_New stays small in the loops that make many objects */
-    if (tp->tp_getset != CAPICOMPAT_NULL && tp->tp_getset->get == capicompat_hpy_marker_get) {
-        r = (capicompat_hpy_type_record *)tp->tp_getset->closure;
-        header = r->header;
-        if (!r->plain_new) capicompat_hpy_new_finish(o, header);
+    alloc = tp->tp_alloc;
+    /* the fast path (inlined into every caller): a type marked by its tp_alloc (see
+     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call */
+    if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
+    } else if (alloc == capicompat_hpy_alloc_legacy) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o;
     } else {
-        r = capicompat_hpy_record_out_of_line(tp);
-        header = r != CAPICOMPAT_NULL ? r->header : 0;
-        capicompat_hpy_new_finish(o, header);
+        o = capicompat_hpy_new_general(tp, data);
     }
-    *data = (char *)o + header;
     return capicompat_hpy_steal(o);
 }
 
@@ -19396,8 +19483,21 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     }
     rec->builtin_base = base_rec != CAPICOMPAT_NULL ? base_rec->builtin_base : ((PyTypeObject *)type)->tp_base;
 #ifndef PYPY_VERSION
-    rec->plain_new = ((PyTypeObject *)type)->tp_alloc == PyType_GenericAlloc
-                     && ((PyTypeObject *)type)->tp_vectorcall_offset <= 0;
+    /* the mark of HPy_New's fast path (see capicompat_hpy_alloc_object): only on a type
+     * whose objects need no more than PyType_GenericAlloc, and a mark inherited from an HPy
+     * base is taken back when this type's shape or call protocol makes it wrong */
+    if (capicompat_hpy_alloc_zeroes(((PyTypeObject *)type)->tp_alloc)) {
+        PyTypeObject *t = (PyTypeObject *)type;
+        if (t->tp_vectorcall_offset > 0) {
+            t->tp_alloc = PyType_GenericAlloc;
+        } else if (rec->shape == HPyType_BuiltinShape_Object) {
+            t->tp_alloc = capicompat_hpy_alloc_object;
+        } else if (rec->shape == HPyType_BuiltinShape_Legacy) {
+            t->tp_alloc = capicompat_hpy_alloc_legacy;
+        } else {
+            t->tp_alloc = PyType_GenericAlloc;
+        }
+    }
 #endif
     if (uses_call && !has_new) {
         PyTypeObject *b = ((PyTypeObject *)type)->tp_base;
