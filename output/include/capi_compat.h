@@ -2188,7 +2188,7 @@ static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
 
 /* capicompat_sys_write_message: Writes a str to sys.<name> as print() would, else (no such stream, or its write fails) its UTF-8 to the C stream fp, as CPython's PySys_FormatStdout does; clears any error it meets.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_sys_write_message(const char *name, FILE *fp, PyObject *message)
 {
     PyObject *file = PySys_GetObject(name);
@@ -2207,7 +2207,7 @@ static inline void capicompat_sys_write_message(const char *name, FILE *fp, PyOb
 /* PySys_FormatStdout: Writes the PyUnicode_FromFormat() output to sys.stdout (or the C stdout when it is missing or fails); never raises, and keeps a pending exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStdout */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PySys_FormatStdout(const char *format, ...)
 {
     PyObject *type, *value, *traceback, *message;
@@ -2228,7 +2228,7 @@ static inline void capicompat_PySys_FormatStdout(const char *format, ...)
 /* PySys_FormatStderr: Writes the PyUnicode_FromFormat() output to sys.stderr (or the C stderr when it is missing or fails); never raises, and keeps a pending exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStderr */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PySys_FormatStderr(const char *format, ...)
 {
     PyObject *type, *value, *traceback, *message;
@@ -2249,7 +2249,7 @@ static inline void capicompat_PySys_FormatStderr(const char *format, ...)
 /* PyErr_ResourceWarning: Issues a ResourceWarning whose message is the PyUnicode_FromFormat() output, attributed to stack_level and naming source (the leaked object, warnings.warn's source=); 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_ResourceWarning */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyErr_ResourceWarning(PyObject *source, Py_ssize_t stack_level, const char *format, ...)
 {
     PyObject *message, *warnings, *warn, *args, *kwargs, *res = CAPICOMPAT_NULL;
@@ -2290,7 +2290,7 @@ static inline int capicompat_PyErr_ResourceWarning(PyObject *source, Py_ssize_t 
 /* PyImport_GetImporter: The path entry finder for path: sys.path_importer_cache[path], else the first sys.path_hooks hook that does not raise ImportError (cached; None, cached too, when none accepts it); a new reference, or NULL with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetImporter */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_GetImporter(PyObject *path)
 {
     PyObject *cache = PySys_GetObject("path_importer_cache");
@@ -2344,7 +2344,7 @@ static inline PyObject *capicompat_PyImport_GetImporter(PyObject *path)
 
 /* capicompat_remove_module: Drops sys.modules[name] if there, keeping the pending exception (what CPython's import does when executing a module fails).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_remove_module(PyObject *name)
 {
     PyObject *type, *value, *traceback, *modules;
@@ -3119,7 +3119,7 @@ static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObje
 /* PyErr_WarnExplicitFormat: PyErr_WarnExplicitObject() with the message from PyUnicode_FromFormat(), the filename decoded with the file system encoding and the module as a str (NULL: derived from the filename); 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitFormat */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyErr_WarnExplicitFormat(PyObject *category, const char *filename, int lineno, const char *module, PyObject *registry, const char *format, ...)
 {
     PyObject *filename_obj, *module_obj = CAPICOMPAT_NULL, *message;
@@ -3169,7 +3169,7 @@ static inline PyObject *capicompat_PyImport_AddModuleObject(PyObject *name)
 /* PyImport_ExecCodeModuleObject: Executes the code object co as module name (sys.modules[name], created if missing, with __builtins__), after importlib's _fix_up_module sets __file__ (pathname, NULL: co.co_filename), __cached__ (cpathname), __spec__ and __loader__; a new reference to sys.modules[name], or NULL with the exception (the module then removed from sys.modules).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleObject */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ExecCodeModuleObject(PyObject *name, PyObject *co, PyObject *pathname, PyObject *cpathname)
 {
     PyObject *module, *d, *external, *res, *path = CAPICOMPAT_NULL, *modules;
@@ -3227,7 +3227,7 @@ static inline PyObject *capicompat_PyImport_ExecCodeModuleObject(PyObject *name,
 /* PyImport_ExecCodeModuleWithPathnames: PyImport_ExecCodeModuleObject() with a UTF-8 name and file-system-encoded paths; a NULL pathname is derived from cpathname by importlib's _get_sourcefile (the .py next to it if that exists, else cpathname).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleWithPathnames */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ExecCodeModuleWithPathnames(const char *name, PyObject *co, const char *pathname, const char *cpathname)
 {
     PyObject *name_obj, *path_obj = CAPICOMPAT_NULL, *cpath_obj = CAPICOMPAT_NULL, *m = CAPICOMPAT_NULL;
@@ -4654,7 +4654,7 @@ static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *con
 /* PyBytes_Repr: The repr of a bytes object as a str (b'...', escapes \t \n \r \\ and \xhh); with smartquotes, double quotes when the bytes hold ' but no ".
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
 {
     static const char hex[] = "0123456789abcdef";
@@ -4719,7 +4719,7 @@ static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
 
 /* capicompat_read_file: The rest of a C stream as a NUL-terminated PyMem buffer (closed first when closeit); NULL with OSError (or MemoryError) on failure.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline char *capicompat_read_file(FILE *fp, int closeit)
 {
     size_t used = 0, cap = 8192, got;
@@ -4765,7 +4765,7 @@ static inline char *capicompat_read_file(FILE *fp, int closeit)
 /* PyRun_FileExFlags: Runs the source read from fp (named filename) in globals/locals, as Py_file_input/Py_eval_input/Py_single_input start says, closing fp first when closeit; the result (None for a file), or NULL with the exception. flags as for Py_CompileStringExFlags.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileExFlags */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filename, int start, PyObject *globals, PyObject *locals, int closeit, PyCompilerFlags *flags)
 {
     PyObject *code, *res;
@@ -4793,7 +4793,7 @@ static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filen
 /* PyRun_FileEx: PyRun_FileExFlags() without compiler flags.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileEx */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyRun_FileEx
 #  define PyRun_FileEx(fp, p, s, g, l, c) PyRun_FileExFlags(fp, p, s, g, l, c, CAPICOMPAT_NULL)
 #endif
@@ -4802,7 +4802,7 @@ static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filen
 /* PyRun_FileFlags: PyRun_FileExFlags() that leaves fp open.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileFlags */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyRun_FileFlags
 #  define PyRun_FileFlags(fp, p, s, g, l, flags) PyRun_FileExFlags(fp, p, s, g, l, 0, flags)
 #endif
@@ -4811,7 +4811,7 @@ static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filen
 /* PyEval_EvalCodeEx: Runs a code object with positional arguments, keyword (name, value) pairs, positional and keyword-only defaults and a closure, as calling a function made of it would (locals: used only by code without CO_NEWLOCALS, such as a module's); the result, or NULL with the exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/veryhigh.html#c.PyEval_EvalCodeEx */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *globals, PyObject *locals, PyObject *const *args, int argcount, PyObject *const *kws, int kwcount, PyObject *const *defs, int defcount, PyObject *kwdefs, PyObject *closure)
 {
     PyObject *flags_obj, *types, *defaults = CAPICOMPAT_NULL, *func = CAPICOMPAT_NULL, *kwnames = CAPICOMPAT_NULL, *res = CAPICOMPAT_NULL;
@@ -4888,7 +4888,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_CALL: What a Py_tracefunc is called for: the 'call' event of sys.settrace/sys.setprofile (0).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_CALL
 #  define PyTrace_CALL 0
 #endif
@@ -4897,7 +4897,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_EXCEPTION: What a Py_tracefunc is called for: the 'exception' event of sys.settrace/sys.setprofile (1).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_EXCEPTION
 #  define PyTrace_EXCEPTION 1
 #endif
@@ -4906,7 +4906,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_LINE: What a Py_tracefunc is called for: the 'line' event of sys.settrace/sys.setprofile (2).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_LINE
 #  define PyTrace_LINE 2
 #endif
@@ -4915,7 +4915,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_RETURN: What a Py_tracefunc is called for: the 'return' event of sys.settrace/sys.setprofile (3).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_RETURN
 #  define PyTrace_RETURN 3
 #endif
@@ -4924,7 +4924,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_C_CALL: What a Py_tracefunc is called for: the 'c_call' event of sys.settrace/sys.setprofile (4).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_C_CALL
 #  define PyTrace_C_CALL 4
 #endif
@@ -4933,7 +4933,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_C_EXCEPTION: What a Py_tracefunc is called for: the 'c_exception' event of sys.settrace/sys.setprofile (5).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_C_EXCEPTION
 #  define PyTrace_C_EXCEPTION 5
 #endif
@@ -4942,7 +4942,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_C_RETURN: What a Py_tracefunc is called for: the 'c_return' event of sys.settrace/sys.setprofile (6).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_C_RETURN
 #  define PyTrace_C_RETURN 6
 #endif
@@ -4951,7 +4951,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PyTrace_OPCODE: What a Py_tracefunc is called for: the 'opcode' event of sys.settrace/sys.setprofile (7).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyTrace_OPCODE
 #  define PyTrace_OPCODE 7
 #endif
@@ -4960,7 +4960,7 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* PY_TIMEOUT_MAX: The largest lock timeout in microseconds PyThread_acquire_lock_timed() accepts; threading.TIMEOUT_MAX is it in seconds. PyPy's locks take any long long (threading.TIMEOUT_MAX is LLONG_MAX/1e6 there), so PyPy gets LLONG_MAX.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_TIMEOUT_MAX
 #  define PY_TIMEOUT_MAX LLONG_MAX
 #endif
@@ -4969,20 +4969,20 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
 /* Py_tracefunc: The C trace/profile function PyEval_SetTrace and PyEval_SetProfile install: (obj, frame, what, arg) -> 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.Py_tracefunc */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef int (*Py_tracefunc)(PyObject *, PyFrameObject *, int, PyObject *);
 #endif
 
 /* Py_AuditHookFunction: The C audit hook PySys_AddAuditHook installs: (event, args tuple, userData) -> 0, or -1 with an exception.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 typedef int (*Py_AuditHookFunction)(const char *, PyObject *, void *);
 #endif
 
 /* capicompat_audit_trampoline: The callable sys.addaudithook gets for a C hook: self is a capsule holding the hook, with its userData as the context; calls hook(event, args, userData) and turns its -1 into the exception it set.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_audit_trampoline(PyObject *self, PyObject *args)
 {
     Py_AuditHookFunction hook;
@@ -5008,7 +5008,7 @@ static inline PyObject *capicompat_audit_trampoline(PyObject *self, PyObject *ar
 /* PySys_AddAuditHook: Adds a C audit hook, called as hook(event, args, userData) for every audited event (PyPy: through sys.addaudithook, so it runs among the Python hooks, in the order added); 0, or -1 with an exception. Hooks cannot be removed.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_AddAuditHook(Py_AuditHookFunction hook, void *userData)
 {
     static PyMethodDef def = {"capicompat_audit_hook", capicompat_audit_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
@@ -5051,7 +5051,7 @@ static inline int capicompat_PySys_AddAuditHook(Py_AuditHookFunction hook, void 
 /* PySys_Audit: Raises an audit event: every hook gets the event name and the arguments built by Py_BuildValue(format, ...) (a single value becomes a 1-tuple; NULL or "": no arguments); 0, or -1 with the exception a hook raised. PyPy: through sys.audit.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sys.html#c.PySys_Audit */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_Audit(const char *event, const char *format, ...)
 {
     PyObject *event_args, *call_args, *name, *audit, *res;
@@ -5106,7 +5106,7 @@ static inline int capicompat_PySys_Audit(const char *event, const char *format, 
 
 /* capicompat_trace_trampoline: The callable sys.settrace/sys.setprofile get for a C Py_tracefunc: self is a (capsule holding the function, obj) pair; maps the event name to its PyTrace_* number, calls func(obj, frame, what, arg), and returns the current trace function so that local tracing goes on.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_trace_trampoline(PyObject *self, PyObject *args)
 {
     static const char *const events[] = {"call", "exception", "line", "return", "c_call", "c_exception", "c_return", "opcode"};
@@ -5150,7 +5150,7 @@ static inline PyObject *capicompat_trace_trampoline(PyObject *self, PyObject *ar
 
 /* capicompat_trace_install: sys.settrace or sys.setprofile (setter) of a callable wrapping func and obj, or of None when func is NULL; an error is reported as unraisable, as CPython's PyEval_SetTrace does.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_trace_install(const char *setter, Py_tracefunc func, PyObject *obj)
 {
     static PyMethodDef def = {"capicompat_tracefunc", capicompat_trace_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
@@ -5184,7 +5184,7 @@ static inline void capicompat_trace_install(const char *setter, Py_tracefunc fun
 /* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
 {
     capicompat_trace_install("settrace", func, obj);
@@ -5195,7 +5195,7 @@ static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
 /* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
 {
     capicompat_trace_install("setprofile", func, obj);
@@ -5205,7 +5205,7 @@ static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj
 
 /* capicompat_cmethod_type: The interpreter's type of METH_METHOD functions (CPython's PyCMethod_Type), taken from one made with PyCMethod_New once; NULL (no exception) if it cannot be had.
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_cmethod_type(void)
 {
     static PyTypeObject *cmethod_type = CAPICOMPAT_NULL;
@@ -5232,7 +5232,7 @@ static inline PyTypeObject *capicompat_cmethod_type(void)
 /* PyCMethod_Check: True if op is a METH_METHOD function (PyCMethod_Type or a subclass's).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCMethod_Check
 #  define PyCMethod_Check(op) PyObject_TypeCheck((op), capicompat_cmethod_type())
 #endif
@@ -5241,7 +5241,7 @@ static inline PyTypeObject *capicompat_cmethod_type(void)
 /* PyCMethod_CheckExact: True if op is exactly a METH_METHOD function (PyCMethod_Type).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCMethod_CheckExact
 #  define PyCMethod_CheckExact(op) Py_IS_TYPE((op), capicompat_cmethod_type())
 #endif
@@ -13720,7 +13720,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* PyCF_COMPILE_MASK: The compile() flags that are not __future__ features: PyCF_ONLY_AST, PyCF_ALLOW_TOP_LEVEL_AWAIT, PyCF_TYPE_COMMENTS, PyCF_DONT_IMPLY_DEDENT and PyCF_ALLOW_INCOMPLETE_INPUT, combined from the interpreter's own values (PyPy numbers PyCF_TYPE_COMMENTS differently).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCF_COMPILE_MASK
 #  define PyCF_COMPILE_MASK (PyCF_ONLY_AST | PyCF_ALLOW_TOP_LEVEL_AWAIT | PyCF_TYPE_COMMENTS | PyCF_DONT_IMPLY_DEDENT | PyCF_ALLOW_INCOMPLETE_INPUT)
 #endif
