@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:4c8bd805416495cb. Entries: 645.
+ * Spec digest: fnv1a64:f80234812cd02cbf. Entries: 651.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4881,6 +4881,179 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
     return res;
 }
 #define PyEval_EvalCodeEx capicompat_PyEval_EvalCodeEx
+#endif
+
+/* ==== CPython 3.10 SyntaxError location helpers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_syntaxloc) ==== */
+
+/* PyErr_ProgramTextObject: Line lineno (from 1) of the file filename as a str, with its newline, read as UTF-8; NULL without an exception when the file cannot be read or has no such line.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyerrors.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_ProgramTextObject(PyObject *filename, int lineno)
+{
+    PyObject *encoded, *res = CAPICOMPAT_NULL;
+    FILE *fp;
+    char line[1000];
+    int i = 0;
+    if (filename == CAPICOMPAT_NULL || lineno <= 0) {
+        return CAPICOMPAT_NULL;
+    }
+    encoded = PyUnicode_EncodeFSDefault(filename);
+    if (encoded == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    fp = fopen(PyBytes_AS_STRING(encoded), "r");
+    Py_DECREF(encoded);
+    if (fp == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    line[0] = '\0';
+    while (i < lineno) {
+        /* a line longer than the buffer takes several reads: only a newline (or the end) ends it */
+        if (fgets(line, (int)sizeof line, fp) == CAPICOMPAT_NULL) {
+            break;
+        }
+        if (strchr(line, '\n') != CAPICOMPAT_NULL || feof(fp)) {
+            i++;
+        }
+    }
+    fclose(fp);
+    if (i == lineno) {
+        res = PyUnicode_FromString(line);
+        if (res == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    return res;
+}
+#define PyErr_ProgramTextObject capicompat_PyErr_ProgramTextObject
+#endif
+
+/* PyErr_ProgramText: PyErr_ProgramTextObject() with a file-system-encoded file name; NULL without an exception when there is no such line.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_ProgramText */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_ProgramText(const char *filename, int lineno)
+{
+    PyObject *name, *res;
+    if (filename == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    name = PyUnicode_DecodeFSDefault(filename);
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    res = PyErr_ProgramTextObject(name, lineno);
+    Py_DECREF(name);
+    return res;
+}
+#define PyErr_ProgramText capicompat_PyErr_ProgramText
+#endif
+
+/* PyErr_RangedSyntaxLocationObject: Sets lineno, offset (col_offset, None if negative), end_lineno, end_offset (likewise), filename and text (the source line, when it can be read) on the pending exception; for one that is not exactly SyntaxError also msg (its str) and print_file_and_line, when missing. Errors setting them are ignored.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyerrors.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_RangedSyntaxLocationObject(PyObject *filename, int lineno, int col_offset, int end_lineno, int end_col_offset)
+{
+    PyObject *type, *value, *traceback, *tmp;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value == CAPICOMPAT_NULL) {
+        PyErr_Restore(type, value, traceback);
+        return;
+    }
+    tmp = PyLong_FromLong(lineno);
+    if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "lineno", tmp) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = col_offset >= 0 ? PyLong_FromLong(col_offset) : CAPICOMPAT_NULL;
+    if (PyObject_SetAttrString(value, "offset", tmp != CAPICOMPAT_NULL ? tmp : Py_None) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = PyLong_FromLong(end_lineno);
+    if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "end_lineno", tmp) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = end_col_offset >= 0 ? PyLong_FromLong(end_col_offset) : CAPICOMPAT_NULL;
+    if (PyObject_SetAttrString(value, "end_offset", tmp != CAPICOMPAT_NULL ? tmp : Py_None) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    if (filename != CAPICOMPAT_NULL) {
+        if (PyObject_SetAttrString(value, "filename", filename) < 0) {
+            PyErr_Clear();
+        }
+        tmp = PyErr_ProgramTextObject(filename, lineno);
+        if (tmp != CAPICOMPAT_NULL) {
+            if (PyObject_SetAttrString(value, "text", tmp) < 0) {
+                PyErr_Clear();
+            }
+            Py_DECREF(tmp);
+        }
+    }
+    if (type != PyExc_SyntaxError) {
+        if (!PyObject_HasAttrString(value, "msg")) {
+            tmp = PyObject_Str(value);
+            if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "msg", tmp) < 0) {
+                PyErr_Clear();
+            }
+            Py_XDECREF(tmp);
+        }
+        if (!PyObject_HasAttrString(value, "print_file_and_line")
+            && PyObject_SetAttrString(value, "print_file_and_line", Py_None) < 0) {
+            PyErr_Clear();
+        }
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PyErr_RangedSyntaxLocationObject capicompat_PyErr_RangedSyntaxLocationObject
+#endif
+
+/* PyErr_SyntaxLocationObject: PyErr_RangedSyntaxLocationObject() ending on the same line, with no end column.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocationObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocationObject(PyObject *filename, int lineno, int col_offset)
+{
+    PyErr_RangedSyntaxLocationObject(filename, lineno, col_offset, lineno, -1);
+}
+#define PyErr_SyntaxLocationObject capicompat_PyErr_SyntaxLocationObject
+#endif
+
+/* PyErr_SyntaxLocationEx: PyErr_SyntaxLocationObject() with a file-system-encoded file name (NULL: none).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocationEx */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocationEx(const char *filename, int lineno, int col_offset)
+{
+    PyObject *name = CAPICOMPAT_NULL;
+    if (filename != CAPICOMPAT_NULL) {
+        name = PyUnicode_DecodeFSDefault(filename);
+        if (name == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    PyErr_SyntaxLocationObject(name, lineno, col_offset);
+    Py_XDECREF(name);
+}
+#define PyErr_SyntaxLocationEx capicompat_PyErr_SyntaxLocationEx
+#endif
+
+/* PyErr_SyntaxLocation: PyErr_SyntaxLocationEx() without a column (offset None).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocation */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocation(const char *filename, int lineno)
+{
+    PyErr_SyntaxLocationEx(filename, lineno, -1);
+}
+#define PyErr_SyntaxLocation capicompat_PyErr_SyntaxLocation
 #endif
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
