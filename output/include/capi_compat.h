@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:f80234812cd02cbf. Entries: 651.
+ * Spec digest: fnv1a64:4a4e13745e543998. Entries: 653.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4881,6 +4881,87 @@ static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *glo
     return res;
 }
 #define PyEval_EvalCodeEx capicompat_PyEval_EvalCodeEx
+#endif
+
+/* Py_FdIsInteractive: 1 if fp is a terminal (os.isatty of its descriptor), or, when the interpreter runs interactively (-i, sys.flags.interactive), if filename is NULL, "<stdin>" or "???"; else 0. Never raises.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.Py_FdIsInteractive */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_Py_FdIsInteractive(FILE *fp, const char *filename)
+{
+    PyObject *os, *tty, *flags, *interactive;
+    int result = 0;
+    os = PyImport_ImportModule("os");
+    tty = os != CAPICOMPAT_NULL ? PyObject_CallMethod(os, "isatty", "i", fileno(fp)) : CAPICOMPAT_NULL;
+    Py_XDECREF(os);
+    if (tty != CAPICOMPAT_NULL) {
+        result = PyObject_IsTrue(tty) == 1;
+        Py_DECREF(tty);
+    }
+    PyErr_Clear();
+    if (result) {
+        return 1;
+    }
+    flags = PySys_GetObject("flags");
+    interactive = flags != CAPICOMPAT_NULL ? PyObject_GetAttrString(flags, "interactive") : CAPICOMPAT_NULL;
+    if (interactive != CAPICOMPAT_NULL) {
+        result = PyObject_IsTrue(interactive) == 1;
+        Py_DECREF(interactive);
+    }
+    PyErr_Clear();
+    if (!result) {
+        return 0;
+    }
+    return filename == CAPICOMPAT_NULL || strcmp(filename, "<stdin>") == 0 || strcmp(filename, "???") == 0;
+}
+#define Py_FdIsInteractive capicompat_Py_FdIsInteractive
+#endif
+
+/* Py_UniversalNewlineFgets: fgets() that turns \r and \r\n into \n: reads up to n - 1 bytes or through the first newline, NUL-terminates; NULL at once at the end of the stream, and NULL with errno ENXIO when fobj is not NULL (file objects are not supported).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/fileobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_Py_UniversalNewlineFgets(char *buf, int n, FILE *stream, PyObject *fobj)
+{
+    char *end = buf;
+    int c, after_cr = 0;
+    if (fobj != CAPICOMPAT_NULL) {
+        errno = ENXIO;
+        return CAPICOMPAT_NULL;
+    }
+    while (n > 1) {
+        c = getc(stream);
+        if (c == EOF) {
+            break;
+        }
+        if (after_cr) {
+            after_cr = 0;
+            if (c == '\n') {
+                /* the \n of a \r\n already stored as \n */
+                continue;
+            }
+        }
+        if (c == '\r') {
+            c = '\n';
+            after_cr = 1;
+        }
+        *end++ = (char)c;
+        n--;
+        if (c == '\n') {
+            break;
+        }
+    }
+    *end = '\0';
+    if (after_cr) {
+        /* the line ended in \r: swallow a following \n now, as nothing remembers it */
+        c = getc(stream);
+        if (c != '\n' && c != EOF) {
+            ungetc(c, stream);
+        }
+    }
+    return end == buf ? CAPICOMPAT_NULL : buf;
+}
+#define Py_UniversalNewlineFgets capicompat_Py_UniversalNewlineFgets
 #endif
 
 /* ==== CPython 3.10 SyntaxError location helpers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_syntaxloc) ==== */
