@@ -56,7 +56,8 @@ static inline int capicompat_test_tracefunc(PyObject *obj, PyFrameObject *frame,
     PyObject *code, *name, *item;
     int ours, rc;
     (void)arg;
-    code = (PyObject *)PyFrame_GetCode(frame);
+    /* f_code, not PyFrame_GetCode(): PyPy has that only from the full header */
+    code = PyObject_GetAttrString((PyObject *)frame, "f_code");
     if (code == CAPICOMPAT_NULL) {
         return -1;
     }
