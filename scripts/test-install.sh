@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every way of installing and consuming capi-compat, end to end (the README's Install section):
-#   pip        the wheel (maturin, built once) puts `capi-compat` on PATH and the `capi_compat`
-#              package in site-packages; `python -m capi_compat`; a setuptools extension that
-#              build-requires capi-compat (from the local wheel) and uses get_include() /
-#              get_hpy_include();
+#   pip        the sdist (`maturin sdist`, its file list checked) and the wheel pip builds from
+#              it (once) put `capi-compat` on PATH and the `capi_compat` package in
+#              site-packages; `python -m capi_compat`; `capi-compat gen` and get_include() each
+#              build a small extension; a setuptools extension that build-requires capi-compat
+#              (from the local wheel) and uses get_include() / get_hpy_include();
 #   pkg-config a meson-python project: PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)";
 #   CMake      a scikit-build-core project: find_package(capi_compat CONFIG) through the
 #              wheel's cmake.prefix entry point; plain CMake with capi_compat_DIR from
@@ -14,6 +15,8 @@
 #   pre-commit the hook in .pre-commit-hooks.yaml, run by pre-commit from PyPI on a vendored
 #              header, fresh and then edited.
 # Each consumer builds tests/c/example and tests/c/hpy-example and runs their unittest suites.
+# The Python-side routes (pip, setuptools, meson-python, scikit-build-core) run on 3.12 (the
+# tools venv) and again in fresh venvs on 3.10 and 3.15, as `capi-compat pythons` finds them.
 # Tools come from PyPI into one venv (target/install/venv, pip's cache reused); a registry that
 # cannot be reached fails the run with a message saying so.
 set -euo pipefail
@@ -48,18 +51,50 @@ step "tools from PyPI into $VENV"
 pypi_install "${TOOLS[@]}"
 export PATH="$VENV/bin:$PATH"
 
-# ---- pip: the wheel, built once ----------------------------------------------------------
-step "pip: pip install . (maturin, bindings = \"bin\"), and the same wheel kept for --find-links"
-# As the README says it: our backend writes the package's headers with the binary being
-# built, then maturin packs the same binary. The second build is cargo's cached one.
-python -m pip uninstall --quiet --disable-pip-version-check -y capi-compat 2>/dev/null || true
-python -m pip install --quiet --disable-pip-version-check . \
-    || fail "pip install . failed (or PyPI could not be reached for maturin)"
-rm -rf "$WORK/wheels"
-python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
-    -w "$WORK/wheels" . || fail "building the wheel failed"
+# ---- pip: the sdist, and the wheel pip builds from it -----------------------------------
+step "pip: the sdist (maturin sdist), as PyPI would serve it: what it holds"
+rm -rf "$WORK/sdist" "$WORK/wheels"
+maturin sdist --out "$WORK/sdist" >"$WORK/sdist.log" 2>&1 || { cat "$WORK/sdist.log"; fail "maturin sdist failed"; }
+SDIST=$(ls "$WORK/sdist"/capi_compat-*.tar.gz)
+python - "$SDIST" <<'EOF'
+import os, sys, tarfile
+with tarfile.open(sys.argv[1]) as tar:
+    members = {m.name.split("/", 1)[1]: m for m in tar.getmembers() if "/" in m.name}
+names = set(members)
+# What building it needs: the crate with its spec and templates (symlinks in the repository,
+# real files here), the lock file, the build backend and the Python package, the licence.
+needed = {
+    "pyproject.toml", "PKG-INFO", "README.md", "Cargo.toml", "Cargo.lock", "LICENSE",
+    "generator/Cargo.toml", "generator/LICENSE", "generator/build.rs", "generator/src/main.rs",
+    "generator/spec/dict.yaml", "generator/spec/hpy/api.yaml",
+    "generator/templates/header.h.hbs", "generator/templates/hpy.h.hbs",
+    "generator/templates/capi_compat_test.h",
+    "python/build_backend/capi_compat_backend.py", "python/capi_compat/__init__.py",
+    "python/capi_compat/__main__.py", "python/capi_compat/_binary.py",
+}
+missing = sorted(needed - names)
+# Nothing built, private or test-only: no cargo target, no git metadata, no generated package
+# tree (the backend writes it from this sdist's own spec), no test fixtures or outputs.
+unwanted = sorted(n for n in names if n.split("/")[0] in {"target", ".git", "tests", "output", "scripts", ".ci"}
+                  or n.startswith(("generator/tests/", "generator/target/", "python/capi_compat/include/",
+                                   "python/capi_compat/share/")) or "/.git" in n)
+links = sorted(n for n, m in members.items() if m.issym() or m.islnk())
+big = sorted(f"{n} ({m.size} bytes)" for n, m in members.items() if m.size > 200_000)
+size = os.path.getsize(sys.argv[1])
+problems = [f"lacks {missing}"] * bool(missing) + [f"holds {unwanted}"] * bool(unwanted) \
+    + [f"holds symlinks {links}"] * bool(links) + [f"holds large files {big}"] * bool(big) \
+    + [f"is {size} bytes (over 2 MB)"] * (size > 2_000_000)
+if problems:
+    sys.exit(f"the sdist {os.path.basename(sys.argv[1])} " + "; ".join(problems))
+print(f"sdist: {len(names)} files, {size // 1024} KiB, holds the {len(needed)} needed ones and nothing built or private")
+EOF
+
+step "pip: the wheel pip builds from that sdist (build isolation: maturin from PyPI; cargo's target reused)"
+# As for a user whose platform has no wheel on PyPI. Built once: every venv below installs it.
+CARGO_TARGET_DIR=$ROOT/target python -m pip wheel --quiet --disable-pip-version-check --no-deps \
+    -w "$WORK/wheels" "$SDIST" || fail "pip could not build a wheel from the sdist (or reach PyPI for maturin)"
 WHEEL=$(ls "$WORK/wheels"/capi_compat-*.whl)
-echo "built $(basename "$WHEEL")"
+echo "built $(basename "$WHEEL") from $(basename "$SDIST")"
 python - "$WHEEL" <<'EOF'
 import sys, zipfile
 names = set(zipfile.ZipFile(sys.argv[1]).namelist())
@@ -77,13 +112,35 @@ if missing or not binary:
     sys.exit(f"the wheel lacks {missing or 'the capi-compat binary'}")
 print(f"wheel holds the binary and {len(expected)} package files")
 EOF
+python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$WHEEL" \
+    || fail "pip could not install $(basename "$WHEEL")"
+# setuptools for the isolated setuptools builds below (pip's cache; no index during them)
+python -m pip download --quiet --disable-pip-version-check setuptools -d "$WORK/deps" \
+    || fail "pip could not download setuptools from PyPI: is the package registry reachable?"
 
-step "pip: capi-compat on PATH, python -m capi_compat, get_include(), --pkgconfigdir"
-[ "$(command -v capi-compat)" = "$VENV/bin/capi-compat" ] || fail "capi-compat is not on PATH from the venv"
-capi-compat --version
-[ "$(python -m capi_compat --version)" = "$(capi-compat --version)" ] || fail "python -m capi_compat differs"
-python - <<'EOF'
-import os, subprocess, capi_compat
+run_example_tests() {  # $1: a directory holding the built _example and _hpy_example
+    PYTHONPATH="$1" python -m unittest discover -q -s tests/c/example
+    PYTHONPATH="$1" python -m unittest discover -q -s tests/c/hpy-example
+}
+
+# A consumer project's copy (symlinks to tests/c followed), so builds leave the tree clean.
+copy_project() {
+    rm -rf "$WORK/$1" && cp -rL "tests/projects/$1" "$WORK/$1"
+}
+
+# The Python-side routes, with `python` and `capi-compat` from the venv first on PATH (meson,
+# ninja, cmake and pkg-config may come from the tools venv after it).
+python_routes() {
+    local venv label
+    venv=$(dirname "$(dirname "$(command -v python)")")
+    label="$(python -c 'import platform; print(platform.python_version())') ($venv)"
+
+    step "pip on $label: capi-compat on PATH, python -m capi_compat, get_include(), gen, a tiny extension"
+    [ "$(command -v capi-compat)" = "$venv/bin/capi-compat" ] || fail "capi-compat is not on PATH from $venv"
+    capi-compat --version
+    [ "$(python -m capi_compat --version)" = "$(capi-compat --version)" ] || fail "python -m capi_compat differs"
+    python - "$WORK/tiny-$$" <<'EOF'
+import importlib.util, os, shutil, subprocess, sys, sysconfig, capi_compat
 inc, hpy = capi_compat.get_include(), capi_compat.get_hpy_include()
 assert os.path.isfile(os.path.join(inc, "capi_compat.h")), inc
 assert os.path.isfile(os.path.join(hpy, "hpy.h")) and os.path.isfile(os.path.join(hpy, "capi_compat.h")), hpy
@@ -96,46 +153,98 @@ for flag, expected in [("--includedir", inc), ("--pkgconfigdir", capi_compat.get
 out = subprocess.run(["capi-compat", "check", os.path.join(inc, "capi_compat.h"),
                       os.path.join(hpy, "capi_compat.h")], capture_output=True, text=True)
 assert out.returncode == 0, out.stdout + out.stderr
-print("get_include():", inc)
+# `capi-compat gen` from this install, and the package's header: both build an extension that
+# calls 3.13/3.14 API (backported below them) on this interpreter
+work = sys.argv[1]
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(os.path.join(work, "gen"))
+subprocess.run(["capi-compat", "gen", "--min", "3.10", "-o", os.path.join(work, "gen", "capi_compat.h")], check=True)
+with open(os.path.join(work, "_tiny.c"), "w") as f:
+    f.write("""#include <Python.h>
+#include "capi_compat.h"
+static PyObject *tiny(PyObject *self, PyObject *arg) {
+    (void)self;
+    int value = PyLong_AsInt(arg);
+    if (value == -1 && PyErr_Occurred()) return NULL;
+    PyObject *result = PyLong_FromLong((long)value + 1);
+    if (result == NULL) return NULL;
+    int positive = PyLong_IsPositive(result);
+    Py_DECREF(result);
+    return positive < 0 ? NULL : Py_NewRef(positive ? Py_True : Py_False);
+}
+static PyMethodDef methods[] = {{"tiny", tiny, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tiny", NULL, -1, methods,
+                                    NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit__tiny(void) { return PyModule_Create(&module); }
+""")
+suffix = sysconfig.get_config_var("EXT_SUFFIX")
+for name, include in [("package", inc), ("gen", os.path.join(work, "gen"))]:
+    os.makedirs(os.path.join(work, name), exist_ok=True)
+    target = os.path.join(work, name, "_tiny" + suffix)
+    subprocess.run(["cc", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-I", include,
+                    "-I", sysconfig.get_paths()["include"], os.path.join(work, "_tiny.c"), "-o", target],
+                   check=True)
+    spec = importlib.util.spec_from_file_location("_tiny", target)
+    tiny = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tiny)
+    assert tiny.tiny(41) is True and tiny.tiny(-5) is False, name
+    try:
+        tiny.tiny(2**40)
+        raise AssertionError("PyLong_AsInt accepted 2**40")
+    except OverflowError:
+        pass
+shutil.rmtree(work)
+print(f"get_include(): {inc}; gen and the package header build an extension on Python {sys.version.split()[0]}")
 EOF
 
-run_example_tests() {  # $1: a directory holding the built _example and _hpy_example
-    PYTHONPATH="$1" python -m unittest discover -q -s tests/c/example
-    PYTHONPATH="$1" python -m unittest discover -q -s tests/c/hpy-example
+    step "setuptools on $label: build-system.requires = [\"capi-compat\"] (build isolation, from the local wheel)"
+    copy_project install-setuptools
+    # Only local wheels: capi-compat is the sdist's wheel, never a release from the index.
+    python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-index \
+        --find-links "$WORK/wheels" --find-links "$WORK/deps" "$WORK/install-setuptools" \
+        || fail "the setuptools project did not build on $label"
+    run_example_tests "$WORK/empty-dir-$$"   # installed: nothing on PYTHONPATH
+    python -m pip uninstall --quiet -y install-setuptools
+
+    step "pkg-config on $label: a meson-python project, PKG_CONFIG_PATH=\$(capi-compat --pkgconfigdir)"
+    copy_project install-meson
+    (cd "$WORK/install-meson" && PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)" \
+        python -m pip install --quiet --disable-pip-version-check --no-build-isolation .) \
+        || fail "the meson-python project did not build on $label"
+    run_example_tests "$WORK/empty-dir-$$"
+    python -m pip uninstall --quiet -y install-meson
+
+    step "CMake on $label: a scikit-build-core project, find_package(capi_compat CONFIG) through the wheel"
+    copy_project install-skbuild
+    python -m pip install --quiet --disable-pip-version-check --no-build-isolation "$WORK/install-skbuild" \
+        || fail "the scikit-build-core project did not build on $label"
+    run_example_tests "$WORK/empty-dir-$$"
+    python -m pip uninstall --quiet -y install-skbuild
 }
 
-# A consumer project's copy (symlinks to tests/c followed), so builds leave the tree clean.
-copy_project() {
-    rm -rf "$WORK/$1" && cp -rL "tests/projects/$1" "$WORK/$1"
-}
+# 3.12: the tools venv itself (the steps below use its capi-compat).
+python_routes
 
-step "setuptools: build-system.requires = [\"capi-compat\"] (build isolation, from the local wheel)"
-copy_project install-setuptools
-# Only local wheels: capi-compat is this one, never a release from the index; setuptools is
-# fetched first (pip's cache) so that the isolated build needs no index.
-python -m pip download --quiet --disable-pip-version-check setuptools -d "$WORK/deps" \
-    || fail "pip could not download setuptools from PyPI: is the package registry reachable?"
-python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-index \
-    --find-links "$WORK/wheels" --find-links "$WORK/deps" "$WORK/install-setuptools" \
-    || fail "the setuptools project did not build"
-run_example_tests "$WORK/empty-dir-$$"   # installed: nothing on PYTHONPATH
-python -m pip uninstall --quiet -y install-setuptools
-
-# ---- pkg-config and CMake -----------------------------------------------------------------
-step "pkg-config: a meson-python project, PKG_CONFIG_PATH=\$(capi-compat --pkgconfigdir)"
-copy_project install-meson
-(cd "$WORK/install-meson" && PKG_CONFIG_PATH="$(capi-compat --pkgconfigdir)" \
-    python -m pip install --quiet --disable-pip-version-check --no-build-isolation .) \
-    || fail "the meson-python project did not build"
-run_example_tests "$WORK/empty-dir-$$"
-python -m pip uninstall --quiet -y install-meson
-
-step "CMake: a scikit-build-core project, find_package(capi_compat CONFIG) through the wheel"
-copy_project install-skbuild
-python -m pip install --quiet --disable-pip-version-check --no-build-isolation "$WORK/install-skbuild" \
-    || fail "the scikit-build-core project did not build"
-run_example_tests "$WORK/empty-dir-$$"
-python -m pip uninstall --quiet -y install-skbuild
+# An old and a new interpreter, as `capi-compat pythons` finds them (pyenv's 3.10, the
+# provisioned 3.15), each in a fresh venv holding the wheel and the three build backends.
+for minor in 3.10 3.15; do
+    listing=$(capi-compat pythons | grep -A1 -E "^cpython-${minor//./\\.}\.[0-9]+ " | head -2)
+    interpreter=$(awk 'NR == 1 {print $7}' <<<"$listing")
+    [ -x "$interpreter" ] || fail "capi-compat pythons lists no CPython $minor (found: ${listing:-nothing})"
+    venv=$WORK/venv-$minor
+    rm -rf "$venv"
+    "$interpreter" -m venv "$venv" || fail "$interpreter -m venv failed"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WHEEL" \
+        meson-python scikit-build-core setuptools \
+        || fail "pip could not install the wheel and the build backends into $venv (is PyPI reachable?)"
+    # The include directories it lists (Debian's multiarch pyconfig.h for a provisioned one), as
+    # `capi-compat matrix` passes them.
+    includes=$(awk 'NR == 2 {sub(/^ *include: /, ""); print}' <<<"$listing")
+    (
+        export PATH="$venv/bin:$PATH" CPATH="${includes// /:}${CPATH:+:$CPATH}"
+        python_routes
+    )
+done
 
 # ---- meson subproject -----------------------------------------------------------------------
 step "meson: this repository as a subproject, through a wrap file (the committed HEAD)"

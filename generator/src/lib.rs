@@ -60,6 +60,35 @@ pub fn generate(
     floor: spec::version::PyVersion,
     only: Option<&[String]>,
 ) -> Result<String, header::plan::PlanError> {
-    let plan = header::plan::plan(spec, floor, only)?;
-    Ok(header::emit::render_header(spec, &plan, &header::emit::regenerate_command(floor, only)))
+    generate_with(spec, floor, only, false)
+}
+
+/// As `generate`; with `pythoncapi_compat` the header also turns on pythoncapi-compat's
+/// inventions itself (`gen --pythoncapi-compat`), as `#define CAPI_COMPAT_PYTHONCAPI_COMPAT`
+/// before the include would.
+pub fn generate_with(
+    spec: &Spec,
+    floor: spec::version::PyVersion,
+    only: Option<&[String]>,
+    pythoncapi_compat: bool,
+) -> Result<String, header::plan::PlanError> {
+    let mut plan = header::plan::plan(spec, floor, only)?;
+    if pythoncapi_compat {
+        plan.switches_on.push(header::emit::PYTHONCAPI_COMPAT_SWITCH.to_string());
+    }
+    let command = header::emit::regenerate_command(floor, only, pythoncapi_compat);
+    Ok(header::emit::render_header(spec, &plan, &command))
+}
+
+/// The header made for the code `used` was read from (`gen --used-by`): the entries it uses
+/// and what they require, at this floor.
+pub fn generate_used_by(
+    spec: &Spec,
+    floor: spec::version::PyVersion,
+    used: &header::used_by::UsedBy,
+) -> Result<String, header::plan::PlanError> {
+    let (roots, _refused) = header::used_by::entries_used(spec, &used.names);
+    let plan = header::plan::plan(spec, floor, Some(&roots))?;
+    let command = header::emit::used_by_command(floor, &used.banner_paths);
+    Ok(header::emit::render_header_made_for(spec, &plan, &command, Some(&used.banner_paths)))
 }

@@ -10,7 +10,8 @@
  *   - builder misuse (see the builders).
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
- * translation unit and, like the rest of the layer, assumes the GIL is held. */
+ * translation unit and every handle operation changes it: it needs the GIL, so the debug mode
+ * is refused on a free-threaded build (Py_GIL_DISABLED) rather than corrupted there. */
 /* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
 typedef struct {
     unsigned long serial;
@@ -18,6 +19,9 @@ typedef struct {
 } capicompat_hpy_call;
 
 #ifdef CAPI_COMPAT_HPY_DEBUG
+#ifdef Py_GIL_DISABLED
+#  error "capi-compat: the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL; build without it on a free-threaded CPython (Py_GIL_DISABLED)"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -439,3 +439,26 @@ fn a_project_job_passes_here() {
     ));
     assert_eq!(run_jobs_here(&text, &["cpython-3.13"]), ["cpython-3.13"]);
 }
+
+/// `--pure-python-ok` reaches each job's `matrix PROJECT_DIR` (the label patterns match the
+/// runner's interpreters as discovery names them, `pypy-3.11.…`).
+#[test]
+fn pure_python_ok_reaches_the_jobs() {
+    let out = capi_compat(&[
+        "ci",
+        "github",
+        "--pure-python-ok",
+        "pypy",
+        "tests/projects/setuptools-pkg",
+        "--",
+        "python",
+        "-m",
+        "pytest",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("--min 3.10 --pure-python-ok pypy tests/projects/setuptools-pkg -- python -m pytest\n"),
+        "{text}"
+    );
+}

@@ -46,3 +46,20 @@ fn the_spec_covers_every_documented_addition() {
     assert!(cov.missing.is_empty(), "neither provided nor refused: {:?}", cov.missing);
     assert!(cov.refused.iter().all(|r| r.reason.len() >= 30), "every refusal says why");
 }
+
+#[test]
+fn pypy_gets_a_count_of_cpython_310_names() {
+    // the real spec: its backfills, refusals and open names split CPython 3.10's names on PyPy
+    let spec = capi_compat::load_spec(None).expect("the spec is valid");
+    let p = compute(&spec).pypy_cpython310;
+    assert!(p.names > 1500, "CPython 3.10's universe: {}", p.names);
+    assert_eq!(p.names, p.native + p.provided + p.refused + p.open);
+    // backfilled 3.10 names count as provided on PyPy (Py_IsTrue, the UnicodeError accessors …)
+    assert!(p.provided >= 200, "provided on PyPy: {}", p.provided);
+    assert!(p.refused > 0 && p.native > 1000);
+    let text = compute(&spec).render();
+    assert!(text.contains(&format!(
+        "PyPy 3.11, of CPython 3.10's {} public names (spec/pypy/; the PyPy probe proves the split): {} native, {} provided by the header, {} refused (refused.tsv), {} open (open.tsv)",
+        p.names, p.native, p.provided, p.refused, p.open
+    )));
+}

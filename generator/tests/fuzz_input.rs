@@ -7,8 +7,7 @@
 //! - no panic, and no case runs longer than `CASE_LIMIT` (a watchdog ends the run and prints
 //!   the seed and the case);
 //! - a spec that does not load is reported with every diagnostic placed at
-//!   `file:line:column` in one of the given files, except the kinds `may_name_only_the_file` lists
-//!   (HPy data checks across records of a file, which name the file and the entry);
+//!   `file:line:column` in one of the given files (the HPy data's checks across records too);
 //! - `check-spec --spec DIR` on mutated copies of the spec exits 2 with such an error;
 //! - a prototype the C parser accepts renders back to one that parses to the same signature.
 //!
@@ -17,7 +16,7 @@
 //! The library is driven directly (no process per case) so that thousands of cases stay fast.
 
 use capi_compat::spec::cdecl::parse_signature;
-use capi_compat::spec::diagnostics::{Diagnostic, SpecErrors};
+use capi_compat::spec::diagnostics::SpecErrors;
 use capi_compat::spec::source::{SpecFile, SpecSource};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -33,26 +32,6 @@ const CDECL_CASES: u32 = 4000;
 /// A case takes milliseconds; this bound only catches hangs, with room for a loaded machine.
 const CASE_LIMIT: Duration = Duration::from_secs(30);
 const FIXED_SEED: u64 = 0x0c0a_91c0_3a7f_0014;
-
-/// Whether a diagnostic may name only the file (and the entry) rather than line and column:
-/// the HPy data's checks of a file as a whole or across its records, made after its YAML is
-/// read into values that keep no position. Everything else — YAML syntax, wrong shapes and
-/// types, every check of the API spec, bytes that are not UTF-8 — must carry line and column.
-fn may_name_only_the_file(d: &Diagnostic) -> bool {
-    let Some(base) = d.location.file.strip_prefix("spec/hpy/") else { return false };
-    let message = d.message.as_str();
-    match base {
-        "context.yaml" => {
-            message.contains(" handles of 0.9, but HPy 0.9's context has")
-                || message.contains("but has a lower ctx_index")
-        }
-        "definitions.yaml" => message == "the enum is missing" || message == "the enum has no values",
-        // A slot naming an unknown signature, and what the renderer cannot read in a
-        // signature's typedef or trampoline: always named by the entry.
-        "slots.yaml" => d.entry.is_some(),
-        _ => false,
-    }
-}
 
 fn spec_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")
@@ -340,8 +319,7 @@ fn spec_case() -> impl Strategy<Value = SpecCase> {
 
 // ---- properties ---------------------------------------------------------------------------
 
-/// Every diagnostic names one of `files`, and carries line and column unless it is of a kind
-/// `may_name_only_the_file` allows.
+/// Every diagnostic names one of `files`, and carries line and column.
 fn check_located(errors: &SpecErrors, files: &[String]) -> Result<(), String> {
     if errors.0.is_empty() {
         return Err("an error without diagnostics".into());
@@ -350,7 +328,7 @@ fn check_located(errors: &SpecErrors, files: &[String]) -> Result<(), String> {
         if !files.contains(&d.location.file) {
             return Err(format!("diagnostic names an unknown file: {d}"));
         }
-        if (d.location.line.is_none() || d.location.column.is_none()) && !may_name_only_the_file(d) {
+        if d.location.line.is_none() || d.location.column.is_none() {
             return Err(format!("diagnostic without line and column: {d}"));
         }
         if d.location.line == Some(0) || d.location.column == Some(0) {

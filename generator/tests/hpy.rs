@@ -8,12 +8,18 @@
 //! is run with it. With gcc it is also built in debug mode (`-DCAPI_COMPAT_HPY_DEBUG`), must pass
 //! the same checks, and the debug layer must report nothing. A check an interpreter cannot run
 //! prints `SKIP: reason`; those lines are reported as skips, never counted as passes.
+//!
+//! On CPython 3.13+ release builds each extension is also compiled for the free-threaded build
+//! (no such interpreter is packaged: the interpreter's headers with `Py_GIL_DISABLED` defined in
+//! pyconfig.h, as the self-test does), in the oldest standards, where C11 atomics are not at
+//! hand: C99 with gcc, C++11 with clang; and the debug mode must refuse that build with its
+//! own message. `tests/c/hpy/multi/race.c` is raced by threads to its context's first use.
 
 mod common;
 
 use capi_compat::build::compiler::{self, Standard};
 use capi_compat::interpreters::{self, Implementation, Interpreter};
-use capi_compat::selftest::interpreter;
+use capi_compat::selftest::{interpreter, probes};
 use capi_compat::spec::version::PyVersion;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,6 +139,13 @@ fn build_and_check(
     run(o3.arg("-o").arg(dir.join(format!("o3{}", interp.ext_suffix))))
         .map_err(|e| format!("C99 -O3 build: {e}"))?;
 
+    if interp.implementation == Implementation::CPython
+        && interp.series() >= PyVersion::release(3, 13)
+        && !interp.debug
+    {
+        check_free_threaded(compiler, interp, header_dir, ext, &dir)?;
+    }
+
     let mut py = Command::new(&interp.path);
     py.arg(&ext.check).env("PYTHONPATH", &dir);
     let skips = skips_in(&run_for_stdout(&mut py).map_err(|e| format!("import and check: {e}"))?);
@@ -169,6 +182,42 @@ fn build_and_check(
     Ok(skips)
 }
 
+/// The extension compiled (syntax only) for the free-threaded build of `interp`'s version: C99
+/// with gcc, C++11 with clang (the standards without C11 atomics, so that the layer's once-guard
+/// is CPython's own); and the debug mode refused there, with its message.
+fn check_free_threaded(
+    compiler: &compiler::Compiler,
+    interp: &Interpreter,
+    header_dir: &Path,
+    ext: &TestExtension,
+    dir: &Path,
+) -> Result<(), String> {
+    let ft_dirs = probes::free_threaded_includes(&interp.include_dirs, &dir.join("free-threaded"))
+        .map_err(|e| format!("free-threaded headers: {e}"))?;
+    let includes: Vec<String> = std::iter::once(header_dir.to_path_buf())
+        .chain(ft_dirs)
+        .map(|d| format!("-I{}", d.display()))
+        .collect();
+    let std = if compiler.family == "gcc" { Standard::C99 } else { Standard::Cxx11 };
+    let mut cmd = compiler.command(std);
+    cmd.args(interpreter::python_h_waivers(compiler, std, interp, dir));
+    run(cmd.arg("-fsyntax-only").args(&includes).args(&ext.sources))
+        .map_err(|e| format!("free-threaded {}: {e}", std.name()))?;
+    if ext.stem == "multi" {
+        let mut debug = compiler.command(std);
+        debug.args(interpreter::python_h_waivers(compiler, std, interp, dir));
+        debug.args(["-fsyntax-only", "-DCAPI_COMPAT_HPY_DEBUG"]).args(&includes).args(&ext.sources);
+        let out = debug.output().map_err(|e| format!("cannot run the compiler: {e}"))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success()
+            || !stderr.contains("the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL")
+        {
+            return Err(format!("free-threaded debug mode was not refused with its message:\n{stderr}"));
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn test_extensions_work_on_every_interpreter() {
     let header_dir = workdir("header");
@@ -179,8 +228,10 @@ fn test_extensions_work_on_every_interpreter() {
     let extensions = test_extensions();
     assert!(extensions.iter().any(|e| e.stem == "smoke"), "tests/c/hpy/_hpy_smoke.c is missing");
     assert!(
-        extensions.iter().any(|e| e.stem == "multi" && e.sources.len() == 2),
-        "tests/c/hpy/multi (two translation units) is missing"
+        extensions.iter().any(|e| e.stem == "multi"
+            && e.sources.len() == 3
+            && e.sources.iter().any(|s| s.ends_with("race.c"))),
+        "tests/c/hpy/multi (three translation units, race.c among them) is missing"
     );
     let compilers = compiler::available();
     assert!(!compilers.is_empty(), "no C compiler found");
@@ -192,11 +243,19 @@ fn test_extensions_work_on_every_interpreter() {
     );
     // `CAPI_COMPAT_HPY_TEST=STEM` narrows the run to one extension while working on it.
     let only = std::env::var("CAPI_COMPAT_HPY_TEST").ok();
+    // Every interpreter builds and runs every extension; the compilers take turns along the
+    // interpreters (sorted by version, so each compiler meets every minor version's neighbours)
+    // and both build on the first and the last: a heavy sweep, kept inside CI's time budget
+    // (`CAPI_COMPAT_HPY_ALL_COMPILERS=1` builds everything with every compiler).
+    let every_compiler = std::env::var_os("CAPI_COMPAT_HPY_ALL_COMPILERS").is_some();
     let mut jobs: Vec<(&TestExtension, &compiler::Compiler, &Interpreter)> = Vec::new();
     for ext in extensions.iter().filter(|e| only.as_deref().is_none_or(|o| o == e.stem)) {
-        for compiler in &compilers {
-            for interp in &interpreters {
-                jobs.push((ext, compiler, interp));
+        for (at, interp) in interpreters.iter().enumerate() {
+            let edge = at == 0 || at + 1 == interpreters.len();
+            for (which, compiler) in compilers.iter().enumerate() {
+                if every_compiler || edge || at % compilers.len() == which {
+                    jobs.push((ext, compiler, interp));
+                }
             }
         }
     }
@@ -405,4 +464,113 @@ fn coverage_hpy_with_an_unknown_python_is_a_usage_error() {
         stderr.contains("no supported CPython release build matches `no-such-python-anywhere`"),
         "{stderr}"
     );
+}
+
+/// One extension to build with the sanitizers and the command line that checks it.
+struct SanitizedJob<'a> {
+    name: String,
+    sources: &'a [PathBuf],
+    defines: Vec<&'static str>,
+    args: Vec<String>,
+    interp: &'a Interpreter,
+}
+
+/// Builds one HPy extension with the sanitizers (gcc or the first compiler) and runs `args`
+/// under the interpreter with the runtime preloaded: it must pass, and no sanitizer may report.
+fn sanitized_check(
+    build: &capi_compat::selftest::sanitizer::SanitizedBuild,
+    compiler: &compiler::Compiler,
+    header_dir: &Path,
+    job: &SanitizedJob,
+) -> Result<(), String> {
+    use capi_compat::selftest::sanitizer;
+    let SanitizedJob { name, sources, defines, args, interp } = job;
+    let dir = workdir(&format!("sanitize-{name}-{}", interp.label));
+    let mut c = compiler.command(Standard::C99);
+    c.args(interpreter::python_h_waivers(compiler, Standard::C99, interp, &dir));
+    c.args(&build.compile_flags).args(["-Wno-error", "-shared", "-fPIC"]).args(defines);
+    c.arg(format!("-I{}", header_dir.display()));
+    c.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).args(*sources);
+    run(c.arg("-o").arg(dir.join(format!("{name}{}", interp.ext_suffix))))
+        .map_err(|e| format!("sanitized build: {e}"))?;
+    let log_dir = dir.join("sanitizer-log");
+    let mut py = Command::new(&interp.path);
+    build.configure(&mut py, &log_dir, interp.debug).map_err(|e| e.to_string())?;
+    py.args(args).env("PYTHONPATH", &dir).current_dir(common::repo_root());
+    let output = py.output().map_err(|e| format!("cannot run {}: {e}", interp.path.display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut reports = sanitizer::reports(&log_dir);
+    if sanitizer::is_error_report(&stderr) {
+        reports.push(stderr.clone());
+    }
+    if !output.status.success() || !reports.is_empty() {
+        let shown: Vec<String> = reports.iter().map(|r| sanitizer::digest(r)).collect();
+        return Err(format!(
+            "{} under the sanitizers:\n{}\n{}{stderr}",
+            if output.status.success() { "passed but reported" } else { "failed" },
+            shown.join("\n"),
+            String::from_utf8_lossy(&output.stdout)
+        ));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// Every test extension of tests/c/hpy and the HPy example (tests/c/hpy-example), built with
+/// -fsanitize=address,undefined, pass their checks with no sanitizer report on one release
+/// CPython of each minor version found (3.10-3.15 on the project's machines).
+#[test]
+fn test_extensions_run_clean_under_the_sanitizers() {
+    use capi_compat::selftest::sanitizer::{SanitizedBuild, Sanitizer};
+    let header_dir = workdir("sanitize-header");
+    common::gen_hpy_header(&header_dir);
+    let compiler = compiler::available().into_iter().next().expect("no C compiler found");
+    let sanitizer = Sanitizer::parse("address,undefined").expect("the default sanitizers");
+    let build =
+        SanitizedBuild::new(sanitizer, &compiler).unwrap_or_else(|e| panic!("--sanitize cannot run: {e}"));
+    let mut per_minor: std::collections::BTreeMap<PyVersion, Interpreter> = std::collections::BTreeMap::new();
+    for interp in interpreters::discover() {
+        if interp.supported() && interp.implementation == Implementation::CPython && !interp.debug {
+            per_minor.entry(interp.series()).or_insert(interp);
+        }
+    }
+    assert!(!per_minor.is_empty(), "no release CPython 3.10+ found: the HPy layer ran under no sanitizer");
+    let example_dir = common::repo_root().join("tests/c/hpy-example");
+    let example = [example_dir.join("_hpy_example.c")];
+    let extensions = test_extensions();
+    let mut jobs: Vec<SanitizedJob> = Vec::new();
+    for interp in per_minor.values() {
+        for ext in &extensions {
+            let args = vec![ext.check.display().to_string()];
+            let name = format!("_hpy_{}", ext.stem);
+            jobs.push(SanitizedJob { name, sources: &ext.sources, defines: vec![], args, interp });
+        }
+        let args = ["-m", "unittest", "discover", "-s", "tests/c/hpy-example"].map(String::from).to_vec();
+        let defines = vec!["-DHPY", "-DHPY_ABI_CPYTHON"];
+        jobs.push(SanitizedJob { name: "_hpy_example".into(), sources: &example, defines, args, interp });
+    }
+    let results = capi_compat::build::parallel::map(
+        &jobs,
+        2,
+        |job| format!("{} {}", job.name, job.interp.label),
+        |job| sanitized_check(&build, &compiler, &header_dir, job),
+        |job, r| {
+            let outcome = if r.is_ok() { "ok" } else { "FAILED" };
+            format!("hpy {} under the sanitizers: {}: {outcome}", job.name, job.interp.label)
+        },
+        &mut std::io::stderr(),
+    );
+    let failures: Vec<String> = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|(job, r)| r.err().map(|e| format!("{} on {}: {e}", job.name, job.interp.label)))
+        .collect();
+    assert!(failures.is_empty(), "HPy extensions under the sanitizers:\n{}", failures.join("\n\n"));
+    eprintln!(
+        "HPy under ASan+UBSan ({}): {} extensions x {} interpreters clean",
+        compiler.family,
+        extensions.len() + 1,
+        per_minor.len()
+    );
+    std::fs::remove_dir_all(&header_dir).ok();
 }

@@ -139,3 +139,94 @@ fn check_spec_reports_the_hpy_data() {
     assert_eq!(status, 0, "{stderr}");
     assert!(stdout.contains("\nHPy data OK: HPy 0.9.0, "), "{stdout}");
 }
+
+/// The line (1-based) of the first line of `path` that starts with `prefix`, at or after the
+/// line `after` (1-based, 0 for the start).
+fn line_of(path: &Path, prefix: &str, after: usize) -> usize {
+    let text = std::fs::read_to_string(path).unwrap();
+    let at = text.lines().enumerate().skip(after).find(|(_, l)| l.starts_with(prefix));
+    at.unwrap_or_else(|| panic!("{} has no line starting with `{prefix}`", path.display())).0 + 1
+}
+
+#[test]
+fn every_hpy_data_check_reports_file_line_and_column() {
+    // (label, file, edit from, edit to, where the error must stand: the line starting with
+    // this (after the line starting with the other, if any) and the column, the message)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        (&'static str, &'static str, u32),
+        &'static str,
+    );
+    let cases: &[Case] = &[
+        (
+            "handle count: where the list starts",
+            "context.yaml",
+            "- name: h_None\n  ctx_index: 0\n",
+            "- name: h_None\n  beyond_0_9: not really\n  ctx_index: 0\n",
+            ("- name: h_None", "", 3),
+            "error: 82 handles of 0.9, but HPy 0.9's context has 83",
+        ),
+        (
+            "handle order: at the handle out of place",
+            "context.yaml",
+            "- name: h_None\n  ctx_index: 0\n",
+            "- name: h_None\n  ctx_index: 9999\n",
+            ("- name: ", "- name: h_None", 3),
+            "error in entry `h_True`: comes after h_None but has a lower ctx_index",
+        ),
+        (
+            "a missing enum: where `enums:` starts",
+            "definitions.yaml",
+            "  HPyType_SpecParam_Kind:\n",
+            "  HPyType_SpecParam_Kind_Renamed:\n",
+            ("  ", "enums:", 3),
+            "error in entry `HPyType_SpecParam_Kind`: the enum is missing",
+        ),
+        (
+            "an enum without values: at the enum",
+            "definitions.yaml",
+            "    values:\n      - {name: HPyType_SpecParam_Base",
+            "    values: []\n    unused:\n      - {name: HPyType_SpecParam_Base",
+            ("    ", "  HPyType_SpecParam_Kind:", 5),
+            "error in entry `HPyType_SpecParam_Kind`: the enum has no values",
+        ),
+        (
+            "a slot's unknown signature: at the slot",
+            "slots.yaml",
+            "- name: HPy_nb_add\n  value: 7\n  cpython_slot: Py_nb_add\n  hpyfunc: HPyFunc_BINARYFUNC\n",
+            "- name: HPy_nb_add\n  value: 7\n  cpython_slot: Py_nb_add\n  hpyfunc: HPyFunc_NOSUCH\n",
+            ("- name: HPy_nb_add", "", 3),
+            "error in entry `HPy_nb_add`: the slot names the unknown signature HPyFunc_NOSUCH",
+        ),
+        (
+            "a signature whose trampoline cannot be derived: at the signature",
+            "slots.yaml",
+            "typedef: typedef HPy (*HPyFunc_getter)(HPyContext *ctx, HPy, void *)",
+            "typedef: typedef HPy (*HPyFunc_getter)(HPy, void *)",
+            ("- name: HPyFunc_GETTER", "", 3),
+            "error in entry `HPyFunc_GETTER`: the impl does not take the context first",
+        ),
+        (
+            "a hand-written trampoline's signature without a typedef: at the signature",
+            "slots.yaml",
+            "  typedef: typedef void (*HPyFunc_destroyfunc)(void *)\n",
+            "",
+            ("- name: HPyFunc_DESTROYFUNC", "", 3),
+            "error in entry `HPyFunc_DESTROYFUNC`: the hand-written trampoline has no typedef",
+        ),
+    ];
+    for (label, file, from, to, (prefix, after, column), message) in cases {
+        let dir = copy_of_spec("hpy-spec-located");
+        let path = dir.path().join("hpy").join(file);
+        edit(&path, from, to);
+        let (status, stdout, stderr) = run(&["check-spec", "--spec", dir.path().to_str().unwrap()]);
+        assert_eq!((status, stdout.as_str()), (2, ""), "{label}: {stderr}");
+        let after = if after.is_empty() { 0 } else { line_of(&path, after, 0) };
+        let expected = format!("{}:{}:{column}: {message}", path.display(), line_of(&path, prefix, after));
+        assert!(stderr.starts_with(&expected), "{label}: want `{expected}`, got:\n{stderr}");
+        assert!(stderr.trim_end().ends_with("the spec has 1 error"), "{label}: one error only:\n{stderr}");
+    }
+}

@@ -547,3 +547,193 @@ fn bad_input_is_a_one_line_usage_error() {
         assert!(stderr.starts_with("error: ") && stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+/// setuptools-pkg whose setup.py leaves the C extensions out on PyPy, as markupsafe does.
+fn pure_on_pypy_copy() -> (TempDir, PathBuf) {
+    let (tmp, dir) = project_copy("setuptools-pkg");
+    patch(&dir.join("setup.py"), "from setuptools import", "import platform\nfrom setuptools import");
+    patch(
+        &dir.join("setup.py"),
+        "    ext_modules=[",
+        "    ext_modules=[] if platform.python_implementation() == \"PyPy\" else [",
+    );
+    (tmp, dir)
+}
+
+#[test]
+fn an_intentional_pure_python_build_fails_unless_accepted_and_is_never_called_a_pass() {
+    let (_tmp, dir) = pure_on_pypy_copy();
+    let test = ["--", "python", "-m", "pytest", "-q"];
+    let run_with = |extra: &[&str]| {
+        let mut args = vec![dir.to_str().unwrap(), "--header", CCDEMO_HEADER];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&test);
+        matrix(&args, &[])
+    };
+
+    // Not accepted: the build installed nothing, which is what a broken build looks like.
+    let run = run_with(&["--python", "pypy"]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(
+        run.all("reason"),
+        ["the build installed no extension module (did the build fall back to pure Python?)"]
+    );
+
+    // Accepted on PyPy only: CPython still builds and tests its extensions; PyPy's tests run
+    // on the pure-Python code and the report says so in every rendering.
+    let run = run_with(&["--python", "pypy", "--python", "cpython-3.12", "--pure-python-ok", "pypy"]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    let rows: Vec<(String, String, String, String)> = run
+        .rows()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
+            (s("label").split('-').next().unwrap().to_string(), s("outcome"), s("import"), s("test"))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("cpython".into(), "passed".into(), "passed".into(), "passed".into()),
+            ("pypy".into(), "pure_python_accepted".into(), "pure_python_accepted".into(), "passed".into()),
+        ],
+        "{}",
+        run.context()
+    );
+    let pypy = &run.rows()[1];
+    assert_eq!(pypy["passed"], false, "{pypy}");
+    assert_eq!(pypy["extensions"], serde_json::json!([]), "{pypy}");
+    assert_eq!(pypy["pure_python_accepted_by"], "--pure-python-ok pypy", "{pypy}");
+    assert!(run.stdout.contains("matrix: 1 passed, 1 pure-python (accepted), 0 failed"), "{}", run.context());
+    assert!(run.stdout.contains("(accepted by --pure-python-ok pypy)"), "{}", run.context());
+    let junit = run.junit.as_deref().expect("JUnit report");
+    assert_eq!(
+        junit.matches("<skipped message=\"pure-python (accepted by --pure-python-ok pypy)").count(),
+        1
+    );
+    assert!(junit.contains("skipped=\"1\""), "{junit}");
+    assert_well_formed_xml(junit);
+
+    // The same from the project's pyproject.toml; tests that fail still fail.
+    let pyproject = dir.join("pyproject.toml");
+    let text = std::fs::read_to_string(&pyproject).unwrap();
+    std::fs::write(&pyproject, format!("{text}\n[tool.capi-compat]\npure-python-ok = [\"pypy\"]\n")).unwrap();
+    let run = run_with(&["--python", "pypy"]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert_eq!(run.all("outcome"), ["pure_python_accepted"], "{}", run.context());
+    assert!(
+        run.stdout.contains("accepted by pyproject.toml [tool.capi-compat] pure-python-ok \"pypy\""),
+        "{}",
+        run.context()
+    );
+    std::fs::write(dir.join("tests/test_broken.py"), "def test_broken():\n    assert False\n").unwrap();
+    let run = run_with(&["--python", "pypy"]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("outcome"), ["failed"], "{}", run.context());
+    assert!(run.all("reason")[0].starts_with("the test command failed"), "{}", run.context());
+}
+
+#[test]
+fn a_compiler_error_is_not_excused_by_pure_python_ok() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // Both extensions optional, one broken: the build goes on without it. That is a failure
+    // to build, not an intended pure-Python build.
+    patch(&dir.join("setup.py"), "**common)", "optional=True, **common)");
+    patch(&dir.join("src/ccdemo/_speedups.c"), "#include", "#error broken on purpose\n#include");
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--pure-python-ok",
+            "cpython",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(run.all("outcome"), ["failed"], "{}", run.context());
+    assert!(run.all("reason")[0].starts_with("the build skipped an extension"), "{}", run.context());
+}
+
+#[test]
+fn test_requirements_come_from_a_literal_extras_require_in_setup_py() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // No dependency group: pytest reaches the venv only through setup.py's `test` extra.
+    let pyproject = dir.join("pyproject.toml");
+    patch(&pyproject, "[dependency-groups]\ntest = [\"pytest>=7\"]\n", "");
+    patch(
+        &pyproject,
+        "requires-python = \">=3.10\"",
+        "requires-python = \">=3.10\"\ndynamic = [\"optional-dependencies\"]",
+    );
+    patch(&dir.join("setup.py"), "common = {", "TEST_REQUIRES = [\"pytest>=7\"]\ncommon = {");
+    patch(&dir.join("setup.py"), "setup(\n", "setup(\n    extras_require={\"test\": TEST_REQUIRES},\n");
+    let run = matrix(
+        &[
+            dir.to_str().unwrap(),
+            "--header",
+            CCDEMO_HEADER,
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert_eq!(run.all("test"), ["passed"], "{}", run.context());
+    let log = std::fs::read_to_string(run.rows()[0]["log"].as_str().unwrap()).unwrap();
+    assert!(
+        log.contains("==== the project (pip install -v .[test])"),
+        "pip was not asked for the test extra:\n{log}"
+    );
+}
+
+/// What the inspector reads from setup.py and setup.cfg (no network: it only reads files).
+fn inspector_requirements(files: &[(&str, &str)]) -> String {
+    let tmp = TempDir::new("inspector");
+    for (name, text) in files {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+    }
+    let script = common::manifest_dir().join("src/matrix/project/python/capi_compat_project.py");
+    let output = Command::new("python3").arg(script).arg("requirements").arg(tmp.path()).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn setup_py_extras_and_tests_require_are_read_without_running_setup_py() {
+    // Running this setup.py would fail: it is parsed, never executed.
+    let literal = "raise SystemExit('executed')\nfrom setuptools import setup\nBASE = ['pytest>=7']\n\
+                   setup(name='x', extras_require={'docs': ['sphinx'], 'tests': BASE + ['hypothesis']},\n\
+                   \x20     tests_require=BASE + ['coverage'])\n";
+    assert_eq!(
+        inspector_requirements(&[("setup.py", literal)]),
+        "extra\ttests\nreq\tpytest>=7\nreq\tcoverage\n"
+    );
+    // A computed value is named in a note, not guessed at; computed extras' values still
+    // name their extras (pip resolves those from the built metadata).
+    let computed =
+        "import setuptools, os\nsetuptools.setup(extras_require={'test': os.environ['T'].split()},\n\
+                    \x20   tests_require=[r for r in open('req.txt')])\n";
+    assert_eq!(
+        inspector_requirements(&[("setup.py", computed)]),
+        "note\tsetup.py line 3: tests_require is computed, not a literal; not read (give the test \
+         requirements with --with)\nextra\ttest\n"
+    );
+    let cfg = "[options]\ntests_require =\n    pytest\n[options.extras_require]\ntesting = nose\ntest =\n    pytest\n";
+    assert_eq!(inspector_requirements(&[("setup.cfg", cfg)]), "extra\ttest\nreq\tpytest\n");
+    // pyproject.toml's own extras win: setuptools refuses extras declared in both places.
+    let pyproject = "[project]\nname = 'x'\n[project.optional-dependencies]\ndev = ['pytest']\n";
+    assert_eq!(inspector_requirements(&[("pyproject.toml", pyproject), ("setup.py", literal)]), "");
+}

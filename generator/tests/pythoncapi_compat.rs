@@ -283,3 +283,37 @@ fn a_wrong_pypy_claim_fails_the_pypy_probe() {
         "the PyPy probe does not name the wrong claim:\n{stdout}"
     );
 }
+
+const USES_INVENTION: &str = "PyCodeObject *use(PyFrameObject *f) { return _PyFrame_GetCodeBorrow(f); }\n";
+
+#[test]
+fn gen_pythoncapi_compat_offers_the_inventions_without_the_define() {
+    let Some(interp) = cpython(PyVersion::release(3, 10)) else {
+        panic!("CPython 3.10 is required for this test")
+    };
+    let flags = ["-Wall", "-Werror"];
+    let plain = common::TempDir::new("pcc-switch-plain");
+    gen_header(plain.path(), "3.10");
+    // without the flag: only behind the define
+    let out = compile(&interp, plain.path(), USES_INVENTION, &flags);
+    assert!(!out.status.success(), "_PyFrame_GetCodeBorrow compiled without the switch");
+    let defined = compile(
+        &interp,
+        plain.path(),
+        USES_INVENTION,
+        &["-DCAPI_COMPAT_PYTHONCAPI_COMPAT", "-Wall", "-Werror"],
+    );
+    assert!(defined.status.success(), "with the define: {}", String::from_utf8_lossy(&defined.stderr));
+    // with the flag: without the define, and the banner's command regenerates the same header
+    let flagged = common::TempDir::new("pcc-switch-flag");
+    let header = flagged.path().join("capi_compat.h");
+    capi_compat(&["gen", "--pythoncapi-compat", "-o", header.to_str().unwrap()]);
+    let out = compile(&interp, flagged.path(), USES_INVENTION, &flags);
+    assert!(out.status.success(), "with --pythoncapi-compat: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&header).unwrap();
+    assert!(
+        text.contains("regenerate with `capi-compat gen --min 3.10 --pythoncapi-compat -o capi_compat.h`")
+    );
+    let check = capi_compat(&["check", header.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&check.stdout).contains("fresh"), "check does not follow the flag");
+}

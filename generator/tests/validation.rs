@@ -73,7 +73,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -785,6 +785,7 @@ entries:
     doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
     signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
     pypy: unavailable
+    pypy_reason: "a reason long enough for the validator to accept it"
     body: return 0;
     test: CHECK(1);
 "#;
@@ -989,6 +990,74 @@ fn a_private_function_name_needs_a_switch_and_printf_format_must_fit() {
         spec/dict.yaml:18:20: error in entry `PyDict_Format`: `printf_format` must be `[format parameter, first variadic parameter]` of a variadic function
           help: count parameters from 1: `[2, 3]` for `int F(T *w, const char *format, ...)`
         the spec has 2 errors
+        "#,
+    );
+}
+
+/// A dict.yaml with one function entry whose PyPy keys are `pypy` (YAML lines) and test `test`.
+fn pypy_entry(pypy: &str, test: &str) -> String {
+    format!(
+        r#"
+        area: dict
+        title: Dictionary objects
+        entries:
+          - name: PyDict_Pop
+            kind: function
+            since: "3.13"
+            summary: Removes a key and returns its value.
+            doc: https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop
+            signature: int PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
+            body: return -1;
+{pypy}
+            test: "{test}"
+        "#
+    )
+}
+
+#[test]
+fn pypy_unavailable_without_a_reason() {
+    assert_dict_errors(
+        &pypy_entry("            pypy: unavailable", "CHECK(1);"),
+        r#"
+        spec/dict.yaml:11:11: error in entry `PyDict_Pop`: `pypy: unavailable` needs `pypy_reason:`
+          help: say what PyPy lacks that the backport needs, e.g. `cpyext has no PyCodeObject fields`
+        the spec has 1 error
+        "#,
+    );
+    let with_reason = "            pypy: unavailable\n            pypy_reason: \"cpyext exports no PyDict_Pop machinery at all here\"";
+    assert_dict_errors(&pypy_entry(with_reason, "CHECK(1);"), "spec OK");
+}
+
+#[test]
+fn pypy_replace_without_a_reason() {
+    assert_dict_errors(
+        &pypy_entry("            pypy: replace", "CHECK(1);"),
+        r#"
+        spec/dict.yaml:11:11: error in entry `PyDict_Pop`: `pypy: replace` needs `pypy_reason:`
+          help: say how PyPy's own function differs from CPython's, e.g. `returns NULL without an exception`
+        the spec has 1 error
+        "#,
+    );
+}
+
+#[test]
+fn a_native_pypy_claim_whose_test_branches_on_pypy_needs_a_reason() {
+    // how PyPy's PyFrame_GetLocals, returning NULL, hid behind a test that skipped on PyPy
+    assert_dict_errors(
+        &pypy_entry("            pypy: \"7.3.18\"", "#ifndef PYPY_VERSION\\nCHECK(1);\\n#endif"),
+        r#"
+        spec/dict.yaml:11:11: error in entry `PyDict_Pop`: the test branches on PYPY_VERSION for a name the spec calls native on PyPy: add `pypy_reason:`
+          help: say why the test checks less on PyPy; if PyPy's own function misbehaves, claim `pypy: replace`
+        the spec has 1 error
+        "#,
+    );
+    // a reason where none is wanted
+    assert_dict_errors(
+        &pypy_entry("            pypy: \"7.3.18\"\n            pypy_reason: \"nothing differs on PyPy for this name at all\"", "CHECK(1);"),
+        r#"
+        spec/dict.yaml:12:18: error in entry `PyDict_Pop`: `pypy_reason` goes only with `pypy: unavailable`, `pypy: replace`, or a native claim whose test branches on PYPY_VERSION
+          help: remove it
+        the spec has 1 error
         "#,
     );
 }

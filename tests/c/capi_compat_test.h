@@ -21,6 +21,65 @@ static inline void capicompat_test_fail(const char *file, int line, const char *
     }
 }
 
+/* An audit hook for the PySys_Audit/PySys_AddAuditHook tests: appends (event, args) to the list
+ * `data` for events named "capicompat.<address of the list>.*" (hooks cannot be removed, so each
+ * list only sees its own test's events), and refuses "...fail" with a RuntimeError. */
+static inline int capicompat_test_audit_hook(const char *event, PyObject *args, void *data)
+{
+    char prefix[64];
+    size_t len;
+    PyObject *item;
+    int rc;
+    snprintf(prefix, sizeof prefix, "capicompat.%p.", data);
+    len = strlen(prefix);
+    if (strncmp(event, prefix, len) != 0) {
+        return 0;
+    }
+    if (strcmp(event + len, "fail") == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "refused by the test hook");
+        return -1;
+    }
+    item = Py_BuildValue("(sO)", event + len, args);
+    if (item == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyList_Append((PyObject *)data, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* A trace/profile function for the PyEval_SetTrace/SetProfile tests: appends `what` to the list
+ * `obj` for frames of functions named "capicompat_traced" (so the harness's own frames do not
+ * count). */
+static inline int capicompat_test_tracefunc(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg)
+{
+    PyObject *code, *name, *item;
+    int ours, rc;
+    (void)arg;
+    /* f_code, not PyFrame_GetCode(): PyPy has that only from the full header */
+    code = PyObject_GetAttrString((PyObject *)frame, "f_code");
+    if (code == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    name = PyObject_GetAttrString(code, "co_name");
+    Py_DECREF(code);
+    if (name == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    ours = PyUnicode_CompareWithASCIIString(name, "capicompat_traced") == 0;
+    Py_DECREF(name);
+    if (!ours) {
+        return 0;
+    }
+    item = PyLong_FromLong(what);
+    if (item == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyList_Append(obj, item);
+    Py_DECREF(item);
+    return rc;
+}
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
         if (!(cond)) {                                                                \

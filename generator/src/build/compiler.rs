@@ -137,7 +137,12 @@ pub struct CompileCheck {
 
 /// Runs a compile command (two minutes at most) and keeps its diagnostics.
 pub fn compile_check(what: String, cmd: &mut Command) -> CompileCheck {
-    match run_captured(cmd, Duration::from_secs(120)) {
+    compile_check_within(what, cmd, Duration::from_secs(120))
+}
+
+/// The same, for a compile known to take longer (the self-test module under the sanitizers).
+pub fn compile_check_within(what: String, cmd: &mut Command, timeout: Duration) -> CompileCheck {
+    match run_captured(cmd, timeout) {
         Ok((ok, stdout, stderr)) => {
             CompileCheck { what, ok, output: format!("{stdout}{stderr}").trim().to_string() }
         }

@@ -20,7 +20,10 @@ pub struct Banner {
 pub struct GenOptions {
     pub min: PyVersion,
     pub only: Option<Vec<String>>,
+    /// `--used-by`: the paths of the code, relative to the header's directory.
+    pub used_by: Option<Vec<std::path::PathBuf>>,
     pub hpy: bool,
+    pub pythoncapi_compat: bool,
 }
 
 /// Why a file is not a header capi-compat wrote.
@@ -73,7 +76,7 @@ pub fn parse(text: &str) -> Result<Banner, NotOurs> {
     Ok(Banner { generator_version, digest, command, options })
 }
 
-/// `capi-compat gen --min X.Y [--only A,B] [--hpy] -o FILE`, read with the CLI's own parser.
+/// `capi-compat gen --min X.Y [--only A,B | --used-by PATHS] [--hpy] -o FILE`, read with the CLI's own parser.
 fn parse_command(command: &str) -> Result<GenOptions, String> {
     use clap::Parser;
     let words: Vec<&str> = command.split_whitespace().collect();
@@ -83,8 +86,10 @@ fn parse_command(command: &str) -> Result<GenOptions, String> {
     let cli = crate::cli::Cli::try_parse_from(&words)
         .map_err(|e| format!("`{command}` does not parse: {}", e.kind()))?;
     match cli.command {
-        Some(crate::cli::Command::Gen { min, only, hpy, spec, .. }) if spec.spec.is_none() => {
-            Ok(GenOptions { min, only, hpy })
+        Some(crate::cli::Command::Gen { min, only, used_by, hpy, pythoncapi_compat, spec, .. })
+            if spec.spec.is_none() =>
+        {
+            Ok(GenOptions { min, only, used_by, hpy, pythoncapi_compat })
         }
         _ => Err(format!("`{command}` names another spec directory: check it with that spec's generator")),
     }
@@ -108,7 +113,9 @@ mod tests {
             GenOptions {
                 min: PyVersion::release(3, 12),
                 only: Some(vec!["A".into(), "B".into()]),
-                hpy: true
+                used_by: None,
+                hpy: true,
+                pythoncapi_compat: false
             }
         );
     }

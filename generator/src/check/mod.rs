@@ -54,10 +54,13 @@ pub fn check(path: &Path, spec: &Spec, hpy: &HpySpec) -> Outcome {
         Err(e) => return not_ours(e.to_string()),
     };
     let options = &banner.options;
-    let fresh = if options.hpy {
+    let fresh = if let Some(paths) = &options.used_by {
+        regenerate_used_by(path, paths, options, spec, hpy)
+    } else if options.hpy {
         crate::hpy::generate(spec, hpy, options.min, options.only.as_deref()).map(|(header, _)| header)
     } else {
-        crate::generate(spec, options.min, options.only.as_deref()).map_err(crate::hpy::HpyError::Plan)
+        crate::generate_with(spec, options.min, options.only.as_deref(), options.pythoncapi_compat)
+            .map_err(crate::hpy::HpyError::Plan)
     };
     let fresh = match fresh {
         Ok(fresh) => fresh,
@@ -69,6 +72,28 @@ pub fn check(path: &Path, spec: &Spec, hpy: &HpySpec) -> Outcome {
     }
     let differences = chunks::compare(&text, &fresh);
     Outcome::Stale { path: path.to_path_buf(), banner, differences, hpy_h_differs }
+}
+
+/// A `--used-by` header again, from the code its banner names (relative to its directory).
+fn regenerate_used_by(
+    header: &Path,
+    paths: &[PathBuf],
+    options: &banner::GenOptions,
+    spec: &Spec,
+    hpy: &HpySpec,
+) -> Result<String, crate::hpy::HpyError> {
+    use crate::hpy::HpyError;
+    let dir = match header.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let absolute: Vec<PathBuf> = paths.iter().map(|p| dir.join(p)).collect();
+    let used = crate::header::used_by::read(&absolute, &dir).map_err(|e| HpyError::Probe(e.to_string()))?;
+    if !options.hpy {
+        return crate::generate_used_by(spec, options.min, &used).map_err(HpyError::Plan);
+    }
+    let hpy_names = crate::hpy::names::public_name_set(&crate::SpecSource::embedded())?;
+    crate::hpy::generate_used_by(spec, hpy, &hpy_names, options.min, &used).map(|(header, _)| header)
 }
 
 /// A `--hpy` header's `hpy.h` sits next to it; a missing one is not an error (a project may
@@ -120,9 +145,15 @@ pub fn render(outcome: &Outcome, spec_digest: &str) -> String {
             if *hpy_h_differs {
                 out.push_str(&format!("  differs: {} next to it\n", crate::hpy::HPY_HEADER_FILE_NAME));
             }
-            let command = match banner.command.rfind(" -o ") {
-                Some(at) => format!("{} -o {}", &banner.command[..at], path.display()),
-                None => format!("{} -o {}", banner.command, path.display()),
+            let command = match (&banner.options.used_by, path.parent()) {
+                // The paths of `--used-by` are relative to the header's directory.
+                (Some(_), Some(dir)) if !dir.as_os_str().is_empty() => {
+                    format!("cd {} && {}", dir.display(), banner.command)
+                }
+                _ => match banner.command.rfind(" -o ") {
+                    Some(at) => format!("{} -o {}", &banner.command[..at], path.display()),
+                    None => format!("{} -o {}", banner.command, path.display()),
+                },
             };
             out.push_str(&format!("  regenerate: {command}\n"));
             out

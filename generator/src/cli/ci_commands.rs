@@ -52,5 +52,8 @@ fn project_options(project: &ProjectArgs) -> Vec<String> {
     if let Some(junit) = &project.junit {
         options.extend(["--junit".to_string(), junit.display().to_string()]);
     }
+    if !project.pure_python_ok.is_empty() {
+        options.extend(["--pure-python-ok".to_string(), project.pure_python_ok.join(",")]);
+    }
     options
 }

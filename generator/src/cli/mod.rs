@@ -95,6 +95,12 @@ pub struct ProjectArgs {
     /// PROJECT_DIR: also write the results as JUnit XML (one test case per interpreter).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// PROJECT_DIR: on interpreters whose label contains one of these (`pypy`), a build that
+    /// installs no extension module is accepted and reported as `pure-python (accepted)`,
+    /// its tests still run; also `[tool.capi-compat] pure-python-ok = ["pypy"]` in
+    /// pyproject.toml. A compiler error in the project's sources still fails.
+    #[arg(long = "pure-python-ok", value_name = "LABEL,...", value_delimiter = ',')]
+    pub pure_python_ok: Vec<String>,
 }
 
 impl ProjectArgs {
@@ -107,6 +113,7 @@ impl ProjectArgs {
             (self.strict, "--strict"),
             (self.leaks, "--leaks"),
             (self.junit.is_some(), "--junit"),
+            (!self.pure_python_ok.is_empty(), "--pure-python-ok"),
         ];
         for (given, flag) in pairs {
             if given {
@@ -127,12 +134,21 @@ pub enum Command {
         /// Emit only these names (comma-separated) and what they require.
         #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
         only: Option<Vec<String>>,
+        /// Emit only what the C/C++ code in these files or directories uses, and what that
+        /// requires (names in comments, strings and `#if 0` are not uses).
+        #[arg(long, value_name = "PATHS", num_args = 1.., conflicts_with = "only")]
+        used_by: Option<Vec<PathBuf>>,
         /// Where to write the header (default: standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Also emit the HPy API layer into the header, and write `hpy.h` next to it.
         #[arg(long)]
         hpy: bool,
+        /// Also offer the names pythoncapi-compat invented (`_PyFrame_GetCodeBorrow`, …)
+        /// without `#define CAPI_COMPAT_PYTHONCAPI_COMPAT` before the include: the header
+        /// defines that switch itself. (With --used-by, define the switch in the code instead.)
+        #[arg(long, conflicts_with_all = ["hpy", "used_by"])]
+        pythoncapi_compat: bool,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -190,6 +206,12 @@ pub enum Command {
         /// the same failure with ours).
         #[arg(long, requires = "alloc_fail")]
         native: bool,
+        /// Build the test module (and the forced backports) with -fsanitize=address,undefined
+        /// (or the list given) and run it with the sanitizer runtime preloaded: any report
+        /// fails the test that was running. Uses the first compiler (CC=clang for clang).
+        #[arg(long, value_name = "LIST", num_args = 0..=1, require_equals = true, conflicts_with = "alloc_fail",
+              default_missing_value = "address,undefined", value_parser = crate::selftest::sanitizer::Sanitizer::parse)]
+        sanitize: Option<crate::selftest::sanitizer::Sanitizer>,
         #[command(flatten)]
         spec: SpecArg,
     },
@@ -245,6 +267,10 @@ pub enum Command {
         /// Build with the HPy layer (as `gen --hpy`): sources may `#include "hpy.h"`.
         #[arg(long)]
         hpy: bool,
+        /// Build with the header made for the code (as `gen --used-by`): of the sources and
+        /// the -I directories, or of PROJECT_DIR (with --header), instead of the whole header.
+        #[arg(long)]
+        trimmed: bool,
         #[command(flatten)]
         project: ProjectArgs,
         #[command(flatten)]
@@ -442,6 +468,12 @@ impl From<crate::hpy::HpyError> for CliError {
     }
 }
 
+impl From<crate::header::used_by::UsedByError> for CliError {
+    fn from(e: crate::header::used_by::UsedByError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
 impl From<crate::docs::DocsError> for CliError {
     fn from(e: crate::docs::DocsError) -> Self {
         CliError::Usage(e.to_string())
@@ -462,10 +494,18 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
     match command {
         Command::Check { files } => install_commands::check(&files, out),
         Command::InstallTree { dir, spec } => install_commands::install_tree(&dir, &spec, out),
-        Command::Gen { min, only, output, hpy: false, spec } => {
-            spec_commands::gen(min, only.as_deref(), output, &spec, out, note)
+        Command::Gen { min, only: _, used_by: Some(paths), output, hpy, spec, .. } => {
+            spec_commands::gen_used_by(
+                spec_commands::UsedByRequest { min, paths, output, hpy },
+                &spec,
+                out,
+                note,
+            )
         }
-        Command::Gen { min, only, output, hpy: true, spec } => {
+        Command::Gen { min, only, output, hpy: false, pythoncapi_compat, spec, .. } => {
+            spec_commands::gen(min, only.as_deref(), pythoncapi_compat, output, &spec, out, note)
+        }
+        Command::Gen { min, only, output, hpy: true, spec, .. } => {
             spec_commands::gen_hpy(min, only.as_deref(), output, &spec, out, note)
         }
         Command::CheckSpec { spec } => spec_commands::check_spec(&spec, out),
@@ -488,11 +528,13 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             };
             upgrade_command::upgrade(&paths, mode, &spec, out, note)
         }
-        Command::Test { run, only, alloc_fail: true, max_allocs, known, native, spec } => {
+        Command::Test { run, only, alloc_fail: true, max_allocs, known, native, spec, .. } => {
             let limits = run_commands::AllocFailLimits { max_allocs, native };
             run_commands::alloc_fail(&run, only.as_deref(), limits, known.as_deref(), &spec, out, note)
         }
-        Command::Test { run, only, spec, .. } => run_commands::test(&run, only.as_deref(), &spec, out, note),
+        Command::Test { run, only, sanitize, spec, .. } => {
+            run_commands::test(&run, only.as_deref(), sanitize, &spec, out, note)
+        }
         Command::Bench { run, only, rounds, loop_ms, check, header, spec } => {
             let settings = run_commands::BenchSettings { rounds: rounds as usize, loop_ms, check, header };
             run_commands::bench(&run, only.as_deref(), settings, &spec, out)
@@ -500,7 +542,19 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
         Command::Ci { engine: CiEngine::Github { min, hpy, project, output, inputs, test_command } } => {
             ci_commands::github(min, hpy, &project, output, inputs, test_command, out)
         }
-        Command::Matrix { sources, module, min, run, include, cflags, hpy, project, spec, test_command } => {
+        Command::Matrix {
+            sources,
+            module,
+            min,
+            run,
+            include,
+            cflags,
+            hpy,
+            trimmed,
+            project,
+            spec,
+            test_command,
+        } => {
             if let [dir] = sources.as_slice() {
                 if dir.is_dir() {
                     if module.is_some() || !include.is_empty() {
@@ -509,10 +563,17 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
                                 .into(),
                         ));
                     }
+                    if trimmed && project.header.is_none() {
+                        return Err(CliError::Usage(
+                            "--trimmed with a PROJECT_DIR needs --header PATH (the header it replaces)"
+                                .into(),
+                        ));
+                    }
                     let request = project_command::ProjectRequest {
                         dir: dir.clone(),
                         min,
                         hpy,
+                        trimmed,
                         cflags,
                         args: project,
                         test_command,
@@ -529,7 +590,8 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, note: &mut dyn std::io::Write
             if let Some(flag) = project.given().first() {
                 return Err(CliError::Usage(format!("{flag} needs a PROJECT_DIR, not C source files")));
             }
-            let user = run_commands::UserCode { sources, module, include, cflags, test_command, hpy };
+            let user =
+                run_commands::UserCode { sources, module, include, cflags, test_command, hpy, trimmed };
             run_commands::matrix(user, min, &run, &spec, out)
         }
     }

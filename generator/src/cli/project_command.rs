@@ -12,6 +12,8 @@ pub struct ProjectRequest {
     pub dir: PathBuf,
     pub min: PyVersion,
     pub hpy: bool,
+    /// The header made for the project's code (`gen --used-by PROJECT_DIR`).
+    pub trimmed: bool,
     pub cflags: Vec<String>,
     pub args: ProjectArgs,
     pub test_command: Vec<String>,
@@ -40,6 +42,9 @@ pub fn matrix(
     }
     let header = match &args.header {
         None => None,
+        Some(path) if request.trimmed => {
+            Some(make_trimmed_header(&dir, path.clone(), request.min, request.hpy, spec)?)
+        }
         Some(path) => Some(make_header(path.clone(), request.min, request.hpy, spec)?),
     };
     let selection = select(run, request.min)?;
@@ -55,6 +60,7 @@ pub fn matrix(
         cflags: request.cflags,
         test_command: request.test_command,
         leaks: args.leaks,
+        pure_python_ok: args.pure_python_ok.clone(),
         work_root,
         pip,
     };
@@ -88,7 +94,7 @@ pub fn matrix(
         std::fs::write(path, report::to_junit(&name, &reports, &missing))
             .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))?;
     }
-    match report::totals(&reports, &missing).1 {
+    match report::totals(&reports, &missing).failed {
         0 => Ok(()),
         n => Err(CliError::TestsFailed(n)),
     }
@@ -104,6 +110,28 @@ fn make_header(path: PathBuf, min: PyVersion, hpy: bool, spec: &SpecArg) -> Resu
         let spec_data = crate::load_spec(spec.spec.as_deref())?;
         Ok(HeaderOverride { path, header: crate::generate(&spec_data, min, None)?, hpy_h: None })
     }
+}
+
+/// `--trimmed`: the header made for the project's own code, its banner's paths relative to
+/// where it goes in the project (or to the project, when that directory does not exist yet).
+fn make_trimmed_header(
+    project: &std::path::Path,
+    path: PathBuf,
+    min: PyVersion,
+    hpy: bool,
+    spec: &SpecArg,
+) -> Result<HeaderOverride, CliError> {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let header_dir = project.join(&path).parent().filter(|d| d.is_dir()).unwrap_or(project).to_path_buf();
+    let (header, layer) = super::spec_commands::used_by_header(
+        min,
+        hpy,
+        &[project.to_path_buf()],
+        &header_dir,
+        spec,
+        &mut std::io::stderr(),
+    )?;
+    Ok(HeaderOverride { path, header, hpy_h: layer.then(|| crate::hpy::hpy_h(&file_name)) })
 }
 
 /// `--with` splits on commas, and so do version ranges: `pytest>=7,<9` comes back as

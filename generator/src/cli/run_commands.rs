@@ -46,6 +46,7 @@ pub(super) fn jobs(run: &RunArgs) -> usize {
 pub fn test(
     run: &RunArgs,
     only: Option<&[String]>,
+    sanitize: Option<crate::selftest::sanitizer::Sanitizer>,
     spec: &SpecArg,
     out: &mut dyn Write,
     note: &mut dyn Write,
@@ -61,11 +62,28 @@ pub fn test(
     let selection = select(run, floor)?;
     let names: Vec<String> = compilers.iter().map(|c| format!("{} ({})", c.family, c.c.display())).collect();
     writeln!(note, "compilers: {}", names.join(", ")).map_err(io_error)?;
+    let sanitize = match sanitize {
+        None => None,
+        Some(sanitizer) => {
+            let build = crate::selftest::sanitizer::SanitizedBuild::new(sanitizer, &compilers[0])
+                .map_err(|e| CliError::Usage(format!("--sanitize: {e}")))?;
+            writeln!(
+                note,
+                "sanitizers: -fsanitize={} with {}, preloading {}",
+                build.sanitizer.names(),
+                compilers[0].family,
+                build.runtime.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+            )
+            .map_err(io_error)?;
+            Some(build)
+        }
+    };
     let options = crate::selftest::SelfTestOptions {
         header: &header,
         only,
         jobs: jobs(run),
         build_root: crate::interpreters::cache_dir().join("build/selftest"),
+        sanitize,
     };
     let result = crate::selftest::run(&spec_data, selection, &compilers, &options, &mut std::io::stderr());
     out.write_all(result.render(&spec_data).as_bytes()).map_err(io_error)?;
@@ -212,6 +230,8 @@ pub struct UserCode {
     pub test_command: Vec<String>,
     /// Build with the HPy layer (`gen --hpy`), `hpy.h` next to the header.
     pub hpy: bool,
+    /// Build with the header made for the sources and include directories (`gen --used-by`).
+    pub trimmed: bool,
 }
 
 pub fn matrix(
@@ -221,16 +241,28 @@ pub fn matrix(
     spec: &SpecArg,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (header, hpy_h) = if user.hpy {
-        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
-        let (header, _) = crate::hpy::generate(&spec_data, &hpy, min, None)?;
-        (header, Some(crate::hpy::hpy_h(crate::header::emit::HEADER_FILE_NAME)))
-    } else {
-        (crate::generate(&crate::load_spec(spec.spec.as_deref())?, min, None)?, None)
-    };
     if let Some(missing) = user.sources.iter().find(|s| !s.is_file()) {
         return Err(CliError::Usage(format!("no such source file: {}", missing.display())));
     }
+    let hpy_h_text = || Some(crate::hpy::hpy_h(crate::header::emit::HEADER_FILE_NAME));
+    let (header, hpy_h) = if user.trimmed {
+        let code: Vec<PathBuf> = user.sources.iter().chain(&user.include).cloned().collect();
+        let (header, layer) = super::spec_commands::used_by_header(
+            min,
+            user.hpy,
+            &code,
+            std::path::Path::new("."),
+            spec,
+            &mut std::io::stderr(),
+        )?;
+        (header, if layer { hpy_h_text() } else { None })
+    } else if user.hpy {
+        let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+        let (header, _) = crate::hpy::generate(&spec_data, &hpy, min, None)?;
+        (header, hpy_h_text())
+    } else {
+        (crate::generate(&crate::load_spec(spec.spec.as_deref())?, min, None)?, None)
+    };
     let module = match user.module {
         Some(m) => m,
         None => user.sources[0].file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 pub fn gen(
     min: PyVersion,
     only: Option<&[String]>,
+    pythoncapi_compat: bool,
     output: Option<PathBuf>,
     spec: &SpecArg,
     out: &mut dyn Write,
@@ -21,7 +22,7 @@ pub fn gen(
         writeln!(note, "note: `{name}` is native in CPython {min}: the header has nothing to add for it")
             .map_err(io_error)?;
     }
-    let header = emit::render_header(&spec_data, &plan, &emit::regenerate_command(min, only));
+    let header = crate::generate_with(&spec_data, min, only, pythoncapi_compat)?;
     match output {
         Some(path) => std::fs::write(&path, header)
             .map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display()))),
@@ -52,14 +53,109 @@ pub fn gen_hpy(
     };
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
     let file_name = file_name.unwrap_or_else(|| emit::HEADER_FILE_NAME.to_string());
-    if file_name == crate::hpy::HPY_HEADER_FILE_NAME {
+    refuse_hpy_h_name(&path)?;
+    write(&path, &header)?;
+    write(&path.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME), &crate::hpy::hpy_h(&file_name))
+}
+
+/// What `gen --used-by` was asked for.
+pub struct UsedByRequest {
+    pub min: PyVersion,
+    pub paths: Vec<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub hpy: bool,
+}
+
+/// `gen --used-by PATHS…`: the header with what the code under PATHS uses (and with `--hpy`,
+/// the HPy layer when the code uses HPy, `hpy.h` next to the header then).
+pub fn gen_used_by(
+    request: UsedByRequest,
+    spec: &SpecArg,
+    out: &mut dyn Write,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let header_dir = match request.output.as_deref().map(std::path::Path::parent) {
+        Some(Some(parent)) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (header, hpy_h) = used_by_header(request.min, request.hpy, &request.paths, &header_dir, spec, note)?;
+    let Some(path) = request.output else {
+        return out.write_all(header.as_bytes()).map_err(io_error);
+    };
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| CliError::Io(format!("cannot write {}: {e}", path.display())))
+    };
+    if hpy_h {
+        refuse_hpy_h_name(&path)?;
+    }
+    write(&path, &header)?;
+    if hpy_h {
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        write(&path.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME), &crate::hpy::hpy_h(&file_name))?;
+    }
+    Ok(())
+}
+
+/// The header made for the code under `paths` (`gen --used-by`), the banner's paths relative
+/// to `header_dir`; and whether it holds the HPy layer (with `hpy`: when the code uses HPy).
+pub fn used_by_header(
+    min: PyVersion,
+    hpy: bool,
+    paths: &[PathBuf],
+    header_dir: &std::path::Path,
+    spec: &SpecArg,
+    note: &mut dyn Write,
+) -> Result<(String, bool), CliError> {
+    let used = crate::header::used_by::read(paths, header_dir)?;
+    if !hpy {
+        let spec_data = crate::load_spec(spec.spec.as_deref())?;
+        refusal_notes(&spec_data, &used, note)?;
+        return Ok((crate::generate_used_by(&spec_data, min, &used)?, false));
+    }
+    let source = crate::spec_source(spec.spec.as_deref())?;
+    let (spec_data, hpy) = crate::load_spec_and_hpy(spec.spec.as_deref())?;
+    let hpy_names = crate::hpy::names::public_name_set(&source)?;
+    refusal_notes(&spec_data, &used, note)?;
+    let (header, layer) = crate::hpy::generate_used_by(&spec_data, &hpy, &hpy_names, min, &used)?;
+    if layer.is_none() {
+        writeln!(
+            note,
+            "note: the code uses no HPy name: the header has no HPy layer, and no hpy.h is written"
+        )
+        .map_err(io_error)?;
+    }
+    Ok((header, layer.is_some()))
+}
+
+/// Names the code uses that the header refuses: said, not fatal (the code may need them only
+/// where they are native).
+fn refusal_notes(
+    spec: &crate::Spec,
+    used: &crate::header::used_by::UsedBy,
+    note: &mut dyn Write,
+) -> Result<(), CliError> {
+    let refused: Vec<String> =
+        crate::header::used_by::entries_used(spec, &used.names).1.into_iter().map(|(name, _)| name).collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        note,
+        "note: the code uses names the header refuses to provide (`capi-compat list` says why): {}",
+        refused.join(", ")
+    )
+    .map_err(io_error)
+}
+
+/// `--hpy` writes `hpy.h` next to the header: the header cannot be called that.
+fn refuse_hpy_h_name(path: &std::path::Path) -> Result<(), CliError> {
+    if path.file_name().is_some_and(|n| n == crate::hpy::HPY_HEADER_FILE_NAME) {
         return Err(CliError::Usage(format!(
             "--hpy writes {} next to the header: name the header something else (capi_compat.h)",
             crate::hpy::HPY_HEADER_FILE_NAME
         )));
     }
-    write(&path, &header)?;
-    write(&path.with_file_name(crate::hpy::HPY_HEADER_FILE_NAME), &crate::hpy::hpy_h(&file_name))
+    Ok(())
 }
 
 /// `check-spec`: the API spec, and the HPy data when the spec has it (`hpy/`), every problem

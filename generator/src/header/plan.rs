@@ -62,6 +62,9 @@ pub struct Plan<'a> {
     pub items: Vec<Planned<'a>>,
     /// `--only` names that need nothing at this floor (native there).
     pub native_at_floor: Vec<String>,
+    /// Switches the header itself defines (`gen --pythoncapi-compat`), as if the user had
+    /// written `#define SWITCH 1` before the include.
+    pub switches_on: Vec<String>,
 }
 
 /// Parses `--min`: a minor version within the supported range.
@@ -80,7 +83,7 @@ fn native_at(entry: &Entry, floor: PyVersion) -> bool {
     // Helpers are never native: they exist when something needs them. A name CPython removed
     // later is not native at a floor from its removal on. A name PyPy lacks is needed as long
     // as the floor admits PyPy (which implements 3.11).
-    let pypy_needs_it = entry.pypy == PyPySupport::Backfill && floor <= PyVersion::release(3, 11);
+    let pypy_needs_it = entry.pypy.emitted_on_any_pypy() && floor <= PyVersion::release(3, 11);
     entry.since.is_some_and(|since| since.series() <= floor)
         && entry.removed.is_none_or(|r| r.series() > floor)
         && !pypy_needs_it
@@ -156,7 +159,7 @@ pub fn plan<'a>(spec: &'a Spec, floor: PyVersion, only: Option<&[String]>) -> Re
             }
         })
         .collect();
-    Ok(Plan { floor, items, native_at_floor })
+    Ok(Plan { floor, items, native_at_floor, switches_on: Vec::new() })
 }
 
 /// Kahn's algorithm, always taking the ready entry that comes first in the spec, so the order
@@ -216,7 +219,7 @@ fn helper_guards<'a>(spec: &'a Spec, order: &[&'a Entry]) -> BTreeMap<&'a str, (
             let merged = match guards.get(r.name.as_str()) {
                 None => own,
                 Some((below, pypy)) => {
-                    let pypy = if *pypy == PyPySupport::Backfill || own.1 == PyPySupport::Backfill {
+                    let pypy = if pypy.emitted_on_any_pypy() || own.1.emitted_on_any_pypy() {
                         PyPySupport::Backfill
                     } else if *pypy == PyPySupport::Unavailable && own.1 == PyPySupport::Unavailable {
                         PyPySupport::Unavailable

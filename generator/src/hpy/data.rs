@@ -18,7 +18,8 @@ pub const CUSTOM_FILES: &[&str] = &["custom.yaml", "runtime.yaml", "types.yaml",
 #[derive(Debug, Deserialize)]
 struct ContextFile {
     hpy_version: Spanned<String>,
-    handles: Vec<Handle>,
+    /// Each handle keeps where it stands, and the list where it starts, for errors.
+    handles: Spanned<Vec<Spanned<Handle>>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -183,6 +184,7 @@ pub fn load(source: &SpecSource) -> Result<HpySpec, SpecErrors> {
         return Err(errors.finish().expect_err("a file that could not be read was reported"));
     };
     check_handles(&context_name, &context.handles, &mut errors);
+    let handles: Vec<Handle> = context.handles.value.into_iter().map(|h| h.value).collect();
     let version = api.hpy_version.value.clone();
     let mut versions =
         vec![(spanned_at(&context_name, &context.hpy_version), context.hpy_version.value.clone())];
@@ -209,33 +211,28 @@ pub fn load(source: &SpecSource) -> Result<HpySpec, SpecErrors> {
     check_customs(&customs, &api.functions, &mut errors);
     let defs = defs::check(defs_files, &mut errors);
     errors.finish()?;
-    Ok(HpySpec {
-        version,
-        handles: context.handles,
-        functions: api.functions,
-        customs,
-        defs: defs.unwrap_or_default(),
-    })
+    Ok(HpySpec { version, handles, functions: api.functions, customs, defs: defs.unwrap_or_default() })
 }
 
 /// HPy 0.9's 83 constant handles (and those HPy added later, marked `beyond_0_9`), in the
-/// universal context's order.
-fn check_handles(file: &str, handles: &[Handle], errors: &mut Collector) {
-    let of_0_9 = handles.iter().filter(|h| h.beyond_0_9.is_none()).count();
+/// universal context's order. The count is reported where the list starts, the order at the
+/// handle out of place.
+fn check_handles(file: &str, handles: &Spanned<Vec<Spanned<Handle>>>, errors: &mut Collector) {
+    let of_0_9 = handles.value.iter().filter(|h| h.value.beyond_0_9.is_none()).count();
     if of_0_9 != HANDLE_COUNT {
         errors.error(
-            whole_file(file),
+            spanned_at(file, handles),
             None,
             format!("{of_0_9} handles of 0.9, but HPy 0.9's context has {HANDLE_COUNT}"),
             "list every constant handle of HPy's context, once",
         );
     }
     // HPy's order is the universal context's order: ctx_index increases (with gaps).
-    if let Some(pair) = handles.windows(2).find(|p| p[0].ctx_index >= p[1].ctx_index) {
+    if let Some(pair) = handles.value.windows(2).find(|p| p[0].value.ctx_index >= p[1].value.ctx_index) {
         errors.error(
-            whole_file(file),
-            Some(&pair[1].name),
-            format!("comes after {} but has a lower ctx_index", pair[0].name),
+            spanned_at(file, &pair[1]),
+            Some(&pair[1].value.name),
+            format!("comes after {} but has a lower ctx_index", pair[0].value.name),
             "keep the handles in ctx_index order",
         );
     }

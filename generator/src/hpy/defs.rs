@@ -12,7 +12,7 @@
 use super::data::read;
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::source::SpecSource;
-use crate::spec::yaml::{spanned_at, whole_file};
+use crate::spec::yaml::spanned_at;
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
@@ -49,8 +49,9 @@ const ENUMS: &[&str] = &[
 #[derive(Debug, Deserialize)]
 struct SlotsFile {
     hpy_version: Spanned<String>,
-    slots: Vec<Slot>,
-    hpyfunc_signatures: Vec<Signature>,
+    /// Each entry keeps where it stands, and the lists where they start, for errors.
+    slots: Spanned<Vec<Spanned<Slot>>>,
+    hpyfunc_signatures: Spanned<Vec<Spanned<Signature>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,7 +79,7 @@ pub struct Signature {
 #[derive(Debug, Deserialize)]
 struct DefinitionsFile {
     hpy_version: Spanned<String>,
-    enums: BTreeMap<String, EnumDef>,
+    enums: Spanned<BTreeMap<String, Spanned<EnumDef>>>,
     type_flags: Vec<TypeFlag>,
 }
 
@@ -151,49 +152,64 @@ pub fn read_files(source: &SpecSource, errors: &mut Collector) -> Option<DefsFil
     Some(DefsFiles { slots: slots?, definitions: definitions? })
 }
 
-/// Checks the definition data and renders its C, or records every problem found.
+/// Checks the definition data and renders its C, or records every problem found, each at
+/// file:line:column: a missing enum where `enums:` starts, an empty one at its entry, a slot or
+/// signature at its entry, a hand-written trampoline without its signature where
+/// `hpyfunc_signatures:` starts.
 pub fn check(files: DefsFiles, errors: &mut Collector) -> Option<String> {
     let (slots_file, slots) = files.slots;
     let (definitions_file, defs) = files.definitions;
     let before = errors.len();
     let mut enums = Vec::new();
-    let mut all = defs.enums;
+    let enums_at = spanned_at(&definitions_file, &defs.enums);
+    let mut all = defs.enums.value;
     for name in ENUMS {
         match all.remove(*name) {
             None => errors.error(
-                whole_file(&definitions_file),
+                enums_at.clone(),
                 Some(name),
                 "the enum is missing",
                 "the HPy layer defines these enums: list its values under `enums:`",
             ),
-            Some(def) if def.values.is_empty() => errors.error(
-                whole_file(&definitions_file),
+            Some(def) if def.value.values.is_empty() => errors.error(
+                spanned_at(&definitions_file, &def),
                 Some(name),
                 "the enum has no values",
                 "list its values",
             ),
-            Some(def) => enums.push((name.to_string(), def.values)),
+            Some(def) => enums.push((name.to_string(), def.value.values)),
         }
     }
-    let spec =
-        DefsSpec { slots: slots.slots, signatures: slots.hpyfunc_signatures, enums, flags: defs.type_flags };
-    for slot in &spec.slots {
-        if !spec.signatures.iter().any(|s| s.name == slot.hpyfunc) {
+    // Where each slot and signature stands, by name, for the errors found below.
+    let mut located: BTreeMap<String, SourceLocation> = BTreeMap::new();
+    for s in &slots.hpyfunc_signatures.value {
+        located.entry(s.value.name.clone()).or_insert_with(|| spanned_at(&slots_file, s));
+    }
+    let signatures_at = spanned_at(&slots_file, &slots.hpyfunc_signatures);
+    for slot in &slots.slots.value {
+        if !slots.hpyfunc_signatures.value.iter().any(|s| s.value.name == slot.value.hpyfunc) {
             errors.error(
-                whole_file(&slots_file),
-                Some(&slot.name),
-                format!("the slot names the unknown signature {}", slot.hpyfunc),
+                spanned_at(&slots_file, slot),
+                Some(&slot.value.name),
+                format!("the slot names the unknown signature {}", slot.value.hpyfunc),
                 "name one of `hpyfunc_signatures`",
             );
         }
     }
+    let spec = DefsSpec {
+        slots: slots.slots.value.into_iter().map(|s| s.value).collect(),
+        signatures: slots.hpyfunc_signatures.value.into_iter().map(|s| s.value).collect(),
+        enums,
+        flags: defs.type_flags,
+    };
     if errors.len() != before {
         return None;
     }
     match render(&spec) {
         Ok(code) => Some(code),
         Err((name, message)) => {
-            errors.error(whole_file(&slots_file), name.as_deref(), message, "");
+            let at = name.as_ref().and_then(|n| located.get(n)).cloned().unwrap_or(signatures_at);
+            errors.error(at, name.as_deref(), message, "");
             None
         }
     }
@@ -529,9 +545,14 @@ mod tests {
         let files = read_files(&SpecSource::embedded(), &mut errors).unwrap();
         let (_, slots) = files.slots;
         let (_, defs) = files.definitions;
-        let mut all = defs.enums;
-        let enums = ENUMS.iter().map(|n| (n.to_string(), all.remove(*n).unwrap().values)).collect();
-        DefsSpec { slots: slots.slots, signatures: slots.hpyfunc_signatures, enums, flags: defs.type_flags }
+        let mut all = defs.enums.value;
+        let enums = ENUMS.iter().map(|n| (n.to_string(), all.remove(*n).unwrap().value.values)).collect();
+        DefsSpec {
+            slots: slots.slots.value.into_iter().map(|s| s.value).collect(),
+            signatures: slots.hpyfunc_signatures.value.into_iter().map(|s| s.value).collect(),
+            enums,
+            flags: defs.type_flags,
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod data;
 pub mod defs;
 pub mod names;
+pub mod requires;
 
 use crate::header::{emit, plan};
 use crate::spec::diagnostics::SpecErrors;
@@ -255,7 +256,11 @@ pub fn render_section(spec: &HpySpec, wrappers: &Wrappers) -> String {
 
 /// The command line in the banner of a header with the HPy layer.
 pub fn regenerate_command(floor: PyVersion, only: Option<&[String]>) -> String {
-    let cmd = emit::regenerate_command(floor, only);
+    with_hpy_flag(&emit::regenerate_command(floor, only, false))
+}
+
+/// A `gen` command line with `--hpy` added before its `-o`.
+fn with_hpy_flag(cmd: &str) -> String {
     match cmd.rfind(" -o ") {
         Some(at) => format!("{} --hpy{}", &cmd[..at], &cmd[at..]),
         None => format!("{cmd} --hpy"),
@@ -275,11 +280,39 @@ pub fn generate(
     floor: PyVersion,
     only: Option<&[String]>,
 ) -> Result<(String, Wrappers), HpyError> {
-    let plan = plan::plan(spec, floor, only)?;
-    let header = emit::render_header(spec, &plan, &regenerate_command(floor, only));
     let wrappers = wrappers(hpy);
     let section = render_section(hpy, &wrappers);
+    // With `--only`, the entries the section itself uses come too (the whole spec has them).
+    let names =
+        only.map(|only| requires::with_requirements(only, &requires::api_requirements(spec, &section)));
+    let plan = plan::plan(spec, floor, names.as_deref())?;
+    let header = emit::render_header(spec, &plan, &regenerate_command(floor, only));
     Ok((insert_section(&header, &section)?, wrappers))
+}
+
+/// `gen --hpy --used-by`: when the code uses an HPy name (one of `hpy_names`), the whole HPy
+/// layer and the API entries it needs, with the entries the code uses; otherwise the header
+/// without the layer (`None` in place of the wrapper report), as `gen --used-by` writes it
+/// but with this command in its banner.
+pub fn generate_used_by(
+    spec: &Spec,
+    hpy: &HpySpec,
+    hpy_names: &std::collections::BTreeSet<String>,
+    floor: PyVersion,
+    used: &crate::header::used_by::UsedBy,
+) -> Result<(String, Option<Wrappers>), HpyError> {
+    let command = with_hpy_flag(&emit::used_by_command(floor, &used.banner_paths));
+    let (roots, _refused) = crate::header::used_by::entries_used(spec, &used.names);
+    if !requires::uses_hpy(&used.names, hpy_names) {
+        let plan = plan::plan(spec, floor, Some(&roots))?;
+        return Ok((emit::render_header_made_for(spec, &plan, &command, Some(&used.banner_paths)), None));
+    }
+    let wrappers = wrappers(hpy);
+    let section = render_section(hpy, &wrappers);
+    let names = requires::with_requirements(&roots, &requires::api_requirements(spec, &section));
+    let plan = plan::plan(spec, floor, Some(&names))?;
+    let header = emit::render_header_made_for(spec, &plan, &command, Some(&used.banner_paths));
+    Ok((insert_section(&header, &section)?, Some(wrappers)))
 }
 
 /// The `hpy.h` written next to the header: what HPy's own `hpy.h` does in the CPython ABI

@@ -158,6 +158,11 @@ fn typedef_name(typedef: &str) -> Option<&str> {
     Some(typedef[start..end].trim())
 }
 
+/// The public names alone (`gen --hpy --used-by`: does the code use HPy?).
+pub fn public_name_set(source: &SpecSource) -> Result<BTreeSet<String>, SpecErrors> {
+    Ok(public_names(source)?.into_iter().map(|n| n.name).collect())
+}
+
 /// Every public HPy name of the CPython ABI, 0.9's and those added after it (`after_0_9`),
 /// sorted by group and name, each once.
 pub fn public_names(source: &SpecSource) -> Result<Vec<ApiName>, SpecErrors> {

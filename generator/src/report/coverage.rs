@@ -66,6 +66,19 @@ pub struct InterpreterCounts {
     pub missing: usize,
 }
 
+/// PyPy 3.11 against every public name of CPython 3.10 (spec/pypy/): what the header backfills
+/// (`pypy: backfill`/`replace` entries), what is refused (refused.tsv), what is open (open.tsv);
+/// the rest PyPy declares itself. The PyPy probe of `capi-compat test` proves the split against
+/// PyPy's headers (it fails on a lacking name none of the three lists names).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PyPy310Counts {
+    pub names: usize,
+    pub native: usize,
+    pub provided: usize,
+    pub refused: usize,
+    pub open: usize,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Refusal {
     pub name: String,
@@ -85,6 +98,30 @@ pub struct Coverage {
     /// Names whose spec `since` names another minor version than CPython's documentation
     /// (the since probe against real headers is what decides; this is for review).
     pub since_differs: Vec<String>,
+    /// PyPy 3.11 against CPython 3.10's public names.
+    pub pypy_cpython310: PyPy310Counts,
+}
+
+fn pypy_cpython310(spec: &Spec) -> PyPy310Counts {
+    use crate::selftest::pypy_probe::{open_names, refusals, universe};
+    let (Ok(universe), Ok(refused), Ok(open)) = (universe(), refusals(), open_names()) else {
+        return PyPy310Counts::default();
+    };
+    let mut counts = PyPy310Counts { names: universe.len(), ..Default::default() };
+    for u in &universe {
+        let backfilled =
+            spec.get(&u.name).is_some_and(|e| e.refused.is_none() && e.pypy.emitted_on_any_pypy());
+        if backfilled {
+            counts.provided += 1;
+        } else if refused.iter().any(|r| r.covers(&u.name)) {
+            counts.refused += 1;
+        } else if open.iter().any(|(n, _)| n == &u.name) {
+            counts.open += 1;
+        } else {
+            counts.native += 1;
+        }
+    }
+    counts
 }
 
 pub fn compute(spec: &Spec) -> Coverage {
@@ -96,6 +133,7 @@ pub fn compute(spec: &Spec) -> Coverage {
         partly: Vec::new(),
         by_interpreter: Vec::new(),
         since_differs: Vec::new(),
+        pypy_cpython310: pypy_cpython310(spec),
     };
     let mut interpreters: Vec<(String, Option<u32>, InterpreterCounts)> = (10..=15)
         .map(|minor| {
@@ -196,6 +234,11 @@ impl Coverage {
                 c.native, c.provided, c.refused, c.missing
             ));
         }
+        let p = &self.pypy_cpython310;
+        out.push_str(&format!(
+            "\nPyPy 3.11, of CPython 3.10's {} public names (spec/pypy/; the PyPy probe proves the split): {} native, {} provided by the header, {} refused (refused.tsv), {} open (open.tsv)\n",
+            p.names, p.native, p.provided, p.refused, p.open
+        ));
         if !self.since_differs.is_empty() {
             out.push_str(
                 "\n`since` differs from the documentation's versionadded (the since probe decides):\n",

@@ -2,13 +2,14 @@
 //! compiler, build the test module, import it, run each entry's test.
 
 use crate::build::cache::{sanitize, write_if_changed};
-use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
+use crate::build::compiler::{compile_check, compile_check_within, CompileCheck, Compiler, Standard};
 use crate::build::lock::{self, BuildDir};
 use crate::build::process::run_captured;
 use crate::digest::Fnv64;
 use crate::interpreters::{Implementation, Interpreter};
 use crate::selftest::module::{DRIVER, MODULE_NAME, TEST_MACROS, TEST_MACROS_FILE};
 use crate::selftest::probes;
+use crate::selftest::sanitizer::{self, SanitizedBuild};
 use crate::spec::model::{Kind, Spec};
 use crate::spec::version::PyVersion;
 use std::collections::BTreeMap;
@@ -68,6 +69,9 @@ pub struct SelfTestInputs<'a> {
     pub forced_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
     pub build_root: &'a Path,
     pub spec: &'a Spec,
+    /// `--sanitize`: only the two modules are built (with the sanitizers) and run; the compile
+    /// checks are the plain run's job.
+    pub sanitize: Option<&'a SanitizedBuild>,
 }
 
 pub(crate) fn include_args(interp: &Interpreter, workdir: &Path) -> Vec<String> {
@@ -147,7 +151,7 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             }
         }
     }
-    if interp.implementation == Implementation::PyPy {
+    if interp.implementation == Implementation::PyPy && inputs.sanitize.is_none() {
         // Always run (two syntax-only compiles): its summary is part of the report.
         let (checks, summary) =
             super::pypy_probe::check(&inputs.compilers[0], interp, inputs.spec, &paths.workdir);
@@ -156,20 +160,21 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     }
     if paths.module.is_file() {
         let mut tests = BTreeMap::new();
-        run_tests(interp, &paths.module, &mut tests, &mut report.compiles, "run");
+        let run = TestRun { module: &paths.module, what: "run", sanitize: inputs.sanitize };
+        run_tests(interp, &run, &paths.workdir.join("sanitizer-log/plain"), &mut tests, &mut report.compiles);
         report.tests = tests;
     }
     not_run(&mut report, "the test module did not build, or did not offer this test");
     if !forced_expected.is_empty() {
         let mut forced = BTreeMap::new();
         if paths.forced_module.is_file() {
-            run_tests(
-                interp,
-                &paths.forced_module,
-                &mut forced,
-                &mut report.compiles,
-                "run (backports forced)",
-            );
+            let run = TestRun {
+                module: &paths.forced_module,
+                what: "run (backports forced)",
+                sanitize: inputs.sanitize,
+            };
+            let log_dir = paths.workdir.join("sanitizer-log/forced");
+            run_tests(interp, &run, &log_dir, &mut forced, &mut report.compiles);
         }
         for name in forced_expected {
             let outcome = forced.remove(&name).unwrap_or_else(|| {
@@ -235,6 +240,10 @@ fn compile_and_build(
 ) -> Vec<CompileCheck> {
     std::fs::remove_file(&paths.stamp).ok();
     let (workdir, source) = (&paths.workdir, &paths.source);
+    let compiler = &inputs.compilers[0];
+    if let Some(sanitize) = inputs.sanitize {
+        return build_sanitized(compiler, interp, paths, sanitize, wants_forced);
+    }
     let mut checks = Vec::new();
     // Every standard with every compiler: the same translation unit, syntax only.
     for compiler in inputs.compilers {
@@ -242,7 +251,6 @@ fn compile_and_build(
             checks.push(syntax_check(compiler, std, interp, workdir, source));
         }
     }
-    let compiler = &inputs.compilers[0];
     if interp.implementation == Implementation::CPython {
         checks.extend(check_since(compiler, interp, inputs.spec, workdir));
         if interp.series() >= PyVersion::release(3, 13) {
@@ -255,9 +263,36 @@ fn compile_and_build(
         // the native function (and under a debug interpreter's refcount checks). Under the
         // same warning flags: a body never calls what is deprecated where it is compiled.
         std::fs::create_dir_all(&paths.forced_dir).ok();
-        let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS"];
+        let flags = ["-DCAPI_COMPAT_FORCE_BACKPORTS".to_string()];
         let mut check = build_module(compiler, interp, workdir, source, &paths.forced_module, &flags);
         check.what = "build (backports forced)".into();
+        checks.push(check);
+    }
+    checks
+}
+
+/// The two modules built with the sanitizers. `-Wno-error`: sanitizer instrumentation makes
+/// gcc warn where plain builds do not (its documented false positives), and the warnings are
+/// the plain run's check.
+fn build_sanitized(
+    compiler: &Compiler,
+    interp: &Interpreter,
+    paths: &BuildPaths,
+    sanitize: &SanitizedBuild,
+    wants_forced: bool,
+) -> Vec<CompileCheck> {
+    let (workdir, source) = (&paths.workdir, &paths.source);
+    let mut flags = sanitize.compile_flags.clone();
+    flags.push("-Wno-error".into());
+    let what = format!("build ({} -fsanitize={})", compiler.family, sanitize.sanitizer.names());
+    let mut check = build_module(compiler, interp, workdir, source, &paths.module, &flags);
+    check.what.clone_from(&what);
+    let mut checks = vec![check];
+    if wants_forced {
+        std::fs::create_dir_all(&paths.forced_dir).ok();
+        flags.push("-DCAPI_COMPAT_FORCE_BACKPORTS".into());
+        let mut check = build_module(compiler, interp, workdir, source, &paths.forced_module, &flags);
+        check.what = format!("{what} (backports forced)");
         checks.push(check);
     }
     checks
@@ -452,18 +487,22 @@ fn build_module(
     workdir: &Path,
     source: &Path,
     out: &Path,
-    extra: &[&str],
+    extra: &[String],
 ) -> CompileCheck {
     // Built under a temporary name and renamed: a concurrent run never sees half a module.
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
     let mut cmd = compiler.command(Standard::C11);
+    // Later flags win: a sanitized build's -O1 replaces the -O2.
     cmd.args(["-O2", "-shared", "-fPIC"])
         .args(extra)
         .args(include_args(interp, workdir))
         .arg(source)
         .arg("-o")
         .arg(&partial);
-    let mut check = compile_check("build".into(), &mut cmd);
+    // Instrumented, the module takes three to four times as long to compile.
+    let timeout =
+        Duration::from_secs(if extra.iter().any(|f| f.starts_with("-fsanitize=")) { 1200 } else { 120 });
+    let mut check = compile_check_within("build".into(), &mut cmd, timeout);
     if check.ok {
         if let Err(e) = std::fs::rename(&partial, out) {
             check.ok = false;
@@ -497,23 +536,85 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     for w in crate::build::compiler::WARNINGS.iter().chain(crate::build::compiler::CXX_WARNINGS) {
         h.field(w.as_bytes());
     }
+    if let Some(sanitize) = inputs.sanitize {
+        for flag in &sanitize.compile_flags {
+            h.field(b"sanitize").field(flag.as_bytes());
+        }
+        for lib in &sanitize.runtime {
+            h.field(lib.as_os_str().as_encoded_bytes());
+        }
+    }
     h.hex()
 }
 
+/// One run of the driver over a built module.
+struct TestRun<'a> {
+    module: &'a Path,
+    /// `run`, `run (backports forced)`: how a failure of the whole run is named.
+    what: &'a str,
+    sanitize: Option<&'a SanitizedBuild>,
+}
+
+/// How many times a sanitized run is resumed after a report stopped it (each report fails one
+/// test; past this many, the rest are reported as not run).
+const MAX_SANITIZER_RESUMES: usize = 40;
+
 fn run_tests(
     interp: &Interpreter,
-    module_path: &PathBuf,
+    run: &TestRun,
+    log_dir: &Path,
     tests: &mut BTreeMap<String, Outcome>,
     problems: &mut Vec<CompileCheck>,
-    what: &str,
 ) {
+    if run.sanitize.is_none() {
+        run_driver(interp, run, None, None, tests, problems);
+        return;
+    }
+    std::fs::remove_dir_all(log_dir).ok();
+    // A sanitizer stops the process at its first report: the run resumes after the test that
+    // made it, so one fault fails one test, not every test after it.
+    let mut after: Option<String> = None;
+    for attempt in 0..=MAX_SANITIZER_RESUMES {
+        let attempt_dir = log_dir.join(format!("attempt-{attempt}"));
+        match run_driver(interp, run, Some(&attempt_dir), after.as_deref(), tests, problems) {
+            Some(stopped_in) => after = Some(stopped_in),
+            None => return,
+        }
+    }
+}
+
+/// Runs the driver once, from the test after `after` (all when None). Returns the test a
+/// sanitizer report stopped it in, when it did.
+fn run_driver(
+    interp: &Interpreter,
+    run: &TestRun,
+    log_dir: Option<&Path>,
+    after: Option<&str>,
+    tests: &mut BTreeMap<String, Outcome>,
+    problems: &mut Vec<CompileCheck>,
+) -> Option<String> {
+    let what = run.what;
     let mut cmd = Command::new(&interp.path);
-    cmd.arg("-I").arg("-c").arg(DRIVER).arg(module_path).arg(MODULE_NAME);
+    match (run.sanitize, log_dir) {
+        (Some(sanitize), Some(log_dir)) => {
+            // -s and a directory of our own instead of -I, which would ignore PYTHONMALLOC.
+            if let Err(e) = sanitize.configure(&mut cmd, log_dir, interp.debug) {
+                let output = format!("cannot prepare {}: {e}", log_dir.display());
+                problems.push(CompileCheck { what: what.into(), ok: false, output });
+                return None;
+            }
+            cmd.arg("-s").current_dir(log_dir);
+        }
+        _ => {
+            cmd.arg("-I");
+        }
+    }
+    cmd.arg("-c").arg(DRIVER).arg(run.module).arg(MODULE_NAME).arg(after.unwrap_or(""));
     let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
         Ok(r) => r,
         Err(e) => {
             problems.push(CompileCheck { what: what.into(), ok: false, output: e });
-            return;
+            return None;
         }
     };
     let mut done = false;
@@ -535,6 +636,29 @@ fn run_tests(
             _ => {}
         }
     }
+    let unfinished = started.filter(|n| !tests.contains_key(n));
+    let mut reports = log_dir.map(sanitizer::reports).unwrap_or_default();
+    // gcc's UBSan runtime, loaded next to ASan's, writes to stderr whatever log_path says.
+    if log_dir.is_some() && sanitizer::is_error_report(&stderr) {
+        reports.push(stderr.clone());
+    }
+    if let (false, Some(log_dir)) = (reports.is_empty(), log_dir) {
+        // The process stops at the first report (halt_on_error): the test it was running is
+        // the one that made it. A report with no test running (import, exit) fails the run.
+        let shown: Vec<String> = reports.iter().map(|r| sanitizer::digest(r)).collect();
+        let text = format!("sanitizer report ({}):\n{}", log_dir.display(), indent_lines(&shown.join("\n")));
+        match &unfinished {
+            Some(name) if !ok => {
+                tests.insert(name.clone(), Outcome::Fail(text));
+                return unfinished;
+            }
+            _ => problems.push(CompileCheck {
+                what: format!("{what} under the sanitizers"),
+                ok: false,
+                output: text,
+            }),
+        }
+    }
     if !ok || !done {
         let tail: String = stderr
             .lines()
@@ -545,7 +669,7 @@ fn run_tests(
             .rev()
             .collect::<Vec<_>>()
             .join("\n");
-        if let Some(name) = started.filter(|n| !tests.contains_key(n)) {
+        if let Some(name) = unfinished.filter(|n| !tests.contains_key(n)) {
             tests.insert(
                 name,
                 Outcome::Fail(format!("the interpreter died in this test: {}", tail.replace('\n', " | "))),
@@ -557,4 +681,9 @@ fn run_tests(
             output: format!("the interpreter did not finish the tests:\n{tail}"),
         });
     }
+    None
+}
+
+fn indent_lines(text: &str) -> String {
+    text.lines().map(|l| format!("    {}", l.trim_start())).collect::<Vec<_>>().join("\n")
 }

@@ -8,6 +8,7 @@ pub mod module;
 pub mod probes;
 pub mod pypy_probe;
 pub mod report;
+pub mod sanitizer;
 
 use crate::build::compiler::Compiler;
 use crate::interpreters::{Interpreter, Selection};
@@ -21,6 +22,8 @@ pub struct SelfTestOptions<'a> {
     pub only: Option<&'a [String]>,
     pub jobs: usize,
     pub build_root: std::path::PathBuf,
+    /// `--sanitize`: the modules built and run under the sanitizers.
+    pub sanitize: Option<sanitizer::SanitizedBuild>,
 }
 
 pub fn run(
@@ -62,6 +65,7 @@ pub fn run(
         forced_tests: &forced,
         build_root: &options.build_root,
         spec,
+        sanitize: options.sanitize.as_ref(),
     };
     let reports = crate::build::parallel::map(
         &usable,

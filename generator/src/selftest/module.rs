@@ -75,7 +75,7 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
 /// builds requires `sys.gettotalrefcount()` not to grow once the test has warmed up.
 pub const DRIVER: &str = r#"
 import gc, importlib.util, sys
-path, modname = sys.argv[1], sys.argv[2]
+path, modname, after = sys.argv[1], sys.argv[2], sys.argv[3]
 spec = importlib.util.spec_from_file_location(modname, path)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
@@ -106,7 +106,11 @@ def leak_deltas(run):
         deltas.append(delta)
     return deltas
 
-for name in mod.names():
+names = list(mod.names())
+# Resumed after a test that stopped the process (a sanitizer report): the tests after it.
+if after:
+    names = names[names.index(after) + 1:]
+for name in names:
     # Announced first, so a test that crashes the interpreter is named by the last START.
     print("START\t%s" % name)
     sys.stdout.flush()

@@ -18,8 +18,9 @@ use std::time::Duration;
 
 /// CPython 3.10's public names: `name<TAB>kind<TAB>header`, `#` comments.
 pub const CPYTHON_310_NAMES: &str = include_str!("../../spec/pypy/capi-3.10-names.tsv");
-/// Names PyPy lacks that the header refuses there: `name<TAB>reason`; a name ending in `*`
-/// covers every name with that prefix.
+/// Names PyPy lacks that the header refuses there: `name<TAB>reason`; a `*` in the name
+/// stands for any run of characters (`PyConfig_*`, `*_Type`). The first line that covers a
+/// name gives its reason.
 pub const PYPY_REFUSED: &str = include_str!("../../spec/pypy/refused.tsv");
 
 /// The language version PyPy 3.11 implements: what `since` is compared with on PyPy.
@@ -63,9 +64,15 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// The pattern is a name, or has one `*` standing for any run of characters
+    /// (`PyConfig_*`, `*_Type`, `PyDictRevIter*_Type`).
     pub fn covers(&self, name: &str) -> bool {
-        match self.pattern.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
+        match self.pattern.split_once('*') {
+            Some((prefix, suffix)) => {
+                name.len() >= prefix.len() + suffix.len()
+                    && name.starts_with(prefix)
+                    && name.ends_with(suffix)
+            }
             None => self.pattern == name,
         }
     }
@@ -93,6 +100,90 @@ pub fn refusals() -> Result<Vec<Refusal>, String> {
     Ok(out)
 }
 
+/// Names PyPy lacks that are neither provided nor refused yet: `name<TAB>what is missing`.
+/// The list may only shrink: a name that is open but not listed fails the probe, and so does a
+/// listed name that is no longer open.
+pub const PYPY_OPEN: &str = include_str!("../../spec/pypy/open.tsv");
+
+/// The open list, parsed; each line must say what is missing.
+pub fn open_names() -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in PYPY_OPEN.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        match line.split_once('\t') {
+            Some((name, what)) if !name.trim().is_empty() && what.trim().len() >= 20 => {
+                out.push((name.trim().to_string(), what.trim().to_string()))
+            }
+            _ => return Err(format!("spec/pypy/open.tsv:{}: expected `name<TAB>what is missing`", i + 1)),
+        }
+    }
+    Ok(out)
+}
+
+/// Sorts each universe name into native / provided / refused / open and returns the problems:
+/// a refusal of a name PyPy declares or the header provides, a refusal pattern that matches
+/// nothing, a lacking name that is neither provided, refused nor on the open list, and an
+/// open-list name that is no longer open.
+pub fn classify(
+    label: &str,
+    universe: &[UniverseName],
+    bare: &BTreeSet<String>,
+    with_header: &BTreeSet<String>,
+    refused: &[Refusal],
+    open_list: &[(String, String)],
+) -> (PyPyProbeSummary, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut summary = PyPyProbeSummary { universe: universe.len(), ..Default::default() };
+    for u in universe {
+        if !bare.contains(&u.name) {
+            summary.native += 1;
+            // a pattern must not reach names PyPy has: the counts `coverage` derives from the
+            // data files without a PyPy at hand rely on it
+            if let Some(r) = refused.iter().find(|r| r.covers(&u.name)) {
+                problems.push(format!(
+                    "{label}'s headers declare `{}`, which spec/pypy/refused.tsv refuses (`{}`): remove it or narrow the pattern",
+                    u.name, r.pattern
+                ));
+            }
+            continue;
+        }
+        let provided = !with_header.contains(&u.name);
+        let refusal = refused.iter().find(|r| r.covers(&u.name));
+        match (provided, refusal) {
+            (true, Some(r)) => problems.push(format!(
+                "capi_compat.h provides `{}` on {label}, but spec/pypy/refused.tsv refuses it (`{}`)",
+                u.name, r.pattern
+            )),
+            (true, None) => summary.provided.push(u.name.clone()),
+            (false, Some(_)) => summary.refused.push(u.name.clone()),
+            (false, None) => summary.open.push(u.name.clone()),
+        }
+    }
+    for r in refused {
+        if !universe.iter().any(|u| r.covers(&u.name)) {
+            problems.push(format!("spec/pypy/refused.tsv: `{}` matches no CPython 3.10 name", r.pattern));
+        }
+    }
+    for name in &summary.open {
+        if !open_list.iter().any(|(n, _)| n == name) {
+            problems.push(format!(
+                "`{name}`: a CPython 3.10 name {label} lacks, neither provided by the header nor refused \
+                 (spec/pypy/refused.tsv): backfill it (`pypy: backfill`) or refuse it with the reason"
+            ));
+        }
+    }
+    for (name, _) in open_list {
+        if !summary.open.contains(name) {
+            problems.push(format!(
+                "spec/pypy/open.tsv lists `{name}`, which is no longer open on {label} (native, provided or refused): remove it"
+            ));
+        }
+    }
+    (summary, problems)
+}
+
 /// What the probe found on one PyPy.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PyPyProbeSummary {
@@ -104,7 +195,7 @@ pub struct PyPyProbeSummary {
     pub provided: Vec<String>,
     /// Lacking, refused on PyPy with a reason.
     pub refused: Vec<String>,
-    /// Lacking, neither provided nor refused: work not done.
+    /// Lacking, neither provided nor refused: work not done (each listed in spec/pypy/open.tsv).
     pub open: Vec<String>,
 }
 
@@ -152,6 +243,8 @@ fn claim(entry: &Entry, pypy_num: u32) -> (bool, bool) {
     match entry.pypy {
         PyPySupport::NativeSince(v) => (pypy_num >= v.hex(), true),
         PyPySupport::Backfill => (false, true),
+        // PyPy declares it; the header's backport stands in for it.
+        PyPySupport::Replace => (true, true),
         PyPySupport::Unavailable => (false, false),
         // PyPy has what its language version has; newer names come from the header.
         PyPySupport::Backport => {
@@ -214,35 +307,12 @@ pub fn check(
             ));
         }
     }
-    let mut summary = PyPyProbeSummary { universe: universe.len(), ..Default::default() };
-    for u in &universe {
-        if !bare.contains(&u.name) {
-            summary.native += 1;
-            if let Some(r) = refused.iter().find(|r| r.pattern == u.name) {
-                problems.push(format!(
-                    "{}'s headers declare `{}`, which spec/pypy/refused.tsv refuses: remove `{}`",
-                    interp.label, u.name, r.pattern
-                ));
-            }
-            continue;
-        }
-        let provided = !with_header.contains(&u.name);
-        let refusal = refused.iter().find(|r| r.covers(&u.name));
-        match (provided, refusal) {
-            (true, Some(r)) => problems.push(format!(
-                "capi_compat.h provides `{}` on {}, but spec/pypy/refused.tsv refuses it (`{}`)",
-                u.name, interp.label, r.pattern
-            )),
-            (true, None) => summary.provided.push(u.name.clone()),
-            (false, Some(_)) => summary.refused.push(u.name.clone()),
-            (false, None) => summary.open.push(u.name.clone()),
-        }
-    }
-    for r in &refused {
-        if !universe.iter().any(|u| r.covers(&u.name)) {
-            problems.push(format!("spec/pypy/refused.tsv: `{}` matches no CPython 3.10 name", r.pattern));
-        }
-    }
+    let open_list = match open_names() {
+        Ok(o) => o,
+        Err(e) => return (fail(e), None),
+    };
+    let (summary, sorted) = classify(&interp.label, &universe, &bare, &with_header, &refused, &open_list);
+    problems.extend(sorted);
     let checks = if problems.is_empty() {
         vec![CompileCheck { what: "pypy probe".into(), ok: true, output: String::new() }]
     } else {
@@ -264,11 +334,73 @@ mod tests {
         }
     }
 
+    fn names(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn universe_of(list: &[&str]) -> Vec<UniverseName> {
+        list.iter()
+            .map(|n| UniverseName { name: n.to_string(), kind: Kind::Function, header: String::new() })
+            .collect()
+    }
+
+    #[test]
+    fn every_lacking_name_must_be_provided_refused_or_listed_open() {
+        let universe = universe_of(&["PyA", "PyB", "PyC", "PyD"]);
+        // PyB, PyC, PyD lacking; the header provides PyB; PyC refused; PyD listed open
+        let bare = names(&["PyB", "PyC", "PyD"]);
+        let with_header = names(&["PyC", "PyD"]);
+        let refused = vec![Refusal { pattern: "PyC".into(), reason: "r".into() }];
+        let open = vec![("PyD".to_string(), "not done".to_string())];
+        let (summary, problems) = classify("pypy", &universe, &bare, &with_header, &refused, &open);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            (summary.native, summary.provided, summary.refused, summary.open.clone()),
+            (1, vec!["PyB".to_string()], vec!["PyC".to_string()], vec!["PyD".to_string()])
+        );
+
+        // a new lacking name nobody classified fails
+        let (_, problems) = classify("pypy", &universe, &bare, &with_header, &refused, &[]);
+        assert!(
+            problems.iter().any(|p| p.contains("`PyD`") && p.contains("neither provided")),
+            "{problems:?}"
+        );
+        // an open-list name that is now provided fails (the list only shrinks)
+        let provided_now = names(&["PyC"]);
+        let (_, problems) = classify("pypy", &universe, &bare, &provided_now, &refused, &open);
+        assert!(
+            problems.iter().any(|p| p.contains("lists `PyD`") && p.contains("no longer open")),
+            "{problems:?}"
+        );
+        // a refusal of a name the header provides, and of one PyPy declares, fail
+        let refused_b = vec![
+            Refusal { pattern: "PyB".into(), reason: "r".into() },
+            Refusal { pattern: "PyA".into(), reason: "r".into() },
+        ];
+        let (_, problems) = classify("pypy", &universe, &bare, &with_header, &refused_b, &open);
+        assert!(problems.iter().any(|p| p.contains("provides `PyB`")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("declare `PyA`")), "{problems:?}");
+    }
+
+    #[test]
+    fn the_open_list_names_only_universe_names_and_no_refused_one() {
+        let universe = universe().unwrap();
+        let refused = refusals().unwrap();
+        for (name, _) in open_names().expect("open.tsv parses") {
+            assert!(universe.iter().any(|u| u.name == name), "open.tsv: {name} is no CPython 3.10 name");
+            assert!(!refused.iter().any(|r| r.covers(&name)), "open.tsv: {name} is refused too");
+        }
+    }
+
     #[test]
     fn a_prefix_pattern_covers_its_family_only() {
         let r = Refusal { pattern: "PyConfig_*".into(), reason: String::new() };
         assert!(r.covers("PyConfig_Read"));
         assert!(!r.covers("PyConfig"));
         assert!(!Refusal { pattern: "PyConfig".into(), reason: String::new() }.covers("PyConfig_Read"));
+        let suffix = Refusal { pattern: "*_Type".into(), reason: String::new() };
+        assert!(suffix.covers("PyGen_Type") && !suffix.covers("PyGen_TypeX") && !suffix.covers("_Typ"));
+        let middle = Refusal { pattern: "PyDictRevIter*_Type".into(), reason: String::new() };
+        assert!(middle.covers("PyDictRevIterKey_Type") && !middle.covers("PyDictIterKey_Type"));
     }
 }

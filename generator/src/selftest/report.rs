@@ -38,7 +38,7 @@ pub fn offered(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
 pub fn native_on(spec: &Spec, name: &str, interp: &Interpreter) -> bool {
     let entry = spec.get(name).expect("row from the spec");
     // PyPy lacks what the spec backfills, whatever language version it implements.
-    let pypy_lacks = interp.implementation == Implementation::PyPy && entry.pypy == PyPySupport::Backfill;
+    let pypy_lacks = interp.implementation == Implementation::PyPy && entry.pypy.emitted_on_any_pypy();
     entry.native_at_hex(interp.hexversion) && !pypy_lacks
 }
 
@@ -155,7 +155,7 @@ impl SelfTestResult {
         for r in &self.reports {
             if let Some(p) = &r.pypy_probe {
                 out.push_str(&format!(
-                    "\nPyPy probe on {}: of CPython 3.10's {} public names, {} native, {} provided by the header, {} refused (spec/pypy/refused.tsv), {} open{}\n",
+                    "\nPyPy probe on {}: of CPython 3.10's {} public names, {} native, {} provided by the header, {} refused (spec/pypy/refused.tsv), {} open (spec/pypy/open.tsv){}\n",
                     r.interpreter.label,
                     p.universe,
                     p.native,

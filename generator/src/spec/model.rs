@@ -44,6 +44,9 @@ pub enum PyPySupport {
     /// CPython has the name from `since` (3.10 or earlier) but PyPy lacks it: the backport is
     /// emitted on PyPy whatever language version it implements.
     Backfill,
+    /// PyPy declares the function but it does not do what CPython's does (`pypy_reason` says
+    /// how): the backport is emitted on PyPy and replaces PyPy's own (`#undef` first).
+    Replace,
 }
 
 impl PyPySupport {
@@ -53,7 +56,13 @@ impl PyPySupport {
             PyPySupport::Unavailable => "unavailable".into(),
             PyPySupport::NativeSince(v) => format!("native since {v}"),
             PyPySupport::Backfill => "backfilled (PyPy lacks it)".into(),
+            PyPySupport::Replace => "replaced (PyPy's own misbehaves)".into(),
         }
+    }
+
+    /// Is the backport emitted on PyPy whatever language version PyPy implements?
+    pub fn emitted_on_any_pypy(&self) -> bool {
+        matches!(self, PyPySupport::Backfill | PyPySupport::Replace)
     }
 }
 
@@ -131,6 +140,8 @@ pub struct Entry {
     pub value: Option<String>,
     pub requires: Vec<String>,
     pub pypy: PyPySupport,
+    /// With `pypy: unavailable`: why the backport cannot work on PyPy.
+    pub pypy_reason: Option<String>,
     /// The backport uses API removed in this version, so the self-test cannot force it there.
     pub force_below: Option<PyVersion>,
     /// Why the header does not provide this name (nothing is emitted for it).
@@ -247,7 +258,7 @@ impl Entry {
         match self.pypy {
             PyPySupport::NativeSince(_) => Availability::Native,
             PyPySupport::Unavailable => Availability::Refused,
-            PyPySupport::Backfill => Availability::Provided,
+            PyPySupport::Backfill | PyPySupport::Replace => Availability::Provided,
             PyPySupport::Backport => self.availability_at(hex),
         }
     }

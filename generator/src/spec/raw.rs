@@ -29,6 +29,8 @@ pub struct RawEntry {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     pub pypy: Option<Spanned<String>>,
+    /// With `pypy: unavailable`: why the backport cannot work on PyPy.
+    pub pypy_reason: Option<Spanned<String>>,
     pub force_below: Option<Spanned<String>>,
     pub refused: Option<Spanned<String>>,
     pub removed: Option<Spanned<String>>,

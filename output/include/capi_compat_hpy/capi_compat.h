@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:933f3d1f7174203a. Entries: 439.
+ * Spec digest: fnv1a64:7a81fa7e630c27ea. Entries: 653.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -23,6 +23,26 @@
 #elif defined(Py_LIMITED_API)
 #  error "capi_compat.h does not support Py_LIMITED_API: its backports use the full C API. Build this extension without Py_LIMITED_API."
 #else /* the rest is compiled only when nothing above stopped: one clear message otherwise */
+
+/* PY_VERSION_HEX rounded down to the nearest version the guards below name: each guard then
+ * reads one plain number instead of expanding PY_VERSION_HEX (several macros deep), which was
+ * 40 % of this header's cost to gcc on CPython 3.15. For each V below, PY_VERSION_HEX < V
+ * exactly when CAPICOMPAT_VERSION_HEX < V. */
+#if PY_VERSION_HEX >= 0x030F0000
+#  define CAPICOMPAT_VERSION_HEX 0x030F0000
+#elif PY_VERSION_HEX >= 0x030E0000
+#  define CAPICOMPAT_VERSION_HEX 0x030E0000
+#elif PY_VERSION_HEX >= 0x030D0000
+#  define CAPICOMPAT_VERSION_HEX 0x030D0000
+#elif PY_VERSION_HEX >= 0x030C0000
+#  define CAPICOMPAT_VERSION_HEX 0x030C0000
+#elif PY_VERSION_HEX >= 0x030B0000
+#  define CAPICOMPAT_VERSION_HEX 0x030B0000
+#elif PY_VERSION_HEX >= 0x030A0000
+#  define CAPICOMPAT_VERSION_HEX 0x030A0000
+#else
+#  define CAPICOMPAT_VERSION_HEX 0
+#endif
 
 /* The null pointer our code uses: C++'s NULL is __null, which clang reports under
  * -Wzero-as-null-pointer-constant. */
@@ -77,7 +97,7 @@ extern "C" {
 /* PY_CXX_CONST: The qualifier of PyArg_ParseTupleAndKeywords()'s keyword-list strings: 3.13+ make it `const` in C++ (and take `const char * const *` there); 3.10 … 3.12 take `char **` in both languages, so the backport expands to nothing, which keeps a keyword list declared with it convertible.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PY_CXX_CONST */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_CXX_CONST
 #  define PY_CXX_CONST /* nothing: 3.10 ... 3.12 take char ** */
 #endif
@@ -86,7 +106,7 @@ extern "C" {
 /* PyArg_ParseArray: Parse positional arguments given as a C array (a vectorcall's args, nargs) with a PyArg_ParseTuple() format; 1 on success, 0 with an exception set on failure.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArray */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyArg_ParseArray(PyObject *const *args, Py_ssize_t nargs, const char *format, ...)
 {
     /* the array becomes a tuple of the same objects, parsed by PyArg_VaParse(): results
@@ -130,7 +150,7 @@ static inline int capicompat_PyArg_ParseArray(PyObject *const *args, Py_ssize_t 
 /* PyArg_ParseArrayAndKeywords: Parse a vectorcall's arguments (args, nargs, kwnames; keyword values follow the positional ones in args) with a PyArg_ParseTupleAndKeywords() format and keyword list; 1 on success, 0 with an exception set.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/arg.html#c.PyArg_ParseArrayAndKeywords */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *format, const char *const *kwlist, ...)
 {
     /* positional arguments become a tuple, keyword ones a dict (of the same objects),
@@ -197,7 +217,7 @@ static inline int capicompat_PyArg_ParseArrayAndKeywords(PyObject *const *args, 
 /* PyBytes_Join: sep.join(iterable) for a bytes separator; items may be any bytes-like objects; NULL with an exception on error.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/bytes.html#c.PyBytes_Join */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytes_Join(PyObject *sep, PyObject *iterable)
 {
     if (sep == CAPICOMPAT_NULL) {
@@ -227,14 +247,14 @@ static inline PyObject *capicompat_PyBytes_Join(PyObject *sep, PyObject *iterabl
 /* PyBytesWriter: Opaque writer that builds a bytes object in place (on older Pythons, a bytearray behind an incomplete struct type).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PyBytesWriter PyBytesWriter;
 #endif
 
 /* PyBytesWriter_Create: Create a writer whose buffer holds size bytes (to be written through PyBytesWriter_GetData()); NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Create */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyBytesWriter *capicompat_PyBytesWriter_Create(Py_ssize_t size)
 {
     PyObject *buffer;
@@ -255,7 +275,7 @@ static inline PyBytesWriter *capicompat_PyBytesWriter_Create(Py_ssize_t size)
 /* PyBytesWriter_Discard: Free a writer without creating a bytes object; NULL does nothing.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Discard */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyBytesWriter_Discard(PyBytesWriter *writer)
 {
     if (writer == CAPICOMPAT_NULL) {
@@ -269,7 +289,7 @@ static inline void capicompat_PyBytesWriter_Discard(PyBytesWriter *writer)
 /* PyBytesWriter_Finish: Return the written bytes as a bytes object and free the writer (also on error).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Finish */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_Finish(PyBytesWriter *writer)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -284,7 +304,7 @@ static inline PyObject *capicompat_PyBytesWriter_Finish(PyBytesWriter *writer)
 /* PyBytesWriter_FinishWithSize: PyBytesWriter_Finish() keeping only the first size bytes; ValueError if size is negative or larger than the buffer.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_FinishWithSize(PyBytesWriter *writer, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -309,7 +329,7 @@ static inline PyObject *capicompat_PyBytesWriter_FinishWithSize(PyBytesWriter *w
 /* PyBytesWriter_FinishWithPointer: PyBytesWriter_Finish() keeping the bytes before buf, a pointer into the writer's data.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_FinishWithPointer */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyBytesWriter_FinishWithPointer(PyBytesWriter *writer, void *buf)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -322,7 +342,7 @@ static inline PyObject *capicompat_PyBytesWriter_FinishWithPointer(PyBytesWriter
 /* PyBytesWriter_GetData: Pointer to the writer's data (valid until the next resize or finish).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetData */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyBytesWriter_GetData(PyBytesWriter *writer)
 {
     return PyByteArray_AS_STRING((PyObject *)(void *)writer);
@@ -333,7 +353,7 @@ static inline void *capicompat_PyBytesWriter_GetData(PyBytesWriter *writer)
 /* PyBytesWriter_GetSize: The writer's current size in bytes.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GetSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyBytesWriter_GetSize(PyBytesWriter *writer)
 {
     return PyByteArray_GET_SIZE((PyObject *)(void *)writer);
@@ -344,7 +364,7 @@ static inline Py_ssize_t capicompat_PyBytesWriter_GetSize(PyBytesWriter *writer)
 /* PyBytesWriter_Resize: Set the writer's size to size bytes, keeping the existing data; 0 on success, -1 with an exception (ValueError if negative).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Resize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Resize(PyBytesWriter *writer, Py_ssize_t size)
 {
     if (size < 0) {
@@ -359,7 +379,7 @@ static inline int capicompat_PyBytesWriter_Resize(PyBytesWriter *writer, Py_ssiz
 /* PyBytesWriter_Grow: Add size bytes (or remove, if negative) to the writer's size, keeping the data; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Grow */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Grow(PyBytesWriter *writer, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -380,7 +400,7 @@ static inline int capicompat_PyBytesWriter_Grow(PyBytesWriter *writer, Py_ssize_
 /* PyBytesWriter_GrowAndUpdatePointer: PyBytesWriter_Grow(), then return buf moved to the same offset in the (possibly moved) data; NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_GrowAndUpdatePointer */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyBytesWriter_GrowAndUpdatePointer(PyBytesWriter *writer, Py_ssize_t size, void *buf)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -396,7 +416,7 @@ static inline void *capicompat_PyBytesWriter_GrowAndUpdatePointer(PyBytesWriter 
 /* PyBytesWriter_WriteBytes: Append size bytes (strlen(bytes) if size is negative) to the writer; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_WriteBytes */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, const void *bytes, Py_ssize_t size)
 {
     PyObject *buffer = (PyObject *)(void *)writer;
@@ -418,7 +438,7 @@ static inline int capicompat_PyBytesWriter_WriteBytes(PyBytesWriter *writer, con
 /* PyBytesWriter_Format: Append the PyBytes_FromFormat() output of format and its arguments to the writer; 0 on success, -1 with an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/bytes.html#c.PyBytesWriter_Format */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
     CAPICOMPAT_PRINTF(2, 3);
 static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const char *format, ...)
@@ -444,7 +464,7 @@ static inline int capicompat_PyBytesWriter_Format(PyBytesWriter *writer, const c
 /* PyCode_GetCode: Return a new reference to the code object's bytecode as bytes (co_code).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCode */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetCode(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_code");
@@ -455,7 +475,7 @@ static inline PyObject *capicompat_PyCode_GetCode(PyCodeObject *co)
 /* PyCode_GetVarnames: Return a new reference to the tuple of the names of the code object's local variables, arguments first (co_varnames).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetVarnames */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetVarnames(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_varnames");
@@ -466,7 +486,7 @@ static inline PyObject *capicompat_PyCode_GetVarnames(PyCodeObject *co)
 /* PyCode_GetCellvars: Return a new reference to the tuple of the names of the code object's cell variables (co_cellvars).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetCellvars */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetCellvars(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_cellvars");
@@ -477,7 +497,7 @@ static inline PyObject *capicompat_PyCode_GetCellvars(PyCodeObject *co)
 /* PyCode_GetFreevars: Return a new reference to the tuple of the names of the code object's free (closure) variables (co_freevars).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_GetFreevars */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
 {
     return PyObject_GetAttrString((PyObject *)co, "co_freevars");
@@ -488,7 +508,7 @@ static inline PyObject *capicompat_PyCode_GetFreevars(PyCodeObject *co)
 /* PyCode_Addr2Location: Get the source positions (start/end line and column) of the instruction at byte offset addrq; -1 where unknown. Returns 1. Before 3.11 CPython records no columns, so columns are -1 and the end line is the start line there.
  * Native since CPython 3.11; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_Addr2Location */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, int *start_line, int *start_column, int *end_line, int *end_column)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -514,7 +534,7 @@ static inline int capicompat_PyCode_Addr2Location(PyCodeObject *co, int addrq, i
 /* PyUnstable_Code_GetExtra: Get the extra data stored on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()) in *extra (NULL if unset); 0 on success, -1 with SystemError if code is not a code object.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetExtra */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t index, void **extra)
 {
     #if PY_VERSION_HEX < 0x030C0000
@@ -531,7 +551,7 @@ static inline int capicompat_PyUnstable_Code_GetExtra(PyObject *code, Py_ssize_t
 /* PyUnstable_Code_SetExtra: Store extra data on a code object at index (from PyUnstable_Eval_RequestCodeExtraIndex()), freeing any previous value with the index's free function; 0 on success, -1 with SystemError on a bad index or a non-code object.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_SetExtra */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t index, void *extra)
 {
     int res;
@@ -555,7 +575,7 @@ static inline int capicompat_PyUnstable_Code_SetExtra(PyObject *code, Py_ssize_t
 /* PyUnstable_Eval_RequestCodeExtraIndex: Reserve an index for per-code-object extra data (PyUnstable_Code_GetExtra/SetExtra), with an optional function that frees the data; -1 when all 255 are taken.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Eval_RequestCodeExtraIndex */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline Py_ssize_t capicompat_PyUnstable_Eval_RequestCodeExtraIndex(freefunc free)
 {
     #if PY_VERSION_HEX < 0x030C0000
@@ -572,7 +592,7 @@ static inline Py_ssize_t capicompat_PyUnstable_Eval_RequestCodeExtraIndex(freefu
 /* PyUnstable_Code_GetFirstFree: Return the index of the code object's first free variable among its fast locals (locals, then cells, then free variables).
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_GetFirstFree */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Code_GetFirstFree(PyCodeObject *co)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -588,7 +608,7 @@ static inline int capicompat_PyUnstable_Code_GetFirstFree(PyCodeObject *co)
 /* PyUnstable_Code_New: Create a code object from its parts (PyCode_New()'s 3.11 signature); arguments a 3.10 code object cannot hold (qualname, exception table) are dropped there.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_New */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyCodeObject *capicompat_PyUnstable_Code_New(int argcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -615,7 +635,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_New(int argcount, int kwo
 /* PyUnstable_Code_NewWithPosOnlyArgs: PyUnstable_Code_New() with a count of positional-only arguments (PyCode_NewWithPosOnlyArgs()'s 3.11 signature); qualname and the exception table are dropped on 3.10.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/code.html#c.PyUnstable_Code_NewWithPosOnlyArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int argcount, int posonlyargcount, int kwonlyargcount, int nlocals, int stacksize, int flags, PyObject *code, PyObject *consts, PyObject *names, PyObject *varnames, PyObject *freevars, PyObject *cellvars, PyObject *filename, PyObject *name, PyObject *qualname, int firstlineno, PyObject *linetable, PyObject *exceptiontable)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -646,7 +666,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int ar
 /* PY_FOREACH_CODE_EVENT: X-macro listing the code watcher events (CREATE, DESTROY).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_CODE_EVENT
 #  define PY_FOREACH_CODE_EVENT(V) V(CREATE) V(DESTROY)
 #endif
@@ -655,7 +675,7 @@ static inline PyCodeObject *capicompat_PyUnstable_Code_NewWithPosOnlyArgs(int ar
 /* PyCodeEvent: Enumeration of code watcher events (PY_CODE_EVENT_CREATE, PY_CODE_EVENT_DESTROY), for PyCode_WatchCallback.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCodeEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PY_CODE_EVENT_CREATE,
     PY_CODE_EVENT_DESTROY
@@ -665,7 +685,7 @@ typedef enum {
 /* PyCode_WatchCallback: Type of a code watcher callback, int (*)(PyCodeEvent event, PyCodeObject *co).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/code.html#c.PyCode_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
 #endif
 
@@ -673,7 +693,7 @@ typedef int (*PyCode_WatchCallback)(PyCodeEvent event, PyCodeObject *co);
 
 /* capicompat_config_spec: The option table of 3.14's PyConfig_Get() and PyInitConfig API: look an option up by name (or by index when name is NULL); 1 and its type, whether it can be set (1), is read-only (0) or init-only (-1), its member in config (or preconfig), sys attribute and sys.flags index, or 0. Without a preconfig (PyConfig_Get), init-only options are left out and pre-configuration members are not given.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_config_spec(const PyConfig *config, const PyPreConfig *preconfig, const char *name, size_t index, const char **found, int *type, int *settable, const void **member, const char **sys_attr, int *flag_index)
 {
     /* type: 1 int, 11 unsigned int, 2 bool, 3 unsigned long, 4 str, 5 str or None,
@@ -866,7 +886,7 @@ static inline int capicompat_config_spec(const PyConfig *config, const PyPreConf
 
 /* capicompat_config_struct: The running interpreter's PyConfig (what 3.14's PyConfig_Get() reads), through the private _Py_GetConfig(), which every CPython 3.10+ exports (publicly declared up to 3.12, in Include/internal from 3.13).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline const PyConfig *capicompat_config_struct(void)
 {
     #if PY_VERSION_HEX >= 0x030D0000
@@ -878,7 +898,7 @@ static inline const PyConfig *capicompat_config_struct(void)
 
 /* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception; through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+), the only way to the runtime's PyPreConfig.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_config_preconfig(const char *name)
 {
     PyAPI_FUNC(PyObject *) _Py_GetConfigsAsDict(void);
@@ -903,7 +923,7 @@ static inline PyObject *capicompat_config_preconfig(const char *name)
 /* PyConfig_Get: The value of a runtime configuration option by name, as a new reference (the sys attribute for the options that have one); ValueError for an unknown name.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Get */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyConfig_Get(const char *name)
 {
     const char *attr;
@@ -1007,7 +1027,7 @@ static inline PyObject *capicompat_PyConfig_Get(const char *name)
 /* PyConfig_GetInt: The value of an int (or bool) runtime configuration option as a C int: 0, or -1 with ValueError (unknown name), TypeError (not an int) or OverflowError.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_GetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyConfig_GetInt(const char *name, int *value)
 {
     PyObject *obj = PyConfig_Get(name);
@@ -1037,7 +1057,7 @@ static inline int capicompat_PyConfig_GetInt(const char *name, int *value)
 /* PyConfig_Names: A new frozenset of the names of every option PyConfig_Get() accepts.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Names */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyConfig_Names(void)
 {
     PyObject *names = PyList_New(0), *frozen;
@@ -1072,7 +1092,7 @@ static inline PyObject *capicompat_PyConfig_Names(void)
 /* PyConfig_Set: Set a runtime configuration option that 3.14 allows to change (its sys attribute, or sys.flags and the interpreter's configuration); 0, or -1 with ValueError (unknown or read-only name, bad value) or TypeError.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyConfig_Set */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyConfig_Set(const char *name, PyObject *value)
 {
     const char *attr;
@@ -1221,13 +1241,13 @@ static inline int capicompat_PyConfig_Set(const char *name, PyObject *value)
 /* PyInitConfig: An opaque initialization configuration for an embedding application (as in 3.14, only handled through pointers; the backport's layout is private to capicompat_initconfig_field()).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig */
-#if PY_VERSION_HEX < 0x030E0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000 && !defined(PYPY_VERSION)
 typedef struct PyInitConfig PyInitConfig;
 #endif
 
 /* capicompat_initconfig_field: A member of our PyInitConfig layout (a PyPreConfig, a PyConfig, the inittab and its size, the status, the error message buffer) by index 0..5; the layout is declared here only, so the opaque PyInitConfig of 3.14+ never needs to be complete.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_initconfig_field(PyInitConfig *config, int which)
 {
     #ifndef CAPICOMPAT_INITCONFIG_LAYOUT
@@ -1262,7 +1282,7 @@ static inline void *capicompat_initconfig_field(PyInitConfig *config, int which)
 
 /* capicompat_initconfig_size: The size of our PyInitConfig layout.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline size_t capicompat_initconfig_size(void)
 {
     CAPICOMPAT_INITCONFIG_LAYOUT;
@@ -1272,7 +1292,7 @@ static inline size_t capicompat_initconfig_size(void)
 
 /* capicompat_initconfig_to_wstr: Strictly decode UTF-8 into a malloc()ed wide string (surrogate pairs where wchar_t is 16 bits); NULL with *error 1 on invalid UTF-8, 0 when out of memory.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline wchar_t *capicompat_initconfig_to_wstr(const char *str, int *error)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -1342,7 +1362,7 @@ static inline wchar_t *capicompat_initconfig_to_wstr(const char *str, int *error
 
 /* capicompat_initconfig_to_utf8: Strictly encode a wide string as malloc()ed UTF-8; NULL with *error 1 on a lone surrogate or invalid code point, 0 when out of memory.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline char *capicompat_initconfig_to_utf8(const wchar_t *wstr, int *error)
 {
     size_t len = wcslen(wstr), i, n = 0;
@@ -1391,7 +1411,7 @@ static inline char *capicompat_initconfig_to_utf8(const wchar_t *wstr, int *erro
 
 /* capicompat_initconfig_find: The member of an option in a PyInitConfig (any option of 3.14's tables, init-only ones included) and its type; NULL after setting the config's error when the name is unknown.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_initconfig_find(PyInitConfig *config, const char *name, int *type)
 {
     const char *attr;
@@ -1411,7 +1431,7 @@ static inline void *capicompat_initconfig_find(PyInitConfig *config, const char 
 /* PyInitConfig_Create: A new initialization configuration with the Isolated Configuration defaults (free it with PyInitConfig_Free()); NULL when out of memory.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyInitConfig *capicompat_PyInitConfig_Create(void)
 {
     PyInitConfig *config = (PyInitConfig *)calloc(1, capicompat_initconfig_size());
@@ -1429,7 +1449,7 @@ static inline PyInitConfig *capicompat_PyInitConfig_Create(void)
 /* PyInitConfig_Free: Free an initialization configuration and the strings it holds; NULL is ignored.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_Free */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyInitConfig_Free(PyInitConfig *config)
 {
     size_t i;
@@ -1466,7 +1486,7 @@ static inline void capicompat_PyInitConfig_Free(PyInitConfig *config)
 /* PyInitConfig_GetError: 1 and the error message of the last failed call ("exit code N" after an exit), or 0 and NULL.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetError */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetError(PyInitConfig *config, const char **err_msg)
 {
     if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
@@ -1498,7 +1518,7 @@ static inline int capicompat_PyInitConfig_GetError(PyInitConfig *config, const c
 /* PyInitConfig_GetExitCode: 1 and the exit code when initialization asked to exit (e.g. --help in argv with parse_argv), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetExitCode */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetExitCode(PyInitConfig *config, int *exitcode)
 {
     if (PyStatus_IsExit(*(PyStatus *)capicompat_initconfig_field(config, 4))) {
@@ -1513,7 +1533,7 @@ static inline int capicompat_PyInitConfig_GetExitCode(PyInitConfig *config, int 
 /* PyInitConfig_HasOption: 1 if the name is a configuration option (init-only ones included), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_HasOption */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_HasOption(PyInitConfig *config, const char *name)
 {
     const char *attr;
@@ -1529,7 +1549,7 @@ static inline int capicompat_PyInitConfig_HasOption(PyInitConfig *config, const 
 /* PyInitConfig_GetInt: The value of an int or bool option as int64_t: 0, or -1 with the config's error set (unknown name, not an int, out of range).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetInt(PyInitConfig *config, const char *name, int64_t *value)
 {
     int type;
@@ -1565,7 +1585,7 @@ static inline int capicompat_PyInitConfig_GetInt(PyInitConfig *config, const cha
 /* PyInitConfig_SetInt: Set an int or bool option (setting hash_seed also sets use_hash_seed): 0, or -1 with the config's error set (unknown name, not an int, out of range).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetInt */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetInt(PyInitConfig *config, const char *name, int64_t value)
 {
     int type;
@@ -1613,7 +1633,7 @@ static inline int capicompat_PyInitConfig_SetInt(PyInitConfig *config, const cha
 /* PyInitConfig_GetStr: The value of a string option as a malloc()ed UTF-8 string (NULL if unset; free() it): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetStr(PyInitConfig *config, const char *name, char **value)
 {
     int type, error;
@@ -1644,7 +1664,7 @@ static inline int capicompat_PyInitConfig_GetStr(PyInitConfig *config, const cha
 /* PyInitConfig_SetStr: Set a string option from UTF-8 (strictly decoded): 0, or -1 with the config's error set (unknown name, not a string, decoding error).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetStr(PyInitConfig *config, const char *name, const char *value)
 {
     int type, error;
@@ -1678,7 +1698,7 @@ static inline int capicompat_PyInitConfig_SetStr(PyInitConfig *config, const cha
 /* PyInitConfig_FreeStrList: Free a string list returned by PyInitConfig_GetStrList().
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_FreeStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyInitConfig_FreeStrList(size_t length, char **items)
 {
     size_t i;
@@ -1693,7 +1713,7 @@ static inline void capicompat_PyInitConfig_FreeStrList(size_t length, char **ite
 /* PyInitConfig_GetStrList: The value of a string-list option as a malloc()ed array of malloc()ed UTF-8 strings (free with PyInitConfig_FreeStrList()): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_GetStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_GetStrList(PyInitConfig *config, const char *name, size_t *length, char ***items)
 {
     int type, error;
@@ -1730,7 +1750,7 @@ static inline int capicompat_PyInitConfig_GetStrList(PyInitConfig *config, const
 /* PyInitConfig_SetStrList: Set a string-list option from UTF-8 strings (setting module_search_paths also sets module_search_paths_set): 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_SetStrList */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_SetStrList(PyInitConfig *config, const char *name, size_t length, char *const *items)
 {
     int type, error;
@@ -1780,7 +1800,7 @@ static inline int capicompat_PyInitConfig_SetStrList(PyInitConfig *config, const
 /* Py_InitializeFromInitConfig: Pre-initialize and initialize Python from an initialization configuration: 0, or -1 with the config's error or exit code set (PyInitConfig_GetError(), PyInitConfig_GetExitCode()).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.Py_InitializeFromInitConfig */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
 {
     PyPreConfig *preconfig = (PyPreConfig *)capicompat_initconfig_field(config, 0);
@@ -1822,7 +1842,7 @@ static inline int capicompat_Py_InitializeFromInitConfig(PyInitConfig *config)
 /* PyInitConfig_AddModule: Add a built-in module (name and init function) that Py_InitializeFromInitConfig() installs in the table of built-in modules; 0, or -1 with the config's error set.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/init_config.html#c.PyInitConfig_AddModule */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyInitConfig_AddModule(PyInitConfig *config, const char *name, PyObject *(*initfunc)(void))
 {
     /* the table stays terminated by a {NULL, NULL} entry, as PyImport_ExtendInittab()
@@ -1851,7 +1871,7 @@ static inline int capicompat_PyInitConfig_AddModule(PyInitConfig *config, const 
 /* PyContextEvent: Enumeration of context watcher events (Py_CONTEXT_SWITCHED), for PyContext_WatchCallback.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContextEvent */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef enum {
     Py_CONTEXT_SWITCHED = 1
 } PyContextEvent;
@@ -1860,7 +1880,7 @@ typedef enum {
 /* PyContext_WatchCallback: Type of a context watcher callback, int (*)(PyContextEvent event, PyObject *obj).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_WatchCallback */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 #endif
 
@@ -1869,7 +1889,7 @@ typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 /* PySequence_In: Deprecated alias of PySequence_Contains(): 1 if o contains value, 0 if not, -1 with an exception (a macro, as CPython's abstract.h defines it).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/sequence.html#c.PySequence_In */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PySequence_In
 #  define PySequence_In PySequence_Contains
 #endif
@@ -1878,7 +1898,7 @@ typedef int (*PyContext_WatchCallback)(PyContextEvent, PyObject *);
 /* PyUnicode_RichCompare: Rich comparison of two str objects (Py_EQ ... Py_GE); NotImplemented when either is not a str.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RichCompare */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObject *right, int op)
 {
     if (!PyUnicode_Check(left) || !PyUnicode_Check(right)) {
@@ -1893,7 +1913,7 @@ static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObjec
 /* PyCFunction_CheckExact: 1 if op is exactly a builtin function or method object (not a subtype such as a PyCMethod).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyCFunction_CheckExact
 #  define PyCFunction_CheckExact(op) Py_IS_TYPE((op), &PyCFunction_Type)
 #endif
@@ -1902,7 +1922,7 @@ static inline PyObject *capicompat_PyUnicode_RichCompare(PyObject *left, PyObjec
 /* PyCFunction_GetFlags: The METH_* flags of a builtin function; -1 with SystemError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
 {
     if (!PyCFunction_Check(op)) {
@@ -1917,7 +1937,7 @@ static inline int capicompat_PyCFunction_GetFlags(PyObject *op)
 /* PyCFunction_GetSelf: The object a builtin function is bound to (borrowed); NULL with SystemError for anything else.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 {
     if (!PyCFunction_Check(op)) {
@@ -1929,12 +1949,3921 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 #define PyCFunction_GetSelf capicompat_PyCFunction_GetSelf
 #endif
 
+/* ==== CPython 3.10's codec registry functions PyPy 3.11 lacks (backfilled on PyPy through the codecs module, native everywhere else) (cpython310_codecs) ==== */
+
+/* capicompat_codecs_call: Calls codecs.NAME with the tuple args (stolen; NULL: an error already set) and returns the result.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_codecs_call(const char *name, PyObject *args)
+{
+    PyObject *codecs, *fn, *result;
+    if (args == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    codecs = PyImport_ImportModule("codecs");
+    if (codecs == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    fn = PyObject_GetAttrString(codecs, name);
+    Py_DECREF(codecs);
+    if (fn == CAPICOMPAT_NULL) {
+        Py_DECREF(args);
+        return CAPICOMPAT_NULL;
+    }
+    result = PyObject_Call(fn, args, CAPICOMPAT_NULL);
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    return result;
+}
+#endif
+
+/* capicompat_codecs_status: 0 for a call that succeeded (its result released), -1 for NULL.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_codecs_status(PyObject *result)
+{
+    if (result == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+#endif
+
+/* PyCodec_Register: Registers a codec search function (as codecs.register); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Register(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Register capicompat_PyCodec_Register
+#endif
+
+/* PyCodec_Unregister: Unregisters a codec search function (as codecs.unregister); 0 also when it was not registered, -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_Unregister(PyObject *search_function)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("unregister", Py_BuildValue("(O)", search_function)));
+}
+#define PyCodec_Unregister capicompat_PyCodec_Unregister
+#endif
+
+/* PyCodec_KnownEncoding: 1 if a codec is registered for the encoding, else 0 (never an exception).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_KnownEncoding(const char *encoding)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    if (codec == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(codec);
+    return 1;
+}
+#define PyCodec_KnownEncoding capicompat_PyCodec_KnownEncoding
+#endif
+
+/* PyCodec_LookupError: The error handler registered under the name (NULL: strict), a new reference; LookupError if there is none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_LookupError(const char *name)
+{
+    return capicompat_codecs_call("lookup_error", Py_BuildValue("(s)", name == CAPICOMPAT_NULL ? "strict" : name));
+}
+#define PyCodec_LookupError capicompat_PyCodec_LookupError
+#endif
+
+/* PyCodec_RegisterError: Registers an error handler under a name (as codecs.register_error); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCodec_RegisterError(const char *name, PyObject *error)
+{
+    return capicompat_codecs_status(capicompat_codecs_call("register_error", Py_BuildValue("(sO)", name, error)));
+}
+#define PyCodec_RegisterError capicompat_PyCodec_RegisterError
+#endif
+
+/* PyCodec_StreamReader: A StreamReader of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamReader(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 2);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamReader capicompat_PyCodec_StreamReader
+#endif
+
+/* PyCodec_StreamWriter: A StreamWriter of the encoding's codec on the stream, with the error handling (NULL: the codec's default); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StreamWriter(const char *encoding, PyObject *stream, const char *errors)
+{
+    PyObject *codec = capicompat_codecs_call("lookup", Py_BuildValue("(s)", encoding));
+    PyObject *factory, *result;
+    if (codec == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    factory = PySequence_GetItem(codec, 3);
+    Py_DECREF(codec);
+    if (factory == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    result = errors != CAPICOMPAT_NULL ? PyObject_CallFunction(factory, "Os", stream, errors)
+                            : PyObject_CallFunctionObjArgs(factory, stream, CAPICOMPAT_NULL);
+    Py_DECREF(factory);
+    return result;
+}
+#define PyCodec_StreamWriter capicompat_PyCodec_StreamWriter
+#endif
+
+/* PyCodec_StrictErrors: The 'strict' error handler: raises the exception it is given (TypeError for anything else); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_StrictErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("strict_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_StrictErrors capicompat_PyCodec_StrictErrors
+#endif
+
+/* PyCodec_IgnoreErrors: The 'ignore' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_IgnoreErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("ignore_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_IgnoreErrors capicompat_PyCodec_IgnoreErrors
+#endif
+
+/* PyCodec_ReplaceErrors: The 'replace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_ReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("replace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_ReplaceErrors capicompat_PyCodec_ReplaceErrors
+#endif
+
+/* PyCodec_XMLCharRefReplaceErrors: The 'xmlcharrefreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_XMLCharRefReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("xmlcharrefreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_XMLCharRefReplaceErrors capicompat_PyCodec_XMLCharRefReplaceErrors
+#endif
+
+/* PyCodec_BackslashReplaceErrors: The 'backslashreplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_BackslashReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("backslashreplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_BackslashReplaceErrors capicompat_PyCodec_BackslashReplaceErrors
+#endif
+
+/* PyCodec_NameReplaceErrors: The 'namereplace' error handler: a (replacement, position) tuple for a UnicodeError, TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/codec.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCodec_NameReplaceErrors(PyObject *exc)
+{
+    return capicompat_codecs_call("namereplace_errors", Py_BuildValue("(O)", exc));
+}
+#define PyCodec_NameReplaceErrors capicompat_PyCodec_NameReplaceErrors
+#endif
+
+/* Py_hexdigits: The lower-case hexadecimal digits "0123456789abcdef" (a const char *), as CPython's codecs.h declares it.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/codecs.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#  define Py_hexdigits ((const char *)"0123456789abcdef")
+#endif
+
+/* ==== CPython 3.10 printf-like warning and sys.stdout/sys.stderr writers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_format) ==== */
+
+/* capicompat_sys_write_message: Writes a str to sys.<name> as print() would, else (no such stream, or its write fails) its UTF-8 to the C stream fp, as CPython's PySys_FormatStdout does; clears any error it meets.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_sys_write_message(const char *name, FILE *fp, PyObject *message)
+{
+    PyObject *file = PySys_GetObject(name);
+    if (file == CAPICOMPAT_NULL || PyFile_WriteObject(message, file, Py_PRINT_RAW) != 0) {
+        const char *utf8;
+        PyErr_Clear();
+        utf8 = PyUnicode_AsUTF8(message);
+        if (utf8 != CAPICOMPAT_NULL) {
+            fputs(utf8, fp);
+        }
+        PyErr_Clear();
+    }
+}
+#endif
+
+/* PySys_FormatStdout: Writes the PyUnicode_FromFormat() output to sys.stdout (or the C stdout when it is missing or fails); never raises, and keeps a pending exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStdout */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PySys_FormatStdout(const char *format, ...)
+{
+    PyObject *type, *value, *traceback, *message;
+    va_list vargs;
+    PyErr_Fetch(&type, &value, &traceback);
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        capicompat_sys_write_message("stdout", stdout, message);
+        Py_DECREF(message);
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PySys_FormatStdout capicompat_PySys_FormatStdout
+#endif
+
+/* PySys_FormatStderr: Writes the PyUnicode_FromFormat() output to sys.stderr (or the C stderr when it is missing or fails); never raises, and keeps a pending exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_FormatStderr */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PySys_FormatStderr(const char *format, ...)
+{
+    PyObject *type, *value, *traceback, *message;
+    va_list vargs;
+    PyErr_Fetch(&type, &value, &traceback);
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        capicompat_sys_write_message("stderr", stderr, message);
+        Py_DECREF(message);
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PySys_FormatStderr capicompat_PySys_FormatStderr
+#endif
+
+/* PyErr_ResourceWarning: Issues a ResourceWarning whose message is the PyUnicode_FromFormat() output, attributed to stack_level and naming source (the leaked object, warnings.warn's source=); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_ResourceWarning */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_ResourceWarning(PyObject *source, Py_ssize_t stack_level, const char *format, ...)
+{
+    PyObject *message, *warnings, *warn, *args, *kwargs, *res = CAPICOMPAT_NULL;
+    va_list vargs;
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    warnings = PyImport_ImportModule("warnings");
+    if (warnings == CAPICOMPAT_NULL) {
+        Py_DECREF(message);
+        return -1;
+    }
+    warn = PyObject_GetAttrString(warnings, "warn");
+    Py_DECREF(warnings);
+    args = warn != CAPICOMPAT_NULL ? Py_BuildValue("(OOn)", message, PyExc_ResourceWarning, stack_level) : CAPICOMPAT_NULL;
+    kwargs = args != CAPICOMPAT_NULL ? Py_BuildValue("{sO}", "source", source != CAPICOMPAT_NULL ? source : Py_None) : CAPICOMPAT_NULL;
+    if (kwargs != CAPICOMPAT_NULL) {
+        res = PyObject_Call(warn, args, kwargs);
+    }
+    Py_XDECREF(kwargs);
+    Py_XDECREF(args);
+    Py_XDECREF(warn);
+    Py_DECREF(message);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyErr_ResourceWarning capicompat_PyErr_ResourceWarning
+#endif
+
+/* ==== CPython 3.10 import functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_import) ==== */
+
+/* PyImport_GetImporter: The path entry finder for path: sys.path_importer_cache[path], else the first sys.path_hooks hook that does not raise ImportError (cached; None, cached too, when none accepts it); a new reference, or NULL with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetImporter */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_GetImporter(PyObject *path)
+{
+    PyObject *cache = PySys_GetObject("path_importer_cache");
+    PyObject *hooks = PySys_GetObject("path_hooks");
+    PyObject *importer = CAPICOMPAT_NULL;
+    Py_ssize_t i, n;
+    if (cache == CAPICOMPAT_NULL || hooks == CAPICOMPAT_NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "sys.path_importer_cache or sys.path_hooks is missing");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    n = PyList_Size(hooks);
+    if (n < 0) {
+        return CAPICOMPAT_NULL;
+    }
+    importer = PyDict_GetItemWithError(cache, path);
+    if (importer != CAPICOMPAT_NULL || PyErr_Occurred()) {
+        Py_XINCREF(importer);
+        return importer;
+    }
+    /* None first, so that a hook looking the path up again does not recurse */
+    if (PyDict_SetItem(cache, path, Py_None) != 0) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *hook = PyList_GetItem(hooks, i);
+        if (hook == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        importer = PyObject_CallFunctionObjArgs(hook, path, CAPICOMPAT_NULL);
+        if (importer != CAPICOMPAT_NULL) {
+            break;
+        }
+        if (!PyErr_ExceptionMatches(PyExc_ImportError)) {
+            return CAPICOMPAT_NULL;
+        }
+        PyErr_Clear();
+    }
+    if (importer == CAPICOMPAT_NULL) {
+        Py_RETURN_NONE;
+    }
+    if (PyDict_SetItem(cache, path, importer) != 0) {
+        Py_DECREF(importer);
+        return CAPICOMPAT_NULL;
+    }
+    return importer;
+}
+#define PyImport_GetImporter capicompat_PyImport_GetImporter
+#endif
+
+/* capicompat_remove_module: Drops sys.modules[name] if there, keeping the pending exception (what CPython's import does when executing a module fails).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_remove_module(PyObject *name)
+{
+    PyObject *type, *value, *traceback, *modules;
+    PyErr_Fetch(&type, &value, &traceback);
+    modules = PyImport_GetModuleDict();
+    if (modules != CAPICOMPAT_NULL && PyDict_Contains(modules, name) == 1 && PyDict_DelItem(modules, name) < 0) {
+        PyErr_Clear();
+    }
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+}
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* capicompat_type_of: The type a Python expression evaluates to (evaluated once into the cache), borrowed from the cache; NULL without an exception if it cannot be had.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_type_of(PyObject **cache, const char *expr)
+{
+    if (*cache == CAPICOMPAT_NULL) {
+        PyObject *d = PyDict_New(), *v = CAPICOMPAT_NULL;
+        if (d != CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+            v = PyRun_String(expr, Py_eval_input, d, d);
+        }
+        Py_XDECREF(d);
+        if (v == CAPICOMPAT_NULL || !PyType_Check(v)) {
+            Py_XDECREF(v);
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+        *cache = v;
+    }
+    return (PyTypeObject *)*cache;
+}
+#endif
+
+/* capicompat_dictkeys_type: The type of `type({}.keys())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictkeys_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.keys())");
+}
+#endif
+
+/* capicompat_dictvalues_type: The type of `type({}.values())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictvalues_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.values())");
+}
+#endif
+
+/* capicompat_dictitems_type: The type of `type({}.items())` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_dictitems_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type({}.items())");
+}
+#endif
+
+/* PyDictKeys_Check: True if op is a dict keys view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictKeys_Check
+#  define PyDictKeys_Check(op) PyObject_TypeCheck((op), capicompat_dictkeys_type())
+#endif
+#endif
+
+/* PyDictValues_Check: True if op is a dict values view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictValues_Check
+#  define PyDictValues_Check(op) PyObject_TypeCheck((op), capicompat_dictvalues_type())
+#endif
+#endif
+
+/* PyDictItems_Check: True if op is a dict items view (or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictItems_Check
+#  define PyDictItems_Check(op) PyObject_TypeCheck((op), capicompat_dictitems_type())
+#endif
+#endif
+
+/* PyDictViewSet_Check: True if op is a dict keys or items view (the set-like views).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/dictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyDictViewSet_Check
+#  define PyDictViewSet_Check(op) (PyDictKeys_Check(op) || PyDictItems_Check(op))
+#endif
+#endif
+
+/* capicompat_calliter_type: The type of `type(iter(int, 1))` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_calliter_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "type(iter(int, 1))");
+}
+#endif
+
+/* PyCallIter_Check: True if op is exactly a callable iterator (iter(callable, sentinel)).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/iterobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCallIter_Check
+#  define PyCallIter_Check(op) Py_IS_TYPE((op), capicompat_calliter_type())
+#endif
+#endif
+
+/* capicompat_asyncgen_type: The type of `__import__('types').AsyncGeneratorType` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_asyncgen_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('types').AsyncGeneratorType");
+}
+#endif
+
+/* PyAsyncGen_CheckExact: True if op is exactly an asynchronous generator object.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/genobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyAsyncGen_CheckExact
+#  define PyAsyncGen_CheckExact(op) Py_IS_TYPE((op), capicompat_asyncgen_type())
+#endif
+#endif
+
+/* capicompat_context_type: The type of `__import__('contextvars').Context` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_context_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').Context");
+}
+#endif
+
+/* capicompat_contextvar_type: The type of `__import__('contextvars').ContextVar` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_contextvar_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').ContextVar");
+}
+#endif
+
+/* capicompat_contexttoken_type: The type of `__import__('contextvars').Token` on this interpreter (cached).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_contexttoken_type(void)
+{
+    static PyObject *cache = CAPICOMPAT_NULL;
+    return capicompat_type_of(&cache, "__import__('contextvars').Token");
+}
+#endif
+
+/* PyContext: CPython's opaque PyContext struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontextobject PyContext;
+#endif
+
+/* PyContextVar: CPython's opaque PyContextVar struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontextvarobject PyContextVar;
+#endif
+
+/* PyContextToken: CPython's opaque PyContextToken struct type (objects are used through PyObject pointers).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef struct _pycontexttokenobject PyContextToken;
+#endif
+
+/* PyContext_CheckExact: True if o is exactly a contextvars.Context.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContext_CheckExact
+#  define PyContext_CheckExact(o) Py_IS_TYPE((o), capicompat_context_type())
+#endif
+#endif
+
+/* PyContextVar_CheckExact: True if o is exactly a contextvars.ContextVar.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContextVar_CheckExact
+#  define PyContextVar_CheckExact(o) Py_IS_TYPE((o), capicompat_contextvar_type())
+#endif
+#endif
+
+/* PyContextToken_CheckExact: True if o is exactly a contextvars.Token.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/context.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyContextToken_CheckExact
+#  define PyContextToken_CheckExact(o) Py_IS_TYPE((o), capicompat_contexttoken_type())
+#endif
+#endif
+
+/* capicompat_contextvars_call: Calls contextvars.NAME() with no arguments.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_contextvars_call(const char *name)
+{
+    PyObject *mod = PyImport_ImportModule("contextvars"), *res;
+    if (mod == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    res = PyObject_CallMethod(mod, name, CAPICOMPAT_NULL);
+    Py_DECREF(mod);
+    return res;
+}
+#endif
+
+/* PyContext_New: A new empty context (contextvars.Context()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_New */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_New(void)
+{
+    return capicompat_contextvars_call("Context");
+}
+#define PyContext_New capicompat_PyContext_New
+#endif
+
+/* PyContext_CopyCurrent: A shallow copy of the current thread's context (contextvars.copy_context()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_CopyCurrent */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_CopyCurrent(void)
+{
+    return capicompat_contextvars_call("copy_context");
+}
+#define PyContext_CopyCurrent capicompat_PyContext_CopyCurrent
+#endif
+
+/* PyContext_Copy: A shallow copy of a context (Context.copy()); TypeError for anything else.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/contextvars.html#c.PyContext_Copy */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyContext_Copy(PyObject *ctx)
+{
+    if (!PyContext_CheckExact(ctx)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return PyObject_CallMethod(ctx, "copy", CAPICOMPAT_NULL);
+}
+#define PyContext_Copy capicompat_PyContext_Copy
+#endif
+
+/* capicompat_odict_type: collections.OrderedDict (cached); NULL with an exception if it cannot be imported.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_odict_type(void)
+{
+    static PyObject *od = CAPICOMPAT_NULL;
+    if (od == CAPICOMPAT_NULL) {
+        PyObject *mod = PyImport_ImportModule("collections");
+        if (mod == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        od = PyObject_GetAttrString(mod, "OrderedDict");
+        Py_DECREF(mod);
+    }
+    return (PyTypeObject *)od;
+}
+#endif
+
+/* PyODict_New: A new empty collections.OrderedDict.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyODict_New(void)
+{
+    PyTypeObject *type = capicompat_odict_type();
+    return type != CAPICOMPAT_NULL ? PyObject_CallNoArgs((PyObject *)type) : CAPICOMPAT_NULL;
+}
+#define PyODict_New capicompat_PyODict_New
+#endif
+
+/* PyODict_SetItem: od[key] = item, keeping insertion order; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyODict_SetItem(PyObject *od, PyObject *key, PyObject *item)
+{
+    return PyObject_SetItem(od, key, item);
+}
+#define PyODict_SetItem capicompat_PyODict_SetItem
+#endif
+
+/* PyODict_DelItem: del od[key]; 0, or -1 with KeyError when missing.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyODict_DelItem(PyObject *od, PyObject *key)
+{
+    return PyObject_DelItem(od, key);
+}
+#define PyODict_DelItem capicompat_PyODict_DelItem
+#endif
+
+/* PyODict_Check: True if op is an OrderedDict or a subclass's instance.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Check
+#  define PyODict_Check(op) (capicompat_odict_type() != CAPICOMPAT_NULL && PyObject_TypeCheck((op), capicompat_odict_type()))
+#endif
+#endif
+
+/* PyODict_CheckExact: True if op is exactly an OrderedDict.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_CheckExact
+#  define PyODict_CheckExact(op) (capicompat_odict_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_odict_type()))
+#endif
+#endif
+
+/* PyODict_SIZE: As CPython's odictobject.h: PyDict_GET_SIZE(od) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_SIZE
+#  define PyODict_SIZE(op) PyDict_GET_SIZE((op))
+#endif
+#endif
+
+/* PyODict_Size: As CPython's odictobject.h: PyDict_Size(od) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Size
+#  define PyODict_Size(op) PyDict_Size((op))
+#endif
+#endif
+
+/* PyODict_GetItem: As CPython's odictobject.h: PyDict_GetItem(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItem
+#  define PyODict_GetItem(op, key) PyDict_GetItem((op), (key))
+#endif
+#endif
+
+/* PyODict_GetItemWithError: As CPython's odictobject.h: PyDict_GetItemWithError(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItemWithError
+#  define PyODict_GetItemWithError(op, key) PyDict_GetItemWithError((op), (key))
+#endif
+#endif
+
+/* PyODict_GetItemString: As CPython's odictobject.h: PyDict_GetItemString(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_GetItemString
+#  define PyODict_GetItemString(op, key) PyDict_GetItemString((op), (key))
+#endif
+#endif
+
+/* PyODict_Contains: As CPython's odictobject.h: PyDict_Contains(od, (key)) (an OrderedDict is a dict).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/odictobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyODict_Contains
+#  define PyODict_Contains(op, key) PyDict_Contains((op), (key))
+#endif
+#endif
+
+/* capicompat_picklebuffer_type: pickle.PickleBuffer (cached); NULL with an exception if it cannot be imported.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_picklebuffer_type(void)
+{
+    static PyObject *pb = CAPICOMPAT_NULL;
+    if (pb == CAPICOMPAT_NULL) {
+        PyObject *mod = PyImport_ImportModule("pickle");
+        if (mod == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        pb = PyObject_GetAttrString(mod, "PickleBuffer");
+        Py_DECREF(mod);
+    }
+    return (PyTypeObject *)pb;
+}
+#endif
+
+/* PyPickleBuffer_FromObject: A pickle.PickleBuffer over obj's buffer; TypeError if obj has none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/../library/pickle.html#pickle.PickleBuffer */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyPickleBuffer_FromObject(PyObject *obj)
+{
+    PyTypeObject *type = capicompat_picklebuffer_type();
+    return type != CAPICOMPAT_NULL ? PyObject_CallFunctionObjArgs((PyObject *)type, obj, CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+}
+#define PyPickleBuffer_FromObject capicompat_PyPickleBuffer_FromObject
+#endif
+
+/* PyPickleBuffer_Check: True if op is a pickle.PickleBuffer.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyPickleBuffer_Check
+#  define PyPickleBuffer_Check(op) (capicompat_picklebuffer_type() != CAPICOMPAT_NULL && Py_IS_TYPE((op), capicompat_picklebuffer_type()))
+#endif
+#endif
+
+/* PyPickleBuffer_Release: Releases the PickleBuffer's underlying buffer; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/picklebufobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyPickleBuffer_Release(PyObject *self)
+{
+    PyObject *res;
+    if (!PyPickleBuffer_Check(self)) {
+        PyErr_Format(PyExc_TypeError, "expected PickleBuffer, %.200s found", Py_TYPE(self)->tp_name);
+        return -1;
+    }
+    res = PyObject_CallMethod(self, "release", CAPICOMPAT_NULL);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyPickleBuffer_Release capicompat_PyPickleBuffer_Release
+#endif
+
+/* PySequence_Count: How many items of o equal value (by ==); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sequence.html#c.PySequence_Count */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PySequence_Count(PyObject *o, PyObject *value)
+{
+    PyObject *it, *item;
+    Py_ssize_t n = 0;
+    if (o == CAPICOMPAT_NULL || value == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "null argument to internal routine");
+        return -1;
+    }
+    it = PyObject_GetIter(o);
+    if (it == CAPICOMPAT_NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Format(PyExc_TypeError, "argument of type '%.200s' is not iterable", Py_TYPE(o)->tp_name);
+        }
+        return -1;
+    }
+    while ((item = PyIter_Next(it)) != CAPICOMPAT_NULL) {
+        int eq = PyObject_RichCompareBool(item, value, Py_EQ);
+        Py_DECREF(item);
+        if (eq < 0) {
+            Py_DECREF(it);
+            return -1;
+        }
+        n += eq;
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : n;
+}
+#define PySequence_Count capicompat_PySequence_Count
+#endif
+
+/* PyAIter_Check: 1 if o is an asynchronous iterator (its type has __anext__), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/iter.html#c.PyAIter_Check */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyAIter_Check(PyObject *o)
+{
+    return PyObject_HasAttrString((PyObject *)Py_TYPE(o), "__anext__");
+}
+#define PyAIter_Check capicompat_PyAIter_Check
+#endif
+
+/* PyObject_GetAIter: aiter(o): the asynchronous iterator of o, a new reference; TypeError if o is not an async iterable or __aiter__ returns no async iterator.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/object.html#c.PyObject_GetAIter */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyObject_GetAIter(PyObject *o)
+{
+    PyObject *meth = PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__aiter__"), *it;
+    if (meth == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "'%.200s' object is not an async iterable", Py_TYPE(o)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    it = PyObject_CallFunctionObjArgs(meth, o, CAPICOMPAT_NULL);
+    Py_DECREF(meth);
+    if (it == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyAIter_Check(it)) {
+        PyErr_Format(PyExc_TypeError, "aiter() returned not an async iterator of type '%.100s'", Py_TYPE(it)->tp_name);
+        Py_DECREF(it);
+        return CAPICOMPAT_NULL;
+    }
+    return it;
+}
+#define PyObject_GetAIter capicompat_PyObject_GetAIter
+#endif
+
+/* PyDict_MergeFromSeq2: Updates a from an iterable of key/value pairs (override 0: existing keys are kept); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/dict.html#c.PyDict_MergeFromSeq2 */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyDict_MergeFromSeq2(PyObject *a, PyObject *seq2, int override)
+{
+    PyObject *it, *item;
+    Py_ssize_t i = 0;
+    if (a == CAPICOMPAT_NULL || !PyDict_Check(a) || seq2 == CAPICOMPAT_NULL) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    it = PyObject_GetIter(seq2);
+    if (it == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    for (; (item = PyIter_Next(it)) != CAPICOMPAT_NULL; i++) {
+        PyObject *fast = PySequence_Fast(item, "");
+        int rc = 0;
+        if (fast == CAPICOMPAT_NULL) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                PyErr_Format(PyExc_TypeError, "cannot convert dictionary update sequence element #%zd to a sequence", i);
+            }
+            rc = -1;
+        } else if (PySequence_Fast_GET_SIZE(fast) != 2) {
+            PyErr_Format(PyExc_ValueError, "dictionary update sequence element #%zd has length %zd; 2 is required", i, PySequence_Fast_GET_SIZE(fast));
+            rc = -1;
+        } else {
+            PyObject *key = PySequence_Fast_GET_ITEM(fast, 0), *value = PySequence_Fast_GET_ITEM(fast, 1);
+            int present = override ? 0 : PyDict_Contains(a, key);
+            if (present < 0) {
+                rc = -1;
+            } else if (!present) {
+                rc = PyDict_SetItem(a, key, value);
+            }
+        }
+        Py_XDECREF(fast);
+        Py_DECREF(item);
+        if (rc < 0) {
+            Py_DECREF(it);
+            return -1;
+        }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+#define PyDict_MergeFromSeq2 capicompat_PyDict_MergeFromSeq2
+#endif
+
+/* PyFloat_GetInfo: sys.float_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetInfo */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFloat_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("float_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.float_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyFloat_GetInfo capicompat_PyFloat_GetInfo
+#endif
+
+/* PyLong_GetInfo: sys.int_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/long.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyLong_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("int_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.int_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyLong_GetInfo capicompat_PyLong_GetInfo
+#endif
+
+/* PyThread_GetInfo: sys.thread_info, a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyThread_GetInfo(void)
+{
+    PyObject *info = PySys_GetObject("thread_info");
+    if (info == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "lost sys.thread_info");
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(info);
+    return info;
+}
+#define PyThread_GetInfo capicompat_PyThread_GetInfo
+#endif
+
+/* PyFloat_GetMax: The largest finite double (sys.float_info.max).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMax */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline double capicompat_PyFloat_GetMax(void)
+{
+    PyObject *info = PySys_GetObject("float_info"), *v;
+    double d;
+    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "max")) == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1.0;
+    }
+    d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    return d;
+}
+#define PyFloat_GetMax capicompat_PyFloat_GetMax
+#endif
+
+/* PyFloat_GetMin: The smallest positive normalized double (sys.float_info.min).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/float.html#c.PyFloat_GetMin */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline double capicompat_PyFloat_GetMin(void)
+{
+    PyObject *info = PySys_GetObject("float_info"), *v;
+    double d;
+    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "min")) == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1.0;
+    }
+    d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    return d;
+}
+#define PyFloat_GetMin capicompat_PyFloat_GetMin
+#endif
+
+/* PyErr_SetImportErrorSubclass: Raises exception (an ImportError subclass) with msg and the name and path attributes (NULL: None); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportErrorSubclass */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_SetImportErrorSubclass(PyObject *exception, PyObject *msg, PyObject *name, PyObject *path)
+{
+    PyObject *kwargs, *error, *args;
+    int issub = PyObject_IsSubclass(exception, PyExc_ImportError);
+    if (issub == -1) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!issub) {
+        PyErr_SetString(PyExc_TypeError, "expected a subclass of ImportError");
+        return CAPICOMPAT_NULL;
+    }
+    if (msg == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected a message argument");
+        return CAPICOMPAT_NULL;
+    }
+    kwargs = Py_BuildValue("{sOsO}", "name", name != CAPICOMPAT_NULL ? name : Py_None, "path", path != CAPICOMPAT_NULL ? path : Py_None);
+    if (kwargs == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    args = PyTuple_Pack(1, msg);
+    error = args != CAPICOMPAT_NULL ? PyObject_Call(exception, args, kwargs) : CAPICOMPAT_NULL;
+    Py_XDECREF(args);
+    Py_DECREF(kwargs);
+    if (error != CAPICOMPAT_NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+        Py_DECREF(error);
+    }
+    return CAPICOMPAT_NULL;
+}
+#define PyErr_SetImportErrorSubclass capicompat_PyErr_SetImportErrorSubclass
+#endif
+
+/* PyErr_SetImportError: Raises ImportError with msg and the name and path attributes (NULL: None); always NULL.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetImportError */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_SetImportError(PyObject *msg, PyObject *name, PyObject *path)
+{
+    return PyErr_SetImportErrorSubclass(PyExc_ImportError, msg, name, path);
+}
+#define PyErr_SetImportError capicompat_PyErr_SetImportError
+#endif
+
+/* PyExceptionClass_Name: The tp_name of an exception class.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyExceptionClass_Name */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_PyExceptionClass_Name(PyObject *exc)
+{
+    return ((PyTypeObject *)exc)->tp_name;
+}
+#define PyExceptionClass_Name capicompat_PyExceptionClass_Name
+#endif
+
+/* PyErr_WarnExplicitObject: Issues a warning with full control over the location (warnings.warn_explicit); 0, or -1 with an exception (also when the filter turns it into an error).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_WarnExplicitObject(PyObject *category, PyObject *message, PyObject *filename, int lineno, PyObject *module, PyObject *registry)
+{
+    PyObject *warnings, *res, *derived = CAPICOMPAT_NULL;
+    if (module == CAPICOMPAT_NULL) {
+        /* as CPython's warn_explicit: the file name without ".py", "<unknown>" for an empty one
+           (passing None to warnings.warn_explicit would match no filter) */
+        Py_ssize_t len = PyUnicode_GetLength(filename);
+        if (len < 0) {
+            return -1;
+        }
+        if (len == 0) {
+            derived = PyUnicode_FromString("<unknown>");
+        } else if (len >= 3 && PyUnicode_ReadChar(filename, len - 3) == '.' && PyUnicode_ReadChar(filename, len - 2) == 'p'
+                   && PyUnicode_ReadChar(filename, len - 1) == 'y') {
+            derived = PyUnicode_Substring(filename, 0, len - 3);
+        } else {
+            Py_INCREF(filename);
+            derived = filename;
+        }
+        if (derived == CAPICOMPAT_NULL) {
+            return -1;
+        }
+        module = derived;
+    }
+    warnings = PyImport_ImportModule("warnings");
+    if (warnings == CAPICOMPAT_NULL) {
+        Py_XDECREF(derived);
+        return -1;
+    }
+    res = PyObject_CallMethod(warnings, "warn_explicit", "OOOiOO", message, category, filename, lineno,
+                              module, registry != CAPICOMPAT_NULL ? registry : Py_None);
+    Py_DECREF(warnings);
+    Py_XDECREF(derived);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyErr_WarnExplicitObject capicompat_PyErr_WarnExplicitObject
+#endif
+
+/* ==== CPython 3.10 printf-like warning and sys.stdout/sys.stderr writers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_format) ==== */
+
+/* PyErr_WarnExplicitFormat: PyErr_WarnExplicitObject() with the message from PyUnicode_FromFormat(), the filename decoded with the file system encoding and the module as a str (NULL: derived from the filename); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_WarnExplicitFormat */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyErr_WarnExplicitFormat(PyObject *category, const char *filename, int lineno, const char *module, PyObject *registry, const char *format, ...)
+{
+    PyObject *filename_obj, *module_obj = CAPICOMPAT_NULL, *message;
+    int ret = -1;
+    va_list vargs;
+    filename_obj = PyUnicode_DecodeFSDefault(filename);
+    if (filename_obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (module != CAPICOMPAT_NULL) {
+        module_obj = PyUnicode_FromString(module);
+        if (module_obj == CAPICOMPAT_NULL) {
+            Py_DECREF(filename_obj);
+            return -1;
+        }
+    }
+    va_start(vargs, format);
+    message = PyUnicode_FromFormatV(format, vargs);
+    va_end(vargs);
+    if (message != CAPICOMPAT_NULL) {
+        ret = PyErr_WarnExplicitObject(category, message, filename_obj, lineno, module_obj, registry);
+        Py_DECREF(message);
+    }
+    Py_XDECREF(module_obj);
+    Py_DECREF(filename_obj);
+    return ret;
+}
+#define PyErr_WarnExplicitFormat capicompat_PyErr_WarnExplicitFormat
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyImport_AddModuleObject: sys.modules[name], created empty if missing: a borrowed reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_AddModuleObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_AddModuleObject(PyObject *name)
+{
+    const char *utf8 = PyUnicode_AsUTF8(name);
+    return utf8 != CAPICOMPAT_NULL ? PyImport_AddModule(utf8) : CAPICOMPAT_NULL;
+}
+#define PyImport_AddModuleObject capicompat_PyImport_AddModuleObject
+#endif
+
+/* ==== CPython 3.10 import functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_import) ==== */
+
+/* PyImport_ExecCodeModuleObject: Executes the code object co as module name (sys.modules[name], created if missing, with __builtins__), after importlib's _fix_up_module sets __file__ (pathname, NULL: co.co_filename), __cached__ (cpathname), __spec__ and __loader__; a new reference to sys.modules[name], or NULL with the exception (the module then removed from sys.modules).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ExecCodeModuleObject(PyObject *name, PyObject *co, PyObject *pathname, PyObject *cpathname)
+{
+    PyObject *module, *d, *external, *res, *path = CAPICOMPAT_NULL, *modules;
+    module = PyImport_AddModuleObject(name);
+    if (module == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    d = PyModule_GetDict(module);
+    if (d == CAPICOMPAT_NULL || (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL
+                      && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0)) {
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    if (pathname == CAPICOMPAT_NULL) {
+        path = PyObject_GetAttrString(co, "co_filename");
+        if (path == CAPICOMPAT_NULL) {
+            capicompat_remove_module(name);
+            return CAPICOMPAT_NULL;
+        }
+        pathname = path;
+    }
+    external = PyImport_ImportModule("importlib._bootstrap_external");
+    if (external == CAPICOMPAT_NULL) {
+        Py_XDECREF(path);
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    res = PyObject_CallMethod(external, "_fix_up_module", "OOOO", d, name, pathname, cpathname != CAPICOMPAT_NULL ? cpathname : Py_None);
+    Py_DECREF(external);
+    Py_XDECREF(path);
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(res);
+    res = PyEval_EvalCode(co, d, d);
+    if (res == CAPICOMPAT_NULL) {
+        capicompat_remove_module(name);
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(res);
+    modules = PyImport_GetModuleDict();
+    module = modules != CAPICOMPAT_NULL ? PyDict_GetItemWithError(modules, name) : CAPICOMPAT_NULL;
+    if (module == CAPICOMPAT_NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_ImportError, "Loaded module %R not found in sys.modules", name);
+        }
+        return CAPICOMPAT_NULL;
+    }
+    Py_INCREF(module);
+    return module;
+}
+#define PyImport_ExecCodeModuleObject capicompat_PyImport_ExecCodeModuleObject
+#endif
+
+/* PyImport_ExecCodeModuleWithPathnames: PyImport_ExecCodeModuleObject() with a UTF-8 name and file-system-encoded paths; a NULL pathname is derived from cpathname by importlib's _get_sourcefile (the .py next to it if that exists, else cpathname).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ExecCodeModuleWithPathnames */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyImport_ExecCodeModuleWithPathnames(const char *name, PyObject *co, const char *pathname, const char *cpathname)
+{
+    PyObject *name_obj, *path_obj = CAPICOMPAT_NULL, *cpath_obj = CAPICOMPAT_NULL, *m = CAPICOMPAT_NULL;
+    name_obj = PyUnicode_FromString(name);
+    if (name_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (cpathname != CAPICOMPAT_NULL) {
+        cpath_obj = PyUnicode_DecodeFSDefault(cpathname);
+        if (cpath_obj == CAPICOMPAT_NULL) {
+            goto done;
+        }
+    }
+    if (pathname != CAPICOMPAT_NULL) {
+        path_obj = PyUnicode_DecodeFSDefault(pathname);
+        if (path_obj == CAPICOMPAT_NULL) {
+            goto done;
+        }
+    } else if (cpath_obj != CAPICOMPAT_NULL) {
+        PyObject *external = PyImport_ImportModule("importlib._bootstrap_external");
+        if (external != CAPICOMPAT_NULL) {
+            path_obj = PyObject_CallMethod(external, "_get_sourcefile", "O", cpath_obj);
+            Py_DECREF(external);
+        }
+        if (path_obj == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    m = PyImport_ExecCodeModuleObject(name_obj, co, path_obj, cpath_obj);
+    done:
+    Py_DECREF(name_obj);
+    Py_XDECREF(path_obj);
+    Py_XDECREF(cpath_obj);
+    return m;
+}
+#define PyImport_ExecCodeModuleWithPathnames capicompat_PyImport_ExecCodeModuleWithPathnames
+#endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyImport_GetMagicNumber: The bytecode magic number as a long (importlib.util.MAGIC_NUMBER read little-endian); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicNumber */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline long capicompat_PyImport_GetMagicNumber(void)
+{
+    PyObject *util = PyImport_ImportModule("importlib.util"), *magic, *n;
+    long v;
+    if (util == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    magic = PyObject_GetAttrString(util, "MAGIC_NUMBER");
+    Py_DECREF(util);
+    if (magic == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    n = PyObject_CallMethod((PyObject *)&PyLong_Type, "from_bytes", "Os", magic, "little");
+    Py_DECREF(magic);
+    if (n == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsLong(n);
+    Py_DECREF(n);
+    return v;
+}
+#define PyImport_GetMagicNumber capicompat_PyImport_GetMagicNumber
+#endif
+
+/* PyImport_GetMagicTag: The tag of cached bytecode file names (sys.implementation.cache_tag), as a string that lives as long as the process; NULL when caching is off.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_GetMagicTag */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_PyImport_GetMagicTag(void)
+{
+    static char tag[64];
+    PyObject *impl, *value;
+    const char *utf8;
+    if (tag[0] != '\0') {
+        return tag;
+    }
+    impl = PySys_GetObject("implementation");
+    value = impl != CAPICOMPAT_NULL ? PyObject_GetAttrString(impl, "cache_tag") : CAPICOMPAT_NULL;
+    if (value == CAPICOMPAT_NULL || !PyUnicode_Check(value) || (utf8 = PyUnicode_AsUTF8(value)) == CAPICOMPAT_NULL || strlen(utf8) >= sizeof(tag)) {
+        Py_XDECREF(value);
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    memcpy(tag, utf8, strlen(utf8) + 1);
+    Py_DECREF(value);
+    return tag;
+}
+#define PyImport_GetMagicTag capicompat_PyImport_GetMagicTag
+#endif
+
+/* PyInterpreterState_GetDict: A dict where extensions keep interpreter-specific data (borrowed; one per interpreter, and PyPy has one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_GetDict */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyInterpreterState_GetDict(PyInterpreterState *interp)
+{
+    static PyObject *dict = CAPICOMPAT_NULL;
+    (void)interp;
+    if (dict == CAPICOMPAT_NULL) {
+        dict = PyDict_New();
+        if (dict == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    return dict;
+}
+#define PyInterpreterState_GetDict capicompat_PyInterpreterState_GetDict
+#endif
+
+/* PyModule_SetDocString: Sets the module's __doc__ from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/module.html#c.PyModule_SetDocString */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyModule_SetDocString(PyObject *m, const char *doc)
+{
+    PyObject *v = PyUnicode_FromString(doc);
+    int rc;
+    if (v == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(m, "__doc__", v);
+    Py_DECREF(v);
+    return rc;
+}
+#define PyModule_SetDocString capicompat_PyModule_SetDocString
+#endif
+
+/* PySys_GetXOptions: sys._xoptions (the -X options), a borrowed reference; a new empty dict is stored there if missing.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_GetXOptions */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PySys_GetXOptions(void)
+{
+    PyObject *x = PySys_GetObject("_xoptions");
+    if (x == CAPICOMPAT_NULL || !PyDict_Check(x)) {
+        x = PyDict_New();
+        if (x == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        if (PySys_SetObject("_xoptions", x) != 0) {
+            Py_DECREF(x);
+            return CAPICOMPAT_NULL;
+        }
+        Py_DECREF(x);
+    }
+    return x;
+}
+#define PySys_GetXOptions capicompat_PySys_GetXOptions
+#endif
+
+/* capicompat_threading_call: threading.NAME(*args) (args a tuple, stolen; NULL: an error already set).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_threading_call(const char *name, PyObject *args)
+{
+    PyObject *mod, *fn, *res;
+    if (args == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    mod = PyImport_ImportModule("threading");
+    fn = mod != CAPICOMPAT_NULL ? PyObject_GetAttrString(mod, name) : CAPICOMPAT_NULL;
+    Py_XDECREF(mod);
+    res = fn != CAPICOMPAT_NULL ? PyObject_Call(fn, args, CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+    Py_XDECREF(fn);
+    Py_DECREF(args);
+    return res;
+}
+#endif
+
+/* PyThread_get_thread_native_id: The operating system's id of the current thread (threading.get_native_id()); 0 if it cannot be had.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline unsigned long capicompat_PyThread_get_thread_native_id(void)
+{
+    PyObject *id = capicompat_threading_call("get_native_id", PyTuple_New(0));
+    unsigned long v;
+    if (id == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    v = PyLong_AsUnsignedLong(id);
+    Py_DECREF(id);
+    if (v == (unsigned long)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return v;
+}
+#define PyThread_get_thread_native_id capicompat_PyThread_get_thread_native_id
+#endif
+
+/* PY_HAVE_THREAD_NATIVE_ID: Defined when PyThread_get_thread_native_id() is available (PyPy: through threading.get_native_id()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_HAVE_THREAD_NATIVE_ID
+#  define PY_HAVE_THREAD_NATIVE_ID 1
+#endif
+#endif
+
+/* PyThread_get_stacksize: The stack size new threads get (threading.stack_size()); 0 means the platform default.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline size_t capicompat_PyThread_get_stacksize(void)
+{
+    PyObject *size = capicompat_threading_call("stack_size", PyTuple_New(0));
+    Py_ssize_t v;
+    if (size == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    v = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    if (v < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (size_t)v;
+}
+#define PyThread_get_stacksize capicompat_PyThread_get_stacksize
+#endif
+
+/* PyThread_set_stacksize: Sets the stack size of new threads (0: the default); 0 on success, -1 for an invalid size, without an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyThread_set_stacksize(size_t size)
+{
+    PyObject *res = capicompat_threading_call("stack_size", Py_BuildValue("(n)", (Py_ssize_t)size));
+    if (res == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PyThread_set_stacksize capicompat_PyThread_set_stacksize
+#endif
+
+/* PYTHREAD_INVALID_THREAD_ID: A thread id no thread has: (unsigned long)-1.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pythread.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PYTHREAD_INVALID_THREAD_ID
+#  define PYTHREAD_INVALID_THREAD_ID ((unsigned long)-1)
+#endif
+#endif
+
+/* PyUnicode_Partition: str.partition(s, sep): a 3-tuple; TypeError unless both are str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_Partition(PyObject *s, PyObject *sep)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "partition", "OO", s, sep);
+}
+#define PyUnicode_Partition capicompat_PyUnicode_Partition
+#endif
+
+/* PyUnicode_RPartition: str.rpartition(s, sep): a 3-tuple; TypeError unless both are str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RPartition(PyObject *s, PyObject *sep)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rpartition", "OO", s, sep);
+}
+#define PyUnicode_RPartition capicompat_PyUnicode_RPartition
+#endif
+
+/* PyUnicode_RSplit: str.rsplit(s, sep, maxsplit) (sep NULL: whitespace; maxsplit < 0: no limit): a list.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_RSplit */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_RSplit(PyObject *s, PyObject *sep, Py_ssize_t maxsplit)
+{
+    return PyObject_CallMethod((PyObject *)&PyUnicode_Type, "rsplit", "OOn", s, sep != CAPICOMPAT_NULL ? sep : Py_None, maxsplit);
+}
+#define PyUnicode_RSplit capicompat_PyUnicode_RSplit
+#endif
+
+/* PyUnicode_IsIdentifier: 1 if the str is a valid identifier (str.isidentifier()), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_IsIdentifier */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicode_IsIdentifier(PyObject *s)
+{
+    PyObject *r = PyObject_CallMethod((PyObject *)&PyUnicode_Type, "isidentifier", "O", s);
+    int v;
+    if (r == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return v;
+}
+#define PyUnicode_IsIdentifier capicompat_PyUnicode_IsIdentifier
+#endif
+
+/* PyUnicode_DecodeUTF8Stateful: Decodes UTF-8; with consumed, an incomplete sequence at the end is left undecoded and the decoded length stored.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_DecodeUTF8Stateful */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF8Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
+{
+    if (consumed == CAPICOMPAT_NULL) {
+        return PyUnicode_DecodeUTF8(s, size, errors);
+    }
+    PyObject *res = capicompat_codecs_call("utf_8_decode", Py_BuildValue("(y#zi)", s, size, errors, 0));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF8Stateful capicompat_PyUnicode_DecodeUTF8Stateful
+#endif
+
+/* PyUnicode_DecodeUTF16Stateful: Decodes UTF-16 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF16Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_16_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    if (byteorder != CAPICOMPAT_NULL) {
+        *byteorder = (int)PyLong_AsLong(PyTuple_GET_ITEM(res, 2));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF16Stateful capicompat_PyUnicode_DecodeUTF16Stateful
+#endif
+
+/* PyUnicode_DecodeUTF32Stateful: Decodes UTF-32 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF32Stateful(const char *s, Py_ssize_t size, const char *errors, int *byteorder, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_32_ex_decode", Py_BuildValue("(y#zii)", s, size, errors, byteorder != CAPICOMPAT_NULL ? *byteorder : 0, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    if (byteorder != CAPICOMPAT_NULL) {
+        *byteorder = (int)PyLong_AsLong(PyTuple_GET_ITEM(res, 2));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF32Stateful capicompat_PyUnicode_DecodeUTF32Stateful
+#endif
+
+/* PyUnicode_DecodeUTF7Stateful: Decodes UTF-7; with consumed, an unfinished shift sequence at the end is left undecoded.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF7Stateful(const char *s, Py_ssize_t size, const char *errors, Py_ssize_t *consumed)
+{
+    PyObject *res = capicompat_codecs_call("utf_7_decode", Py_BuildValue("(y#zi)", s, size, errors, consumed == CAPICOMPAT_NULL));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (consumed != CAPICOMPAT_NULL) {
+        *consumed = PyLong_AsSsize_t(PyTuple_GET_ITEM(res, 1));
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUTF7Stateful capicompat_PyUnicode_DecodeUTF7Stateful
+#endif
+
+/* PyUnicode_DecodeUTF7: Decodes UTF-7.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUTF7(const char *s, Py_ssize_t size, const char *errors)
+{
+    return PyUnicode_DecodeUTF7Stateful(s, size, errors, CAPICOMPAT_NULL);
+}
+#define PyUnicode_DecodeUTF7 capicompat_PyUnicode_DecodeUTF7
+#endif
+
+/* PyUnicode_DecodeUnicodeEscape: Decodes Python's unicode-escape encoding.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeUnicodeEscape(const char *s, Py_ssize_t size, const char *errors)
+{
+    PyObject *res = capicompat_codecs_call("unicode_escape_decode", Py_BuildValue("(y#z)", s, size, errors));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeUnicodeEscape capicompat_PyUnicode_DecodeUnicodeEscape
+#endif
+
+/* PyUnicode_DecodeCharmap: Decodes with a charmap (mapping NULL: Latin-1).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_DecodeCharmap(const char *data, Py_ssize_t size, PyObject *mapping, const char *errors)
+{
+    PyObject *res = capicompat_codecs_call("charmap_decode", Py_BuildValue("(y#zO)", data, size, errors, mapping != CAPICOMPAT_NULL ? mapping : Py_None));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_DecodeCharmap capicompat_PyUnicode_DecodeCharmap
+#endif
+
+/* PyUnicode_AsCharmapString: Encodes a str with a charmap; TypeError-free BadArgument for NULL arguments.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_AsCharmapString(PyObject *unicode, PyObject *mapping)
+{
+    if (unicode == CAPICOMPAT_NULL || mapping == CAPICOMPAT_NULL) {
+        PyErr_BadArgument();
+        return CAPICOMPAT_NULL;
+    }
+    PyObject *res = capicompat_codecs_call("charmap_encode", Py_BuildValue("(OzO)", unicode, (const char *)CAPICOMPAT_NULL, mapping));
+    PyObject *out;
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyUnicode_AsCharmapString capicompat_PyUnicode_AsCharmapString
+#endif
+
+/* PyUnicode_BuildEncodingMap: An encoding map (codecs.charmap_build) for a 256-character decoding table.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_BuildEncodingMap(PyObject *string)
+{
+    return capicompat_codecs_call("charmap_build", Py_BuildValue("(O)", string));
+}
+#define PyUnicode_BuildEncodingMap capicompat_PyUnicode_BuildEncodingMap
+#endif
+
+/* PyBuffer_FillContiguousStrides: Fills strides for a contiguous array of the shape ('F': Fortran order, else C order).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_FillContiguousStrides */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyBuffer_FillContiguousStrides(int ndims, Py_ssize_t *shape, Py_ssize_t *strides, int itemsize, char order)
+{
+    Py_ssize_t sd = itemsize;
+    int k;
+    if (order == 'F') {
+        for (k = 0; k < ndims; k++) {
+            strides[k] = sd;
+            sd *= shape[k];
+        }
+    } else {
+        for (k = ndims - 1; k >= 0; k--) {
+            strides[k] = sd;
+            sd *= shape[k];
+        }
+    }
+}
+#define PyBuffer_FillContiguousStrides capicompat_PyBuffer_FillContiguousStrides
+#endif
+
+/* PyBuffer_SizeFromFormat: The item size a struct format implies (struct.calcsize); -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/buffer.html#c.PyBuffer_SizeFromFormat */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyBuffer_SizeFromFormat(const char *format)
+{
+    PyObject *mod = PyImport_ImportModule("struct"), *size;
+    Py_ssize_t v;
+    if (mod == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    size = PyObject_CallMethod(mod, "calcsize", "s", format);
+    Py_DECREF(mod);
+    if (size == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    return v;
+}
+#define PyBuffer_SizeFromFormat capicompat_PyBuffer_SizeFromFormat
+#endif
+
+/* PyDescr_IsData: 1 if the descriptor is a data descriptor (its type defines __set__ or __delete__), else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/descriptor.html#c.PyDescr_IsData */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyDescr_IsData(PyObject *descr)
+{
+    PyObject *type = (PyObject *)Py_TYPE(descr);
+    return PyObject_HasAttrString(type, "__set__") || PyObject_HasAttrString(type, "__delete__");
+}
+#define PyDescr_IsData capicompat_PyDescr_IsData
+#endif
+
+/* PyFile_OpenCodeObject: Opens a file for reading as code, as io.open_code(path) ('rb'); path must be a str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCodeObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFile_OpenCodeObject(PyObject *path)
+{
+    PyObject *io, *f;
+    if (!PyUnicode_Check(path)) {
+        PyErr_Format(PyExc_TypeError, "'path' must be 'str', not '%.200s'", Py_TYPE(path)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    io = PyImport_ImportModule("io");
+    if (io == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    f = PyObject_CallMethod(io, "open_code", "O", path);
+    Py_DECREF(io);
+    return f;
+}
+#define PyFile_OpenCodeObject capicompat_PyFile_OpenCodeObject
+#endif
+
+/* PyFile_OpenCode: PyFile_OpenCodeObject() with a UTF-8 path.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/file.html#c.PyFile_OpenCode */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFile_OpenCode(const char *utf8path)
+{
+    PyObject *path = PyUnicode_FromString(utf8path), *f;
+    if (path == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    f = PyFile_OpenCodeObject(path);
+    Py_DECREF(path);
+    return f;
+}
+#define PyFile_OpenCode capicompat_PyFile_OpenCode
+#endif
+
+/* Py_CompileStringObject: Compiles source (start: Py_file_input, Py_eval_input, Py_single_input or Py_func_type_input) as compile() does, with flags and optimize (-1: the interpreter's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_CompileStringObject(const char *str, PyObject *filename, int start, PyCompilerFlags *flags, int optimize)
+{
+    const char *mode = start == Py_eval_input ? "eval" : start == Py_single_input ? "single"
+                     : start == Py_file_input ? "exec" : start == Py_func_type_input ? "func_type" : CAPICOMPAT_NULL;
+    PyObject *builtins, *compile, *code;
+    if (mode == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "invalid start symbol");
+        return CAPICOMPAT_NULL;
+    }
+    builtins = PyEval_GetBuiltins();
+    compile = builtins != CAPICOMPAT_NULL ? PyDict_GetItemString(builtins, "compile") : CAPICOMPAT_NULL;
+    if (compile == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "no builtins.compile");
+        return CAPICOMPAT_NULL;
+    }
+    code = PyObject_CallFunction(compile, "sOsiii", str, filename, mode, flags != CAPICOMPAT_NULL ? flags->cf_flags : 0, 1, optimize);
+    return code;
+}
+#define Py_CompileStringObject capicompat_Py_CompileStringObject
+#endif
+
+/* Py_CompileStringExFlags: Py_CompileStringObject() with a UTF-8 file name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.Py_CompileStringExFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_Py_CompileStringExFlags(const char *str, const char *filename, int start, PyCompilerFlags *flags, int optimize)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename), *code;
+    if (name == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    code = Py_CompileStringObject(str, name, start, flags, optimize);
+    Py_DECREF(name);
+    return code;
+}
+#define Py_CompileStringExFlags capicompat_Py_CompileStringExFlags
+#endif
+
+/* PyRun_SimpleStringFlags: Runs the statements in __main__'s namespace; on an exception prints it and returns -1, else 0 (flags: compiler flags, may be NULL).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleStringFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyCompilerFlags *flags)
+{
+    PyObject *m = PyImport_AddModule("__main__"), *d, *code, *v;
+    if (m == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    d = PyModule_GetDict(m);
+    code = Py_CompileStringExFlags(command, "<string>", Py_file_input, flags, -1);
+    v = code != CAPICOMPAT_NULL ? PyEval_EvalCode(code, d, d) : CAPICOMPAT_NULL;
+    Py_XDECREF(code);
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    Py_DECREF(v);
+    return 0;
+}
+#define PyRun_SimpleStringFlags capicompat_PyRun_SimpleStringFlags
+#endif
+
+/* FVC_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the conversion bits.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_MASK
+#  define FVC_MASK 0x3
+#endif
+#endif
+
+/* FVC_NONE: FORMAT_VALUE oparg bits of CPython's ceval.h: no conversion.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_NONE
+#  define FVC_NONE 0x0
+#endif
+#endif
+
+/* FVC_STR: FORMAT_VALUE oparg bits of CPython's ceval.h: !s.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_STR
+#  define FVC_STR 0x1
+#endif
+#endif
+
+/* FVC_REPR: FORMAT_VALUE oparg bits of CPython's ceval.h: !r.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_REPR
+#  define FVC_REPR 0x2
+#endif
+#endif
+
+/* FVC_ASCII: FORMAT_VALUE oparg bits of CPython's ceval.h: !a.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVC_ASCII
+#  define FVC_ASCII 0x3
+#endif
+#endif
+
+/* FVS_MASK: FORMAT_VALUE oparg bits of CPython's ceval.h: mask of the has-spec bit.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVS_MASK
+#  define FVS_MASK 0x4
+#endif
+#endif
+
+/* FVS_HAVE_SPEC: FORMAT_VALUE oparg bits of CPython's ceval.h: a format spec follows.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/ceval.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FVS_HAVE_SPEC
+#  define FVS_HAVE_SPEC 0x4
+#endif
+#endif
+
+/* PY_STDIOTEXTMODE: The fopen() mode suffix for text files CPython's fileobject.h gives ("b").
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/fileobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_STDIOTEXTMODE
+#  define PY_STDIOTEXTMODE "b"
+#endif
+#endif
+
+/* PY_INVALID_STACK_EFFECT: What PyCompile_OpcodeStackEffect() returns for an opcode or argument it does not know (INT_MAX).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_INVALID_STACK_EFFECT
+#  define PY_INVALID_STACK_EFFECT INT_MAX
+#endif
+#endif
+
+/* capicompat_stack_effect: dis.stack_effect(opcode[, oparg], jump=...) (jump: 1 taken, 0 not, -1 None); PY_INVALID_STACK_EFFECT where dis refuses, without an exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_stack_effect(int opcode, int oparg, int jump)
+{
+    PyObject *dis = PyImport_ImportModule("dis"), *fn = CAPICOMPAT_NULL, *have = CAPICOMPAT_NULL, *args = CAPICOMPAT_NULL, *kw = CAPICOMPAT_NULL, *r = CAPICOMPAT_NULL;
+    long threshold;
+    int v = PY_INVALID_STACK_EFFECT;
+    if (opcode < 0 || opcode > 255) {
+        /* not an opcode at all (CPython checks the range before looking) */
+        Py_XDECREF(dis);
+        return v;
+    }
+    if (dis == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return v;
+    }
+    fn = PyObject_GetAttrString(dis, "stack_effect");
+    have = PyObject_GetAttrString(dis, "HAVE_ARGUMENT");
+    threshold = have != CAPICOMPAT_NULL ? PyLong_AsLong(have) : -1;
+    if (fn != CAPICOMPAT_NULL && threshold >= 0) {
+        /* dis refuses an oparg for an opcode that takes none; the C function ignores it */
+        args = opcode < threshold ? Py_BuildValue("(i)", opcode) : Py_BuildValue("(ii)", opcode, oparg);
+        kw = Py_BuildValue("{sO}", "jump", jump > 0 ? Py_True : jump == 0 ? Py_False : Py_None);
+        if (args != CAPICOMPAT_NULL && kw != CAPICOMPAT_NULL) {
+            r = PyObject_Call(fn, args, kw);
+        }
+    }
+    if (r != CAPICOMPAT_NULL) {
+        v = (int)PyLong_AsLong(r);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    Py_XDECREF(have);
+    Py_XDECREF(fn);
+    Py_DECREF(dis);
+    PyErr_Clear();
+    return v;
+}
+#endif
+
+/* PyCompile_OpcodeStackEffect: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect); PY_INVALID_STACK_EFFECT for one it does not know.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCompile_OpcodeStackEffect(int opcode, int oparg)
+{
+    return capicompat_stack_effect(opcode, oparg, -1);
+}
+#define PyCompile_OpcodeStackEffect capicompat_PyCompile_OpcodeStackEffect
+#endif
+
+/* PyCompile_OpcodeStackEffectWithJump: The stack effect of an opcode of this interpreter's bytecode (dis.stack_effect, jump: 1 taken, 0 not, -1 the maximum); PY_INVALID_STACK_EFFECT for one it does not know.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCompile_OpcodeStackEffectWithJump(int opcode, int oparg, int jump)
+{
+    return capicompat_stack_effect(opcode, oparg, jump);
+}
+#define PyCompile_OpcodeStackEffectWithJump capicompat_PyCompile_OpcodeStackEffectWithJump
+#endif
+
+/* ==== CPython 3.10's function-object, hash, process-information and other names PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_more) ==== */
+
+/* capicompat_func_borrowed: A function attribute as a borrowed reference (the function holds it), NULL for None or on error (cleared).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_func_borrowed(PyObject *op, const char *attr)
+{
+    PyObject *v = PyObject_GetAttrString(op, attr);
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(v);
+    return v == Py_None ? CAPICOMPAT_NULL : v;
+}
+#endif
+
+/* PyFunction_GetKwDefaults: The function's keyword-only defaults dict (borrowed), or NULL when it has none.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_GetKwDefaults */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
+{
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    return capicompat_func_borrowed(op, "__kwdefaults__");
+}
+#define PyFunction_GetKwDefaults capicompat_PyFunction_GetKwDefaults
+#endif
+
+/* PyFunction_GET_KW_DEFAULTS: PyFunction_GetKwDefaults() without the type check.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_KW_DEFAULTS
+#  define PyFunction_GET_KW_DEFAULTS(func) capicompat_func_borrowed((PyObject *)(func), "__kwdefaults__")
+#endif
+#endif
+
+/* PyFunction_GET_GLOBALS: The function's globals dict (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_GLOBALS
+#  define PyFunction_GET_GLOBALS(func) capicompat_func_borrowed((PyObject *)(func), "__globals__")
+#endif
+#endif
+
+/* PyFunction_GET_MODULE: The function's __module__ (borrowed), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/funcobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyFunction_GET_MODULE
+#  define PyFunction_GET_MODULE(func) capicompat_func_borrowed((PyObject *)(func), "__module__")
+#endif
+#endif
+
+/* PyFunction_SetDefaults: Sets the function's __defaults__ to a tuple or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetDefaults */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetDefaults(PyObject *op, PyObject *defaults)
+{
+    PyObject *v = defaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyTuple_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-tuple default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__defaults__", v);
+}
+#define PyFunction_SetDefaults capicompat_PyFunction_SetDefaults
+#endif
+
+/* PyFunction_SetKwDefaults: Sets the function's __kwdefaults__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetKwDefaults */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetKwDefaults(PyObject *op, PyObject *kwdefaults)
+{
+    PyObject *v = kwdefaults;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict keyword only default args");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__kwdefaults__", v);
+}
+#define PyFunction_SetKwDefaults capicompat_PyFunction_SetKwDefaults
+#endif
+
+/* PyFunction_SetAnnotations: Sets the function's __annotations__ to a dict or None; 0, or -1 with SystemError for anything else (NULL too).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_SetAnnotations */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyFunction_SetAnnotations(PyObject *op, PyObject *annotations)
+{
+    PyObject *v = annotations;
+    if (!PyFunction_Check(op)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (v == CAPICOMPAT_NULL || (v != Py_None && !PyDict_Check(v))) {
+        PyErr_SetString(PyExc_SystemError, "non-dict annotations");
+        return -1;
+    }
+    return PyObject_SetAttrString(op, "__annotations__", v);
+}
+#define PyFunction_SetAnnotations capicompat_PyFunction_SetAnnotations
+#endif
+
+/* PyFunction_New: A new function from a code object and globals (types.FunctionType(code, globals)).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_New */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_New(PyObject *code, PyObject *globals)
+{
+    return PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+}
+#define PyFunction_New capicompat_PyFunction_New
+#endif
+
+/* PyFunction_NewWithQualName: PyFunction_New() with __qualname__ set to qualname (NULL: the code's name).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/function.html#c.PyFunction_NewWithQualName */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyFunction_NewWithQualName(PyObject *code, PyObject *globals, PyObject *qualname)
+{
+    PyObject *fn = PyObject_CallFunctionObjArgs((PyObject *)&PyFunction_Type, code, globals, CAPICOMPAT_NULL);
+    if (fn != CAPICOMPAT_NULL && qualname != CAPICOMPAT_NULL && PyObject_SetAttrString(fn, "__qualname__", qualname) < 0) {
+        Py_DECREF(fn);
+        return CAPICOMPAT_NULL;
+    }
+    return fn;
+}
+#define PyFunction_NewWithQualName capicompat_PyFunction_NewWithQualName
+#endif
+
+/* Py_HASH_EXTERNAL: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_EXTERNAL
+#  define Py_HASH_EXTERNAL 0
+#endif
+#endif
+
+/* Py_HASH_SIPHASH24: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_SIPHASH24
+#  define Py_HASH_SIPHASH24 1
+#endif
+#endif
+
+/* Py_HASH_FNV: A value of Py_HASH_ALGORITHM (pyhash.h).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_FNV
+#  define Py_HASH_FNV 2
+#endif
+#endif
+
+/* Py_HASH_ALGORITHM: The str/bytes hash algorithm the interpreter uses; PyPy's is SipHash-2-4 (sys.hash_info.algorithm is 'siphash24').
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyhash.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef Py_HASH_ALGORITHM
+#  define Py_HASH_ALGORITHM Py_HASH_SIPHASH24
+#endif
+#endif
+
+/* Py_ssize_clean_t: CPython 3.10's pyport.h alias of Py_ssize_t for clean argument counts.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pyport.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef Py_ssize_t Py_ssize_clean_t;
+#endif
+
+/* PyLong_FromPid: A Python int from a pid_t (an int on POSIX).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_FromPid
+#  define PyLong_FromPid(pid) PyLong_FromLong((long)(pid))
+#endif
+#endif
+
+/* PyLong_AsPid: A pid_t from a Python int, as CPython 3.10 … 3.12 define it on POSIX (PyLong_AsLong; 3.13 checks int's range).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/longobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyLong_AsPid
+#  define PyLong_AsPid(obj) ((pid_t)PyLong_AsLong(obj))
+#endif
+#endif
+
+/* capicompat_sys_cstring: A process-lifetime C copy of str(eval(expr)) (cached in *slot), or a fallback when it cannot be had.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_sys_cstring(char **slot, const char *expr, const char *fallback)
+{
+    if (*slot == CAPICOMPAT_NULL) {
+        PyObject *d = PyDict_New(), *v = CAPICOMPAT_NULL;
+        const char *utf8;
+        if (d != CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+            v = PyRun_String(expr, Py_eval_input, d, d);
+        }
+        Py_XDECREF(d);
+        utf8 = v != CAPICOMPAT_NULL && PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : CAPICOMPAT_NULL;
+        if (utf8 != CAPICOMPAT_NULL) {
+            char *copy = (char *)PyMem_RawMalloc(strlen(utf8) + 1);
+            if (copy != CAPICOMPAT_NULL) {
+                memcpy(copy, utf8, strlen(utf8) + 1);
+                *slot = copy;
+            }
+        }
+        Py_XDECREF(v);
+        PyErr_Clear();
+    }
+    return *slot != CAPICOMPAT_NULL ? *slot : fallback;
+}
+#endif
+
+/* Py_GetPlatform: The platform name (sys.platform). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetPlatform */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetPlatform(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').platform", "");
+}
+#define Py_GetPlatform capicompat_Py_GetPlatform
+#endif
+
+/* Py_GetCopyright: The copyright notice (sys.copyright). A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCopyright */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCopyright(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').copyright", "");
+}
+#define Py_GetCopyright capicompat_Py_GetCopyright
+#endif
+
+/* Py_GetCompiler: The compiler part of sys.version, as '[GCC …]'. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetCompiler */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetCompiler(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "'[' + __import__('sys').version.split('[', 1)[1]", "");
+}
+#define Py_GetCompiler capicompat_Py_GetCompiler
+#endif
+
+/* Py_GetBuildInfo: The build number and date part of sys.version. A string that lives as long as the process.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_GetBuildInfo */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_Py_GetBuildInfo(void)
+{
+    static char *value = CAPICOMPAT_NULL;
+    return capicompat_sys_cstring(&value, "__import__('sys').version.split('(', 1)[1].split(')', 1)[0]", "");
+}
+#define Py_GetBuildInfo capicompat_Py_GetBuildInfo
+#endif
+
+/* PyBytes_DecodeEscape: Decodes backslash escapes of a bytes literal body (codecs.escape_decode); the last two parameters are unused.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_DecodeEscape(const char *s, Py_ssize_t len, const char *errors, Py_ssize_t unicode, const char *recode_encoding)
+{
+    PyObject *res, *out;
+    (void)unicode;
+    (void)recode_encoding;
+    res = capicompat_codecs_call("escape_decode", Py_BuildValue("(y#z)", s, len, errors));
+    if (res == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    out = PyTuple_GET_ITEM(res, 0);
+    Py_INCREF(out);
+    Py_DECREF(res);
+    return out;
+}
+#define PyBytes_DecodeEscape capicompat_PyBytes_DecodeEscape
+#endif
+
+/* PyVectorcall_Function: The vectorcall function of a callable whose type sets Py_TPFLAGS_HAVE_VECTORCALL, else NULL (PyPy's own types never set it: call them with PyObject_Vectorcall()).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/call.html#c.PyVectorcall_Function */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline vectorcallfunc capicompat_PyVectorcall_Function(PyObject *callable)
+{
+    PyTypeObject *tp = Py_TYPE(callable);
+    vectorcallfunc ptr;
+    if (!PyType_HasFeature(tp, Py_TPFLAGS_HAVE_VECTORCALL) || tp->tp_vectorcall_offset <= 0) {
+        return CAPICOMPAT_NULL;
+    }
+    memcpy(&ptr, (char *)callable + tp->tp_vectorcall_offset, sizeof(ptr));
+    return ptr;
+}
+#define PyVectorcall_Function capicompat_PyVectorcall_Function
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for cells, frames, code and compiler flags (backfilled on PyPy, native everywhere else) (cpython310_objects) ==== */
+
+/* capicompat_cell_type: The interpreter's cell type (types.CellType), looked up once; NULL (no exception) if it cannot be had.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_cell_type(void)
+{
+    static PyObject *cell_type = CAPICOMPAT_NULL;
+    if (cell_type == CAPICOMPAT_NULL) {
+        PyObject *types = PyImport_ImportModule("types");
+        if (types != CAPICOMPAT_NULL) {
+            cell_type = PyObject_GetAttrString(types, "CellType");
+            Py_DECREF(types);
+        }
+        if (cell_type == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+    }
+    return (PyTypeObject *)cell_type;
+}
+#endif
+
+/* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty; never an exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
+{
+    PyObject *value = PyObject_GetAttrString(cell, "cell_contents");
+    if (value == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    Py_DECREF(value);
+    return value;
+}
+#endif
+
+/* PyCell_Check: True if op is a cell object (its type is exactly the cell type).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_Check
+#  define PyCell_Check(op) (Py_TYPE(op) == capicompat_cell_type())
+#endif
+#endif
+
+/* PyCell_New: A new cell holding ob (NULL: an empty cell); a new reference.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_New(PyObject *ob)
+{
+    PyTypeObject *type = capicompat_cell_type();
+    if (type == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "PyCell_New: no cell type");
+        return CAPICOMPAT_NULL;
+    }
+    return ob != CAPICOMPAT_NULL ? PyObject_CallFunctionObjArgs((PyObject *)type, ob, CAPICOMPAT_NULL)
+                      : PyObject_CallNoArgs((PyObject *)type);
+}
+#define PyCell_New capicompat_PyCell_New
+#endif
+
+/* PyCell_Get: A new reference to the cell's contents; NULL without an exception when empty; SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
+{
+    PyObject *value;
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return CAPICOMPAT_NULL;
+    }
+    value = capicompat_cell_get_borrowed(cell);
+    Py_XINCREF(value);
+    return value;
+}
+#define PyCell_Get capicompat_PyCell_Get
+#endif
+
+/* PyCell_Set: Sets the cell's contents to value (NULL: empties it), releasing the old contents; 0, or -1 with SystemError for a non-cell.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
+{
+    if (!PyCell_Check(cell)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (value != CAPICOMPAT_NULL) {
+        return PyObject_SetAttrString(cell, "cell_contents", value);
+    }
+    if (capicompat_cell_get_borrowed(cell) == CAPICOMPAT_NULL) {
+        return 0; /* already empty */
+    }
+    return PyObject_DelAttrString(cell, "cell_contents");
+}
+#define PyCell_Set capicompat_PyCell_Set
+#endif
+
+/* PyCell_GET: The cell's contents as a borrowed reference (NULL when empty), without checks.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/cell.html */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCell_GET
+#  define PyCell_GET(op) capicompat_cell_get_borrowed((PyObject *)(op))
+#endif
+#endif
+
+/* PyFrame_GetBack: A new reference to the frame's caller frame (f_back), or NULL without an exception when there is none (3.10 declares it in frameobject.h, which Python.h includes from 3.11).
+ * Native since CPython 3.11; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBack */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
+{
+    PyObject *back = PyObject_GetAttrString((PyObject *)frame, "f_back");
+    if (back == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (back == Py_None) {
+        Py_DECREF(back);
+        return CAPICOMPAT_NULL;
+    }
+    return (PyFrameObject *)back;
+}
+#define PyFrame_GetBack capicompat_PyFrame_GetBack
+#endif
+
+/* PyCode_Optimize: CPython 3.10's former peephole entry point, a no-op since 3.10: returns a new reference to code.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyCode_Optimize(PyObject *code, PyObject *consts, PyObject *names, PyObject *lnotab)
+{
+    (void)consts;
+    (void)names;
+    (void)lnotab;
+    Py_INCREF(code);
+    return code;
+}
+#define PyCode_Optimize capicompat_PyCode_Optimize
+#endif
+
+/* CO_FUTURE_BARRY_AS_BDFL: The code flag of `from __future__ import barry_as_FLUFL` (__future__.barry_as_FLUFL.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_BARRY_AS_BDFL
+#  define CO_FUTURE_BARRY_AS_BDFL 0x400000
+#endif
+#endif
+
+/* CO_FUTURE_GENERATOR_STOP: The code flag of `from __future__ import generator_stop` (__future__.generator_stop.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_GENERATOR_STOP
+#  define CO_FUTURE_GENERATOR_STOP 0x800000
+#endif
+#endif
+
+/* CO_FUTURE_ANNOTATIONS: The code flag of `from __future__ import annotations` (__future__.annotations.compiler_flag).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_FUTURE_ANNOTATIONS
+#  define CO_FUTURE_ANNOTATIONS 0x1000000
+#endif
+#endif
+
+/* CO_ASYNC_GENERATOR: co_flags bit of an asynchronous generator function's code (inspect.CO_ASYNC_GENERATOR).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/code.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef CO_ASYNC_GENERATOR
+#  define CO_ASYNC_GENERATOR 0x0200
+#endif
+#endif
+
+/* PyCF_ALLOW_TOP_LEVEL_AWAIT: compile() flag allowing top-level await (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_TOP_LEVEL_AWAIT
+#  define PyCF_ALLOW_TOP_LEVEL_AWAIT 0x2000
+#endif
+#endif
+
+/* PyCF_IGNORE_COOKIE: compile() flag to ignore the source's coding cookie (PyPy's ast.PyCF_IGNORE_COOKIE; CPython's ast does not export it).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_IGNORE_COOKIE
+#  define PyCF_IGNORE_COOKIE 0x0800
+#endif
+#endif
+
+/* PyCF_TYPE_COMMENTS: compile() flag asking for type comments (ast.PyCF_TYPE_COMMENTS); PyPy's compiler numbers it 0x40000000 where CPython uses 0x1000, and only PyPy gets this definition.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_TYPE_COMMENTS
+#  define PyCF_TYPE_COMMENTS 0x40000000
+#endif
+#endif
+
+/* FUTURE_NESTED_SCOPES: The name of the __future__ feature nested_scopes, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_NESTED_SCOPES
+#  define FUTURE_NESTED_SCOPES "nested_scopes"
+#endif
+#endif
+
+/* FUTURE_GENERATORS: The name of the __future__ feature generators, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATORS
+#  define FUTURE_GENERATORS "generators"
+#endif
+#endif
+
+/* FUTURE_DIVISION: The name of the __future__ feature division, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_DIVISION
+#  define FUTURE_DIVISION "division"
+#endif
+#endif
+
+/* FUTURE_ABSOLUTE_IMPORT: The name of the __future__ feature absolute_import, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ABSOLUTE_IMPORT
+#  define FUTURE_ABSOLUTE_IMPORT "absolute_import"
+#endif
+#endif
+
+/* FUTURE_WITH_STATEMENT: The name of the __future__ feature with_statement, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_WITH_STATEMENT
+#  define FUTURE_WITH_STATEMENT "with_statement"
+#endif
+#endif
+
+/* FUTURE_PRINT_FUNCTION: The name of the __future__ feature print_function, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_PRINT_FUNCTION
+#  define FUTURE_PRINT_FUNCTION "print_function"
+#endif
+#endif
+
+/* FUTURE_UNICODE_LITERALS: The name of the __future__ feature unicode_literals, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_UNICODE_LITERALS
+#  define FUTURE_UNICODE_LITERALS "unicode_literals"
+#endif
+#endif
+
+/* FUTURE_BARRY_AS_BDFL: The name of the __future__ feature barry_as_FLUFL, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_BARRY_AS_BDFL
+#  define FUTURE_BARRY_AS_BDFL "barry_as_FLUFL"
+#endif
+#endif
+
+/* FUTURE_GENERATOR_STOP: The name of the __future__ feature generator_stop, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_GENERATOR_STOP
+#  define FUTURE_GENERATOR_STOP "generator_stop"
+#endif
+#endif
+
+/* FUTURE_ANNOTATIONS: The name of the __future__ feature annotations, as a C string.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef FUTURE_ANNOTATIONS
+#  define FUTURE_ANNOTATIONS "annotations"
+#endif
+#endif
+
+/* METH_STACKLESS: Method flag of Stackless Python; 0 on every other interpreter, as CPython's methodobject.h defines it there.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/methodobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef METH_STACKLESS
+#  define METH_STACKLESS 0x0000
+#endif
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for running files and bytes reprs (backfilled on PyPy, native everywhere else) (cpython310_run) ==== */
+
+/* PyBytes_Repr: The repr of a bytes object as a str (b'...', escapes \t \n \r \\ and \xhh); with smartquotes, double quotes when the bytes hold ' but no ".
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/bytesobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *data, *out, *p;
+    Py_ssize_t i, size, squotes = 0, dquotes = 0;
+    PyObject *res;
+    char quote = '\'';
+    if (PyBytes_AsStringAndSize(op, &data, &size) < 0) {
+        return CAPICOMPAT_NULL;
+    }
+    if (size > (PY_SSIZE_T_MAX - 3) / 4) {
+        PyErr_SetString(PyExc_OverflowError, "bytes object is too large to make repr");
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < size; i++) {
+        if (data[i] == '\'') {
+            squotes++;
+        } else if (data[i] == '"') {
+            dquotes++;
+        }
+    }
+    if (smartquotes && squotes && !dquotes) {
+        quote = '"';
+    }
+    out = (char *)PyMem_Malloc((size_t)(size * 4 + 3));
+    if (out == CAPICOMPAT_NULL) {
+        return PyErr_NoMemory();
+    }
+    p = out;
+    *p++ = 'b';
+    *p++ = quote;
+    for (i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == (unsigned char)quote || c == '\\') {
+            *p++ = '\\';
+            *p++ = (char)c;
+        } else if (c == '\t') {
+            *p++ = '\\';
+            *p++ = 't';
+        } else if (c == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+        } else if (c == '\r') {
+            *p++ = '\\';
+            *p++ = 'r';
+        } else if (c < ' ' || c >= 0x7f) {
+            *p++ = '\\';
+            *p++ = 'x';
+            *p++ = hex[(c >> 4) & 0xf];
+            *p++ = hex[c & 0xf];
+        } else {
+            *p++ = (char)c;
+        }
+    }
+    *p++ = quote;
+    res = PyUnicode_FromStringAndSize(out, p - out);
+    PyMem_Free(out);
+    return res;
+}
+#define PyBytes_Repr capicompat_PyBytes_Repr
+#endif
+
+/* capicompat_read_file: The rest of a C stream as a NUL-terminated PyMem buffer (closed first when closeit); NULL with OSError (or MemoryError) on failure.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_read_file(FILE *fp, int closeit)
+{
+    size_t used = 0, cap = 8192, got;
+    char *buf = (char *)PyMem_Malloc(cap), *bigger;
+    int failed = 0;
+    if (buf == CAPICOMPAT_NULL) {
+        failed = 1;
+        PyErr_NoMemory();
+    }
+    while (!failed) {
+        if (cap - used < 4096) {
+            bigger = (char *)PyMem_Realloc(buf, cap * 2);
+            if (bigger == CAPICOMPAT_NULL) {
+                failed = 1;
+                PyErr_NoMemory();
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        got = fread(buf + used, 1, cap - used - 1, fp);
+        used += got;
+        if (got == 0) {
+            if (ferror(fp)) {
+                failed = 1;
+                PyErr_SetFromErrno(PyExc_OSError);
+            }
+            break;
+        }
+    }
+    if (closeit) {
+        fclose(fp);
+    }
+    if (failed) {
+        PyMem_Free(buf);
+        return CAPICOMPAT_NULL;
+    }
+    buf[used] = '\0';
+    return buf;
+}
+#endif
+
+/* PyRun_FileExFlags: Runs the source read from fp (named filename) in globals/locals, as Py_file_input/Py_eval_input/Py_single_input start says, closing fp first when closeit; the result (None for a file), or NULL with the exception. flags as for Py_CompileStringExFlags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileExFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyRun_FileExFlags(FILE *fp, const char *filename, int start, PyObject *globals, PyObject *locals, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *code, *res;
+    char *source = capicompat_read_file(fp, closeit);
+    if (source == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    code = Py_CompileStringExFlags(source, filename, start, flags, -1);
+    PyMem_Free(source);
+    if (code == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (PyDict_Check(globals) && PyDict_GetItemString(globals, "__builtins__") == CAPICOMPAT_NULL
+        && PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(code);
+        return CAPICOMPAT_NULL;
+    }
+    res = PyEval_EvalCode(code, globals, locals);
+    Py_DECREF(code);
+    return res;
+}
+#define PyRun_FileExFlags capicompat_PyRun_FileExFlags
+#endif
+
+/* PyRun_FileEx: PyRun_FileExFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileEx */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_FileEx
+#  define PyRun_FileEx(fp, p, s, g, l, c) PyRun_FileExFlags(fp, p, s, g, l, c, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_FileFlags: PyRun_FileExFlags() that leaves fp open.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_FileFlags */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_FileFlags
+#  define PyRun_FileFlags(fp, p, s, g, l, flags) PyRun_FileExFlags(fp, p, s, g, l, 0, flags)
+#endif
+#endif
+
+/* PyEval_EvalCodeEx: Runs a code object with positional arguments, keyword (name, value) pairs, positional and keyword-only defaults and a closure, as calling a function made of it would (locals: used only by code without CO_NEWLOCALS, such as a module's); the result, or NULL with the exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyEval_EvalCodeEx */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyEval_EvalCodeEx(PyObject *co, PyObject *globals, PyObject *locals, PyObject *const *args, int argcount, PyObject *const *kws, int kwcount, PyObject *const *defs, int defcount, PyObject *kwdefs, PyObject *closure)
+{
+    PyObject *flags_obj, *types, *defaults = CAPICOMPAT_NULL, *func = CAPICOMPAT_NULL, *kwnames = CAPICOMPAT_NULL, *res = CAPICOMPAT_NULL;
+    PyObject **all = CAPICOMPAT_NULL;
+    long flags;
+    int i;
+    flags_obj = PyObject_GetAttrString(co, "co_flags");
+    if (flags_obj == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    flags = PyLong_AsLong(flags_obj);
+    Py_DECREF(flags_obj);
+    if (flags == -1 && PyErr_Occurred()) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!(flags & 0x0002)) {
+        /* no CO_NEWLOCALS: module or class body code, run in locals (default: globals) */
+        return PyEval_EvalCode(co, globals, locals != CAPICOMPAT_NULL ? locals : globals);
+    }
+    if (defcount > 0) {
+        defaults = PyTuple_New(defcount);
+        if (defaults == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        for (i = 0; i < defcount; i++) {
+            Py_INCREF(defs[i]);
+            PyTuple_SET_ITEM(defaults, i, defs[i]);
+        }
+    }
+    types = PyImport_ImportModule("types");
+    if (types != CAPICOMPAT_NULL) {
+        func = PyObject_CallMethod(types, "FunctionType", "OOOOO", co, globals, Py_None,
+                                   defaults != CAPICOMPAT_NULL ? defaults : Py_None, closure != CAPICOMPAT_NULL ? closure : Py_None);
+        Py_DECREF(types);
+    }
+    Py_XDECREF(defaults);
+    if (func == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (kwdefs != CAPICOMPAT_NULL && PyObject_SetAttrString(func, "__kwdefaults__", kwdefs) < 0) {
+        goto done;
+    }
+    all = (PyObject **)PyMem_Malloc(sizeof(PyObject *) * (size_t)(argcount + kwcount + 1));
+    if (all == CAPICOMPAT_NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < argcount; i++) {
+        all[i] = args[i];
+    }
+    if (kwcount > 0) {
+        kwnames = PyTuple_New(kwcount);
+        if (kwnames == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        for (i = 0; i < kwcount; i++) {
+            Py_INCREF(kws[2 * i]);
+            PyTuple_SET_ITEM(kwnames, i, kws[2 * i]);
+            all[argcount + i] = kws[2 * i + 1];
+        }
+    }
+    res = PyObject_Vectorcall(func, all, (size_t)argcount, kwnames);
+    done:
+    PyMem_Free(all);
+    Py_XDECREF(kwnames);
+    Py_DECREF(func);
+    return res;
+}
+#define PyEval_EvalCodeEx capicompat_PyEval_EvalCodeEx
+#endif
+
+/* Py_FdIsInteractive: 1 if fp is a terminal (os.isatty of its descriptor), or, when the interpreter runs interactively (-i, sys.flags.interactive), if filename is NULL, "<stdin>" or "???"; else 0. Never raises.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.Py_FdIsInteractive */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_Py_FdIsInteractive(FILE *fp, const char *filename)
+{
+    PyObject *os, *tty, *flags, *interactive;
+    int result = 0;
+    os = PyImport_ImportModule("os");
+    tty = os != CAPICOMPAT_NULL ? PyObject_CallMethod(os, "isatty", "i", fileno(fp)) : CAPICOMPAT_NULL;
+    Py_XDECREF(os);
+    if (tty != CAPICOMPAT_NULL) {
+        result = PyObject_IsTrue(tty) == 1;
+        Py_DECREF(tty);
+    }
+    PyErr_Clear();
+    if (result) {
+        return 1;
+    }
+    flags = PySys_GetObject("flags");
+    interactive = flags != CAPICOMPAT_NULL ? PyObject_GetAttrString(flags, "interactive") : CAPICOMPAT_NULL;
+    if (interactive != CAPICOMPAT_NULL) {
+        result = PyObject_IsTrue(interactive) == 1;
+        Py_DECREF(interactive);
+    }
+    PyErr_Clear();
+    if (!result) {
+        return 0;
+    }
+    return filename == CAPICOMPAT_NULL || strcmp(filename, "<stdin>") == 0 || strcmp(filename, "???") == 0;
+}
+#define Py_FdIsInteractive capicompat_Py_FdIsInteractive
+#endif
+
+/* Py_UniversalNewlineFgets: fgets() that turns \r and \r\n into \n: reads up to n - 1 bytes or through the first newline, NUL-terminates; NULL at once at the end of the stream, and NULL with errno ENXIO when fobj is not NULL (file objects are not supported).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/fileobject.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_Py_UniversalNewlineFgets(char *buf, int n, FILE *stream, PyObject *fobj)
+{
+    char *end = buf;
+    int c, after_cr = 0;
+    if (fobj != CAPICOMPAT_NULL) {
+        errno = ENXIO;
+        return CAPICOMPAT_NULL;
+    }
+    while (n > 1) {
+        c = getc(stream);
+        if (c == EOF) {
+            break;
+        }
+        if (after_cr) {
+            after_cr = 0;
+            if (c == '\n') {
+                /* the \n of a \r\n already stored as \n */
+                continue;
+            }
+        }
+        if (c == '\r') {
+            c = '\n';
+            after_cr = 1;
+        }
+        *end++ = (char)c;
+        n--;
+        if (c == '\n') {
+            break;
+        }
+    }
+    *end = '\0';
+    if (after_cr) {
+        /* the line ended in \r: swallow a following \n now, as nothing remembers it */
+        c = getc(stream);
+        if (c != '\n' && c != EOF) {
+            ungetc(c, stream);
+        }
+    }
+    return end == buf ? CAPICOMPAT_NULL : buf;
+}
+#define Py_UniversalNewlineFgets capicompat_Py_UniversalNewlineFgets
+#endif
+
+/* ==== CPython 3.10 SyntaxError location helpers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_syntaxloc) ==== */
+
+/* PyErr_ProgramTextObject: Line lineno (from 1) of the file filename as a str, with its newline, read as UTF-8; NULL without an exception when the file cannot be read or has no such line.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyerrors.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_ProgramTextObject(PyObject *filename, int lineno)
+{
+    PyObject *encoded, *res = CAPICOMPAT_NULL;
+    FILE *fp;
+    char line[1000];
+    int i = 0;
+    if (filename == CAPICOMPAT_NULL || lineno <= 0) {
+        return CAPICOMPAT_NULL;
+    }
+    encoded = PyUnicode_EncodeFSDefault(filename);
+    if (encoded == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    fp = fopen(PyBytes_AS_STRING(encoded), "r");
+    Py_DECREF(encoded);
+    if (fp == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    line[0] = '\0';
+    while (i < lineno) {
+        /* a line longer than the buffer takes several reads: only a newline (or the end) ends it */
+        if (fgets(line, (int)sizeof line, fp) == CAPICOMPAT_NULL) {
+            break;
+        }
+        if (strchr(line, '\n') != CAPICOMPAT_NULL || feof(fp)) {
+            i++;
+        }
+    }
+    fclose(fp);
+    if (i == lineno) {
+        res = PyUnicode_FromString(line);
+        if (res == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    return res;
+}
+#define PyErr_ProgramTextObject capicompat_PyErr_ProgramTextObject
+#endif
+
+/* PyErr_ProgramText: PyErr_ProgramTextObject() with a file-system-encoded file name; NULL without an exception when there is no such line.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_ProgramText */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyErr_ProgramText(const char *filename, int lineno)
+{
+    PyObject *name, *res;
+    if (filename == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    name = PyUnicode_DecodeFSDefault(filename);
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Clear();
+        return CAPICOMPAT_NULL;
+    }
+    res = PyErr_ProgramTextObject(name, lineno);
+    Py_DECREF(name);
+    return res;
+}
+#define PyErr_ProgramText capicompat_PyErr_ProgramText
+#endif
+
+/* PyErr_RangedSyntaxLocationObject: Sets lineno, offset (col_offset, None if negative), end_lineno, end_offset (likewise), filename and text (the source line, when it can be read) on the pending exception; for one that is not exactly SyntaxError also msg (its str) and print_file_and_line, when missing. Errors setting them are ignored.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pyerrors.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_RangedSyntaxLocationObject(PyObject *filename, int lineno, int col_offset, int end_lineno, int end_col_offset)
+{
+    PyObject *type, *value, *traceback, *tmp;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value == CAPICOMPAT_NULL) {
+        PyErr_Restore(type, value, traceback);
+        return;
+    }
+    tmp = PyLong_FromLong(lineno);
+    if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "lineno", tmp) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = col_offset >= 0 ? PyLong_FromLong(col_offset) : CAPICOMPAT_NULL;
+    if (PyObject_SetAttrString(value, "offset", tmp != CAPICOMPAT_NULL ? tmp : Py_None) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = PyLong_FromLong(end_lineno);
+    if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "end_lineno", tmp) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    tmp = end_col_offset >= 0 ? PyLong_FromLong(end_col_offset) : CAPICOMPAT_NULL;
+    if (PyObject_SetAttrString(value, "end_offset", tmp != CAPICOMPAT_NULL ? tmp : Py_None) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(tmp);
+    if (filename != CAPICOMPAT_NULL) {
+        if (PyObject_SetAttrString(value, "filename", filename) < 0) {
+            PyErr_Clear();
+        }
+        tmp = PyErr_ProgramTextObject(filename, lineno);
+        if (tmp != CAPICOMPAT_NULL) {
+            if (PyObject_SetAttrString(value, "text", tmp) < 0) {
+                PyErr_Clear();
+            }
+            Py_DECREF(tmp);
+        }
+    }
+    if (type != PyExc_SyntaxError) {
+        if (!PyObject_HasAttrString(value, "msg")) {
+            tmp = PyObject_Str(value);
+            if (tmp == CAPICOMPAT_NULL || PyObject_SetAttrString(value, "msg", tmp) < 0) {
+                PyErr_Clear();
+            }
+            Py_XDECREF(tmp);
+        }
+        if (!PyObject_HasAttrString(value, "print_file_and_line")
+            && PyObject_SetAttrString(value, "print_file_and_line", Py_None) < 0) {
+            PyErr_Clear();
+        }
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#define PyErr_RangedSyntaxLocationObject capicompat_PyErr_RangedSyntaxLocationObject
+#endif
+
+/* PyErr_SyntaxLocationObject: PyErr_RangedSyntaxLocationObject() ending on the same line, with no end column.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocationObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocationObject(PyObject *filename, int lineno, int col_offset)
+{
+    PyErr_RangedSyntaxLocationObject(filename, lineno, col_offset, lineno, -1);
+}
+#define PyErr_SyntaxLocationObject capicompat_PyErr_SyntaxLocationObject
+#endif
+
+/* PyErr_SyntaxLocationEx: PyErr_SyntaxLocationObject() with a file-system-encoded file name (NULL: none).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocationEx */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocationEx(const char *filename, int lineno, int col_offset)
+{
+    PyObject *name = CAPICOMPAT_NULL;
+    if (filename != CAPICOMPAT_NULL) {
+        name = PyUnicode_DecodeFSDefault(filename);
+        if (name == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+        }
+    }
+    PyErr_SyntaxLocationObject(name, lineno, col_offset);
+    Py_XDECREF(name);
+}
+#define PyErr_SyntaxLocationEx capicompat_PyErr_SyntaxLocationEx
+#endif
+
+/* PyErr_SyntaxLocation: PyErr_SyntaxLocationEx() without a column (offset None).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SyntaxLocation */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyErr_SyntaxLocation(const char *filename, int lineno)
+{
+    PyErr_SyntaxLocationEx(filename, lineno, -1);
+}
+#define PyErr_SyntaxLocation capicompat_PyErr_SyntaxLocation
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
+
+/* PyTrace_CALL: What a Py_tracefunc is called for: the 'call' event of sys.settrace/sys.setprofile (0).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_CALL
+#  define PyTrace_CALL 0
+#endif
+#endif
+
+/* PyTrace_EXCEPTION: What a Py_tracefunc is called for: the 'exception' event of sys.settrace/sys.setprofile (1).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_EXCEPTION
+#  define PyTrace_EXCEPTION 1
+#endif
+#endif
+
+/* PyTrace_LINE: What a Py_tracefunc is called for: the 'line' event of sys.settrace/sys.setprofile (2).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_LINE
+#  define PyTrace_LINE 2
+#endif
+#endif
+
+/* PyTrace_RETURN: What a Py_tracefunc is called for: the 'return' event of sys.settrace/sys.setprofile (3).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_RETURN
+#  define PyTrace_RETURN 3
+#endif
+#endif
+
+/* PyTrace_C_CALL: What a Py_tracefunc is called for: the 'c_call' event of sys.settrace/sys.setprofile (4).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_CALL
+#  define PyTrace_C_CALL 4
+#endif
+#endif
+
+/* PyTrace_C_EXCEPTION: What a Py_tracefunc is called for: the 'c_exception' event of sys.settrace/sys.setprofile (5).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_EXCEPTION
+#  define PyTrace_C_EXCEPTION 5
+#endif
+#endif
+
+/* PyTrace_C_RETURN: What a Py_tracefunc is called for: the 'c_return' event of sys.settrace/sys.setprofile (6).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_C_RETURN
+#  define PyTrace_C_RETURN 6
+#endif
+#endif
+
+/* PyTrace_OPCODE: What a Py_tracefunc is called for: the 'opcode' event of sys.settrace/sys.setprofile (7).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#profiling-and-tracing */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyTrace_OPCODE
+#  define PyTrace_OPCODE 7
+#endif
+#endif
+
+/* PY_TIMEOUT_MAX: The largest lock timeout in microseconds PyThread_acquire_lock_timed() accepts; threading.TIMEOUT_MAX is it in seconds. PyPy's locks take any long long (threading.TIMEOUT_MAX is LLONG_MAX/1e6 there), so PyPy gets LLONG_MAX.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pythread.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PY_TIMEOUT_MAX
+#  define PY_TIMEOUT_MAX LLONG_MAX
+#endif
+#endif
+
+/* Py_tracefunc: The C trace/profile function PyEval_SetTrace and PyEval_SetProfile install: (obj, frame, what, arg) -> 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.Py_tracefunc */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef int (*Py_tracefunc)(PyObject *, PyFrameObject *, int, PyObject *);
+#endif
+
+/* Py_AuditHookFunction: The C audit hook PySys_AddAuditHook installs: (event, args tuple, userData) -> 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+typedef int (*Py_AuditHookFunction)(const char *, PyObject *, void *);
+#endif
+
+/* capicompat_audit_trampoline: The callable sys.addaudithook gets for a C hook: self is a capsule holding the hook, with its userData as the context; calls hook(event, args, userData) and turns its -1 into the exception it set.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_audit_trampoline(PyObject *self, PyObject *args)
+{
+    Py_AuditHookFunction hook;
+    const char *event;
+    PyObject *event_args;
+    hook = (Py_AuditHookFunction)PyCapsule_GetPointer(self, "capicompat.audit_hook");
+    if (hook == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyArg_ParseTuple(args, "sO", &event, &event_args)) {
+        return CAPICOMPAT_NULL;
+    }
+    if (hook(event, event_args, PyCapsule_GetContext(self)) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "an audit hook returned -1 without an exception");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    Py_RETURN_NONE;
+}
+#endif
+
+/* PySys_AddAuditHook: Adds a C audit hook, called as hook(event, args, userData) for every audited event (PyPy: through sys.addaudithook, so it runs among the Python hooks, in the order added); 0, or -1 with an exception. Hooks cannot be removed.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_AddAuditHook */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_AddAuditHook(Py_AuditHookFunction hook, void *userData)
+{
+    static PyMethodDef def = {"capicompat_audit_hook", capicompat_audit_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
+    PyObject *capsule, *callback, *add, *res;
+    capsule = PyCapsule_New((void *)hook, "capicompat.audit_hook", CAPICOMPAT_NULL);
+    if (capsule == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (PyCapsule_SetContext(capsule, userData) < 0) {
+        Py_DECREF(capsule);
+        return -1;
+    }
+    callback = PyCFunction_NewEx(&def, capsule, CAPICOMPAT_NULL);
+    Py_DECREF(capsule);
+    if (callback == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    add = PySys_GetObject("addaudithook");
+    if (add == CAPICOMPAT_NULL) {
+        Py_DECREF(callback);
+        PyErr_SetString(PyExc_RuntimeError, "sys.addaudithook is missing");
+        return -1;
+    }
+    res = PyObject_CallFunctionObjArgs(add, callback, CAPICOMPAT_NULL);
+    Py_DECREF(callback);
+    if (res == CAPICOMPAT_NULL) {
+        if (PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+            /* as CPython: a hook refusing the sys.addaudithook event with a RuntimeError is not an error */
+            PyErr_Clear();
+            return 0;
+        }
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PySys_AddAuditHook capicompat_PySys_AddAuditHook
+#endif
+
+/* PySys_Audit: Raises an audit event: every hook gets the event name and the arguments built by Py_BuildValue(format, ...) (a single value becomes a 1-tuple; NULL or "": no arguments); 0, or -1 with the exception a hook raised. PyPy: through sys.audit.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.PySys_Audit */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PySys_Audit(const char *event, const char *format, ...)
+{
+    PyObject *event_args, *call_args, *name, *audit, *res;
+    Py_ssize_t i, n;
+    if (format != CAPICOMPAT_NULL && format[0] != '\0') {
+        va_list vargs;
+        va_start(vargs, format);
+        event_args = Py_VaBuildValue(format, vargs);
+        va_end(vargs);
+        if (event_args != CAPICOMPAT_NULL && !PyTuple_Check(event_args)) {
+            PyObject *single = PyTuple_Pack(1, event_args);
+            Py_DECREF(event_args);
+            event_args = single;
+        }
+    } else {
+        event_args = PyTuple_New(0);
+    }
+    if (event_args == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    n = PyTuple_GET_SIZE(event_args);
+    name = PyUnicode_FromString(event);
+    call_args = name != CAPICOMPAT_NULL ? PyTuple_New(n + 1) : CAPICOMPAT_NULL;
+    if (call_args == CAPICOMPAT_NULL) {
+        Py_XDECREF(name);
+        Py_DECREF(event_args);
+        return -1;
+    }
+    PyTuple_SET_ITEM(call_args, 0, name);
+    for (i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(event_args, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(call_args, i + 1, item);
+    }
+    Py_DECREF(event_args);
+    audit = PySys_GetObject("audit");
+    if (audit == CAPICOMPAT_NULL) {
+        Py_DECREF(call_args);
+        PyErr_SetString(PyExc_RuntimeError, "sys.audit is missing");
+        return -1;
+    }
+    res = PyObject_Call(audit, call_args, CAPICOMPAT_NULL);
+    Py_DECREF(call_args);
+    if (res == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+#define PySys_Audit capicompat_PySys_Audit
+#endif
+
+/* capicompat_trace_trampoline: The callable sys.settrace/sys.setprofile get for a C Py_tracefunc: self is a (capsule holding the function, obj) pair; maps the event name to its PyTrace_* number, calls func(obj, frame, what, arg), and returns the current trace function so that local tracing goes on.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_trace_trampoline(PyObject *self, PyObject *args)
+{
+    static const char *const events[] = {"call", "exception", "line", "return", "c_call", "c_exception", "c_return", "opcode"};
+    static const int whats[] = {PyTrace_CALL, PyTrace_EXCEPTION, PyTrace_LINE, PyTrace_RETURN,
+                                PyTrace_C_CALL, PyTrace_C_EXCEPTION, PyTrace_C_RETURN, PyTrace_OPCODE};
+    Py_tracefunc func;
+    PyObject *frame, *event, *arg, *gettrace;
+    int what = -1;
+    size_t i;
+    func = (Py_tracefunc)PyCapsule_GetPointer(PyTuple_GET_ITEM(self, 0), "capicompat.tracefunc");
+    if (func == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OUO", &frame, &event, &arg)) {
+        return CAPICOMPAT_NULL;
+    }
+    for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(event, events[i]) == 0) {
+            what = whats[i];
+            break;
+        }
+    }
+    if (what < 0) {
+        PyErr_Format(PyExc_ValueError, "unknown trace event %R", event);
+        return CAPICOMPAT_NULL;
+    }
+    if (func(PyTuple_GET_ITEM(self, 1), (PyFrameObject *)frame, what, arg) != 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_SystemError, "a trace function returned non-zero without an exception");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    /* the local trace function of the frame: the one installed (sys.setprofile ignores it) */
+    gettrace = PySys_GetObject("gettrace");
+    if (gettrace == CAPICOMPAT_NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyObject_CallNoArgs(gettrace);
+}
+#endif
+
+/* capicompat_trace_install: sys.settrace or sys.setprofile (setter) of a callable wrapping func and obj, or of None when func is NULL; an error is reported as unraisable, as CPython's PyEval_SetTrace does.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_trace_install(const char *setter, Py_tracefunc func, PyObject *obj)
+{
+    static PyMethodDef def = {"capicompat_tracefunc", capicompat_trace_trampoline, METH_VARARGS, CAPICOMPAT_NULL};
+    PyObject *callback = CAPICOMPAT_NULL, *set, *res = CAPICOMPAT_NULL;
+    if (func == CAPICOMPAT_NULL) {
+        Py_INCREF(Py_None);
+        callback = Py_None;
+    } else {
+        PyObject *capsule = PyCapsule_New((void *)func, "capicompat.tracefunc", CAPICOMPAT_NULL);
+        PyObject *pair = capsule != CAPICOMPAT_NULL ? Py_BuildValue("(NO)", capsule, obj != CAPICOMPAT_NULL ? obj : Py_None) : CAPICOMPAT_NULL;
+        if (pair != CAPICOMPAT_NULL) {
+            callback = PyCFunction_NewEx(&def, pair, CAPICOMPAT_NULL);
+            Py_DECREF(pair);
+        }
+    }
+    set = PySys_GetObject(setter);
+    if (callback != CAPICOMPAT_NULL && set != CAPICOMPAT_NULL) {
+        res = PyObject_CallFunctionObjArgs(set, callback, CAPICOMPAT_NULL);
+    } else if (callback != CAPICOMPAT_NULL) {
+        PyErr_Format(PyExc_RuntimeError, "sys.%s is missing", setter);
+    }
+    Py_XDECREF(callback);
+    if (res == CAPICOMPAT_NULL) {
+        PyErr_WriteUnraisable(CAPICOMPAT_NULL);
+    } else {
+        Py_DECREF(res);
+    }
+}
+#endif
+
+/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("settrace", func, obj);
+}
+#define PyEval_SetTrace capicompat_PyEval_SetTrace
+#endif
+
+/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("setprofile", func, obj);
+}
+#define PyEval_SetProfile capicompat_PyEval_SetProfile
+#endif
+
+/* capicompat_cmethod_type: The interpreter's type of METH_METHOD functions (CPython's PyCMethod_Type), taken from one made with PyCMethod_New once; NULL (no exception) if it cannot be had.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyTypeObject *capicompat_cmethod_type(void)
+{
+    static PyTypeObject *cmethod_type = CAPICOMPAT_NULL;
+    if (cmethod_type == CAPICOMPAT_NULL) {
+        static PyMethodDef def = {"capicompat_cmethod", (PyCFunction)(void (*)(void))PyObject_Repr,
+                                  METH_METHOD | METH_FASTCALL | METH_KEYWORDS, CAPICOMPAT_NULL};
+    #ifdef PYPY_VERSION
+        PyObject *f = PyCMethod_New(&def, CAPICOMPAT_NULL, CAPICOMPAT_NULL, (PyObject *)&PyBaseObject_Type);
+    #else
+        PyObject *f = PyCMethod_New(&def, CAPICOMPAT_NULL, CAPICOMPAT_NULL, &PyBaseObject_Type);
+    #endif
+        if (f == CAPICOMPAT_NULL) {
+            PyErr_Clear();
+            return CAPICOMPAT_NULL;
+        }
+        cmethod_type = Py_TYPE(f);
+        Py_INCREF(cmethod_type);
+        Py_DECREF(f);
+    }
+    return cmethod_type;
+}
+#endif
+
+/* PyCMethod_Check: True if op is a METH_METHOD function (PyCMethod_Type or a subclass's).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCMethod_Check
+#  define PyCMethod_Check(op) PyObject_TypeCheck((op), capicompat_cmethod_type())
+#endif
+#endif
+
+/* PyCMethod_CheckExact: True if op is exactly a METH_METHOD function (PyCMethod_Type).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/methodobject.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCMethod_CheckExact
+#  define PyCMethod_CheckExact(op) Py_IS_TYPE((op), capicompat_cmethod_type())
+#endif
+#endif
+
+/* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
+
+/* capicompat_uerr_attr: A UnicodeError attribute that must be str (want_bytes 0) or bytes (1), as a new reference; TypeError as CPython's exceptions.c words it otherwise.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_uerr_attr(PyObject *exc, const char *attr, int want_bytes)
+{
+    PyObject *value = PyObject_GetAttrString(exc, attr);
+    if (value == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (value == Py_None) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute not set", attr);
+        return CAPICOMPAT_NULL;
+    }
+    if (want_bytes ? !PyBytes_Check(value) : !PyUnicode_Check(value)) {
+        Py_DECREF(value);
+        PyErr_Format(PyExc_TypeError, "%.200s attribute must be %s", attr, want_bytes ? "bytes" : "unicode");
+        return CAPICOMPAT_NULL;
+    }
+    return value;
+}
+#endif
+
+/* capicompat_uerr_bound: start (is_end 0) or end (1) of a UnicodeError, clamped to its object's length as CPython 3.10's exceptions.c clamps it.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_bound(PyObject *exc, int want_bytes, int is_end, Py_ssize_t *out)
+{
+    PyObject *obj = capicompat_uerr_attr(exc, "object", want_bytes);
+    PyObject *value;
+    Py_ssize_t size, v;
+    if (obj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    size = want_bytes ? PyBytes_GET_SIZE(obj) : PyUnicode_GET_LENGTH(obj);
+    Py_DECREF(obj);
+    value = PyObject_GetAttrString(exc, is_end ? "end" : "start");
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    v = PyLong_AsSsize_t(value);
+    Py_DECREF(value);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (is_end) {
+        if (v < 1) {
+            v = 1;
+        }
+        if (v > size) {
+            v = size;
+        }
+    } else {
+        if (v < 0) {
+            v = 0;
+        }
+        if (v >= size) {
+            v = size - 1;
+        }
+    }
+    *out = v;
+    return 0;
+}
+#endif
+
+/* capicompat_uerr_set_index: Sets a UnicodeError's start or end, as CPython stores it (no check).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_uerr_set_index(PyObject *exc, const char *attr, Py_ssize_t value)
+{
+    PyObject *v = PyLong_FromSsize_t(value);
+    int rc;
+    if (v == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, attr, v);
+    Py_DECREF(v);
+    return rc;
+}
+#endif
+
+/* PyUnicodeEncodeError_GetEncoding: The encoding attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeEncodeError_GetEncoding capicompat_PyUnicodeEncodeError_GetEncoding
+#endif
+
+/* PyUnicodeEncodeError_GetObject: The object attribute of a deEncodeError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeEncodeError_GetObject capicompat_PyUnicodeEncodeError_GetObject
+#endif
+
+/* PyUnicodeEncodeError_GetReason: The reason attribute of a deEncodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeEncodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeEncodeError_GetReason capicompat_PyUnicodeEncodeError_GetReason
+#endif
+
+/* PyUnicodeEncodeError_GetStart: The start index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeEncodeError_GetStart capicompat_PyUnicodeEncodeError_GetStart
+#endif
+
+/* PyUnicodeEncodeError_SetStart: Sets the start index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeEncodeError_SetStart capicompat_PyUnicodeEncodeError_SetStart
+#endif
+
+/* PyUnicodeEncodeError_GetEnd: The end index of a deEncodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeEncodeError_GetEnd capicompat_PyUnicodeEncodeError_GetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetEnd: Sets the end index of a deEncodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeEncodeError_SetEnd capicompat_PyUnicodeEncodeError_SetEnd
+#endif
+
+/* PyUnicodeEncodeError_SetReason: Sets the reason attribute of a deEncodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeEncodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeEncodeError_SetReason capicompat_PyUnicodeEncodeError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_GetEncoding: The encoding attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetEncoding(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "encoding", 0);
+}
+#define PyUnicodeDecodeError_GetEncoding capicompat_PyUnicodeDecodeError_GetEncoding
+#endif
+
+/* PyUnicodeDecodeError_GetObject: The object attribute of a deDecodeError (bytes) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 1);
+}
+#define PyUnicodeDecodeError_GetObject capicompat_PyUnicodeDecodeError_GetObject
+#endif
+
+/* PyUnicodeDecodeError_GetReason: The reason attribute of a deDecodeError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeDecodeError_GetReason capicompat_PyUnicodeDecodeError_GetReason
+#endif
+
+/* PyUnicodeDecodeError_GetStart: The start index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 1, 0, start);
+}
+#define PyUnicodeDecodeError_GetStart capicompat_PyUnicodeDecodeError_GetStart
+#endif
+
+/* PyUnicodeDecodeError_SetStart: Sets the start index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeDecodeError_SetStart capicompat_PyUnicodeDecodeError_SetStart
+#endif
+
+/* PyUnicodeDecodeError_GetEnd: The end index of a deDecodeError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 1, 1, end);
+}
+#define PyUnicodeDecodeError_GetEnd capicompat_PyUnicodeDecodeError_GetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetEnd: Sets the end index of a deDecodeError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeDecodeError_SetEnd capicompat_PyUnicodeDecodeError_SetEnd
+#endif
+
+/* PyUnicodeDecodeError_SetReason: Sets the reason attribute of a deDecodeError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeDecodeError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeDecodeError_SetReason capicompat_PyUnicodeDecodeError_SetReason
+#endif
+
+/* PyUnicodeTranslateError_GetObject: The object attribute of a deTranslateError (str) as a new reference (TypeError if it is not one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetObject(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "object", 0);
+}
+#define PyUnicodeTranslateError_GetObject capicompat_PyUnicodeTranslateError_GetObject
+#endif
+
+/* PyUnicodeTranslateError_GetReason: The reason attribute of a deTranslateError as a new reference (TypeError if it is not a str).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeTranslateError_GetReason(PyObject *exc)
+{
+    return capicompat_uerr_attr(exc, "reason", 0);
+}
+#define PyUnicodeTranslateError_GetReason capicompat_PyUnicodeTranslateError_GetReason
+#endif
+
+/* PyUnicodeTranslateError_GetStart: The start index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetStart(PyObject *exc, Py_ssize_t *start)
+{
+    return capicompat_uerr_bound(exc, 0, 0, start);
+}
+#define PyUnicodeTranslateError_GetStart capicompat_PyUnicodeTranslateError_GetStart
+#endif
+
+/* PyUnicodeTranslateError_SetStart: Sets the start index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetStart(PyObject *exc, Py_ssize_t start)
+{
+    return capicompat_uerr_set_index(exc, "start", start);
+}
+#define PyUnicodeTranslateError_SetStart capicompat_PyUnicodeTranslateError_SetStart
+#endif
+
+/* PyUnicodeTranslateError_GetEnd: The end index of a deTranslateError, clamped to its object's length; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_GetEnd(PyObject *exc, Py_ssize_t *end)
+{
+    return capicompat_uerr_bound(exc, 0, 1, end);
+}
+#define PyUnicodeTranslateError_GetEnd capicompat_PyUnicodeTranslateError_GetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetEnd: Sets the end index of a deTranslateError; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetEnd(PyObject *exc, Py_ssize_t end)
+{
+    return capicompat_uerr_set_index(exc, "end", end);
+}
+#define PyUnicodeTranslateError_SetEnd capicompat_PyUnicodeTranslateError_SetEnd
+#endif
+
+/* PyUnicodeTranslateError_SetReason: Sets the reason attribute of a deTranslateError from a UTF-8 string; 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, const char *reason)
+{
+    PyObject *value = PyUnicode_FromString(reason);
+    int rc;
+    if (value == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyObject_SetAttrString(exc, "reason", value);
+    Py_DECREF(value);
+    return rc;
+}
+#define PyUnicodeTranslateError_SetReason capicompat_PyUnicodeTranslateError_SetReason
+#endif
+
+/* PyUnicodeDecodeError_Create: A new UnicodeDecodeError(encoding, object[:length], start, end, reason).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicodeDecodeError_Create(const char *encoding, const char *object, Py_ssize_t length, Py_ssize_t start, Py_ssize_t end, const char *reason)
+{
+    return PyObject_CallFunction(PyExc_UnicodeDecodeError, "sy#nns", encoding, object, length, start, end, reason);
+}
+#define PyUnicodeDecodeError_Create capicompat_PyUnicodeDecodeError_Create
+#endif
+
 /* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
 
 /* PY_CTF_LOWER: Character-class flag of CPython's pyctype.h: lower-case ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_LOWER
 #  define PY_CTF_LOWER 0x01
 #endif
@@ -1943,7 +5872,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_UPPER: Character-class flag of CPython's pyctype.h: upper-case ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_UPPER
 #  define PY_CTF_UPPER 0x02
 #endif
@@ -1952,7 +5881,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_ALPHA: Character-class flag of CPython's pyctype.h: ASCII letter; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_ALPHA
 #  define PY_CTF_ALPHA (PY_CTF_LOWER|PY_CTF_UPPER)
 #endif
@@ -1961,7 +5890,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_DIGIT: Character-class flag of CPython's pyctype.h: ASCII digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_DIGIT
 #  define PY_CTF_DIGIT 0x04
 #endif
@@ -1970,7 +5899,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_ALNUM: Character-class flag of CPython's pyctype.h: ASCII letter or digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_ALNUM
 #  define PY_CTF_ALNUM (PY_CTF_ALPHA|PY_CTF_DIGIT)
 #endif
@@ -1979,7 +5908,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_SPACE: Character-class flag of CPython's pyctype.h: ASCII whitespace (\t \n \v \f \r and space); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_SPACE
 #  define PY_CTF_SPACE 0x08
 #endif
@@ -1988,7 +5917,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 /* PY_CTF_XDIGIT: Character-class flag of CPython's pyctype.h: ASCII hexadecimal digit; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PY_CTF_XDIGIT
 #  define PY_CTF_XDIGIT 0x10
 #endif
@@ -1996,7 +5925,7 @@ static inline PyObject *capicompat_PyCFunction_GetSelf(PyObject *op)
 
 /* capicompat_ctype_flags: The PY_CTF_* flags of a byte, as CPython's _Py_ctype_table gives them (ASCII only, locale-independent).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline unsigned int capicompat_ctype_flags(int c)
 {
     /* Py_CHARMASK: only the low byte counts; bytes 128 ... 255 belong to no class */
@@ -2023,7 +5952,7 @@ static inline unsigned int capicompat_ctype_flags(int c)
 
 /* capicompat_ctype_convert: CPython's _Py_ctype_tolower/_Py_ctype_toupper for one byte (ASCII letters only change).
  * Private helper of this header. */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 {
     unsigned char b = (unsigned char)(c & 0xff);
@@ -2040,7 +5969,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISLOWER: Nonzero (PY_CTF_LOWER) if the low byte of c is a lower-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISLOWER
 #  define Py_ISLOWER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_LOWER)
 #endif
@@ -2049,7 +5978,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISUPPER: Nonzero (PY_CTF_UPPER) if the low byte of c is an upper-case ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISUPPER
 #  define Py_ISUPPER(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_UPPER)
 #endif
@@ -2058,7 +5987,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISALPHA: Nonzero (PY_CTF_ALPHA) if the low byte of c is an ASCII letter, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISALPHA
 #  define Py_ISALPHA(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALPHA)
 #endif
@@ -2067,7 +5996,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISDIGIT: Nonzero (PY_CTF_DIGIT) if the low byte of c is an ASCII digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISDIGIT
 #  define Py_ISDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_DIGIT)
 #endif
@@ -2076,7 +6005,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISXDIGIT: Nonzero (PY_CTF_XDIGIT) if the low byte of c is an ASCII hexadecimal digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISXDIGIT
 #  define Py_ISXDIGIT(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_XDIGIT)
 #endif
@@ -2085,7 +6014,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISALNUM: Nonzero (PY_CTF_ALNUM) if the low byte of c is an ASCII letter or digit, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISALNUM
 #  define Py_ISALNUM(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_ALNUM)
 #endif
@@ -2094,7 +6023,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_ISSPACE: Nonzero (PY_CTF_SPACE) if the low byte of c is ASCII whitespace, whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_ISSPACE
 #  define Py_ISSPACE(c) (capicompat_ctype_flags((int)(c)) & PY_CTF_SPACE)
 #endif
@@ -2103,16 +6032,69 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* Py_TOLOWER: The low byte of c in ASCII lower case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_TOLOWER
 #  define Py_TOLOWER(c) (capicompat_ctype_convert((int)(c), 0))
 #endif
 #endif
 
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyOS_mystricmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyOS_mystricmp(const char *a, const char *b)
+{
+    const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
+    for (; *p1 && *p2 && (Py_TOLOWER(*p1) == Py_TOLOWER(*p2)); p1++, p2++) {
+    }
+    return Py_TOLOWER(*p1) - Py_TOLOWER(*p2);
+}
+#define PyOS_mystricmp capicompat_PyOS_mystricmp
+#endif
+
+/* PyOS_mystrnicmp: Case-insensitive comparison of two C strings (ASCII case), as CPython's pystrcmp.c, over at most size bytes.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyOS_mystrnicmp(const char *a, const char *b, Py_ssize_t size)
+{
+    const unsigned char *p1 = (const unsigned char *)a, *p2 = (const unsigned char *)b;
+    if (size == 0) {
+        return 0;
+    }
+    for (; (--size > 0) && *p1 && *p2 && (Py_TOLOWER(*p1) == Py_TOLOWER(*p2)); p1++, p2++) {
+    }
+    return Py_TOLOWER(*p1) - Py_TOLOWER(*p2);
+}
+#define PyOS_mystrnicmp capicompat_PyOS_mystrnicmp
+#endif
+
+/* PyOS_stricmp: PyOS_mystricmp() under its short name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyOS_stricmp
+#  define PyOS_stricmp(a, b) PyOS_mystricmp((a), (b))
+#endif
+#endif
+
+/* PyOS_strnicmp: PyOS_mystrnicmp() under its short name.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/pystrcmp.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyOS_strnicmp
+#  define PyOS_strnicmp(a, b, n) PyOS_mystrnicmp((a), (b), (n))
+#endif
+#endif
+
+/* ==== Locale-independent ASCII character classes (pyctype.h) (ctype) ==== */
+
 /* Py_TOUPPER: The low byte of c in ASCII upper case (other bytes unchanged), whatever the locale; PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://github.com/python/cpython/blob/3.10/Include/cpython/pyctype.h */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_TOUPPER
 #  define Py_TOUPPER(c) (capicompat_ctype_convert((int)(c), 1))
 #endif
@@ -2123,7 +6105,7 @@ static inline unsigned char capicompat_ctype_convert(int c, int to_upper)
 /* PyDict_GetItemRef: Get a strong reference to the value of a key of a dict; 1 if found, 0 if missing (result set to NULL), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_GetItemRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_GetItemRef(PyObject *p, PyObject *key, PyObject **result)
 {
     PyObject *value;
@@ -2154,7 +6136,7 @@ static inline int capicompat_PyDict_GetItemRef(PyObject *p, PyObject *key, PyObj
 /* PyDict_GetItemStringRef: PyDict_GetItemRef() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_GetItemStringRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_GetItemStringRef(PyObject *p, const char *key, PyObject **result)
 {
     int res;
@@ -2173,7 +6155,7 @@ static inline int capicompat_PyDict_GetItemStringRef(PyObject *p, const char *ke
 /* PyDict_SetDefaultRef: Insert default_value under key unless the key is present; result (optional) gets a strong reference to the value now stored. 1 if the key was present, 0 if inserted, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_SetDefaultRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_SetDefaultRef(PyObject *p, PyObject *key, PyObject *default_value, PyObject **result)
 {
     PyObject *value;
@@ -2209,7 +6191,7 @@ static inline int capicompat_PyDict_SetDefaultRef(PyObject *p, PyObject *key, Py
 /* PyDict_Pop: Remove key from a dict without raising KeyError; result (optional) gets the removed value. 1 if removed, 0 if missing, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_Pop */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_Pop(PyObject *p, PyObject *key, PyObject **result)
 {
     PyObject *value;
@@ -2257,7 +6239,7 @@ static inline int capicompat_PyDict_Pop(PyObject *p, PyObject *key, PyObject **r
 /* PyDict_PopString: PyDict_Pop() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_PopString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_PopString(PyObject *p, const char *key, PyObject **result)
 {
     int res;
@@ -2278,7 +6260,7 @@ static inline int capicompat_PyDict_PopString(PyObject *p, const char *key, PyOb
 /* PyDict_ContainsString: PyDict_Contains() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_ContainsString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 {
     int res;
@@ -2296,7 +6278,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyFrozenDict_Check: True if op is a frozendict or an instance of a subtype; frozendict does not exist before 3.15, so it is always false there.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyFrozenDict_Check
 #  define PyFrozenDict_Check(op) ((void)(op), 0)
 #endif
@@ -2305,7 +6287,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyFrozenDict_CheckExact: True if op is exactly a frozendict; always false before 3.15, which has no frozendict.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyFrozenDict_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyFrozenDict_CheckExact
 #  define PyFrozenDict_CheckExact(op) ((void)(op), 0)
 #endif
@@ -2314,7 +6296,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyAnyDict_Check: True if op is a dict or a frozendict (or an instance of a subtype of either); before 3.15 that is PyDict_Check().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyAnyDict_Check
 #  define PyAnyDict_Check(op) PyDict_Check(op)
 #endif
@@ -2323,7 +6305,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyAnyDict_CheckExact: True if op is exactly a dict or exactly a frozendict; before 3.15 that is PyDict_CheckExact().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/dict.html#c.PyAnyDict_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyAnyDict_CheckExact
 #  define PyAnyDict_CheckExact(op) PyDict_CheckExact(op)
 #endif
@@ -2332,7 +6314,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PY_FOREACH_DICT_EVENT: X-macro listing the dict watcher events (ADDED, MODIFIED, DELETED, CLONED, CLEARED, DEALLOCATED).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_DICT_EVENT
 #  define PY_FOREACH_DICT_EVENT(V) V(ADDED) V(MODIFIED) V(DELETED) V(CLONED) V(CLEARED) V(DEALLOCATED)
 #endif
@@ -2341,7 +6323,7 @@ static inline int capicompat_PyDict_ContainsString(PyObject *p, const char *key)
 /* PyDict_WatchEvent: Enumeration of the dict watcher events (PyDict_EVENT_ADDED ... PyDict_EVENT_DEALLOCATED), for PyDict_WatchCallback.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PyDict_EVENT_ADDED,
     PyDict_EVENT_MODIFIED,
@@ -2355,7 +6337,7 @@ typedef enum {
 /* PyDict_WatchCallback: Type of a dict watcher callback, int (*)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/dict.html#c.PyDict_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyDict_WatchCallback)(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *new_value);
 #endif
 
@@ -2364,7 +6346,7 @@ typedef int (*PyDict_WatchCallback)(PyDict_WatchEvent event, PyObject *dict, PyO
 /* PyErr_GetRaisedException: Return the exception being raised (a new reference, with its traceback attached) and clear the error indicator; NULL if none is set.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetRaisedException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyErr_GetRaisedException(void)
 {
     PyObject *type, *value, *tb;
@@ -2387,7 +6369,7 @@ static inline PyObject *capicompat_PyErr_GetRaisedException(void)
 /* PyErr_SetRaisedException: Set exc (a reference is stolen) as the exception being raised, with the traceback it carries; NULL clears the error indicator.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetRaisedException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
 {
     PyObject *type, *tb;
@@ -2406,7 +6388,7 @@ static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
 /* PyErr_GetHandledException: Return a new reference to the exception being handled (what sys.exception() returns), or NULL without setting an exception when none is.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_GetHandledException */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyErr_GetHandledException(void)
 {
     PyObject *type, *value, *tb;
@@ -2425,7 +6407,7 @@ static inline PyObject *capicompat_PyErr_GetHandledException(void)
 /* PyErr_SetHandledException: Set the exception being handled (what sys.exception() returns) to exc, which is not stolen; NULL or None clears it.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_SetHandledException */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyErr_SetHandledException(PyObject *exc)
 {
     PyObject *type;
@@ -2444,7 +6426,7 @@ static inline void capicompat_PyErr_SetHandledException(PyObject *exc)
 /* PyException_GetArgs: Return a new reference to the args of an exception (BaseException.args as stored, without calling a subclass's override).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyException_GetArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyException_GetArgs(PyObject *ex)
 {
     #ifdef PYPY_VERSION
@@ -2461,7 +6443,7 @@ static inline PyObject *capicompat_PyException_GetArgs(PyObject *ex)
 /* PyException_SetArgs: Set the args of an exception (BaseException.args) to args; the reference is not stolen.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyException_SetArgs */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyException_SetArgs(PyObject *ex, PyObject *args)
 {
     #ifdef PYPY_VERSION
@@ -2481,7 +6463,7 @@ static inline void capicompat_PyException_SetArgs(PyObject *ex, PyObject *args)
 /* PyErr_DisplayException: Print exc, its traceback and chained exceptions to sys.stderr, as the default sys.excepthook does.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_DisplayException */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyErr_DisplayException(PyObject *exc)
 {
     PyObject *tb = PyException_GetTraceback(exc);
@@ -2493,7 +6475,7 @@ static inline void capicompat_PyErr_DisplayException(PyObject *exc)
 
 /* capicompat_unraisablehook_args_type: The interpreter's sys.UnraisableHookArgs type (not exported before 3.13), captured once by letting PyErr_WriteUnraisable() hand an instance to a temporary hook; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_unraisablehook_args_type(void)
 {
     static PyObject *type = CAPICOMPAT_NULL;
@@ -2544,7 +6526,7 @@ static inline PyObject *capicompat_unraisablehook_args_type(void)
 
 /* capicompat_unraisablehook_args: Build a sys.UnraisableHookArgs from (type, value, tb, err_msg, obj), all references stolen, NULL meaning None; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_unraisablehook_args(PyObject *exc_type, PyObject *exc_value, PyObject *exc_tb, PyObject *err_msg, PyObject *obj)
 {
     PyObject *items[5];
@@ -2576,7 +6558,7 @@ static inline PyObject *capicompat_unraisablehook_args(PyObject *exc_type, PyObj
 
 /* capicompat_unraisablehook_default: Report the pending exception with err_msg (a C string) and obj (borrowed, may be NULL) through sys.__unraisablehook__, ignoring failures; clears the exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_unraisablehook_default(const char *err_msg, PyObject *obj)
 {
     PyObject *exc_type, *exc_value, *exc_tb, *args, *res, *hook;
@@ -2598,7 +6580,7 @@ static inline void capicompat_unraisablehook_default(const char *err_msg, PyObje
 /* PyErr_FormatUnraisable: Report the current exception to sys.unraisablehook with the message PyUnicode_FromFormat(format, ...) (NULL - no message), then clear it; a failing hook is reported through the default hook.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/exceptions.html#c.PyErr_FormatUnraisable */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 {
     PyObject *exc_type, *exc_value, *exc_tb;
@@ -2672,7 +6654,7 @@ static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 /* Py_INFINITY: A positive double infinity.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/float.html#c.Py_INFINITY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_INFINITY
 #  define Py_INFINITY ((double)INFINITY)
 #endif
@@ -2681,7 +6663,7 @@ static inline void capicompat_PyErr_FormatUnraisable(const char *format, ...)
 /* PyFloat_Pack2: Pack a C double as an IEEE 754 half-precision float into 2 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack2 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack2(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -2764,7 +6746,7 @@ static inline int capicompat_PyFloat_Pack2(double x, char *p, int le)
 /* PyFloat_Pack4: Pack a C double as an IEEE 754 single-precision float into 4 bytes (little-endian if le, else big-endian); 0 on success, -1 with OverflowError if too large.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack4 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack4(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -2788,7 +6770,7 @@ static inline int capicompat_PyFloat_Pack4(double x, char *p, int le)
 /* PyFloat_Pack8: Pack a C double as an IEEE 754 double-precision float into 8 bytes (little-endian if le, else big-endian); returns 0.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Pack8 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFloat_Pack8(double x, char *p, int le)
 {
     unsigned char *out = (unsigned char *)p;
@@ -2807,7 +6789,7 @@ static inline int capicompat_PyFloat_Pack8(double x, char *p, int le)
 /* PyFloat_Unpack2: Unpack 2 bytes of an IEEE 754 half-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack2 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack2(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -2846,7 +6828,7 @@ static inline double capicompat_PyFloat_Unpack2(const char *p, int le)
 /* PyFloat_Unpack4: Unpack 4 bytes of an IEEE 754 single-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack4 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack4(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -2865,7 +6847,7 @@ static inline double capicompat_PyFloat_Unpack4(const char *p, int le)
 /* PyFloat_Unpack8: Unpack 8 bytes of an IEEE 754 double-precision float (little-endian if le, else big-endian) into a C double.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/float.html#c.PyFloat_Unpack8 */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 {
     const unsigned char *in = (const unsigned char *)p;
@@ -2886,7 +6868,7 @@ static inline double capicompat_PyFloat_Unpack8(const char *p, int le)
 /* PyFrame_GetCode: A new reference to the frame's code object; PyPy 3.11's headers lack it (its frame struct has f_code).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetCode */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030B0000))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030B0000))
 static inline PyCodeObject *capicompat_PyFrame_GetCode(PyFrameObject *frame)
 {
     Py_INCREF(frame->f_code);
@@ -2926,7 +6908,7 @@ static inline PyFrameObject *capicompat__PyFrame_GetBackBorrow(PyFrameObject *fr
 /* PyFrame_GetGlobals: Return a new reference to the frame's globals (f_globals).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGlobals */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetGlobals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_globals");
@@ -2937,7 +6919,7 @@ static inline PyObject *capicompat_PyFrame_GetGlobals(PyFrameObject *frame)
 /* PyFrame_GetBuiltins: Return a new reference to the frame's builtins (f_builtins).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetBuiltins */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_builtins");
@@ -2946,20 +6928,21 @@ static inline PyObject *capicompat_PyFrame_GetBuiltins(PyFrameObject *frame)
 #endif
 
 /* PyFrame_GetLocals: Return a new reference to the frame's locals (f_locals; a snapshot dict before 3.13, a write-through proxy for function frames from 3.13).
- * Native since CPython 3.11; PyPy: native since 8.0.1.
+ * Native since CPython 3.11; PyPy: replaced (PyPy's own misbehaves).
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLocals */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if ((CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetLocals(PyFrameObject *frame)
 {
     return PyObject_GetAttrString((PyObject *)frame, "f_locals");
 }
+#undef PyFrame_GetLocals
 #define PyFrame_GetLocals capicompat_PyFrame_GetLocals
 #endif
 
 /* PyFrame_GetLasti: Return the frame's f_lasti (the offset in bytes of the last instruction attempted), or -1 if it has not started.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetLasti */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline int capicompat_PyFrame_GetLasti(PyFrameObject *frame)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -2981,7 +6964,7 @@ static inline int capicompat_PyFrame_GetLasti(PyFrameObject *frame)
 /* PyFrame_GetGenerator: Return a new reference to the generator, coroutine or async generator owning the frame, or NULL (no exception) if it is not a generator's frame.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetGenerator */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyFrame_GetGenerator(PyFrameObject *frame)
 {
     #if PY_VERSION_HEX < 0x030B0000
@@ -3018,7 +7001,7 @@ static inline PyObject *capicompat_PyFrame_GetGenerator(PyFrameObject *frame)
 /* PyFrame_GetVar: Return a new reference to the value of the frame's variable name (a local, cell or free variable); NameError if it does not exist.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVar */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetVar(PyFrameObject *frame, PyObject *name)
 {
     PyObject *value;
@@ -3040,7 +7023,7 @@ static inline PyObject *capicompat_PyFrame_GetVar(PyFrameObject *frame, PyObject
 /* PyFrame_GetVarString: PyFrame_GetVar() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrame_GetVarString */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, const char *name)
 {
     PyObject *value;
@@ -3058,7 +7041,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PyFrameLocalsProxy_Check: True if op is a frame locals proxy (what f_locals returns for optimized frames from 3.13); no such objects exist before 3.13, so it is always false there.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/frame.html#c.PyFrameLocalsProxy_Check */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyFrameLocalsProxy_Check
 #  define PyFrameLocalsProxy_Check(op) ((void)(op), 0)
 #endif
@@ -3069,7 +7052,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PY_FOREACH_FUNC_EVENT: X-macro listing the function watcher events (CREATE, DESTROY, MODIFY_CODE, MODIFY_DEFAULTS, MODIFY_KWDEFAULTS; 3.15 adds MODIFY_QUALNAME).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PY_FOREACH_FUNC_EVENT
 #  define PY_FOREACH_FUNC_EVENT(V) V(CREATE) V(DESTROY) V(MODIFY_CODE) V(MODIFY_DEFAULTS) V(MODIFY_KWDEFAULTS)
 #endif
@@ -3078,7 +7061,7 @@ static inline PyObject *capicompat_PyFrame_GetVarString(PyFrameObject *frame, co
 /* PyFunction_WatchEvent: Enumeration of the function watcher events, PyFunction_EVENT_CREATE … PyFunction_EVENT_MODIFY_KWDEFAULTS (values 0 … 4).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchEvent */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef enum {
     PyFunction_EVENT_CREATE,
     PyFunction_EVENT_DESTROY,
@@ -3091,7 +7074,7 @@ typedef enum {
 /* PyFunction_WatchCallback: Type of a function watcher callback, int (*)(PyFunction_WatchEvent event, PyFunctionObject *func, PyObject *new_value).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/function.html#c.PyFunction_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionObject *func,
                                         PyObject *new_value);
 #endif
@@ -3101,14 +7084,14 @@ typedef int (*PyFunction_WatchCallback)(PyFunction_WatchEvent event, PyFunctionO
 /* gcvisitobjects_t: Callback of PyUnstable_GC_VisitObjects(); returns 0 to stop the visit, non-zero to go on.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.gcvisitobjects_t */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*gcvisitobjects_t)(PyObject *, void *);
 #endif
 
 /* PyUnstable_GC_VisitObjects: Call callback(obj, arg) for every live object the collector tracks (with the collector disabled meanwhile) until it returns 0. Backport: over a gc.get_objects() snapshot; if that snapshot cannot be made, the error is reported as unraisable and nothing is visited.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_GC_VisitObjects */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyUnstable_GC_VisitObjects(gcvisitobjects_t callback, void *arg)
 {
     PyObject *gc, *objects;
@@ -3139,7 +7122,7 @@ static inline void capicompat_PyUnstable_GC_VisitObjects(gcvisitobjects_t callba
 /* PyUnstable_Object_GC_NewWithExtraData: PyObject_GC_New() with extra_size zeroed bytes after the type's basic size; the object (reference count 1) is not tracked. Backport: PyObject_GC_NewVar() with the type's tp_itemsize set to 1 for the call (the GIL makes that invisible), then everything after the header zeroed.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyUnstable_Object_GC_NewWithExtraData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyUnstable_Object_GC_NewWithExtraData(PyTypeObject *type, size_t extra_size)
 {
     PyObject *op;
@@ -3164,7 +7147,7 @@ static inline PyObject *capicompat_PyUnstable_Object_GC_NewWithExtraData(PyTypeO
 /* PyModule_GetState_DuringGC: PyModule_GetState() for tp_traverse handlers, without side effects; NULL (no exception set) if the object is not a module or has no state.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetState_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyModule_GetState_DuringGC(PyObject *module)
 {
     if (!PyModule_Check(module)) {
@@ -3178,7 +7161,7 @@ static inline void *capicompat_PyModule_GetState_DuringGC(PyObject *module)
 /* PyType_GetModule_DuringGC: PyType_GetModule() for tp_traverse handlers, without side effects; a borrowed reference, or NULL (no exception set) for a static type or a heap type not made with a module.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModule_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_GetModule_DuringGC(PyTypeObject *type)
 {
     /* read through a volatile copy: gcc cannot tell that static types never get here
@@ -3195,7 +7178,7 @@ static inline PyObject *capicompat_PyType_GetModule_DuringGC(PyTypeObject *type)
 /* PyType_GetModuleState_DuringGC: PyType_GetModuleState() for tp_traverse handlers, without side effects; NULL (no exception set) if the type has no module or the module no state.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleState_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyType_GetModuleState_DuringGC(PyTypeObject *type)
 {
     PyObject *module = PyType_GetModule_DuringGC(type);
@@ -3210,7 +7193,7 @@ static inline void *capicompat_PyType_GetModuleState_DuringGC(PyTypeObject *type
 /* PyModule_GetToken_DuringGC: PyModule_GetToken() for tp_traverse handlers, without side effects: 0 and the module's token (below 3.15 always its PyModuleDef, NULL if it has none), or -1 (no exception set) if it is not a module.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyModule_GetToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetToken_DuringGC(PyObject *module, void **result)
 {
     if (!PyModule_Check(module)) {
@@ -3226,7 +7209,7 @@ static inline int capicompat_PyModule_GetToken_DuringGC(PyObject *module, void *
 /* PyType_GetModuleByToken_DuringGC: The module (borrowed) of the first class in the type's MRO that was made with a module whose token is mod_token (below 3.15: whose PyModuleDef is mod_token), without side effects; NULL (no exception set) if none.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetModuleByToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_GetModuleByToken_DuringGC(PyTypeObject *type, const void *mod_token)
 {
     PyObject *mro = type->tp_mro;
@@ -3248,7 +7231,7 @@ static inline PyObject *capicompat_PyType_GetModuleByToken_DuringGC(PyTypeObject
 /* PyObject_GetTypeData_DuringGC: PyObject_GetTypeData() for tp_traverse handlers: the start of the memory that cls (a class of obj) adds to its base, i.e. obj plus the base's tp_basicsize rounded up to the alignment of max_align_t; no side effects.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetTypeData_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyObject_GetTypeData_DuringGC(PyObject *o, PyTypeObject *cls)
 {
     #ifdef ALIGNOF_MAX_ALIGN_T
@@ -3271,7 +7254,7 @@ static inline void *capicompat_PyObject_GetTypeData_DuringGC(PyObject *o, PyType
 /* PyObject_GetItemData_DuringGC: PyObject_GetItemData() for tp_traverse handlers: obj plus its type's tp_basicsize if the type has Py_TPFLAGS_ITEMS_AT_END (3.12+; no type has it before), else NULL with no exception set; no side effects.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyObject_GetItemData_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void *capicompat_PyObject_GetItemData_DuringGC(PyObject *o)
 {
     #ifdef Py_TPFLAGS_ITEMS_AT_END
@@ -3289,7 +7272,7 @@ static inline void *capicompat_PyObject_GetItemData_DuringGC(PyObject *o)
 /* PyType_GetBaseByToken_DuringGC: PyType_GetBaseByToken() for tp_traverse handlers: 1 and the first class of the type's MRO whose Py_tp_token is tp_token (a borrowed reference), 0 and NULL if none, -1 and NULL (no exception set) if tp_token is NULL or type is not a type. Type tokens exist from 3.14; before, no class has one, so nothing is found.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gcsupport.html#c.PyType_GetBaseByToken_DuringGC */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyType_GetBaseByToken_DuringGC(PyTypeObject *type, void *tp_token, PyTypeObject **result)
 {
     #if PY_VERSION_HEX >= 0x030E0000
@@ -3340,7 +7323,7 @@ static inline int capicompat_PyType_GetBaseByToken_DuringGC(PyTypeObject *type, 
 /* PyGen_GetCode: Return a new reference to the code object of a generator (its gi_code).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/gen.html#c.PyGen_GetCode */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 {
     return (PyCodeObject *)PyObject_GetAttrString((PyObject *)gen, "gi_code");
@@ -3351,7 +7334,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyAsyncGenASend_CheckExact: True if op is exactly an async generator's asend() awaitable (the object returned by agen.asend()/__anext__()).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/gen.html#c.PyAsyncGenASend_CheckExact */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyAsyncGenASend_CheckExact
 #  define PyAsyncGenASend_CheckExact(op) Py_IS_TYPE((op), &_PyAsyncGenASend_Type)
 #endif
@@ -3362,7 +7345,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_MULTIPLIER: Prime multiplier used in string and various other hashes (1000003).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MULTIPLIER */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_MULTIPLIER
 #  define PyHASH_MULTIPLIER 1000003UL
 #endif
@@ -3371,7 +7354,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_BITS: Exponent of the Mersenne prime 2**PyHASH_BITS - 1 used for numeric hashes (61 on 64-bit, else 31).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_BITS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_BITS
 #  define PyHASH_BITS (SIZEOF_VOID_P >= 8 ? 61 : 31)
 #endif
@@ -3380,7 +7363,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_MODULUS: The prime 2**PyHASH_BITS - 1 (a size_t) that numeric hashes are reduced modulo.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_MODULUS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_MODULUS
 #  define PyHASH_MODULUS (((size_t)1 << (SIZEOF_VOID_P >= 8 ? 61 : 31)) - 1)
 #endif
@@ -3389,7 +7372,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_INF: The hash of a positive infinity (314159).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_INF */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_INF
 #  define PyHASH_INF 314159
 #endif
@@ -3398,7 +7381,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* PyHASH_IMAG: Multiplier used for the imaginary part of a complex number's hash (PyHASH_MULTIPLIER).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyHASH_IMAG */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyHASH_IMAG
 #  define PyHASH_IMAG 1000003UL
 #endif
@@ -3407,7 +7390,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* Py_HASH_SIPHASH13: Value of Py_HASH_ALGORITHM selecting SipHash-1-3 (3), the default string hash from 3.11.
  * Native since CPython 3.11; PyPy: unavailable.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HASH_SIPHASH13 */
-#if PY_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000 && !defined(PYPY_VERSION)
 #ifndef Py_HASH_SIPHASH13
 #  define Py_HASH_SIPHASH13 3
 #endif
@@ -3416,7 +7399,7 @@ static inline PyCodeObject *capicompat_PyGen_GetCode(PyGenObject *gen)
 /* Py_HashPointer: Hash a pointer value, as object.__hash__ does for an object's address; never -1.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HashPointer */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
 {
     #ifdef PYPY_VERSION
@@ -3434,7 +7417,7 @@ static inline Py_hash_t capicompat_Py_HashPointer(const void *ptr)
 /* PyObject_GenericHash: object.__hash__, the identity hash, for use as a tp_hash slot.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.PyObject_GenericHash */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
 {
     #ifdef PYPY_VERSION
@@ -3450,10 +7433,10 @@ static inline Py_hash_t capicompat_PyObject_GenericHash(PyObject *obj)
 /* Py_HashBuffer: Hash len bytes at ptr exactly as bytes and memoryview do; never -1.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/hash.html#c.Py_HashBuffer */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len)
 {
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
     #ifndef PYPY_VERSION
     return _Py_HashBytes(ptr, len);
     #else
@@ -3505,7 +7488,7 @@ static inline Py_hash_t capicompat_Py_HashBuffer(const void *ptr, Py_ssize_t len
 /* PyImport_ImportModuleAttr: Import the module mod_name (PyImport_Import) and return a new reference to its attribute attr_name; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ImportModuleAttr(PyObject *mod_name, PyObject *attr_name)
 {
     /* as 3.14's _PyImport_GetModuleAttr() */
@@ -3524,7 +7507,7 @@ static inline PyObject *capicompat_PyImport_ImportModuleAttr(PyObject *mod_name,
 /* PyImport_ImportModuleAttrString: PyImport_ImportModuleAttr() with the module and attribute names as UTF-8 C strings.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportModuleAttrString */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_ImportModuleAttrString(const char *mod_name, const char *attr_name)
 {
     /* as 3.14's _PyImport_GetModuleAttrString() */
@@ -3549,7 +7532,7 @@ static inline PyObject *capicompat_PyImport_ImportModuleAttrString(const char *m
 /* PyImport_LazyImportsMode: The global lazy-imports mode (PEP 810) - PyImport_LAZY_NORMAL (only `lazy import` statements are lazy) or PyImport_LAZY_ALL - with CPython 3.15's enumerators and values.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_LazyImportsMode */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef enum {
     PyImport_LAZY_NORMAL,
     PyImport_LAZY_ALL
@@ -3559,7 +7542,7 @@ typedef enum {
 /* PyImport_GetLazyImportsMode: The current global lazy-imports mode; before 3.15 there are no lazy imports (no `lazy` statement, no flag), which is PyImport_LAZY_NORMAL's behaviour, so that is always the answer there.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsMode */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyImport_LazyImportsMode capicompat_PyImport_GetLazyImportsMode(void)
 {
     /* no statement can be lazy before 3.15 and nothing can make plain imports lazy:
@@ -3572,7 +7555,7 @@ static inline PyImport_LazyImportsMode capicompat_PyImport_GetLazyImportsMode(vo
 /* PyImport_GetLazyImportsFilter: The current lazy-imports filter (a new reference), or NULL when none is set; before 3.15 no filter can be set (nothing consults one), so NULL without an exception.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_GetLazyImportsFilter */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
 {
     return CAPICOMPAT_NULL;
@@ -3585,7 +7568,7 @@ static inline PyObject *capicompat_PyImport_GetLazyImportsFilter(void)
 /* Py_IsFinalizing: 1 if the main interpreter is shutting down (Py_FinalizeEx() has started), else 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.Py_IsFinalizing */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_Py_IsFinalizing(void)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -3602,13 +7585,13 @@ static inline int capicompat_Py_IsFinalizing(void)
 /* atexit_datacallbackfunc: The callback type of PyUnstable_AtExit().
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 typedef void (*atexit_datacallbackfunc)(void *);
 #endif
 
 /* capicompat_atexit_trampoline: The atexit callable behind the atexit-module PyUnstable_AtExit(); self is a capsule holding the function, with the data as its context.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_atexit_trampoline(PyObject *self, PyObject *unused)
 {
     atexit_datacallbackfunc func;
@@ -3624,7 +7607,7 @@ static inline PyObject *capicompat_atexit_trampoline(PyObject *self, PyObject *u
 
 /* capicompat_atexit_register: Register func(data) with the current interpreter's atexit module; 0, or -1 with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_atexit_register(atexit_datacallbackfunc func, void *data)
 {
     static PyMethodDef def = {"capicompat_atexit_callback", capicompat_atexit_trampoline,
@@ -3662,10 +7645,10 @@ static inline int capicompat_atexit_register(atexit_datacallbackfunc func, void 
 /* PyUnstable_AtExit: Register func(data) to run when the interpreter (which must be the current one) finalizes; 0, or -1 with an exception. 3.12 has it as _Py_AtExit(); below 3.12 it is registered with the atexit module, so it runs among (not after) the Python atexit callbacks, in reverse order of registration.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/interp-lifecycle.html#c.PyUnstable_AtExit */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexit_datacallbackfunc func, void *data)
 {
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
     (void)interp; /* CPython requires the current interpreter */
     return capicompat_atexit_register(func, data);
 #else
@@ -3685,7 +7668,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_DEFAULT_GIL: PyInterpreterConfig.gil value for the default choice (shared with the main interpreter).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_DEFAULT_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_DEFAULT_GIL
 #  define PyInterpreterConfig_DEFAULT_GIL (0)
 #endif
@@ -3694,7 +7677,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_SHARED_GIL: PyInterpreterConfig.gil value for a sub-interpreter sharing the main interpreter's GIL.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_SHARED_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_SHARED_GIL
 #  define PyInterpreterConfig_SHARED_GIL (1)
 #endif
@@ -3703,7 +7686,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig_OWN_GIL: PyInterpreterConfig.gil value for a sub-interpreter with a GIL of its own.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig_OWN_GIL */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef PyInterpreterConfig_OWN_GIL
 #  define PyInterpreterConfig_OWN_GIL (2)
 #endif
@@ -3712,7 +7695,7 @@ static inline int capicompat_PyUnstable_AtExit(PyInterpreterState *interp, atexi
 /* PyInterpreterConfig: Settings of a new sub-interpreter for Py_NewInterpreterFromConfig() (the same layout as 3.12 … 3.15).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.PyInterpreterConfig */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 typedef struct {
     int use_main_obmalloc;
     int allow_fork;
@@ -3727,7 +7710,7 @@ typedef struct {
 /* Py_NewInterpreterFromConfig: Create a sub-interpreter with the given settings and make its thread state current; PyStatus error (and *tstate_p NULL, the caller's thread state still current) if it cannot. Below 3.12 the runtime can only make legacy sub-interpreters (Py_NewInterpreter()): any other setting (own obmalloc or GIL, fork/exec/threads/daemon threads refused, checked extensions) is an error status.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/subinterpreters.html#c.Py_NewInterpreterFromConfig */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **tstate_p, const PyInterpreterConfig *config)
 {
     PyThreadState *tstate;
@@ -3765,10 +7748,10 @@ static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **ts
 /* PyUnstable_InterpreterState_GetMainModule: A new reference to the interpreter's __main__ module (its sys.modules entry); 3.13 only natively, provided before and after.
  * Native in CPython 3.13 to 3.14 (removed there); PyPy: unavailable.
  * https://docs.python.org/3.13/c-api/init.html#c.PyUnstable_InterpreterState_GetMainModule */
-#if ((PY_VERSION_HEX < 0x030D0000 || PY_VERSION_HEX >= 0x030E0000) || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if ((CAPICOMPAT_VERSION_HEX < 0x030D0000 || CAPICOMPAT_VERSION_HEX >= 0x030E0000) || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyUnstable_InterpreterState_GetMainModule(PyInterpreterState *interp)
 {
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
     /* 3.10 … 3.12 export the same function under its private name */
     return _PyInterpreterState_GetMainModule(interp);
 #else
@@ -3796,7 +7779,7 @@ static inline PyObject *capicompat_PyUnstable_InterpreterState_GetMainModule(PyI
 /* PyIter_NextItem: Get the next item of an iterator as a new reference in *item; 1 if there was one, 0 when exhausted (*item NULL, StopIteration cleared), -1 on error (*item NULL).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/iter.html#c.PyIter_NextItem */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyIter_NextItem(PyObject *iter, PyObject **item)
 {
     iternextfunc next = Py_TYPE(iter)->tp_iternext;
@@ -3828,7 +7811,7 @@ static inline int capicompat_PyIter_NextItem(PyObject *iter, PyObject **item)
 /* PyList_Extend: Extend a list with the items of an iterable, like list.extend(); 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_Extend */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
 {
     PyObject *res;
@@ -3871,7 +7854,7 @@ static inline int capicompat_PyList_Extend(PyObject *list, PyObject *iterable)
 /* PyList_Clear: Remove all items from a list, like list.clear(); 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_Clear */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyList_Clear(PyObject *list)
 {
     PyObject *name, *clear, *res;
@@ -3911,7 +7894,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_DEFAULTS: PyLong_AsNativeBytes() flag: Use the defaults (native endian, C-cast semantics); must be used alone, it is -1 (all bits set).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_DEFAULTS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_DEFAULTS
 #  define Py_ASNATIVEBYTES_DEFAULTS -1
 #endif
@@ -3920,7 +7903,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_BIG_ENDIAN: PyLong_AsNativeBytes() flag: Big-endian byte order (most significant byte first).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_BIG_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_BIG_ENDIAN
 #  define Py_ASNATIVEBYTES_BIG_ENDIAN 0
 #endif
@@ -3929,7 +7912,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_LITTLE_ENDIAN: PyLong_AsNativeBytes() flag: Little-endian byte order (least significant byte first).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_LITTLE_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_LITTLE_ENDIAN
 #  define Py_ASNATIVEBYTES_LITTLE_ENDIAN 1
 #endif
@@ -3938,7 +7921,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_NATIVE_ENDIAN: PyLong_AsNativeBytes() flag: The platform's native byte order.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_NATIVE_ENDIAN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_NATIVE_ENDIAN
 #  define Py_ASNATIVEBYTES_NATIVE_ENDIAN 3
 #endif
@@ -3947,7 +7930,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_UNSIGNED_BUFFER: PyLong_AsNativeBytes() flag: The buffer is unsigned: a positive value may use the most significant bit.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_UNSIGNED_BUFFER */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_UNSIGNED_BUFFER
 #  define Py_ASNATIVEBYTES_UNSIGNED_BUFFER 4
 #endif
@@ -3956,7 +7939,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_REJECT_NEGATIVE: PyLong_AsNativeBytes() flag: Raise ValueError for a negative value instead of copying it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_REJECT_NEGATIVE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_REJECT_NEGATIVE
 #  define Py_ASNATIVEBYTES_REJECT_NEGATIVE 8
 #endif
@@ -3965,7 +7948,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* Py_ASNATIVEBYTES_ALLOW_INDEX: PyLong_AsNativeBytes() flag: Accept non-int objects with __index__ (else TypeError).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.Py_ASNATIVEBYTES_ALLOW_INDEX */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_ASNATIVEBYTES_ALLOW_INDEX
 #  define Py_ASNATIVEBYTES_ALLOW_INDEX 16
 #endif
@@ -3974,7 +7957,7 @@ static inline int capicompat_PyList_Clear(PyObject *list)
 /* PyLong_AsNativeBytes: Copy an int to a native buffer of n_bytes bytes as two's complement (truncating like a C cast); returns the bytes the value needs, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buffer, Py_ssize_t n_bytes, int flags)
 {
     PyObject *v, *owned = CAPICOMPAT_NULL;
@@ -4135,7 +8118,7 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
 /* PyLong_FromNativeBytes: Create an int from a native buffer of n_bytes bytes, read as two's complement (or unsigned with Py_ASNATIVEBYTES_UNSIGNED_BUFFER).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromNativeBytes(const void *buffer, size_t n_bytes, int flags)
 {
     int little_endian;
@@ -4154,7 +8137,7 @@ static inline PyObject *capicompat_PyLong_FromNativeBytes(const void *buffer, si
 /* PyLong_FromUnsignedNativeBytes: Create a non-negative int from a native buffer of n_bytes bytes read as an unsigned number.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUnsignedNativeBytes */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUnsignedNativeBytes(const void *buffer, size_t n_bytes, int flags)
 {
     int little_endian;
@@ -4172,7 +8155,7 @@ static inline PyObject *capicompat_PyLong_FromUnsignedNativeBytes(const void *bu
 /* PyLong_FromInt32: Create an int from a C int32_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromInt32(int32_t value)
 {
     return PyLong_FromLong((long)value);
@@ -4183,7 +8166,7 @@ static inline PyObject *capicompat_PyLong_FromInt32(int32_t value)
 /* PyLong_FromUInt32: Create an int from a C uint32_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUInt32(uint32_t value)
 {
     return PyLong_FromUnsignedLong((unsigned long)value);
@@ -4194,7 +8177,7 @@ static inline PyObject *capicompat_PyLong_FromUInt32(uint32_t value)
 /* PyLong_FromInt64: Create an int from a C int64_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromInt64(int64_t value)
 {
     return PyLong_FromLongLong((long long)value);
@@ -4205,7 +8188,7 @@ static inline PyObject *capicompat_PyLong_FromInt64(int64_t value)
 /* PyLong_FromUInt64: Create an int from a C uint64_t; NULL with an exception on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FromUInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
 {
     return PyLong_FromUnsignedLongLong((unsigned long long)value);
@@ -4215,7 +8198,7 @@ static inline PyObject *capicompat_PyLong_FromUInt64(uint64_t value)
 
 /* capicompat_long_is_compact: Whether an int is "compact" as CPython >= 3.12 defines it (one digit, |v| < 2**PyLong_SHIFT), decided from its value.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_long_is_compact(const PyLongObject *op)
 {
     int overflow;
@@ -4236,7 +8219,7 @@ static inline int capicompat_long_is_compact(const PyLongObject *op)
 /* PyUnstable_Long_IsCompact: 1 if the int is "compact" (fits one digit, so PyUnstable_Long_CompactValue() applies), else 0; cannot fail.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_IsCompact */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PyUnstable_Long_IsCompact
 #  define PyUnstable_Long_IsCompact(op) capicompat_long_is_compact(op)
 #endif
@@ -4244,7 +8227,7 @@ static inline int capicompat_long_is_compact(const PyLongObject *op)
 
 /* capicompat_long_compact_value: The value of a compact int (|v| < 2**PyLong_SHIFT) as a Py_ssize_t.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 {
     Py_ssize_t v = PyLong_AsSsize_t((PyObject *)(uintptr_t)op);
@@ -4258,7 +8241,7 @@ static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 /* PyUnstable_Long_CompactValue: The value of a compact int (see PyUnstable_Long_IsCompact()) as a Py_ssize_t.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyUnstable_Long_CompactValue */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef PyUnstable_Long_CompactValue
 #  define PyUnstable_Long_CompactValue(op) capicompat_long_compact_value(op)
 #endif
@@ -4267,7 +8250,7 @@ static inline Py_ssize_t capicompat_long_compact_value(const PyLongObject *op)
 /* PyLongLayout: Layout of an int's digits (bits per digit, digit size, digit order, digit endianness), as PyLong_GetNativeLayout() returns.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongLayout */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongLayout {
     uint8_t bits_per_digit;
     uint8_t digit_size;
@@ -4279,7 +8262,7 @@ typedef struct PyLongLayout {
 /* PyLongExport: An exported int, filled by PyLong_Export() (a value, or sign, digit count and digits) and released by PyLong_FreeExport().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongExport */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongExport {
     int64_t value;
     uint8_t negative;
@@ -4292,7 +8275,7 @@ typedef struct PyLongExport {
 /* PyLong_GetNativeLayout: The native layout of int digits (the one PyLong_Export() and PyLongWriter use).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_GetNativeLayout */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline const PyLongLayout *capicompat_PyLong_GetNativeLayout(void)
 {
     static const PyLongLayout layout = {
@@ -4316,7 +8299,7 @@ static inline const PyLongLayout *capicompat_PyLong_GetNativeLayout(void)
 /* PyLong_Export: Export an int (not __index__) into *export_long, as an int64 value when it fits, else as sign and native digits; 0 on success, -1 with TypeError (export zeroed).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_Export */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_Export(PyObject *obj, PyLongExport *export_long)
 {
     int overflow;
@@ -4402,7 +8385,7 @@ static inline int capicompat_PyLong_Export(PyObject *obj, PyLongExport *export_l
 /* PyLong_FreeExport: Release what PyLong_Export() holds for an export with digits (nothing for a value-only export).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_FreeExport */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyLong_FreeExport(PyLongExport *export_long)
 {
     #ifndef PYPY_VERSION
@@ -4425,14 +8408,14 @@ static inline void capicompat_PyLong_FreeExport(PyLongExport *export_long)
 /* PyLongWriter: Opaque writer that builds an int from native digits (PyLongWriter_Create(), _Finish(), _Discard()).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyLongWriter PyLongWriter;
 #endif
 
 /* PyLongWriter_Create: Start an int of ndigits native digits (see PyLong_GetNativeLayout()), to be written through *digits; NULL with ValueError if ndigits < 1.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyLongWriter *capicompat_PyLongWriter_Create(int negative, Py_ssize_t ndigits, void **digits)
 {
     /* a block of ours: [negative, ndigits, digits...] (3.14 writes into a new int) */
@@ -4465,7 +8448,7 @@ static inline PyLongWriter *capicompat_PyLongWriter_Create(int negative, Py_ssiz
 /* PyLongWriter_Finish: Return the int written through a PyLongWriter (leading zero digits allowed) and free the writer; NULL with an exception on error.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Finish */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyLongWriter_Finish(PyLongWriter *writer)
 {
     Py_ssize_t *block = (Py_ssize_t *)(void *)writer;
@@ -4523,7 +8506,7 @@ static inline PyObject *capicompat_PyLongWriter_Finish(PyLongWriter *writer)
 /* PyLongWriter_Discard: Free a PyLongWriter without creating the int; NULL does nothing.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLongWriter_Discard */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
 {
     PyMem_Free(writer);
@@ -4536,7 +8519,7 @@ static inline void capicompat_PyLongWriter_Discard(PyLongWriter *writer)
 /* PyMapping_GetOptionalItem: obj[key] without raising KeyError; 1 and a strong reference if found, 0 and NULL if missing (KeyError or a subclass suppressed), -1 and NULL on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_GetOptionalItem */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *key, PyObject **result)
 {
     if (PyDict_CheckExact(obj)) {
@@ -4568,7 +8551,7 @@ static inline int capicompat_PyMapping_GetOptionalItem(PyObject *obj, PyObject *
 /* PyImport_AddModuleRef: Return a strong reference to the module sys.modules[name], creating an empty module (and storing it there) if missing or not a module.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/import.html#c.PyImport_AddModuleRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
 {
     /* as 3.13's import_add_module(); PyImport_AddModule() is not used because PyPy's
@@ -4609,7 +8592,7 @@ static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
 /* PyMapping_GetOptionalItemString: PyMapping_GetOptionalItem() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_GetOptionalItemString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_GetOptionalItemString(PyObject *obj, const char *key, PyObject **result)
 {
     PyObject *key_obj;
@@ -4636,7 +8619,7 @@ static inline int capicompat_PyMapping_GetOptionalItemString(PyObject *obj, cons
 /* PyMapping_HasKeyWithError: key in obj (via obj[key]) reporting errors; 1 if present, 0 if missing (KeyError suppressed), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_HasKeyWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_HasKeyWithError(PyObject *o, PyObject *key)
 {
     PyObject *res;
@@ -4650,7 +8633,7 @@ static inline int capicompat_PyMapping_HasKeyWithError(PyObject *o, PyObject *ke
 /* PyMapping_HasKeyStringWithError: PyMapping_HasKeyWithError() with the key given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/mapping.html#c.PyMapping_HasKeyStringWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMapping_HasKeyStringWithError(PyObject *o, const char *key)
 {
     PyObject *res;
@@ -4666,7 +8649,7 @@ static inline int capicompat_PyMapping_HasKeyStringWithError(PyObject *o, const 
 /* PyModule_Add: Add value to a module as name, stealing the reference to value even on error; value may be NULL with an exception set. 0 on success, -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_Add */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_Add(PyObject *module, const char *name, PyObject *value)
 {
     /* as 3.13's PyModule_AddObjectRef() followed by Py_XDECREF(value); PyPy's
@@ -4712,7 +8695,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED: Value 0 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED
 #  define Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED ((void *)0)
 #endif
@@ -4721,7 +8704,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED: Value 1 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED
 #  define Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED ((void *)1)
 #endif
@@ -4730,7 +8713,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_PER_INTERPRETER_GIL_SUPPORTED: Value 2 of the Py_mod_multiple_interpreters slot (CPython's own definition; the slot itself is refused below 3.12).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_PER_INTERPRETER_GIL_SUPPORTED */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
 #  define Py_MOD_PER_INTERPRETER_GIL_SUPPORTED ((void *)2)
 #endif
@@ -4739,7 +8722,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_GIL_USED: Value 0 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_USED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_MOD_GIL_USED
 #  define Py_MOD_GIL_USED ((void *)0)
 #endif
@@ -4748,7 +8731,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_MOD_GIL_NOT_USED: Value 1 of the Py_mod_gil slot and of PyUnstable_Module_SetGIL() (CPython's own definition; the slot itself is refused below 3.13).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_MOD_GIL_NOT_USED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_MOD_GIL_NOT_USED
 #  define Py_MOD_GIL_NOT_USED ((void *)1)
 #endif
@@ -4757,7 +8740,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_slots: PySlot ID 94 of a 3.15 module definition: sl_ptr points to a nested array of PyModuleDef_Slot-style slots. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_slots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_slots
 #  define Py_mod_slots 94
 #endif
@@ -4766,7 +8749,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_name: PySlot ID 100 of a 3.15 module definition: the module's name (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_name */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_name
 #  define Py_mod_name 100
 #endif
@@ -4775,7 +8758,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_doc: PySlot ID 101 of a 3.15 module definition: the module's docstring (const char *). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_doc */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_doc
 #  define Py_mod_doc 101
 #endif
@@ -4784,7 +8767,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_size: PySlot ID 102 of a 3.15 module definition: the size of the module's state (Py_ssize_t). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_size */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_size
 #  define Py_mod_state_size 102
 #endif
@@ -4793,7 +8776,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_methods: PySlot ID 103 of a 3.15 module definition: the module's functions (PyMethodDef array, static). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_methods */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_methods
 #  define Py_mod_methods 103
 #endif
@@ -4802,7 +8785,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_traverse: PySlot ID 104 of a 3.15 module definition: the GC traverse function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_traverse */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_traverse
 #  define Py_mod_state_traverse 104
 #endif
@@ -4811,7 +8794,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_clear: PySlot ID 105 of a 3.15 module definition: the GC clear function for the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_clear */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_clear
 #  define Py_mod_state_clear 105
 #endif
@@ -4820,7 +8803,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_state_free: PySlot ID 106 of a 3.15 module definition: the function freeing the module's state. Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_state_free */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_state_free
 #  define Py_mod_state_free 106
 #endif
@@ -4829,7 +8812,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_abi: PySlot ID 109 of a 3.15 module definition: the PyABIInfo the module was built for (mandatory for slots-only modules). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_abi */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_abi
 #  define Py_mod_abi 109
 #endif
@@ -4838,7 +8821,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* Py_mod_token: PySlot ID 110 of a 3.15 module definition: the module's token (what PyModule_GetToken() returns). Only 3.15's slot-based module creation reads it (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.Py_mod_token */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_mod_token
 #  define Py_mod_token 110
 #endif
@@ -4847,7 +8830,7 @@ static inline int capicompat_PyModule_Add(PyObject *module, const char *name, Py
 /* PyModule_GetStateSize: Store the size of the module's state in *result (its PyModuleDef's m_size, -1 for single-phase modules; 0 for a module without a definition) and return 0; for a non-module, -1 with TypeError and *result = -1.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_GetStateSize */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetStateSize(PyObject *module, Py_ssize_t *result)
 {
     PyModuleDef *def;
@@ -4866,7 +8849,7 @@ static inline int capicompat_PyModule_GetStateSize(PyObject *module, Py_ssize_t 
 /* PyModule_Exec: Run a module's execution step - for a module created from a PyModuleDef, PyModule_ExecDef() with it (allocate the state, run each Py_mod_exec slot); nothing for a module without one; 0 on success, -1 with an exception (TypeError for a non-module).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_Exec */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_Exec(PyObject *module)
 {
     PyModuleDef *def;
@@ -4885,7 +8868,7 @@ static inline int capicompat_PyModule_Exec(PyObject *module)
 
 /* capicompat_slotsmod_free: m_free of the PyModuleDef that PyModule_FromSlotsAndSpec() builds on older Pythons: calls the module's Py_mod_state_free, then frees that definition (it lives exactly as long as its module). Layout of the allocation: [PyModuleDef][freefunc user free][void *token][int adopted]…
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_slotsmod_free(void *module)
 {
     PyModuleDef *def = PyModule_GetDef((PyObject *)module);
@@ -4907,7 +8890,7 @@ static inline void capicompat_slotsmod_free(void *module)
 /* PyModule_GetToken: Store the module's token in *result and return 0 - for a module created from a PyModuleDef, the definition's address; for one from PyModule_FromSlotsAndSpec(), its Py_mod_token (the backport knows only modules it made in the same translation unit); NULL for a module without one; for a non-module, -1 with TypeError and *result = NULL.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_GetToken */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 {
     /* 3.10 … 3.14 modules are all made from a PyModuleDef (or none): its address is the
@@ -4938,7 +8921,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_START: Number of the sys.monitoring event fired when a Python function starts (after the call); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (0).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_START */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_START
 #  define PY_MONITORING_EVENT_PY_START 0
 #endif
@@ -4947,7 +8930,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_RESUME: Number of the sys.monitoring event fired when a generator or coroutine resumes (not via throw()); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (1).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RESUME */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_RESUME
 #  define PY_MONITORING_EVENT_PY_RESUME 1
 #endif
@@ -4956,7 +8939,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_RETURN: Number of the sys.monitoring event fired when a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (2).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_RETURN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_RETURN
 #  define PY_MONITORING_EVENT_PY_RETURN 2
 #endif
@@ -4965,7 +8948,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_YIELD: Number of the sys.monitoring event fired when a generator or coroutine yields; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (3).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_YIELD */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_YIELD
 #  define PY_MONITORING_EVENT_PY_YIELD 3
 #endif
@@ -4974,7 +8957,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_CALL: Number of the sys.monitoring event fired when a call in Python code (before it); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (4).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_CALL */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_CALL
 #  define PY_MONITORING_EVENT_CALL 4
 #endif
@@ -4983,7 +8966,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_LINE: Number of the sys.monitoring event fired when an instruction on a new line is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (5).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_LINE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_LINE
 #  define PY_MONITORING_EVENT_LINE 5
 #endif
@@ -4992,7 +8975,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_INSTRUCTION: Number of the sys.monitoring event fired when a VM instruction is about to run; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (6).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_INSTRUCTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_INSTRUCTION
 #  define PY_MONITORING_EVENT_INSTRUCTION 6
 #endif
@@ -5001,7 +8984,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_JUMP: Number of the sys.monitoring event fired when an unconditional jump in the control flow graph; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (7).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_JUMP */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_JUMP
 #  define PY_MONITORING_EVENT_JUMP 7
 #endif
@@ -5010,7 +8993,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_BRANCH: Number of the sys.monitoring event fired when a conditional branch is taken (or not); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (8); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_BRANCH */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_BRANCH
 #  define PY_MONITORING_EVENT_BRANCH 8
 #endif
@@ -5019,7 +9002,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_STOP_ITERATION: Number of the sys.monitoring event fired when an artificial StopIteration is raised; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (9); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_STOP_ITERATION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_STOP_ITERATION
 #  define PY_MONITORING_EVENT_STOP_ITERATION 9
 #endif
@@ -5028,7 +9011,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_RAISE: Number of the sys.monitoring event fired when an exception is raised (except those of STOP_ITERATION); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (10); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_RAISE
 #  define PY_MONITORING_EVENT_RAISE 10
 #endif
@@ -5037,7 +9020,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_EXCEPTION_HANDLED: Number of the sys.monitoring event fired when an exception is caught; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (11); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_EXCEPTION_HANDLED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_EXCEPTION_HANDLED
 #  define PY_MONITORING_EVENT_EXCEPTION_HANDLED 11
 #endif
@@ -5046,7 +9029,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_UNWIND: Number of the sys.monitoring event fired when a Python function exits with an exception; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (12); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_UNWIND */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_UNWIND
 #  define PY_MONITORING_EVENT_PY_UNWIND 12
 #endif
@@ -5055,7 +9038,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_PY_THROW: Number of the sys.monitoring event fired when a generator or coroutine resumes via throw(); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (13); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_PY_THROW */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_PY_THROW
 #  define PY_MONITORING_EVENT_PY_THROW 13
 #endif
@@ -5064,7 +9047,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_RERAISE: Number of the sys.monitoring event fired when an exception is re-raised (e.g. at the end of finally); the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (14); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_RERAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_RERAISE
 #  define PY_MONITORING_EVENT_RERAISE 14
 #endif
@@ -5073,7 +9056,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_C_RETURN: Number of the sys.monitoring event fired when a callable that is not a Python function returns; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (15); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RETURN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_C_RETURN
 #  define PY_MONITORING_EVENT_C_RETURN 15
 #endif
@@ -5082,7 +9065,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_EVENT_C_RAISE: Number of the sys.monitoring event fired when a callable that is not a Python function raises; the event set bit is 1 << number. Backport: the 3.13 numbering, which is the 3.12 sys.monitoring one (16); 3.14 renumbered it.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_EVENT_C_RAISE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_EVENT_C_RAISE
 #  define PY_MONITORING_EVENT_C_RAISE 16
 #endif
@@ -5091,7 +9074,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PY_MONITORING_IS_INSTRUMENTED_EVENT: True for the events that can be enabled per code object (local events) and disabled by returning DISABLE: those numbered below RAISE (10 with the 3.13 numbering, 11 from 3.14).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PY_MONITORING_IS_INSTRUMENTED_EVENT */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PY_MONITORING_IS_INSTRUMENTED_EVENT
 #  define PY_MONITORING_IS_INSTRUMENTED_EVENT(ev) ((ev) < 10)
 #endif
@@ -5100,7 +9083,7 @@ static inline int capicompat_PyModule_GetToken(PyObject *module, void **result)
 /* PyMonitoringState: Per-event monitoring state of a scope (which tools watch the event), filled by PyMonitoring_EnterScope() and read by the PyMonitoring_Fire*Event() functions.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoringState */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct _PyMonitoringState {
     uint8_t active;
     uint8_t opaque;
@@ -5109,7 +9092,7 @@ typedef struct _PyMonitoringState {
 
 /* capicompat_monitoring_fire: Call the sys.monitoring callback of every tool active in the state for the event, with the C API's arguments (3.12+: sys.monitoring has no getter, so each callback is swapped out and back in with register_callback()); 0, or -1 with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_monitoring_fire(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event, PyObject *extra1, PyObject *extra2, int nextra)
 {
     #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
@@ -5217,7 +9200,7 @@ static inline int capicompat_monitoring_fire(PyMonitoringState *state, PyObject 
 
 /* capicompat_monitoring_fire_exc: capicompat_monitoring_fire() for the exception events, with the current exception as argument, restored afterwards unless a callback failed.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_monitoring_fire_exc(PyMonitoringState *state, PyObject *codelike, int32_t offset, int event)
 {
     #if PY_VERSION_HEX >= 0x030C0000 && !defined(PYPY_VERSION)
@@ -5245,7 +9228,7 @@ static inline int capicompat_monitoring_fire_exc(PyMonitoringState *state, PyObj
 /* PyMonitoring_EnterScope: Fill state_array[i].active with the tools watching event_types[i]; 0, or -1 with an exception. Backport: below 3.12 no tool can exist (no sys.monitoring), so every event is inactive; on 3.12 the tools are read from sys.monitoring.get_events(), on every call (*version is left as it is).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_EnterScope */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_EnterScope(PyMonitoringState *state_array, uint64_t *version, const uint8_t *event_types, Py_ssize_t length)
 {
     Py_ssize_t i;
@@ -5292,7 +9275,7 @@ static inline int capicompat_PyMonitoring_EnterScope(PyMonitoringState *state_ar
 /* PyMonitoring_ExitScope: End a scope begun by PyMonitoring_EnterScope(); 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_ExitScope */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_ExitScope(void)
 {
     return 0;
@@ -5303,7 +9286,7 @@ static inline int capicompat_PyMonitoring_ExitScope(void)
 /* PyMonitoring_FirePyStartEvent: Fire a PY_START event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyStartEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyStartEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5317,7 +9300,7 @@ static inline int capicompat_PyMonitoring_FirePyStartEvent(PyMonitoringState *st
 /* PyMonitoring_FirePyResumeEvent: Fire a PY_RESUME event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyResumeEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyResumeEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5331,7 +9314,7 @@ static inline int capicompat_PyMonitoring_FirePyResumeEvent(PyMonitoringState *s
 /* PyMonitoring_FirePyReturnEvent: Fire a PY_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyReturnEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -5345,7 +9328,7 @@ static inline int capicompat_PyMonitoring_FirePyReturnEvent(PyMonitoringState *s
 /* PyMonitoring_FirePyYieldEvent: Fire a PY_YIELD event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyYieldEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyYieldEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -5359,7 +9342,7 @@ static inline int capicompat_PyMonitoring_FirePyYieldEvent(PyMonitoringState *st
 /* PyMonitoring_FireCallEvent: Fire a CALL event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCallEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCallEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *callable, PyObject *arg0)
 {
     if (!state->active) {
@@ -5373,7 +9356,7 @@ static inline int capicompat_PyMonitoring_FireCallEvent(PyMonitoringState *state
 /* PyMonitoring_FireCReturnEvent: Fire a C_RETURN event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCReturnEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCReturnEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *retval)
 {
     if (!state->active) {
@@ -5387,7 +9370,7 @@ static inline int capicompat_PyMonitoring_FireCReturnEvent(PyMonitoringState *st
 /* PyMonitoring_FireJumpEvent: Fire a JUMP event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireJumpEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireJumpEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *target_offset)
 {
     if (!state->active) {
@@ -5401,7 +9384,7 @@ static inline int capicompat_PyMonitoring_FireJumpEvent(PyMonitoringState *state
 /* PyMonitoring_FireLineEvent: Fire a LINE event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireLineEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireLineEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, int lineno)
 {
     PyObject *lno;
@@ -5423,7 +9406,7 @@ static inline int capicompat_PyMonitoring_FireLineEvent(PyMonitoringState *state
 /* PyMonitoring_FirePyThrowEvent: Fire a PY_THROW event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyThrowEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyThrowEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5437,7 +9420,7 @@ static inline int capicompat_PyMonitoring_FirePyThrowEvent(PyMonitoringState *st
 /* PyMonitoring_FireRaiseEvent: Fire a RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireRaiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5451,7 +9434,7 @@ static inline int capicompat_PyMonitoring_FireRaiseEvent(PyMonitoringState *stat
 /* PyMonitoring_FireReraiseEvent: Fire a RERAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireReraiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireReraiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5465,7 +9448,7 @@ static inline int capicompat_PyMonitoring_FireReraiseEvent(PyMonitoringState *st
 /* PyMonitoring_FireExceptionHandledEvent: Fire a EXCEPTION_HANDLED event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireExceptionHandledEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireExceptionHandledEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5479,7 +9462,7 @@ static inline int capicompat_PyMonitoring_FireExceptionHandledEvent(PyMonitoring
 /* PyMonitoring_FireCRaiseEvent: Fire a C_RAISE event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireCRaiseEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireCRaiseEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5493,7 +9476,7 @@ static inline int capicompat_PyMonitoring_FireCRaiseEvent(PyMonitoringState *sta
 /* PyMonitoring_FirePyUnwindEvent: Fire a PY_UNWIND event to the tools active in the state (nothing if none); 0, or -1 with an exception. The current exception is the event's argument, restored afterwards unless a callback failed.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FirePyUnwindEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FirePyUnwindEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset)
 {
     if (!state->active) {
@@ -5507,7 +9490,7 @@ static inline int capicompat_PyMonitoring_FirePyUnwindEvent(PyMonitoringState *s
 /* PyMonitoring_FireStopIterationEvent: Fire a STOP_ITERATION event to the tools active in the state (nothing if none); 0, or -1 with an exception.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/monitoring.html#c.PyMonitoring_FireStopIterationEvent */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringState *state, PyObject *codelike, int32_t offset, PyObject *value)
 {
     if (!state->active) {
@@ -5547,7 +9530,7 @@ static inline int capicompat_PyMonitoring_FireStopIterationEvent(PyMonitoringSta
 /* PyObject_GetOptionalAttr: Get an attribute without raising AttributeError; 1 and a strong reference if found, 0 and NULL if missing (AttributeError or a subclass suppressed), -1 and NULL on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetOptionalAttr */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_GetOptionalAttr(PyObject *obj, PyObject *attr_name, PyObject **result)
 {
     #if PY_VERSION_HEX < 0x030D0000 && !defined(PYPY_VERSION)
@@ -5590,7 +9573,7 @@ static inline int capicompat_PyObject_GetOptionalAttr(PyObject *obj, PyObject *a
 /* PyObject_GetOptionalAttrString: PyObject_GetOptionalAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetOptionalAttrString */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_GetOptionalAttrString(PyObject *obj, const char *attr_name, PyObject **result)
 {
     int rc;
@@ -5609,7 +9592,7 @@ static inline int capicompat_PyObject_GetOptionalAttrString(PyObject *obj, const
 /* PyObject_HasAttrWithError: hasattr() that reports errors; 1 if the attribute exists, 0 if not (AttributeError suppressed), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_HasAttrWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_HasAttrWithError(PyObject *o, PyObject *attr_name)
 {
     PyObject *res;
@@ -5623,7 +9606,7 @@ static inline int capicompat_PyObject_HasAttrWithError(PyObject *o, PyObject *at
 /* PyObject_HasAttrStringWithError: PyObject_HasAttrWithError() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_HasAttrStringWithError */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const char *attr_name)
 {
     PyObject *res;
@@ -5636,7 +9619,7 @@ static inline int capicompat_PyObject_HasAttrStringWithError(PyObject *o, const 
 
 /* capicompat_constant: The object of a Py_GetConstant() identifier, borrowed from a table filled on first use of each slot (the table keeps a strong reference); NULL with SystemError for an unknown identifier.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_constant(unsigned int constant_id)
 {
     /* one table per translation unit; every object in it is a process-wide singleton
@@ -5690,7 +9673,7 @@ static inline PyObject *capicompat_constant(unsigned int constant_id)
 /* Py_GetConstant: Return a strong reference to a constant object (Py_CONSTANT_NONE … Py_CONSTANT_EMPTY_TUPLE); NULL with SystemError for an unknown identifier.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_GetConstant */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_GetConstant(unsigned int constant_id)
 {
     return Py_XNewRef(capicompat_constant(constant_id));
@@ -5701,7 +9684,7 @@ static inline PyObject *capicompat_Py_GetConstant(unsigned int constant_id)
 /* Py_GetConstantBorrowed: Py_GetConstant() returning a borrowed reference (the constants live as long as the interpreter).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_GetConstantBorrowed */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_id)
 {
     return capicompat_constant(constant_id);
@@ -5712,7 +9695,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_NONE: Py_GetConstant() identifier of None.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NONE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_NONE
 #  define Py_CONSTANT_NONE 0
 #endif
@@ -5721,7 +9704,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_FALSE: Py_GetConstant() identifier of False.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_FALSE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_FALSE
 #  define Py_CONSTANT_FALSE 1
 #endif
@@ -5730,7 +9713,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_TRUE: Py_GetConstant() identifier of True.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_TRUE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_TRUE
 #  define Py_CONSTANT_TRUE 2
 #endif
@@ -5739,7 +9722,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ELLIPSIS: Py_GetConstant() identifier of Ellipsis.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ELLIPSIS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ELLIPSIS
 #  define Py_CONSTANT_ELLIPSIS 3
 #endif
@@ -5748,7 +9731,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_NOT_IMPLEMENTED: Py_GetConstant() identifier of NotImplemented.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_NOT_IMPLEMENTED */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_NOT_IMPLEMENTED
 #  define Py_CONSTANT_NOT_IMPLEMENTED 4
 #endif
@@ -5757,7 +9740,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ZERO: Py_GetConstant() identifier of the int 0.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ZERO */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ZERO
 #  define Py_CONSTANT_ZERO 5
 #endif
@@ -5766,7 +9749,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_ONE: Py_GetConstant() identifier of the int 1.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_ONE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_ONE
 #  define Py_CONSTANT_ONE 6
 #endif
@@ -5775,7 +9758,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_STR: Py_GetConstant() identifier of the empty str.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_STR */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_STR
 #  define Py_CONSTANT_EMPTY_STR 7
 #endif
@@ -5784,7 +9767,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_BYTES: Py_GetConstant() identifier of the empty bytes.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_BYTES */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_BYTES
 #  define Py_CONSTANT_EMPTY_BYTES 8
 #endif
@@ -5793,7 +9776,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 /* Py_CONSTANT_EMPTY_TUPLE: Py_GetConstant() identifier of the empty tuple.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.Py_CONSTANT_EMPTY_TUPLE */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CONSTANT_EMPTY_TUPLE
 #  define Py_CONSTANT_EMPTY_TUPLE 9
 #endif
@@ -5801,7 +9784,7 @@ static inline PyObject *capicompat_Py_GetConstantBorrowed(unsigned int constant_
 
 /* capicompat_align_up: Round a size up to the alignment of max_align_t, as CPython 3.12's _align_up() does for type data.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_align_up(Py_ssize_t size)
 {
     #ifdef ALIGNOF_MAX_ALIGN_T
@@ -5818,7 +9801,7 @@ static inline Py_ssize_t capicompat_align_up(Py_ssize_t size)
 /* PyObject_GetTypeData: Return a pointer to the instance memory that the subclass cls reserved on top of its base (tp_basicsize of the base, rounded up to the alignment of max_align_t).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetTypeData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyObject_GetTypeData(PyObject *obj, PyTypeObject *cls)
 {
     return (char *)obj + capicompat_align_up(cls->tp_base->tp_basicsize);
@@ -5829,7 +9812,7 @@ static inline void *capicompat_PyObject_GetTypeData(PyObject *obj, PyTypeObject 
 /* PyType_GetTypeDataSize: Return the size of the instance memory a type reserved on top of its base (its basic size minus the base's, rounded up); 0 if there is none.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyType_GetTypeDataSize */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_ssize_t capicompat_PyType_GetTypeDataSize(PyTypeObject *cls)
 {
     Py_ssize_t result = cls->tp_basicsize - capicompat_align_up(cls->tp_base->tp_basicsize);
@@ -5841,10 +9824,10 @@ static inline Py_ssize_t capicompat_PyType_GetTypeDataSize(PyTypeObject *cls)
 /* PyUnstable_IsImmortal: 1 if the object is immortal (its reference count is never changed and it is never freed), else 0; before 3.12 no object is immortal.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_IsImmortal */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 {
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
     (void)op;
     return 0;
 #else
@@ -5857,7 +9840,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* Py_IsTrue: 1 if the object is True (Py_Is(x, Py_True)); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/structures.html#c.Py_IsTrue */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_IsTrue
 #  define Py_IsTrue(x) ((x) == Py_True)
 #endif
@@ -5866,7 +9849,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* Py_IsFalse: 1 if the object is False (Py_Is(x, Py_False)); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/structures.html#c.Py_IsFalse */
-#if (PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef Py_IsFalse
 #  define Py_IsFalse(x) ((x) == Py_False)
 #endif
@@ -5875,7 +9858,7 @@ static inline int capicompat_PyUnstable_IsImmortal(PyObject *op)
 /* PyUnstable_Object_IsUniquelyReferenced: 1 if the caller holds the only reference to the object (on the free-threaded build, also owned by the current thread), else 0.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_IsUniquelyReferenced */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -5892,7 +9875,7 @@ static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op
 /* PyUnstable_TryIncRef: Increment the reference count of an object that may be concurrently deallocating; 1 on success, 0 if its count already dropped to zero (on the free-threaded build, see PyUnstable_EnableTryIncRef).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_TryIncRef */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_TryIncRef(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -5937,7 +9920,7 @@ static inline int capicompat_PyUnstable_TryIncRef(PyObject *op)
 /* PyUnstable_EnableTryIncRef: Prepare an object for PyUnstable_TryIncRef() from other threads; does nothing outside the free-threaded build.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_EnableTryIncRef */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnstable_EnableTryIncRef(PyObject *op)
 {
     #ifdef Py_GIL_DISABLED
@@ -5967,7 +9950,7 @@ static inline void capicompat_PyUnstable_EnableTryIncRef(PyObject *op)
 /* PyUnstable_Object_EnableDeferredRefcount: Ask for deferred reference counting on the object (a free-threaded build optimisation); 1 if enabled, 0 if not (always 0 with the GIL, as before 3.14 on every build).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_Object_EnableDeferredRefcount */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_Object_EnableDeferredRefcount(PyObject *op)
 {
     /* a hint: with the GIL CPython 3.14 does nothing and returns 0; a free-threaded 3.13
@@ -5982,7 +9965,7 @@ static inline int capicompat_PyUnstable_Object_EnableDeferredRefcount(PyObject *
 /* PyObject_Dump: Print the object's address, reference count, type and repr to stderr, for debugging (the function was _PyObject_Dump before 3.15).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_Dump */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyObject_Dump(PyObject *op)
 {
     #ifdef PYPY_VERSION
@@ -6011,7 +9994,7 @@ static inline void capicompat_PyObject_Dump(PyObject *op)
  * Provided from CPython 3.12 on; refused below it.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyUnstable_SetImmortal */
-#if PY_VERSION_HEX >= 0x030C0000 && (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX >= 0x030C0000 && (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
 {
     /* What 3.15 does through its internal _Py_SetImmortal, with the object layout and the
@@ -6040,7 +10023,7 @@ static inline int capicompat_PyUnstable_SetImmortal(PyObject *op)
 #endif
 
 /* PyUnstable_SetImmortal is refused below CPython 3.12 (see the message). */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 CAPICOMPAT_REFUSED("PyUnstable_SetImmortal needs CPython 3.12 or newer with capi_compat.h: 3.10 and 3.11 have no immortal objects: Py_INCREF/Py_DECREF always change ob_refcnt and Py_DECREF deallocates at zero, so no reference count makes an object immune to them (3.12 introduced immortality; PyPy implements 3.11)")
 int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
 #define PyUnstable_SetImmortal capicompat_refused_PyUnstable_SetImmortal
@@ -6049,16 +10032,16 @@ int capicompat_refused_PyUnstable_SetImmortal(PyObject *op);
 /* PyObject_VisitManagedDict: For a tp_traverse of a type with Py_TPFLAGS_MANAGED_DICT, visit the instance's managed dict (or its attribute values when they are stored without a dict); 0 for other types.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_VisitManagedDict */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyObject_VisitManagedDict(PyObject *obj, visitproc visit, void *arg)
 {
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
     /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
     (void)obj;
     (void)visit;
     (void)arg;
     return 0;
-#elif PY_VERSION_HEX < 0x030C0000
+#elif CAPICOMPAT_VERSION_HEX < 0x030C0000
     /* 3.11 exports no function for this: its layout (Include/internal/pycore_object.h
        and pycore_dict.h of 3.11): the values array pointer at ((PyObject ***)obj)[-4],
        the dict pointer at ((PyObject **)obj)[-3], as many values as the type's cached
@@ -6104,13 +10087,13 @@ static inline int capicompat_PyObject_VisitManagedDict(PyObject *obj, visitproc 
 /* PyObject_ClearManagedDict: For a tp_clear of a type with Py_TPFLAGS_MANAGED_DICT, release the instance's managed dict (or its attribute values); nothing for other types.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_ClearManagedDict */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
 {
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
     /* no object has a managed dict before 3.11 (bit 4 of tp_flags is unused) */
     (void)obj;
-#elif PY_VERSION_HEX < 0x030C0000
+#elif CAPICOMPAT_VERSION_HEX < 0x030C0000
     /* 3.11's layout, see PyObject_VisitManagedDict: clear the values (the array
        itself is freed with the object) and the dict */
     struct capicompat_keys311 {
@@ -6153,7 +10136,7 @@ static inline void capicompat_PyObject_ClearManagedDict(PyObject *obj)
 
 /* capicompat_perf_map: The perf map file this header writes (/tmp/perf-<pid>.map), opened by PyUnstable_PerfMapState_Init(); one per translation unit that includes the header.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE **capicompat_perf_map(void)
 {
     static FILE *perf_map = CAPICOMPAT_NULL;
@@ -6164,7 +10147,7 @@ static inline FILE **capicompat_perf_map(void)
 /* PyUnstable_PerfMapState_Init: Open /tmp/perf-<pid>.map for appending; 0, or -1 if it cannot be opened (nothing on Windows). Backport: the file is opened with fopen("a") (CPython adds O_NOFOLLOW and mode 0600), and appends are serialised by stdio's own FILE lock.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Init */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_PerfMapState_Init(void)
 {
     #ifndef MS_WINDOWS
@@ -6187,7 +10170,7 @@ static inline int capicompat_PyUnstable_PerfMapState_Init(void)
 /* PyUnstable_WritePerfMapEntry: Append "<addr hex> <size hex> <name>" to the perf map, opening it first if needed; 0, or the PyUnstable_PerfMapState_Init() error.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_WritePerfMapEntry */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr, unsigned int code_size, const char *entry_name)
 {
     #ifndef MS_WINDOWS
@@ -6215,7 +10198,7 @@ static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr,
 /* PyUnstable_PerfMapState_Fini: Close the perf map (if open); a later write opens it again.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_PerfMapState_Fini */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnstable_PerfMapState_Fini(void)
 {
     FILE **perf_map = capicompat_perf_map();
@@ -6230,7 +10213,7 @@ static inline void capicompat_PyUnstable_PerfMapState_Fini(void)
 /* PyUnstable_CopyPerfMapFile: Append the entries of another perf map file (a parent process's) to this process's perf map, opening it if needed; 0, or -1 if the file cannot be read, is empty (as 3.13) or cannot be written. Backport: each "<addr> <size> <name>" line is re-written with PyUnstable_WritePerfMapEntry() (so on 3.12 it goes to the interpreter's own map); malformed lines are not copied byte for byte.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/perfmaps.html#c.PyUnstable_CopyPerfMapFile */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnstable_CopyPerfMapFile(const char *parent_filename)
 {
     #ifndef MS_WINDOWS
@@ -6277,7 +10260,7 @@ static inline int capicompat_PyUnstable_CopyPerfMapFile(const char *parent_filen
 /* PyEval_SetProfileAllThreads: PyEval_SetProfile() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetProfileAllThreads */
-#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyEval_SetProfileAllThreads(Py_tracefunc func, PyObject *arg)
 {
     /* as 3.12: _PyEval_SetProfile() (public in 3.10 … 3.12) on each thread state */
@@ -6296,7 +10279,7 @@ static inline void capicompat_PyEval_SetProfileAllThreads(Py_tracefunc func, PyO
 /* PyEval_SetTraceAllThreads: PyEval_SetTrace() for every thread of the current interpreter; a failure on one thread is reported as unraisable and the others are still set.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/profiling.html#c.PyEval_SetTraceAllThreads */
-#if (PY_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObject *arg)
 {
     /* as 3.12: _PyEval_SetTrace() (public in 3.10 … 3.12) on each thread state */
@@ -6317,7 +10300,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* _Py_NULL: The null pointer for code in headers: nullptr in C++11 and later, NULL otherwise (3.11's pyport.h; code written against pythoncapi-compat uses it).
  * Native since CPython 3.11; PyPy: backport.
  * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef _Py_NULL
 #  define _Py_NULL CAPICOMPAT_NULL
 #endif
@@ -6326,7 +10309,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* _Py_CAST: A C-style cast, even in C++: _Py_CAST(type, expr) is ((type)(expr)) (3.11's pyport.h).
  * Native since CPython 3.11; PyPy: backport.
  * https://github.com/python/cpython/blob/3.11/Include/pyport.h */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef _Py_CAST
 #  define _Py_CAST(type, expr) ((type)(expr))
 #endif
@@ -6337,7 +10320,7 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
 /* PyEval_GetFrameBuiltins: Return a strong reference to the builtins namespace of the current frame (the interpreter's builtins if no frame is running).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameBuiltins */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameBuiltins(void)
 {
     return Py_XNewRef(PyEval_GetBuiltins());
@@ -6348,7 +10331,7 @@ static inline PyObject *capicompat_PyEval_GetFrameBuiltins(void)
 /* PyEval_GetFrameGlobals: Return a strong reference to the globals of the current frame; NULL without an exception if no frame is running.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameGlobals */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameGlobals(void)
 {
     return Py_XNewRef(PyEval_GetGlobals());
@@ -6359,7 +10342,7 @@ static inline PyObject *capicompat_PyEval_GetFrameGlobals(void)
 /* PyEval_GetFrameLocals: Return a strong reference to the locals of the current frame, as locals() does (PEP 667): a new snapshot dict for a function frame, the namespace itself otherwise; SystemError if no frame is running.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/reflection.html#c.PyEval_GetFrameLocals */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
 {
     PyFrameObject *frame = PyEval_GetFrame();   /* borrowed */
@@ -6410,7 +10393,7 @@ static inline PyObject *capicompat_PyEval_GetFrameLocals(void)
 
 /* capicompat_sentinel_fields: The three object fields after the header of a backported sentinel: [0] __name__ (str), [1] __module__, [2] the repr (str or NULL). The layout of version 1 of the shared type, fixed for every extension in the process.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject **capicompat_sentinel_fields(PyObject *op)
 {
     return (PyObject **)(void *)((char *)op + sizeof(PyObject));
@@ -6419,7 +10402,7 @@ static inline PyObject **capicompat_sentinel_fields(PyObject *op)
 
 /* capicompat_sentinel_lookup: The process's (interpreter's) shared backported sentinel type if some extension created it, else NULL; borrowed, never raises, keeps a pending exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_lookup(void)
 {
     /* one type for every extension built with this header (version 1 of its layout), kept
@@ -6443,7 +10426,7 @@ static inline PyTypeObject *capicompat_sentinel_lookup(void)
 
 /* capicompat_sentinel_dealloc: tp_dealloc of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_sentinel_dealloc(PyObject *op)
 {
     PyTypeObject *tp = Py_TYPE(op);
@@ -6459,7 +10442,7 @@ static inline void capicompat_sentinel_dealloc(PyObject *op)
 
 /* capicompat_sentinel_traverse: tp_traverse of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_traverse(PyObject *op, visitproc visit, void *arg)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -6473,7 +10456,7 @@ static inline int capicompat_sentinel_traverse(PyObject *op, visitproc visit, vo
 
 /* capicompat_sentinel_clear: tp_clear of the backported sentinel type.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_clear(PyObject *op)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -6486,7 +10469,7 @@ static inline int capicompat_sentinel_clear(PyObject *op)
 
 /* capicompat_sentinel_repr: tp_repr (and so str()) of the backported sentinel type: the repr given at creation, else __name__.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_repr(PyObject *op)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -6503,7 +10486,7 @@ static inline PyObject *capicompat_sentinel_repr(PyObject *op)
 
 /* capicompat_sentinel_self: __copy__, __deepcopy__ of a sentinel: the sentinel itself.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_self(PyObject *op, PyObject *unused)
 {
     (void)unused;
@@ -6513,7 +10496,7 @@ static inline PyObject *capicompat_sentinel_self(PyObject *op, PyObject *unused)
 
 /* capicompat_sentinel_reduce: __reduce__ of a sentinel: its __name__, so pickle stores a reference to the global __module__.__name__.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_reduce(PyObject *op, PyObject *unused)
 {
     PyObject **f = capicompat_sentinel_fields(op);
@@ -6528,7 +10511,7 @@ static inline PyObject *capicompat_sentinel_reduce(PyObject *op, PyObject *unuse
 
 /* capicompat_sentinel_or: nb_or of the backported sentinel type: like 3.15, a union (typing.Union[a, b]) when both operands are None, a type, a generic alias, a union, a type alias or a sentinel; NotImplemented otherwise.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_or(PyObject *a, PyObject *b)
 {
     PyObject *ops[2];
@@ -6641,7 +10624,7 @@ static inline PyObject *capicompat_sentinel_or(PyObject *a, PyObject *b)
 
 /* capicompat_sentinel_get: Getter of a sentinel's __name__ (AttributeError once cleared, as a Py_T_OBJECT_EX member).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_get(PyObject *op, void *closure)
 {
     PyObject *v = capicompat_sentinel_fields(op)[0];
@@ -6656,7 +10639,7 @@ static inline PyObject *capicompat_sentinel_get(PyObject *op, void *closure)
 
 /* capicompat_sentinel_getattro: tp_getattro of the backported sentinel type: the instance's __module__, else the generic lookup.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_getattro(PyObject *op, PyObject *name)
 {
     if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
@@ -6673,7 +10656,7 @@ static inline PyObject *capicompat_sentinel_getattro(PyObject *op, PyObject *nam
 
 /* capicompat_sentinel_setattro: tp_setattro of the backported sentinel type: __module__ is writable (and deletable), everything else as the generic setter (no instance dict: AttributeError).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_sentinel_setattro(PyObject *op, PyObject *name, PyObject *value)
 {
     if (PyUnicode_Check(name) && PyUnicode_CompareWithASCIIString(name, "__module__") == 0) {
@@ -6693,7 +10676,7 @@ static inline int capicompat_sentinel_setattro(PyObject *op, PyObject *name, PyO
 
 /* capicompat_sentinel_alloc: A new sentinel of the given (shared) type, taking the three field references (repr may be NULL); NULL with an exception.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_alloc(PyTypeObject *type, PyObject *name, PyObject *module, PyObject *repr)
 {
     PyObject *self = type->tp_alloc(type, 0);
@@ -6714,7 +10697,7 @@ static inline PyObject *capicompat_sentinel_alloc(PyTypeObject *type, PyObject *
 
 /* capicompat_sentinel_new: tp_new of the backported sentinel type, sentinel(name, /, *, repr=None): __module__ from the calling Python frame's globals (__name__, else None), as 3.15 does.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_sentinel_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char kw_name[] = "";
@@ -6743,7 +10726,7 @@ static inline PyObject *capicompat_sentinel_new(PyTypeObject *type, PyObject *ar
 
 /* capicompat_sentinel_type: The shared backported sentinel type (borrowed), created and registered by the first extension that needs it; NULL with an exception on failure.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_type(void)
 {
     static PyMethodDef methods[] = {
@@ -6824,7 +10807,7 @@ static inline PyTypeObject *capicompat_sentinel_type(void)
 
 /* capicompat_sentinel_type_ref: The shared sentinel type for PySentinel_Type, which cannot fail natively: a fatal error if it cannot be created (out of memory).
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyTypeObject *capicompat_sentinel_type_ref(void)
 {
     PyTypeObject *t = capicompat_sentinel_type();
@@ -6838,7 +10821,7 @@ static inline PyTypeObject *capicompat_sentinel_type_ref(void)
 /* PySentinel_New: Return a new sentinel with __name__ name, __module__ module_name (None if NULL) and repr() repr (the name if NULL); NULL with an exception (UnicodeDecodeError for a string that is not UTF-8). Below 3.15 all extensions using this header share one sentinel type.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_New */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySentinel_New(const char *name, const char *module_name, const char *repr)
 {
     #if PY_VERSION_HEX >= 0x030F0000
@@ -6917,14 +10900,14 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySentinel_Type: The sentinel type (builtins.sentinel). Below 3.15 an lvalue standing for the type shared by every extension using this header, created on first use.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Type */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #  define PySentinel_Type ((*capicompat_sentinel_type_ref()))
 #endif
 
 /* PySentinel_CheckExact: True if op is a sentinel (of the shared backported type below 3.15), not a subclass instance; never fails.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_CheckExact */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySentinel_CheckExact
 #  define PySentinel_CheckExact(op) Py_IS_TYPE((op), capicompat_sentinel_lookup())
 #endif
@@ -6933,7 +10916,7 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySentinel_Check: True if op is a sentinel (the type allows no subclasses, so the same as PySentinel_CheckExact); never fails.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/sentinel.html#c.PySentinel_Check */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySentinel_Check
 #  define PySentinel_Check(op) PySentinel_CheckExact(op)
 #endif
@@ -6944,7 +10927,7 @@ static inline PyObject *capicompat_PySentinel_New(const char *name, const char *
 /* PySlot: One entry of a 3.15 slot array (PyModExport, PyModule_FromSlotsAndSpec, PyType_FromSlots) - a 16-bit ID, 16-bit flags, and a pointer, function, size or 64-bit integer value - laid out as CPython 3.15's struct PySlot.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PySlot {
     uint16_t sl_id;
     uint16_t sl_flags;
@@ -6982,7 +10965,7 @@ typedef struct PySlot {
 /* PyMODEXPORT_FUNC: Declare a module export hook PyModExport_<name>: exported, C linkage, returning PySlot* (as PyMODINIT_FUNC does for PyInit_<name>). Before 3.15 the import system calls only PyInit_<name>, so such a module also needs a PyInit function (see PyModule_FromSlotsAndSpec).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/extension-modules.html#c.PyMODEXPORT_FUNC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyMODEXPORT_FUNC
 #  define PyMODEXPORT_FUNC CAPICOMPAT_MODEXPORT_DECLSPEC PySlot*
 #endif
@@ -6993,7 +10976,7 @@ typedef struct PySlot {
 /* PySlot_OPTIONAL: PySlot flag: a consumer that does not know the slot ID skips it instead of failing.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_OPTIONAL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_OPTIONAL
 #  define PySlot_OPTIONAL 0x0001
 #endif
@@ -7002,7 +10985,7 @@ typedef struct PySlot {
 /* PySlot_STATIC: PySlot flag: the pointed-to data is static (outlives every object created from the slots), so it need not be copied.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_STATIC
 #  define PySlot_STATIC 0x0002
 #endif
@@ -7011,7 +10994,7 @@ typedef struct PySlot {
 /* PySlot_INTPTR: PySlot flag: the value is an intptr-sized pointer stored in sl_ptr, whatever the slot's own type.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_INTPTR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_INTPTR
 #  define PySlot_INTPTR 0x0004
 #endif
@@ -7020,7 +11003,7 @@ typedef struct PySlot {
 /* Py_slot_invalid: The slot ID that is never valid (what resolving an unknown ID yields).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_invalid */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_invalid
 #  define Py_slot_invalid 0xffff
 #endif
@@ -7029,7 +11012,7 @@ typedef struct PySlot {
 /* Py_slot_end: Slot ID 0: the end of a slot array.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_end */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_end
 #  define Py_slot_end 0
 #endif
@@ -7038,7 +11021,7 @@ typedef struct PySlot {
 /* Py_slot_subslots: Slot ID 92: sl_ptr points to a nested slot array, processed in place.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.Py_slot_subslots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_slot_subslots
 #  define Py_slot_subslots 92
 #endif
@@ -7047,7 +11030,7 @@ typedef struct PySlot {
 /* PySlot_DATA: A PySlot initializer (C designated initializers) for a data pointer, flagged PySlot_INTPTR.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_DATA */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_DATA
 #  define PySlot_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_INTPTR, .sl_ptr=(void*)(VALUE)}
 #endif
@@ -7056,7 +11039,7 @@ typedef struct PySlot {
 /* PySlot_FUNC: A PySlot initializer (C designated initializers) for a function pointer, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_FUNC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_FUNC
 #  define PySlot_FUNC(NAME, VALUE) {.sl_id=(NAME), .sl_func=(void (*)(void))(VALUE)}
 #endif
@@ -7065,7 +11048,7 @@ typedef struct PySlot {
 /* PySlot_SIZE: A PySlot initializer (C designated initializers) for a Py_ssize_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_SIZE */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_SIZE
 #  define PySlot_SIZE(NAME, VALUE) {.sl_id=(NAME), .sl_size=(Py_ssize_t)(VALUE)}
 #endif
@@ -7074,7 +11057,7 @@ typedef struct PySlot {
 /* PySlot_INT64: A PySlot initializer (C designated initializers) for an int64_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_INT64 */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_INT64
 #  define PySlot_INT64(NAME, VALUE) {.sl_id=(NAME), .sl_int64=(int64_t)(VALUE)}
 #endif
@@ -7083,7 +11066,7 @@ typedef struct PySlot {
 /* PySlot_UINT64: A PySlot initializer (C designated initializers) for a uint64_t value, no flags.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_UINT64 */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_UINT64
 #  define PySlot_UINT64(NAME, VALUE) {.sl_id=(NAME), .sl_uint64=(uint64_t)(VALUE)}
 #endif
@@ -7092,7 +11075,7 @@ typedef struct PySlot {
 /* PySlot_STATIC_DATA: A PySlot initializer (C designated initializers) for a pointer to static data, flagged PySlot_STATIC.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_STATIC_DATA */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_STATIC_DATA
 #  define PySlot_STATIC_DATA(NAME, VALUE) {.sl_id=(NAME), .sl_flags=PySlot_STATIC, .sl_ptr=(VALUE)}
 #endif
@@ -7101,7 +11084,7 @@ typedef struct PySlot {
 /* PySlot_PTR: A PySlot initializer without designated initializers (C++11 and later too) for a pointer, flagged PySlot_INTPTR.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_PTR
 #  define PySlot_PTR(NAME, VALUE) {(NAME), PySlot_INTPTR, {0}, {(void*)(VALUE)}}
 #endif
@@ -7110,7 +11093,7 @@ typedef struct PySlot {
 /* PySlot_PTR_STATIC: A PySlot initializer without designated initializers (C++11 and later too) for a pointer to static data, flagged PySlot_INTPTR | PySlot_STATIC.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_PTR_STATIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_PTR_STATIC
 #  define PySlot_PTR_STATIC(NAME, VALUE) {(NAME), PySlot_INTPTR | PySlot_STATIC, {0}, {(void*)(VALUE)}}
 #endif
@@ -7119,7 +11102,7 @@ typedef struct PySlot {
 /* PySlot_END: The PySlot initializer that ends a slot array: every field zero (no designated initializers).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/slots.html#c.PySlot_END */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PySlot_END
 #  define PySlot_END {0, 0, {0}, {CAPICOMPAT_NULL}}
 #endif
@@ -7129,7 +11112,7 @@ typedef struct PySlot {
 
 /* capicompat_runtime_version: The running interpreter's version in PY_VERSION_HEX format (what 3.11+ export as Py_Version), parsed from Py_GetVersion() ("3.10.13 (main, …", "3.13.0a4+ (…"); no GIL needed.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline uint32_t capicompat_runtime_version(void)
 {
     const char *p = Py_GetVersion();
@@ -7162,7 +11145,7 @@ static inline uint32_t capicompat_runtime_version(void)
 /* PyABIInfo: The ABI a module was built for (PyABIInfo version, flags, build version, ABI version), laid out as CPython 3.15's struct, checked by PyABIInfo_Check() and the Py_mod_abi slot.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 typedef struct PyABIInfo {
     uint8_t abiinfo_major_version;
     uint8_t abiinfo_minor_version;
@@ -7184,7 +11167,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_STABLE: PyABIInfo flag: the module uses the stable ABI (abi3).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_STABLE */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_STABLE
 #  define PyABIInfo_STABLE 0x0001
 #endif
@@ -7193,7 +11176,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_GIL: PyABIInfo flag: the module works on GIL-enabled builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_GIL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_GIL
 #  define PyABIInfo_GIL 0x0002
 #endif
@@ -7202,7 +11185,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_FREETHREADED: PyABIInfo flag: the module works on free-threaded builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADED */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_FREETHREADED
 #  define PyABIInfo_FREETHREADED 0x0004
 #endif
@@ -7211,7 +11194,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_INTERNAL: PyABIInfo flag: the module uses the internal API and needs the exact build version.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_INTERNAL */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_INTERNAL
 #  define PyABIInfo_INTERNAL 0x0008
 #endif
@@ -7220,7 +11203,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_FREETHREADING_AGNOSTIC: PyABIInfo flags: the module works on GIL-enabled and free-threaded builds.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_FREETHREADING_AGNOSTIC */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_FREETHREADING_AGNOSTIC
 #  define PyABIInfo_FREETHREADING_AGNOSTIC (PyABIInfo_GIL|PyABIInfo_FREETHREADED)
 #endif
@@ -7229,7 +11212,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_DEFAULT_FLAGS: The PyABIInfo flags of the current build: PyABIInfo_FREETHREADED with Py_GIL_DISABLED, else PyABIInfo_GIL (Py_LIMITED_API, which adds PyABIInfo_STABLE, is refused by this header).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_FLAGS */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_DEFAULT_FLAGS
 #  define PyABIInfo_DEFAULT_FLAGS (CAPICOMPAT_ABIINFO_FT_FLAG)
 #endif
@@ -7238,7 +11221,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_DEFAULT_ABI_VERSION: The ABI version a module built with these headers needs - PY_VERSION_HEX (Py_LIMITED_API, which would make it the limited API version, is refused by this header).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_DEFAULT_ABI_VERSION */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_DEFAULT_ABI_VERSION
 #  define PyABIInfo_DEFAULT_ABI_VERSION PY_VERSION_HEX
 #endif
@@ -7247,7 +11230,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_VAR: Define a static PyABIInfo named NAME describing the current build (version 1.0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION), for the Py_mod_abi slot or PyABIInfo_Check().
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_VAR */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef PyABIInfo_VAR
 #  define PyABIInfo_VAR(NAME) static PyABIInfo NAME = {1, 0, PyABIInfo_DEFAULT_FLAGS, PY_VERSION_HEX, PyABIInfo_DEFAULT_ABI_VERSION}
 #endif
@@ -7256,7 +11239,7 @@ typedef struct PyABIInfo {
 /* PyABIInfo_Check: Check that a PyABIInfo is compatible with the running interpreter; 0 if so, else -1 with ImportError ("module_name: reason" when module_name is not NULL).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/stable.html#c.PyABIInfo_Check */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyABIInfo_Check(PyABIInfo *info, const char *module_name)
 {
     /* as 3.15's, against the RUNTIME version (3.15 compares with its own build's
@@ -7352,7 +11335,7 @@ static inline int capicompat_PyABIInfo_Check(PyABIInfo *info, const char *module
 /* PyModule_FromSlotsAndSpec: Create a module from a PySlot array (Py_mod_abi mandatory; name from the spec) without executing it; NULL with an exception on failure (SystemError for bad slots, ImportError from the ABI check).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/module.html#c.PyModule_FromSlotsAndSpec */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots, PyObject *spec)
 {
     /* The slots become a PyModuleDef (allocated per module, freed with it by
@@ -7605,14 +11588,14 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* PyMemberDef: The member description struct (and PyMember_GetOne/SetOne), in Python.h since 3.12; older Pythons declare them in structmember.h, which this includes so the Py_T_* constants can be used as on 3.12.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyMemberDef */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #include <structmember.h>
 #endif
 
 /* Py_T_SHORT: PyMemberDef type code 0: the member is a C short (the value of structmember.h's T_SHORT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_SHORT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_SHORT
 #  define Py_T_SHORT 0
 #endif
@@ -7621,7 +11604,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_INT: PyMemberDef type code 1: the member is a C int (the value of structmember.h's T_INT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_INT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_INT
 #  define Py_T_INT 1
 #endif
@@ -7630,7 +11613,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_LONG: PyMemberDef type code 2: the member is a C long (the value of structmember.h's T_LONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_LONG
 #  define Py_T_LONG 2
 #endif
@@ -7639,7 +11622,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_FLOAT: PyMemberDef type code 3: the member is a C float (the value of structmember.h's T_FLOAT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_FLOAT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_FLOAT
 #  define Py_T_FLOAT 3
 #endif
@@ -7648,7 +11631,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_DOUBLE: PyMemberDef type code 4: the member is a C double (the value of structmember.h's T_DOUBLE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_DOUBLE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_DOUBLE
 #  define Py_T_DOUBLE 4
 #endif
@@ -7657,7 +11640,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_STRING: PyMemberDef type code 5: the member is a C const char * (read-only, NUL-terminated) (the value of structmember.h's T_STRING, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_STRING
 #  define Py_T_STRING 5
 #endif
@@ -7666,7 +11649,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_CHAR: PyMemberDef type code 7: the member is a C char, as a 1-character str (the value of structmember.h's T_CHAR, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_CHAR */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_CHAR
 #  define Py_T_CHAR 7
 #endif
@@ -7675,7 +11658,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_BYTE: PyMemberDef type code 8: the member is a C signed char, as an int (the value of structmember.h's T_BYTE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_BYTE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_BYTE
 #  define Py_T_BYTE 8
 #endif
@@ -7684,7 +11667,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_UBYTE: PyMemberDef type code 9: the member is a C unsigned char (the value of structmember.h's T_UBYTE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_UBYTE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_UBYTE
 #  define Py_T_UBYTE 9
 #endif
@@ -7693,7 +11676,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_USHORT: PyMemberDef type code 10: the member is a C unsigned short (the value of structmember.h's T_USHORT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_USHORT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_USHORT
 #  define Py_T_USHORT 10
 #endif
@@ -7702,7 +11685,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_UINT: PyMemberDef type code 11: the member is a C unsigned int (the value of structmember.h's T_UINT, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_UINT */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_UINT
 #  define Py_T_UINT 11
 #endif
@@ -7711,7 +11694,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_ULONG: PyMemberDef type code 12: the member is a C unsigned long (the value of structmember.h's T_ULONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_ULONG
 #  define Py_T_ULONG 12
 #endif
@@ -7720,7 +11703,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_STRING_INPLACE: PyMemberDef type code 13: the member is a C char array stored in the object (read-only) (the value of structmember.h's T_STRING_INPLACE, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_STRING_INPLACE */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_STRING_INPLACE
 #  define Py_T_STRING_INPLACE 13
 #endif
@@ -7729,7 +11712,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_BOOL: PyMemberDef type code 14: the member is a C char holding 0 or 1, as a bool (the value of structmember.h's T_BOOL, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_BOOL */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_BOOL
 #  define Py_T_BOOL 14
 #endif
@@ -7738,7 +11721,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_OBJECT_EX: PyMemberDef type code 16: the member is a C PyObject *; AttributeError when NULL (the value of structmember.h's T_OBJECT_EX, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_OBJECT_EX
 #  define Py_T_OBJECT_EX 16
 #endif
@@ -7747,7 +11730,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_LONGLONG: PyMemberDef type code 17: the member is a C long long (the value of structmember.h's T_LONGLONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_LONGLONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_LONGLONG
 #  define Py_T_LONGLONG 17
 #endif
@@ -7756,7 +11739,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_ULONGLONG: PyMemberDef type code 18: the member is a C unsigned long long (the value of structmember.h's T_ULONGLONG, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_ULONGLONG */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_ULONGLONG
 #  define Py_T_ULONGLONG 18
 #endif
@@ -7765,7 +11748,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_T_PYSSIZET: PyMemberDef type code 19: the member is a C Py_ssize_t (the value of structmember.h's T_PYSSIZET, which every older runtime understands).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_PYSSIZET */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_T_PYSSIZET
 #  define Py_T_PYSSIZET 19
 #endif
@@ -7774,7 +11757,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_READONLY: PyMemberDef flag 1: the member cannot be set or deleted (structmember.h's READONLY, honoured by every older runtime).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_READONLY
 #  define Py_READONLY 1
 #endif
@@ -7783,7 +11766,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* Py_AUDIT_READ: PyMemberDef flag 2: reading the member raises the object.__getattr__ audit event (structmember.h's READ_RESTRICTED / PY_AUDIT_READ, honoured by 3.10 and 3.11).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_AUDIT_READ */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_AUDIT_READ
 #  define Py_AUDIT_READ 2
 #endif
@@ -7792,7 +11775,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_T_OBJECT: PyMemberDef type code 6: the member is a C PyObject *, None when NULL (structmember.h's deprecated T_OBJECT under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef _Py_T_OBJECT
 #  define _Py_T_OBJECT 6
 #endif
@@ -7801,7 +11784,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_T_NONE: PyMemberDef type code 20: the member always reads as None (structmember.h's deprecated T_NONE under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/structures.html#c.Py_T_OBJECT_EX */
-#if PY_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000 && !defined(PYPY_VERSION)
 #ifndef _Py_T_NONE
 #  define _Py_T_NONE 20
 #endif
@@ -7810,7 +11793,7 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* _Py_WRITE_RESTRICTED: PyMemberDef flag 4, ignored by every runtime since 3.0 (structmember.h's PY_WRITE_RESTRICTED under the name 3.12's descrobject.h gives it).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.Py_READONLY */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef _Py_WRITE_RESTRICTED
 #  define _Py_WRITE_RESTRICTED 4
 #endif
@@ -7819,14 +11802,14 @@ static inline PyObject *capicompat_PyModule_FromSlotsAndSpec(const PySlot *slots
 /* PyCFunctionFast: The C signature of a METH_FASTCALL method, (self, args array, nargs); 3.10 … 3.12 spell it _PyCFunctionFast.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFast */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef PyObject *(*PyCFunctionFast)(PyObject *, PyObject *const *, Py_ssize_t);
 #endif
 
 /* PyCFunctionFastWithKeywords: The C signature of a METH_FASTCALL | METH_KEYWORDS method, (self, args array, nargs, kwnames); 3.10 … 3.12 spell it _PyCFunctionFastWithKeywords.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/structures.html#c.PyCFunctionFastWithKeywords */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
 #endif
 
@@ -7835,7 +11818,7 @@ typedef PyObject *(*PyCFunctionFastWithKeywords)(PyObject *, PyObject *const *, 
 /* PyMutex: A mutual exclusion lock, zero-initialised (PyMutex m = {0};) and never destroyed. Backport: not 1 byte as CPython's, but a byte read by PyMutex_IsLocked() plus a pointer to a real PyThread lock that the first PyMutex_Lock() creates (under the GIL, published atomically) and that lives as long as the process, since the PyMutex API has no destructor.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyMutex {
     uint8_t _bits;          /* 1 while locked (private) */
     void *_capicompat_lock; /* PyThread_type_lock made by the first PyMutex_Lock() (private) */
@@ -7844,7 +11827,7 @@ typedef struct PyMutex {
 
 /* capicompat_holds_gil: 1 if the calling thread has an attached thread state (holds the GIL), without failing if it has none.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline int capicompat_holds_gil(void)
 {
     #ifdef PYPY_VERSION
@@ -7857,7 +11840,7 @@ static inline int capicompat_holds_gil(void)
 
 /* capicompat_PyMutex_lock_of: The PyThread lock behind a backported PyMutex, created on first use.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline PyThread_type_lock capicompat_PyMutex_lock_of(PyMutex *m)
 {
     void *lock;
@@ -7895,7 +11878,7 @@ static inline PyThread_type_lock capicompat_PyMutex_lock_of(PyMutex *m)
 
 /* capicompat_PyMutex_Lock: PyMutex_Lock() on the backported PyMutex.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline void capicompat_PyMutex_Lock(PyMutex *m)
 {
     PyThread_type_lock lock = capicompat_PyMutex_lock_of(m);
@@ -7920,7 +11903,7 @@ static inline void capicompat_PyMutex_Lock(PyMutex *m)
 
 /* capicompat_PyMutex_Unlock: PyMutex_Unlock() on the backported PyMutex.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030D0000))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030D0000))
 static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 {
     uint8_t was;
@@ -7940,7 +11923,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 /* PyMutex_Lock: Lock a PyMutex, waiting (with the GIL released, if the thread holds it) while another thread holds it. A macro, as in CPython (over a static inline function).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Lock */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyMutex_Lock
 #  define PyMutex_Lock capicompat_PyMutex_Lock
 #endif
@@ -7949,7 +11932,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 /* PyMutex_Unlock: Unlock a PyMutex (a fatal error if it is not locked). A macro, as in CPython (over a static inline function).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_Unlock */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyMutex_Unlock
 #  define PyMutex_Unlock capicompat_PyMutex_Unlock
 #endif
@@ -7957,7 +11940,7 @@ static inline void capicompat_PyMutex_Unlock(PyMutex *m)
 
 /* capicompat_PyMutex_IsLocked: PyMutex_IsLocked() on CPython's PyMutex (3.13) and on the backported one.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 {
     #if defined(__GNUC__) || defined(__clang__)
@@ -7971,7 +11954,7 @@ static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 /* PyMutex_IsLocked: 1 if the mutex is locked (by any thread), else 0. A macro, as in CPython (over a static inline function).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyMutex_IsLocked */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef PyMutex_IsLocked
 #  define PyMutex_IsLocked capicompat_PyMutex_IsLocked
 #endif
@@ -7980,7 +11963,7 @@ static inline int capicompat_PyMutex_IsLocked(PyMutex *m)
 /* PyCriticalSection: State of a critical section on one object or mutex (a complete type, as in 3.15; 3.13 and 3.14 leave it incomplete on builds with a GIL).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyCriticalSection {
     uintptr_t _cs_prev;
     struct PyMutex *_cs_mutex;
@@ -7990,7 +11973,7 @@ typedef struct PyCriticalSection {
 /* PyCriticalSection2: State of a critical section on two objects or mutexes (a complete type, as in 3.15).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef struct PyCriticalSection2 {
     PyCriticalSection _cs_base;
     struct PyMutex *_cs_mutex2;
@@ -8000,7 +11983,7 @@ typedef struct PyCriticalSection2 {
 /* PyCriticalSection_Begin: Begin a critical section on an object; with a GIL (every build below 3.13) it does nothing, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_Begin */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyObject *op)
 {
     (void)c;
@@ -8012,7 +11995,7 @@ static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyOb
 /* PyCriticalSection_End: End a critical section begun by PyCriticalSection_Begin() or PyCriticalSection_BeginMutex(); with a GIL it does nothing.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_End */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_End(PyCriticalSection *c)
 {
     (void)c;
@@ -8023,7 +12006,7 @@ static inline void capicompat_PyCriticalSection_End(PyCriticalSection *c)
 /* PyCriticalSection2_Begin: Begin a critical section on two objects (locked in a fixed order); with a GIL it does nothing, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_Begin */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, PyObject *a, PyObject *b)
 {
     (void)c;
@@ -8036,7 +12019,7 @@ static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, Py
 /* PyCriticalSection2_End: End a critical section begun by PyCriticalSection2_Begin() or PyCriticalSection2_BeginMutex(); with a GIL it does nothing.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_End */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_End(PyCriticalSection2 *c)
 {
     (void)c;
@@ -8046,7 +12029,7 @@ static inline void capicompat_PyCriticalSection2_End(PyCriticalSection2 *c)
 
 /* capicompat_object_of_mutex: Free-threaded 3.13: the address of a would-be object whose ob_mutex is m (only its ob_mutex is ever touched); NULL with a GIL, where it is never used.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_object_of_mutex(PyMutex *m)
 {
     #ifdef Py_GIL_DISABLED
@@ -8062,7 +12045,7 @@ static inline PyObject *capicompat_object_of_mutex(PyMutex *m)
 /* PyCriticalSection_BeginMutex: Begin a critical section on a PyMutex. With a GIL it does nothing, as in CPython (the mutex is not locked); on a 3.13 free-threaded build it hands PyCriticalSection_Begin() an object address whose ob_mutex is the mutex (3.13 touches nothing else of the object), so CPython's own machinery locks it and the native PyCriticalSection_End() unlocks it.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection_BeginMutex */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection_BeginMutex(PyCriticalSection *c, PyMutex *m)
 {
     #ifdef Py_GIL_DISABLED
@@ -8081,7 +12064,7 @@ static inline void capicompat_PyCriticalSection_BeginMutex(PyCriticalSection *c,
 /* PyCriticalSection2_BeginMutex: Begin a critical section on two PyMutex (locked in address order; one if they are the same). With a GIL it does nothing, as in CPython; on a 3.13 free-threaded build it goes through PyCriticalSection2_Begin() as PyCriticalSection_BeginMutex() does.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.PyCriticalSection2_BeginMutex */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *c, PyMutex *m1, PyMutex *m2)
 {
     #ifdef Py_GIL_DISABLED
@@ -8101,7 +12084,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION: Open a block that is a critical section on an object; with a GIL (every build below 3.13) just `{`, as in CPython.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_BEGIN_CRITICAL_SECTION
 #  define Py_BEGIN_CRITICAL_SECTION(op) {
 #endif
@@ -8110,7 +12093,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_END_CRITICAL_SECTION: Close a block opened by Py_BEGIN_CRITICAL_SECTION() or Py_BEGIN_CRITICAL_SECTION_MUTEX(); with a GIL just `}`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_END_CRITICAL_SECTION
 #  define Py_END_CRITICAL_SECTION() }
 #endif
@@ -8119,7 +12102,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION2: Open a block that is a critical section on two objects; with a GIL just `{`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_BEGIN_CRITICAL_SECTION2
 #  define Py_BEGIN_CRITICAL_SECTION2(a, b) {
 #endif
@@ -8128,7 +12111,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_END_CRITICAL_SECTION2: Close a block opened by Py_BEGIN_CRITICAL_SECTION2() or Py_BEGIN_CRITICAL_SECTION2_MUTEX(); with a GIL just `}`.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_END_CRITICAL_SECTION2 */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_END_CRITICAL_SECTION2
 #  define Py_END_CRITICAL_SECTION2() }
 #endif
@@ -8137,7 +12120,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION_MUTEX: Open a block that is a critical section on a PyMutex; with a GIL just `{` (the mutex is not locked), as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION() on an object address whose ob_mutex is the mutex (see PyCriticalSection_BeginMutex()), closed by the native Py_END_CRITICAL_SECTION().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION_MUTEX */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_BEGIN_CRITICAL_SECTION_MUTEX
 #  define Py_BEGIN_CRITICAL_SECTION_MUTEX(mutex) Py_BEGIN_CRITICAL_SECTION(capicompat_object_of_mutex(mutex))
 #endif
@@ -8146,7 +12129,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* Py_BEGIN_CRITICAL_SECTION2_MUTEX: Open a block that is a critical section on two PyMutex; with a GIL just `{`, as in CPython. On a 3.13 free-threaded build, Py_BEGIN_CRITICAL_SECTION2() on object addresses whose ob_mutex are the mutexes, closed by the native Py_END_CRITICAL_SECTION2().
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/synchronization.html#c.Py_BEGIN_CRITICAL_SECTION2_MUTEX */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_BEGIN_CRITICAL_SECTION2_MUTEX
 #  define Py_BEGIN_CRITICAL_SECTION2_MUTEX(m1, m2) Py_BEGIN_CRITICAL_SECTION2(capicompat_object_of_mutex(m1), capicompat_object_of_mutex(m2))
 #endif
@@ -8157,7 +12140,7 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 /* PySys_AuditTuple: Raise an audit event with the arguments given as a tuple (NULL means no arguments); TypeError if args is not a tuple.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/sys.html#c.PySys_AuditTuple */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 {
     if (args == CAPICOMPAT_NULL) {
@@ -8176,7 +12159,7 @@ static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 /* PySys_GetOptionalAttr: Get a strong reference to the sys attribute name (a str) in *result; 1 if found, 0 (and NULL) if missing, -1 (and NULL) on error (TypeError if name is not a str).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttr */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **result)
 {
     const char *utf8;
@@ -8231,7 +12214,7 @@ static inline int capicompat_PySys_GetOptionalAttr(PyObject *name, PyObject **re
 /* PySys_GetAttr: Get a strong reference to the sys attribute name (a str); RuntimeError "lost sys.NAME" if it does not exist.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttr */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySys_GetAttr(PyObject *name)
 {
     PyObject *value;
@@ -8247,7 +12230,7 @@ static inline PyObject *capicompat_PySys_GetAttr(PyObject *name)
 /* PySys_GetAttrString: PySys_GetAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetAttrString */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PySys_GetAttrString(const char *name)
 {
     PyObject *res;
@@ -8265,7 +12248,7 @@ static inline PyObject *capicompat_PySys_GetAttrString(const char *name)
 /* PySys_GetOptionalAttrString: PySys_GetOptionalAttr() with the name given as a UTF-8 encoded C string.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/sys.html#c.PySys_GetOptionalAttrString */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObject **result)
 {
     int rc;
@@ -8284,7 +12267,7 @@ static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObj
 /* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fopen */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 {
     #if defined(PYPY_VERSION)
@@ -8328,7 +12311,7 @@ static inline FILE *capicompat_Py_fopen(PyObject *path, const char *mode)
 /* Py_fclose: Close a file opened by Py_fopen() (fclose() from the C runtime Python uses); 0 on success, EOF with errno set on error. No Python exception is set.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/sys.html#c.Py_fclose */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_Py_fclose(FILE *file)
 {
     return fclose(file);
@@ -8341,7 +12324,7 @@ static inline int capicompat_Py_fclose(FILE *file)
 /* PyThreadState_GetUnchecked: The current thread state, or NULL if the thread has none attached (no fatal error, unlike PyThreadState_Get()).
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_GetUnchecked */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8357,7 +12340,7 @@ static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 /* PyInterpreterState_Get: The current interpreter state (fatal error without an attached thread state); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Get */
-#if ((PY_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
 {
     /* PyThreadState_Get() already stops with a fatal error when no thread state is attached */
@@ -8369,6 +12352,21 @@ static inline PyInterpreterState *capicompat_PyInterpreterState_Get(void)
 }
 #define PyInterpreterState_Get capicompat_PyInterpreterState_Get
 #endif
+
+/* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
+
+/* PyInterpreterState_Main: The main interpreter's state: on an interpreter without subinterpreters, the only one.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyInterpreterState_Main */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyInterpreterState *capicompat_PyInterpreterState_Main(void)
+{
+    return PyInterpreterState_Get();
+}
+#define PyInterpreterState_Main capicompat_PyInterpreterState_Main
+#endif
+
+/* ==== Thread states (threads) ==== */
 
 /* _PyThreadState_GetFrameBorrow: pythoncapi-compat's borrowed-reference PyThreadState_GetFrame(): the thread's current frame or NULL, not a new reference.
  * Not a CPython name (pythoncapi-compat's); only with #define CAPI_COMPAT_PYTHONCAPI_COMPAT; PyPy: unavailable.
@@ -8387,7 +12385,7 @@ static inline PyFrameObject *capicompat__PyThreadState_GetFrameBorrow(PyThreadSt
 /* PyThreadState_EnterTracing: Suspend tracing and profiling in the thread state until PyThreadState_LeaveTracing() (calls nest).
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_EnterTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval while it calls a trace function */
@@ -8400,7 +12398,7 @@ static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
 /* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/threads.html#c.PyThreadState_LeaveTracing */
-#if (PY_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && PY_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || (defined(CAPI_COMPAT_FORCE_BACKPORTS) && CAPICOMPAT_VERSION_HEX < 0x030C0000)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 {
     /* as 3.10's ceval after a trace function; 3.11 (forced) flags it with 255 */
@@ -8421,14 +12419,14 @@ static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
 /* PyTime_t: A timestamp or duration in nanoseconds, a signed 64-bit integer.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_t */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 typedef int64_t PyTime_t;
 #endif
 
 /* PyTime_MIN: Minimum value of PyTime_t (INT64_MIN).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MIN */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyTime_MIN
 #  define PyTime_MIN INT64_MIN
 #endif
@@ -8437,7 +12435,7 @@ typedef int64_t PyTime_t;
 /* PyTime_MAX: Maximum value of PyTime_t (INT64_MAX).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MAX */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef PyTime_MAX
 #  define PyTime_MAX INT64_MAX
 #endif
@@ -8446,7 +12444,7 @@ typedef int64_t PyTime_t;
 /* PyTime_AsSecondsDouble: Convert a PyTime_t timestamp in nanoseconds to seconds as a C double.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_AsSecondsDouble */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyTime_AsSecondsDouble(PyTime_t t)
 {
     /* volatile: keep the compiler from changing how the result is rounded */
@@ -8466,7 +12464,7 @@ static inline double capicompat_PyTime_AsSecondsDouble(PyTime_t t)
 
 /* capicompat_time_call: Call the time module's function NAME (a *_ns clock) and store its result in *result.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_time_call(const char *name, PyTime_t *result)
 {
     long long ns;
@@ -8495,7 +12493,7 @@ static inline int capicompat_time_call(const char *name, PyTime_t *result)
 
 /* capicompat_time_call_raw: capicompat_time_call() for the Raw clocks, which may be called without the GIL and report errors by -1 only.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_time_call_raw(const char *name, PyTime_t *result)
 {
     int res;
@@ -8512,7 +12510,7 @@ static inline int capicompat_time_call_raw(const char *name, PyTime_t *result)
 /* PyTime_Monotonic: Read the monotonic clock (time.monotonic()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_Monotonic */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_Monotonic(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8529,7 +12527,7 @@ static inline int capicompat_PyTime_Monotonic(PyTime_t *result)
 /* PyTime_MonotonicRaw: PyTime_Monotonic() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_MonotonicRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8548,7 +12546,7 @@ static inline int capicompat_PyTime_MonotonicRaw(PyTime_t *result)
 /* PyTime_PerfCounter: Read the performance counter (time.perf_counter()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounter */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_PerfCounter(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8565,7 +12563,7 @@ static inline int capicompat_PyTime_PerfCounter(PyTime_t *result)
 /* PyTime_PerfCounterRaw: PyTime_PerfCounter() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_PerfCounterRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8584,7 +12582,7 @@ static inline int capicompat_PyTime_PerfCounterRaw(PyTime_t *result)
 /* PyTime_Time: Read the system clock (time.time()) in nanoseconds into *result; 0 on success, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_Time */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_Time(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8601,7 +12599,7 @@ static inline int capicompat_PyTime_Time(PyTime_t *result)
 /* PyTime_TimeRaw: PyTime_Time() without an exception on error (-1 only), callable without holding the GIL.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/time.html#c.PyTime_TimeRaw */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
 {
     #if PY_VERSION_HEX < 0x030D0000
@@ -8622,7 +12620,7 @@ static inline int capicompat_PyTime_TimeRaw(PyTime_t *result)
 /* PyTuple_FromArray: Create a tuple of size items from a C array, taking new references to them; NULL with an exception on error.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/tuple.html#c.PyTuple_FromArray */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyTuple_FromArray(PyObject *const *array, Py_ssize_t size)
 {
     PyObject *tuple;
@@ -8649,7 +12647,7 @@ static inline PyObject *capicompat_PyTuple_FromArray(PyObject *const *array, Py_
 
 /* capicompat_as_heap_type: The type as a PyHeapTypeObject, for a caller that checked Py_TPFLAGS_HEAPTYPE.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyHeapTypeObject *capicompat_as_heap_type(PyTypeObject *type)
 {
     /* through a volatile variable, so the compiler cannot tell which object the pointer
@@ -8663,7 +12661,7 @@ static inline PyHeapTypeObject *capicompat_as_heap_type(PyTypeObject *type)
 /* PyType_GetName: Return the type's name (__name__) as a new reference.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetName */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetName(PyTypeObject *type)
 {
     const char *s;
@@ -8680,7 +12678,7 @@ static inline PyObject *capicompat_PyType_GetName(PyTypeObject *type)
 /* PyType_GetQualName: Return the type's qualified name (__qualname__) as a new reference.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetQualName */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetQualName(PyTypeObject *type)
 {
     const char *s;
@@ -8697,7 +12695,7 @@ static inline PyObject *capicompat_PyType_GetQualName(PyTypeObject *type)
 /* PyType_GetModuleName: Return the type's module name (__module__) as a new reference; AttributeError if a heap type has none.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleName */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetModuleName(PyTypeObject *type)
 {
     PyObject *mod;
@@ -8752,7 +12750,7 @@ static inline PyObject *capicompat_PyType_GetModuleName(PyTypeObject *type)
 /* PyType_GetFullyQualifiedName: Return the type's fully qualified name, module.qualname (only the qualified name when __module__ is not a str or is "builtins" or "__main__"), as a new reference.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetFullyQualifiedName */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetFullyQualifiedName(PyTypeObject *type)
 {
     PyObject *qualname, *module, *result;
@@ -8790,7 +12788,7 @@ static inline PyObject *capicompat_PyType_GetFullyQualifiedName(PyTypeObject *ty
 /* PyType_GetDict: Return a new reference to the type's internal namespace dict (tp_dict), or NULL without an exception if it has none.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetDict */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetDict(PyTypeObject *type)
 {
     return Py_XNewRef(type->tp_dict);
@@ -8801,7 +12799,7 @@ static inline PyObject *capicompat_PyType_GetDict(PyTypeObject *type)
 /* PyType_GetModuleByDef: Return (borrowed) the module of the first heap type in the type's MRO whose module was created from the given PyModuleDef; TypeError if there is none.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByDef */
-#if (PY_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !(defined(PYPY_VERSION_NUM) && PYPY_VERSION_NUM >= 0x08000100)
 static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyModuleDef *def)
 {
     PyObject *mro = type->tp_mro;
@@ -8832,7 +12830,7 @@ static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyM
 /* PyType_GetModuleByToken: Return a new reference to the module of the first heap type in the type's MRO whose module has the given token (before 3.15 a module's token is its PyModuleDef); TypeError if there is none.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_GetModuleByToken */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyType_GetModuleByToken(PyTypeObject *type, const void *token)
 {
     /* before 3.15 every module object comes from a PyModuleDef, and its token is the def */
@@ -8844,7 +12842,7 @@ static inline PyObject *capicompat_PyType_GetModuleByToken(PyTypeObject *type, c
 /* PyType_Freeze: Make a type immutable (set Py_TPFLAGS_IMMUTABLETYPE); 0 on success, -1 with TypeError if a base in its MRO is mutable.
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_Freeze */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyType_Freeze(PyTypeObject *type)
 {
     PyObject *mro = type->tp_mro;
@@ -8874,7 +12872,7 @@ static inline int capicompat_PyType_Freeze(PyTypeObject *type)
 /* PyUnstable_Type_AssignVersionTag: Give the type a valid version tag (for the type attribute cache) if it has none; 1 if it has one afterwards, 0 if none could be assigned.
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyUnstable_Type_AssignVersionTag */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type)
 {
     PyObject *name;
@@ -8907,7 +12905,7 @@ static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type
 /* Py_TPFLAGS_ITEMS_AT_END: Type flag (bit 23, unused before 3.12) for variable-size types whose items follow tp_basicsize; see PyObject_GetItemData().
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/typeobj.html#c.Py_TPFLAGS_ITEMS_AT_END */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #ifndef Py_TPFLAGS_ITEMS_AT_END
 #  define Py_TPFLAGS_ITEMS_AT_END (1UL << 23)
 #endif
@@ -8918,7 +12916,7 @@ static inline int capicompat_PyUnstable_Type_AssignVersionTag(PyTypeObject *type
 /* PyObject_GetItemData: Return a pointer to the variable-size items of an object whose type has Py_TPFLAGS_ITEMS_AT_END (they follow tp_basicsize); NULL with TypeError otherwise.
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/object.html#c.PyObject_GetItemData */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
 {
     PyTypeObject *tp = Py_TYPE(obj);
@@ -8947,7 +12945,7 @@ static inline void *capicompat_PyObject_GetItemData(PyObject *obj)
 /* PyType_WatchCallback: Type of a type watcher callback, int (*)(PyTypeObject *type).
  * Native since CPython 3.12; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.PyType_WatchCallback */
-#if PY_VERSION_HEX < 0x030C0000
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 #endif
 
@@ -8956,7 +12954,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_slots: PySlot ID 93 of a 3.15 slot-based type definition: sl_ptr points to a nested array of type slots, processed in place (like Py_slot_subslots). Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_slots */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_slots
 #  define Py_tp_slots 93
 #endif
@@ -8965,7 +12963,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_name: PySlot ID 95 of a 3.15 slot-based type definition: the type's name (const char *), as PyType_Spec.name. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_name */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_name
 #  define Py_tp_name 95
 #endif
@@ -8974,7 +12972,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_basicsize: PySlot ID 96 of a 3.15 slot-based type definition: the instance size (Py_ssize_t), as PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_basicsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_basicsize
 #  define Py_tp_basicsize 96
 #endif
@@ -8983,7 +12981,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_extra_basicsize: PySlot ID 97 of a 3.15 slot-based type definition: the size of extra instance data on top of the base's (Py_ssize_t), as a negative PyType_Spec.basicsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_extra_basicsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_extra_basicsize
 #  define Py_tp_extra_basicsize 97
 #endif
@@ -8992,7 +12990,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_itemsize: PySlot ID 98 of a 3.15 slot-based type definition: the size of each variable-size item (Py_ssize_t), as PyType_Spec.itemsize. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_itemsize */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_itemsize
 #  define Py_tp_itemsize 98
 #endif
@@ -9001,7 +12999,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_flags: PySlot ID 99 of a 3.15 slot-based type definition: the type flags (uint64_t), as PyType_Spec.flags. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_flags */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_flags
 #  define Py_tp_flags 99
 #endif
@@ -9010,7 +13008,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_metaclass: PySlot ID 107 of a 3.15 slot-based type definition: the metaclass (PyTypeObject *), as PyType_FromMetaclass()'s first argument. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_metaclass */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_metaclass
 #  define Py_tp_metaclass 107
 #endif
@@ -9019,7 +13017,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* Py_tp_module: PySlot ID 108 of a 3.15 slot-based type definition: the module the type belongs to (PyObject *), as PyType_FromMetaclass()'s module argument. Only PyType_FromSlots() reads it.
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3/c-api/type.html#c.Py_tp_module */
-#if PY_VERSION_HEX < 0x030F0000
+#if CAPICOMPAT_VERSION_HEX < 0x030F0000
 #ifndef Py_tp_module
 #  define Py_tp_module 108
 #endif
@@ -9028,7 +13026,7 @@ typedef int (*PyType_WatchCallback)(PyTypeObject *type);
 /* PyType_FromMetaclass: Create a heap type from a PyType_Spec whose type is metaclass (NULL: calculated from the bases, as for a class statement); TypeError if the metaclass overrides tp_new or the bases' metaclasses conflict. Below 3.12 a metaclass that adds instance data to type gets the type made as a plain type first and then moved into an instance of the metaclass of the right size (the plain type is left to the garbage collector).
  * Native since CPython 3.12; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromMetaclass */
-#if (PY_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass, PyObject *module, PyType_Spec *spec, PyObject *bases)
 {
     /* 3.10/3.11's PyType_FromModuleAndSpec() always makes an instance of type: the type
@@ -9218,7 +13216,7 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
 /* PyType_FromSlots: Create a heap type from a PySlot array: Py_tp_name (mandatory), the sizes, Py_tp_flags, Py_tp_metaclass, Py_tp_module, nested arrays, and the classic type slots (Py_tp_base, Py_tp_methods, Py_nb_add and so on) (base, methods, functions); NULL with an exception (SystemError for bad slots). Below 3.15 the name must outlive the type (it is not copied before 3.12), and Py_tp_extra_basicsize needs 3.12.
  * Native since CPython 3.15; PyPy: unavailable.
  * https://docs.python.org/3/c-api/type.html#c.PyType_FromSlots */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
 {
     /* the slots become a PyType_Spec (its classic slot array allocated for the call only)
@@ -9381,7 +13379,7 @@ static inline PyObject *capicompat_PyType_FromSlots(struct PySlot *slots)
 /* PyUnicode_EqualToUTF8AndSize: 1 if a str equals the UTF-8 bytes string[0:size], else 0 (also for surrogates, invalid UTF-8 or a negative size); never raises.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_EqualToUTF8AndSize */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_EqualToUTF8AndSize(PyObject *unicode, const char *string, Py_ssize_t size)
 {
     const unsigned char *s = (const unsigned char *)string;
@@ -9473,7 +13471,7 @@ static inline int capicompat_PyUnicode_EqualToUTF8AndSize(PyObject *unicode, con
 /* PyUnicode_EqualToUTF8: 1 if a str equals a NUL-terminated UTF-8 string, else 0 (also for surrogates or invalid UTF-8); never raises.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_EqualToUTF8 */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char *string)
 {
     return PyUnicode_EqualToUTF8AndSize(unicode, string, (Py_ssize_t)strlen(string));
@@ -9484,7 +13482,7 @@ static inline int capicompat_PyUnicode_EqualToUTF8(PyObject *unicode, const char
 /* PyUnicode_Equal: Test whether two strings are equal; 1 if equal, 0 if not, -1 with TypeError if either argument is not a str.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_Equal */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 {
     if (!PyUnicode_Check(str1)) {
@@ -9527,7 +13525,7 @@ static inline int capicompat_PyUnicode_Equal(PyObject *str1, PyObject *str2)
 /* PyUnstable_Unicode_GET_CACHED_HASH: Return the hash cached in a str object, or -1 if it has not been computed yet (never computes it).
  * Native since CPython 3.15; PyPy: backport.
  * https://docs.python.org/3.15/c-api/unicode.html#c.PyUnstable_Unicode_GET_CACHED_HASH */
-#if (PY_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030F0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *op)
 {
     #ifdef PYPY_VERSION
@@ -9545,13 +13543,13 @@ static inline Py_hash_t capicompat_PyUnstable_Unicode_GET_CACHED_HASH(PyObject *
 /* PyUnicodeWriter: Opaque builder of a str (create with PyUnicodeWriter_Create(), end with Finish() or Discard()).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 typedef struct PyUnicodeWriter PyUnicodeWriter;
 #endif
 
 /* capicompat_uw_reserve: Room for extra more code points of up to the given kind in a backported PyUnicodeWriter (widening its buffer when needed); where to write them, or NULL with MemoryError.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_uw_reserve(PyUnicodeWriter *writer, Py_ssize_t extra, int kind)
 {
     /* the backported writer is one buffer of code points, all of one kind (1, 2 or 4
@@ -9608,7 +13606,7 @@ static inline void *capicompat_uw_reserve(PyUnicodeWriter *writer, Py_ssize_t ex
 
 /* capicompat_uw_write_latin1: Append n bytes, each taken as a code point (ASCII or Latin-1), to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_latin1(PyUnicodeWriter *writer, const char *str, Py_ssize_t n)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -9636,7 +13634,7 @@ static inline int capicompat_uw_write_latin1(PyUnicodeWriter *writer, const char
 
 /* capicompat_uw_write_str: Append a str (borrowed) to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_str(PyUnicodeWriter *writer, PyObject *str)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -9674,7 +13672,7 @@ static inline int capicompat_uw_write_str(PyUnicodeWriter *writer, PyObject *str
 
 /* capicompat_uw_write_new: Append a new str (stolen; NULL means the caller failed, and nothing is written) to a backported PyUnicodeWriter.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_uw_write_new(PyUnicodeWriter *writer, PyObject *str)
 {
     int rc;
@@ -9690,7 +13688,7 @@ static inline int capicompat_uw_write_new(PyUnicodeWriter *writer, PyObject *str
 /* PyUnicodeWriter_Create: Create a str writer; length is a size hint. ValueError if length is negative.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Create */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyUnicodeWriter *capicompat_PyUnicodeWriter_Create(Py_ssize_t length)
 {
     /* one buffer of code points (see capicompat_uw_reserve), sized by the hint */
@@ -9721,7 +13719,7 @@ static inline PyUnicodeWriter *capicompat_PyUnicodeWriter_Create(Py_ssize_t leng
 /* PyUnicodeWriter_Discard: Free a writer and what it holds without building the str; NULL is accepted.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Discard */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void capicompat_PyUnicodeWriter_Discard(PyUnicodeWriter *writer)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -9737,7 +13735,7 @@ static inline void capicompat_PyUnicodeWriter_Discard(PyUnicodeWriter *writer)
 /* PyUnicodeWriter_Finish: Build the str written so far (a new reference) and free the writer, also when it fails (then NULL).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Finish */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyUnicodeWriter_Finish(PyUnicodeWriter *writer)
 {
     /* the str is made in the narrowest kind its code points allow, as CPython's are */
@@ -9754,7 +13752,7 @@ static inline PyObject *capicompat_PyUnicodeWriter_Finish(PyUnicodeWriter *write
 /* PyUnicodeWriter_WriteChar: Write one code point; ValueError if it is above U+10FFFF.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteChar */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, Py_UCS4 ch)
 {
     Py_ssize_t *w = (Py_ssize_t *)(void *)writer;
@@ -9784,7 +13782,7 @@ static inline int capicompat_PyUnicodeWriter_WriteChar(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteUTF8: Decode size bytes of UTF-8 (size -1 - NUL-terminated) and write them; UnicodeDecodeError (strict) writes nothing.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUTF8 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteUTF8(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
 {
     Py_ssize_t i;
@@ -9806,7 +13804,7 @@ static inline int capicompat_PyUnicodeWriter_WriteUTF8(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteASCII: Write size bytes of ASCII (size -1 - NUL-terminated) without validating them; the caller guarantees they are ASCII.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteASCII */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteASCII(PyUnicodeWriter *writer, const char *str, Py_ssize_t size)
 {
     if (size < 0) {
@@ -9821,7 +13819,7 @@ static inline int capicompat_PyUnicodeWriter_WriteASCII(PyUnicodeWriter *writer,
 /* PyUnicodeWriter_WriteWideChar: Write size wchar_t characters (size -1 - NUL-terminated); ValueError for a character above U+10FFFF.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteWideChar */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteWideChar(PyUnicodeWriter *writer, const wchar_t *str, Py_ssize_t size)
 {
     return capicompat_uw_write_new(writer, PyUnicode_FromWideChar(str, size));
@@ -9832,7 +13830,7 @@ static inline int capicompat_PyUnicodeWriter_WriteWideChar(PyUnicodeWriter *writ
 /* PyUnicodeWriter_WriteUCS4: Write size UCS-4 code points; ValueError if size is negative or a code point is above U+10FFFF (then nothing is written).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteUCS4 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteUCS4(PyUnicodeWriter *writer, Py_UCS4 *str, Py_ssize_t size)
 {
     Py_ssize_t i;
@@ -9858,7 +13856,7 @@ static inline int capicompat_PyUnicodeWriter_WriteUCS4(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteStr: Write str(obj); errors of str() propagate.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteStr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteStr(PyUnicodeWriter *writer, PyObject *obj)
 {
     if (PyUnicode_CheckExact(obj)) {
@@ -9872,7 +13870,7 @@ static inline int capicompat_PyUnicodeWriter_WriteStr(PyUnicodeWriter *writer, P
 /* PyUnicodeWriter_WriteRepr: Write repr(obj), or "<NULL>" if obj is NULL (as 3.14.4+); errors of repr() propagate.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteRepr */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteRepr(PyUnicodeWriter *writer, PyObject *obj)
 {
     if (obj == CAPICOMPAT_NULL) {
@@ -9886,7 +13884,7 @@ static inline int capicompat_PyUnicodeWriter_WriteRepr(PyUnicodeWriter *writer, 
 /* PyUnicodeWriter_WriteSubstring: Write str[start:end]; TypeError if str is not a str, ValueError unless 0 <= start <= end <= len(str).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_WriteSubstring */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_WriteSubstring(PyUnicodeWriter *writer, PyObject *str, Py_ssize_t start, Py_ssize_t end)
 {
     if (!PyUnicode_Check(str)) {
@@ -9912,7 +13910,7 @@ static inline int capicompat_PyUnicodeWriter_WriteSubstring(PyUnicodeWriter *wri
 /* PyUnicodeWriter_Format: Write PyUnicode_FromFormat(format, ...); its errors propagate and nothing is written.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_Format */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyUnicodeWriter_Format(PyUnicodeWriter *writer, const char *format, ...)
 {
     PyObject *str;
@@ -9928,7 +13926,7 @@ static inline int capicompat_PyUnicodeWriter_Format(PyUnicodeWriter *writer, con
 /* PyUnicodeWriter_DecodeUTF8Stateful: Decode UTF-8 with an error handler and write it; if consumed is not NULL an incomplete trailing sequence is left undecoded and *consumed gets the bytes used (0 on error).
  * Native since CPython 3.14; PyPy: unavailable.
  * https://docs.python.org/3/c-api/unicode.html#c.PyUnicodeWriter_DecodeUTF8Stateful */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter *writer, const char *string, Py_ssize_t length, const char *errors, Py_ssize_t *consumed)
 {
     int rc;
@@ -9950,7 +13948,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_PACK_FULL_VERSION: Pack a version (major, minor, micro, release level, serial) into the PY_VERSION_HEX format; usable in
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_FULL_VERSION */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_PACK_FULL_VERSION
 #  define Py_PACK_FULL_VERSION(X, Y, Z, LEVEL, SERIAL) \
     ( \
@@ -9965,7 +13963,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_PACK_VERSION: Py_PACK_FULL_VERSION(X, Y, 0, 0, 0); usable in
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_PACK_VERSION */
-#if PY_VERSION_HEX < 0x030E0000
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #ifndef Py_PACK_VERSION
 #  define Py_PACK_VERSION(X, Y) Py_PACK_FULL_VERSION(X, Y, 0, 0, 0)
 #endif
@@ -9974,7 +13972,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_ALWAYS_INLINE: Ask the compiler to always inline a static inline function (GCC and clang; 3.11+ make it nothing on Py_DEBUG builds).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_ALWAYS_INLINE */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef Py_ALWAYS_INLINE
 #  define Py_ALWAYS_INLINE Py_GCC_ATTRIBUTE((always_inline))
 #endif
@@ -9983,7 +13981,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_NO_INLINE: Keep the compiler from inlining a function; 3.10 has the same macro as _Py_NO_INLINE (noinline on GCC, clang and MSVC).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_NO_INLINE */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #ifndef Py_NO_INLINE
 #  define Py_NO_INLINE _Py_NO_INLINE
 #endif
@@ -9992,7 +13990,7 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_CAN_START_THREADS: Defined (as 1) where the interpreter can start threads; every platform 3.10 … 3.12 support has threads (3.13 leaves it undefined on WASI and Emscripten without pthreads).
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/intro.html#c.Py_CAN_START_THREADS */
-#if PY_VERSION_HEX < 0x030D0000
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #ifndef Py_CAN_START_THREADS
 #  define Py_CAN_START_THREADS 1
 #endif
@@ -10001,15 +13999,37 @@ static inline int capicompat_PyUnicodeWriter_DecodeUTF8Stateful(PyUnicodeWriter 
 /* Py_Version: The running interpreter's version in PY_VERSION_HEX format (not the version the extension was compiled against).
  * Native since CPython 3.11; PyPy: backport.
  * https://docs.python.org/3/c-api/apiabiversion.html#c.Py_Version */
-#if PY_VERSION_HEX < 0x030B0000
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #  define Py_Version (((unsigned long)capicompat_runtime_version()))
+#endif
+
+/* ==== The very high level layer (compiling and running code) (veryhigh) ==== */
+
+/* PyCF_ALLOW_INCOMPLETE_INPUT: Compiler flag making incomplete input (an open block or bracket at the end) a SyntaxError that codeop can recognise.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyCF_ALLOW_INCOMPLETE_INPUT */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_ALLOW_INCOMPLETE_INPUT
+#  define PyCF_ALLOW_INCOMPLETE_INPUT 0x4000
+#endif
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for tracing, profiling, audit hooks and interpreter limits (backfilled on PyPy, native everywhere else) (cpython310_tracing) ==== */
+
+/* PyCF_COMPILE_MASK: The compile() flags that are not __future__ features: PyCF_ONLY_AST, PyCF_ALLOW_TOP_LEVEL_AWAIT, PyCF_TYPE_COMMENTS, PyCF_DONT_IMPLY_DEDENT and PyCF_ALLOW_INCOMPLETE_INPUT, combined from the interpreter's own values (PyPy numbers PyCF_TYPE_COMMENTS differently).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/compile.h */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyCF_COMPILE_MASK
+#  define PyCF_COMPILE_MASK (PyCF_ONLY_AST | PyCF_ALLOW_TOP_LEVEL_AWAIT | PyCF_TYPE_COMMENTS | PyCF_DONT_IMPLY_DEDENT | PyCF_ALLOW_INCOMPLETE_INPUT)
+#endif
 #endif
 
 /* ==== Weak reference objects (weakref) ==== */
 
 /* capicompat_launder: The same pointer, with its origin hidden from the compiler so that it cannot tell which object it points to.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline void *capicompat_launder(void *p)
 {
     /* gcc's -Warray-bounds would flag a smaller object (None, say) inlined into a caller
@@ -10031,7 +14051,7 @@ static inline void *capicompat_launder(void *p)
 /* PyList_GetItemRef: Return a strong reference to the item at index of a list; TypeError if not a list, IndexError if out of range.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/list.html#c.PyList_GetItemRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t index)
 {
     if (!PyList_Check(list)) {
@@ -10061,7 +14081,7 @@ static inline PyObject *capicompat_PyList_GetItemRef(PyObject *list, Py_ssize_t 
 /* PyLong_AsInt: Convert an int (or an object with __index__) to a C int; -1 with OverflowError if out of range, -1 with an exception on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt(PyObject *obj)
 {
     int overflow = 0;
@@ -10104,7 +14124,7 @@ static inline int capicompat_PyLong_AsInt(PyObject *obj)
 /* PyLong_AsInt32: Convert an int (or an object with __index__) to a C int32_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt32(PyObject *obj, int32_t *value)
 {
     int32_t result;
@@ -10152,7 +14172,7 @@ static inline int capicompat_PyLong_AsInt32(PyObject *obj, int32_t *value)
 /* PyLong_AsUInt32: Convert an int (or an object with __index__) to a C uint32_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt32 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsUInt32(PyObject *obj, uint32_t *value)
 {
     uint32_t result;
@@ -10210,7 +14230,7 @@ static inline int capicompat_PyLong_AsUInt32(PyObject *obj, uint32_t *value)
 /* PyLong_AsInt64: Convert an int (or an object with __index__) to a C int64_t; 0 on success, -1 with an exception (OverflowError if out of range).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsInt64(PyObject *obj, int64_t *value)
 {
     int64_t result;
@@ -10258,7 +14278,7 @@ static inline int capicompat_PyLong_AsInt64(PyObject *obj, int64_t *value)
 /* PyLong_AsUInt64: Convert an int (or an object with __index__) to a C uint64_t; 0 on success, -1 with an exception (OverflowError if out of range, ValueError if negative).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_AsUInt64 */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
 {
     uint64_t result;
@@ -10314,7 +14334,7 @@ static inline int capicompat_PyLong_AsUInt64(PyObject *obj, uint64_t *value)
 
 /* capicompat_long_sign: The sign of an int (-1, 0 or 1), read from its size (3.10, 3.11) or its one digit (3.12+) without a call where CPython's layout allows; obj must be an int.
  * Private helper of this header. */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_long_sign(PyObject *obj)
 {
     #if !defined(PYPY_VERSION) && PY_VERSION_HEX < 0x030C0000
@@ -10341,7 +14361,7 @@ static inline int capicompat_long_sign(PyObject *obj)
 /* PyLong_GetSign: Store the sign of an int (-1, 0 or 1) in *sign; 0 on success, -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_GetSign */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
 {
     if (!PyLong_Check(obj)) {
@@ -10357,7 +14377,7 @@ static inline int capicompat_PyLong_GetSign(PyObject *obj, int *sign)
 /* PyLong_IsPositive: 1 if the int is positive (> 0), else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsPositive */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsPositive(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -10372,7 +14392,7 @@ static inline int capicompat_PyLong_IsPositive(PyObject *obj)
 /* PyLong_IsNegative: 1 if the int is negative (< 0), else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsNegative */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsNegative(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -10387,7 +14407,7 @@ static inline int capicompat_PyLong_IsNegative(PyObject *obj)
 /* PyLong_IsZero: 1 if the int is zero, else 0; -1 with TypeError if not an int.
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/long.html#c.PyLong_IsZero */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyLong_IsZero(PyObject *obj)
 {
     if (!PyLong_Check(obj)) {
@@ -10404,7 +14424,7 @@ static inline int capicompat_PyLong_IsZero(PyObject *obj)
 /* PyWeakref_GetRef: Get a strong reference to the referent of a weak reference (or proxy) into *pobj; 1 if alive, 0 if dead (*pobj set to NULL), -1 on error.
  * Native since CPython 3.13; PyPy: backport.
  * https://docs.python.org/3/c-api/weakref.html#c.PyWeakref_GetRef */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 {
     PyObject *obj;
@@ -10486,7 +14506,7 @@ static inline int capicompat_PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 /* PyWeakref_IsDead: 1 if the weak reference (or proxy) is dead, 0 if its referent is alive, -1 with an exception if ref is NULL (SystemError) or not a weak reference (TypeError).
  * Native since CPython 3.14; PyPy: backport.
  * https://docs.python.org/3/c-api/weakref.html#c.PyWeakref_IsDead */
-#if (PY_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+#if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyWeakref_IsDead(PyObject *ref)
 {
     PyObject *obj;
@@ -10526,7 +14546,7 @@ static inline int capicompat_PyWeakref_IsDead(PyObject *ref)
 /* PyUnstable_Object_ClearWeakRefsNoCallbacks: Clear the weak references to an object without calling their callbacks (for a tp_dealloc that must not run Python code); nothing if the type does not support weak references.
  * Native since CPython 3.13; PyPy: unavailable.
  * https://docs.python.org/3/c-api/weakref.html#c.PyUnstable_Object_ClearWeakRefsNoCallbacks */
-#if (PY_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+#if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObject *obj)
 {
     /* as 3.13: the list head at tp_weaklistoffset (negative for a managed weakref list,
@@ -10682,7 +14702,8 @@ typedef struct _HPyContext_s HPyContext;
  *   - builder misuse (see the builders).
  * Closed records wait in a quarantine before reuse, so a late use is still caught unless
  * CAPICOMPAT_HPY_DEBUG_QUARANTINE more handles were closed in between. The state is per
- * translation unit and, like the rest of the layer, assumes the GIL is held. */
+ * translation unit and every handle operation changes it: it needs the GIL, so the debug mode
+ * is refused on a free-threaded build (Py_GIL_DISABLED) rather than corrupted there. */
 /* A call into an HPy function, as its trampoline opened it (see capicompat_hpy_call_enter). */
 typedef struct {
     unsigned long serial;
@@ -10690,6 +14711,9 @@ typedef struct {
 } capicompat_hpy_call;
 
 #ifdef CAPI_COMPAT_HPY_DEBUG
+#ifdef Py_GIL_DISABLED
+#  error "capi-compat: the HPy debug mode (CAPI_COMPAT_HPY_DEBUG) needs the GIL; build without it on a free-threaded CPython (Py_GIL_DISABLED)"
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -11122,13 +15146,31 @@ static inline size_t capicompat_hpy_vectorcall_count(size_t nargsf, PyObject *kw
     return (size_t)PyVectorcall_NARGS(nargsf) + (kwnames != CAPICOMPAT_NULL ? (size_t)PyTuple_GET_SIZE(kwnames) : 0);
 }
 /* The context of this translation unit; the PyExc_* objects are not address constants, so it
- * is filled on first use (with the GIL held) rather than statically initialised. */
+ * is filled on first use rather than statically initialised.
+ * Threads: from CPython 3.13 (the first with a free-threaded build, Py_GIL_DISABLED) the first
+ * use is guarded by a PyMutex, and `ready` is published with CPython's release/acquire
+ * atomics, so that a thread that sees it set sees the whole context, whichever threads race
+ * to it (on x86 and ARM the acquire load is the same one load). Below 3.13 and on PyPy every
+ * caller holds the GIL, which serialises the fill: it calls nothing that could release it.
+ * The debug mode's handle lists have no such guard (see CAPI_COMPAT_HPY_DEBUG above). */
+#if PY_VERSION_HEX >= 0x030D0000 && !defined(PYPY_VERSION)
+#  define CAPICOMPAT_HPY_CTX_ONCE 1
+#endif
+
 /* Filling the context is the slow path of capicompat_hpy_ctx, taken once: kept out of line
  * so that every trampoline's fast path is a load and a predicted branch. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline, cold))
 #endif
-static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
+static void capicompat_hpy_ctx_fill(HPyContext *ctx, int *ready) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    static PyMutex lock; /* zero: unlocked */
+    PyMutex_Lock(&lock);
+    if (_Py_atomic_load_int_relaxed(ready)) {
+        PyMutex_Unlock(&lock);
+        return;
+    }
+#endif
     ctx->name = "HPy CPython ABI";
     ctx->abi_version = 0;
     ctx->h_None = capicompat_hpy_constant((PyObject *)(Py_None));
@@ -11215,18 +15257,28 @@ static void capicompat_hpy_ctx_fill(HPyContext *ctx) {
     ctx->h_SliceType = capicompat_hpy_constant((PyObject *)(&PySlice_Type));
     ctx->h_Builtins = capicompat_hpy_constant((PyObject *)(PyEval_GetBuiltins()));
     ctx->h_DictType = capicompat_hpy_constant((PyObject *)(&PyDict_Type));
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    _Py_atomic_store_int_release(ready, 1);
+    PyMutex_Unlock(&lock);
+#else
+    *ready = 1;
+#endif
 }
 
 static inline HPyContext *capicompat_hpy_ctx(void) {
     static HPyContext ctx;
     static int ready = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    if (__builtin_expect(!ready, 0)) {
+#ifdef CAPICOMPAT_HPY_CTX_ONCE
+    int filled = _Py_atomic_load_int_acquire(&ready);
 #else
-    if (!ready) {
+    int filled = ready;
 #endif
-        capicompat_hpy_ctx_fill(&ctx);
-        ready = 1;
+#if defined(__GNUC__) || defined(__clang__)
+    if (__builtin_expect(!filled, 0)) {
+#else
+    if (!filled) {
+#endif
+        capicompat_hpy_ctx_fill(&ctx, &ready);
     }
     return &ctx;
 }
@@ -15044,8 +19096,6 @@ typedef struct {
     cpy_vectorcallfunc call;      /* HPy_tp_call's trampoline, the objects' default */
     newfunc inner_new;            /* the tp_new our call-initialising tp_new wraps */
     PyTypeObject *builtin_base;   /* the nearest base HPyType_FromSpec did not make */
-    int plain_new;                /* HPy_New of this very type needs no more than tp_alloc
-                                   * (PyType_GenericAlloc, no call protocol) */
 } capicompat_hpy_type_record;
 
 static PyObject *capicompat_hpy_marker_get(PyObject *self, void *closure);
@@ -15243,29 +19293,70 @@ static inline void* _HPy_AsStruct_List(HPyContext *ctx, HPy h) {
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define CAPICOMPAT_HPY_OUT_OF_LINE __attribute__((noinline))
+#  define CAPICOMPAT_HPY_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #  define CAPICOMPAT_HPY_OUT_OF_LINE
+#  define CAPICOMPAT_HPY_LIKELY(x) (x)
 #endif
 
-static CAPICOMPAT_HPY_OUT_OF_LINE capicompat_hpy_type_record *capicompat_hpy_record_out_of_line(PyTypeObject *tp) {
-    return capicompat_hpy_record(tp);
+/* HPy_New's fast path needs to know, from what it loads anyway, that a type's objects need
+ * nothing beyond PyType_GenericAlloc (zeroed, then GC-tracked) and where their struct
+ * starts. HPyType_FromSpec gives such a type one of these as tp_alloc: PyType_GenericAlloc
+ * under another address, one per shape with a fast path, so that HPy_New compares the
+ * tp_alloc it is about to call instead of looking up the type's record (three dependent
+ * loads and two branches per object). Each reads its own byte of a volatile array, so that
+ * no linker's identical-code folding can give two of them (or someone else's forwarder) one
+ * address. Python subclasses get PyType_GenericAlloc from CPython, and other types inherit
+ * only a mark that is right for them (see HPyType_FromSpec), so a mark is never wrong. */
+static volatile unsigned char capicompat_hpy_alloc_marks[2];
+
+static PyObject *capicompat_hpy_alloc_object(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[0];
+    return PyType_GenericAlloc(tp, nitems);
 }
 
-/* HPy_New's less common work. CPython's PyType_GenericAlloc zeroes the object; after
- * another tp_alloc (and on PyPy) the user struct is zeroed here, so that no allocator's
- * choice can leak into it (never the header: refcount, type, GC links). Then the call
- * function of a type using the HPy call protocol. */
-static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_finish(PyObject *o, Py_ssize_t header) {
-    PyTypeObject *tp = Py_TYPE(o);
+static PyObject *capicompat_hpy_alloc_legacy(PyTypeObject *tp, Py_ssize_t nitems) {
+    (void)capicompat_hpy_alloc_marks[1];
+    return PyType_GenericAlloc(tp, nitems);
+}
+
+/* Whether tp_alloc zeroes the whole object as PyType_GenericAlloc does. */
+static inline int capicompat_hpy_alloc_zeroes(allocfunc alloc) {
+    return alloc == PyType_GenericAlloc || alloc == capicompat_hpy_alloc_object
+           || alloc == capicompat_hpy_alloc_legacy;
+}
+
+/* HPy_New of every other type (another translation unit's, a shape without a fast path, a
+ * custom tp_alloc, the call protocol, PyPy), out of line so that HPy_New stays small in the
+ * loops that make many objects. After a tp_alloc that does not zero (and on PyPy) the
+ * object is zeroed here as HPy does, so that no allocator's choice leaks into it: from the
+ * user struct of a pure type, after PyObject_HEAD otherwise (never the refcount, type or
+ * GC links); then the call function of a type using the HPy call protocol. */
+static CAPICOMPAT_HPY_OUT_OF_LINE PyObject *capicompat_hpy_new_general(PyTypeObject *tp, void **data) {
+    capicompat_hpy_type_record *r;
+    Py_ssize_t header, from;
+    PyObject *o = tp->tp_alloc(tp, 0);
+    if (o == CAPICOMPAT_NULL) {
+        *data = CAPICOMPAT_NULL;
+        return CAPICOMPAT_NULL;
+    }
+    r = capicompat_hpy_record(tp);
+    header = r != CAPICOMPAT_NULL ? r->header : 0;
+    from = header > 0 ? header : (Py_ssize_t)sizeof(PyObject);
     #ifndef PYPY_VERSION
-    if (tp->tp_alloc != PyType_GenericAlloc)
+    if (!capicompat_hpy_alloc_zeroes(tp->tp_alloc))
     #endif
     {
-        if (header > 0 && tp->tp_basicsize > header) {
-            memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
-        }
+        if (tp->tp_basicsize > from) memset((char *)o + from, 0, (size_t)(tp->tp_basicsize - from));
     }
     capicompat_hpy_init_call(o);
+    *data = (char *)o + header;
+    return o;
+}
+
+static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_not_a_type(void **data) {
+    *data = CAPICOMPAT_NULL;
+    PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
 }
 
 static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
@@ -15276,31 +19367,27 @@ static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
 static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     PyObject *tobj = capicompat_hpy_h2py(h_type), *o;
     PyTypeObject *tp;
-    capicompat_hpy_type_record *r;
-    Py_ssize_t header;
+    allocfunc alloc;
     (void)ctx;
     /* *data is NULL on every failure path: code built with -O3 may read it after a checked
      * failure, and gcc's -Wmaybe-uninitialized sees through this inline function */
-    *data = CAPICOMPAT_NULL;
-    if (!PyType_Check(tobj)) {
-        PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+    if (!CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
+        capicompat_hpy_new_not_a_type(data);
         return HPy_NULL;
     }
     tp = (PyTypeObject *)tobj;
-    o = tp->tp_alloc(tp, 0);
-    if (o == CAPICOMPAT_NULL) return HPy_NULL;
-    /* the fast path (inlined into every caller): a type this translation unit made; the rest
-     * is out of line, so that HPy_New stays small in the loops that make many objects */
-    if (tp->tp_getset != CAPICOMPAT_NULL && tp->tp_getset->get == capicompat_hpy_marker_get) {
-        r = (capicompat_hpy_type_record *)tp->tp_getset->closure;
-        header = r->header;
-        if (!r->plain_new) capicompat_hpy_new_finish(o, header);
+    alloc = tp->tp_alloc;
+    /* the fast path (inlined into every caller): a type marked by its tp_alloc (see
+     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call */
+    if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
+    } else if (alloc == capicompat_hpy_alloc_legacy) {
+        o = PyType_GenericAlloc(tp, 0);
+        *data = o;
     } else {
-        r = capicompat_hpy_record_out_of_line(tp);
-        header = r != CAPICOMPAT_NULL ? r->header : 0;
-        capicompat_hpy_new_finish(o, header);
+        o = capicompat_hpy_new_general(tp, data);
     }
-    *data = (char *)o + header;
     return capicompat_hpy_steal(o);
 }
 
@@ -15695,8 +19782,21 @@ static inline HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_
     }
     rec->builtin_base = base_rec != CAPICOMPAT_NULL ? base_rec->builtin_base : ((PyTypeObject *)type)->tp_base;
 #ifndef PYPY_VERSION
-    rec->plain_new = ((PyTypeObject *)type)->tp_alloc == PyType_GenericAlloc
-                     && ((PyTypeObject *)type)->tp_vectorcall_offset <= 0;
+    /* the mark of HPy_New's fast path (see capicompat_hpy_alloc_object): only on a type
+     * whose objects need no more than PyType_GenericAlloc, and a mark inherited from an HPy
+     * base is taken back when this type's shape or call protocol makes it wrong */
+    if (capicompat_hpy_alloc_zeroes(((PyTypeObject *)type)->tp_alloc)) {
+        PyTypeObject *t = (PyTypeObject *)type;
+        if (t->tp_vectorcall_offset > 0) {
+            t->tp_alloc = PyType_GenericAlloc;
+        } else if (rec->shape == HPyType_BuiltinShape_Object) {
+            t->tp_alloc = capicompat_hpy_alloc_object;
+        } else if (rec->shape == HPyType_BuiltinShape_Legacy) {
+            t->tp_alloc = capicompat_hpy_alloc_legacy;
+        } else {
+            t->tp_alloc = PyType_GenericAlloc;
+        }
+    }
 #endif
     if (uses_call && !has_new) {
         PyTypeObject *b = ((PyTypeObject *)type)->tp_base;

@@ -887,6 +887,19 @@ static PyMemberDef VectorcallMember_members[] = {
 
 static PyType_Slot VectorcallMember_slots[] = {{Py_tp_members, VectorcallMember_members}, {0, CAPICOMPAT_NULL}};
 
+/* a tp_alloc that leaves garbage in the struct (never in the object's header): HPy_New must
+ * zero the struct after it */
+static PyObject *dirty_alloc(PyTypeObject *tp, Py_ssize_t nitems) {
+    PyObject *o = PyType_GenericAlloc(tp, nitems);
+    Py_ssize_t header = (Py_ssize_t)sizeof(PyObject);
+    if (o != CAPICOMPAT_NULL && tp->tp_basicsize > header) {
+        memset((char *)o + header, 0xAB, (size_t)(tp->tp_basicsize - header));
+    }
+    return o;
+}
+
+static PyType_Slot DirtyAlloc_slots[] = {{Py_tp_alloc, (void *)dirty_alloc}, {0, CAPICOMPAT_NULL}};
+
 HPyDef_SLOT(mod_exec_for_type, HPy_mod_exec)
 static int mod_exec_for_type_impl(HPyContext *ctx, HPy m) {
     (void)ctx;
@@ -1070,6 +1083,27 @@ static HPy try_spec_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
     case 21: /* a fresh GC type (Point's definitions): its objects keep it alive */
         spec = Point_spec;
         break;
+    case 22: /* a subclass with a struct of its own and HPy_tp_call, of a plain type (arg) */
+        params[0].kind = HPyType_SpecParam_Base;
+        params[0].object = arg;
+        defs[0] = &Count_call;
+        defs[1] = CAPICOMPAT_NULL;
+        spec.defines = defs;
+        break;
+    case 23: /* a legacy type with a custom tp_alloc that does not zero */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = (int)sizeof(LegacyObject);
+        spec.legacy_slots = DirtyAlloc_slots;
+        break;
+    case 24: /* a legacy-shape type, no legacy slots */
+        spec.builtin_shape = HPyType_BuiltinShape_Legacy;
+        spec.basicsize = (int)sizeof(LegacyObject);
+        break;
+    case 25: /* a plain pure type with the given base (arg), no struct of its own */
+        params[0].kind = HPyType_SpecParam_Base;
+        params[0].object = arg;
+        spec.basicsize = 0;
+        break;
     default:
         return HPyErr_SetString(ctx, ctx->h_ValueError, "no such case");
     }
@@ -1097,6 +1131,60 @@ static HPy new_of_impl(HPyContext *ctx, HPy self, HPy t) {
     void *data;
     (void)self;
     return HPy_New(ctx, t, &data);
+}
+
+/* new_probe(t) -> (offset, by_record, zeroed): where HPy_New put *data from the object's start,
+ * where the type's record (or its nearest HPy base's) says the struct starts, and whether the
+ * struct (after PyObject_HEAD for a legacy one, up to the call function if any) was all zero */
+HPyDef_METH(new_probe, "new_probe", HPyFunc_O)
+static HPy new_probe_impl(HPyContext *ctx, HPy self, HPy t) {
+    unsigned char *data;
+    PyTypeObject *tp;
+    PyObject *o;
+    Py_ssize_t offset, by_record, end, i;
+    int zeroed = 1;
+    HPy h = HPy_New(ctx, t, &data);
+    (void)self;
+    if (HPy_IsNull(h)) return h;
+    o = capicompat_hpy_h2py(h);
+    tp = Py_TYPE(o);
+    offset = (Py_ssize_t)(data - (unsigned char *)o);
+    by_record = (Py_ssize_t)((char *)capicompat_hpy_struct_of(o) - (char *)o);
+    end = tp->tp_vectorcall_offset > 0 ? tp->tp_vectorcall_offset : tp->tp_basicsize;
+    /* (a legacy struct starts with PyObject_HEAD, which is not zero) */
+    for (i = offset > 0 ? offset : (Py_ssize_t)sizeof(PyObject); i < end; i++) {
+        if (((unsigned char *)o)[i] != 0) zeroed = 0;
+    }
+    HPy_Close(ctx, h);
+    return capicompat_hpy_steal(Py_BuildValue("(nnO)", offset, by_record, zeroed ? Py_True : Py_False));
+}
+
+/* alloc_kind(t) -> which tp_alloc t has: "object" / "legacy" (HPy_New's fast-path marks),
+ * "generic" (PyType_GenericAlloc) or "other" */
+HPyDef_METH(alloc_kind, "alloc_kind", HPyFunc_O)
+static HPy alloc_kind_impl(HPyContext *ctx, HPy self, HPy t) {
+    allocfunc a = ((PyTypeObject *)capicompat_hpy_h2py(t))->tp_alloc;
+    (void)self;
+    return HPyUnicode_FromString(ctx, a == capicompat_hpy_alloc_object   ? "object"
+                                      : a == capicompat_hpy_alloc_legacy ? "legacy"
+                                      : a == PyType_GenericAlloc         ? "generic"
+                                                                         : "other");
+}
+
+/* c_subclass(base) -> a type made with the C API (PyType_FromSpecWithBases), no struct of its
+ * own: it inherits base's tp_alloc */
+static PyType_Slot CSub_slots[] = {{0, CAPICOMPAT_NULL}};
+static PyType_Spec CSub_spec = {"_hpy_types.CSub", 0, 0, Py_TPFLAGS_DEFAULT, CSub_slots};
+
+HPyDef_METH(c_subclass, "c_subclass", HPyFunc_O)
+static HPy c_subclass_impl(HPyContext *ctx, HPy self, HPy base) {
+    PyObject *bases = PyTuple_Pack(1, capicompat_hpy_h2py(base)), *t;
+    (void)ctx;
+    (void)self;
+    if (bases == CAPICOMPAT_NULL) return HPy_NULL;
+    t = PyType_FromSpecWithBases(&CSub_spec, bases); /* (a tuple: PyPy takes no single type) */
+    Py_DECREF(bases);
+    return capicompat_hpy_steal(t);
 }
 
 /* new_fails(t) -> True when HPy_New(t) failed with *data == NULL (t is not a type). Read
@@ -1286,6 +1374,7 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
     &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, &new_fails,
+    &new_probe, &alloc_kind, &c_subclass,
     &no_type_visit_type, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {

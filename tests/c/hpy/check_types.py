@@ -446,6 +446,43 @@ del oc
 # HPy_New: *data is NULL after a failure (the -O3 -Werror build reads it there)
 assert m.new_fails(5) is True
 
+# HPy_New's fast path: a type whose objects need no more than PyType_GenericAlloc gets a
+# tp_alloc that marks it (one per shape: Object, Legacy); every other type takes the general
+# path. Whichever path, *data is where the type's record puts the struct, and the struct is zero.
+HEADER = m.new_probe(P)[1]
+assert HEADER > 0
+PySub = type("PySub", (P,), {})
+LG = m.try_spec(24)
+CALLSUB = m.try_spec(22, m.try_spec(0, object))
+DIRTY = m.try_spec(23)
+CSUB = m.c_subclass(m.try_spec(0, object))
+BARE = m.try_spec(25, m.try_spec(0, object))
+probes = [
+    # (type, tp_alloc on CPython, where *data points)
+    (P, "object", HEADER),
+    (m.try_spec(0, object), "object", HEADER),
+    (BARE, "object", HEADER),  # a pure type without a struct of its own: its base's
+    (LG, "legacy", 0),
+    (m.Legacy, "legacy", 0),  # legacy slots without a tp_alloc of their own
+    (PySub, "generic", HEADER),  # CPython gives Python classes PyType_GenericAlloc
+    (CALLSUB, "generic", HEADER),  # the call protocol: the mark inherited from its base taken back
+    (DIRTY, "other", 0),  # a custom tp_alloc (legacy): HPy_New zeroes after PyObject_HEAD itself
+    (CSUB, "object", HEADER),  # the C API's subclass inherits the mark; its struct is its base's
+    (m.TaggedList, "generic", m.new_probe(m.TaggedList)[1]),  # the List shape: no fast path
+]
+for t, alloc, offset in probes:
+    got = m.new_probe(t)
+    assert got == (offset, offset, True), (t, got, offset)
+    if sys.implementation.name == "cpython":
+        kind = m.alloc_kind(t)
+        assert kind == alloc, (t, kind, alloc)
+# the call function is set on objects made by HPy_New of a subclass that added HPy_tp_call
+assert callable(m.new_of(CALLSUB)) and m.new_of(CALLSUB)(1, 2) == 2
+# a Python subclass keeps working through the general path, and so do its objects
+assert type(m.new_of(PySub)) is PySub and m.new_of(PySub).x == 0
+del PySub, LG, CALLSUB, DIRTY, CSUB, BARE, probes
+collect()
+
 # the traverse trampoline visits the object's type, which HPy's does not: CPython requires a
 # heap type's instances to visit it, or a cycle through the type is never collected (checked
 # here with a C API type that does not, on every CPython); ours is collected

@@ -8,7 +8,9 @@
 //! the test requirements, then: every extension module the build installed must import, the
 //! test command runs (with `-X dev` on debug builds), and every extension must have been
 //! imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
-//! that silently fell back to pure Python cannot pass.
+//! that silently fell back to pure Python cannot pass. Where the user says a pure-Python
+//! build is intended (`--pure-python-ok`, `[tool.capi-compat]`), a build without extension
+//! modules runs its tests and is reported as `pure-python (accepted)`, never as a pass.
 
 pub mod leaks;
 pub mod pip;
@@ -53,6 +55,9 @@ pub struct ProjectOptions {
     pub test_command: Vec<String>,
     /// `--leaks`: on debug builds, the tests again in one process, refcount deltas per test.
     pub leaks: bool,
+    /// `--pure-python-ok`: interpreter label patterns where a build without extension
+    /// modules is intended.
+    pub pure_python_ok: Vec<String>,
     /// Where each run's work directories and logs go.
     pub work_root: PathBuf,
     /// The shared pip.
@@ -169,6 +174,37 @@ impl Log {
     }
 }
 
+/// pip's refusal of an interpreter outside the project's `requires-python`
+/// ("ERROR: Package 'x' requires a different Python: 3.10.13 not in '>=3.11'"), as a reason
+/// that says how to leave the interpreter out.
+fn unsupported_python(pip_output: &str) -> Option<String> {
+    let line = pip_output.lines().find(|l| l.contains("requires a different Python: "))?;
+    let (_, detail) = line.split_once("requires a different Python: ")?;
+    let (version, spec) = detail.split_once(" not in ")?;
+    let spec = spec.trim().trim_matches('\'');
+    let minor = |v: &str| -> Option<(u32, u32)> {
+        let mut parts = v.trim().split('.').map(|p| p.parse::<u32>().ok());
+        Some((parts.next()??, parts.next()??))
+    };
+    // Below the project's floor, `--min` says it once for every older interpreter.
+    let floor = spec.split(',').find_map(|clause| minor(clause.trim().strip_prefix(">=")?));
+    let hint = match (floor, minor(version)) {
+        (Some(floor), Some(this)) if this < floor => {
+            format!("leave it out with --min {}.{}, or with --python", floor.0, floor.1)
+        }
+        _ => "leave it out with --python".to_string(),
+    };
+    Some(format!("the project does not support Python {version} (requires-python {spec}): {hint}\n{line}"))
+}
+
+/// Whether a package directory holds test modules (`test_*.py`, `*_test.py`) at its top.
+fn has_test_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+    })
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -228,6 +264,14 @@ impl<'a> Session<'a> {
         self.install()?;
         self.report.build = Step::Passed;
         self.import_extensions()?;
+        if self.report.pure_python.is_some() {
+            self.report.import = Step::PurePythonAccepted;
+            if !self.options.test_command.is_empty() {
+                let argv = self.test_argv().inspect_err(|_| self.report.test = Step::Failed)?;
+                self.run_tests(&argv, &self.venv.root.join("imports.log"))?;
+            }
+            return Ok(());
+        }
         if self.options.test_command.is_empty() {
             self.report.import = Step::Passed;
             return Ok(());
@@ -266,21 +310,21 @@ impl<'a> Session<'a> {
             })?;
         }
         let mut target = self.copy.display().to_string();
-        if let Some(extra) = extra {
-            target.push_str(&format!("[{extra}]"));
-        }
+        let extra = extra.map(|e| format!("[{e}]")).unwrap_or_default();
+        target.push_str(&extra);
         let mut cmd = self.venv.pip();
         cmd.args(["install", "-v"]).arg(&target).current_dir(&self.venv.root);
         self.build_env(&mut cmd);
-        let log = self.pip_step("the project (pip install -v)", &mut cmd);
+        let log = self.pip_step(&format!("the project (pip install -v .{extra})"), &mut cmd);
         let text = match &log {
             Ok(text) | Err(text) => text.clone(),
         };
         self.report.warnings = warnings::compiler_warnings(&text);
         self.build_errors = warnings::compiler_errors(&text);
-        log.map_err(|text| match text.starts_with("could not reach") {
-            true => text,
-            false => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
+        log.map_err(|text| match (text.starts_with("could not reach"), unsupported_python(&text)) {
+            (true, _) => text,
+            (false, Some(why)) => why,
+            (false, None) => format!("the build failed (pip install of the project):\n{}", tail(&text, 30)),
         })?;
         // The compiler failed on the project's own sources (relative paths; a backend's
         // try-compile probes use temporary files) and the build went on: an extension was
@@ -335,18 +379,25 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies]) and
-    /// its `test` (or `tests`) dependency group, as the venv's Python reads pyproject.toml.
+    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies], or
+    /// else in setup.cfg or setup.py's literal `extras_require`), its `test` (or `tests`)
+    /// dependency group and a literal `tests_require`, as the venv's Python reads them
+    /// (setup.py is parsed, never run).
     fn test_requirements(&mut self) -> Result<(Option<String>, Vec<String>), String> {
         let out = self.inspect("requirements")?;
         let mut extra = None;
         let mut requirements = Vec::new();
+        let mut notes = String::new();
         for line in out.lines() {
             match line.split_once('\t') {
                 Some(("extra", name)) => extra = Some(name.to_string()),
                 Some(("req", req)) => requirements.push(req.to_string()),
+                Some(("note", note)) => notes.push_str(&format!("{note}\n")),
                 _ => {}
             }
+        }
+        if !notes.is_empty() {
+            self.log.section("test requirements not read", &notes);
         }
         Ok((extra, requirements))
     }
@@ -376,6 +427,16 @@ impl<'a> Session<'a> {
             .map(|(module, path)| (module.to_string(), PathBuf::from(path)))
             .collect();
         self.report.extensions = self.extension_files.iter().map(|(m, _)| m.clone()).collect();
+        // A compiler error in the project's sources has already failed the build (`install`):
+        // what is accepted here is a build that never tried to compile.
+        if self.report.extensions.is_empty() {
+            if let Some(why) = self.pure_python_accepted()? {
+                self.log
+                    .section("no extension module: pure Python accepted", &format!("accepted by {why}\n"));
+                self.report.pure_python = Some(why);
+                return Ok(());
+            }
+        }
         if self.report.extensions.is_empty() {
             let mut text =
                 "the build installed no extension module (did the build fall back to pure Python?)"
@@ -410,6 +471,19 @@ impl<'a> Session<'a> {
         } else {
             Err(text.trim_end().to_string())
         }
+    }
+
+    /// What accepts a pure-Python build on this interpreter: `--pure-python-ok` or the
+    /// project's `[tool.capi-compat] pure-python-ok`, whose pattern is in the label.
+    fn pure_python_accepted(&mut self) -> Result<Option<String>, String> {
+        let label = &self.interp.label;
+        if let Some(p) = self.options.pure_python_ok.iter().find(|p| label.contains(p.as_str())) {
+            return Ok(Some(format!("--pure-python-ok {p}")));
+        }
+        let settings = self.inspect("settings")?;
+        let from_project =
+            settings.lines().filter_map(|l| l.strip_prefix("pure-python-ok\t")).find(|p| label.contains(p));
+        Ok(from_project.map(|p| format!("pyproject.toml [tool.capi-compat] pure-python-ok \"{p}\"")))
     }
 
     fn run_tests(&mut self, argv: &[String], import_log: &Path) -> Result<(), String> {
@@ -465,21 +539,48 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let mut text = never.join("\n");
-        // A flat layout: `python -m pytest` in the project puts its sources first on sys.path,
-        // and they hold no built extension.
+        // A flat layout: `python -m pytest` (or `-c`) in the project puts its sources first on
+        // sys.path, and so does pytest for tests inside the package; the sources hold no
+        // built extension. A plain `pytest tests/` cannot do that: no hint then.
+        let runs_from_cwd = self
+            .options
+            .test_command
+            .iter()
+            .any(|w| w == "-m" || w == "-c" || w.contains("python -m") || w.contains("python -c"));
         let shadowing = self
             .report
             .extensions
             .iter()
             .filter_map(|m| m.split('.').next())
-            .find(|top| self.copy.join(top).join("__init__.py").is_file());
+            .filter(|top| self.copy.join(top).join("__init__.py").is_file())
+            .find(|top| runs_from_cwd || has_test_files(&self.copy.join(top)));
         if let Some(top) = shadowing {
             text.push_str(&format!(
                 "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
                  instead of the installed package: `python -m` puts the project's directory first on \
-                 sys.path; run `pytest` rather than `python -m pytest`, or use a src/ layout)"
+                 sys.path; run `pytest` rather than `python -m pytest`, or, when the tests live inside \
+                 the package, run them from outside the project: `sh -c 'cd / && python -m pytest --pyargs {top}'`)"
             ));
         }
         Err(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interpreter_outside_requires_python_is_named_with_the_way_to_leave_it_out() {
+        let pip = "Preparing metadata\nERROR: Package 'multidict' requires a different Python: 3.10.13 not in '>=3.11'\n";
+        assert_eq!(
+            unsupported_python(pip).unwrap().lines().next().unwrap(),
+            "the project does not support Python 3.10.13 (requires-python >=3.11): leave it out with --min 3.11, or with --python"
+        );
+        let pip = "ERROR: Package 'x' requires a different Python: 3.15.2 not in '<3.15,>=3.9'";
+        assert!(unsupported_python(pip).unwrap().starts_with(
+            "the project does not support Python 3.15.2 (requires-python <3.15,>=3.9): leave it out with --python\n"
+        ));
+        assert_eq!(unsupported_python("error: command 'gcc' failed"), None);
     }
 }

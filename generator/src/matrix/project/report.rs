@@ -13,6 +13,9 @@ pub enum Step {
     Failed,
     /// An earlier step failed, or there is no test command.
     NotRun,
+    /// The import step: the build installed no extension module on an interpreter where
+    /// the user said a pure-Python build is intended (`--pure-python-ok`).
+    PurePythonAccepted,
 }
 
 impl Step {
@@ -21,6 +24,7 @@ impl Step {
             Step::Passed => "ok",
             Step::Failed => "FAIL",
             Step::NotRun => "-",
+            Step::PurePythonAccepted => "pure",
         }
     }
 }
@@ -53,6 +57,18 @@ pub struct ProjectReport {
     pub seconds: f64,
     /// `--leaks` on a debug build: one row per test.
     pub leaks: Option<Vec<LeakRow>>,
+    /// What accepted a pure-Python build here (`--pure-python-ok pypy`), when one was.
+    pub pure_python: Option<String>,
+}
+
+/// An interpreter's result: an accepted pure-Python build is neither a pass nor a failure,
+/// and every rendering says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    PurePythonAccepted,
+    Failed,
 }
 
 impl ProjectReport {
@@ -68,13 +84,23 @@ impl ProjectReport {
             log: None,
             seconds: 0.0,
             leaks: None,
+            pure_python: None,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        let ok = ![self.build, self.import, self.test].contains(&Step::Failed)
+            && self.build == Step::Passed
+            && !self.leaks.as_ref().is_some_and(|rows| rows.iter().any(|r| r.leaks));
+        match (ok, self.import) {
+            (false, _) => Outcome::Failed,
+            (true, Step::PurePythonAccepted) => Outcome::PurePythonAccepted,
+            (true, _) => Outcome::Passed,
         }
     }
 
     pub fn passed(&self) -> bool {
-        ![self.build, self.import, self.test].contains(&Step::Failed)
-            && self.build == Step::Passed
-            && !self.leaks.as_ref().is_some_and(|rows| rows.iter().any(|r| r.leaks))
+        self.outcome() == Outcome::Passed
     }
 
     /// The one-line reason a failed interpreter failed.
@@ -93,10 +119,32 @@ impl ProjectReport {
     }
 }
 
-/// The interpreters that passed and failed (a required interpreter not found fails).
-pub fn totals(reports: &[ProjectReport], missing: &[String]) -> (usize, usize) {
-    let passed = reports.iter().filter(|r| r.passed()).count();
-    (passed, reports.len() - passed + missing.len())
+/// How many interpreters passed, built pure Python where that is accepted, and failed (a
+/// required interpreter not found fails).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub passed: usize,
+    pub pure_python: usize,
+    pub failed: usize,
+}
+
+pub fn totals(reports: &[ProjectReport], missing: &[String]) -> Totals {
+    let count = |o: Outcome| reports.iter().filter(|r| r.outcome() == o).count();
+    Totals {
+        passed: count(Outcome::Passed),
+        pure_python: count(Outcome::PurePythonAccepted),
+        failed: count(Outcome::Failed) + missing.len(),
+    }
+}
+
+impl std::fmt::Display for Totals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} passed, ", self.passed)?;
+        if self.pure_python > 0 {
+            write!(f, "{} pure-python (accepted), ", self.pure_python)?;
+        }
+        write!(f, "{} failed", self.failed)
+    }
 }
 
 pub fn render(
@@ -136,7 +184,16 @@ pub fn render(
     for r in reports.iter().filter(|r| r.leaks.is_some()) {
         out.push_str(&render_leaks(r));
     }
-    for r in reports.iter().filter(|r| !r.passed()) {
+    let accepted: Vec<&ProjectReport> =
+        reports.iter().filter(|r| r.outcome() == Outcome::PurePythonAccepted).collect();
+    if !accepted.is_empty() {
+        out.push_str("\npure-python (accepted): no extension module was built, so none was tested:\n");
+        for r in accepted {
+            let why = r.pure_python.as_deref().unwrap_or("");
+            out.push_str(&format!("    {} (accepted by {why})\n", r.interpreter.label));
+        }
+    }
+    for r in reports.iter().filter(|r| r.outcome() == Outcome::Failed) {
         out.push_str(&format!("\nFAILED on {} ({}):\n", r.interpreter.label, r.interpreter.path.display()));
         out.push_str(&r.details.lines().map(|l| format!("    {l}\n")).collect::<String>());
         if let Some(log) = &r.log {
@@ -149,8 +206,7 @@ pub fn render(
     for m in missing {
         out.push_str(&format!("MISSING required interpreter {m}: not found\n"));
     }
-    let (passed, failed) = totals(reports, missing);
-    out.push_str(&format!("\nmatrix: {passed} passed, {failed} failed\n"));
+    out.push_str(&format!("\nmatrix: {}\n", totals(reports, missing)));
     out
 }
 
@@ -196,16 +252,19 @@ pub fn to_json(
     reports: &[ProjectReport],
     missing: &[String],
 ) -> serde_json::Value {
-    let (passed, failed) = totals(reports, missing);
+    let totals = totals(reports, missing);
     serde_json::json!({
         "project": project,
-        "passed": passed,
-        "failed": failed,
+        "passed": totals.passed,
+        "pure_python_accepted": totals.pure_python,
+        "failed": totals.failed,
         "interpreters": reports.iter().map(|r| serde_json::json!({
             "label": r.interpreter.label,
             "path": r.interpreter.path,
             "debug": r.interpreter.debug,
             "passed": r.passed(),
+            "outcome": r.outcome(),
+            "pure_python_accepted_by": r.pure_python,
             "build": r.build,
             "import": r.import,
             "test": r.test,
@@ -224,7 +283,7 @@ pub fn to_json(
 
 /// JUnit XML as CI dashboards read it: one `<testcase>` per interpreter.
 pub fn to_junit(project_name: &str, reports: &[ProjectReport], missing: &[String]) -> String {
-    let (_, failed) = totals(reports, missing);
+    let Totals { failed, pure_python: skipped, .. } = totals(reports, missing);
     let seconds: f64 = reports.iter().map(|r| r.seconds).sum();
     let suite = xml_escape(&format!("capi-compat matrix {project_name}"));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -233,7 +292,7 @@ pub fn to_junit(project_name: &str, reports: &[ProjectReport], missing: &[String
         reports.len() + missing.len()
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\">\n",
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\">\n",
         reports.len() + missing.len()
     ));
     let class = xml_escape(&format!("capi-compat.matrix.{project_name}"));
@@ -243,7 +302,15 @@ pub fn to_junit(project_name: &str, reports: &[ProjectReport], missing: &[String
             xml_escape(&r.interpreter.label),
             r.seconds
         ));
-        if !r.passed() {
+        if r.outcome() == Outcome::PurePythonAccepted {
+            out.push_str(&format!(
+                "      <skipped message=\"{}\"/>\n",
+                xml_escape(&format!(
+                    "pure-python (accepted by {}): no extension module was built",
+                    r.pure_python.as_deref().unwrap_or("")
+                ))
+            ));
+        } else if !r.passed() {
             out.push_str(&format!(
                 "      <failure message=\"{}\">{}</failure>\n",
                 xml_escape(r.reason()),

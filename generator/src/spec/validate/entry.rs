@@ -80,6 +80,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         value: raw.value.clone(),
         requires,
         pypy: versions.pypy,
+        pypy_reason: versions.pypy_reason,
         force_below: versions.force_below,
         refused: text.refusal,
         removed: versions.removed,

@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 pub(super) struct Versions {
     pub since: Option<PyVersion>,
     pub pypy: PyPySupport,
+    pub pypy_reason: Option<String>,
     pub force_below: Option<PyVersion>,
     pub removed: Option<PyVersion>,
     pub unprobed: Option<String>,
@@ -38,6 +39,7 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
             "backport" => PyPySupport::Backport,
             "unavailable" => PyPySupport::Unavailable,
             "backfill" => PyPySupport::Backfill,
+            "replace" => PyPySupport::Replace,
             other => match PyPyVersion::parse(other) {
                 Ok(v) => PyPySupport::NativeSince(v),
                 Err(msg) => {
@@ -47,6 +49,7 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
             },
         },
     };
+    let pypy_reason = pypy_reason(raw, pypy, check);
     let force_below = later_than_since(
         raw.force_below.as_ref(),
         since,
@@ -95,7 +98,61 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
             None
         }
     });
-    Versions { since, pypy, force_below, removed, unprobed, provided_from }
+    Versions { since, pypy, pypy_reason, force_below, removed, unprobed, provided_from }
+}
+
+/// `pypy_reason` says what the `pypy:` claim cannot: why the backport cannot work on PyPy
+/// (`unavailable`), how PyPy's own function misbehaves (`replace`), or, for a name native on
+/// PyPy whose test branches on `PYPY_VERSION`, why the test checks less there. That last case
+/// is how a native function that does not work hides (PyPy's `PyFrame_GetLocals` returned NULL
+/// behind such a branch), so the branch needs the reason in the open. Elsewhere it is an error.
+fn pypy_reason(raw: &RawEntry, pypy: PyPySupport, check: &mut EntryCheck) -> Option<String> {
+    let test_branches = raw.test.as_ref().is_some_and(|t| t.value.contains("PYPY_VERSION"));
+    let needed = match pypy {
+        PyPySupport::Unavailable | PyPySupport::Replace => true,
+        PyPySupport::NativeSince(_) => test_branches,
+        PyPySupport::Backport | PyPySupport::Backfill => false,
+    };
+    if pypy == PyPySupport::Replace && raw.kind.value != "function" {
+        if let Some(p) = &raw.pypy {
+            check.value_error(
+                p,
+                "`pypy: replace` is for functions",
+                "PyPy's macro is replaced by `#undef`ing a function's name",
+            );
+        }
+    }
+    match (&raw.pypy, &raw.pypy_reason) {
+        (Some(p), None) if needed => {
+            let (what, help) = match pypy {
+                PyPySupport::Unavailable => (
+                    "`pypy: unavailable` needs `pypy_reason:`",
+                    "say what PyPy lacks that the backport needs, e.g. `cpyext has no PyCodeObject fields`",
+                ),
+                PyPySupport::Replace => (
+                    "`pypy: replace` needs `pypy_reason:`",
+                    "say how PyPy's own function differs from CPython's, e.g. `returns NULL without an exception`",
+                ),
+                _ => (
+                    "the test branches on PYPY_VERSION for a name the spec calls native on PyPy: add `pypy_reason:`",
+                    "say why the test checks less on PyPy; if PyPy's own function misbehaves, claim `pypy: replace`",
+                ),
+            };
+            check.value_error(p, what, help)
+        }
+        (_, Some(r)) if !needed => check.value_error(
+            r,
+            "`pypy_reason` goes only with `pypy: unavailable`, `pypy: replace`, or a native claim whose test branches on PYPY_VERSION",
+            "remove it",
+        ),
+        (_, Some(r)) if r.value.trim().len() < 30 => check.value_error(
+            r,
+            "say what PyPy lacks or does differently, concretely enough to check",
+            "e.g. `cpyext has no PyCodeObject fields (co_extra)`",
+        ),
+        _ => {}
+    }
+    raw.pypy_reason.as_ref().map(|r| r.value.trim().to_string())
 }
 
 /// A version key that must come after `since` and within the supported range.

@@ -1,8 +1,10 @@
-/* An HPy extension of two translation units (this one and multi_items.c), as real extensions
- * are: generator/tests/hpy.rs builds both into one module, plain and in debug mode, on every
- * interpreter and runs check_multi.py. */
+/* An HPy extension of several translation units (this one, multi_items.c and race.c), as real
+ * extensions are: generator/tests/hpy.rs builds them into one module, plain and in debug mode,
+ * on every interpreter and runs check_multi.py. race.c is the unit whose context threads race
+ * to use first (issue 14). */
 #include "hpy.h"
 #include "multi.h"
+#include "race.h"
 #include <stddef.h>
 
 HPyDef_MEMBER(Box_weight, "weight", HPyMember_LONG, offsetof(BoxObject, weight))
@@ -48,8 +50,27 @@ static int multi_exec_impl(HPyContext *ctx, HPy module) {
     return HPyHelpers_AddType(ctx, module, "Box", &Box_spec, CAPICOMPAT_NULL) ? 0 : -1;
 }
 
+/* race(threads) -> (threads, same_context, complete, constants, handles), see race.h; once per
+ * process (race.c's context is filled by the first race) */
+HPyDef_METH(race, "race", HPyFunc_O)
+static HPy race_impl(HPyContext *ctx, HPy self, HPy arg) {
+    race_result r;
+    int rc;
+    long threads = HPyLong_AsLong(ctx, arg);
+    (void)self;
+    if (threads == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
+    if (threads < 1 || threads > RACE_THREADS_MAX) return HPyErr_SetString(ctx, ctx->h_ValueError, "1..32 threads");
+    /* the threads take the GIL: this one lets it go while it waits for them */
+    Py_BEGIN_ALLOW_THREADS
+    rc = race_first_use((int)threads, &r);
+    Py_END_ALLOW_THREADS
+    if (rc != 0) return HPyErr_SetString(ctx, ctx->h_RuntimeError, "cannot start the threads");
+    return capicompat_hpy_steal(Py_BuildValue("(iOOll)", r.threads, r.same_context ? Py_True : Py_False,
+                                              r.complete ? Py_True : Py_False, r.constants, r.handles));
+}
+
 /* The module's definitions, one of them from the other unit. */
-static HPyDef *module_defines[] = {&pairs, &weight_of, &twice, &multi_exec, CAPICOMPAT_NULL};
+static HPyDef *module_defines[] = {&pairs, &weight_of, &twice, &race, &multi_exec, CAPICOMPAT_NULL};
 
 static HPyModuleDef moduledef = {"two translation units", 0, CAPICOMPAT_NULL, module_defines, CAPICOMPAT_NULL};
 

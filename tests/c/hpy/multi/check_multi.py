@@ -1,4 +1,6 @@
 """Run by generator/tests/hpy.rs with _hpy_multi (two translation units) on sys.path."""
+import os
+import subprocess
 import sys
 
 import _hpy_multi as m
@@ -19,4 +21,23 @@ if hasattr(sys, "gettotalrefcount"):
     for _ in range(300):
         m.pairs(o), m.twice(o), m.weight_of(b)
     assert abs(sys.gettotalrefcount() - before) < 75, sys.gettotalrefcount() - before
-print("hpy multi OK")
+
+# Threads racing the first use of race.c's context (its fill), each race in a fresh process (a
+# context is filled once per process): every thread gets the same, completely filled context;
+# in debug mode race.c holds exactly one set of context constants (one fill).
+RACES = 4
+THREADS = 8
+CHILD = "import _hpy_multi as m; print(m.race(%d))" % THREADS
+
+for i in range(RACES):
+    out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=os.environ)
+    assert out.returncode == 0, (i, out.returncode, out.stdout, out.stderr)
+    # the debug layer reports misuse on stderr; the caller checks this process's, so pass it on
+    sys.stderr.write(out.stderr)
+    threads, same, complete, constants, handles = eval(out.stdout)
+    assert threads == THREADS, out.stdout
+    assert same is True, "threads got different contexts: " + out.stdout
+    assert complete is True, "a thread saw a context not filled yet: " + out.stdout
+    assert handles > 50, out.stdout
+    assert constants in (-1, handles), "the context was filled more than once: " + out.stdout
+print("hpy multi OK (and %d races of %d threads)" % (RACES, THREADS))

@@ -2,8 +2,13 @@
 
   requirements PROJECT  -> the project's test requirements, one per line:
                            "extra\tNAME" when [project.optional-dependencies] has test/tests,
+                           or else setup.cfg's [options.extras_require] or setup.py's
+                           `extras_require={...}` (read, never run: see _setup_py_keywords);
                            then "req\tREQUIREMENT" for each of [dependency-groups] test
-                           (or tests; include-group entries expanded)
+                           (or tests; include-group entries expanded) and for setup.py's or
+                           setup.cfg's `tests_require`; "note\tTEXT" for what could not be read
+  settings PROJECT      -> "pure-python-ok\tPATTERN" for each entry of pyproject.toml's
+                           [tool.capi-compat] pure-python-ok
   extensions PROJECT    -> "module\tpath" for every extension module the installed
                            distribution built from PROJECT (found through its direct_url.json,
                            PEP 610) lists in its RECORD
@@ -51,16 +56,145 @@ def _group(groups, name, seen):
             raise SystemExit("error: [dependency-groups] %s: cannot read entry %r" % (name, entry))
 
 
-def requirements(project):
+TEST_NAMES = ("test", "tests")
+
+
+def _pyproject(project):
     path = os.path.join(project, "pyproject.toml")
+    return _load_toml(path) if os.path.isfile(path) else {}
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _static_value(node, assignments, depth=0):
+    """A literal, with module-level NAME = ... and list `+` followed: what declarative
+    setup.py files write. Anything else (a call, a comprehension) raises _NotLiteral."""
+    import ast
+
+    if depth > 20:
+        raise _NotLiteral()
+    if isinstance(node, ast.Name) and node.id in assignments:
+        return _static_value(assignments[node.id], assignments, depth + 1)
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {
+            _static_value(k, assignments, depth + 1): _static_value(v, assignments, depth + 1)
+            for k, v in zip(node.keys, node.values)
+        }
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_static_value(e, assignments, depth + 1) for e in node.elts]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _static_value(node.left, assignments, depth + 1)
+        right = _static_value(node.right, assignments, depth + 1)
+        if isinstance(left, list) and isinstance(right, list):
+            return left + right
+        raise _NotLiteral()
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        raise _NotLiteral()
+
+
+def _extra_names(node, assignments):
+    """The keys of extras_require: only they matter (pip resolves an extra's requirements
+    from the built metadata), so `{"test": make_list()}` still names its extras."""
+    import ast
+
+    if isinstance(node, ast.Name) and node.id in assignments:
+        node = assignments[node.id]
+    if not isinstance(node, ast.Dict) or None in node.keys:
+        raise _NotLiteral()
+    return {_static_value(k, assignments): None for k in node.keys}
+
+
+def _setup_py_keywords(project):
+    """setup.py's extras_require and tests_require, when they are literals (or names bound
+    to literals at module level): read with `ast`, never executed, so a setup.py that needs
+    its build dependencies, or does work when run, is safe to read. Returns (values, notes)."""
+    import ast
+
+    path = os.path.join(project, "setup.py")
     if not os.path.isfile(path):
-        return
-    data = _load_toml(path)
+        return {}, []
+    with open(path, "rb") as f:
+        try:
+            tree = ast.parse(f.read(), path)
+        except SyntaxError as e:
+            return {}, ["setup.py does not parse (%s): its extras_require was not read" % e.msg]
+    assignments = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            assignments[stmt.targets[0].id] = stmt.value
+    values, notes = {}, []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name != "setup":
+            continue
+        for kw in node.keywords:
+            if kw.arg not in ("extras_require", "tests_require"):
+                continue
+            try:
+                if kw.arg == "extras_require":
+                    values[kw.arg] = _extra_names(kw.value, assignments)
+                else:
+                    values[kw.arg] = _static_value(kw.value, assignments)
+            except _NotLiteral:
+                notes.append(
+                    "setup.py line %d: %s is computed, not a literal; not read (give the test "
+                    "requirements with --with)" % (kw.value.lineno, kw.arg)
+                )
+    return values, notes
+
+
+def _setup_cfg_options(project):
+    import configparser
+
+    path = os.path.join(project, "setup.cfg")
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as e:
+        return {}, ["setup.cfg does not parse: %s" % str(e).splitlines()[0]]
+    values = {}
+    if parser.has_section("options.extras_require"):
+        values["extras_require"] = dict(parser.items("options.extras_require"))
+    if parser.has_option("options", "tests_require"):
+        text = parser.get("options", "tests_require")
+        values["tests_require"] = [line.strip() for line in text.splitlines() if line.strip()]
+    return values, []
+
+
+def _requirement_list(value):
+    if isinstance(value, str):
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def requirements(project):
+    data = _pyproject(project)
     extras = data.get("project", {}).get("optional-dependencies", {})
-    for name in ("test", "tests"):
-        if name in extras:
-            print("extra\t" + name)
-            break
+    extra = next((name for name in TEST_NAMES if name in extras), None)
+    tests_require = []
+    if not extras:
+        for values, notes in (_setup_cfg_options(project), _setup_py_keywords(project)):
+            for note in notes:
+                print("note\t" + note)
+            declared = values.get("extras_require")
+            if isinstance(declared, dict) and extra is None:
+                extra = next((name for name in TEST_NAMES if name in declared), None)
+            listed = _requirement_list(values.get("tests_require", []))
+            if listed:
+                tests_require = listed
+    if extra is not None:
+        print("extra\t" + extra)
+    for req in tests_require:
+        print("req\t" + req)
     groups = data.get("dependency-groups", {})
     names = {_normalize(k) for k in groups}
     for name in ("test", "tests"):
@@ -68,6 +202,20 @@ def requirements(project):
             for req in _group(groups, name, frozenset()):
                 print("req\t" + req)
             break
+
+
+def settings(project):
+    table = _pyproject(project).get("tool", {}).get("capi-compat", {})
+    patterns = table.get("pure-python-ok", [])
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+        raise SystemExit(
+            "error: pyproject.toml [tool.capi-compat] pure-python-ok: give a list of interpreter "
+            "label patterns, e.g. [\"pypy\"]"
+        )
+    for pattern in patterns:
+        print("pure-python-ok\t" + pattern)
 
 
 def extensions(project):
@@ -99,4 +247,4 @@ def extensions(project):
 
 if __name__ == "__main__":
     command, project = sys.argv[1], sys.argv[2]
-    {"requirements": requirements, "extensions": extensions}[command](project)
+    {"requirements": requirements, "settings": settings, "extensions": extensions}[command](project)

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# `capi-compat matrix PROJECT_DIR` on real C-extension packages from PyPI, as a new user would
+# run it: each pinned sdist (sha256-checked) unpacked and built by its own setup.py through
+# pip, on one interpreter per minor version 3.10-3.15 and PyPy 3.11, its own tests run.
+#   markupsafe 3.0.2   skips its C speedups on PyPy on purpose: --pure-python-ok pypy, so PyPy
+#                      is reported as `pure-python (accepted)`, never as a pass;
+#   bitarray 3.12.3    vendors pythoncapi_compat.h: --header writes our header over it, so its
+#                      two extensions are built against capi_compat.h instead.
+# The longer list tried by hand (README, "Tried on real packages") is not run here: the CI
+# budget for this step is about 3 minutes on 2 idle cores.
+# The sdists are cached in ~/.cache/capi-compat/sdists (offline once warm). When PyPI cannot be
+# reached, the step prints NOT CHECKED and exits non-zero: an unchecked step is not a pass.
+# Usage: scripts/test-real-projects.sh [--all] (--all: the 12 interpreters found, not 7).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=target/debug/capi-compat
+SDISTS=${CAPI_COMPAT_SDIST_CACHE:-$HOME/.cache/capi-compat/sdists}
+WORK=${CAPI_COMPAT_REAL_WORK:-target/real-projects}
+JOBS=${CAPI_COMPAT_REAL_JOBS:-2}
+
+# Labels and paths as discovery reports them: pyenv's 3.10-3.12, the provisioned release
+# builds of 3.13-3.15, PyPy. --require makes a missing one fail the step.
+PYTHONS=(--python versions/3.10 --python versions/3.11 --python versions/3.12
+    --python cpython-3.13/usr/bin --python cpython-3.14/usr/bin --python cpython-3.15/usr/bin --python pypy)
+REQUIRED=(--require "3.10,3.11,3.12,3.13,3.14,3.15,pypy3.11")
+if [ "${1:-}" = --all ]; then PYTHONS=(); REQUIRED=(); fi
+
+# name version sha256 of the sdist on PyPI
+PACKAGES=(
+    "markupsafe 3.0.2 ee55d3edf80167e48ea11a923c7386f4669df67d7994554387f84e7d8b0a2bf0"
+    "bitarray 3.12.3 919e35a951c0a551631b94bf568f3f5e38d004e0c60866cb2ca51bd8c4778fec"
+)
+
+# What each package needs: matrix options, then `--` and its test command.
+package_args() {
+    case $1 in
+    markupsafe) ARGS=(--with pytest --pure-python-ok pypy -- python -m pytest -q tests) ;;
+    # Its tests live inside the package (flat layout): they run from outside the project's
+    # tree, so the installed build is what they import.
+    bitarray) ARGS=(--header bitarray/pythoncapi_compat.h -- sh -c
+        'cd / && python -c "import bitarray, sys; sys.exit(not bitarray.test(verbosity=0).wasSuccessful())"') ;;
+    esac
+}
+
+[ -x "$BIN" ] || cargo build --locked --quiet
+PYTHON=""
+for candidate in /root/.pyenv/versions/3.12*/bin/python3 "$(command -v python3.12 || true)" "$(command -v python3 || true)"; do
+    if [ -x "$candidate" ] && "$candidate" -m pip --version >/dev/null 2>&1; then PYTHON=$candidate; break; fi
+done
+
+# On standard error: fetch's standard output is the path it found.
+not_checked() {
+    echo "NOT CHECKED: real packages: $*" >&2
+    exit 1
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The sdist from the cache, or from PyPI (pip checks the pinned hash).
+fetch() {
+    local name=$1 version=$2 sha=$3 file
+    file=$(find "$SDISTS" -maxdepth 1 -iname "$name-$version.tar.gz" 2>/dev/null | head -n 1)
+    if [ -n "$file" ] && [ "$(sha256_of "$file")" = "$sha" ]; then
+        echo "$file"
+        return 0
+    fi
+    [ -n "$PYTHON" ] || not_checked "no Python with pip to download $name $version"
+    mkdir -p "$SDISTS"
+    local reqs
+    reqs=$(mktemp)
+    echo "$name==$version --hash=sha256:$sha" >"$reqs"
+    if ! "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+        --require-hashes -r "$reqs" -d "$SDISTS" >"$WORK/download-$name.log" 2>&1; then
+        rm -f "$reqs"
+        not_checked "could not download $name $version from PyPI (network? see $WORK/download-$name.log): $(tail -n 1 "$WORK/download-$name.log")"
+    fi
+    rm -f "$reqs"
+    find "$SDISTS" -maxdepth 1 -iname "$name-$version.tar.gz" | head -n 1
+}
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+failed=()
+for entry in "${PACKAGES[@]}"; do
+    read -r name version sha <<<"$entry"
+    sdist=$(fetch "$name" "$version" "$sha") || exit 1
+    tar -xzf "$sdist" -C "$WORK"
+    dir=$(find "$WORK" -maxdepth 1 -type d -iname "$name-$version" | head -n 1)
+    package_args "$name"
+    echo
+    echo "== real package: $name $version: capi-compat matrix ${ARGS[*]}"
+    start=$SECONDS
+    status=0
+    "$BIN" matrix "$dir" "${PYTHONS[@]}" "${REQUIRED[@]}" --jobs "$JOBS" \
+        --json "$WORK/$name.json" --junit "$WORK/$name.xml" "${ARGS[@]}" 2>&1 |
+        tee "$WORK/$name.txt" || status=$?
+    echo "($name: $((SECONDS - start)) s)"
+    if grep -q "could not reach the package index" "$WORK/$name.txt"; then
+        not_checked "$name: pip could not reach the package index (network, not a test result)"
+    fi
+    [ "$status" -eq 0 ] || failed+=("$name")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "error: capi-compat matrix failed on: ${failed[*]} (reports in $WORK)" >&2
+    exit 1
+fi
+echo "real packages: all passed (${#PACKAGES[@]} packages)"
