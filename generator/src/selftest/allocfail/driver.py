@@ -21,20 +21,8 @@ def clean(text):
     return str(text).replace("\n", " ").replace("\t", " ")
 
 
-# Tests run from a frame without local variables, as the self-test's leak checks call them
-# (a lambda): a test that reads its caller's locals (PyEval_GetFrameLocals) sees none there.
-_point = None
-_call_test = lambda: mod.allocfail(*_point)
-
-
-def run_test(name, n):
-    global _point
-    _point = (name, n)
-    return _call_test()
-
-
 def evaluate(name, n):
-    result = run_test(name, n)
+    result = mod.allocfail(name, n)
     outcome, delta = result[0], result[4]
     deltas = [delta]
     if outcome in ("error", "recovered") and delta > 0:
@@ -42,7 +30,7 @@ def evaluate(name, n):
         # filling once is not a leak)
         for _ in range(2):
             gc.collect()
-            again = run_test(name, n)
+            again = mod.allocfail(name, n)
             if again[0] != outcome or again[4] <= 0:
                 break
             deltas.append(again[4])
