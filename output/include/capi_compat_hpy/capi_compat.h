@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:7a81fa7e630c27ea. Entries: 653.
+ * Spec digest: fnv1a64:d47b4656bcbfd517. Entries: 653.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -12143,15 +12143,19 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 #if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 {
-    if (args == CAPICOMPAT_NULL) {
-        return PySys_Audit(event, CAPICOMPAT_NULL);
-    }
-    if (!PyTuple_Check(args)) {
+    if (args != CAPICOMPAT_NULL && !PyTuple_Check(args)) {
         PyErr_Format(PyExc_TypeError, "args must be tuple, got %s", Py_TYPE(args)->tp_name);
         return -1;
     }
+    /* CPython's own PySys_Audit (every CPython this runs on has it), also where the
+       self-test forces the backports: the PyPy backfill it would get there goes through
+       sys.audit, which re-packs the tuple, and hooks must get this very tuple */
+    #pragma push_macro("PySys_Audit")
+    #undef PySys_Audit
     /* a format building one tuple passes that tuple as the event's arguments */
-    return PySys_Audit(event, "O", args);
+    int result = args == CAPICOMPAT_NULL ? PySys_Audit(event, CAPICOMPAT_NULL) : PySys_Audit(event, "O", args);
+    #pragma pop_macro("PySys_Audit")
+    return result;
 }
 #define PySys_AuditTuple capicompat_PySys_AuditTuple
 #endif
