@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:d47b4656bcbfd517. Entries: 653.
+ * Spec digest: fnv1a64:6166c1d32139fbf0. Entries: 653.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -5424,28 +5424,6 @@ static inline void capicompat_trace_install(const char *setter, Py_tracefunc fun
 }
 #endif
 
-/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
-{
-    capicompat_trace_install("settrace", func, obj);
-}
-#define PyEval_SetTrace capicompat_PyEval_SetTrace
-#endif
-
-/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
-{
-    capicompat_trace_install("setprofile", func, obj);
-}
-#define PyEval_SetProfile capicompat_PyEval_SetProfile
-#endif
-
 /* capicompat_cmethod_type: The interpreter's type of METH_METHOD functions (CPython's PyCMethod_Type), taken from one made with PyCMethod_New once; NULL (no exception) if it cannot be had.
  * Private helper of this header. */
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
@@ -10293,6 +10271,28 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
     }
 }
 #define PyEval_SetTraceAllThreads capicompat_PyEval_SetTraceAllThreads
+#endif
+
+/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("settrace", func, obj);
+}
+#define PyEval_SetTrace capicompat_PyEval_SetTrace
+#endif
+
+/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("setprofile", func, obj);
+}
+#define PyEval_SetProfile capicompat_PyEval_SetProfile
 #endif
 
 /* ==== Portability macros of pyport.h that code for newer Pythons uses (pyport) ==== */
