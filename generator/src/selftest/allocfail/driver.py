@@ -21,8 +21,23 @@ def clean(text):
     return str(text).replace("\n", " ").replace("\t", " ")
 
 
+# Each run is called from module level, as the self-test's first runs are: a test that reads
+# its caller's frame (PyEval_GetFrameLocals: a module level's locals are its globals) must see
+# a frame of the kind the self-test gives it, not evaluate()'s locals. The namespace holds only
+# what the call needs. _getframe() first gives that frame its frame object before the call
+# (CPython makes one lazily, owned by the frame: made inside a call, e.g. for the traceback of
+# an unraisable exception, it would count as a reference the call leaked).
+_CALL = compile("_getframe()\nresult = allocfail(name, n)", "<alloc-fail run>", "exec")
+
+
+def run_test(name, n):
+    namespace = {"_getframe": sys._getframe, "allocfail": mod.allocfail, "name": name, "n": n}
+    exec(_CALL, namespace)
+    return namespace["result"]
+
+
 def evaluate(name, n):
-    result = mod.allocfail(name, n)
+    result = run_test(name, n)
     outcome, delta = result[0], result[4]
     deltas = [delta]
     if outcome in ("error", "recovered") and delta > 0:
@@ -30,7 +45,7 @@ def evaluate(name, n):
         # filling once is not a leak)
         for _ in range(2):
             gc.collect()
-            again = mod.allocfail(name, n)
+            again = run_test(name, n)
             if again[0] != outcome or again[4] <= 0:
                 break
             deltas.append(again[4])

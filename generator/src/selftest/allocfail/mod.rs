@@ -38,6 +38,13 @@ pub const HPY_SCENARIOS: &[&str] = &[
     "HPy: HPyField and HPyGlobal",
     "HPy: HPy_BuildValue and formatting",
     "HPy: raising errors",
+    "HPy: HPy_New",
+    "HPy: HPyType_FromSpec (members, getsets, methods, slots, a subtype)",
+    "HPy: HPyType_FromSpec (legacy shape and slots)",
+    "HPy: HPy_MODINIT module creation",
+    "HPy: HPyArg_Parse",
+    "HPy: HPyArg_ParseKeywords(Dict), HPyHelpers_PackArgsAndKeywords",
+    "HPy: HPyTuple_Pack and struct sequences",
 ];
 /// One driver process may take this long before it is called hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);

@@ -48,6 +48,18 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
         // the error is kept in the PyInitConfig (PyInitConfig_GetError), not raised
         return Some(("-1", false));
     }
+    if name.starts_with("PyRun_Simple") {
+        // "-1 if an exception was raised": printed (PyErr_Print) and cleared, as documented
+        return Some(("-1", false));
+    }
+    if name == "PyThread_set_stacksize" {
+        // pythread.h: 0, or -1 (-2: unsupported) for a size it cannot set; never an exception
+        return Some(("-1", false));
+    }
+    if name == "PyErr_ProgramText" || name == "PyErr_ProgramTextObject" {
+        // NULL whenever the line cannot be had, CPython's own clearing any error it met
+        return Some(("NULL", false));
+    }
     if name == "PyUnstable_Type_AssignVersionTag" {
         // "0 if a new tag could not be assigned"
         return Some(("0", false));
@@ -171,5 +183,21 @@ mod tests {
         assert_eq!(return_kind("double"), ReturnKind::Double);
         assert_eq!(return_kind("uint32_t"), ReturnKind::NoErrorValue);
         assert_eq!(return_kind("PyStatus"), ReturnKind::NoErrorValue);
+    }
+
+    #[test]
+    fn functions_documented_to_report_errors_silently_are_judged_so() {
+        // -1 (or NULL) without an exception is their error report, not a defect
+        for (name, ret) in [
+            ("PyRun_SimpleStringFlags", "int"),
+            ("PyThread_set_stacksize", "int"),
+            ("PyErr_ProgramTextObject", "PyObject *"),
+        ] {
+            let judged = judged(name, ret, return_kind(ret), "r");
+            assert!(judged.starts_with("capicompat_af_silent("), "{name}: {judged}");
+        }
+        assert_eq!(judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"), "capicompat_af_silent(r == CAPICOMPAT_NULL)");
+        // an ordinary function still needs its exception
+        assert_eq!(judged("PyRun_StringFlags", "PyObject *", ReturnKind::Pointer, "r"), "capicompat_af_pointer(r)");
     }
 }
