@@ -313,8 +313,14 @@ typedef struct {
 } AfPoint3Object;
 HPyType_HELPERS(AfPoint3Object)
 
+HPyDef_SLOT(AfPoint3_traverse, HPy_tp_traverse)
+static int AfPoint3_traverse_impl(void *object, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((AfPoint3Object *)object)->base.obj);
+    return 0;
+}
 HPyDef_MEMBER(AfPoint3_z, "z", HPyMember_LONG, offsetof(AfPoint3Object, z))
-static HPyDef *AfPoint3_defines[] = {&AfPoint3_z, CAPICOMPAT_NULL};
+static HPyDef *AfPoint3_defines[] = {&AfPoint3_traverse, &AfPoint3_z, CAPICOMPAT_NULL};
 static HPyType_Spec AfPoint3_spec = {
     "_capicompat_allocfail_hpy.Point3", sizeof(AfPoint3Object), 0, HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
     SHAPE(AfPoint3Object), CAPICOMPAT_NULL, AfPoint3_defines, CAPICOMPAT_NULL};
@@ -571,10 +577,10 @@ static int scenario_module(void)
     /* HPy_MODINIT(_af_hpy_module, afmod_def)'s PyInit body: a new definition each time */
     PyObject *def = AF_O("HPy_MODINIT", capicompat_hpy_modinit(&afmod_def, "_af_hpy_module"));
     CHECK(def != CAPICOMPAT_NULL);
-    PyObject *module = AF_O("HPy_MODINIT (PyModule_FromDefAndSpec)",
+    PyObject *module = AF_O("HPy_MODINIT/PyModule_FromDefAndSpec",
                             PyModule_FromDefAndSpec((PyModuleDef *)def, af_module_spec));
     CHECK(module != CAPICOMPAT_NULL);
-    CHECK(AF_I("HPy_MODINIT (PyModule_ExecDef)", PyModule_ExecDef(module, (PyModuleDef *)def)) == 0);
+    CHECK(AF_I("HPy_MODINIT/PyModule_ExecDef", PyModule_ExecDef(module, (PyModuleDef *)def)) == 0);
     /* what the definition promised is there */
     HPy hm = HPy_FromPyObject(ctx, module);
     CHECK(attr_value(ctx, hm, "version") == 7);
@@ -708,11 +714,11 @@ static const capicompat_test_case capicompat_test_cases[] = {
     {"HPy: HPy_BuildValue and formatting", scenario_build_value_and_format},
     {"HPy: raising errors", scenario_errors},
     {"HPy: HPy_New", scenario_new},
-    {"HPy: HPyType_FromSpec (members, getsets, methods, slots, a subtype)", scenario_type_from_spec},
-    {"HPy: HPyType_FromSpec (legacy shape and slots)", scenario_type_from_spec_legacy},
+    {"HPy: HPyType_FromSpec", scenario_type_from_spec},
+    {"HPy: HPyType_FromSpec (legacy)", scenario_type_from_spec_legacy},
     {"HPy: HPy_MODINIT module creation", scenario_module},
     {"HPy: HPyArg_Parse", scenario_arg_parse},
-    {"HPy: HPyArg_ParseKeywords(Dict), HPyHelpers_PackArgsAndKeywords", scenario_arg_parse_keywords},
+    {"HPy: HPyArg_ParseKeywords and PackArgsAndKeywords", scenario_arg_parse_keywords},
     {"HPy: HPyTuple_Pack and struct sequences", scenario_pack_and_struct_sequence},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL}
 };

@@ -196,8 +196,14 @@ mod tests {
             let judged = judged(name, ret, return_kind(ret), "r");
             assert!(judged.starts_with("capicompat_af_silent("), "{name}: {judged}");
         }
-        assert_eq!(judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"), "capicompat_af_silent(r == CAPICOMPAT_NULL)");
+        assert_eq!(
+            judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"),
+            "capicompat_af_silent(r == CAPICOMPAT_NULL)"
+        );
         // an ordinary function still needs its exception
-        assert_eq!(judged("PyRun_StringFlags", "PyObject *", ReturnKind::Pointer, "r"), "capicompat_af_pointer(r)");
+        assert_eq!(
+            judged("PyRun_StringFlags", "PyObject *", ReturnKind::Pointer, "r"),
+            "capicompat_af_pointer(r)"
+        );
     }
 }
