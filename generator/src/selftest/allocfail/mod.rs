@@ -16,8 +16,7 @@ use crate::digest::Fnv64;
 use crate::interpreters::{Implementation, Interpreter, Selection};
 use crate::selftest::module::{TEST_MACROS, TEST_MACROS_FILE};
 use crate::selftest::{native_on, offered};
-use crate::spec::model::{Entry, Kind, PyPySupport, Spec};
-use crate::spec::version::PyVersion;
+use crate::spec::model::{Kind, Spec};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -276,11 +275,9 @@ struct Sources<'a> {
 }
 
 /// The tests this interpreter runs, and whether in the forced build: as the self-test does,
-/// a name native here is tested through our backport (forced) where it can be forced.
-fn is_pypy_only_backfill(entry: &Entry) -> bool {
-    entry.pypy == PyPySupport::Backfill && entry.since.is_some_and(|s| s <= PyVersion::release(3, 10))
-}
-
+/// a name native here is tested through our backport (forced) where it can be forced. That
+/// includes the PyPy backfills of CPython 3.10's names: code only PyPy runs (and PyPy has no
+/// PyMem_SetAllocator), swept through the forced build on CPython, where the same body runs.
 fn planned_tests(
     spec: &Spec,
     interp: &Interpreter,
@@ -292,11 +289,6 @@ fn planned_tests(
         .filter(|e| e.kind != Kind::Helper && e.test.is_some())
         .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
         .filter(|e| offered(spec, &e.name, interp))
-        // A PyPy backfill of a name every supported CPython has natively is code only PyPy
-        // runs, and PyPy has no PyMem_SetAllocator: forced on CPython it sweeps a body no
-        // CPython user compiles, so the whole-spec sweep leaves it out (README "Status": not
-        // swept yet); `--only NAME` still sweeps it.
-        .filter(|e| only.is_some() || !is_pypy_only_backfill(e))
         .map(|e| {
             let forced = !native
                 && native_on(spec, &e.name, interp)
