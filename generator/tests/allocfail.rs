@@ -105,10 +105,18 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
 /// call leaked (PyConfig_Get: an unraisable exception's traceback makes it, on 3.13+).
 #[test]
 fn alloc_fail_calls_tests_from_a_frame_like_the_self_tests() {
-    let json_path = std::env::temp_dir().join(format!("capi-compat-allocfail-frame-{}.json", std::process::id()));
+    let json_path =
+        std::env::temp_dir().join(format!("capi-compat-allocfail-frame-{}.json", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
         .args(["test", "--alloc-fail", "--max-allocs", "30", "--only", "PyEval_GetFrameLocals,PyConfig_Get"])
-        .args(["--python", "pyenv/versions/3.12.", "--python", "cpython-3.14-dbg/", "--require", "3.12,3.14-dbg"])
+        .args([
+            "--python",
+            "pyenv/versions/3.12.",
+            "--python",
+            "cpython-3.14-dbg/",
+            "--require",
+            "3.12,3.14-dbg",
+        ])
         .arg("--json")
         .arg(&json_path)
         .output()
@@ -121,7 +129,10 @@ fn alloc_fail_calls_tests_from_a_frame_like_the_self_tests() {
     std::fs::remove_file(&json_path).ok();
     let interpreters = json["interpreters"].as_array().expect("interpreters");
     assert_eq!(interpreters.len(), 2, "3.12 and 3.14-dbg must both run:\n{text}\n{stderr}");
-    assert!(interpreters.iter().any(|i| i["leak_checked"] == true), "the debug build must check leaks\n{text}");
+    assert!(
+        interpreters.iter().any(|i| i["leak_checked"] == true),
+        "the debug build must check leaks\n{text}"
+    );
     for interp in interpreters {
         for name in ["PyEval_GetFrameLocals", "PyConfig_Get"] {
             let entry = &interp["entries"][name];

@@ -23,17 +23,26 @@ def clean(text):
 
 # Each run is called from module level, as the self-test's first runs are: a test that reads
 # its caller's frame (PyEval_GetFrameLocals: a module level's locals are its globals) must see
-# a frame of the kind the self-test gives it, not evaluate()'s locals. The namespace holds only
-# what the call needs. _getframe() first gives that frame its frame object before the call
-# (CPython makes one lazily, owned by the frame: made inside a call, e.g. for the traceback of
-# an unraisable exception, it would count as a reference the call leaked).
+# a frame of the kind the self-test gives it, not evaluate()'s locals. One namespace serves
+# the warm-up and every run, so what a test leaves in its caller's globals once (a warning's
+# __warningregistry__) is there before the runs, as a cache. _getframe() first gives the
+# frame its frame object before the call (CPython makes one lazily, owned by the frame: made
+# inside a call, e.g. for the traceback of an unraisable exception, it would count as a
+# reference the call leaked).
+_NAMESPACE = {"_getframe": sys._getframe, "allocfail": mod.allocfail, "run": mod.run}
 _CALL = compile("_getframe()\nresult = allocfail(name, n)", "<alloc-fail run>", "exec")
+_WARM_UP = compile("run(name)", "<alloc-fail warm-up>", "exec")
 
 
 def run_test(name, n):
-    namespace = {"_getframe": sys._getframe, "allocfail": mod.allocfail, "name": name, "n": n}
-    exec(_CALL, namespace)
-    return namespace["result"]
+    _NAMESPACE["name"], _NAMESPACE["n"] = name, n
+    exec(_CALL, _NAMESPACE)
+    return _NAMESPACE.pop("result")
+
+
+def warm_up(name):
+    _NAMESPACE["name"] = name
+    exec(_WARM_UP, _NAMESPACE)
 
 
 def evaluate(name, n):
@@ -120,8 +129,8 @@ for name in wanted:
     out.flush()
     try:
         # warm-up, unarmed: one-off caches fill here, as in the self-test's leak check
-        mod.run(name)
-        mod.run(name)
+        warm_up(name)
+        warm_up(name)
         # the forked runs start from a heap without garbage (they collect none themselves)
         gc.collect()
     except BaseException as e:

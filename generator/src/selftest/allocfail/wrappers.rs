@@ -67,8 +67,20 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
     None
 }
 
+/// Pointer functions for which NULL without an exception is a result, not an error
+/// (documented: an empty cell, a function without those defaults): the exception tells.
+fn null_is_a_result(name: &str) -> bool {
+    matches!(name, "PyCell_Get" | "PyFunction_GetKwDefaults")
+}
+
 /// The C expression that classifies `value` for `capicompat_af_leave`.
 fn judged(name: &str, return_type: &str, kind: ReturnKind, value: &str) -> String {
+    if kind == ReturnKind::Pointer && null_is_a_result(name) {
+        // as -1 for an int: an error only with the exception; otherwise the test judges it
+        return format!(
+            "({value} == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
+        );
+    }
     if let Some((error_value, raises)) = documented_error(name) {
         // a pointer's error value is NULL whatever the convention
         let error_value = if kind == ReturnKind::Pointer { "CAPICOMPAT_NULL" } else { error_value };
@@ -199,6 +211,11 @@ mod tests {
         assert_eq!(
             judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"),
             "capicompat_af_silent(r == CAPICOMPAT_NULL)"
+        );
+        // NULL is an empty cell's contents: only with an exception an error
+        assert_eq!(
+            judged("PyCell_Get", "PyObject *", ReturnKind::Pointer, "r"),
+            "(r == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
         );
         // an ordinary function still needs its exception
         assert_eq!(
