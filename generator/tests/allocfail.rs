@@ -99,8 +99,9 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
 }
 
 /// PyEval_GetFrameLocals' test reads its caller's frame: the driver must call each run from a
-/// frame of the kind the self-test gives it (module level, whose locals are its globals), not
-/// from a function with locals of its own. Before, it failed with no allocation failed. And the
+/// frame of the kind the self-test gives it (module level, whose locals are its globals, with a
+/// `__name__` as PyEval_GetFrameGlobals' test expects), not from a function with locals of its
+/// own. Before, it failed with no allocation failed. And the
 /// frame object CPython makes lazily for that frame must not count as a reference the tested
 /// call leaked (PyConfig_Get: an unraisable exception's traceback makes it, on 3.13+).
 #[test]
@@ -108,7 +109,14 @@ fn alloc_fail_calls_tests_from_a_frame_like_the_self_tests() {
     let json_path =
         std::env::temp_dir().join(format!("capi-compat-allocfail-frame-{}.json", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .args(["test", "--alloc-fail", "--max-allocs", "30", "--only", "PyEval_GetFrameLocals,PyConfig_Get"])
+        .args([
+            "test",
+            "--alloc-fail",
+            "--max-allocs",
+            "30",
+            "--only",
+            "PyEval_GetFrameLocals,PyEval_GetFrameGlobals,PyConfig_Get",
+        ])
         .args([
             "--python",
             "pyenv/versions/3.12.",
@@ -134,7 +142,7 @@ fn alloc_fail_calls_tests_from_a_frame_like_the_self_tests() {
         "the debug build must check leaks\n{text}"
     );
     for interp in interpreters {
-        for name in ["PyEval_GetFrameLocals", "PyConfig_Get"] {
+        for name in ["PyEval_GetFrameLocals", "PyEval_GetFrameGlobals", "PyConfig_Get"] {
             let entry = &interp["entries"][name];
             assert_eq!(entry["findings"].as_array().map(Vec::len), Some(0), "{name}: {entry}\n{text}");
             assert!(entry["points"].as_u64().unwrap_or(0) >= 1, "{name}: no allocation point tried: {entry}");

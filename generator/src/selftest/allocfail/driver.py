@@ -28,8 +28,9 @@ def clean(text):
 # __warningregistry__) is there before the runs, as a cache. _getframe() first gives the
 # frame its frame object before the call (CPython makes one lazily, owned by the frame: made
 # inside a call, e.g. for the traceback of an unraisable exception, it would count as a
-# reference the call leaked).
-_NAMESPACE = {"_getframe": sys._getframe, "allocfail": mod.allocfail, "run": mod.run}
+# reference the call leaked). A module's globals have a __name__ (PyEval_GetFrameGlobals' test
+# looks for it).
+_NAMESPACE = {"__name__": "_capicompat_allocfail_run", "_getframe": sys._getframe, "allocfail": mod.allocfail, "run": mod.run}
 _CALL = compile("_getframe()\nresult = allocfail(name, n)", "<alloc-fail run>", "exec")
 _WARM_UP = compile("run(name)", "<alloc-fail warm-up>", "exec")
 

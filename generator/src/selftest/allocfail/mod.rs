@@ -2,8 +2,12 @@
 //! inside a call of a function under test failing, N = 1, 2, … until a run completes without
 //! reaching N (or N passes `--max-allocs`). `wrappers` puts each function behind a judging
 //! wrapper, `templates/allocfail.h` is the failing allocator and the judge, `driver.py` walks
-//! N inside the interpreter, `report` prints the table. A crash is contained: the driver runs
-//! in a child process, which is restarted after the test that crashed it.
+//! N inside the interpreter (each run called from module level, as the self-test calls tests),
+//! `report` prints the table (and the HPy layer's points per function). A crash is contained:
+//! the driver runs in a child process, which is restarted after the test that crashed it.
+//! Every entry with a test is swept, the PyPy backfills of CPython 3.10's names included (in
+//! the forced build: PyPy has no PyMem_SetAllocator); `templates/allocfail_hpy.c` holds the HPy
+//! layer's scenarios (`HPY_SCENARIOS`), which `--only "HPy: …"` can name.
 
 pub mod report;
 pub mod wrappers;
