@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:104ba28f14db2e6b. Entries: 668.
+ * Spec digest: fnv1a64:0be241a72324cd2f. Entries: 668.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -5360,7 +5360,7 @@ static inline int capicompat_set_main_loader(PyObject *d, PyObject *filename, co
 }
 #endif
 
-/* capicompat_run_pyc: CPython's run_pyc_file on the file named filename: checks the magic number (RuntimeError "Bad magic number in .pyc file"), skips the rest of the 16-byte header, unmarshals the code (RuntimeError "Bad code object in .pyc file") and runs it in d; flags gain its __future__ features. The result, or NULL with the exception.
+/* capicompat_run_pyc: CPython's run_pyc_file on the bytes of a compiled file: checks the magic number (RuntimeError "Bad magic number in .pyc file"), skips the rest of the 16-byte header, unmarshals the code (RuntimeError "Bad code object in .pyc file") and runs it in d; flags gain its __future__ features. The result, or NULL with the exception.
  * Private helper of this header. */
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_run_pyc(PyObject *data, PyObject *d, PyCompilerFlags *flags)
