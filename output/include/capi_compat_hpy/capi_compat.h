@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:f1147f1728a8d9e9. Entries: 659.
+ * Spec digest: fnv1a64:a5e374bedf505f62. Entries: 659.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -5049,10 +5049,11 @@ static inline Py_ssize_t capicompat_PyUnicode_CopyCharacters(PyObject *to, Py_ss
     to_data = PyUnicode_DATA(to);
     to_maxchar = PyUnicode_MAX_CHAR_VALUE(to);
     if (from_kind == to_kind) {
-        /* latin-1 into an ASCII str: every character is checked before any is copied */
+        /* latin-1 into an ASCII str: checked before anything is copied, and, as CPython
+           3.10-3.15 do it, the first how_many characters of from, not those from from_start */
         if (!PyUnicode_IS_ASCII(from) && PyUnicode_IS_ASCII(to)) {
             for (i = 0; i < how_many; i++) {
-                if (PyUnicode_READ(from_kind, from_data, from_start + i) > to_maxchar) {
+                if (PyUnicode_READ(from_kind, from_data, i) > to_maxchar) {
                     goto cannot_copy;
                 }
             }
