@@ -21002,20 +21002,35 @@ static inline int capicompat_hpy_alloc_zeroes(allocfunc alloc) {
            || alloc == capicompat_hpy_alloc_legacy;
 }
 
-/* HPy_New of every other type (another translation unit's, a shape without a fast path, a
- * custom tp_alloc, the call protocol, PyPy), out of line so that HPy_New stays small in the
- * loops that make many objects. After a tp_alloc that does not zero (and on PyPy) the
+/* What HPy_New's out-of-line path gives back: the object and its struct, in two registers
+ * (x86-64 and AArch64 return such a pair in registers), so that the caller never passes
+ * the address of its data pointer out of line; a pointer whose address escapes lives in
+ * memory, and every loop that makes objects would store and reload it around each call. */
+typedef struct {
+    PyObject *object;
+    void *data;
+} capicompat_hpy_new_result;
+
+/* HPy_New of everything the inline fast path does not take: an argument that is not a type
+ * (TypeError), another translation unit's type, a shape without a fast path, a custom
+ * tp_alloc, the call protocol, PyPy. After a tp_alloc that does not zero (and on PyPy) the
  * object is zeroed here as HPy does, so that no allocator's choice leaks into it: from the
  * user struct of a pure type, after PyObject_HEAD otherwise (never the refcount, type or
- * GC links); then the call function of a type using the HPy call protocol. */
-static CAPICOMPAT_HPY_OUT_OF_LINE PyObject *capicompat_hpy_new_general(PyTypeObject *tp, void **data) {
+ * GC links); then the call function of a type using the HPy call protocol. Both pointers
+ * are NULL on failure. */
+static CAPICOMPAT_HPY_OUT_OF_LINE capicompat_hpy_new_result capicompat_hpy_new_general(PyObject *tobj) {
+    capicompat_hpy_new_result result = {CAPICOMPAT_NULL, CAPICOMPAT_NULL};
     capicompat_hpy_type_record *r;
+    PyTypeObject *tp;
     Py_ssize_t header, from;
-    PyObject *o = tp->tp_alloc(tp, 0);
-    if (o == CAPICOMPAT_NULL) {
-        *data = CAPICOMPAT_NULL;
-        return CAPICOMPAT_NULL;
+    PyObject *o;
+    if (!PyType_Check(tobj)) {
+        PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+        return result;
     }
+    tp = (PyTypeObject *)tobj;
+    o = tp->tp_alloc(tp, 0);
+    if (o == CAPICOMPAT_NULL) return result;
     r = capicompat_hpy_record(tp);
     header = r != CAPICOMPAT_NULL ? r->header : 0;
     from = header > 0 ? header : (Py_ssize_t)sizeof(PyObject);
@@ -21026,13 +21041,9 @@ static CAPICOMPAT_HPY_OUT_OF_LINE PyObject *capicompat_hpy_new_general(PyTypeObj
         if (tp->tp_basicsize > from) memset((char *)o + from, 0, (size_t)(tp->tp_basicsize - from));
     }
     capicompat_hpy_init_call(o);
-    *data = (char *)o + header;
-    return o;
-}
-
-static CAPICOMPAT_HPY_OUT_OF_LINE void capicompat_hpy_new_not_a_type(void **data) {
-    *data = CAPICOMPAT_NULL;
-    PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+    result.object = o;
+    result.data = (char *)o + header;
+    return result;
 }
 
 static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
@@ -21042,29 +21053,28 @@ static inline void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h) {
 
 static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     PyObject *tobj = capicompat_hpy_h2py(h_type), *o;
-    PyTypeObject *tp;
-    allocfunc alloc;
+    capicompat_hpy_new_result general;
     (void)ctx;
-    /* *data is NULL on every failure path: code built with -O3 may read it after a checked
-     * failure, and gcc's -Wmaybe-uninitialized sees through this inline function */
-    if (!CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
-        capicompat_hpy_new_not_a_type(data);
-        return HPy_NULL;
-    }
-    tp = (PyTypeObject *)tobj;
-    alloc = tp->tp_alloc;
     /* the fast path (inlined into every caller): a type marked by its tp_alloc (see
-     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call */
-    if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
-        o = PyType_GenericAlloc(tp, 0);
-        *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
-    } else if (alloc == capicompat_hpy_alloc_legacy) {
-        o = PyType_GenericAlloc(tp, 0);
-        *data = o;
-    } else {
-        o = capicompat_hpy_new_general(tp, data);
+     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call.
+     * *data is NULL on every failure path: code built with -O3 may read it after a checked
+     * failure, and gcc's -Wmaybe-uninitialized sees through this inline function. */
+    if (CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
+        allocfunc alloc = ((PyTypeObject *)tobj)->tp_alloc;
+        if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
+            o = PyType_GenericAlloc((PyTypeObject *)tobj, 0);
+            *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
+            return capicompat_hpy_steal(o);
+        }
+        if (alloc == capicompat_hpy_alloc_legacy) {
+            o = PyType_GenericAlloc((PyTypeObject *)tobj, 0);
+            *data = o;
+            return capicompat_hpy_steal(o);
+        }
     }
-    return capicompat_hpy_steal(o);
+    general = capicompat_hpy_new_general(tobj);
+    *data = general.data;
+    return capicompat_hpy_steal(general.object);
 }
 
 static inline HPy HPyType_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw) {
