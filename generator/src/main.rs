@@ -3,6 +3,8 @@ use clap::Parser;
 
 fn main() {
     let cli = Cli::parse();
+    // Children run in process groups of their own: SIGINT/SIGTERM stop them from here.
+    capi_compat::build::interrupt::install();
     // Unlocked handles: `test` reports progress on stderr from worker threads.
     let result = run(cli, &mut std::io::stdout(), &mut std::io::stderr());
     if let Err(e) = result {
