@@ -701,4 +701,23 @@ mod tests {
         ));
         assert_eq!(unsupported_python("error: command 'gcc' failed"), None);
     }
+
+    #[test]
+    fn what_puts_a_flat_layouts_sources_on_sys_path_is_named() {
+        let copy = std::env::temp_dir().join(format!("capi-compat-shadowing-{}", std::process::id()));
+        std::fs::create_dir_all(copy.join("tests")).unwrap();
+        std::fs::create_dir_all(copy.join("pkg")).unwrap();
+        let words = |text: &str| -> Vec<String> { text.split(' ').map(str::to_string).collect() };
+        // A plain pytest on tests that are not a package: nothing to name.
+        assert!(shadowing_reasons(&words("pytest -q tests/"), &copy, "pkg").is_empty());
+        std::fs::write(copy.join("tests/__init__.py"), "").unwrap();
+        assert_eq!(
+            shadowing_reasons(&words("pytest -q tests/"), &copy, "pkg"),
+            ["pytest puts the project's directory on sys.path: the tests directory is a package (./tests/__init__.py)"]
+        );
+        assert!(shadowing_reasons(&words("pytest --import-mode=importlib tests"), &copy, "pkg").is_empty());
+        std::fs::write(copy.join("conftest.py"), "").unwrap();
+        assert_eq!(shadowing_reasons(&words("python -m pytest tests::test_x"), &copy, "pkg").len(), 3);
+        std::fs::remove_dir_all(&copy).ok();
+    }
 }
