@@ -651,7 +651,8 @@ fn a_requirements_file_outside_the_project_is_a_usage_error() {
 
 /// `pytest tests/` with tests/__init__.py: pytest's default import mode puts the project's
 /// root first on sys.path, so a flat layout's ./ccdemo (no .so in it) is imported; the
-/// failure says why, and pytest's importlib mode passes.
+/// failure says why and how to get out (that `--import-mode=importlib` then passes was tried
+/// on xxhash 4.1.0, README "Tried on real packages": not run here, to save a build).
 #[test]
 fn a_flat_layout_shadowed_by_plain_pytest_gets_the_hint() {
     let (_tmp, dir) = flat_layout_copy();
@@ -667,8 +668,6 @@ fn a_flat_layout_shadowed_by_plain_pytest_gets_the_hint() {
         "{details}"
     );
     assert!(details.contains("add `--import-mode=importlib` to pytest's options"), "{details}");
-    let run = matrix(&[&args[..], &["pytest", "-q", "--import-mode=importlib", "tests/"]].concat(), &[]);
-    assert_eq!(run.code, Some(0), "{}", run.context());
 }
 
 /// SIGTERM while the tests run: pip's/pytest's process groups are stopped (no grandchild

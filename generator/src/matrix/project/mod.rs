@@ -645,20 +645,32 @@ impl<'a> Session<'a> {
             .iter()
             .filter_map(|m| m.split('.').next())
             .find(|top| self.copy.join(top).join("__init__.py").is_file())?;
-        let mut reasons = shadowing_reasons(&self.options.test_command, &self.copy, package);
+        let command = &self.options.test_command;
+        let mut reasons = shadowing_reasons(command, &self.copy, package);
         if reasons.is_empty() {
-            reasons.push(
-                "something put the project's directory on sys.path (a pytest `pythonpath` setting, \
+            reasons.push("something put the project's directory on sys.path (a pytest `pythonpath` setting, \
                           a conftest.py, a tests directory that is a package)"
-                    .to_string(),
-            );
+                .to_string());
         }
+        // The ways out that fit this command and layout.
+        let words: Vec<&str> = command.iter().flat_map(|w| w.split_whitespace()).collect();
+        let mut ways = Vec::new();
+        if words.contains(&"-m") || words.contains(&"-c") {
+            ways.push("run `pytest` rather than `python -m pytest`".to_string());
+        }
+        ways.push("add `--import-mode=importlib` to pytest's options".to_string());
+        if has_test_files(&self.copy.join(package)) {
+            ways.push(format!(
+                "run the tests that live inside the package from outside the project: \
+                 `sh -c 'cd / && python -m pytest --pyargs {package}'`"
+            ));
+        }
+        ways.push("use a src/ layout".to_string());
         Some(format!(
             "(the project's own ./{package}/, which holds no built extension, may have been imported instead \
-             of the installed package: {}; run `pytest` rather than `python -m pytest`, add \
-             `--import-mode=importlib` to pytest's options, or run the tests from outside the project: \
-             `sh -c 'cd / && python -m pytest --pyargs {package}'` for tests inside the package)",
-            reasons.join("; ")
+             of the installed package: {}. Ways out: {})",
+            reasons.join("; "),
+            ways.join("; ")
         ))
     }
 
