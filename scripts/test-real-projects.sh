@@ -8,8 +8,9 @@
 #                      two extensions are built against capi_compat.h instead;
 #   multidict 7.2.1    keeps its test requirements in requirements/pytest.txt only: the step
 #                      checks the matrix found and installed them (its leak tests import
-#                      coverage, objgraph and psutil from there). On 3.12 alone, its leak
-#                      tests alone: its full suite takes minutes per interpreter.
+#                      coverage, objgraph and psutil from there). On 3.12 alone, its leak and
+#                      C API tests alone (they import both its extensions): its full suite
+#                      takes minutes per interpreter.
 # The longer list tried by hand (README, "Tried on real packages") is not run here: the CI
 # budget for this step is about 3 minutes on 2 idle cores.
 # The sdists are cached in ~/.cache/capi-compat/sdists (offline once warm). When PyPI cannot be
@@ -51,7 +52,7 @@ package_args() {
     multidict)
         INTERPRETERS=(--python versions/3.12 --require 3.12)
         EXPECT="test requirements: requirements/pytest.txt (the first test requirements file found)"
-        ARGS=(--header multidict/_multilib/pythoncapi_compat.h -- pytest -q -o addopts= tests/test_leaks.py) ;;
+        ARGS=(--header multidict/_multilib/pythoncapi_compat.h -- pytest -q -o addopts= tests/test_leaks.py tests/test_capi.py) ;;
     esac
 }
 

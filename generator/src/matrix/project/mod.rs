@@ -638,13 +638,23 @@ impl<'a> Session<'a> {
     /// A flat layout (`./PKG/__init__.py` beside the build's `PKG.ext`): the reasons the tests
     /// may have imported the project's sources instead of the installed package, and the
     /// ways out.
-    fn shadowing_hint(&self) -> Option<String> {
+    /// `imported`: the extension files the tests loaded. When one of the package's own was
+    /// loaded from the installed package, its sources were not what the tests imported: the
+    /// tests just never used the others, and no hint is given.
+    fn shadowing_hint(&self, imported: &std::collections::BTreeSet<PathBuf>) -> Option<String> {
         let package = self
             .report
             .extensions
             .iter()
             .filter_map(|m| m.split('.').next())
             .find(|top| self.copy.join(top).join("__init__.py").is_file())?;
+        let installed_one_loaded = self
+            .extension_files
+            .iter()
+            .any(|(module, path)| module.split('.').next() == Some(package) && imported.contains(path));
+        if installed_one_loaded {
+            return None;
+        }
         let command = &self.options.test_command;
         let mut reasons = shadowing_reasons(command, &self.copy, package);
         if reasons.is_empty() {
@@ -689,7 +699,7 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let mut text = never.join("\n");
-        if let Some(hint) = self.shadowing_hint() {
+        if let Some(hint) = self.shadowing_hint(&imported) {
             text.push_str(&format!("\n{hint}"));
         }
         Err(text)
