@@ -5,9 +5,11 @@
 //! writes a fresh header over the vendored one in the copy), a fresh venv with pip (see
 //! `pip`, `venv`), the project installed by its own build backend through pip (build
 //! isolation, the project's and the interpreter's compile flags; ours only with `--strict`),
-//! the test requirements, then: every extension module the build installed must import, the
-//! test command runs (with `-X dev` on debug builds), and every extension must have been
-//! imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
+//! the test requirements (the ones the user names, or else the first source the project has:
+//! metadata, a requirements file, tox.ini, a dev group; the rule is in
+//! `python/capi_compat_project.py`, and the run's output names the source), then: every
+//! extension module the build installed must import, the test command runs (with `-X dev`
+//! on debug builds), and every extension must have been imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
 //! that silently fell back to pure Python cannot pass. Where the user says a pure-Python
 //! build is intended (`--pure-python-ok`, `[tool.capi-compat]`), a build without extension
 //! modules runs its tests and is reported as `pure-python (accepted)`, never as a pass.
@@ -658,9 +660,11 @@ impl<'a> Session<'a> {
         let command = &self.options.test_command;
         let mut reasons = shadowing_reasons(command, &self.copy, package);
         if reasons.is_empty() {
-            reasons.push("something put the project's directory on sys.path (a pytest `pythonpath` setting, \
+            reasons.push(
+                "something put the project's directory on sys.path (a pytest `pythonpath` setting, \
                           a conftest.py, a tests directory that is a package)"
-                .to_string());
+                    .to_string(),
+            );
         }
         // The ways out that fit this command and layout.
         let words: Vec<&str> = command.iter().flat_map(|w| w.split_whitespace()).collect();
