@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:740fe15b892a29b3. Entries: 674.
+ * Spec digest: fnv1a64:bd306d87fba59a82. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -10059,13 +10059,19 @@ static inline int capicompat_PyRun_InteractiveLoopFlags(FILE *fp, const char *fi
 static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int closeit, PyCompilerFlags *flags)
 {
     PyObject *m, *d, *v = CAPICOMPAT_NULL, *code;
-    int set_file_name = 0, ret = -1, pyc;
+    int set_file_name = 0, ret = -1, pyc, has_file, has_builtins;
     m = PyImport_AddModuleRef("__main__");
     if (m == CAPICOMPAT_NULL) {
+        PyErr_Print();
         return -1;
     }
     d = PyModule_GetDict(m);
-    if (PyDict_GetItemString(d, "__file__") == CAPICOMPAT_NULL) {
+    /* a lookup that reports its errors (PyDict_GetItemString's would be lost, or set unraisable) */
+    has_file = PyDict_ContainsString(d, "__file__");
+    if (has_file < 0) {
+        goto done;
+    }
+    if (!has_file) {
         if (PyDict_SetItemString(d, "__file__", filename) < 0 || PyDict_SetItemString(d, "__cached__", Py_None) < 0) {
             goto done;
         }
@@ -10087,7 +10093,11 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
     }
     if (!pyc && closeit && ftell(fp) == 0) {
         unsigned char magic[2];
-        long halfmagic = PyImport_GetMagicNumber() & 0xFFFF;
+        long fullmagic = PyImport_GetMagicNumber(), halfmagic = fullmagic & 0xFFFF;
+        if (fullmagic == -1 && PyErr_Occurred()) {
+            /* CPython's maybe_pyc_file ignores this error and runs on with it set */
+            goto done;
+        }
         if (fread(magic, 1, 2, fp) == 2 && (long)((unsigned int)magic[1] << 8 | magic[0]) == halfmagic) {
             pyc = 1;
         }
@@ -10143,7 +10153,8 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
                 }
             }
             if (code != CAPICOMPAT_NULL) {
-                if (PyDict_GetItemString(d, "__builtins__") != CAPICOMPAT_NULL || PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+                has_builtins = PyDict_ContainsString(d, "__builtins__");
+                if (has_builtins > 0 || (has_builtins == 0 && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0)) {
                     v = PyEval_EvalCode(code, d, d);
                 }
                 Py_DECREF(code);
@@ -10158,6 +10169,11 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
     Py_DECREF(v);
     ret = 0;
     done:
+    if (ret < 0 && PyErr_Occurred()) {
+        /* as documented, every error is printed and cleared (CPython leaves the errors
+           before the run set: a failed __file__ or __loader__ assignment) */
+        PyErr_Print();
+    }
     if (set_file_name) {
         if (PyDict_DelItemString(d, "__file__") < 0) {
             PyErr_Clear();
@@ -10180,6 +10196,8 @@ static inline int capicompat_PyRun_SimpleFileExFlags(FILE *fp, const char *filen
     PyObject *name = PyUnicode_DecodeFSDefault(filename);
     int res;
     if (name == CAPICOMPAT_NULL) {
+        /* printed, as documented (CPython returns with it set) */
+        PyErr_Print();
         return -1;
     }
     res = capicompat_run_simple_file(fp, name, closeit, flags);

@@ -66,7 +66,6 @@ pub const PENDING_ANALYSIS: &[&str] = &[
     "PyRun_InteractiveOneObject",
     "PyRun_SimpleFile",
     "PyRun_SimpleFileEx",
-    "PyRun_SimpleFileExFlags",
 ];
 /// One driver process may take this long before it is called hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);

@@ -52,6 +52,11 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
         // "-1 if an exception was raised": printed (PyErr_Print) and cleared, as documented
         return Some(("-1", false));
     }
+    if name.starts_with("PyRun_AnyFile") || name.starts_with("PyRun_Interactive") {
+        // the same contract: AnyFile is SimpleFile (or InteractiveLoop for a tty), InteractiveOne
+        // "-1 if there was an exception" (printed), InteractiveLoop "a negative number upon failure"
+        return Some(("-1", false));
+    }
     if name == "PyThread_set_stacksize" {
         // pythread.h: 0, or -1 (-2: unsupported) for a size it cannot set; never an exception
         return Some(("-1", false));
@@ -202,6 +207,9 @@ mod tests {
         // -1 (or NULL) without an exception is their error report, not a defect
         for (name, ret) in [
             ("PyRun_SimpleStringFlags", "int"),
+            ("PyRun_AnyFileExFlags", "int"),
+            ("PyRun_InteractiveOneObject", "int"),
+            ("PyRun_InteractiveLoopFlags", "int"),
             ("PyThread_set_stacksize", "int"),
             ("PyErr_ProgramTextObject", "PyObject *"),
         ] {
