@@ -49,12 +49,10 @@ pub const HPY_SCENARIOS: &[&str] = &[
     "HPy: HPyArg_ParseKeywords and PackArgsAndKeywords",
     "HPy: HPyTuple_Pack and struct sequences",
 ];
-/// PyPy backfills that reached main after the backfills' findings were analysed (the FILE *
-/// and interactive runners, the frozen imports): the whole-spec sweep leaves them out until
-/// their findings are (README "Status"), and says so in its report; `--only NAME` sweeps them.
+/// PyPy backfills whose findings are not analysed yet (the FILE * and interactive runners
+/// but `PyRun_SimpleFileExFlags`): the whole-spec sweep leaves them out until they are (README
+/// "Status"), and says so in its report; `--only NAME` sweeps them.
 pub const PENDING_ANALYSIS: &[&str] = &[
-    "PyImport_ImportFrozenModule",
-    "PyImport_ImportFrozenModuleObject",
     "PyRun_AnyFile",
     "PyRun_AnyFileEx",
     "PyRun_AnyFileExFlags",
