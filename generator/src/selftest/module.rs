@@ -71,11 +71,16 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
     hb.render_template(SELFTEST_TEMPLATE, &view).expect("the selftest template renders with its own view")
 }
 
-/// Runs inside the interpreter under test: imports the module, runs every test, and on debug
-/// builds requires `sys.gettotalrefcount()` not to grow once the test has warmed up.
+/// Runs inside the interpreter under test: imports the module, runs every test (but those it
+/// is told to skip, or only those it is told to run), and on debug builds requires
+/// `sys.gettotalrefcount()` not to grow once the test has warmed up.
 pub const DRIVER: &str = r#"
 import gc, importlib.util, sys
 path, modname, after = sys.argv[1], sys.argv[2], sys.argv[3]
+# The tests to leave out (the isolated ones, run in processes of their own), or the only ones
+# to run (one isolated test): comma-separated names, empty for none.
+skip = set(filter(None, sys.argv[4].split(",")))
+only = set(filter(None, sys.argv[5].split(",")))
 spec = importlib.util.spec_from_file_location(modname, path)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
@@ -106,7 +111,7 @@ def leak_deltas(run):
         deltas.append(delta)
     return deltas
 
-names = list(mod.names())
+names = [n for n in mod.names() if n not in skip and (not only or n in only)]
 # Resumed after a test that stopped the process (a sanitizer report): the tests after it.
 if after:
     names = names[names.index(after) + 1:]
