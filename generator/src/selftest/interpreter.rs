@@ -178,7 +178,15 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
                 sanitize: inputs.sanitize,
             };
             let log_dir = paths.workdir.join("sanitizer-log/forced");
-            run_module(interp, &run, &forced_expected, inputs.isolated, &log_dir, &mut forced, &mut report.compiles);
+            run_module(
+                interp,
+                &run,
+                &forced_expected,
+                inputs.isolated,
+                &log_dir,
+                &mut forced,
+                &mut report.compiles,
+            );
         }
         for name in forced_expected {
             let outcome = forced.remove(&name).unwrap_or_else(|| {
