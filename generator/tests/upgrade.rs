@@ -96,7 +96,7 @@ fn write_applies_the_changes_and_a_second_run_changes_nothing() {
     let first = capi_compat(&["upgrade", "--write", "src"], tmp.path());
     assert!(first.status.success(), "{}", text(&first.stderr));
     let stdout = text(&first.stdout);
-    assert!(stdout.contains("upgrade: 28 changes in 3 of 5 files (written)"), "{stdout}");
+    assert!(stdout.contains("upgrade: 30 changes in 3 of 5 files (written)"), "{stdout}");
     assert!(
         stdout.contains("src/_upgraded.c:5: add `#include \"capi_compat.h\"` after this line"),
         "{stdout}"
@@ -133,7 +133,7 @@ fn diff_writes_nothing_and_is_a_patch_that_patch_and_git_apply_accept() {
     let diff = text(&out.stdout);
     assert!(diff.starts_with("--- a/src/_upgraded.c\n+++ b/src/_upgraded.c\n@@ "), "{diff}");
     assert!(
-        text(&out.stderr).contains("upgrade: 28 changes in 3 of 5 files (shown as a diff, nothing written")
+        text(&out.stderr).contains("upgrade: 30 changes in 3 of 5 files (shown as a diff, nothing written")
     );
     assert!(text(&out.stderr)
         .contains("src/helpers.h: note: uses names of capi_compat.h but does not include Python.h"));

@@ -73,7 +73,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, pypy_defect, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -1035,6 +1035,24 @@ fn pypy_replace_without_a_reason() {
         r#"
         spec/dict.yaml:11:11: error in entry `PyDict_Pop`: `pypy: replace` needs `pypy_reason:`
           help: say how PyPy's own function differs from CPython's, e.g. `returns NULL without an exception`
+        spec/dict.yaml:11:11: error in entry `PyDict_Pop`: `pypy: replace` needs `pypy_defect:`
+          help: C statements that pass against PyPy's own function only while it misbehaves as `pypy_reason` says, e.g. `CHECK(PyFrame_GetLocals(f) == NULL); CHECK_NO_EXC();`
+        the spec has 2 errors
+        "#,
+    );
+    let claimed = "            pypy: replace\n            pypy_reason: \"PyPy's own PyDict_Pop returns 0 for a present key\"";
+    let with_defect = format!("{claimed}\n            pypy_defect: \"CHECK(1);\"");
+    assert_dict_errors(&pypy_entry(&with_defect, "CHECK(1);"), "spec OK");
+}
+
+#[test]
+fn a_defect_check_goes_only_with_a_replace_claim() {
+    // it re-proves that PyPy's own function still misbehaves; other claims have none to prove
+    assert_dict_errors(
+        &pypy_entry("            pypy: \"7.3.18\"\n            pypy_defect: \"CHECK(1);\"", "CHECK(1);"),
+        r#"
+        spec/dict.yaml:12:18: error in entry `PyDict_Pop`: `pypy_defect` goes only with `pypy: replace`
+          help: remove it
         the spec has 1 error
         "#,
     );

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:c2aa1f5333cab06b. Entries: 653.
+ * Spec digest: fnv1a64:72fbfd55c6878be9. Entries: 659.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4965,6 +4965,338 @@ static inline char *capicompat_Py_UniversalNewlineFgets(char *buf, int n, FILE *
 #define Py_UniversalNewlineFgets capicompat_Py_UniversalNewlineFgets
 #endif
 
+/* ==== CPython 3.10 str-writing, str-translation, locale-conversion and buffer-copy functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_strings) ==== */
+
+/* capicompat_unicode_check_modifiable: 0 when the str may be written in place (CPython's unicode_check_modifiable: one reference, no cached hash, not interned, exactly str); SystemError otherwise.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_unicode_check_modifiable(PyObject *unicode)
+{
+    /* On PyPy a str made by PyUnicode_New has a reference count of 1 until Python first
+       uses it; from then on PyPy holds its own copy of the characters (writes would no
+       longer be seen) and the count carries PyPy's large offset, so the reference count
+       is the test there too. PyPy never caches the hash in the struct. */
+    if (Py_REFCNT(unicode) != 1
+    #if !defined(PYPY_VERSION)
+        || ((PyASCIIObject *)unicode)->hash != -1
+    #endif
+        || PyUnicode_CHECK_INTERNED(unicode)
+        || !PyUnicode_CheckExact(unicode)) {
+        PyErr_SetString(PyExc_SystemError, "Cannot modify a string currently used");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* capicompat_unicode_kind_name: CPython's unicode_kind_name(): the storage of a str as its error messages name it.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline const char *capicompat_unicode_kind_name(PyObject *unicode)
+{
+    int legacy = !PyUnicode_IS_COMPACT(unicode);
+    switch (PyUnicode_KIND(unicode)) {
+    case PyUnicode_1BYTE_KIND:
+        if (PyUnicode_IS_ASCII(unicode)) {
+            return legacy ? "legacy ascii" : "ascii";
+        }
+        return legacy ? "legacy latin1" : "latin1";
+    case PyUnicode_2BYTE_KIND:
+        return legacy ? "legacy UCS2" : "UCS2";
+    case PyUnicode_4BYTE_KIND:
+        return legacy ? "legacy UCS4" : "UCS4";
+    default:
+        return legacy ? "<legacy invalid kind>" : "<invalid kind>";
+    }
+}
+#endif
+
+/* PyUnicode_CopyCharacters: Copy how_many characters of from (from from_start) into the new, not yet used str to (at to_start); the number copied, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_CopyCharacters */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyUnicode_CopyCharacters(PyObject *to, Py_ssize_t to_start, PyObject *from, Py_ssize_t from_start, Py_ssize_t how_many)
+{
+    Py_ssize_t from_len, to_len, i;
+    int from_kind, to_kind;
+    const void *from_data;
+    void *to_data;
+    Py_UCS4 to_maxchar;
+    if (!PyUnicode_Check(from) || !PyUnicode_Check(to)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    #if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(from) == -1 || PyUnicode_READY(to) == -1) {
+        return -1;
+    }
+    #endif
+    from_len = PyUnicode_GET_LENGTH(from);
+    to_len = PyUnicode_GET_LENGTH(to);
+    if ((size_t)from_start > (size_t)from_len || (size_t)to_start > (size_t)to_len) {
+        PyErr_SetString(PyExc_IndexError, "string index out of range");
+        return -1;
+    }
+    if (how_many < 0) {
+        PyErr_SetString(PyExc_SystemError, "how_many cannot be negative");
+        return -1;
+    }
+    if (how_many > from_len - from_start) {
+        how_many = from_len - from_start;
+    }
+    if (to_start + how_many > to_len) {
+        PyErr_Format(PyExc_SystemError, "Cannot write %zi characters at %zi in a string of %zi characters",
+                     how_many, to_start, to_len);
+        return -1;
+    }
+    if (how_many == 0) {
+        return 0;
+    }
+    if (capicompat_unicode_check_modifiable(to) < 0) {
+        return -1;
+    }
+    from_kind = (int)PyUnicode_KIND(from);
+    to_kind = (int)PyUnicode_KIND(to);
+    from_data = PyUnicode_DATA(from);
+    to_data = PyUnicode_DATA(to);
+    to_maxchar = PyUnicode_MAX_CHAR_VALUE(to);
+    if (from_kind == to_kind) {
+        /* latin-1 into an ASCII str: checked before anything is copied, and, as CPython
+           3.10-3.15 do it, the first how_many characters of from, not those from from_start */
+        if (!PyUnicode_IS_ASCII(from) && PyUnicode_IS_ASCII(to)) {
+            for (i = 0; i < how_many; i++) {
+                if (PyUnicode_READ(from_kind, from_data, i) > to_maxchar) {
+                    goto cannot_copy;
+                }
+            }
+        }
+        memcpy((char *)to_data + (size_t)to_kind * (size_t)to_start,
+               (const char *)from_data + (size_t)from_kind * (size_t)from_start,
+               (size_t)to_kind * (size_t)how_many);
+        return how_many;
+    }
+    /* a wider or narrower kind: character by character, stopping at the first one the
+       target cannot hold (the ones before it are written, as in CPython) */
+    for (i = 0; i < how_many; i++) {
+        Py_UCS4 ch = PyUnicode_READ(from_kind, from_data, from_start + i);
+        if (ch > to_maxchar) {
+            goto cannot_copy;
+        }
+        PyUnicode_WRITE(to_kind, to_data, to_start + i, ch);
+    }
+    return how_many;
+    cannot_copy:
+    PyErr_Format(PyExc_SystemError, "Cannot copy %s characters into a string of %s characters",
+                 capicompat_unicode_kind_name(from), capicompat_unicode_kind_name(to));
+    return -1;
+}
+#define PyUnicode_CopyCharacters capicompat_PyUnicode_CopyCharacters
+#endif
+
+/* PyUnicode_Fill: Write fill_char into length characters of the new, not yet used str from start; the number written, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_Fill */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline Py_ssize_t capicompat_PyUnicode_Fill(PyObject *unicode, Py_ssize_t start, Py_ssize_t length, Py_UCS4 fill_char)
+{
+    Py_ssize_t maxlen, i;
+    int kind;
+    void *data;
+    if (!PyUnicode_Check(unicode)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    #if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(unicode) == -1) {
+        return -1;
+    }
+    #endif
+    if (capicompat_unicode_check_modifiable(unicode) < 0) {
+        return -1;
+    }
+    if (start < 0) {
+        PyErr_SetString(PyExc_IndexError, "string index out of range");
+        return -1;
+    }
+    if (fill_char > PyUnicode_MAX_CHAR_VALUE(unicode)) {
+        PyErr_SetString(PyExc_ValueError, "fill character is bigger than the string maximum character");
+        return -1;
+    }
+    maxlen = PyUnicode_GET_LENGTH(unicode) - start;
+    if (length > maxlen) {
+        length = maxlen;
+    }
+    if (length <= 0) {
+        return 0;
+    }
+    kind = (int)PyUnicode_KIND(unicode);
+    data = PyUnicode_DATA(unicode);
+    for (i = start; i < start + length; i++) {
+        PyUnicode_WRITE(kind, data, i, fill_char);
+    }
+    return length;
+}
+#define PyUnicode_Fill capicompat_PyUnicode_Fill
+#endif
+
+/* capicompat_ucs4_append: Appends a character to a growing PyMem buffer (CPython's _PyUnicodeWriter, for PyUnicode_Translate); -1 with MemoryError.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_ucs4_append(Py_UCS4 **buf, Py_ssize_t *len, Py_ssize_t *cap, Py_UCS4 ch)
+{
+    if (*len == *cap) {
+        Py_ssize_t grown = *cap < 16 ? 16 : *cap * 2;
+        Py_UCS4 *bigger;
+        if (grown > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Py_UCS4)) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        bigger = (Py_UCS4 *)PyMem_Realloc(*buf, (size_t)grown * sizeof(Py_UCS4));
+        if (bigger == CAPICOMPAT_NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *buf = bigger;
+        *cap = grown;
+    }
+    (*buf)[(*len)++] = ch;
+    return 0;
+}
+#endif
+
+/* capicompat_ucs4_append_str: Appends every character of a str to the PyMem buffer of capicompat_ucs4_append.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_ucs4_append_str(Py_UCS4 **buf, Py_ssize_t *len, Py_ssize_t *cap, PyObject *str)
+{
+    Py_ssize_t i, n = PyUnicode_GET_LENGTH(str);
+    int kind = (int)PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    for (i = 0; i < n; i++) {
+        if (capicompat_ucs4_append(buf, len, cap, PyUnicode_READ(kind, data, i)) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+#endif
+
+/* capicompat_translate_lookup: CPython's charmaptranslate_lookup(): the mapping's value for ch (a new reference: int, str or None), NULL without an exception when it has none (LookupError), -1 on error.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_translate_lookup(Py_UCS4 ch, PyObject *mapping, PyObject **result)
+{
+    PyObject *key = PyLong_FromLong((long)ch), *x;
+    *result = CAPICOMPAT_NULL;
+    if (key == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    x = PyObject_GetItem(mapping, key);
+    Py_DECREF(key);
+    if (x == CAPICOMPAT_NULL) {
+        if (PyErr_ExceptionMatches(PyExc_LookupError)) {
+            PyErr_Clear();
+            return 0;
+        }
+        return -1;
+    }
+    if (x == Py_None || PyUnicode_Check(x)) {
+        *result = x;
+        return 0;
+    }
+    if (PyLong_Check(x)) {
+        long value = PyLong_AsLong(x);
+        if (value < 0 || value > 0x10ffff) {
+            PyErr_Format(PyExc_ValueError, "character mapping must be in range(0x%x)", 0x110000);
+            Py_DECREF(x);
+            return -1;
+        }
+        *result = x;
+        return 0;
+    }
+    PyErr_SetString(PyExc_TypeError, "character mapping must return integer, None or str");
+    Py_DECREF(x);
+    return -1;
+}
+#endif
+
+/* capicompat_buffer_next_index: CPython's _Py_add_one_to_index_C: the next index of a C-ordered walk over shape (wrapping to all zeros).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_buffer_next_index(int nd, Py_ssize_t *index, const Py_ssize_t *shape)
+{
+    int k;
+    for (k = nd - 1; k >= 0; k--) {
+        if (index[k] < shape[k] - 1) {
+            index[k]++;
+            return;
+        }
+        index[k] = 0;
+    }
+}
+#endif
+
+/* PyObject_CopyData: Copy the contents of src's buffer into dest's (both exporters, dest writable and not smaller); 0, or -1 with an exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/buffer.html */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyObject_CopyData(PyObject *dest, PyObject *src)
+{
+    Py_buffer view_dest, view_src;
+    Py_ssize_t *indices, elements;
+    int k;
+    if (!PyObject_CheckBuffer(dest) || !PyObject_CheckBuffer(src)) {
+        PyErr_SetString(PyExc_TypeError, "both destination and source must be bytes-like objects");
+        return -1;
+    }
+    if (PyObject_GetBuffer(dest, &view_dest, PyBUF_FULL) != 0) {
+        return -1;
+    }
+    if (PyObject_GetBuffer(src, &view_src, PyBUF_FULL_RO) != 0) {
+        PyBuffer_Release(&view_dest);
+        return -1;
+    }
+    if (view_dest.len < view_src.len) {
+        PyErr_SetString(PyExc_BufferError, "destination is too small to receive data from source");
+        PyBuffer_Release(&view_dest);
+        PyBuffer_Release(&view_src);
+        return -1;
+    }
+    if ((PyBuffer_IsContiguous(&view_dest, 'C') && PyBuffer_IsContiguous(&view_src, 'C'))
+        || (PyBuffer_IsContiguous(&view_dest, 'F') && PyBuffer_IsContiguous(&view_src, 'F'))) {
+        memcpy(view_dest.buf, view_src.buf, (size_t)view_src.len);
+        PyBuffer_Release(&view_dest);
+        PyBuffer_Release(&view_src);
+        return 0;
+    }
+    /* element by element, walking src's shape in C order (dest is indexed the same way) */
+    indices = (Py_ssize_t *)PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(view_src.ndim > 0 ? view_src.ndim : 1));
+    if (indices == CAPICOMPAT_NULL) {
+        PyErr_NoMemory();
+        PyBuffer_Release(&view_dest);
+        PyBuffer_Release(&view_src);
+        return -1;
+    }
+    elements = 1;
+    for (k = 0; k < view_src.ndim; k++) {
+        indices[k] = 0;
+        elements *= view_src.shape[k];
+    }
+    while (elements--) {
+        /* CPython steps before it copies: the walk starts at the second element and the
+           first comes last, after the index wraps */
+        capicompat_buffer_next_index(view_src.ndim, indices, view_src.shape);
+        memcpy(PyBuffer_GetPointer(&view_dest, indices), PyBuffer_GetPointer(&view_src, indices),
+               (size_t)view_src.itemsize);
+    }
+    PyMem_Free(indices);
+    PyBuffer_Release(&view_dest);
+    PyBuffer_Release(&view_src);
+    return 0;
+}
+#define PyObject_CopyData capicompat_PyObject_CopyData
+#endif
+
 /* ==== CPython 3.10 SyntaxError location helpers PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_syntaxloc) ==== */
 
 /* PyErr_ProgramTextObject: Line lineno (from 1) of the file filename as a str, with its newline, read as UTF-8; NULL without an exception when the file cannot be read or has no such line.
@@ -5863,6 +6195,132 @@ static inline int capicompat_PyUnicodeTranslateError_SetReason(PyObject *exc, co
 #define PyUnicodeTranslateError_SetReason capicompat_PyUnicodeTranslateError_SetReason
 #endif
 
+/* ==== CPython 3.10 str-writing, str-translation, locale-conversion and buffer-copy functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_strings) ==== */
+
+/* PyUnicode_Translate: Translate a str through a mapping of code points to code points, str or None (None: untranslatable, handed to the errors handler); a new str.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/unicode.html#c.PyUnicode_Translate */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_PyUnicode_Translate(PyObject *str, PyObject *table, const char *errors)
+{
+    static const char reason[] = "character maps to <undefined>";
+    Py_UCS4 *out = CAPICOMPAT_NULL;
+    Py_ssize_t out_len = 0, out_cap = 0, size, i = 0;
+    PyObject *handler = CAPICOMPAT_NULL, *exc = CAPICOMPAT_NULL, *result = CAPICOMPAT_NULL;
+    const void *data;
+    int kind, ignore;
+    if (!PyUnicode_Check(str)) {
+        PyErr_Format(PyExc_TypeError, "must be str, not %.100s", Py_TYPE(str)->tp_name);
+        return CAPICOMPAT_NULL;
+    }
+    #if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(str) == -1) {
+        return CAPICOMPAT_NULL;
+    }
+    #endif
+    if (table == CAPICOMPAT_NULL) {
+        PyErr_BadArgument();
+        return CAPICOMPAT_NULL;
+    }
+    size = PyUnicode_GET_LENGTH(str);
+    if (size == 0) {
+        return PyUnicode_FromObject(str);
+    }
+    kind = (int)PyUnicode_KIND(str);
+    data = PyUnicode_DATA(str);
+    ignore = errors != CAPICOMPAT_NULL && strcmp(errors, "ignore") == 0;
+    while (i < size) {
+        PyObject *item, *restuple, *replacement;
+        Py_ssize_t collend, newpos;
+        if (capicompat_translate_lookup(PyUnicode_READ(kind, data, i), table, &item) < 0) {
+            goto done;
+        }
+        if (item != Py_None) {
+            int rc;
+            if (item == CAPICOMPAT_NULL) {
+                rc = capicompat_ucs4_append(&out, &out_len, &out_cap, PyUnicode_READ(kind, data, i));
+            } else if (PyLong_Check(item)) {
+                rc = capicompat_ucs4_append(&out, &out_len, &out_cap, (Py_UCS4)PyLong_AsLong(item));
+            } else {
+                rc = capicompat_ucs4_append_str(&out, &out_len, &out_cap, item);
+            }
+            Py_XDECREF(item);
+            if (rc < 0) {
+                goto done;
+            }
+            i++;
+            continue;
+        }
+        Py_DECREF(item);
+        /* the run of untranslatable characters goes to the error handler as one */
+        for (collend = i + 1; collend < size; collend++) {
+            PyObject *x;
+            if (capicompat_translate_lookup(PyUnicode_READ(kind, data, collend), table, &x) < 0) {
+                goto done;
+            }
+            Py_XDECREF(x);
+            if (x != Py_None) {
+                break;
+            }
+        }
+        if (ignore) {
+            i = collend;
+            continue;
+        }
+        if (handler == CAPICOMPAT_NULL && (handler = PyCodec_LookupError(errors)) == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        if (exc == CAPICOMPAT_NULL) {
+            exc = PyObject_CallFunction(PyExc_UnicodeTranslateError, "Onns", str, i, collend, reason);
+            if (exc == CAPICOMPAT_NULL) {
+                goto done;
+            }
+        } else if (PyUnicodeTranslateError_SetStart(exc, i) < 0
+                   || PyUnicodeTranslateError_SetEnd(exc, collend) < 0
+                   || PyUnicodeTranslateError_SetReason(exc, reason) < 0) {
+            goto done;
+        }
+        restuple = PyObject_CallFunctionObjArgs(handler, exc, CAPICOMPAT_NULL);
+        if (restuple == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        if (!PyTuple_Check(restuple)) {
+            PyErr_SetString(PyExc_TypeError, "translating error handler must return (str, int) tuple");
+            Py_DECREF(restuple);
+            goto done;
+        }
+        if (!PyArg_ParseTuple(restuple, "Un;translating error handler must return (str, int) tuple",
+                              &replacement, &newpos)) {
+            Py_DECREF(restuple);
+            goto done;
+        }
+        if (newpos < 0) {
+            newpos += size;
+        }
+        if (newpos < 0 || newpos > size) {
+            PyErr_Format(PyExc_IndexError, "position %zd from error handler out of bounds", newpos);
+            Py_DECREF(restuple);
+            goto done;
+        }
+        if (capicompat_ucs4_append_str(&out, &out_len, &out_cap, replacement) < 0) {
+            Py_DECREF(restuple);
+            goto done;
+        }
+        Py_DECREF(restuple);
+        i = newpos;
+    }
+    result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out == CAPICOMPAT_NULL ? (const void *)"" : (const void *)out, out_len);
+    done:
+    PyMem_Free(out);
+    Py_XDECREF(exc);
+    Py_XDECREF(handler);
+    return result;
+}
+#define PyUnicode_Translate capicompat_PyUnicode_Translate
+#endif
+
+/* ==== CPython 3.10's UnicodeError accessors PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_unicodeerror) ==== */
+
 /* PyUnicodeDecodeError_Create: A new UnicodeDecodeError(encoding, object[:length], start, end, reason).
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
  * https://docs.python.org/3/c-api/exceptions.html#unicode-exception-objects */
@@ -6379,11 +6837,7 @@ static inline PyObject *capicompat_PyErr_GetRaisedException(void)
     Py_XDECREF(tb);
     return value;
 }
-#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #define PyErr_GetRaisedException capicompat_PyErr_GetRaisedException
-#else
-#define CAPICOMPAT_FORCED_PyErr_GetRaisedException
-#endif
 #endif
 
 /* PyErr_SetRaisedException: Set exc (a reference is stolen) as the exception being raised, with the traceback it carries; NULL clears the error indicator.
@@ -6402,12 +6856,296 @@ static inline void capicompat_PyErr_SetRaisedException(PyObject *exc)
     tb = PyException_GetTraceback(exc);
     PyErr_Restore(type, exc, tb);
 }
-#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #define PyErr_SetRaisedException capicompat_PyErr_SetRaisedException
-#else
-#define CAPICOMPAT_FORCED_PyErr_SetRaisedException
 #endif
+
+/* ==== CPython 3.10 str-writing, str-translation, locale-conversion and buffer-copy functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_strings) ==== */
+
+/* capicompat_utf8_mode: sys.flags.utf8_mode (cached: it is fixed at start-up), which decides Py_DecodeLocale's and Py_EncodeLocale's encoding; the pending exception is kept. Needs the GIL on its first call.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_utf8_mode(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        PyObject *pending = PyErr_GetRaisedException();
+        PyObject *flags = PySys_GetObject("flags");
+        PyObject *value = flags == CAPICOMPAT_NULL ? CAPICOMPAT_NULL : PyObject_GetAttrString(flags, "utf8_mode");
+        long mode = value == CAPICOMPAT_NULL ? -1 : PyLong_AsLong(value);
+        Py_XDECREF(value);
+        PyErr_Clear();
+        PyErr_SetRaisedException(pending);
+        if (mode < 0) {
+            return 0;
+        }
+        cached = mode > 0;
+    }
+    return cached;
+}
 #endif
+
+/* capicompat_locale_use_utf8: Whether Py_DecodeLocale/Py_EncodeLocale use UTF-8 rather than the LC_CTYPE locale: always on macOS, Android and Windows (CPython's _Py_FORCE_UTF8_FS_ENCODING, and Windows' default), else in UTF-8 mode.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_locale_use_utf8(void)
+{
+    #if defined(__APPLE__) || defined(__ANDROID__) || defined(_WIN32)
+    return 1;
+    #else
+    return capicompat_utf8_mode();
+    #endif
+}
+#endif
+
+/* Py_DecodeLocale: Decode a byte string from the locale encoding (UTF-8 in UTF-8 mode) with surrogateescape into a PyMem_RawMalloc'ed wide string; NULL and *size (size_t)-1 (memory) or (size_t)-2 (decoding) on error.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.Py_DecodeLocale */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline wchar_t *capicompat_Py_DecodeLocale(const char *arg, size_t *size)
+{
+    /* CPython's _Py_DecodeLocaleEx with surrogateescape: an undecodable byte b becomes
+       U+DC00+b. (Its ASCII override, for a C locale that claims ASCII but decodes bytes
+       >= 0x80, is not reproduced: glibc's C locale rejects them, so both ways escape.) */
+    size_t argsize = strlen(arg), n = 0;
+    const unsigned char *in = (const unsigned char *)arg;
+    wchar_t *res;
+    if (argsize > (size_t)PY_SSIZE_T_MAX / sizeof(wchar_t) - 1) {
+        goto nomem;
+    }
+    if (capicompat_locale_use_utf8()) {
+        size_t i = 0;
+        /* one wchar_t per byte suffices (a 4-byte character is a pair with a 16-bit wchar_t) */
+        res = (wchar_t *)PyMem_RawMalloc((argsize + 1) * sizeof(wchar_t));
+        if (res == CAPICOMPAT_NULL) {
+            goto nomem;
+        }
+        while (i < argsize) {
+            unsigned char c = in[i];
+            Py_UCS4 ch = 0;
+            size_t need = 0;
+            if (c < 0x80) {
+                res[n++] = (wchar_t)c;
+                i++;
+                continue;
+            }
+            if (c >= 0xc2 && c <= 0xdf) {
+                need = 1;
+                ch = c & 0x1fu;
+            } else if (c >= 0xe0 && c <= 0xef) {
+                need = 2;
+                ch = c & 0x0fu;
+            } else if (c >= 0xf0 && c <= 0xf4) {
+                need = 3;
+                ch = c & 0x07u;
+            }
+            if (need > 0 && i + need < argsize + 1) {
+                size_t k;
+                for (k = 1; k <= need; k++) {
+                    unsigned char cc = in[i + k];
+                    if ((cc & 0xc0) != 0x80) {
+                        break;
+                    }
+                    /* the second byte's range rules out overlong forms, surrogates and
+                       code points above U+10FFFF, as a strict UTF-8 decoder must */
+                    if (k == 1 && ((c == 0xe0 && cc < 0xa0) || (c == 0xed && cc > 0x9f)
+                                   || (c == 0xf0 && cc < 0x90) || (c == 0xf4 && cc > 0x8f))) {
+                        break;
+                    }
+                    ch = (ch << 6) | (cc & 0x3fu);
+                }
+                if (k > need) {
+                    if (sizeof(wchar_t) == 2 && ch > 0xffff) {
+                        res[n++] = (wchar_t)(0xd800 + ((ch - 0x10000) >> 10));
+                        res[n++] = (wchar_t)(0xdc00 + ((ch - 0x10000) & 0x3ff));
+                    } else {
+                        res[n++] = (wchar_t)ch;
+                    }
+                    i += need + 1;
+                    continue;
+                }
+            }
+            res[n++] = (wchar_t)(0xdc00 + c);
+            i++;
+        }
+    } else {
+        /* the LC_CTYPE locale: mbstowcs when it takes the whole string without producing a
+           surrogate, else mbrtowc byte run by byte run, escaping what it cannot decode. A
+           surrogate or a code point above U+10FFFF (glibc's UTF-8 decoder makes them) counts
+           as undecodable, as in CPython's _Py_mbstowcs/_Py_mbrtowc */
+        size_t count = mbstowcs(CAPICOMPAT_NULL, arg, 0);
+        mbstate_t mbs;
+        if (count != (size_t)-1) {
+            if (count > (size_t)PY_SSIZE_T_MAX / sizeof(wchar_t) - 1) {
+                goto nomem;
+            }
+            res = (wchar_t *)PyMem_RawMalloc((count + 1) * sizeof(wchar_t));
+            if (res == CAPICOMPAT_NULL) {
+                goto nomem;
+            }
+            if (mbstowcs(res, arg, count + 1) != (size_t)-1) {
+                wchar_t *t = res;
+                while (*t != 0 && !((Py_UCS4)*t >= 0xd800 && (Py_UCS4)*t <= 0xdfff) && (Py_UCS4)*t <= 0x10ffff) {
+                    t++;
+                }
+                if (*t == 0) {
+                    if (size != CAPICOMPAT_NULL) {
+                        *size = count;
+                    }
+                    return res;
+                }
+            }
+            PyMem_RawFree(res);
+        }
+        res = (wchar_t *)PyMem_RawMalloc((argsize + 1) * sizeof(wchar_t));
+        if (res == CAPICOMPAT_NULL) {
+            goto nomem;
+        }
+        memset(&mbs, 0, sizeof mbs);
+        argsize += 1;
+        while (argsize) {
+            size_t converted = mbrtowc(res + n, (const char *)in, argsize, &mbs);
+            if (converted == 0) {
+                break;
+            }
+            if (converted == (size_t)-2) {
+                /* an incomplete character although the whole rest was given */
+                PyMem_RawFree(res);
+                if (size != CAPICOMPAT_NULL) {
+                    *size = (size_t)-2;
+                }
+                return CAPICOMPAT_NULL;
+            }
+            if (converted != (size_t)-1
+                && (((Py_UCS4)res[n] >= 0xd800 && (Py_UCS4)res[n] <= 0xdfff) || (Py_UCS4)res[n] > 0x10ffff)) {
+                converted = (size_t)-1;
+            }
+            if (converted == (size_t)-1) {
+                res[n++] = (wchar_t)(0xdc00 + *in++);
+                argsize--;
+                memset(&mbs, 0, sizeof mbs);
+                continue;
+            }
+            in += converted;
+            argsize -= converted;
+            n++;
+        }
+    }
+    res[n] = 0;
+    if (size != CAPICOMPAT_NULL) {
+        *size = n;
+    }
+    return res;
+    nomem:
+    if (size != CAPICOMPAT_NULL) {
+        *size = (size_t)-1;
+    }
+    return CAPICOMPAT_NULL;
+}
+#define Py_DecodeLocale capicompat_Py_DecodeLocale
+#endif
+
+/* Py_EncodeLocale: Encode a wide string to the locale encoding (UTF-8 in UTF-8 mode) with surrogateescape into a PyMem_Malloc'ed byte string; NULL on error, with *error_pos the index of the unencodable character ((size_t)-1 otherwise).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/sys.html#c.Py_EncodeLocale */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_Py_EncodeLocale(const wchar_t *text, size_t *error_pos)
+{
+    size_t len = wcslen(text), i, size = 0;
+    char *result = CAPICOMPAT_NULL, *p;
+    if (error_pos != CAPICOMPAT_NULL) {
+        *error_pos = (size_t)-1;
+    }
+    if (capicompat_locale_use_utf8()) {
+        if (len > (size_t)PY_SSIZE_T_MAX / 4 - 1) {
+            return CAPICOMPAT_NULL;
+        }
+        result = (char *)PyMem_Malloc((len + 1) * 4);
+        if (result == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        p = result;
+        for (i = 0; i < len;) {
+            size_t at = i;
+            Py_UCS4 ch = (Py_UCS4)text[i++];
+            if (sizeof(wchar_t) == 2 && ch >= 0xd800 && ch <= 0xdbff && i < len
+                && (Py_UCS4)text[i] >= 0xdc00 && (Py_UCS4)text[i] <= 0xdfff) {
+                ch = 0x10000 + ((ch - 0xd800) << 10) + ((Py_UCS4)text[i++] - 0xdc00);
+            }
+            if (ch < 0x80) {
+                *p++ = (char)ch;
+            } else if (ch < 0x800) {
+                *p++ = (char)(0xc0 | (ch >> 6));
+                *p++ = (char)(0x80 | (ch & 0x3f));
+            } else if (ch >= 0xd800 && ch <= 0xdfff) {
+                if (ch < 0xdc80 || ch > 0xdcff) {
+                    PyMem_Free(result);
+                    if (error_pos != CAPICOMPAT_NULL) {
+                        *error_pos = at;
+                    }
+                    return CAPICOMPAT_NULL;
+                }
+                *p++ = (char)(ch & 0xff);
+            } else if (ch < 0x10000) {
+                *p++ = (char)(0xe0 | (ch >> 12));
+                *p++ = (char)(0x80 | ((ch >> 6) & 0x3f));
+                *p++ = (char)(0x80 | (ch & 0x3f));
+            } else {
+                *p++ = (char)(0xf0 | (ch >> 18));
+                *p++ = (char)(0x80 | ((ch >> 12) & 0x3f));
+                *p++ = (char)(0x80 | ((ch >> 6) & 0x3f));
+                *p++ = (char)(0x80 | (ch & 0x3f));
+            }
+        }
+        *p = 0;
+        return result;
+    }
+    /* the LC_CTYPE locale, as CPython's encode_current_locale: one pass to size the
+       result, one to write it; U+DC80..U+DCFF become the bytes they escape */
+    for (;;) {
+        wchar_t buf[2];
+        buf[1] = 0;
+        p = result;
+        for (i = 0; i < len; i++) {
+            wchar_t c = text[i];
+            size_t converted;
+            if (c >= 0xdc80 && c <= 0xdcff) {
+                if (result != CAPICOMPAT_NULL) {
+                    *p++ = (char)(c - 0xdc00);
+                } else {
+                    size++;
+                }
+                continue;
+            }
+            buf[0] = c;
+            converted = wcstombs(result != CAPICOMPAT_NULL ? p : CAPICOMPAT_NULL, buf, result != CAPICOMPAT_NULL ? size : 0);
+            if (converted == (size_t)-1) {
+                PyMem_Free(result);
+                if (error_pos != CAPICOMPAT_NULL) {
+                    *error_pos = i;
+                }
+                return CAPICOMPAT_NULL;
+            }
+            if (result != CAPICOMPAT_NULL) {
+                p += converted;
+            } else {
+                size += converted;
+            }
+        }
+        if (result != CAPICOMPAT_NULL) {
+            *p = 0;
+            return result;
+        }
+        size += 1;
+        result = (char *)PyMem_Malloc(size);
+        if (result == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+    }
+}
+#define Py_EncodeLocale capicompat_Py_EncodeLocale
+#endif
+
+/* ==== Exception handling (exceptions) ==== */
 
 /* PyErr_GetHandledException: Return a new reference to the exception being handled (what sys.exception() returns), or NULL without setting an exception when none is.
  * Native since CPython 3.11; PyPy: native since 8.0.1.
@@ -14642,14 +15380,6 @@ static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObjec
 #  ifdef CAPICOMPAT_FORCED_PyCriticalSection_Begin
 #    undef PyCriticalSection_Begin
 #    define PyCriticalSection_Begin capicompat_PyCriticalSection_Begin
-#  endif
-#  ifdef CAPICOMPAT_FORCED_PyErr_GetRaisedException
-#    undef PyErr_GetRaisedException
-#    define PyErr_GetRaisedException capicompat_PyErr_GetRaisedException
-#  endif
-#  ifdef CAPICOMPAT_FORCED_PyErr_SetRaisedException
-#    undef PyErr_SetRaisedException
-#    define PyErr_SetRaisedException capicompat_PyErr_SetRaisedException
 #  endif
 #  ifdef CAPICOMPAT_FORCED_PyFrame_GetBack
 #    undef PyFrame_GetBack

@@ -1,4 +1,5 @@
 """Tests of the upgraded fixture (tests/upgrade/after/_upgraded.c) on one interpreter."""
+import gc
 import os.path
 import sys
 
@@ -90,4 +91,32 @@ if sys.implementation.name == "cpython":  # PyPy's PyEval_CallObject and PyObjec
     else:
         raise AssertionError("calls did not raise")
 assert m.join(b"-", [b"a", b"b"]) == b"a-b"
+
+
+resurrected = []
+
+
+class Resurrects:
+    def __del__(self):
+        resurrected.append(self)
+
+
+def finalized_object():
+    obj = Resurrects()
+    del obj
+    gc.collect()
+    return resurrected.pop()
+
+
+assert m.finalized_and_called([], len, ("abc",)) == (0, 3)
+# PyPy's PyObject_GC_IsFinalized (which its _PyGC_FINALIZED also expands to) is 0 for
+# every object: cpyext keeps no GC header for a finalized flag.
+FINALIZED = 1 if sys.implementation.name == "cpython" else 0
+assert m.finalized_and_called(finalized_object(), divmod, (7, 2)) == (FINALIZED, (3, 1))
+try:
+    m.finalized_and_called([], len, ())
+except TypeError:
+    pass
+else:
+    raise AssertionError("finalized_and_called did not raise")
 print("upgraded fixture: all checks passed on", sys.version.split()[0])

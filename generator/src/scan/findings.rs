@@ -167,10 +167,13 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
             }
             let mut only_on: Vec<String> =
                 found.range.within(min.hex(), NEWEST.hex()).describe().into_iter().collect();
+            let pypy_range = found.pypy_range.within(min.hex(), NEWEST.hex()).describe();
             if found.only_pypy {
-                only_on = vec!["PyPy".into()];
+                only_on = vec![pypy_range.map_or("PyPy".into(), |r| format!("PyPy {r}"))];
             } else if found.not_on_pypy {
                 only_on.push("not PyPy".into());
+            } else if found.pypy_range != found.range {
+                only_on.push(format!("PyPy {}", pypy_range.as_deref().unwrap_or("any version")));
             }
             let location = Location {
                 file: file.clone(),
@@ -295,12 +298,11 @@ struct Found {
 /// (`None`: PyPy, which implements 3.11)? A bound inside a series' pre-releases counts as
 /// excluding the series.
 fn compiles(found: &guards::GuardedName, series_hex: Option<u32>) -> bool {
-    let range = found.range;
-    let hex = match series_hex {
+    let (range, hex) = match series_hex {
         Some(_) if found.only_pypy => return false,
-        Some(hex) => hex,
+        Some(hex) => (found.range, hex),
         None if found.not_on_pypy => return false,
-        None => PYPY_LANGUAGE.hex(),
+        None => (found.pypy_range, PYPY_LANGUAGE.hex()),
     };
     range.from.is_none_or(|f| f < hex + 0x1_0000) && range.below.is_none_or(|b| b > (hex | 0xF0))
 }

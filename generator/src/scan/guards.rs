@@ -2,10 +2,14 @@
 //! of the `#if`s around it. `#if PY_VERSION_HEX < 0x030D0000` around `_PyLong_AsInt` means the
 //! use never meets a CPython without it, so `scan --check` does not fail for it.
 //!
-//! Only what is certain narrows a range: a condition's comparisons joined by `&&` (other terms
-//! of the conjunction may only narrow further), and an `#else`/`#elif` when every earlier
-//! condition of its `#if` was one comparison (its negation is then a comparison too). A
-//! condition with `||` or anything else narrows nothing, which errs towards reporting.
+//! Only what is certain narrows a range. What a branch is known to need is kept for CPython
+//! and for PyPy apart (each: never, or a version range), so `#if PY_VERSION_HEX < 0x030D0000 ||
+//! defined(PYPY_VERSION)` keeps CPython below 3.13 and leaves PyPy unbounded. `&&` intersects
+//! (a term that says nothing leaves the others); `||` takes, per implementation, the smallest
+//! range holding every alternative (a gap between them is not kept, which errs towards
+//! reporting); `!`, `#else` and `#elif` use what is known where the condition is false: the
+//! complement of a one-sided comparison, and De Morgan's laws for `&&` and `||`. Anything else
+//! (`?:`, macros the scan cannot expand, a comparison with two bounds negated) narrows nothing.
 
 use super::tokenize::{directive_tokens, tokenize, used_in_directive, Token, TokenKind};
 
@@ -17,6 +21,14 @@ pub struct VersionRange {
 }
 
 impl VersionRange {
+    /// The smallest range holding both (a gap between them is included).
+    fn hull(self, other: VersionRange) -> VersionRange {
+        VersionRange {
+            from: self.from.zip(other.from).map(|(a, b)| a.min(b)),
+            below: self.below.zip(other.below).map(|(a, b)| a.max(b)),
+        }
+    }
+
     fn intersect(self, other: VersionRange) -> VersionRange {
         VersionRange {
             from: match (self.from, other.from) {
@@ -89,7 +101,10 @@ pub struct GuardedName {
     pub name: String,
     pub line: u32,
     pub column: u32,
+    /// The CPython versions that compile it (the PyPy ones when `only_pypy`).
     pub range: VersionRange,
+    /// The `PY_VERSION_HEX` values of PyPy that compile it (meaningless when `not_on_pypy`).
+    pub pypy_range: VersionRange,
     /// Macros the code is compiled only where defined (`#ifdef X`, `#if defined(X) && …`).
     pub where_defined: Vec<String>,
     /// Never compiled on PyPy (`#ifndef PYPY_VERSION`, `#ifdef Py_GIL_DISABLED`).
@@ -103,24 +118,48 @@ pub struct GuardedName {
 }
 
 /// What a branch's conditions guarantee about where it is compiled.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Facts {
-    range: VersionRange,
+    /// The CPython versions that may compile it; `None`: no CPython does.
+    cpython: Option<VersionRange>,
+    /// The PyPy versions that may compile it; `None`: PyPy never does.
+    pypy: Option<VersionRange>,
     /// Macros that are defined wherever the branch is compiled.
     defined: Vec<String>,
-    /// Never compiled on PyPy (`#ifndef PYPY_VERSION`, `#ifdef Py_GIL_DISABLED`).
-    not_on_pypy: bool,
-    /// Compiled only on PyPy (`#ifdef PYPY_VERSION`, Cython's `#if CYTHON_COMPILING_IN_PYPY`).
-    only_pypy: bool,
+}
+
+impl Default for Facts {
+    /// Nothing known: compiled anywhere.
+    fn default() -> Facts {
+        Facts::everywhere(VersionRange::default())
+    }
 }
 
 impl Facts {
+    fn everywhere(range: VersionRange) -> Facts {
+        Facts { cpython: Some(range), pypy: Some(range), defined: Vec::new() }
+    }
+
+    /// Both hold.
     fn and(&self, other: &Facts) -> Facts {
+        let both = |a: Option<VersionRange>, b: Option<VersionRange>| a.zip(b).map(|(a, b)| a.intersect(b));
         Facts {
-            range: self.range.intersect(other.range),
+            cpython: both(self.cpython, other.cpython),
+            pypy: both(self.pypy, other.pypy),
             defined: self.defined.iter().chain(&other.defined).cloned().collect(),
-            not_on_pypy: self.not_on_pypy || other.not_on_pypy,
-            only_pypy: self.only_pypy || other.only_pypy,
+        }
+    }
+
+    /// One or the other holds: what both guarantee.
+    fn or(&self, other: &Facts) -> Facts {
+        let either = |a: Option<VersionRange>, b: Option<VersionRange>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.hull(b)),
+            (a, b) => a.or(b),
+        };
+        Facts {
+            cpython: either(self.cpython, other.cpython),
+            pypy: either(self.pypy, other.pypy),
+            defined: self.defined.iter().filter(|d| other.defined.contains(d)).cloned().collect(),
         }
     }
 }
@@ -146,14 +185,16 @@ pub fn guarded_identifiers(source: &str) -> Vec<GuardedName> {
                 in_macro: Option<String>,
                 names: &mut Vec<GuardedName>| {
         let facts = frames.iter().fold(Facts::default(), |all, f| all.and(&f.current));
+        let pypy_range = facts.pypy.unwrap_or_default();
         names.push(GuardedName {
             name: t.spelling(source).into_owned(),
             line: t.line,
             column: t.column,
-            range: facts.range,
+            range: facts.cpython.unwrap_or(pypy_range),
+            pypy_range,
             where_defined: facts.defined,
-            not_on_pypy: facts.not_on_pypy,
-            only_pypy: facts.only_pypy,
+            not_on_pypy: facts.pypy.is_none(),
+            only_pypy: facts.cpython.is_none(),
             feature_test,
             in_macro,
         })
@@ -284,68 +325,90 @@ fn tested_names(source: &str, inner: &[Token]) -> Vec<usize> {
     tested
 }
 
-/// What a condition guarantees where it is true, and where it is false (known only when the
-/// condition is a single comparison or `defined` test; otherwise nothing).
+/// What a condition guarantees where it is true, and where it is false.
 fn condition(texts: &[&str]) -> (Facts, Facts) {
-    if top_level(texts).any(|t| t == "||" || t == "?") {
+    let texts = strip_parens(texts);
+    if top_level(texts).any(|t| t == "?") {
         return (Facts::default(), Facts::default());
     }
-    let conjuncts = split_top_level(texts, "&&");
-    let mut if_true = Facts::default();
-    let mut if_false = Facts::default();
-    for conjunct in &conjuncts {
-        let (t, f) = conjunct_facts(strip_parens(conjunct));
-        if_true = if_true.and(&t);
-        if conjuncts.len() == 1 {
-            if_false = f;
+    let disjuncts = split_top_level(texts, "||");
+    if disjuncts.len() > 1 {
+        // Where `a || b` holds, one of them does; where it fails, both fail.
+        let (mut if_true, mut if_false) = condition(&disjuncts[0]);
+        for disjunct in &disjuncts[1..] {
+            let (t, f) = condition(disjunct);
+            if_true = if_true.or(&t);
+            if_false = if_false.and(&f);
         }
+        return (if_true, if_false);
     }
-    (if_true, if_false)
+    let conjuncts = split_top_level(texts, "&&");
+    if conjuncts.len() > 1 {
+        // Where `a && b` fails, one of them does.
+        let (mut if_true, mut if_false) = condition(&conjuncts[0]);
+        for conjunct in &conjuncts[1..] {
+            let (t, f) = condition(conjunct);
+            if_true = if_true.and(&t);
+            if_false = if_false.or(&f);
+        }
+        return (if_true, if_false);
+    }
+    match texts.split_first() {
+        // `!` binds tighter than a comparison: `!(a)`, `!defined X`, `!X` only.
+        Some((&"!", rest)) if is_primary(rest) => {
+            let (if_true, if_false) = condition(rest);
+            (if_false, if_true)
+        }
+        _ => term_facts(texts),
+    }
 }
 
-/// One conjunct: a version comparison, `defined(X)` or `!defined(X)`; anything else says nothing.
-fn conjunct_facts(texts: &[&str]) -> (Facts, Facts) {
+/// One operand of `!`: a name, `defined X`/`defined(X)`, or a whole parenthesised expression.
+fn is_primary(texts: &[&str]) -> bool {
+    matches!(texts, [_] | ["defined", _] | ["defined", "(", _, ")"])
+        || strip_parens(texts).len() < texts.len()
+}
+
+/// One term: a version comparison, `defined(X)` or `!defined(X)`, one of Cython's
+/// implementation macros; anything else says nothing.
+fn term_facts(texts: &[&str]) -> (Facts, Facts) {
     if let Some(range) = comparison(texts) {
         let negation = range.negation().unwrap_or_default();
-        return (Facts { range, ..Facts::default() }, Facts { range: negation, ..Facts::default() });
+        return (Facts::everywhere(range), Facts::everywhere(negation));
     }
     let (negated, rest) = match texts.split_first() {
         Some((&"!", rest)) => (true, strip_parens(rest)),
         _ => (false, texts),
     };
-    // Cython's generated code tests its own macros, which follow PYPY_VERSION.
+    let any = Some(VersionRange::default());
+    let free_threaded = Some(VersionRange { from: Some(FREE_THREADING_FROM), below: None });
+    let only_pypy = Facts { cpython: None, pypy: any, defined: Vec::new() };
+    let not_on_pypy = Facts { cpython: any, pypy: None, defined: Vec::new() };
+    // Cython's generated code tests its own macros, which follow PYPY_VERSION. Not CPython
+    // may be GraalPy or the limited API: its negation says nothing.
     let cython = match rest {
-        ["CYTHON_COMPILING_IN_PYPY"] => Some(Facts { only_pypy: true, ..Facts::default() }),
-        ["CYTHON_COMPILING_IN_CPYTHON"] => Some(Facts { not_on_pypy: true, ..Facts::default() }),
-        ["CYTHON_COMPILING_IN_CPYTHON_FREETHREADING"] => Some(Facts {
-            range: VersionRange { from: Some(FREE_THREADING_FROM), below: None },
-            not_on_pypy: true,
-            ..Facts::default()
-        }),
+        ["CYTHON_COMPILING_IN_PYPY"] => Some((only_pypy.clone(), not_on_pypy.clone())),
+        ["CYTHON_COMPILING_IN_CPYTHON"] => Some((not_on_pypy.clone(), Facts::default())),
+        ["CYTHON_COMPILING_IN_CPYTHON_FREETHREADING"] => {
+            Some((Facts { cpython: free_threaded, pypy: None, defined: Vec::new() }, Facts::default()))
+        }
         _ => None,
     };
-    if let Some(facts) = cython {
-        let opposite =
-            if facts.only_pypy { Facts { not_on_pypy: true, ..Facts::default() } } else { Facts::default() };
+    if let Some((facts, opposite)) = cython {
         return if negated { (opposite, facts) } else { (facts, opposite) };
     }
     let name = match rest {
         ["defined", "(", name, ")"] | ["defined", name] => *name,
         _ => return (Facts::default(), Facts::default()),
     };
-    let mut where_defined = Facts { defined: vec![name.to_string()], ..Facts::default() };
-    let mut where_undefined = Facts::default();
-    match name {
+    let (mut where_defined, where_undefined) = match name {
         "Py_GIL_DISABLED" => {
-            where_defined.range.from = Some(FREE_THREADING_FROM);
-            where_defined.not_on_pypy = true;
+            (Facts { cpython: free_threaded, pypy: None, defined: Vec::new() }, Facts::default())
         }
-        "PYPY_VERSION" => {
-            where_defined.only_pypy = true;
-            where_undefined.not_on_pypy = true;
-        }
-        _ => {}
-    }
+        "PYPY_VERSION" => (only_pypy, not_on_pypy),
+        _ => (Facts::default(), Facts::default()),
+    };
+    where_defined.defined.push(name.to_string());
     if negated {
         (where_undefined, where_defined)
     } else {
@@ -486,13 +549,61 @@ mod tests {
         assert_eq!(named(src, "PyD").as_deref(), Some(">= 3.13"));
     }
 
+    fn get(source: &str, name: &str) -> GuardedName {
+        guarded_identifiers(source)
+            .into_iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("{name} not found"))
+    }
+
     #[test]
-    fn conjunctions_narrow_but_their_else_does_not() {
+    fn conjunctions_narrow_and_their_else_keeps_pypy_apart() {
         let src = "#if PY_VERSION_HEX < 0x030D0000 && !defined(PYPY_VERSION)\nPyA\n#else\nPyB\n#endif\n";
         assert_eq!(named(src, "PyA").as_deref(), Some("< 3.13"));
-        assert_eq!(named(src, "PyB"), None, "PyPy below 3.13 takes the #else");
+        assert!(get(src, "PyA").not_on_pypy);
+        let else_branch = get(src, "PyB");
+        assert_eq!(else_branch.range.describe().as_deref(), Some(">= 3.13"), "CPython takes it from 3.13 on");
+        assert!(!else_branch.not_on_pypy && !else_branch.only_pypy);
+        assert_eq!(else_branch.pypy_range.describe(), None, "PyPy of any version takes the #else");
         let src = "#if PY_VERSION_HEX < 0x030D0000 || defined(X)\nPyA\n#endif\n";
         assert_eq!(named(src, "PyA"), None);
+    }
+
+    #[test]
+    fn disjunctions_keep_what_every_alternative_guarantees() {
+        // The usual shape around a name CPython removed and PyPy still has.
+        let src =
+            "#if PY_VERSION_HEX < 0x030D0000 || defined(PYPY_VERSION)\n_PyOld();\n#else\nPyNew();\n#endif\n";
+        let old = get(src, "_PyOld");
+        assert_eq!(old.range.describe().as_deref(), Some("< 3.13"));
+        assert!(!old.only_pypy && !old.not_on_pypy);
+        assert_eq!(old.pypy_range.describe(), None);
+        let new = get(src, "PyNew");
+        assert_eq!(new.range.describe().as_deref(), Some(">= 3.13"));
+        assert!(new.not_on_pypy, "where neither holds, it is not PyPy");
+        // Ranges join into the smallest range holding both (the gap is not kept).
+        let src = "#if PY_VERSION_HEX >= 0x030C0000 || (PY_VERSION_HEX >= 0x030B0000 && X)\nPyA\n#endif\n\
+                   #if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030D0000\nPyB\n#else\nPyC\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some(">= 3.11"));
+        assert_eq!(named(src, "PyB"), None);
+        assert_eq!(named(src, "PyC").as_deref(), Some(">= 3.11 and < 3.13"), "neither alternative holds");
+        // A macro is known defined only when every alternative defines it.
+        let src =
+            "#if defined(X) || defined(Y)\nPyA\n#endif\n#if defined(X) || (defined(X) && Z)\nPyB\n#endif\n";
+        assert!(get(src, "PyA").where_defined.is_empty());
+        assert_eq!(get(src, "PyB").where_defined, ["X"]);
+    }
+
+    #[test]
+    fn negations_of_whole_expressions() {
+        let src = "#if !(PY_VERSION_HEX >= 0x030D0000)\nPyA\n#endif\n\
+                   #if !(PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030D0000)\nPyB\n#endif\n\
+                   #if !PY_VERSION_HEX >= 0x030D0000\nPyC\n#endif\n\
+                   #if PY_VERSION_HEX >= 0x030B0000 ? 1 : 0\nPyD\n#endif\n";
+        assert_eq!(named(src, "PyA").as_deref(), Some("< 3.13"));
+        assert_eq!(named(src, "PyB").as_deref(), Some(">= 3.11 and < 3.13"));
+        assert_eq!(named(src, "PyC"), None, "`!` binds tighter than `>=`: (!PY_VERSION_HEX) >= …");
+        assert_eq!(named(src, "PyD"), None);
     }
 
     #[test]

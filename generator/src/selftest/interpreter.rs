@@ -160,6 +160,13 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
             super::pypy_probe::check(&inputs.compilers[0], interp, inputs.spec, &paths.workdir);
         report.compiles.extend(checks);
         report.pypy_probe = summary;
+        // and each `pypy: replace` claim against PyPy's own function (one small module)
+        report.compiles.extend(super::pypy_replace::check(
+            &inputs.compilers[0],
+            interp,
+            inputs.spec,
+            &paths.workdir,
+        ));
     }
     if paths.module.is_file() {
         let mut tests = BTreeMap::new();

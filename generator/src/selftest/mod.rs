@@ -1,12 +1,15 @@
 //! `capi-compat test`, the self-test: every interpreter × every entry, in parallel. `module`
 //! renders the test extension from the spec, `interpreter` compiles, probes and runs it on one
-//! interpreter, `probes` holds the since and free-threaded probes, `report` the table.
+//! interpreter, `probes` holds the since and free-threaded probes, `pypy_probe` and
+//! `pypy_replace` prove the spec's PyPy claims (by the headers, and by running PyPy's own
+//! functions that `pypy: replace` stands in for), `report` the table.
 
 pub mod allocfail;
 pub mod interpreter;
 pub mod module;
 pub mod probes;
 pub mod pypy_probe;
+pub mod pypy_replace;
 pub mod report;
 pub mod sanitizer;
 

@@ -142,6 +142,9 @@ pub struct Entry {
     pub pypy: PyPySupport,
     /// With `pypy: unavailable`: why the backport cannot work on PyPy.
     pub pypy_reason: Option<String>,
+    /// With `pypy: replace`: the check that PyPy's own function still misbehaves, run on PyPy
+    /// without the header (the claim is re-proved, as `since` is).
+    pub pypy_defect: Option<TestSnippet>,
     /// The backport uses API removed in this version, so the self-test cannot force it there.
     pub force_below: Option<PyVersion>,
     /// Why the header does not provide this name (nothing is emitted for it).

@@ -31,6 +31,9 @@ pub struct RawEntry {
     pub pypy: Option<Spanned<String>>,
     /// With `pypy: unavailable`: why the backport cannot work on PyPy.
     pub pypy_reason: Option<Spanned<String>>,
+    /// With `pypy: replace`: C statements that pass on PyPy, against PyPy's own function,
+    /// only while it still shows the defect `pypy_reason` names.
+    pub pypy_defect: Option<Spanned<String>>,
     pub force_below: Option<Spanned<String>>,
     pub refused: Option<Spanned<String>>,
     pub removed: Option<Spanned<String>>,

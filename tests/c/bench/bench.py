@@ -49,11 +49,13 @@ CALL_MAX = float(os.environ.get("CAPI_COMPAT_BENCH_CALL_MAX", "0.05"))
 
 # The particles loop has a bar of its own too: HPy_New does what HPy's semantics require of it
 # and tp_alloc does not (check that the argument is a type, compare the tp_alloc it calls with
-# the mark HPyType_FromSpec gave the type, find the struct), 11 instructions per object of 580-830
-# (callgrind: 1.3-1.9 % of the loop on CPython 3.10-3.15 release builds, from 2.2-3.2 %
-# before the mark). The timings of a loop this short are not steady enough on a shared machine
-# to hold it to 2 % (0.86-1.07 at load average 28); instructions.py holds its instruction
-# count to 2 % instead, and the time keeps 8 %, which catches a gross regression.
+# the mark HPyType_FromSpec gave the type, find the struct), and HPy_Close tests for NULL: 9
+# instructions per object of 580-830 (callgrind: 1.1-1.6 % of the loop on CPython 3.10-3.15
+# release builds). Its time moves with code layout by about as much as the bar: the same
+# source built with one more alignment flag times 0.994-1.035 on 3.15, and the raw loop's own
+# copy calling PyType_GenericAlloc through a pointer instead of tp_alloc (the same instruction
+# count) 1.016-1.022 on 3.14 (README, "Benchmark"). instructions.py holds its instruction
+# count to 2 %; the time keeps 8 %, which catches a gross regression.
 PARTICLES_MAX = float(os.environ.get("CAPI_COMPAT_BENCH_PARTICLES_MAX", "0.08"))
 
 COORDS = [float(i % 97) / 7.0 for i in range(1000)]

@@ -184,6 +184,15 @@ static PyObject *join(PyObject *self, PyObject *args) {
     return PyBytes_Join(separator, items);
 }
 
+static PyObject *finalized_and_called(PyObject *self, PyObject *args) {
+    PyObject *obj, *callable, *call_args;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOO", &obj, &callable, &call_args)) return NULL;
+    PyObject *result = PyObject_Call(callable, call_args, NULL);
+    if (result == NULL) return NULL;
+    return Py_BuildValue("(iN)", PyObject_GC_IsFinalized(obj), result);
+}
+
 static PyMethodDef methods[] = {
     {"trap", trap, METH_NOARGS, NULL},
     {"as_int", as_int, METH_O, NULL},
@@ -204,6 +213,7 @@ static PyMethodDef methods[] = {
     {"text_checks", text_checks, METH_O, NULL},
     {"calls", calls, METH_VARARGS, NULL},
     {"join", join, METH_VARARGS, NULL},
+    {"finalized_and_called", finalized_and_called, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

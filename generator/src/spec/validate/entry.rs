@@ -82,6 +82,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         requires,
         pypy: versions.pypy,
         pypy_reason: versions.pypy_reason,
+        pypy_defect: versions.pypy_defect,
         force_below: versions.force_below,
         refused: text.refusal,
         removed: versions.removed,

@@ -2,7 +2,7 @@
 //! why a name may be left out of the since probe (`unprobed`).
 
 use super::entry::EntryCheck;
-use crate::spec::model::PyPySupport;
+use crate::spec::model::{PyPySupport, TestSnippet};
 use crate::spec::raw::RawEntry;
 use crate::spec::version::{PyPyVersion, PyVersion, NEWEST, OLDEST};
 use serde_saphyr::Spanned;
@@ -11,6 +11,7 @@ pub(super) struct Versions {
     pub since: Option<PyVersion>,
     pub pypy: PyPySupport,
     pub pypy_reason: Option<String>,
+    pub pypy_defect: Option<TestSnippet>,
     pub force_below: Option<PyVersion>,
     pub removed: Option<PyVersion>,
     pub unprobed: Option<String>,
@@ -50,6 +51,7 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
         },
     };
     let pypy_reason = pypy_reason(raw, pypy, check);
+    let pypy_defect = pypy_defect(raw, pypy, check);
     let force_below = later_than_since(
         raw.force_below.as_ref(),
         since,
@@ -98,7 +100,42 @@ pub(super) fn check(raw: &RawEntry, check: &mut EntryCheck) -> Versions {
             None
         }
     });
-    Versions { since, pypy, pypy_reason, force_below, removed, unprobed, provided_from }
+    Versions { since, pypy, pypy_reason, pypy_defect, force_below, removed, unprobed, provided_from }
+}
+
+/// `pypy_defect` re-proves a `pypy: replace` claim: C statements the PyPy probe runs against
+/// PyPy's own function (compiled without the header), passing only while that function still
+/// misbehaves as `pypy_reason` says. Without it a fixed PyPy would go on getting the backport
+/// unnoticed; so `replace` needs it, and nothing else takes it.
+fn pypy_defect(raw: &RawEntry, pypy: PyPySupport, check: &mut EntryCheck) -> Option<TestSnippet> {
+    match (&raw.pypy, &raw.pypy_defect) {
+        (Some(p), None) if pypy == PyPySupport::Replace => {
+            check.value_error(
+                p,
+                "`pypy: replace` needs `pypy_defect:`",
+                "C statements that pass against PyPy's own function only while it misbehaves as `pypy_reason` says, e.g. `CHECK(PyFrame_GetLocals(f) == NULL); CHECK_NO_EXC();`",
+            );
+            None
+        }
+        (_, Some(d)) if pypy != PyPySupport::Replace => {
+            check.value_error(d, "`pypy_defect` goes only with `pypy: replace`", "remove it");
+            None
+        }
+        (_, Some(d)) if d.value.trim().is_empty() => {
+            check.value_error(
+                d,
+                "`pypy_defect` is empty",
+                "show the defect: call PyPy's function and CHECK what it does wrong",
+            );
+            None
+        }
+        (_, Some(d)) => Some(TestSnippet {
+            code: d.value.clone(),
+            file: check.file.to_string(),
+            first_line: d.referenced.line(),
+        }),
+        _ => None,
+    }
 }
 
 /// `pypy_reason` says what the `pypy:` claim cannot: why the backport cannot work on PyPy
