@@ -14,7 +14,15 @@ fn a_forced_backport_calls_the_native_function_and_the_test_the_forced_backport(
     let json_path =
         std::env::temp_dir().join(format!("capi-compat-forced-calls-{}.json", std::process::id()));
     let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .args(["test", "--python", "cpython-3.12", "--python", "cpython-3.13", "--python", "cpython-3.14"])
+        .args([
+            "test",
+            "--python",
+            "pyenv/versions/3.12.",
+            "--python",
+            "cpython-3.13/",
+            "--python",
+            "cpython-3.14/",
+        ])
         .args(["--require", "3.12,3.13,3.14", "--spec"])
         .arg(&fixture)
         .arg("--json")

@@ -26,12 +26,12 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The self-test of the tracer and monitoring entries on every CPython 3.13 found: exit code,
+/// The self-test of the tracer and monitoring entries on the provisioned release CPython 3.13: exit code,
 /// report, and the JSON's interpreters.
 fn run(spec_dir: &Path, json_path: &Path) -> (Option<i32>, String, Vec<serde_json::Value>) {
     let only = TRACERS.iter().chain(&MONITORING).copied().collect::<Vec<_>>().join(",");
     let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .args(["test", "--python", "cpython-3.13", "--require", "3.13", "--only", &only, "--spec"])
+        .args(["test", "--python", "cpython-3.13/", "--require", "3.13", "--only", &only, "--spec"])
         .arg(spec_dir)
         .arg("--json")
         .arg(json_path)
