@@ -462,3 +462,27 @@ fn pure_python_ok_reaches_the_jobs() {
         "{text}"
     );
 }
+
+/// The test-requirements choices reach each job's `matrix PROJECT_DIR` as given.
+#[test]
+fn test_requirements_choices_reach_the_jobs() {
+    let out = capi_compat(&[
+        "ci",
+        "github",
+        "--requirements",
+        "requirements/test.txt",
+        "--group",
+        "test",
+        "tests/projects/setuptools-pkg",
+        "--",
+        "pytest",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "--min 3.10 --requirements requirements/test.txt --group test tests/projects/setuptools-pkg -- pytest\n"
+        ),
+        "{text}"
+    );
+}

@@ -10,126 +10,12 @@
 
 mod common;
 
-use common::{repo_root, TempDir};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use common::project::{
+    assert_no_env_left, ccdemo_on_312, listing, matrix, patch, project_copy, CCDEMO_HEADER,
+};
+use common::{repo_root, signals, TempDir};
+use std::path::PathBuf;
 use std::process::Command;
-
-/// A copy of tests/projects/NAME in a temp dir, so a variant can be patched.
-fn project_copy(name: &str) -> (TempDir, PathBuf) {
-    let tmp = TempDir::new(&format!("project-{name}"));
-    let dst = tmp.path().join(name);
-    copy_dir(&repo_root().join("tests/projects").join(name), &dst);
-    (tmp, dst)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn patch(file: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(file).unwrap();
-    assert!(text.contains(from), "{} has no `{from}`", file.display());
-    std::fs::write(file, text.replacen(from, to, 1)).unwrap();
-}
-
-/// Every file under a directory, relative, sorted: the user's tree before and after.
-fn listing(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            out.push(path.strip_prefix(root).unwrap().display().to_string());
-            if path.is_dir() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    json: Option<Value>,
-    junit: Option<String>,
-}
-
-fn matrix(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let tmp = TempDir::new("project-matrix-out");
-    let json = tmp.path().join("report.json");
-    let junit = tmp.path().join("report.xml");
-    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
-        .arg("matrix")
-        .arg("--json")
-        .arg(&json)
-        .arg("--junit")
-        .arg(&junit)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run capi-compat matrix");
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        json: std::fs::read_to_string(&json).ok().map(|t| serde_json::from_str(&t).expect("JSON report")),
-        junit: std::fs::read_to_string(&junit).ok(),
-    };
-    if run.stdout.contains("could not reach the package index") && env.is_empty() {
-        panic!("NETWORK: these tests install from PyPI and it could not be reached:\n{}", run.stdout);
-    }
-    run
-}
-
-impl Run {
-    fn rows(&self) -> Vec<Value> {
-        let json =
-            self.json.as_ref().unwrap_or_else(|| panic!("no JSON report:\n{}\n{}", self.stdout, self.stderr));
-        let rows = json["interpreters"].as_array().expect("interpreters").clone();
-        assert!(!rows.is_empty(), "no interpreter ran:\n{}", self.stdout);
-        rows
-    }
-
-    fn all(&self, key: &str) -> Vec<String> {
-        self.rows()
-            .iter()
-            .map(|r| r[key].as_str().map(str::to_string).unwrap_or_else(|| r[key].to_string()))
-            .collect()
-    }
-
-    fn context(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// The work directories of a run hold nothing but the logs once it is over.
-fn assert_no_env_left(run: &Run) {
-    for row in run.rows() {
-        let log = PathBuf::from(row["log"].as_str().expect("a log per interpreter"));
-        let work_root = log.parent().unwrap();
-        let leftovers: Vec<String> = std::fs::read_dir(work_root)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.ends_with(".log"))
-            .collect();
-        assert!(leftovers.is_empty(), "left behind in {}: {leftovers:?}", work_root.display());
-    }
-}
-
-const CCDEMO_HEADER: &str = "src/ccdemo/capi_compat.h";
 
 #[test]
 fn setuptools_package_passes_on_a_release_and_a_debug_build_and_the_tree_is_untouched() {
@@ -219,21 +105,7 @@ fn a_fallback_hiding_the_extension_fails_as_never_imported() {
     let (_tmp, dir) = project_copy("setuptools-pkg");
     // A typo in the import: the ImportError is swallowed, the pure-Python code passes the tests.
     patch(&dir.join("src/ccdemo/__init__.py"), "from ._speedups import", "from ._speedup import");
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--python",
-            "cpython-3.12",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--", "python", "-m", "pytest", "-q"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(run.all("test"), ["passed"], "the tests themselves pass: {}", run.context());
     assert_eq!(run.all("import"), ["failed"], "{}", run.context());
@@ -248,10 +120,9 @@ fn a_fallback_hiding_the_extension_fails_as_never_imported() {
     );
 }
 
-#[test]
-fn a_flat_layout_shadowed_by_python_m_gets_a_hint_and_passes_with_the_pytest_script() {
-    let (_tmp, src_layout) = project_copy("setuptools-pkg");
-    // The same package without src/: `python -m pytest` in it imports ./ccdemo (no .so files).
+/// setuptools-pkg without src/: the package ./ccdemo beside setup.py.
+fn flat_layout_copy() -> (TempDir, PathBuf) {
+    let (tmp, src_layout) = project_copy("setuptools-pkg");
     let dir = src_layout.with_file_name("flat-pkg");
     std::fs::create_dir_all(&dir).unwrap();
     for entry in ["setup.py", "pyproject.toml", "tests"] {
@@ -265,12 +136,22 @@ fn a_flat_layout_shadowed_by_python_m_gets_a_hint_and_passes_with_the_pytest_scr
     )
     .unwrap();
     patch(&dir.join("pyproject.toml"), "where = [\"src\"]", "where = [\".\"]");
+    (tmp, dir)
+}
+
+#[test]
+fn a_flat_layout_shadowed_by_python_m_gets_a_hint_and_passes_with_the_pytest_script() {
+    let (_tmp, dir) = flat_layout_copy();
     let args = [dir.to_str().unwrap(), "--header", "ccdemo/capi_compat.h", "--python", "cpython-3.12", "--"];
     let run = matrix(&[&args[..], &["python", "-m", "pytest", "-q"]].concat(), &[]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     let details = &run.all("details")[0];
     assert!(
         details.starts_with("extension ccdemo._speedups was built but never imported by the tests\n"),
+        "{details}"
+    );
+    assert!(
+        details.contains("`python -m`/`python -c` puts the project's directory first on sys.path"),
         "{details}"
     );
     assert!(details.contains("run `pytest` rather than `python -m pytest`"), "{details}");
@@ -292,21 +173,7 @@ fn an_extension_that_does_not_import_fails_with_the_loaders_reason() {
         "(void)module;\n    if (nargs != 3)",
         "(void)module;\n    if (ccdemo_not_defined_anywhere()) return NULL;\n    if (nargs != 3)",
     );
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--python",
-            "cpython-3.12",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--", "python", "-m", "pytest", "-q"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(
         (run.all("build"), run.all("import"), run.all("test")),
@@ -321,21 +188,7 @@ fn an_extension_that_does_not_import_fails_with_the_loaders_reason() {
 fn build_errors_and_strict_flags_fail_the_build_with_the_log_tail() {
     let (_tmp, dir) = project_copy("setuptools-pkg");
     // Our strict flags make the project's unused variable an error.
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--strict",
-            "--python",
-            "cpython-3.12",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--strict", "--", "python", "-m", "pytest"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(run.all("build"), ["failed"]);
     let details = &run.all("details")[0];
@@ -359,22 +212,7 @@ fn an_optional_extension_the_build_skipped_fails_the_build() {
         "[\"src/ccdemo/sub/_native.c\"], **common",
         "[\"src/ccdemo/sub/_native.c\"], optional=True, **common",
     );
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--strict",
-            "--python",
-            "cpython-3.12",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--strict", "--", "python", "-m", "pytest", "-q"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(run.all("build"), ["failed"], "{}", run.context());
     let details = &run.all("details")[0];
@@ -388,19 +226,7 @@ fn an_optional_extension_the_build_skipped_fails_the_build() {
 #[test]
 fn a_missing_test_command_is_a_clear_failure() {
     let (_tmp, dir) = project_copy("setuptools-pkg");
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--python",
-            "cpython-3.12",
-            "--",
-            "no-such-test-runner",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--", "no-such-test-runner", "-q"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(
         (run.all("build"), run.all("import"), run.all("test")),
@@ -640,23 +466,7 @@ fn a_compiler_error_is_not_excused_by_pure_python_ok() {
     // to build, not an intended pure-Python build.
     patch(&dir.join("setup.py"), "**common)", "optional=True, **common)");
     patch(&dir.join("src/ccdemo/_speedups.c"), "#include", "#error broken on purpose\n#include");
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--python",
-            "cpython-3.12",
-            "--pure-python-ok",
-            "cpython",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--pure-python-ok", "cpython", "--", "python", "-m", "pytest", "-q"]);
     assert_eq!(run.code, Some(1), "{}", run.context());
     assert_eq!(run.all("outcome"), ["failed"], "{}", run.context());
     assert!(run.all("reason")[0].starts_with("the build skipped an extension"), "{}", run.context());
@@ -675,38 +485,38 @@ fn test_requirements_come_from_a_literal_extras_require_in_setup_py() {
     );
     patch(&dir.join("setup.py"), "common = {", "TEST_REQUIRES = [\"pytest>=7\"]\ncommon = {");
     patch(&dir.join("setup.py"), "setup(\n", "setup(\n    extras_require={\"test\": TEST_REQUIRES},\n");
-    let run = matrix(
-        &[
-            dir.to_str().unwrap(),
-            "--header",
-            CCDEMO_HEADER,
-            "--python",
-            "cpython-3.12",
-            "--",
-            "python",
-            "-m",
-            "pytest",
-            "-q",
-        ],
-        &[],
-    );
+    let run = ccdemo_on_312(&dir, &["--", "python", "-m", "pytest", "-q"]);
     assert_eq!(run.code, Some(0), "{}", run.context());
     assert_eq!(run.all("test"), ["passed"], "{}", run.context());
     let log = std::fs::read_to_string(run.rows()[0]["log"].as_str().unwrap()).unwrap();
+    // The extra comes after the build, by name: a requirement that cannot be installed is
+    // not reported as a failed build of the project.
     assert!(
-        log.contains("==== the project (pip install -v .[test])"),
+        log.contains("==== the project (pip install -v .)")
+            && log.contains("==== the project's 'test' extra (pip install ccdemo[test])"),
         "pip was not asked for the test extra:\n{log}"
     );
+    assert!(run.stdout.contains("\ntest requirements: the 'test' extra (setup.py)\n"), "{}", run.context());
+    assert_eq!(run.rows()[0]["test_requirements"], "the 'test' extra (setup.py)");
 }
 
 /// What the inspector reads from setup.py and setup.cfg (no network: it only reads files).
 fn inspector_requirements(files: &[(&str, &str)]) -> String {
+    inspector_requirements_with(files, &[])
+}
+
+/// The same with the inspector's own arguments (`--requirements FILE`, `--group NAME`); files
+/// may be in subdirectories.
+fn inspector_requirements_with(files: &[(&str, &str)], args: &[&str]) -> String {
     let tmp = TempDir::new("inspector");
     for (name, text) in files {
-        std::fs::write(tmp.path().join(name), text).unwrap();
+        let path = tmp.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
     let script = common::manifest_dir().join("src/matrix/project/python/capi_compat_project.py");
-    let output = Command::new("python3").arg(script).arg("requirements").arg(tmp.path()).output().unwrap();
+    let output =
+        Command::new("python3").arg(script).arg("requirements").arg(tmp.path()).args(args).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
 }
@@ -719,7 +529,7 @@ fn setup_py_extras_and_tests_require_are_read_without_running_setup_py() {
                    \x20     tests_require=BASE + ['coverage'])\n";
     assert_eq!(
         inspector_requirements(&[("setup.py", literal)]),
-        "extra\ttests\nreq\tpytest>=7\nreq\tcoverage\n"
+        "source\tthe 'tests' extra (setup.py), tests_require (setup.py)\nextra\ttests\nreq\tpytest>=7\nreq\tcoverage\n"
     );
     // A computed value is named in a note, not guessed at; computed extras' values still
     // name their extras (pip resolves those from the built metadata).
@@ -729,11 +539,164 @@ fn setup_py_extras_and_tests_require_are_read_without_running_setup_py() {
     assert_eq!(
         inspector_requirements(&[("setup.py", computed)]),
         "note\tsetup.py line 3: tests_require is computed, not a literal; not read (give the test \
-         requirements with --with)\nextra\ttest\n"
+         requirements with --with)\nsource\tthe 'test' extra (setup.py)\nextra\ttest\n"
     );
     let cfg = "[options]\ntests_require =\n    pytest\n[options.extras_require]\ntesting = nose\ntest =\n    pytest\n";
-    assert_eq!(inspector_requirements(&[("setup.cfg", cfg)]), "extra\ttest\nreq\tpytest\n");
+    assert_eq!(
+        inspector_requirements(&[("setup.cfg", cfg)]),
+        "source\tthe 'test' extra (setup.cfg), tests_require (setup.cfg)\nextra\ttest\nreq\tpytest\n"
+    );
     // pyproject.toml's own extras win: setuptools refuses extras declared in both places.
     let pyproject = "[project]\nname = 'x'\n[project.optional-dependencies]\ndev = ['pytest']\n";
     assert_eq!(inspector_requirements(&[("pyproject.toml", pyproject), ("setup.py", literal)]), "");
+}
+
+/// Each place projects keep test requirements in, and the rule between them: what the
+/// metadata declares for tests, else the first test requirements file, else tox.ini's
+/// [testenv] deps, else the `dev` group or a dev requirements file. Named files and groups
+/// replace all of it.
+#[test]
+fn test_requirements_come_from_requirements_files_tox_ini_and_dependency_groups() {
+    let reqs = ("requirements/test.txt", "pytest\n");
+    assert_eq!(
+        inspector_requirements(&[("setup.py", "from setuptools import setup\nsetup()\n"), reqs]),
+        "source\trequirements/test.txt (the first test requirements file found)\nreqfile\trequirements/test.txt\n"
+    );
+    // The order of the files: requirements-test.txt before requirements/test.txt.
+    assert_eq!(
+        inspector_requirements(&[reqs, ("requirements-test.txt", "pytest\n"), ("requirements-dev.txt", "x\n")]),
+        "source\trequirements-test.txt (the first test requirements file found)\nreqfile\trequirements-test.txt\n"
+    );
+    // Declared metadata wins over a file.
+    let group = "[project]\nname = 'x'\n[dependency-groups]\ntesting = ['pytest', {include-group = 'cov'}]\ncov = ['coverage']\n";
+    assert_eq!(
+        inspector_requirements(&[("pyproject.toml", group), reqs]),
+        "source\tthe 'testing' dependency group (pyproject.toml)\nreq\tpytest\nreq\tcoverage\n"
+    );
+    // tox.ini: plain lines and -r files ({toxinidir} filled in); factor lines and other
+    // substitutions are named, not installed.
+    let tox = "[tox]\nenvlist = py3\n[testenv]\ndeps =\n    pytest>=7  # the runner\n    -r{toxinidir}/ci/req.txt\n    \
+               py312: numpy\n    {env:EXTRA}\ncommands = pytest\n";
+    assert_eq!(
+        inspector_requirements(&[("tox.ini", tox), ("requirements-dev.txt", "x\n")]),
+        "note\ttox.ini [testenv] deps: 'py312: numpy' is for some tox environments only or needs tox to fill it in; \
+         not installed (give it with --with)\n\
+         note\ttox.ini [testenv] deps: '{env:EXTRA}' is for some tox environments only or needs tox to fill it in; \
+         not installed (give it with --with)\n\
+         source\ttox.ini [testenv] deps\nreq\tpytest>=7\nreqfile\tci/req.txt\n"
+    );
+    // A `dev` group, and else a dev requirements file, when nothing is declared for tests.
+    let dev = "[project]\nname = 'x'\n[dependency-groups]\ndev = ['pytest']\ndocs = ['sphinx']\n";
+    assert_eq!(
+        inspector_requirements(&[("pyproject.toml", dev), ("requirements-dev.txt", "x\n")]),
+        "source\tthe 'dev' dependency group (pyproject.toml; no test group)\nreq\tpytest\n"
+    );
+    assert_eq!(
+        inspector_requirements(&[("setup.py", "setup()\n"), ("requirements/dev.txt", "x\n")]),
+        "source\trequirements/dev.txt (no test requirements declared)\nreqfile\trequirements/dev.txt\n"
+    );
+    assert_eq!(inspector_requirements(&[("setup.py", "setup()\n")]), "");
+    // Named: only these, whatever the project declares.
+    assert_eq!(
+        inspector_requirements_with(
+            &[("pyproject.toml", dev), reqs],
+            &["--requirements", "requirements/test.txt", "--group", "docs"]
+        ),
+        "source\t-r requirements/test.txt --group docs (as asked)\nreq\tsphinx\nreqfile\trequirements/test.txt\n"
+    );
+}
+
+#[test]
+fn a_requirements_file_is_installed_and_named_in_the_output() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    // No group: pytest comes only from requirements/test.txt, which includes another file
+    // (pip reads `-r` relative to the file).
+    patch(&dir.join("pyproject.toml"), "[dependency-groups]\ntest = [\"pytest>=7\"]\n", "");
+    std::fs::create_dir_all(dir.join("requirements")).unwrap();
+    std::fs::write(dir.join("requirements/test.txt"), "-r base.txt\n").unwrap();
+    std::fs::write(dir.join("requirements/base.txt"), "pytest>=7\n").unwrap();
+    let run = ccdemo_on_312(&dir, &["--", "pytest", "-q"]);
+    assert_eq!(run.code, Some(0), "{}", run.context());
+    assert!(
+        run.stdout.contains(
+            "\ntest requirements: requirements/test.txt (the first test requirements file found)\n"
+        ),
+        "{}",
+        run.context()
+    );
+    // A group that is not there: the reason names it.
+    let run = ccdemo_on_312(&dir, &["--group", "lint", "--", "pytest", "-q"]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    assert_eq!(
+        run.all("reason")[0],
+        "cannot read the project's requirements: error: [dependency-groups] has no group lint"
+    );
+}
+
+#[test]
+fn a_requirements_file_outside_the_project_is_a_usage_error() {
+    let (_tmp, dir) = project_copy("setuptools-pkg");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(&dir)
+        .args(["--requirements", "requirements/nope.txt", "--", "pytest"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: --requirements requirements/nope.txt: no such file in the project; give its path relative to the project's root\n"
+    );
+}
+
+/// `pytest tests/` with tests/__init__.py: pytest's default import mode puts the project's
+/// root first on sys.path, so a flat layout's ./ccdemo (no .so in it) is imported; the
+/// failure says why and how to get out (that `--import-mode=importlib` then passes was tried
+/// on xxhash 4.1.0, README "Tried on real packages": not run here, to save a build).
+#[test]
+fn a_flat_layout_shadowed_by_plain_pytest_gets_the_hint() {
+    let (_tmp, dir) = flat_layout_copy();
+    std::fs::write(dir.join("tests/__init__.py"), "").unwrap();
+    let args = [dir.to_str().unwrap(), "--header", "ccdemo/capi_compat.h", "--python", "cpython-3.12", "--"];
+    let run = matrix(&[&args[..], &["pytest", "-q", "tests/"]].concat(), &[]);
+    assert_eq!(run.code, Some(1), "{}", run.context());
+    let details = &run.all("details")[0];
+    assert!(
+        details.contains(
+            "pytest puts the project's directory on sys.path: the tests directory is a package (./tests/__init__.py)"
+        ),
+        "{details}"
+    );
+    assert!(details.contains("add `--import-mode=importlib` to pytest's options"), "{details}");
+}
+
+/// SIGTERM while the tests run: pip's/pytest's process groups are stopped (no grandchild
+/// survives), the run's work directory is removed, the exit code is 143 with a message.
+#[test]
+fn sigterm_stops_every_child_and_removes_the_runs_work() {
+    let (tmp, dir) = project_copy("setuptools-pkg");
+    let marker = tmp.path().join("grandchild.pid");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capi-compat"));
+    cmd.arg("matrix")
+        .arg(&dir)
+        .args(["--header", CCDEMO_HEADER, "--python", "cpython-3.12", "--no-test-requirements", "--"])
+        .args(signals::sleeping_test_command(&marker));
+    let run = signals::interrupt_when_running(&mut cmd, &marker, "-TERM");
+    assert_eq!(run.code, Some(143), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("capi-compat: interrupted (SIGTERM): stopping 1 running process group"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("matrix:"), "an interrupted run reported results:\n{}", run.stderr);
+    assert!(!signals::running(run.grandchild), "the test command's child {} survived", run.grandchild);
+    // Each run's directory under the build cache is named run-MILLIS-PID.
+    let root = capi_compat::interpreters::cache_dir().join("build/project");
+    let left: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(&format!("-{}", run.pid)))
+        .collect();
+    assert!(left.is_empty(), "the interrupted run left {left:?}");
 }

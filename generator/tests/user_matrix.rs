@@ -1,6 +1,8 @@
 //! `capi-compat matrix` on users' code: a good extension passes, and a failing test command or
 //! a build error shows up as a failure (exit 1), never as a pass.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -86,5 +88,38 @@ fn build_errors_fail_and_stop_the_later_steps() {
         text.contains("-Wconversion") || text.contains("conversion"),
         "the compiler's message is shown: {text}"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// SIGINT (Ctrl-C sent to capi-compat alone, as `kill -INT` does) while the test command runs
+/// in its build directory: the test command's child is stopped, the exit code is 130, and the
+/// build directory's claim is released: the next run with the same inputs neither waits nor
+/// fails.
+#[test]
+fn an_interrupted_run_leaves_no_child_and_releases_its_build_directory() {
+    let dir = workdir("interrupt");
+    let source = dir.join("_um.c");
+    std::fs::write(&source, GOOD_MODULE).unwrap();
+    let marker = dir.join("grandchild.pid");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_capi-compat"));
+    cmd.arg("matrix").arg(&source).args(["--python", "cpython-3.12", "--"]);
+    cmd.args(common::signals::sleeping_test_command(&marker));
+    let run = common::signals::interrupt_when_running(&mut cmd, &marker, "-INT");
+    assert_eq!(run.code, Some(130), "{}", run.stderr);
+    assert!(run.stderr.contains("capi-compat: interrupted (SIGINT)"), "{}", run.stderr);
+    assert!(
+        !common::signals::running(run.grandchild),
+        "the test command's child {} survived",
+        run.grandchild
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(&source)
+        .args(["--python", "cpython-3.12", "--", "python", "-c", "import _um"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}\n{}", String::from_utf8_lossy(&output.stdout));
+    assert!(!stderr.contains("waiting for another capi-compat process"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -4,25 +4,14 @@
 mod common;
 
 use capi_compat::spec::source::{SpecFile, SpecSource};
+use common::spec_check::{assert_mentions, check_files};
 use common::{dedent, TempDir};
 use pretty_assertions::assert_eq;
 use std::process::Command;
 
-/// Validates the files (their YAML dedented, see `common::dedent`) and returns what
-/// `check-spec` would print: every diagnostic and the count, or `spec OK`.
-fn check(files: &[(&str, &str)]) -> String {
-    let source = SpecSource::from_files(
-        files.iter().map(|(name, text)| SpecFile { name: name.to_string(), text: dedent(text) }).collect(),
-    );
-    match capi_compat::spec::validate::load(&source) {
-        Ok(_) => "spec OK\n".to_string(),
-        Err(errors) => format!("{errors}\n"),
-    }
-}
-
 /// `expected` is dedented like the YAML.
 fn assert_errors(files: &[(&str, &str)], expected: &str) {
-    assert_eq!(check(files), dedent(expected));
+    assert_eq!(check_files(files), dedent(expected));
 }
 
 /// One spec file, `spec/dict.yaml`.
@@ -789,18 +778,15 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
-        name: "spec/misc.yaml".into(),
-        text: text.into(),
-    }]);
-    let errors = capi_compat::spec::validate::load(&source).expect_err("three problems").to_string();
-    for needle in [
-        "`value` must be one line",
-        "`doc` must be one URL on one line",
-        "which is `pypy: unavailable`, but this entry is offered on PyPy",
-    ] {
-        assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
-    }
+    assert_mentions(
+        &check_files(&[("spec/misc.yaml", text)]),
+        &[
+            "the spec has 3 errors",
+            "`value` must be one line",
+            "`doc` must be one URL on one line",
+            "which is `pypy: unavailable`, but this entry is offered on PyPy",
+        ],
+    );
 }
 
 #[test]
@@ -829,18 +815,14 @@ entries:
     body: return 0;
     test: CHECK(1);
 "#;
-    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
-        name: "spec/misc.yaml".into(),
-        text: text.into(),
-    }]);
-    let errors = capi_compat::spec::validate::load(&source).expect_err("problems").to_string();
-    for needle in [
-        "a constant takes no `removed`",
-        "`removed: 3.12` must be after `since`",
-        "say why the headers never show this name",
-    ] {
-        assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
-    }
+    assert_mentions(
+        &check_files(&[("spec/misc.yaml", text)]),
+        &[
+            "a constant takes no `removed`",
+            "`removed: 3.12` must be after `since`",
+            "say why the headers never show this name",
+        ],
+    );
 }
 
 #[test]

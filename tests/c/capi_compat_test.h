@@ -5,6 +5,10 @@
 #ifndef CAPI_COMPAT_TEST_H
 #define CAPI_COMPAT_TEST_H
 
+/* descriptors for the capture below and the terminal tests (POSIX; Python.h asks for it) */
+#include <fcntl.h>
+#include <unistd.h>
+
 /* Replaces whatever exception is pending with an AssertionError that names it too, so a
  * failure caused by an unexpected exception says which one. */
 static inline void capicompat_test_fail(const char *file, int line, const char *what)
@@ -77,6 +81,52 @@ static inline int capicompat_test_tracefunc(PyObject *obj, PyFrameObject *frame,
     }
     rc = PyList_Append(obj, item);
     Py_DECREF(item);
+    return rc;
+}
+
+/* For the tests of functions that write to the C stream stderr (PyOS_Readline's prompts):
+ * capicompat_test_capture_start() points descriptor 2 at a temporary file, and
+ * capicompat_test_capture_end() points it back and copies what was written (NUL-terminated,
+ * cut to size - 1 bytes) into buf. 0 on success, -1 when the descriptors cannot be moved. */
+typedef struct {
+    int saved;
+    FILE *file;
+} capicompat_test_capture;
+
+static inline int capicompat_test_capture_start(capicompat_test_capture *cap)
+{
+    fflush(stderr);
+    cap->file = tmpfile();
+    cap->saved = cap->file != CAPICOMPAT_NULL ? dup(2) : -1;
+    if (cap->saved < 0 || dup2(fileno(cap->file), 2) < 0) {
+        if (cap->saved >= 0) {
+            close(cap->saved);
+        }
+        if (cap->file != CAPICOMPAT_NULL) {
+            fclose(cap->file);
+        }
+        cap->file = CAPICOMPAT_NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static inline int capicompat_test_capture_end(capicompat_test_capture *cap, char *buf, size_t size)
+{
+    size_t got;
+    int rc;
+    buf[0] = '\0';
+    if (cap->file == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    fflush(stderr);
+    rc = dup2(cap->saved, 2) < 0 ? -1 : 0;
+    close(cap->saved);
+    rewind(cap->file);
+    got = fread(buf, 1, size - 1, cap->file);
+    buf[got] = '\0';
+    fclose(cap->file);
+    cap->file = CAPICOMPAT_NULL;
     return rc;
 }
 

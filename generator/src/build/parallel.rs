@@ -61,7 +61,10 @@ pub fn map<T: Sync, R: Send>(
                 let text = format!("[{done}/{}] {}", items.len(), line(item, &result));
                 if let Ok(mut p) = progress.lock() {
                     p.running.remove(&name(item));
-                    p.event(Some(&text));
+                    // Killed by an interrupt: not a result to show.
+                    if !super::interrupt::is_interrupted() {
+                        p.event(Some(&text));
+                    }
                 }
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(result);
@@ -69,6 +72,7 @@ pub fn map<T: Sync, R: Send>(
             });
         }
     });
+    super::interrupt::park_if_interrupted();
     results.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
 

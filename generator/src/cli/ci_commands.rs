@@ -40,6 +40,15 @@ fn project_options(project: &ProjectArgs) -> Vec<String> {
     if !project.with.is_empty() {
         options.extend(["--with".to_string(), project.with.join(",")]);
     }
+    for file in &project.requirements {
+        options.extend(["--requirements".to_string(), file.display().to_string()]);
+    }
+    for group in &project.group {
+        options.extend(["--group".to_string(), group.clone()]);
+    }
+    if project.no_test_requirements {
+        options.push("--no-test-requirements".into());
+    }
     if let Some(header) = &project.header {
         options.extend(["--header".to_string(), header.display().to_string()]);
     }

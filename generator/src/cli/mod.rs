@@ -77,10 +77,22 @@ pub struct RunArgs {
 /// What only `matrix PROJECT_DIR` takes.
 #[derive(Debug, clap::Args)]
 pub struct ProjectArgs {
-    /// PROJECT_DIR: more test requirements to install (comma-separated), besides the
-    /// project's `test` dependency group or `test`/`tests` extra.
+    /// PROJECT_DIR: more test requirements to install (comma-separated), besides the ones
+    /// found in the project (its test extra or dependency group, a test requirements file,
+    /// tox.ini's deps: the run's output says which).
     #[arg(long = "with", value_name = "REQ,...", value_delimiter = ',')]
     pub with: Vec<String>,
+    /// PROJECT_DIR: install the test requirements from this file (relative to the project;
+    /// `pip install -r`; repeatable) instead of the ones found in the project.
+    #[arg(long = "requirements", value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+    /// PROJECT_DIR: install this dependency group of pyproject.toml (PEP 735; repeatable)
+    /// instead of the test requirements found in the project.
+    #[arg(long = "group", value_name = "NAME")]
+    pub group: Vec<String>,
+    /// PROJECT_DIR: install none of the test requirements found in the project (only `--with`).
+    #[arg(long = "no-test-requirements", conflicts_with_all = ["requirements", "group"])]
+    pub no_test_requirements: bool,
     /// PROJECT_DIR: write a freshly generated header (`--min`, `--hpy`) over the project's
     /// vendored copy at this path (relative to the project), in the copy that is built.
     #[arg(long, value_name = "PATH")]
@@ -109,6 +121,9 @@ impl ProjectArgs {
         let mut flags = Vec::new();
         let pairs = [
             (!self.with.is_empty(), "--with"),
+            (!self.requirements.is_empty(), "--requirements"),
+            (!self.group.is_empty(), "--group"),
+            (self.no_test_requirements, "--no-test-requirements"),
             (self.header.is_some(), "--header"),
             (self.strict, "--strict"),
             (self.leaks, "--leaks"),

@@ -28,7 +28,8 @@ pub fn matrix(
     let args = &request.args;
     let dir = std::fs::canonicalize(&request.dir)
         .map_err(|e| CliError::Usage(format!("{}: {e}", request.dir.display())))?;
-    project::check_project(&dir, args.header.as_deref()).map_err(|e| CliError::Usage(e.to_string()))?;
+    project::check_project(&dir, args.header.as_deref(), &args.requirements)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     if args.leaks && !request.test_command.is_empty() {
         project::leaks::framework(&request.test_command).map_err(CliError::Usage)?;
     }
@@ -52,10 +53,15 @@ pub fn matrix(
     let pip = project::pip::provide(&cache, &selection.usable).map_err(|e| CliError::Usage(e.to_string()))?;
     let work_root = project::new_work_root(&cache.join("build/project"))
         .map_err(|e| CliError::Io(format!("cannot create the work directory: {e}")))?;
+    // Interrupted, nothing of this run is worth keeping (copies, venvs, partial logs).
+    crate::build::interrupt::remove_on_interrupt(work_root.clone());
     let options = ProjectOptions {
         project: dir.clone(),
         header,
         with: rejoin_version_ranges(&args.with),
+        requirements_files: args.requirements.clone(),
+        groups: args.group.clone(),
+        read_test_requirements: !args.no_test_requirements,
         strict: args.strict,
         cflags: request.cflags,
         test_command: request.test_command,

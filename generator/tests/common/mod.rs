@@ -2,6 +2,10 @@
 //! and uses only part of it).
 #![allow(dead_code)]
 
+pub mod project;
+pub mod signals;
+pub mod spec_check;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:72fbfd55c6878be9. Entries: 659.
+ * Spec digest: fnv1a64:31beb1bca5dc6d06. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3255,6 +3255,114 @@ static inline PyObject *capicompat_PyImport_ExecCodeModuleWithPathnames(const ch
 #define PyImport_ExecCodeModuleWithPathnames capicompat_PyImport_ExecCodeModuleWithPathnames
 #endif
 
+/* PyImport_ImportFrozenModuleObject: Imports the frozen module name as the interpreter's _imp reports it: 0 when _imp.is_frozen(name) is false; else executes _imp.get_frozen_object(name) in sys.modules[name] (created if missing, with __builtins__; a package gets __path__ = []; removed again when the code raises; CPython 3.11+ set __origname__ from _imp.find_frozen), re-executing it when already imported: 1, or -1 with the exception (ImportError for a frozen name without code: PyPy's frozen modules are built into the interpreter, so there every frozen name is one).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportFrozenModuleObject */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyImport_ImportFrozenModuleObject(PyObject *name)
+{
+    PyObject *imp, *res, *code = CAPICOMPAT_NULL, *m, *d, *v;
+    int found, ispackage, ret = -1;
+    imp = PyImport_ImportModule("_imp");
+    if (imp == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    res = PyObject_CallMethod(imp, "is_frozen", "O", name);
+    found = res != CAPICOMPAT_NULL ? PyObject_IsTrue(res) : -1;
+    Py_XDECREF(res);
+    if (found <= 0) {
+        Py_DECREF(imp);
+        return found;
+    }
+    code = PyObject_CallMethod(imp, "get_frozen_object", "O", name);
+    if (code == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    if (!PyCode_Check(code)) {
+        PyErr_Format(PyExc_TypeError, "frozen object %R is not a code object", name);
+        goto done;
+    }
+    res = PyObject_CallMethod(imp, "is_frozen_package", "O", name);
+    ispackage = res != CAPICOMPAT_NULL ? PyObject_IsTrue(res) : -1;
+    Py_XDECREF(res);
+    if (ispackage < 0) {
+        goto done;
+    }
+    m = PyImport_AddModuleObject(name);
+    if (m == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    d = PyModule_GetDict(m);
+    if (ispackage) {
+        PyObject *path = PyList_New(0);
+        int err = path != CAPICOMPAT_NULL ? PyDict_SetItemString(d, "__path__", path) : -1;
+        Py_XDECREF(path);
+        if (err < 0) {
+            goto done;
+        }
+    }
+    if (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        capicompat_remove_module(name);
+        goto done;
+    }
+    Py_INCREF(d);
+    v = PyEval_EvalCode(code, d, d);
+    if (v == CAPICOMPAT_NULL) {
+        capicompat_remove_module(name);
+        Py_DECREF(d);
+        goto done;
+    }
+    Py_DECREF(v);
+    m = PyDict_GetItemWithError(PyImport_GetModuleDict(), name);
+    if (m == CAPICOMPAT_NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_ImportError, "Loaded module %R not found in sys.modules", name);
+        }
+        Py_DECREF(d);
+        goto done;
+    }
+    if (PyObject_HasAttrString(imp, "find_frozen")) {
+        /* CPython 3.11+: the name the frozen module was made from, for FrozenImporter */
+        PyObject *info = PyObject_CallMethod(imp, "find_frozen", "O", name);
+        int err = -1;
+        if (info != CAPICOMPAT_NULL) {
+            PyObject *origname = PyTuple_Check(info) && PyTuple_GET_SIZE(info) >= 3 ? PyTuple_GET_ITEM(info, 2) : Py_None;
+            err = PyDict_SetItemString(d, "__origname__", origname);
+            Py_DECREF(info);
+        }
+        if (err < 0) {
+            Py_DECREF(d);
+            goto done;
+        }
+    }
+    Py_DECREF(d);
+    ret = 1;
+    done:
+    Py_XDECREF(code);
+    Py_DECREF(imp);
+    return ret;
+}
+#define PyImport_ImportFrozenModuleObject capicompat_PyImport_ImportFrozenModuleObject
+#endif
+
+/* PyImport_ImportFrozenModule: PyImport_ImportFrozenModuleObject() with an interned str name: 1 imported, 0 not frozen, -1 with the exception.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/import.html#c.PyImport_ImportFrozenModule */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyImport_ImportFrozenModule(const char *name)
+{
+    PyObject *nameobj = PyUnicode_InternFromString(name);
+    int ret;
+    if (nameobj == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    ret = PyImport_ImportFrozenModuleObject(nameobj);
+    Py_DECREF(nameobj);
+    return ret;
+}
+#define PyImport_ImportFrozenModule capicompat_PyImport_ImportFrozenModule
+#endif
+
 /* ==== More CPython 3.10 names PyPy 3.11 lacks, built from what PyPy has (backfilled on PyPy, native everywhere else) (cpython310_misc) ==== */
 
 /* PyImport_GetMagicNumber: The bytecode magic number as a long (importlib.util.MAGIC_NUMBER read little-endian); -1 with an exception.
@@ -4963,6 +5071,362 @@ static inline char *capicompat_Py_UniversalNewlineFgets(char *buf, int n, FILE *
     return end == buf ? CAPICOMPAT_NULL : buf;
 }
 #define Py_UniversalNewlineFgets capicompat_Py_UniversalNewlineFgets
+#endif
+
+/* capicompat_flush_io: Flushes sys.stderr and sys.stdout, keeping the pending exception and dropping the flushes' own (what CPython's pythonrun.c does after running code).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_flush_io(void)
+{
+    PyObject *type, *value, *traceback, *stream, *res;
+    const char *names[2] = {"stderr", "stdout"};
+    int i;
+    PyErr_Fetch(&type, &value, &traceback);
+    for (i = 0; i < 2; i++) {
+        stream = PySys_GetObject(names[i]);
+        if (stream != CAPICOMPAT_NULL && stream != Py_None) {
+            res = PyObject_CallMethod(stream, "flush", CAPICOMPAT_NULL);
+            Py_XDECREF(res);
+        }
+        PyErr_Clear();
+    }
+    PyErr_Restore(type, value, traceback);
+}
+#endif
+
+/* PyOS_Readline: Reads one line from sys_stdin after flushing sys_stdout and writing prompt (unless NULL) to the C stream stderr, as CPython's stdio reader does (the GIL released, one reader at a time, PyOS_InputHook called before each read): a PyMem_Malloc buffer with the line and its newline (\r\n kept), "" at the end of the stream (whose EOF flag is cleared), NULL on an interrupt or with an exception (RuntimeError when the thread is already reading, OverflowError, MemoryError). PyPy has no readline hook: the stdio reader serves terminals too.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://github.com/python/cpython/blob/3.10/Include/cpython/pythonrun.h */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline char *capicompat_PyOS_Readline(FILE *sys_stdin, FILE *sys_stdout, const char *prompt)
+{
+    /* CPython's _PyOS_ReadlineTState and _PyOS_ReadlineLock (one per module using the header) */
+    static PyThreadState *reading = CAPICOMPAT_NULL;
+    static PyThread_type_lock lock = CAPICOMPAT_NULL;
+    PyThreadState *tstate = PyThreadState_Get();
+    char *buf = CAPICOMPAT_NULL, *grown, *res;
+    size_t n = 0, incr, len;
+    int status = 0, saved_errno;
+    if (reading == tstate) {
+        PyErr_SetString(PyExc_RuntimeError, "can't re-enter readline");
+        return CAPICOMPAT_NULL;
+    }
+    if (lock == CAPICOMPAT_NULL) {
+        lock = PyThread_allocate_lock();
+        if (lock == CAPICOMPAT_NULL) {
+            PyErr_SetString(PyExc_MemoryError, "can't allocate lock");
+            return CAPICOMPAT_NULL;
+        }
+    }
+    reading = tstate;
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(lock, 1);
+    fflush(sys_stdout);
+    if (prompt != CAPICOMPAT_NULL) {
+        fprintf(stderr, "%s", prompt);
+    }
+    fflush(stderr);
+    for (;;) {
+        incr = n > 0 ? n + 2 : 100;
+        if (incr > INT_MAX) {
+            status = 2;
+            break;
+        }
+        grown = (char *)PyMem_RawRealloc(buf, n + incr);
+        if (grown == CAPICOMPAT_NULL) {
+            status = 3;
+            break;
+        }
+        buf = grown;
+        if (PyOS_InputHook != CAPICOMPAT_NULL) {
+            (void)(PyOS_InputHook)();
+        }
+        errno = 0;
+        clearerr(sys_stdin);
+        if (fgets(buf + n, (int)incr, sys_stdin) == CAPICOMPAT_NULL) {
+            saved_errno = errno;
+            if (feof(sys_stdin)) {
+                clearerr(sys_stdin);
+            } else if (saved_errno == EINTR) {
+                int failed;
+                Py_BLOCK_THREADS
+                failed = PyErr_CheckSignals() < 0;
+                Py_UNBLOCK_THREADS
+                if (!failed) {
+                    continue;
+                }
+                status = 1;
+            } else {
+                int interrupted;
+                Py_BLOCK_THREADS
+                interrupted = PyOS_InterruptOccurred();
+                Py_UNBLOCK_THREADS
+                status = interrupted ? 1 : 0;
+            }
+            /* the end of the stream, or an error read as one: what was read so far */
+            buf[n] = '\0';
+            break;
+        }
+        n += strlen(buf + n);
+        if (n > 0 && buf[n - 1] == '\n') {
+            break;
+        }
+    }
+    PyThread_release_lock(lock);
+    Py_END_ALLOW_THREADS
+    reading = CAPICOMPAT_NULL;
+    if (status != 0) {
+        PyMem_RawFree(buf);
+        if (status == 2) {
+            PyErr_SetString(PyExc_OverflowError, "input line too long");
+        } else if (status == 3) {
+            PyErr_NoMemory();
+        }
+        return CAPICOMPAT_NULL;
+    }
+    len = strlen(buf) + 1;
+    res = (char *)PyMem_Malloc(len);
+    if (res != CAPICOMPAT_NULL) {
+        memcpy(res, buf, len);
+    } else {
+        PyErr_NoMemory();
+    }
+    PyMem_RawFree(buf);
+    return res;
+}
+#define PyOS_Readline capicompat_PyOS_Readline
+#endif
+
+/* capicompat_future_flags: The __future__ features' compiler flags (CPython 3.10's PyCF_MASK: PyPy's PyCF_MASK leaves out the newer ones, with the same values).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_future_flags(void)
+{
+    return 0x1FE0000;
+}
+#endif
+
+/* capicompat_compile_single: compile(source, filename, 'single', flags, dont_inherit=True): a new reference, or NULL with the exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_compile_single(PyObject *source, PyObject *filename, int flags)
+{
+    PyObject *builtins = PyEval_GetBuiltins();
+    PyObject *compile = builtins != CAPICOMPAT_NULL ? PyDict_GetItemString(builtins, "compile") : CAPICOMPAT_NULL;
+    if (compile == CAPICOMPAT_NULL) {
+        PyErr_SetString(PyExc_SystemError, "no builtins.compile");
+        return CAPICOMPAT_NULL;
+    }
+    return PyObject_CallFunction(compile, "OOsii", source, filename, "single", flags, 1);
+}
+#endif
+
+/* capicompat_interactive_status: Whether the lines read so far (without their last newline) make an interactive statement, as codeop decides for the code module's console (the check compiles ignore SyntaxWarning and DeprecationWarning): 0 complete, 1 more lines needed, 2 only blank lines and comments, -1 with the SyntaxError (or other exception).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_interactive_status(PyObject *source, PyObject *filename, int flags)
+{
+    const char *utf8 = PyUnicode_AsUTF8(source), *p;
+    PyObject *warnings, *catcher = CAPICOMPAT_NULL, *res, *more, *type, *value, *traceback, *text;
+    int blank = 1, at_line_start = 1, status = -1, check = flags | 0x200 | 0x4000;
+    if (utf8 == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    for (p = utf8; *p != '\0' && blank; p++) {
+        if (*p == '\n') {
+            at_line_start = 1;
+        } else if (at_line_start && !(*p == ' ' || *p == '\t' || *p == '\f' || *p == '\r' || *p == '\v')) {
+            if (*p != '#') {
+                blank = 0;
+            }
+            at_line_start = 0;
+        }
+    }
+    if (blank) {
+        return 2;
+    }
+    /* PyCF_DONT_IMPLY_DEDENT | PyCF_ALLOW_INCOMPLETE_INPUT, warnings off, as codeop */
+    warnings = PyImport_ImportModule("warnings");
+    if (warnings == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    catcher = PyObject_CallMethod(warnings, "catch_warnings", CAPICOMPAT_NULL);
+    res = catcher != CAPICOMPAT_NULL ? PyObject_CallMethod(catcher, "__enter__", CAPICOMPAT_NULL) : CAPICOMPAT_NULL;
+    if (res == CAPICOMPAT_NULL) {
+        Py_XDECREF(catcher);
+        Py_DECREF(warnings);
+        return -1;
+    }
+    Py_DECREF(res);
+    res = PyObject_CallMethod(warnings, "simplefilter", "s(OO)", "ignore", PyExc_SyntaxWarning, PyExc_DeprecationWarning);
+    if (res != CAPICOMPAT_NULL) {
+        Py_DECREF(res);
+        res = capicompat_compile_single(source, filename, check);
+    }
+    if (res != CAPICOMPAT_NULL) {
+        status = 0;
+    } else if (PyErr_ExceptionMatches(PyExc_SyntaxError)) {
+        PyErr_Clear();
+        more = PyUnicode_FromFormat("%U\n", source);
+        res = more != CAPICOMPAT_NULL ? capicompat_compile_single(more, filename, check) : CAPICOMPAT_NULL;
+        Py_XDECREF(more);
+        if (res != CAPICOMPAT_NULL) {
+            status = 1;
+        } else if (PyErr_ExceptionMatches(PyExc_SyntaxError)) {
+            PyErr_Fetch(&type, &value, &traceback);
+            text = value != CAPICOMPAT_NULL ? PyObject_Str(value) : CAPICOMPAT_NULL;
+            if (text != CAPICOMPAT_NULL && PyUnicode_Check(text)) {
+                PyObject *needle = PyUnicode_FromString("incomplete input");
+                if (needle != CAPICOMPAT_NULL && PyUnicode_Find(text, needle, 0, PY_SSIZE_T_MAX, 1) >= 0) {
+                    status = 1;
+                }
+                Py_XDECREF(needle);
+            }
+            Py_XDECREF(text);
+            Py_XDECREF(type);
+            Py_XDECREF(value);
+            Py_XDECREF(traceback);
+            PyErr_Clear();
+            /* not incomplete: the error itself, below */
+            status = status == 1 ? 1 : -2;
+        }
+    }
+    Py_XDECREF(res);
+    PyErr_Fetch(&type, &value, &traceback);
+    res = PyObject_CallMethod(catcher, "__exit__", "OOO", Py_None, Py_None, Py_None);
+    Py_XDECREF(res);
+    PyErr_Clear();
+    PyErr_Restore(type, value, traceback);
+    Py_DECREF(catcher);
+    Py_DECREF(warnings);
+    if (status == -2) {
+        /* compiled again outside the catcher, so its warnings and its error are the real ones */
+        res = capicompat_compile_single(source, filename, flags | 0x200);
+        status = res != CAPICOMPAT_NULL ? 0 : -1;
+        Py_XDECREF(res);
+    }
+    return status;
+}
+#endif
+
+/* capicompat_is_compound: 1 if the complete interactive statement source is a compound one (if, while, for, try, with, def, class, match, decorated), which CPython's interactive parser ends only at an empty line; 0 if not; -1 with an exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_is_compound(PyObject *source, PyObject *filename, int flags)
+{
+    static const char *const simple[] = {"Expr", "Assign", "AugAssign", "AnnAssign", "Pass", "Break", "Continue", "Return",
+                                         "Raise", "Global", "Nonlocal", "Delete", "Assert", "Import", "ImportFrom", "TypeAlias"};
+    PyObject *tree, *body, *name;
+    size_t i;
+    int compound = 1;
+    /* PyCF_ONLY_AST | PyCF_DONT_IMPLY_DEDENT */
+    tree = capicompat_compile_single(source, filename, flags | 0x400 | 0x200);
+    if (tree == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    body = PyObject_GetAttrString(tree, "body");
+    Py_DECREF(tree);
+    if (body == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    if (PySequence_Size(body) != 1) {
+        Py_DECREF(body);
+        PyErr_Clear();
+        return 0;
+    }
+    tree = PySequence_GetItem(body, 0);
+    Py_DECREF(body);
+    name = tree != CAPICOMPAT_NULL ? PyObject_GetAttrString((PyObject *)Py_TYPE(tree), "__name__") : CAPICOMPAT_NULL;
+    Py_XDECREF(tree);
+    if (name == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    for (i = 0; i < sizeof simple / sizeof simple[0]; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, simple[i]) == 0) {
+            compound = 0;
+        }
+    }
+    Py_DECREF(name);
+    return compound;
+}
+#endif
+
+/* capicompat_set_main_loader: d['__loader__'] = importlib._bootstrap_external.<loader_name>('__main__', filename): 0, or -1 with the exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_set_main_loader(PyObject *d, PyObject *filename, const char *loader_name)
+{
+    PyObject *external = PyImport_ImportModule("importlib._bootstrap_external"), *loader;
+    int rc;
+    if (external == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    loader = PyObject_CallMethod(external, loader_name, "sO", "__main__", filename);
+    Py_DECREF(external);
+    if (loader == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    rc = PyDict_SetItemString(d, "__loader__", loader);
+    Py_DECREF(loader);
+    return rc;
+}
+#endif
+
+/* capicompat_run_pyc: CPython's run_pyc_file on the bytes of a compiled file: checks the magic number (RuntimeError "Bad magic number in .pyc file"), skips the rest of the 16-byte header, unmarshals the code (RuntimeError "Bad code object in .pyc file") and runs it in d; flags gain its __future__ features. The result, or NULL with the exception.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline PyObject *capicompat_run_pyc(PyObject *data, PyObject *d, PyCompilerFlags *flags)
+{
+    PyObject *marshal, *code, *v, *co_flags;
+    const unsigned char *bytes = (const unsigned char *)PyBytes_AsString(data);
+    Py_ssize_t size = PyBytes_Size(data);
+    long magic, expected;
+    if (bytes == CAPICOMPAT_NULL) {
+        return CAPICOMPAT_NULL;
+    }
+    if (size < 4) {
+        PyErr_SetString(PyExc_EOFError, "EOF read where not expected");
+        return CAPICOMPAT_NULL;
+    }
+    magic = (long)((unsigned long)bytes[0] | (unsigned long)bytes[1] << 8 | (unsigned long)bytes[2] << 16 | (unsigned long)bytes[3] << 24);
+    expected = PyImport_GetMagicNumber();
+    if (magic != expected) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "Bad magic number in .pyc file");
+        }
+        return CAPICOMPAT_NULL;
+    }
+    marshal = PyImport_ImportModule("marshal");
+    code = CAPICOMPAT_NULL;
+    if (marshal != CAPICOMPAT_NULL && size >= 16) {
+        PyObject *body = PyBytes_FromStringAndSize((const char *)bytes + 16, size - 16);
+        code = body != CAPICOMPAT_NULL ? PyObject_CallMethod(marshal, "loads", "O", body) : CAPICOMPAT_NULL;
+        Py_XDECREF(body);
+    }
+    Py_XDECREF(marshal);
+    if (code == CAPICOMPAT_NULL || !PyCode_Check(code)) {
+        Py_XDECREF(code);
+        PyErr_Clear();
+        PyErr_SetString(PyExc_RuntimeError, "Bad code object in .pyc file");
+        return CAPICOMPAT_NULL;
+    }
+    if (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(code);
+        return CAPICOMPAT_NULL;
+    }
+    v = PyEval_EvalCode(code, d, d);
+    if (v != CAPICOMPAT_NULL && flags != CAPICOMPAT_NULL) {
+        co_flags = PyObject_GetAttrString(code, "co_flags");
+        if (co_flags == CAPICOMPAT_NULL) {
+            Py_CLEAR(v);
+        } else {
+            flags->cf_flags |= (int)PyLong_AsLong(co_flags) & capicompat_future_flags();
+            Py_DECREF(co_flags);
+        }
+    }
+    Py_DECREF(code);
+    return v;
+}
 #endif
 
 /* ==== CPython 3.10 str-writing, str-translation, locale-conversion and buffer-copy functions PyPy 3.11 lacks (backfilled on PyPy, native everywhere else) (cpython310_strings) ==== */
@@ -9355,6 +9819,468 @@ static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
     return mod;
 }
 #define PyImport_AddModuleRef capicompat_PyImport_AddModuleRef
+#endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for running files and bytes reprs (backfilled on PyPy, native everywhere else) (cpython310_run) ==== */
+
+/* capicompat_interactive_one: CPython's PyRun_InteractiveOneObjectEx: reads one interactive statement from fp with PyOS_Readline (sys.ps1, then sys.ps2, as str; "" when unset), decoded with sys.stdin.encoding when fp is stdin (else UTF-8), writes "\n" to sys.stderr at the end of the stream, compiles it as Py_single_input with flags (updated with its __future__ features) and runs it in __main__: 0, -1 with the exception, or E_EOF (11) at the end of the stream.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_interactive_one(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    PyObject *ps[2] = {CAPICOMPAT_NULL, CAPICOMPAT_NULL}, *encoding_obj = CAPICOMPAT_NULL, *text = CAPICOMPAT_NULL, *code = CAPICOMPAT_NULL, *main, *d, *v, *attr, *co_flags;
+    const char *prompts[2] = {"", ""}, *encoding = "utf-8";
+    const char *names[2] = {"ps1", "ps2"};
+    int i, ret = -1, status, lines = 0, cf = flags != CAPICOMPAT_NULL ? flags->cf_flags & capicompat_future_flags() : 0;
+    if (fp == stdin) {
+        attr = PySys_GetObject("stdin");
+        if (attr != CAPICOMPAT_NULL && attr != Py_None) {
+            encoding_obj = PyObject_GetAttrString(attr, "encoding");
+            if (encoding_obj != CAPICOMPAT_NULL && PyUnicode_Check(encoding_obj) && PyUnicode_AsUTF8(encoding_obj) != CAPICOMPAT_NULL) {
+                encoding = PyUnicode_AsUTF8(encoding_obj);
+            }
+        }
+        PyErr_Clear();
+    }
+    for (i = 0; i < 2; i++) {
+        attr = PySys_GetObject(names[i]);
+        if (attr != CAPICOMPAT_NULL) {
+            ps[i] = PyObject_Str(attr);
+            if (ps[i] != CAPICOMPAT_NULL && PyUnicode_Check(ps[i]) && PyUnicode_AsUTF8(ps[i]) != CAPICOMPAT_NULL) {
+                prompts[i] = PyUnicode_AsUTF8(ps[i]);
+            }
+        }
+        PyErr_Clear();
+    }
+    text = PyUnicode_FromString("");
+    if (text == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    for (;;) {
+        PyObject *line, *joined;
+        size_t len;
+        char *raw = PyOS_Readline(fp, stdout, prompts[lines > 0]);
+        if (raw == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetNone(PyExc_KeyboardInterrupt);
+            }
+            goto done;
+        }
+        if (raw[0] == '\0') {
+            /* the end of the stream: the tokenizer writes a newline after the prompt */
+            PyMem_Free(raw);
+            PySys_WriteStderr("\n");
+            if (PyUnicode_GetLength(text) == 0) {
+                ret = 11;
+                goto done;
+            }
+            code = capicompat_compile_single(text, filename, cf);
+            break;
+        }
+        len = strlen(raw);
+        line = PyUnicode_Decode(raw, (Py_ssize_t)len, encoding, "strict");
+        PyMem_Free(raw);
+        if (line == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        joined = PyUnicode_Concat(text, line);
+        Py_DECREF(line);
+        Py_DECREF(text);
+        text = joined;
+        if (text == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        if (len == 0 || PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 1) != '\n') {
+            /* a last line without its newline: read on, to the end of the stream */
+            continue;
+        }
+        lines++;
+        {
+            PyObject *head = PyUnicode_Substring(text, 0, PyUnicode_GetLength(text) - 1);
+            status = head != CAPICOMPAT_NULL ? capicompat_interactive_status(head, filename, cf) : -1;
+            if (status == 0 && PyUnicode_GetLength(text) >= 2
+                && PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 2) != '\n') {
+                /* a compound statement ends only at an empty line (codeop on PyPy ends it earlier) */
+                int compound = capicompat_is_compound(head, filename, cf);
+                status = compound < 0 ? -1 : compound;
+            }
+            Py_XDECREF(head);
+        }
+        if (status < 0) {
+            goto done;
+        }
+        if (status == 2 && lines == 1) {
+            /* a first line of blanks or a comment is a statement of its own, which does nothing */
+            ret = 0;
+            goto done;
+        }
+        if (status == 0) {
+            code = capicompat_compile_single(text, filename, cf);
+            break;
+        }
+    }
+    if (code == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    if (flags != CAPICOMPAT_NULL) {
+        co_flags = PyObject_GetAttrString(code, "co_flags");
+        if (co_flags == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        flags->cf_flags |= (int)PyLong_AsLong(co_flags) & capicompat_future_flags();
+        Py_DECREF(co_flags);
+    }
+    main = PyImport_AddModuleRef("__main__");
+    if (main == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    d = PyModule_GetDict(main);
+    if (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(main);
+        goto done;
+    }
+    v = PyEval_EvalCode(code, d, d);
+    Py_DECREF(main);
+    if (v == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    Py_DECREF(v);
+    capicompat_flush_io();
+    ret = 0;
+    done:
+    Py_XDECREF(code);
+    Py_XDECREF(text);
+    Py_XDECREF(ps[0]);
+    Py_XDECREF(ps[1]);
+    Py_XDECREF(encoding_obj);
+    return ret;
+}
+#endif
+
+/* capicompat_interactive_loop: CPython's _PyRun_InteractiveLoopObject: sets sys.ps1/sys.ps2 to ">>> "/"... " when unset, then runs interactive statements from fp until the end of the stream with one set of flags (so __future__ imports carry over), printing each exception (PyErr_Print) and going on; 0, or -1 after 17 MemoryErrors in a row.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_interactive_loop(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    PyCompilerFlags local_flags = {0, PY_MINOR_VERSION};
+    const char *names[2] = {"ps1", "ps2"}, *defaults[2] = {">>> ", "... "};
+    PyObject *v;
+    int i, ret, err = 0, nomem_count = 0;
+    if (flags == CAPICOMPAT_NULL) {
+        flags = &local_flags;
+    }
+    for (i = 0; i < 2; i++) {
+        if (PySys_GetObject(names[i]) == CAPICOMPAT_NULL) {
+            v = PyUnicode_FromString(defaults[i]);
+            if (v == CAPICOMPAT_NULL || PySys_SetObject(names[i], v) < 0) {
+                PyErr_Clear();
+            }
+            Py_XDECREF(v);
+        }
+    }
+    do {
+        ret = capicompat_interactive_one(fp, filename, flags);
+        if (ret == -1 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+                if (++nomem_count > 16) {
+                    PyErr_Clear();
+                    err = -1;
+                    break;
+                }
+            } else {
+                nomem_count = 0;
+            }
+            PyErr_Print();
+            capicompat_flush_io();
+        } else {
+            nomem_count = 0;
+        }
+    } while (ret != 11);
+    return err;
+}
+#endif
+
+/* PyRun_InteractiveOneObject: Reads one statement from fp (prompts sys.ps1, then sys.ps2, written to the C stream stderr by PyOS_Readline) and runs it in __main__ as Py_single_input (expression values through sys.displayhook), flags updated with its __future__ features: 0; -1 after printing the exception (PyErr_Print); E_EOF (11) at the end of the stream, after writing "\n" to sys.stderr.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveOneObject(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    int res = capicompat_interactive_one(fp, filename, flags);
+    if (res == -1) {
+        PyErr_Print();
+        capicompat_flush_io();
+    }
+    return res;
+}
+#define PyRun_InteractiveOneObject capicompat_PyRun_InteractiveOneObject
+#endif
+
+/* PyRun_InteractiveOneFlags: PyRun_InteractiveOneObject() with a file name decoded from the filesystem encoding (-1 after printing the error when it cannot be).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveOneFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename);
+    int res;
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    res = PyRun_InteractiveOneObject(fp, name, flags);
+    Py_DECREF(name);
+    return res;
+}
+#define PyRun_InteractiveOneFlags capicompat_PyRun_InteractiveOneFlags
+#endif
+
+/* PyRun_InteractiveOne: PyRun_InteractiveOneFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOne */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_InteractiveOne
+#  define PyRun_InteractiveOne(f, p) PyRun_InteractiveOneFlags(f, p, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_InteractiveLoopFlags: Runs interactive statements from fp until the end of the stream (PyRun_InteractiveOneFlags() in a loop, one set of flags, each exception printed), after setting sys.ps1/sys.ps2 to ">>> "/"... " when unset: 0 (-1 after 17 MemoryErrors in a row).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoopFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveLoopFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename);
+    int err;
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    err = capicompat_interactive_loop(fp, name, flags);
+    Py_DECREF(name);
+    return err;
+}
+#define PyRun_InteractiveLoopFlags capicompat_PyRun_InteractiveLoopFlags
+#endif
+
+/* PyRun_InteractiveLoop: PyRun_InteractiveLoopFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoop */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_InteractiveLoop
+#  define PyRun_InteractiveLoop(f, p) PyRun_InteractiveLoopFlags(f, p, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* capicompat_run_simple_file: CPython 3.10's _PyRun_SimpleFileObject: runs fp in __main__'s dict (setting __file__ and __cached__ = None for the run when __main__ has no __file__, and __main__.__loader__ to a SourceFileLoader, left alone for "<stdin>"), or, for a file name ending in .pyc or (closeit) a file starting with the magic number, the compiled file reopened by name (SourcelessFileLoader); closes fp when closeit; prints and clears the exception: 0 or -1.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *m, *d, *v = CAPICOMPAT_NULL, *code;
+    int set_file_name = 0, ret = -1, pyc;
+    m = PyImport_AddModuleRef("__main__");
+    if (m == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    d = PyModule_GetDict(m);
+    if (PyDict_GetItemString(d, "__file__") == CAPICOMPAT_NULL) {
+        if (PyDict_SetItemString(d, "__file__", filename) < 0 || PyDict_SetItemString(d, "__cached__", Py_None) < 0) {
+            goto done;
+        }
+        set_file_name = 1;
+    }
+    /* maybe_pyc_file: the extension, or (only when it may be closed, so it is seekable) the magic */
+    {
+        PyObject *ext = PyUnicode_FromString(".pyc");
+        Py_ssize_t ends;
+        if (ext == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        ends = PyUnicode_Tailmatch(filename, ext, 0, PY_SSIZE_T_MAX, 1);
+        Py_DECREF(ext);
+        if (ends < 0) {
+            goto done;
+        }
+        pyc = ends > 0;
+    }
+    if (!pyc && closeit && ftell(fp) == 0) {
+        unsigned char magic[2];
+        long halfmagic = PyImport_GetMagicNumber() & 0xFFFF;
+        if (fread(magic, 1, 2, fp) == 2 && (long)((unsigned int)magic[1] << 8 | magic[0]) == halfmagic) {
+            pyc = 1;
+        }
+        rewind(fp);
+    }
+    if (pyc) {
+        PyObject *io, *data = CAPICOMPAT_NULL;
+        if (closeit) {
+            fclose(fp);
+        }
+        io = PyImport_ImportModule("io");
+        if (io != CAPICOMPAT_NULL) {
+            PyObject *f = PyObject_CallMethod(io, "open", "Os", filename, "rb");
+            if (f != CAPICOMPAT_NULL) {
+                PyObject *closed;
+                data = PyObject_CallMethod(f, "read", CAPICOMPAT_NULL);
+                closed = PyObject_CallMethod(f, "close", CAPICOMPAT_NULL);
+                Py_XDECREF(closed);
+                Py_DECREF(f);
+            }
+            Py_DECREF(io);
+        }
+        if (data == CAPICOMPAT_NULL) {
+            fprintf(stderr, "python: Can't reopen .pyc file\n");
+            goto done;
+        }
+        if (capicompat_set_main_loader(d, filename, "SourcelessFileLoader") < 0) {
+            fprintf(stderr, "python: failed to set __main__.__loader__\n");
+            Py_DECREF(data);
+            goto done;
+        }
+        v = capicompat_run_pyc(data, d, flags);
+        Py_DECREF(data);
+    } else {
+        char *source;
+        if (PyUnicode_CompareWithASCIIString(filename, "<stdin>") != 0
+            && capicompat_set_main_loader(d, filename, "SourceFileLoader") < 0) {
+            fprintf(stderr, "python: failed to set __main__.__loader__\n");
+            goto done;
+        }
+        source = capicompat_read_file(fp, closeit);
+        if (source != CAPICOMPAT_NULL) {
+            code = Py_CompileStringObject(source, filename, Py_file_input, flags, -1);
+            PyMem_Free(source);
+            if (code != CAPICOMPAT_NULL && flags != CAPICOMPAT_NULL) {
+                /* as CPython's compiler does: the file's __future__ features stay in flags */
+                PyObject *co_flags = PyObject_GetAttrString(code, "co_flags");
+                if (co_flags == CAPICOMPAT_NULL) {
+                    Py_CLEAR(code);
+                } else {
+                    flags->cf_flags |= (int)PyLong_AsLong(co_flags) & capicompat_future_flags();
+                    Py_DECREF(co_flags);
+                }
+            }
+            if (code != CAPICOMPAT_NULL) {
+                if (PyDict_GetItemString(d, "__builtins__") != CAPICOMPAT_NULL || PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) == 0) {
+                    v = PyEval_EvalCode(code, d, d);
+                }
+                Py_DECREF(code);
+            }
+        }
+    }
+    capicompat_flush_io();
+    if (v == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        goto done;
+    }
+    Py_DECREF(v);
+    ret = 0;
+    done:
+    if (set_file_name) {
+        if (PyDict_DelItemString(d, "__file__") < 0) {
+            PyErr_Clear();
+        }
+        if (PyDict_DelItemString(d, "__cached__") < 0) {
+            PyErr_Clear();
+        }
+    }
+    Py_DECREF(m);
+    return ret;
+}
+#endif
+
+/* PyRun_SimpleFileExFlags: Runs the file fp (named filename) in __main__'s namespace: __file__ (and __cached__ = None) set for the run when __main__ has none, __main__.__loader__ set to a SourceFileLoader (a SourcelessFileLoader for compiled code: a name ending in .pyc, or with closeit a file starting with the magic number, which is then reopened by name); fp closed when closeit; on an exception prints it and returns -1, else 0.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleFileExFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_SimpleFileExFlags(FILE *fp, const char *filename, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename);
+    int res;
+    if (name == CAPICOMPAT_NULL) {
+        return -1;
+    }
+    res = capicompat_run_simple_file(fp, name, closeit, flags);
+    Py_DECREF(name);
+    return res;
+}
+#define PyRun_SimpleFileExFlags capicompat_PyRun_SimpleFileExFlags
+#endif
+
+/* PyRun_SimpleFileEx: PyRun_SimpleFileExFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleFileEx */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_SimpleFileEx
+#  define PyRun_SimpleFileEx(f, p, c) PyRun_SimpleFileExFlags(f, p, c, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_SimpleFile: PyRun_SimpleFileExFlags() that leaves fp open, without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_SimpleFile */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_SimpleFile
+#  define PyRun_SimpleFile(f, p) PyRun_SimpleFileExFlags(f, p, 0, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_AnyFileExFlags: PyRun_InteractiveLoopFlags() when Py_FdIsInteractive(fp, filename) (closing fp after it when closeit), else PyRun_SimpleFileExFlags(); a NULL filename is "???".
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileExFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_AnyFileExFlags(FILE *fp, const char *filename, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *name;
+    int res;
+    if (filename == CAPICOMPAT_NULL) {
+        filename = "???";
+    }
+    name = PyUnicode_DecodeFSDefault(filename);
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    if (Py_FdIsInteractive(fp, filename)) {
+        res = capicompat_interactive_loop(fp, name, flags);
+        if (closeit) {
+            fclose(fp);
+        }
+    } else {
+        res = capicompat_run_simple_file(fp, name, closeit, flags);
+    }
+    Py_DECREF(name);
+    return res;
+}
+#define PyRun_AnyFileExFlags capicompat_PyRun_AnyFileExFlags
+#endif
+
+/* PyRun_AnyFileFlags: PyRun_AnyFileExFlags() that leaves fp open.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileFlags */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFileFlags
+#  define PyRun_AnyFileFlags(fp, name, flags) PyRun_AnyFileExFlags(fp, name, 0, flags)
+#endif
+#endif
+
+/* PyRun_AnyFileEx: PyRun_AnyFileExFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileEx */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFileEx
+#  define PyRun_AnyFileEx(fp, name, closeit) PyRun_AnyFileExFlags(fp, name, closeit, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_AnyFile: PyRun_AnyFileExFlags() that leaves fp open, without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFile */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFile
+#  define PyRun_AnyFile(fp, name) PyRun_AnyFileExFlags(fp, name, 0, CAPICOMPAT_NULL)
+#endif
 #endif
 
 /* ==== Mapping protocol (mapping) ==== */

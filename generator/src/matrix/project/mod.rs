@@ -5,9 +5,11 @@
 //! writes a fresh header over the vendored one in the copy), a fresh venv with pip (see
 //! `pip`, `venv`), the project installed by its own build backend through pip (build
 //! isolation, the project's and the interpreter's compile flags; ours only with `--strict`),
-//! the test requirements, then: every extension module the build installed must import, the
-//! test command runs (with `-X dev` on debug builds), and every extension must have been
-//! imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
+//! the test requirements (the ones the user names, or else the first source the project has:
+//! metadata, a requirements file, tox.ini, a dev group; the rule is in
+//! `python/capi_compat_project.py`, and the run's output names the source), then: every
+//! extension module the build installed must import, the test command runs (with `-X dev`
+//! on debug builds), and every extension must have been imported by the tests (the recorder in `python/capi_compat_imports.py`), so a package
 //! that silently fell back to pure Python cannot pass. Where the user says a pure-Python
 //! build is intended (`--pure-python-ok`, `[tool.capi-compat]`), a build without extension
 //! modules runs its tests and is reported as `pure-python (accepted)`, never as a pass.
@@ -48,6 +50,12 @@ pub struct ProjectOptions {
     pub header: Option<HeaderOverride>,
     /// `--with`: extra test requirements.
     pub with: Vec<String>,
+    /// `--requirements FILE` / `--group NAME`: the test requirements to install instead of
+    /// the ones found in the project (files relative to its root).
+    pub requirements_files: Vec<PathBuf>,
+    pub groups: Vec<String>,
+    /// False with `--no-test-requirements`: only `--with` is installed for the tests.
+    pub read_test_requirements: bool,
     /// `--strict`: our warning flags (with -Werror) in CFLAGS.
     pub strict: bool,
     /// `--cflag`: more CFLAGS.
@@ -70,6 +78,7 @@ pub enum ProjectError {
     NotAProject(PathBuf),
     HeaderOutside(PathBuf),
     NoHeaderDir(PathBuf),
+    NoRequirementsFile(PathBuf),
 }
 
 impl std::fmt::Display for ProjectError {
@@ -89,14 +98,26 @@ impl std::fmt::Display for ProjectError {
                 path.display(),
                 path.parent().unwrap_or(Path::new("")).display()
             ),
+            ProjectError::NoRequirementsFile(path) => write!(
+                f,
+                "--requirements {}: no such file in the project; give its path relative to the project's root",
+                path.display()
+            ),
         }
     }
 }
 
 /// Checks what can be checked before any environment is made.
-pub fn check_project(project: &Path, header: Option<&Path>) -> Result<(), ProjectError> {
+pub fn check_project(
+    project: &Path,
+    header: Option<&Path>,
+    requirements_files: &[PathBuf],
+) -> Result<(), ProjectError> {
     if !tree::is_project_dir(project) {
         return Err(ProjectError::NotAProject(project.to_path_buf()));
+    }
+    if let Some(missing) = requirements_files.iter().find(|f| !project.join(f).is_file()) {
+        return Err(ProjectError::NoRequirementsFile(missing.clone()));
     }
     if let Some(path) = header {
         let inside =
@@ -197,12 +218,60 @@ fn unsupported_python(pip_output: &str) -> Option<String> {
     Some(format!("the project does not support Python {version} (requires-python {spec}): {hint}\n{line}"))
 }
 
+/// Why the project's own directory may have come first on the tests' `sys.path`, so that a
+/// flat layout's package (`./PKG/`, no built extension in it) was imported instead of the
+/// installed one. `test_command` is the user's, `copy` the project's copy.
+fn shadowing_reasons(test_command: &[String], copy: &Path, package: &str) -> Vec<String> {
+    let words: Vec<&str> = test_command.iter().flat_map(|w| w.split_whitespace()).collect();
+    let mut reasons = Vec::new();
+    if words.iter().any(|w| *w == "-m" || *w == "-c") {
+        reasons.push("`python -m`/`python -c` puts the project's directory first on sys.path".to_string());
+    }
+    let runs_pytest = words.iter().any(|w| w.rsplit('/').next().is_some_and(|p| p.starts_with("pytest")));
+    if runs_pytest && !words.iter().any(|w| w.contains("--import-mode=importlib")) {
+        // pytest's default import mode (prepend) inserts the first directory above a test
+        // module that is not a package: the project's root when the tests dir is a package.
+        let named = words.iter().map(|w| w.split("::").next().unwrap_or(w).trim_end_matches('/'));
+        let packages: Vec<String> = named
+            .chain(["tests", "test"])
+            .filter(|w| !w.starts_with('-') && !w.is_empty())
+            .filter(|w| copy.join(w).join("__init__.py").is_file() && *w != package)
+            .map(|w| format!("./{w}/__init__.py"))
+            .collect();
+        if let Some(first) = packages.first() {
+            reasons.push(format!(
+                "pytest puts the project's directory on sys.path: the tests directory is a package ({first})"
+            ));
+        }
+        if copy.join("conftest.py").is_file() {
+            reasons.push("pytest puts the project's directory on sys.path for its ./conftest.py".to_string());
+        }
+        if has_test_files(&copy.join(package)) {
+            reasons
+                .push(format!("the tests live inside ./{package}/, which pytest imports from the project"));
+        }
+    }
+    reasons
+}
+
 /// Whether a package directory holds test modules (`test_*.py`, `*_test.py`) at its top.
 fn has_test_files(dir: &Path) -> bool {
     std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
     })
+}
+
+/// The test requirements found in the project (or named by the user), and where from.
+#[derive(Debug, Default)]
+struct TestRequirements {
+    /// Where they come from, said in the run's output ("requirements/test.txt (the first …)").
+    source: String,
+    /// The project's extra to install it with (`pip install .[test]`).
+    extra: Option<String>,
+    requirements: Vec<String>,
+    /// Requirements files for `pip -r`, relative to the project.
+    files: Vec<String>,
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -298,24 +367,36 @@ impl<'a> Session<'a> {
 
     /// The test requirements, then the project, each through pip.
     fn install(&mut self) -> Result<(), String> {
-        let (extra, mut requirements) = self.test_requirements()?;
+        let found = self.test_requirements()?;
+        let mut requirements = found.requirements.clone();
         requirements.extend(self.options.with.iter().cloned());
-        if !requirements.is_empty() {
+        let mut source = found.source.clone();
+        if !self.options.with.is_empty() {
+            let with = format!("--with {}", self.options.with.join(","));
+            source = if source.is_empty() { with } else { format!("{source}; {with}") };
+        }
+        self.report.test_requirements = source;
+        let extra = found.extra;
+        if !requirements.is_empty() || !found.files.is_empty() {
             let mut cmd = self.venv.pip();
             cmd.args(["install", "--no-compile"]).args(&requirements);
-            let title = format!("test requirements: {}", requirements.join(" "));
+            for file in &found.files {
+                cmd.arg("-r").arg(file);
+            }
+            // `-e .` in a requirements file means the project: pip reads it from here.
+            cmd.current_dir(&self.copy);
+            let mut what: Vec<String> = requirements.clone();
+            what.extend(found.files.iter().map(|f| format!("-r {f}")));
+            let title = format!("test requirements: {}", what.join(" "));
             self.pip_step(&title, &mut cmd).map_err(|text| match text.starts_with("could not reach") {
                 true => text,
                 false => format!("cannot install the {title}:\n{}", tail(&text, 20)),
             })?;
         }
-        let mut target = self.copy.display().to_string();
-        let extra = extra.map(|e| format!("[{e}]")).unwrap_or_default();
-        target.push_str(&extra);
         let mut cmd = self.venv.pip();
-        cmd.args(["install", "-v"]).arg(&target).current_dir(&self.venv.root);
+        cmd.args(["install", "-v"]).arg(&self.copy).current_dir(&self.venv.root);
         self.build_env(&mut cmd);
-        let log = self.pip_step(&format!("the project (pip install -v .{extra})"), &mut cmd);
+        let log = self.pip_step("the project (pip install -v .)", &mut cmd);
         let text = match &log {
             Ok(text) | Err(text) => text.clone(),
         };
@@ -339,7 +420,28 @@ impl<'a> Session<'a> {
             }
             return Err(text);
         }
-        Ok(())
+        match extra {
+            Some(extra) => self.install_extra(&extra),
+            None => Ok(()),
+        }
+    }
+
+    /// The project's test extra, once the project is built: `pip install NAME[EXTRA]` finds
+    /// NAME installed and adds only the extra's requirements, so a requirement that cannot be
+    /// installed is never mistaken for a failed build of the project.
+    fn install_extra(&mut self, extra: &str) -> Result<(), String> {
+        let name = self.inspect("name", &[])?;
+        let mut cmd = self.venv.pip();
+        cmd.args(["install", "--no-compile"])
+            .arg(format!("{}[{extra}]", name.trim()))
+            .current_dir(&self.venv.root);
+        let title = format!("the project's '{extra}' extra (pip install {}[{extra}])", name.trim());
+        self.pip_step(&title, &mut cmd).map(|_| ()).map_err(|text| {
+            match text.starts_with("could not reach") {
+                true => text,
+                false => format!("cannot install the test requirements of {title}:\n{}", tail(&text, 20)),
+            }
+        })
     }
 
     /// What the compiler sees beyond the project's and the interpreter's own flags: the
@@ -379,19 +481,30 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// The project's `test` extra (`test` or `tests` in [project.optional-dependencies], or
-    /// else in setup.cfg or setup.py's literal `extras_require`), its `test` (or `tests`)
-    /// dependency group and a literal `tests_require`, as the venv's Python reads them
-    /// (setup.py is parsed, never run).
-    fn test_requirements(&mut self) -> Result<(Option<String>, Vec<String>), String> {
-        let out = self.inspect("requirements")?;
-        let mut extra = None;
-        let mut requirements = Vec::new();
+    /// The test requirements as the venv's Python reads them from the project (the rule is
+    /// in `python/capi_compat_project.py`; setup.py is parsed, never run), or the files and
+    /// groups the user named.
+    fn test_requirements(&mut self) -> Result<TestRequirements, String> {
+        if !self.options.read_test_requirements {
+            let source = "none read from the project (--no-test-requirements)".to_string();
+            return Ok(TestRequirements { source, ..Default::default() });
+        }
+        let mut args: Vec<String> = Vec::new();
+        for file in &self.options.requirements_files {
+            args.extend(["--requirements".to_string(), file.display().to_string()]);
+        }
+        for group in &self.options.groups {
+            args.extend(["--group".to_string(), group.clone()]);
+        }
+        let out = self.inspect("requirements", &args)?;
+        let mut found = TestRequirements::default();
         let mut notes = String::new();
         for line in out.lines() {
             match line.split_once('\t') {
-                Some(("extra", name)) => extra = Some(name.to_string()),
-                Some(("req", req)) => requirements.push(req.to_string()),
+                Some(("source", text)) => found.source = text.to_string(),
+                Some(("extra", name)) => found.extra = Some(name.to_string()),
+                Some(("req", req)) => found.requirements.push(req.to_string()),
+                Some(("reqfile", file)) => found.files.push(file.to_string()),
                 Some(("note", note)) => notes.push_str(&format!("{note}\n")),
                 _ => {}
             }
@@ -399,12 +512,12 @@ impl<'a> Session<'a> {
         if !notes.is_empty() {
             self.log.section("test requirements not read", &notes);
         }
-        Ok((extra, requirements))
+        Ok(found)
     }
 
-    fn inspect(&mut self, what: &str) -> Result<String, String> {
+    fn inspect(&mut self, what: &str, args: &[String]) -> Result<String, String> {
         let mut cmd = self.venv.command(&self.venv.python);
-        cmd.args(["-m", "capi_compat_project", what]).arg(&self.copy).current_dir(&self.venv.root);
+        cmd.args(["-m", "capi_compat_project", what]).arg(&self.copy).args(args).current_dir(&self.venv.root);
         match run_captured(&mut cmd, BUILD_TIMEOUT) {
             Ok((true, out, _)) => Ok(out),
             Ok((false, out, err)) => {
@@ -420,7 +533,7 @@ impl<'a> Session<'a> {
     /// process (outside the project's tree, so its sources cannot stand in for the build).
     fn import_extensions(&mut self) -> Result<(), String> {
         self.report.import = Step::Failed;
-        let out = self.inspect("extensions")?;
+        let out = self.inspect("extensions", &[])?;
         self.extension_files = out
             .lines()
             .filter_map(|l| l.split_once('\t'))
@@ -480,7 +593,7 @@ impl<'a> Session<'a> {
         if let Some(p) = self.options.pure_python_ok.iter().find(|p| label.contains(p.as_str())) {
             return Ok(Some(format!("--pure-python-ok {p}")));
         }
-        let settings = self.inspect("settings")?;
+        let settings = self.inspect("settings", &[])?;
         let from_project =
             settings.lines().filter_map(|l| l.strip_prefix("pure-python-ok\t")).find(|p| label.contains(p));
         Ok(from_project.map(|p| format!("pyproject.toml [tool.capi-compat] pure-python-ok \"{p}\"")))
@@ -524,6 +637,57 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// A flat layout (`./PKG/__init__.py` beside the build's `PKG.ext`): the reasons the tests
+    /// may have imported the project's sources instead of the installed package, and the
+    /// ways out.
+    /// `imported`: the extension files the tests loaded. When one of the package's own was
+    /// loaded from the installed package, its sources were not what the tests imported: the
+    /// tests just never used the others, and no hint is given.
+    fn shadowing_hint(&self, imported: &std::collections::BTreeSet<PathBuf>) -> Option<String> {
+        let package = self
+            .report
+            .extensions
+            .iter()
+            .filter_map(|m| m.split('.').next())
+            .find(|top| self.copy.join(top).join("__init__.py").is_file())?;
+        let installed_one_loaded = self
+            .extension_files
+            .iter()
+            .any(|(module, path)| module.split('.').next() == Some(package) && imported.contains(path));
+        if installed_one_loaded {
+            return None;
+        }
+        let command = &self.options.test_command;
+        let mut reasons = shadowing_reasons(command, &self.copy, package);
+        if reasons.is_empty() {
+            reasons.push(
+                "something put the project's directory on sys.path (a pytest `pythonpath` setting, \
+                          a conftest.py, a tests directory that is a package)"
+                    .to_string(),
+            );
+        }
+        // The ways out that fit this command and layout.
+        let words: Vec<&str> = command.iter().flat_map(|w| w.split_whitespace()).collect();
+        let mut ways = Vec::new();
+        if words.contains(&"-m") || words.contains(&"-c") {
+            ways.push("run `pytest` rather than `python -m pytest`".to_string());
+        }
+        ways.push("add `--import-mode=importlib` to pytest's options".to_string());
+        if has_test_files(&self.copy.join(package)) {
+            ways.push(format!(
+                "run the tests that live inside the package from outside the project: \
+                 `sh -c 'cd / && python -m pytest --pyargs {package}'`"
+            ));
+        }
+        ways.push("use a src/ layout".to_string());
+        Some(format!(
+            "(the project's own ./{package}/, which holds no built extension, may have been imported instead \
+             of the installed package: {}. Ways out: {})",
+            reasons.join("; "),
+            ways.join("; ")
+        ))
+    }
+
     /// Every extension module the build installed must appear in the recorder's log.
     fn audit_imports(&mut self, import_log: &Path) -> Result<(), String> {
         let text = std::fs::read_to_string(import_log).unwrap_or_default();
@@ -539,28 +703,8 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let mut text = never.join("\n");
-        // A flat layout: `python -m pytest` (or `-c`) in the project puts its sources first on
-        // sys.path, and so does pytest for tests inside the package; the sources hold no
-        // built extension. A plain `pytest tests/` cannot do that: no hint then.
-        let runs_from_cwd = self
-            .options
-            .test_command
-            .iter()
-            .any(|w| w == "-m" || w == "-c" || w.contains("python -m") || w.contains("python -c"));
-        let shadowing = self
-            .report
-            .extensions
-            .iter()
-            .filter_map(|m| m.split('.').next())
-            .filter(|top| self.copy.join(top).join("__init__.py").is_file())
-            .find(|top| runs_from_cwd || has_test_files(&self.copy.join(top)));
-        if let Some(top) = shadowing {
-            text.push_str(&format!(
-                "\n(the project's own ./{top}/, which holds no built extension, may have been imported \
-                 instead of the installed package: `python -m` puts the project's directory first on \
-                 sys.path; run `pytest` rather than `python -m pytest`, or, when the tests live inside \
-                 the package, run them from outside the project: `sh -c 'cd / && python -m pytest --pyargs {top}'`)"
-            ));
+        if let Some(hint) = self.shadowing_hint(&imported) {
+            text.push_str(&format!("\n{hint}"));
         }
         Err(text)
     }
@@ -582,5 +726,24 @@ mod tests {
             "the project does not support Python 3.15.2 (requires-python <3.15,>=3.9): leave it out with --python\n"
         ));
         assert_eq!(unsupported_python("error: command 'gcc' failed"), None);
+    }
+
+    #[test]
+    fn what_puts_a_flat_layouts_sources_on_sys_path_is_named() {
+        let copy = std::env::temp_dir().join(format!("capi-compat-shadowing-{}", std::process::id()));
+        std::fs::create_dir_all(copy.join("tests")).unwrap();
+        std::fs::create_dir_all(copy.join("pkg")).unwrap();
+        let words = |text: &str| -> Vec<String> { text.split(' ').map(str::to_string).collect() };
+        // A plain pytest on tests that are not a package: nothing to name.
+        assert!(shadowing_reasons(&words("pytest -q tests/"), &copy, "pkg").is_empty());
+        std::fs::write(copy.join("tests/__init__.py"), "").unwrap();
+        assert_eq!(
+            shadowing_reasons(&words("pytest -q tests/"), &copy, "pkg"),
+            ["pytest puts the project's directory on sys.path: the tests directory is a package (./tests/__init__.py)"]
+        );
+        assert!(shadowing_reasons(&words("pytest --import-mode=importlib tests"), &copy, "pkg").is_empty());
+        std::fs::write(copy.join("conftest.py"), "").unwrap();
+        assert_eq!(shadowing_reasons(&words("python -m pytest tests::test_x"), &copy, "pkg").len(), 3);
+        std::fs::remove_dir_all(&copy).ok();
     }
 }

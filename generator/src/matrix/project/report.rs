@@ -59,6 +59,8 @@ pub struct ProjectReport {
     pub leaks: Option<Vec<LeakRow>>,
     /// What accepted a pure-Python build here (`--pure-python-ok pypy`), when one was.
     pub pure_python: Option<String>,
+    /// Where the installed test requirements came from ("" when none were installed).
+    pub test_requirements: String,
 }
 
 /// An interpreter's result: an accepted pure-Python build is neither a pass nor a failure,
@@ -85,6 +87,7 @@ impl ProjectReport {
             seconds: 0.0,
             leaks: None,
             pure_python: None,
+            test_requirements: String::new(),
         }
     }
 
@@ -180,6 +183,7 @@ pub fn render(
             r.seconds
         ));
     }
+    out.push_str(&render_test_requirements(reports));
     out.push_str(&render_warnings(reports));
     for r in reports.iter().filter(|r| r.leaks.is_some()) {
         out.push_str(&render_leaks(r));
@@ -207,6 +211,31 @@ pub fn render(
         out.push_str(&format!("MISSING required interpreter {m}: not found\n"));
     }
     out.push_str(&format!("\nmatrix: {}\n", totals(reports, missing)));
+    out
+}
+
+/// Where the installed test requirements came from, once per distinct source, with the
+/// interpreters it applies to (all of them, normally); said also when none were found.
+fn render_test_requirements(reports: &[ProjectReport]) -> String {
+    let built: Vec<&ProjectReport> = reports.iter().filter(|r| r.build == Step::Passed).collect();
+    let mut seen: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in &built {
+        match seen.iter_mut().find(|(text, _)| *text == r.test_requirements) {
+            Some((_, who)) => who.push(&r.interpreter.label),
+            None => seen.push((&r.test_requirements, vec![&r.interpreter.label])),
+        }
+    }
+    let mut out = String::new();
+    for (text, who) in seen {
+        let on = if who.len() == reports.len() { String::new() } else { format!(" (on {})", who.join(", ")) };
+        match text {
+            "" => out.push_str(&format!(
+                "\ntest requirements: none found in the project{on}; name them with --with REQ, \
+                 --requirements FILE or --group NAME\n"
+            )),
+            text => out.push_str(&format!("\ntest requirements: {text}{on}\n")),
+        }
+    }
     out
 }
 
@@ -265,6 +294,7 @@ pub fn to_json(
             "passed": r.passed(),
             "outcome": r.outcome(),
             "pure_python_accepted_by": r.pure_python,
+            "test_requirements": r.test_requirements,
             "build": r.build,
             "import": r.import,
             "test": r.test,
