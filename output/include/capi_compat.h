@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:31beb1bca5dc6d06. Entries: 674.
+ * Spec digest: fnv1a64:defc18b191b9953e. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -2967,15 +2967,10 @@ static inline PyObject *capicompat_PyThread_GetInfo(void)
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyFloat_GetMax(void)
 {
-    PyObject *info = PySys_GetObject("float_info"), *v;
-    double d;
-    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "max")) == CAPICOMPAT_NULL) {
-        PyErr_Clear();
-        return -1.0;
-    }
-    d = PyFloat_AsDouble(v);
-    Py_DECREF(v);
-    return d;
+    /* DBL_MAX of the IEEE 754 double that CPython and PyPy use, a constant as CPython's:
+       nothing looked up that could fail to allocate. Written out because not every
+       Python.h includes <float.h>; the test compares it with sys.float_info.max. */
+    return 1.7976931348623157e308;
 }
 #define PyFloat_GetMax capicompat_PyFloat_GetMax
 #endif
@@ -2986,15 +2981,10 @@ static inline double capicompat_PyFloat_GetMax(void)
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline double capicompat_PyFloat_GetMin(void)
 {
-    PyObject *info = PySys_GetObject("float_info"), *v;
-    double d;
-    if (info == CAPICOMPAT_NULL || (v = PyObject_GetAttrString(info, "min")) == CAPICOMPAT_NULL) {
-        PyErr_Clear();
-        return -1.0;
-    }
-    d = PyFloat_AsDouble(v);
-    Py_DECREF(v);
-    return d;
+    /* DBL_MIN of the IEEE 754 double that CPython and PyPy use, a constant as CPython's:
+       nothing looked up that could fail to allocate. Written out because not every
+       Python.h includes <float.h>; the test compares it with sys.float_info.min. */
+    return 2.2250738585072014e-308;
 }
 #define PyFloat_GetMin capicompat_PyFloat_GetMin
 #endif
@@ -3963,15 +3953,16 @@ static inline PyObject *capicompat_Py_CompileStringExFlags(const char *str, cons
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyRun_SimpleStringFlags(const char *command, PyCompilerFlags *flags)
 {
-    PyObject *m = PyImport_AddModule("__main__"), *d, *code, *v;
-    if (m == CAPICOMPAT_NULL) {
-        return -1;
+    PyObject *m = PyImport_AddModule("__main__"), *d, *code, *v = CAPICOMPAT_NULL;
+    if (m != CAPICOMPAT_NULL) {
+        d = PyModule_GetDict(m);
+        code = Py_CompileStringExFlags(command, "<string>", Py_file_input, flags, -1);
+        v = code != CAPICOMPAT_NULL ? PyEval_EvalCode(code, d, d) : CAPICOMPAT_NULL;
+        Py_XDECREF(code);
     }
-    d = PyModule_GetDict(m);
-    code = Py_CompileStringExFlags(command, "<string>", Py_file_input, flags, -1);
-    v = code != CAPICOMPAT_NULL ? PyEval_EvalCode(code, d, d) : CAPICOMPAT_NULL;
-    Py_XDECREF(code);
     if (v == CAPICOMPAT_NULL) {
+        /* every error printed, as documented ("no way to get the exception information"),
+           also when __main__ cannot be had (CPython's leaves that one set) */
         PyErr_Print();
         return -1;
     }
@@ -4079,13 +4070,17 @@ static inline int capicompat_stack_effect(int opcode, int oparg, int jump)
         PyErr_Clear();
         return v;
     }
+    /* each step only while no exception is set: a failed one (an allocation) ends the
+       lookup, and no API is called with its exception pending */
     fn = PyObject_GetAttrString(dis, "stack_effect");
-    have = PyObject_GetAttrString(dis, "HAVE_ARGUMENT");
+    have = fn != CAPICOMPAT_NULL ? PyObject_GetAttrString(dis, "HAVE_ARGUMENT") : CAPICOMPAT_NULL;
     threshold = have != CAPICOMPAT_NULL ? PyLong_AsLong(have) : -1;
     if (fn != CAPICOMPAT_NULL && threshold >= 0) {
         /* dis refuses an oparg for an opcode that takes none; the C function ignores it */
         args = opcode < threshold ? Py_BuildValue("(i)", opcode) : Py_BuildValue("(ii)", opcode, oparg);
-        kw = Py_BuildValue("{sO}", "jump", jump > 0 ? Py_True : jump == 0 ? Py_False : Py_None);
+        kw = args != CAPICOMPAT_NULL
+                 ? Py_BuildValue("{sO}", "jump", jump > 0 ? Py_True : jump == 0 ? Py_False : Py_None)
+                 : CAPICOMPAT_NULL;
         if (args != CAPICOMPAT_NULL && kw != CAPICOMPAT_NULL) {
             r = PyObject_Call(fn, args, kw);
         }
@@ -4153,7 +4148,16 @@ static inline PyObject *capicompat_PyFunction_GetKwDefaults(PyObject *op)
         PyErr_BadInternalCall();
         return CAPICOMPAT_NULL;
     }
-    return capicompat_func_borrowed(op, "__kwdefaults__");
+    {
+        /* CPython's reads a field; ours asks for the attribute, which can fail to allocate:
+           NULL with that exception, not "no defaults" */
+        PyObject *v = PyObject_GetAttrString(op, "__kwdefaults__");
+        if (v == CAPICOMPAT_NULL) {
+            return CAPICOMPAT_NULL;
+        }
+        Py_DECREF(v); /* the function holds it */
+        return v == Py_None ? CAPICOMPAT_NULL : v;
+    }
 }
 #define PyFunction_GetKwDefaults capicompat_PyFunction_GetKwDefaults
 #endif
@@ -4469,17 +4473,36 @@ static inline PyTypeObject *capicompat_cell_type(void)
 }
 #endif
 
-/* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty; never an exception.
+/* capicompat_cell_contents: A cell's contents into *value as a borrowed reference (the cell holds it): 1, 0 when empty (*value NULL), -1 with an exception when the lookup failed (a failed allocation is not an empty cell).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_cell_contents(PyObject *cell, PyObject **value)
+{
+    PyObject *v = PyObject_GetAttrString(cell, "cell_contents");
+    *value = CAPICOMPAT_NULL;
+    if (v == CAPICOMPAT_NULL) {
+        /* an empty cell's cell_contents raises ValueError */
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+            return -1;
+        }
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(v);
+    *value = v;
+    return 1;
+}
+#endif
+
+/* capicompat_cell_get_borrowed: A cell's contents as a borrowed reference (the cell holds it), NULL when empty or unreadable; never an exception (for PyCell_GET, which cannot report one).
  * Private helper of this header. */
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline PyObject *capicompat_cell_get_borrowed(PyObject *cell)
 {
-    PyObject *value = PyObject_GetAttrString(cell, "cell_contents");
-    if (value == CAPICOMPAT_NULL) {
+    PyObject *value;
+    if (capicompat_cell_contents(cell, &value) < 0) {
         PyErr_Clear();
-        return CAPICOMPAT_NULL;
     }
-    Py_DECREF(value);
     return value;
 }
 #endif
@@ -4521,7 +4544,8 @@ static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
         PyErr_BadInternalCall();
         return CAPICOMPAT_NULL;
     }
-    value = capicompat_cell_get_borrowed(cell);
+    /* NULL without an exception: empty; with one: the lookup failed */
+    (void)capicompat_cell_contents(cell, &value);
     Py_XINCREF(value);
     return value;
 }
@@ -4534,6 +4558,8 @@ static inline PyObject *capicompat_PyCell_Get(PyObject *cell)
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
 {
+    PyObject *old;
+    int full;
     if (!PyCell_Check(cell)) {
         PyErr_BadInternalCall();
         return -1;
@@ -4541,8 +4567,9 @@ static inline int capicompat_PyCell_Set(PyObject *cell, PyObject *value)
     if (value != CAPICOMPAT_NULL) {
         return PyObject_SetAttrString(cell, "cell_contents", value);
     }
-    if (capicompat_cell_get_borrowed(cell) == CAPICOMPAT_NULL) {
-        return 0; /* already empty */
+    full = capicompat_cell_contents(cell, &old);
+    if (full <= 0) {
+        return full; /* already empty, or -1: the lookup failed */
     }
     return PyObject_DelAttrString(cell, "cell_contents");
 }

@@ -104,6 +104,9 @@ pub struct AllocFailLimits {
     pub native: bool,
 }
 
+/// How `--only` names an HPy scenario of `test --alloc-fail`.
+const HPY_PREFIX: &str = "HPy: ";
+
 /// `test --alloc-fail`: the tests again under the failing allocator.
 pub fn alloc_fail(
     run: &RunArgs,
@@ -121,20 +124,37 @@ pub fn alloc_fail(
     let spec_data = crate::load_spec(spec.spec.as_deref())?;
     let floor = crate::spec::version::OLDEST;
     let header = crate::generate(&spec_data, floor, None)?;
+    // `--only` names spec entries and HPy scenarios (`HPy: …`, as the report names them).
+    let hpy_wanted = only.is_none_or(|names| names.iter().any(|n| n.starts_with(HPY_PREFIX)));
     if let Some(names) = only {
-        crate::header::plan::plan(&spec_data, floor, Some(names))?;
+        if let Some(unknown) = names.iter().find(|n| {
+            n.starts_with(HPY_PREFIX) && !crate::selftest::allocfail::HPY_SCENARIOS.contains(&n.as_str())
+        }) {
+            return Err(CliError::Usage(format!(
+                "--only: no HPy scenario `{unknown}` (they are: {})",
+                crate::selftest::allocfail::HPY_SCENARIOS.join(", ")
+            )));
+        }
+        let entries: Vec<String> = names.iter().filter(|n| !n.starts_with(HPY_PREFIX)).cloned().collect();
+        if !entries.is_empty() {
+            crate::header::plan::plan(&spec_data, floor, Some(&entries))?;
+        }
     }
     let compilers = compilers()?;
     let selection = select(run, floor)?;
     writeln!(note, "compiler: {} ({})", compilers[0].family, compilers[0].c.display()).map_err(io_error)?;
-    // The HPy layer's scenarios, when the spec has its data and no --only narrows the run.
-    let hpy = match (only, crate::load_spec_and_hpy(spec.spec.as_deref())) {
-        (None, Ok((spec_data, hpy))) => {
+    // The HPy layer's scenarios, when the spec has its data and `--only` does not leave them out.
+    let hpy = match (hpy_wanted, crate::load_spec_and_hpy(spec.spec.as_deref())) {
+        (true, Ok((spec_data, hpy))) => {
             let (hpy_header, _) = crate::hpy::generate(&spec_data, &hpy, floor, None)?;
             Some((hpy_header, crate::hpy::hpy_h("capi_compat.h")))
         }
         _ => {
-            writeln!(note, "HPy layer: not tried (--only, or a spec without HPy data)").map_err(io_error)?;
+            writeln!(
+                note,
+                "HPy layer: not tried (--only names no `HPy: …` scenario, or a spec without HPy data)"
+            )
+            .map_err(io_error)?;
             None
         }
     };

@@ -111,6 +111,16 @@ static PyObject *api_call(PyObject *self, PyObject *args) {
     return give(ctx, result);
 }
 
+/* call_no_args(f): HPy_Call with args NULL, as C code calls without arguments. */
+static PyObject *api_call_no_args(PyObject *self, PyObject *f) {
+    HPyContext *ctx = capicompat_hpy_ctx();
+    HPy hf = HPy_FromPyObject(ctx, f);
+    HPy result = HPy_Call(ctx, hf, CAPICOMPAT_NULL, 0, HPy_NULL);
+    (void)self;
+    HPy_Close(ctx, hf);
+    return give(ctx, result);
+}
+
 /* call_method(name, args, kwnames): HPy_CallMethod, args[0] being the receiver. */
 static PyObject *api_call_method(PyObject *self, PyObject *args) {
     PyObject *name, *seq, *kwnames;
@@ -615,6 +625,7 @@ static PyObject *api_dump_null(PyObject *self, PyObject *unused) {
 static PyMethodDef api_methods[] = {
     {"builder", api_builder, METH_VARARGS, CAPICOMPAT_NULL},
     {"call", api_call, METH_VARARGS, CAPICOMPAT_NULL},
+    {"call_no_args", api_call_no_args, METH_O, CAPICOMPAT_NULL},
     {"call_method", api_call_method, METH_VARARGS, CAPICOMPAT_NULL},
     {"call_tuple_dict", api_call_tuple_dict, METH_VARARGS, CAPICOMPAT_NULL},
     {"call_method_tuple_dict", api_call_method_tuple_dict, METH_VARARGS, CAPICOMPAT_NULL},

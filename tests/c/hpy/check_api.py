@@ -109,6 +109,8 @@ def f(*a, **k):
 
 
 assert m.call(f, [], None) == ((), {})
+# no arguments, args NULL: a call, not HPy_NULL without an exception
+assert m.call_no_args(f) == ((), {})
 assert m.call(f, [1, 2], None) == ((1, 2), {})
 assert m.call(f, [1, 2, 3], ("x",)) == ((1, 2), {"x": 3})
 assert m.call(f, [1, 2, 3], ("x", "y")) == ((1,), {"x": 2, "y": 3})

@@ -21,8 +21,33 @@ def clean(text):
     return str(text).replace("\n", " ").replace("\t", " ")
 
 
+# Each run is called from module level, as the self-test's first runs are: a test that reads
+# its caller's frame (PyEval_GetFrameLocals: a module level's locals are its globals) must see
+# a frame of the kind the self-test gives it, not evaluate()'s locals. One namespace serves
+# the warm-up and every run, so what a test leaves in its caller's globals once (a warning's
+# __warningregistry__) is there before the runs, as a cache. _getframe() first gives the
+# frame its frame object before the call (CPython makes one lazily, owned by the frame: made
+# inside a call, e.g. for the traceback of an unraisable exception, it would count as a
+# reference the call leaked). A module's globals have a __name__ (PyEval_GetFrameGlobals' test
+# looks for it).
+_NAMESPACE = {"__name__": "_capicompat_allocfail_run", "_getframe": sys._getframe, "allocfail": mod.allocfail, "run": mod.run}
+_CALL = compile("_getframe()\nresult = allocfail(name, n)", "<alloc-fail run>", "exec")
+_WARM_UP = compile("run(name)", "<alloc-fail warm-up>", "exec")
+
+
+def run_test(name, n):
+    _NAMESPACE["name"], _NAMESPACE["n"] = name, n
+    exec(_CALL, _NAMESPACE)
+    return _NAMESPACE.pop("result")
+
+
+def warm_up(name):
+    _NAMESPACE["name"] = name
+    exec(_WARM_UP, _NAMESPACE)
+
+
 def evaluate(name, n):
-    result = mod.allocfail(name, n)
+    result = run_test(name, n)
     outcome, delta = result[0], result[4]
     deltas = [delta]
     if outcome in ("error", "recovered") and delta > 0:
@@ -30,7 +55,7 @@ def evaluate(name, n):
         # filling once is not a leak)
         for _ in range(2):
             gc.collect()
-            again = mod.allocfail(name, n)
+            again = run_test(name, n)
             if again[0] != outcome or again[4] <= 0:
                 break
             deltas.append(again[4])
@@ -105,8 +130,8 @@ for name in wanted:
     out.flush()
     try:
         # warm-up, unarmed: one-off caches fill here, as in the self-test's leak check
-        mod.run(name)
-        mod.run(name)
+        warm_up(name)
+        warm_up(name)
         # the forked runs start from a heap without garbage (they collect none themselves)
         gc.collect()
     except BaseException as e:

@@ -2,7 +2,7 @@
 //! findings, a summary per interpreter, and JSON.
 
 use super::{AllocFailResult, FindingKind, InterpreterRun};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 fn cell(run: &InterpreterRun, name: &str) -> String {
@@ -132,6 +132,24 @@ impl AllocFailResult {
             )
             .ok();
         }
+        let hpy: Vec<BTreeMap<String, u32>> = self.runs.iter().map(hpy_points_per_function).collect();
+        let functions: BTreeSet<&String> = hpy.iter().flat_map(|m| m.keys()).collect();
+        if !functions.is_empty() {
+            s.push_str("\nHPy layer: allocation points tried per function (all its scenarios)\n");
+            let width = functions.iter().map(|f| f.len()).max().unwrap_or(8).max(8);
+            write!(s, "{:<width$}", "FUNCTION").ok();
+            for run in &self.runs {
+                write!(s, " {:>8}", short_label(&run.interpreter.label)).ok();
+            }
+            s.push('\n');
+            for function in &functions {
+                write!(s, "{function:<width$}").ok();
+                for points in &hpy {
+                    write!(s, " {:>8}", points.get(*function).copied().unwrap_or(0)).ok();
+                }
+                s.push('\n');
+            }
+        }
         s.push_str("\nper interpreter:\n");
         for run in &self.runs {
             let points: u32 = run.entries.iter().map(|e| e.points).sum();
@@ -148,6 +166,14 @@ impl AllocFailResult {
                 if run.leak_checked { "checked" } else { "not checked (release build)" },
                 run.seconds,
                 if run.restarts > 0 { format!(", {} restarts after crashes", run.restarts) } else { String::new() }
+            )
+            .ok();
+        }
+        if !self.pending.is_empty() {
+            writeln!(
+                s,
+                "not swept (PyPy backfills whose findings are not analysed yet; --only sweeps them): {}",
+                self.pending.join(", ")
             )
             .ok();
         }
@@ -207,6 +233,7 @@ impl AllocFailResult {
                     "restarts": run.restarts,
                     "build_failures": run.builds.iter().filter(|b| !b.ok).map(|b| format!("{}: {}", b.what, b.output)).collect::<Vec<_>>(),
                     "entries": entries,
+                    "hpy_points_per_function": hpy_points_per_function(run),
                 })
             })
             .collect();
@@ -215,9 +242,22 @@ impl AllocFailResult {
             "interpreters": runs,
             "skipped": self.skipped.iter().map(|(i, why)| serde_json::json!({"label": i.label, "reason": why})).collect::<Vec<_>>(),
             "missing": self.missing,
+            "pending_analysis": self.pending,
             "failures": self.failures(),
         })
     }
+}
+
+/// The allocation points the HPy scenarios tried, per HPy function they failed in (from each
+/// scenario's `functions`, `HPyType_FromSpec=42,HPy_New=3`).
+pub fn hpy_points_per_function(run: &InterpreterRun) -> BTreeMap<String, u32> {
+    let mut points = BTreeMap::new();
+    for entry in run.entries.iter().filter(|e| e.name.starts_with("HPy: ")) {
+        for (function, n) in entry.functions.split(',').filter_map(|f| f.rsplit_once('=')) {
+            *points.entry(function.to_string()).or_insert(0) += n.parse::<u32>().unwrap_or(0);
+        }
+    }
+    points
 }
 
 /// `cpython-3.13.18-dbg` → `3.13d`, for narrow columns.

@@ -48,6 +48,18 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
         // the error is kept in the PyInitConfig (PyInitConfig_GetError), not raised
         return Some(("-1", false));
     }
+    if name.starts_with("PyRun_Simple") {
+        // "-1 if an exception was raised": printed (PyErr_Print) and cleared, as documented
+        return Some(("-1", false));
+    }
+    if name == "PyThread_set_stacksize" {
+        // pythread.h: 0, or -1 (-2: unsupported) for a size it cannot set; never an exception
+        return Some(("-1", false));
+    }
+    if name == "PyErr_ProgramText" || name == "PyErr_ProgramTextObject" {
+        // NULL whenever the line cannot be had, CPython's own clearing any error it met
+        return Some(("NULL", false));
+    }
     if name == "PyUnstable_Type_AssignVersionTag" {
         // "0 if a new tag could not be assigned"
         return Some(("0", false));
@@ -55,8 +67,20 @@ fn documented_error(name: &str) -> Option<(&'static str, bool)> {
     None
 }
 
+/// Pointer functions for which NULL without an exception is a result, not an error
+/// (documented: an empty cell, a function without those defaults): the exception tells.
+fn null_is_a_result(name: &str) -> bool {
+    matches!(name, "PyCell_Get" | "PyFunction_GetKwDefaults")
+}
+
 /// The C expression that classifies `value` for `capicompat_af_leave`.
 fn judged(name: &str, return_type: &str, kind: ReturnKind, value: &str) -> String {
+    if kind == ReturnKind::Pointer && null_is_a_result(name) {
+        // as -1 for an int: an error only with the exception; otherwise the test judges it
+        return format!(
+            "({value} == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
+        );
+    }
     if let Some((error_value, raises)) = documented_error(name) {
         // a pointer's error value is NULL whatever the convention
         let error_value = if kind == ReturnKind::Pointer { "CAPICOMPAT_NULL" } else { error_value };
@@ -171,5 +195,32 @@ mod tests {
         assert_eq!(return_kind("double"), ReturnKind::Double);
         assert_eq!(return_kind("uint32_t"), ReturnKind::NoErrorValue);
         assert_eq!(return_kind("PyStatus"), ReturnKind::NoErrorValue);
+    }
+
+    #[test]
+    fn functions_documented_to_report_errors_silently_are_judged_so() {
+        // -1 (or NULL) without an exception is their error report, not a defect
+        for (name, ret) in [
+            ("PyRun_SimpleStringFlags", "int"),
+            ("PyThread_set_stacksize", "int"),
+            ("PyErr_ProgramTextObject", "PyObject *"),
+        ] {
+            let judged = judged(name, ret, return_kind(ret), "r");
+            assert!(judged.starts_with("capicompat_af_silent("), "{name}: {judged}");
+        }
+        assert_eq!(
+            judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"),
+            "capicompat_af_silent(r == CAPICOMPAT_NULL)"
+        );
+        // NULL is an empty cell's contents: only with an exception an error
+        assert_eq!(
+            judged("PyCell_Get", "PyObject *", ReturnKind::Pointer, "r"),
+            "(r == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
+        );
+        // an ordinary function still needs its exception
+        assert_eq!(
+            judged("PyRun_StringFlags", "PyObject *", ReturnKind::Pointer, "r"),
+            "capicompat_af_pointer(r)"
+        );
     }
 }
