@@ -62,7 +62,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, pypy_defect, force_below, refused, removed, unprobed, defined_by, test, provided_from, switch, printf_format, uses_private, bench
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, pypy_defect, force_below, refused, removed, unprobed, isolated, defined_by, test, provided_from, switch, printf_format, uses_private, bench
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -1060,4 +1060,42 @@ fn a_native_pypy_claim_whose_test_branches_on_pypy_needs_a_reason() {
         the spec has 1 error
         "#,
     );
+}
+
+#[test]
+fn isolated_needs_a_test_and_a_reason() {
+    let text = r#"
+area: misc
+title: Misc
+entries:
+  - name: PyLong_AsInt
+    kind: function
+    since: "3.13"
+    isolated: leaks
+    summary: An isolated test must say what it leaves behind.
+    doc: https://docs.python.org/3/c-api/long.html#c.PyLong_AsInt
+    signature: int PyLong_AsInt(PyObject *obj)
+    body: return 0;
+    test: CHECK(1);
+  - name: PyLong_AsLongAndOverflow
+    kind: function
+    since: "3.10"
+    isolated: "installs something that outlives the test, which is the point"
+    summary: Refused, so no test to isolate.
+    doc: https://docs.python.org/3/c-api/long.html#c.PyLong_AsLongAndOverflow
+    refused: "A refusal has no test, so nothing can run in a process of its own here."
+"#;
+    let source = capi_compat::SpecSource::from_files(vec![capi_compat::spec::source::SpecFile {
+        name: "spec/misc.yaml".into(),
+        text: text.into(),
+    }]);
+    let errors = capi_compat::spec::validate::load(&source).expect_err("problems").to_string();
+    for needle in [
+        "spec/misc.yaml:8:",
+        "say what interpreter-wide state the test leaves behind",
+        "spec/misc.yaml:17:",
+        "`isolated` without a `test`",
+    ] {
+        assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
+    }
 }

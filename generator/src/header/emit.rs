@@ -33,6 +33,8 @@ struct HeaderView {
     /// The thresholds the guards compare `VERSION_MACRO` with, newest first.
     version_steps: Vec<String>,
     sections: Vec<SectionView>,
+    /// Names whose forced backport the code after the header gets (`forced_redirect`).
+    forced_redirects: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -84,9 +86,10 @@ pub fn render_header_made_for(
     made_for: Option<&[String]>,
 ) -> String {
     let mut sections: Vec<SectionView> = Vec::new();
+    let called = called_by_other_bodies(plan);
     // A name another entry's body defines (an enumerator) has no code of its own.
     for item in plan.items.iter().filter(|i| i.entry.defined_by.is_none()) {
-        let views = item_views(item, plan.floor);
+        let views = item_views(item, plan.floor, called.contains(item.entry.name.as_str()));
         let area = &item.entry.area;
         match sections.last_mut() {
             Some(last) if &last.area == area => last.items.extend(views),
@@ -108,6 +111,7 @@ pub fn render_header_made_for(
         switches_on: plan.switches_on.clone(),
         version_steps: version_steps(&sections),
         sections,
+        forced_redirects: called.iter().map(|n| n.to_string()).collect(),
     };
     let mut hb = Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
@@ -142,6 +146,10 @@ fn hex(v: u32) -> String {
 /// interpreter has them, so the backport runs side by side with the native function.
 pub const FORCE_MACRO: &str = "CAPI_COMPAT_FORCE_BACKPORTS";
 
+/// `CAPICOMPAT_FORCED_NAME` is defined where NAME's backport is compiled only because the
+/// self-test forces it, and NAME is redirected to it only at the header's end.
+pub const FORCED_MARKER_PREFIX: &str = "CAPICOMPAT_FORCED_";
+
 /// How an item behaves when the self-test forces backports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forcing {
@@ -165,15 +173,7 @@ pub fn guard_with_removal(
     forcing: Forcing,
 ) -> String {
     let mut parts = Vec::new();
-    if let Some(below) = below {
-        let mut version = format!("{VERSION_MACRO} < {}", hex(below.hex()));
-        if let Some(removed) = removed {
-            version = format!("({version} || {VERSION_MACRO} >= {})", hex(removed.hex()));
-        }
-        // PyPy lacks the name whatever language version it implements.
-        if pypy.emitted_on_any_pypy() {
-            version = format!("({version} || defined(PYPY_VERSION))");
-        }
+    if let Some(version) = missing_condition(below, removed, pypy) {
         match forcing {
             Forcing::Never => parts.push(version),
             Forcing::Below(None) => parts.push(format!("({version} || defined({FORCE_MACRO}))")),
@@ -193,6 +193,59 @@ pub fn guard_with_removal(
     parts.join(" && ")
 }
 
+/// Where the interpreter lacks the name (below `below`, from `removed` on, on PyPy where the
+/// backport is emitted there): the version part of the guard, without the self-test's forcing.
+pub(crate) fn missing_condition(
+    below: Option<PyVersion>,
+    removed: Option<PyVersion>,
+    pypy: PyPySupport,
+) -> Option<String> {
+    let below = below?;
+    let mut version = format!("{VERSION_MACRO} < {}", hex(below.hex()));
+    if let Some(removed) = removed {
+        version = format!("({version} || {VERSION_MACRO} >= {})", hex(removed.hex()));
+    }
+    // PyPy lacks the name whatever language version it implements.
+    if pypy.emitted_on_any_pypy() {
+        version = format!("({version} || defined(PYPY_VERSION))");
+    }
+    Some(version)
+}
+
+/// The function names other items' bodies call (or name) whose callers are all newer (their
+/// `since` later than the name's): wherever such a caller's backport really runs, the name is
+/// the interpreter's own. Their `#define NAME capicompat_NAME` holds only where the interpreter
+/// lacks the name, so in the forced build the callers reach the interpreter's function, as in
+/// users' builds; only the code after the header (the tests) is redirected to the forced
+/// backport, at the header's end. A name called by a backport of its own family (or an older
+/// one) stays redirected everywhere it is compiled: on every interpreter where that caller's
+/// backport runs, the name is ours too (the PyBytesWriter family shares our struct).
+fn called_by_other_bodies<'a>(plan: &Plan<'a>) -> std::collections::BTreeSet<&'a str> {
+    let forcible: std::collections::BTreeMap<&str, PyVersion> = plan
+        .items
+        .iter()
+        .filter(|i| i.entry.kind == Kind::Function && i.entry.defined_by.is_none())
+        .filter_map(|i| i.below.map(|below| (i.entry.name.as_str(), below)))
+        .collect();
+    // Per callee: whether every caller is newer (then the callee is native wherever the
+    // caller's backport is really used), or some caller is of the same family or older.
+    let mut callers_newer: std::collections::BTreeMap<&'a str, bool> = std::collections::BTreeMap::new();
+    for item in &plan.items {
+        for body in &item.entry.bodies {
+            for word in body.body.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if let Some((name, callee_below)) = forcible.get_key_value(word) {
+                    if *name != item.entry.name {
+                        let newer = item.below.is_none_or(|b| b.hex() > callee_below.hex());
+                        let all = callers_newer.entry(*name).or_insert(true);
+                        *all &= newer;
+                    }
+                }
+            }
+        }
+    }
+    callers_newer.into_iter().filter(|(_, newer)| *newer).map(|(name, _)| name).collect()
+}
+
 /// The conditions an item adds to its version guard: a switch the user defines, and the
 /// version a partly refused name is provided from.
 fn with_conditions(guard: String, item: &Planned) -> String {
@@ -209,17 +262,20 @@ fn with_conditions(guard: String, item: &Planned) -> String {
     parts.join(" && ")
 }
 
-fn item_views(item: &Planned, floor: PyVersion) -> Vec<ItemView> {
+fn item_views(item: &Planned, floor: PyVersion, called_by_others: bool) -> Vec<ItemView> {
     let entry = item.entry;
     let forcing = match entry.kind {
         Kind::Function | Kind::Helper => Forcing::Below(item.force_below),
         _ => Forcing::Never,
     };
     let guard = guard_with_removal(item.below, item.removed, item.pypy, forcing);
+    // Only where the name is missing, when other bodies call it (see called_by_other_bodies).
+    let redirect_where =
+        if called_by_others { missing_condition(item.below, item.removed, item.pypy) } else { None };
     let mut views = vec![ItemView {
         comment: comment(entry),
         guard: with_conditions(guard, item),
-        code: code(entry, floor),
+        code: code(entry, floor, redirect_where.as_deref()),
     }];
     if let (Some(from), Some(reason)) = (item.provided_from, &entry.refused) {
         if from.hex() > floor.hex() && entry.kind == Kind::Function {
@@ -314,11 +370,13 @@ fn per_range(bodies: &[&RangeBody], render: impl Fn(&str) -> String) -> String {
     out
 }
 
-fn code(entry: &Entry, floor: PyVersion) -> String {
-    crate::header::cnull::rewrite_null(&raw_code(entry, floor))
+/// `redirect_where`: the condition under which a function's name is redirected to the
+/// backport (None: wherever the backport is compiled).
+fn code(entry: &Entry, floor: PyVersion, redirect_where: Option<&str>) -> String {
+    crate::header::cnull::rewrite_null(&raw_code(entry, floor, redirect_where))
 }
 
-fn raw_code(entry: &Entry, floor: PyVersion) -> String {
+fn raw_code(entry: &Entry, floor: PyVersion, redirect_where: Option<&str>) -> String {
     let bodies = live_bodies(entry, floor);
     match entry.kind {
         Kind::Function | Kind::Helper => {
@@ -336,11 +394,21 @@ fn raw_code(entry: &Entry, floor: PyVersion) -> String {
             out.push_str(&per_range(&bodies, |b| indent(b, "    ")));
             out.push_str("\n}");
             if entry.kind == Kind::Function {
+                let mut redirect = String::new();
                 // PyPy's headers define the name as a macro for PyPy's own function.
                 if entry.pypy == PyPySupport::Replace {
-                    out.push_str(&format!("\n#undef {}", entry.name));
+                    redirect.push_str(&format!("\n#undef {}", entry.name));
                 }
-                out.push_str(&format!("\n#define {} {}", entry.name, emitted_name));
+                redirect.push_str(&format!("\n#define {} {}", entry.name, emitted_name));
+                match redirect_where {
+                    // Elsewhere the backport is compiled only because it is forced: the
+                    // marker lets the header's end redirect the code after it.
+                    Some(condition) => out.push_str(&format!(
+                        "\n#if {condition}{redirect}\n#else\n#define {}{}\n#endif",
+                        FORCED_MARKER_PREFIX, entry.name
+                    )),
+                    None => out.push_str(&redirect),
+                }
             }
             out
         }

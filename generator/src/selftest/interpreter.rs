@@ -69,6 +69,9 @@ pub struct SelfTestInputs<'a> {
     pub forced_tests: &'a (dyn Fn(&Interpreter) -> Vec<String> + Sync),
     pub build_root: &'a Path,
     pub spec: &'a Spec,
+    /// Entries whose test changes interpreter-wide state for good (`isolated:`): each runs in
+    /// an interpreter process of its own, after the shared process ran every other test.
+    pub isolated: &'a [String],
     /// `--sanitize`: only the two modules are built (with the sanitizers) and run; the compile
     /// checks are the plain run's job.
     pub sanitize: Option<&'a SanitizedBuild>,
@@ -167,21 +170,30 @@ pub fn run_interpreter(interp: &Interpreter, inputs: &SelfTestInputs) -> Interpr
     }
     if paths.module.is_file() {
         let mut tests = BTreeMap::new();
-        let run = TestRun { module: &paths.module, what: "run", sanitize: inputs.sanitize };
-        run_tests(interp, &run, &paths.workdir.join("sanitizer-log/plain"), &mut tests, &mut report.compiles);
+        let run = ModuleRun { module: &paths.module, what: "run", sanitize: inputs.sanitize };
+        let log_dir = paths.workdir.join("sanitizer-log/plain");
+        run_module(interp, &run, &expected, inputs.isolated, &log_dir, &mut tests, &mut report.compiles);
         report.tests = tests;
     }
     not_run(&mut report, "the test module did not build, or did not offer this test");
     if !forced_expected.is_empty() {
         let mut forced = BTreeMap::new();
         if paths.forced_module.is_file() {
-            let run = TestRun {
+            let run = ModuleRun {
                 module: &paths.forced_module,
                 what: "run (backports forced)",
                 sanitize: inputs.sanitize,
             };
             let log_dir = paths.workdir.join("sanitizer-log/forced");
-            run_tests(interp, &run, &log_dir, &mut forced, &mut report.compiles);
+            run_module(
+                interp,
+                &run,
+                &forced_expected,
+                inputs.isolated,
+                &log_dir,
+                &mut forced,
+                &mut report.compiles,
+            );
         }
         for name in forced_expected {
             let outcome = forced.remove(&name).unwrap_or_else(|| {
@@ -554,12 +566,58 @@ fn build_key(interp: &Interpreter, inputs: &SelfTestInputs) -> String {
     h.hex()
 }
 
-/// One run of the driver over a built module.
-struct TestRun<'a> {
+/// A built module to run the tests of.
+struct ModuleRun<'a> {
     module: &'a Path,
     /// `run`, `run (backports forced)`: how a failure of the whole run is named.
     what: &'a str,
     sanitize: Option<&'a SanitizedBuild>,
+}
+
+/// One interpreter process's share of a module's tests.
+struct TestRun<'a> {
+    module: &'a Path,
+    /// `run`, `run (backports forced)`, `run, isolated NAME`: how a failure of the whole
+    /// process is named.
+    what: String,
+    sanitize: Option<&'a SanitizedBuild>,
+    /// Tests this process leaves out (the isolated ones).
+    skip: &'a [String],
+    /// The one test this process runs (an isolated one); None: all but `skip`.
+    only: Option<&'a str>,
+}
+
+/// Runs a module's tests: every test but the isolated ones in one process, then each isolated
+/// test among `expected` in a process of its own, so what it leaves behind (an audit hook that
+/// cannot be removed, a tracer's monitoring events) meets no other test. The outcomes go into
+/// one map whatever process ran them.
+fn run_module(
+    interp: &Interpreter,
+    run: &ModuleRun,
+    expected: &[String],
+    isolated: &[String],
+    log_dir: &Path,
+    tests: &mut BTreeMap<String, Outcome>,
+    problems: &mut Vec<CompileCheck>,
+) {
+    let shared = TestRun {
+        module: run.module,
+        what: run.what.to_string(),
+        sanitize: run.sanitize,
+        skip: isolated,
+        only: None,
+    };
+    run_tests(interp, &shared, log_dir, tests, problems);
+    for name in expected.iter().filter(|n| isolated.contains(n)) {
+        let alone = TestRun {
+            module: run.module,
+            what: format!("{}, isolated {name}", run.what),
+            sanitize: run.sanitize,
+            skip: &[],
+            only: Some(name),
+        };
+        run_tests(interp, &alone, &log_dir.join(format!("isolated-{}", sanitize(name))), tests, problems);
+    }
 }
 
 /// How many times a sanitized run is resumed after a report stopped it (each report fails one
@@ -600,7 +658,7 @@ fn run_driver(
     tests: &mut BTreeMap<String, Outcome>,
     problems: &mut Vec<CompileCheck>,
 ) -> Option<String> {
-    let what = run.what;
+    let what = run.what.as_str();
     let mut cmd = Command::new(&interp.path);
     match (run.sanitize, log_dir) {
         (Some(sanitize), Some(log_dir)) => {
@@ -617,6 +675,7 @@ fn run_driver(
         }
     }
     cmd.arg("-c").arg(DRIVER).arg(run.module).arg(MODULE_NAME).arg(after.unwrap_or(""));
+    cmd.arg(run.skip.join(",")).arg(run.only.unwrap_or(""));
     let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
         Ok(r) => r,
         Err(e) => {

@@ -60,6 +60,8 @@ pub fn run(
             .cloned()
             .collect::<Vec<_>>()
     };
+    let isolated: Vec<String> =
+        spec.entries.iter().filter(|e| e.isolated.is_some()).map(|e| e.name.clone()).collect();
     let inputs = SelfTestInputs {
         header: options.header,
         module_source: &module_source,
@@ -69,6 +71,7 @@ pub fn run(
         build_root: &options.build_root,
         spec,
         sanitize: options.sanitize.as_ref(),
+        isolated: &isolated,
     };
     let reports = crate::build::parallel::map(
         &usable,

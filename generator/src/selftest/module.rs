@@ -19,6 +19,10 @@ struct TestView {
     file: String,
     line: u64,
     code: String,
+    /// Before and after the test (forced build): older names the test calls are the
+    /// interpreter's own where it has them (see `older_names_native`).
+    enter: String,
+    leave: String,
 }
 
 #[derive(Serialize)]
@@ -43,6 +47,36 @@ pub(crate) fn availability(entry: &Entry) -> String {
     parts.join(" && ")
 }
 
+/// In the forced build, the test of a name runs as on an interpreter just older than the
+/// name's `since`: the names it calls that are older than it (native there) are the
+/// interpreter's own, not the forced backports, so the test meets the combination the
+/// backport really meets (the perf-map family: PyUnstable_CopyPerfMapFile's backport writes
+/// through the interpreter's PyUnstable_WritePerfMapEntry, and its test must close the
+/// interpreter's map with the interpreter's PyUnstable_PerfMapState_Fini). Returns the
+/// directives before and after the test's function (empty when it calls no such name).
+fn older_names_native(spec: &Spec, entry: &Entry, code: &str) -> (String, String) {
+    let Some(since) = entry.since else { return (String::new(), String::new()) };
+    let older: std::collections::BTreeMap<&str, &Entry> = code
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| *word != entry.name)
+        .filter_map(|word| spec.get(word))
+        .filter(|e| e.kind == Kind::Function && e.defined_by.is_none() && e.refused.is_none())
+        .filter(|e| e.since.is_some_and(|s| s.hex() < since.hex()))
+        .map(|e| (e.name.as_str(), e))
+        .collect();
+    let (mut enter, mut leave) = (String::new(), String::new());
+    for name in older.into_values() {
+        let Some(missing) = crate::header::emit::missing_condition(name.since, name.removed, name.pypy)
+        else {
+            continue;
+        };
+        let native = format!("#if defined({}) && !({missing})\n", crate::header::emit::FORCE_MACRO);
+        enter.push_str(&format!("{native}#  pragma push_macro(\"{0}\")\n#  undef {0}\n#endif\n", name.name));
+        leave.push_str(&format!("{native}#  pragma pop_macro(\"{0}\")\n#endif\n", name.name));
+    }
+    (enter, leave)
+}
+
 /// The module's C source. `only` restricts it to those entries.
 pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
     let tests = spec
@@ -52,7 +86,8 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
         .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
         .filter_map(|e| e.test.as_ref().map(|t| (e, t)))
         .enumerate()
-        .map(|(index, (entry, test))| TestView {
+        .map(|(index, (entry, test))| (index, entry, test, older_names_native(spec, entry, &test.code)))
+        .map(|(index, entry, test, (enter, leave))| TestView {
             index,
             name: entry.name.clone(),
             // Where the name is neither native nor backported, its test cannot compile.
@@ -60,6 +95,8 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
             file: test.file.replace('\\', "/").replace('"', "'"),
             line: test.first_line,
             code: crate::header::cnull::rewrite_null(test.code.trim_end()),
+            enter,
+            leave,
         })
         .collect();
     let mut hb = Handlebars::new();
@@ -71,11 +108,16 @@ pub fn render_module(spec: &Spec, only: Option<&[String]>) -> String {
     hb.render_template(SELFTEST_TEMPLATE, &view).expect("the selftest template renders with its own view")
 }
 
-/// Runs inside the interpreter under test: imports the module, runs every test, and on debug
-/// builds requires `sys.gettotalrefcount()` not to grow once the test has warmed up.
+/// Runs inside the interpreter under test: imports the module, runs every test (but those it
+/// is told to skip, or only those it is told to run), and on debug builds requires
+/// `sys.gettotalrefcount()` not to grow once the test has warmed up.
 pub const DRIVER: &str = r#"
 import gc, importlib.util, sys
 path, modname, after = sys.argv[1], sys.argv[2], sys.argv[3]
+# The tests to leave out (the isolated ones, run in processes of their own), or the only ones
+# to run (one isolated test): comma-separated names, empty for none.
+skip = set(filter(None, sys.argv[4].split(",")))
+only = set(filter(None, sys.argv[5].split(",")))
 spec = importlib.util.spec_from_file_location(modname, path)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
@@ -106,7 +148,7 @@ def leak_deltas(run):
         deltas.append(delta)
     return deltas
 
-names = list(mod.names())
+names = [n for n in mod.names() if n not in skip and (not only or n in only)]
 # Resumed after a test that stopped the process (a sanitizer report): the tests after it.
 if after:
     names = names[names.index(after) + 1:]

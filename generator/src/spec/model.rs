@@ -154,6 +154,10 @@ pub struct Entry {
     /// Why the since probe cannot see this name in the default headers (Py_STATS builds only,
     /// a macro users define, a placeholder in the docs).
     pub unprobed: Option<String>,
+    /// Why the test changes interpreter-wide state that outlives it (an audit hook, a legacy
+    /// tracer's monitoring events): the self-test runs it in an interpreter process of its own,
+    /// so no other test runs after it in that process.
+    pub isolated: Option<String>,
     /// Another entry whose body defines this name (an enumerator of an emitted enum).
     pub defined_by: Option<String>,
     pub test: Option<TestSnippet>,

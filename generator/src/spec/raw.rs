@@ -38,6 +38,9 @@ pub struct RawEntry {
     pub refused: Option<Spanned<String>>,
     pub removed: Option<Spanned<String>>,
     pub unprobed: Option<Spanned<String>>,
+    /// Why the entry's test changes interpreter-wide state for good: the self-test runs it in
+    /// a process of its own.
+    pub isolated: Option<Spanned<String>>,
     pub defined_by: Option<Spanned<String>>,
     pub test: Option<Spanned<String>>,
     /// With `refused`: the version from which the name is provided after all (refused below).

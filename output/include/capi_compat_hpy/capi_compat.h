@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:bd306d87fba59a82. Entries: 674.
+ * Spec digest: fnv1a64:de2277b3e6c82909. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -3425,7 +3425,11 @@ static inline PyObject *capicompat_PyInterpreterState_GetDict(PyInterpreterState
     }
     return dict;
 }
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #define PyInterpreterState_GetDict capicompat_PyInterpreterState_GetDict
+#else
+#define CAPICOMPAT_FORCED_PyInterpreterState_GetDict
+#endif
 #endif
 
 /* PyModule_SetDocString: Sets the module's __doc__ from a UTF-8 string; 0, or -1 with an exception.
@@ -3642,7 +3646,11 @@ static inline PyObject *capicompat_PyUnicode_DecodeUTF8Stateful(const char *s, P
     Py_DECREF(res);
     return out;
 }
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #define PyUnicode_DecodeUTF8Stateful capicompat_PyUnicode_DecodeUTF8Stateful
+#else
+#define CAPICOMPAT_FORCED_PyUnicode_DecodeUTF8Stateful
+#endif
 #endif
 
 /* PyUnicode_DecodeUTF16Stateful: Decodes UTF-16 with the byte order in *byteorder (-1 little, 1 big, 0: from a BOM, stored back); with consumed, a partial unit at the end is left undecoded.
@@ -4593,7 +4601,11 @@ static inline PyFrameObject *capicompat_PyFrame_GetBack(PyFrameObject *frame)
     }
     return (PyFrameObject *)back;
 }
+#if (CAPICOMPAT_VERSION_HEX < 0x030B0000 || defined(PYPY_VERSION))
 #define PyFrame_GetBack capicompat_PyFrame_GetBack
+#else
+#define CAPICOMPAT_FORCED_PyFrame_GetBack
+#endif
 #endif
 
 /* PyCode_Optimize: CPython 3.10's former peephole entry point, a no-op since 3.10: returns a new reference to code.
@@ -6167,7 +6179,11 @@ static inline int capicompat_PySys_Audit(const char *event, const char *format, 
     Py_DECREF(res);
     return 0;
 }
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #define PySys_Audit capicompat_PySys_Audit
+#else
+#define CAPICOMPAT_FORCED_PySys_Audit
+#endif
 #endif
 
 /* capicompat_trace_trampoline: The callable sys.settrace/sys.setprofile get for a C Py_tracefunc: self is a (capsule holding the function, obj) pair; maps the event name to its PyTrace_* number, calls func(obj, frame, what, arg), and returns the current trace function so that local tracing goes on.
@@ -6245,6 +6261,28 @@ static inline void capicompat_trace_install(const char *setter, Py_tracefunc fun
         Py_DECREF(res);
     }
 }
+#endif
+
+/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("settrace", func, obj);
+}
+#define PyEval_SetTrace capicompat_PyEval_SetTrace
+#endif
+
+/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
+{
+    capicompat_trace_install("setprofile", func, obj);
+}
+#define PyEval_SetProfile capicompat_PyEval_SetProfile
 #endif
 
 /* capicompat_cmethod_type: The interpreter's type of METH_METHOD functions (CPython's PyCMethod_Type), taken from one made with PyCMethod_New once; NULL (no exception) if it cannot be had.
@@ -8089,7 +8127,11 @@ static inline PyCodeObject *capicompat_PyFrame_GetCode(PyFrameObject *frame)
     Py_INCREF(frame->f_code);
     return frame->f_code;
 }
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #define PyFrame_GetCode capicompat_PyFrame_GetCode
+#else
+#define CAPICOMPAT_FORCED_PyFrame_GetCode
+#endif
 #endif
 
 /* _PyFrame_GetCodeBorrow: pythoncapi-compat's borrowed-reference PyFrame_GetCode(): the frame's code object, not a new reference.
@@ -9327,7 +9369,11 @@ static inline Py_ssize_t capicompat_PyLong_AsNativeBytes(PyObject *vv, void *buf
         return res;
     }
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #define PyLong_AsNativeBytes capicompat_PyLong_AsNativeBytes
+#else
+#define CAPICOMPAT_FORCED_PyLong_AsNativeBytes
+#endif
 #endif
 
 /* PyLong_FromNativeBytes: Create an int from a native buffer of n_bytes bytes, read as two's complement (or unsigned with Py_ASNATIVEBYTES_UNSIGNED_BUFFER).
@@ -11564,7 +11610,11 @@ static inline int capicompat_PyUnstable_Object_IsUniquelyReferenced(PyObject *op
     return Py_REFCNT(op) == 1;
     #endif
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030E0000
 #define PyUnstable_Object_IsUniquelyReferenced capicompat_PyUnstable_Object_IsUniquelyReferenced
+#else
+#define CAPICOMPAT_FORCED_PyUnstable_Object_IsUniquelyReferenced
+#endif
 #endif
 
 /* PyUnstable_TryIncRef: Increment the reference count of an object that may be concurrently deallocating; 1 on success, 0 if its count already dropped to zero (on the free-threaded build, see PyUnstable_EnableTryIncRef).
@@ -11887,7 +11937,11 @@ static inline int capicompat_PyUnstable_WritePerfMapEntry(const void *code_addr,
     #endif
     return 0;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #define PyUnstable_WritePerfMapEntry capicompat_PyUnstable_WritePerfMapEntry
+#else
+#define CAPICOMPAT_FORCED_PyUnstable_WritePerfMapEntry
+#endif
 #endif
 
 /* PyUnstable_PerfMapState_Fini: Close the perf map (if open); a later write opens it again.
@@ -11988,28 +12042,6 @@ static inline void capicompat_PyEval_SetTraceAllThreads(Py_tracefunc func, PyObj
     }
 }
 #define PyEval_SetTraceAllThreads capicompat_PyEval_SetTraceAllThreads
-#endif
-
-/* PyEval_SetTrace: Installs func(obj, frame, what, arg) as the current thread's trace function, as sys.settrace does (NULL: none). PyPy: through sys.settrace, so a func returning -1 also stops tracing, as a Python trace function's exception does.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/init.html#c.PyEval_SetTrace */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline void capicompat_PyEval_SetTrace(Py_tracefunc func, PyObject *obj)
-{
-    capicompat_trace_install("settrace", func, obj);
-}
-#define PyEval_SetTrace capicompat_PyEval_SetTrace
-#endif
-
-/* PyEval_SetProfile: Installs func(obj, frame, what, arg) as the current thread's profile function, as sys.setprofile does (NULL: none): calls and returns, also of C functions, no line events. PyPy: through sys.setprofile.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/init.html#c.PyEval_SetProfile */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline void capicompat_PyEval_SetProfile(Py_tracefunc func, PyObject *obj)
-{
-    capicompat_trace_install("setprofile", func, obj);
-}
-#define PyEval_SetProfile capicompat_PyEval_SetProfile
 #endif
 
 /* ==== Portability macros of pyport.h that code for newer Pythons uses (pyport) ==== */
@@ -13706,7 +13738,11 @@ static inline void capicompat_PyCriticalSection_Begin(PyCriticalSection *c, PyOb
     (void)c;
     (void)op;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #define PyCriticalSection_Begin capicompat_PyCriticalSection_Begin
+#else
+#define CAPICOMPAT_FORCED_PyCriticalSection_Begin
+#endif
 #endif
 
 /* PyCriticalSection_End: End a critical section begun by PyCriticalSection_Begin() or PyCriticalSection_BeginMutex(); with a GIL it does nothing.
@@ -13730,7 +13766,11 @@ static inline void capicompat_PyCriticalSection2_Begin(PyCriticalSection2 *c, Py
     (void)a;
     (void)b;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030D0000
 #define PyCriticalSection2_Begin capicompat_PyCriticalSection2_Begin
+#else
+#define CAPICOMPAT_FORCED_PyCriticalSection2_Begin
+#endif
 #endif
 
 /* PyCriticalSection2_End: End a critical section begun by PyCriticalSection2_Begin() or PyCriticalSection2_BeginMutex(); with a GIL it does nothing.
@@ -13860,19 +13900,16 @@ static inline void capicompat_PyCriticalSection2_BeginMutex(PyCriticalSection2 *
 #if (CAPICOMPAT_VERSION_HEX < 0x030D0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline int capicompat_PySys_AuditTuple(const char *event, PyObject *args)
 {
-    if (args != CAPICOMPAT_NULL && !PyTuple_Check(args)) {
+    if (args == CAPICOMPAT_NULL) {
+        return PySys_Audit(event, CAPICOMPAT_NULL);
+    }
+    if (!PyTuple_Check(args)) {
         PyErr_Format(PyExc_TypeError, "args must be tuple, got %s", Py_TYPE(args)->tp_name);
         return -1;
     }
-    /* CPython's own PySys_Audit (every CPython this runs on has it), also where the
-       self-test forces the backports: the PyPy backfill it would get there goes through
-       sys.audit, which re-packs the tuple, and hooks must get this very tuple */
-    #pragma push_macro("PySys_Audit")
-    #undef PySys_Audit
-    /* a format building one tuple passes that tuple as the event's arguments */
-    int result = args == CAPICOMPAT_NULL ? PySys_Audit(event, CAPICOMPAT_NULL) : PySys_Audit(event, "O", args);
-    #pragma pop_macro("PySys_Audit")
-    return result;
+    /* a format building one tuple passes that tuple as the event's arguments (CPython's
+       own PySys_Audit, also where the self-test forces the backports) */
+    return PySys_Audit(event, "O", args);
 }
 #define PySys_AuditTuple capicompat_PySys_AuditTuple
 #endif
@@ -14113,7 +14150,11 @@ static inline void capicompat_PyThreadState_EnterTracing(PyThreadState *tstate)
     tstate->tracing++;
     tstate->cframe->use_tracing = 0;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #define PyThreadState_EnterTracing capicompat_PyThreadState_EnterTracing
+#else
+#define CAPICOMPAT_FORCED_PyThreadState_EnterTracing
+#endif
 #endif
 
 /* PyThreadState_LeaveTracing: Undo one PyThreadState_EnterTracing(); tracing and profiling resume when the outermost is left.
@@ -14132,7 +14173,11 @@ static inline void capicompat_PyThreadState_LeaveTracing(PyThreadState *tstate)
     tstate->cframe->use_tracing = use_tracing;
     #endif
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #define PyThreadState_LeaveTracing capicompat_PyThreadState_LeaveTracing
+#else
+#define CAPICOMPAT_FORCED_PyThreadState_LeaveTracing
+#endif
 #endif
 
 /* ==== PyTime C API (clocks as nanosecond integers) (time) ==== */
@@ -14545,7 +14590,11 @@ static inline PyObject *capicompat_PyType_GetModuleByDef(PyTypeObject *type, PyM
                  type->tp_name);
     return CAPICOMPAT_NULL;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030B0000
 #define PyType_GetModuleByDef capicompat_PyType_GetModuleByDef
+#else
+#define CAPICOMPAT_FORCED_PyType_GetModuleByDef
+#endif
 #endif
 
 /* PyType_GetModuleByToken: Return a new reference to the module of the first heap type in the type's MRO whose module has the given token (before 3.15 a module's token is its PyModuleDef); TypeError if there is none.
@@ -14931,7 +14980,11 @@ static inline PyObject *capicompat_PyType_FromMetaclass(PyTypeObject *metaclass,
     }
     return result;
 }
+#if CAPICOMPAT_VERSION_HEX < 0x030C0000
 #define PyType_FromMetaclass capicompat_PyType_FromMetaclass
+#else
+#define CAPICOMPAT_FORCED_PyType_FromMetaclass
+#endif
 #endif
 
 /* PyType_FromSlots: Create a heap type from a PySlot array: Py_tp_name (mandatory), the sizes, Py_tp_flags, Py_tp_metaclass, Py_tp_module, nested arrays, and the classic type slots (Py_tp_base, Py_tp_methods, Py_nb_add and so on) (base, methods, functions); NULL with an exception (SystemError for bad slots). Below 3.15 the name must outlive the type (it is not copied before 3.12), and Py_tp_extra_basicsize needs 3.12.
@@ -16286,6 +16339,68 @@ static inline void capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks(PyObjec
 #define PyUnstable_Object_ClearWeakRefsNoCallbacks capicompat_PyUnstable_Object_ClearWeakRefsNoCallbacks
 #endif
 
+
+/* Only where the self-test forces the backports of names the interpreter has: the code
+ * after this header calls the forced backports, while the backports above that call these
+ * names reached the interpreter's own functions, as they do without forcing. */
+#ifdef CAPI_COMPAT_FORCE_BACKPORTS
+#  ifdef CAPICOMPAT_FORCED_PyCriticalSection2_Begin
+#    undef PyCriticalSection2_Begin
+#    define PyCriticalSection2_Begin capicompat_PyCriticalSection2_Begin
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyCriticalSection_Begin
+#    undef PyCriticalSection_Begin
+#    define PyCriticalSection_Begin capicompat_PyCriticalSection_Begin
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyFrame_GetBack
+#    undef PyFrame_GetBack
+#    define PyFrame_GetBack capicompat_PyFrame_GetBack
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyFrame_GetCode
+#    undef PyFrame_GetCode
+#    define PyFrame_GetCode capicompat_PyFrame_GetCode
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyInterpreterState_GetDict
+#    undef PyInterpreterState_GetDict
+#    define PyInterpreterState_GetDict capicompat_PyInterpreterState_GetDict
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyLong_AsNativeBytes
+#    undef PyLong_AsNativeBytes
+#    define PyLong_AsNativeBytes capicompat_PyLong_AsNativeBytes
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PySys_Audit
+#    undef PySys_Audit
+#    define PySys_Audit capicompat_PySys_Audit
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyThreadState_EnterTracing
+#    undef PyThreadState_EnterTracing
+#    define PyThreadState_EnterTracing capicompat_PyThreadState_EnterTracing
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyThreadState_LeaveTracing
+#    undef PyThreadState_LeaveTracing
+#    define PyThreadState_LeaveTracing capicompat_PyThreadState_LeaveTracing
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyType_FromMetaclass
+#    undef PyType_FromMetaclass
+#    define PyType_FromMetaclass capicompat_PyType_FromMetaclass
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyType_GetModuleByDef
+#    undef PyType_GetModuleByDef
+#    define PyType_GetModuleByDef capicompat_PyType_GetModuleByDef
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyUnicode_DecodeUTF8Stateful
+#    undef PyUnicode_DecodeUTF8Stateful
+#    define PyUnicode_DecodeUTF8Stateful capicompat_PyUnicode_DecodeUTF8Stateful
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyUnstable_Object_IsUniquelyReferenced
+#    undef PyUnstable_Object_IsUniquelyReferenced
+#    define PyUnstable_Object_IsUniquelyReferenced capicompat_PyUnstable_Object_IsUniquelyReferenced
+#  endif
+#  ifdef CAPICOMPAT_FORCED_PyUnstable_WritePerfMapEntry
+#    undef PyUnstable_WritePerfMapEntry
+#    define PyUnstable_WritePerfMapEntry capicompat_PyUnstable_WritePerfMapEntry
+#  endif
+#endif
 
 /* ==== HPy 0.9.0 API layer (CPython ABI, polyfilled on CPython 3.10+) ====
  * Generated from spec/hpy: 84 context handles, 123 one-to-one

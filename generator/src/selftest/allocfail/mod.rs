@@ -375,11 +375,18 @@ fn run_interpreter(
             }));
             continue;
         };
-        let (entries, leak_checked, restarts) =
-            drive(interp, module, MODULE_NAME, &names, forced, options.max_allocs);
-        run.leak_checked |= leak_checked;
-        run.restarts += restarts;
-        run.entries.extend(entries);
+        // As in the self-test: an `isolated` entry's test runs in a process of its own, after
+        // the others, so what it leaves behind meets no other test.
+        let (isolated, shared): (Vec<String>, Vec<String>) =
+            names.into_iter().partition(|n| spec.get(n).is_some_and(|e| e.isolated.is_some()));
+        let groups = std::iter::once(shared).chain(isolated.into_iter().map(|n| vec![n]));
+        for group in groups.filter(|g| !g.is_empty()) {
+            let (entries, leak_checked, restarts) =
+                drive(interp, module, MODULE_NAME, &group, forced, options.max_allocs);
+            run.leak_checked |= leak_checked;
+            run.restarts += restarts;
+            run.entries.extend(entries);
+        }
     }
     if let Some((header, hpy_h)) = &options.hpy {
         let names: Vec<String> = HPY_SCENARIOS

@@ -63,6 +63,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
             );
         }
     }
+    let isolated = isolated(&raw, &mut check);
     let EntryCheck { name, location, errors, .. } = check;
     if errors.len() != before {
         return None;
@@ -86,6 +87,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         refused: text.refusal,
         removed: versions.removed,
         unprobed: versions.unprobed,
+        isolated,
         defined_by: raw.defined_by.as_ref().map(|d| d.value.clone()),
         test: code.test,
         provided_from: versions.provided_from,
@@ -95,6 +97,27 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         bench,
         location,
     })
+}
+
+/// `isolated: <reason>`: only on an entry with a test (it is the test that runs apart), and
+/// with a reason that names the state the test leaves behind.
+fn isolated(raw: &RawEntry, check: &mut EntryCheck) -> Option<String> {
+    let value = raw.isolated.as_ref()?;
+    let reason = value.value.trim().to_string();
+    if raw.test.is_none() {
+        check.value_error(
+            value,
+            "`isolated` without a `test`",
+            "`isolated` runs the entry's test in its own process: remove it, or add the test",
+        );
+    } else if reason.len() < 30 {
+        check.value_error(
+            value,
+            "say what interpreter-wide state the test leaves behind",
+            "e.g. `isolated: an audit hook cannot be removed, and every later test would run under it`",
+        );
+    }
+    Some(reason)
 }
 
 /// `printf_format: [format, first]`: the format string's parameter and the first variadic one
