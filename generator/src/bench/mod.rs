@@ -123,43 +123,65 @@ fn run_one(
             return result;
         }
     }
+    // A case over its bar is measured again, up to ATTEMPTS runs in all, and fails only if
+    // every run is over: a slower backport stays over in each, while a slow spell of the
+    // machine (or of the allocator's state, as the str-keyed misses show: 0.96-1.21 from one run
+    // to the next of the same build) rarely hits the same case every time.
+    let mut rows: Vec<BenchRow> = Vec::new();
+    for attempt in 1..=ATTEMPTS {
+        let timings = match measure(interp, options, &plain, needs_forced.then_some(forced.as_path())) {
+            Ok(t) => t,
+            Err(e) => {
+                result.error = Some(e);
+                return result;
+            }
+        };
+        let mut again = Vec::new();
+        for case in &offered_cases {
+            let Some(t) = timings.get(&case.label) else {
+                result.error = Some(format!("the module did not offer `{}`", case.label));
+                continue;
+            };
+            again.push(BenchRow::new(case, mode(spec, case, interp), t));
+        }
+        rows = if attempt == 1 { again } else { report::keep_passing(rows, again) };
+        if !rows.iter().any(BenchRow::fails_bar) {
+            break;
+        }
+    }
+    result.rows = rows;
+    result
+}
+
+/// How many runs a case over its bar gets before it fails.
+const ATTEMPTS: usize = 3;
+
+/// One run of the driver over every case of the plain (and forced) module.
+fn measure(
+    interp: &Interpreter,
+    options: &BenchOptions,
+    plain: &Path,
+    forced: Option<&Path>,
+) -> Result<BTreeMap<String, report::Timings>, String> {
     let mut cmd = Command::new(&interp.path);
     cmd.arg("-I").arg("-c").arg(DRIVER).arg(options.rounds.to_string()).arg(format!("{}", options.target_ns));
-    cmd.arg(&plain).arg(MODULE_NAME);
-    if needs_forced {
-        cmd.arg(&forced).arg(FORCED_MODULE_NAME);
+    cmd.arg(plain).arg(MODULE_NAME);
+    if let Some(forced) = forced {
+        cmd.arg(forced).arg(FORCED_MODULE_NAME);
     }
     let timings = match run_captured(&mut cmd, Duration::from_secs(900)) {
-        Ok((true, stdout, _)) => {
-            match serde_json::from_str::<BTreeMap<String, report::Timings>>(stdout.trim()) {
-                Ok(t) => t,
-                Err(e) => {
-                    result.error = Some(format!("the driver's output does not parse: {e}"));
-                    return result;
-                }
-            }
-        }
+        Ok((true, stdout, _)) => serde_json::from_str::<BTreeMap<String, report::Timings>>(stdout.trim())
+            .map_err(|e| format!("the driver's output does not parse: {e}"))?,
         Ok((false, _, stderr)) => {
             let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
-            result.error = Some(format!(
+            return Err(format!(
                 "the benchmark failed:\n{}",
                 tail.into_iter().rev().collect::<Vec<_>>().join("\n")
             ));
-            return result;
         }
-        Err(e) => {
-            result.error = Some(e);
-            return result;
-        }
+        Err(e) => return Err(e),
     };
-    for case in offered_cases {
-        let Some(t) = timings.get(&case.label) else {
-            result.error = Some(format!("the module did not offer `{}`", case.label));
-            continue;
-        };
-        result.rows.push(BenchRow::new(case, mode(spec, case, interp), t));
-    }
-    result
+    Ok(timings)
 }
 
 fn build(

@@ -90,6 +90,23 @@ impl BenchRow {
     }
 }
 
+/// After a further run: each case keeps its earlier row unless that one failed its bar and the
+/// new one passes (so a case fails only while every run of it is over).
+pub fn keep_passing(earlier: Vec<BenchRow>, again: Vec<BenchRow>) -> Vec<BenchRow> {
+    earlier
+        .into_iter()
+        .map(|row| {
+            if !row.fails_bar() {
+                return row;
+            }
+            match again.iter().find(|a| a.entry == row.entry && a.case == row.case) {
+                Some(a) if !a.fails_bar() => a.clone(),
+                _ => row,
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct InterpreterBench {
     pub interpreter: Interpreter,
@@ -198,6 +215,18 @@ mod tests {
         assert!(
             !BenchRow::new(&case(Some("one more call, 1.2 ns")), Mode::NativeAndForced, &slow).fails_bar()
         );
+    }
+
+    #[test]
+    fn a_case_fails_only_while_every_run_is_over_its_bar() {
+        let timed = |forced: f64| Timings { plain: vec![20.0; 3], forced: vec![forced; 3] };
+        let row = |forced: f64| BenchRow::new(&case(None), Mode::NativeAndForced, &timed(forced));
+        let kept = keep_passing(vec![row(24.0)], vec![row(20.5)]);
+        assert!(!kept[0].fails_bar(), "a run within the bar replaces one over it");
+        let kept = keep_passing(vec![row(24.0)], vec![row(23.0)]);
+        assert!(kept[0].fails_bar(), "over in both runs: still a failure");
+        let kept = keep_passing(vec![row(20.5)], vec![row(30.0)]);
+        assert_eq!(kept[0].forced_ns, Some(20.5), "a passing row is not replaced");
     }
 
     #[test]
