@@ -331,27 +331,12 @@ fn condition(texts: &[&str]) -> (Facts, Facts) {
     if top_level(texts).any(|t| t == "?") {
         return (Facts::default(), Facts::default());
     }
-    let disjuncts = split_top_level(texts, "||");
-    if disjuncts.len() > 1 {
-        // Where `a || b` holds, one of them does; where it fails, both fail.
-        let (mut if_true, mut if_false) = condition(&disjuncts[0]);
-        for disjunct in &disjuncts[1..] {
-            let (t, f) = condition(disjunct);
-            if_true = if_true.or(&t);
-            if_false = if_false.and(&f);
+    // `||` binds looser than `&&`: split on it first.
+    for (operator, disjunction) in [("||", true), ("&&", false)] {
+        let parts = split_top_level(texts, operator);
+        if parts.len() > 1 {
+            return joined(&parts, disjunction);
         }
-        return (if_true, if_false);
-    }
-    let conjuncts = split_top_level(texts, "&&");
-    if conjuncts.len() > 1 {
-        // Where `a && b` fails, one of them does.
-        let (mut if_true, mut if_false) = condition(&conjuncts[0]);
-        for conjunct in &conjuncts[1..] {
-            let (t, f) = condition(conjunct);
-            if_true = if_true.and(&t);
-            if_false = if_false.or(&f);
-        }
-        return (if_true, if_false);
     }
     match texts.split_first() {
         // `!` binds tighter than a comparison: `!(a)`, `!defined X`, `!X` only.
@@ -361,6 +346,22 @@ fn condition(texts: &[&str]) -> (Facts, Facts) {
         }
         _ => term_facts(texts),
     }
+}
+
+/// `a || b || …` (`disjunction`) or `a && b && …`: where a disjunction holds, one part does,
+/// where it fails, every part fails; a conjunction the other way round (De Morgan).
+fn joined(parts: &[Vec<&str>], disjunction: bool) -> (Facts, Facts) {
+    parts
+        .iter()
+        .map(|part| condition(part))
+        .reduce(|(true_a, false_a), (true_b, false_b)| {
+            if disjunction {
+                (true_a.or(&true_b), false_a.and(&false_b))
+            } else {
+                (true_a.and(&true_b), false_a.or(&false_b))
+            }
+        })
+        .expect("split_top_level returns at least one part")
 }
 
 /// One operand of `!`: a name, `defined X`/`defined(X)`, or a whole parenthesised expression.
