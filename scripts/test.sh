@@ -158,7 +158,7 @@ time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project
     --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
     --with pytest -- python -m pytest -q
 echo
-echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy"
+echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy, multidict on 3.12"
 time scripts/test-real-projects.sh
 echo
 echo "== a header made for the code (gen --used-by, matrix --trimmed), and what headers cost to parse"

@@ -7,24 +7,13 @@
 
 mod common;
 
+use common::project::copy_dir;
+
 use std::path::Path;
 use std::process::Command;
 
 const TRACERS: [&str; 2] = ["PyEval_SetTrace", "PyEval_SetProfile"];
 const MONITORING: [&str; 2] = ["PyMonitoring_FireCReturnEvent", "PyMonitoring_FireCRaiseEvent"];
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), target).unwrap();
-        }
-    }
-}
 
 /// The self-test of the tracer and monitoring entries on the provisioned release CPython 3.13: exit code,
 /// report, and the JSON's interpreters.
