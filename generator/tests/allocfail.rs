@@ -222,15 +222,35 @@ fn alloc_fail_known_rows_that_match_nothing_fail_the_run() {
     );
     assert!(text.contains("KNOWN fail cpython-3.12"), "the matching row is reported as KNOWN:\n{text}");
 
-    // without the stale row the same sweep passes; at --max-allocs 1 both entries reach the cap:
-    // PyList_GetItemRef's row still matches (its finding is at allocation 1), and a row for
-    // PyLong_FromInt32, whose later points were not tried, is not judged
+    // at --max-allocs 1 both entries reach the cap. With --known, an entry that does must be
+    // listed as `capped` (why its sweep stays incomplete): PyLong_FromInt32 is not, which fails
+    // the run; PyList_GetItemRef's fail row still matches (its finding is at allocation 1), and
+    // a leak row for PyLong_FromInt32, whose later points were not tried, is not judged
     let known = "PyList_GetItemRef\t3.12\tfail\tthe fixture's defect\n\
+        PyList_GetItemRef\t3.12\tcapped\tthe cap of this test\n\
         PyLong_FromInt32\t3.12\tleak\tmight lie beyond the cap\n";
     let (code, text, json) = sweep_with_known(known, "PyList_GetItemRef,PyLong_FromInt32", "1", "capped");
-    assert_eq!(code, Some(0), "a matching row and an unjudgeable one do not fail the run:\n{text}");
+    assert_eq!(code, Some(1), "an unlisted capped entry fails the run:\n{text}");
+    assert_eq!(json["failures"], 1, "{text}");
+    let interp = &json["interpreters"][0];
+    let capped = interp["entries"]["PyLong_FromInt32"]["findings"].as_array().cloned().unwrap_or_default();
+    assert!(capped.len() == 1 && capped[0]["kind"] == "capped", "{capped:?}\n{text}");
+    assert!(text.contains("CAPPED cpython-3.12"), "{text}");
     let rows = &json["known_rows"];
     assert_eq!(rows["stale"], 0, "{rows}\n{text}");
     assert_eq!(rows["not_judged"][0]["entry"], "PyLong_FromInt32", "{rows}\n{text}");
     assert!(rows["not_judged"][0]["why"].as_str().unwrap().contains("--max-allocs 1"), "{rows}");
+
+    // listed, the same sweep passes: matching rows and an unjudgeable one do not fail it
+    let known = format!("{known}PyLong_FromInt32\t*\tcapped\tthe cap of this test\n");
+    let (code, text, json) = sweep_with_known(&known, "PyList_GetItemRef,PyLong_FromInt32", "1", "listed");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(json["known_rows"]["stale"], 0, "{text}");
+    assert!(text.contains("KNOWN capped cpython-3.12"), "{text}");
+
+    // a capped row whose entry now completes is stale like any other
+    let known = "PyLong_FromInt32\t3.12\tcapped\tno longer capped\n";
+    let (code, text, json) = sweep_with_known(known, "PyLong_FromInt32", "20", "completes");
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(json["known_rows"]["stale_rows"][0]["kind"], "capped", "{text}");
 }

@@ -5,12 +5,14 @@
 //! judge (the entry reached `--max-allocs`, was cut short by a crash or not run there) or did not
 //! sweep at all (`--only`, `--python`, a skipped interpreter) is counted, never called stale.
 
-use super::{EntryRun, FindingKind, InterpreterRun};
+use super::{EntryRun, Finding, FindingKind, InterpreterRun};
 use crate::interpreters::Interpreter;
 use std::path::Path;
 
 /// A finding recorded as known (`--known FILE`, lines `ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON`;
-/// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak or crash).
+/// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak, crash, or capped:
+/// the entry reaches `--max-allocs` there, the reason saying why and how many points that leaves
+/// untried).
 #[derive(Debug, Clone)]
 pub struct KnownFinding {
     pub entry: String,
@@ -46,8 +48,11 @@ pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
             Some(&"fail") => FindingKind::Fail,
             Some(&"leak") => FindingKind::Leak,
             Some(&"crash") => FindingKind::Crash,
+            Some(&"capped") => FindingKind::Capped,
             _ => {
-                return Err(format!("{place}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON"))
+                return Err(format!(
+                    "{place}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash|capped<TAB>REASON"
+                ))
             }
         };
         if cols.len() != 4 || cols[3].trim().is_empty() {
@@ -71,9 +76,21 @@ pub fn series_label(interp: &Interpreter) -> String {
 }
 
 /// Moves the findings a known row matches from `findings` to `known` (with the row's reason).
-pub(super) fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
+/// With a `--known` file, an entry that reached `--max-allocs` is a finding of kind `capped`:
+/// a row must say why its sweep stays incomplete.
+pub(super) fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding], max_allocs: u32) {
     let label = series_label(&run.interpreter);
     for entry in &mut run.entries {
+        if entry.capped && !known.is_empty() {
+            entry.findings.push(Finding {
+                n: max_allocs,
+                kind: FindingKind::Capped,
+                location: "-".into(),
+                detail: format!(
+                    "reached --max-allocs {max_allocs} before a run completed (the points beyond it were not tried): raise the cap or list it as capped, with why"
+                ),
+            });
+        }
         for finding in std::mem::take(&mut entry.findings) {
             match known.iter().find(|k| k.matches(&entry.name, &finding.kind, &label)) {
                 Some(row) => entry.known.push((finding, row.reason.clone())),

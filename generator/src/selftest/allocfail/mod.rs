@@ -95,6 +95,9 @@ pub enum FindingKind {
     Leak,
     /// The interpreter died (or hung) at this N.
     Crash,
+    /// The entry reached `--max-allocs` (a finding only with `--known`: every entry whose
+    /// sweep stays incomplete must be listed there, with why).
+    Capped,
 }
 
 #[derive(Debug, Clone)]
@@ -199,7 +202,7 @@ pub fn run(
         |interp| interp.label.clone(),
         |interp| {
             let mut run = run_interpreter(spec, interp, compilers, &sources, options);
-            known::apply_known(&mut run, &options.known);
+            known::apply_known(&mut run, &options.known, options.max_allocs);
             run
         },
         |interp, run| {

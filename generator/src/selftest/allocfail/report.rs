@@ -70,6 +70,7 @@ impl AllocFailResult {
                         FindingKind::Fail => "FAIL",
                         FindingKind::Leak => "LEAK",
                         FindingKind::Crash => "CRASH",
+                        FindingKind::Capped => "CAPPED",
                     };
                     writeln!(
                         findings,
@@ -157,7 +158,11 @@ impl AllocFailResult {
             let errors: u32 = run.entries.iter().map(|e| e.errors).sum();
             let recovered: u32 = run.entries.iter().map(|e| e.recovered).sum();
             let failed_points: usize = run.entries.iter().map(|e| e.findings.len()).sum();
-            let known_points: usize = run.entries.iter().map(|e| e.known.len()).sum();
+            let known_points: usize = run
+                .entries
+                .iter()
+                .map(|e| e.known.iter().filter(|(f, _)| f.kind != FindingKind::Capped).count())
+                .sum();
             let with: usize = run.entries.iter().filter(|e| e.points > 0).count();
             writeln!(
                 s,
