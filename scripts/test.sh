@@ -128,7 +128,8 @@ time CC=clang CXX=clang++ target/debug/capi-compat test --sanitize --require 3.1
 echo
 echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
 echo "   N = 1, 2, ... (cap 100), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
-echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted"
+echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted;"
+echo "   an entry reaching the cap must be listed there as capped; a listed row matching nothing fails"
 # pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
 AF_PYTHONS=()
 AF_REQUIRED=()
