@@ -3,8 +3,10 @@
 //! leaks a reference on its failure path (debug builds), and one that crashes (contained: the
 //! run goes on), each named with its entry and N; a correct backport passes, and so does one
 //! that leaves only cyclic garbage (collected before the balance is judged). The PyPy-only
-//! backfills of CPython 3.10 names are swept too (forced), and a test that reads its caller's
-//! frame sees the module level the self-test gives it.
+//! backfills of CPython 3.10 names are swept too (forced), a test that reads its caller's
+//! frame sees the module level the self-test gives it, and `--known` rows that match nothing
+//! where their entry was swept completely (stale), or entries reaching the cap without a
+//! `capped` row, fail the run.
 
 use std::path::Path;
 use std::process::Command;

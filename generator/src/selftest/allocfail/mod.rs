@@ -3,7 +3,8 @@
 //! reaching N (or N passes `--max-allocs`). `wrappers` puts each function behind a judging
 //! wrapper, `templates/allocfail.h` is the failing allocator and the judge, `driver.py` walks
 //! N inside the interpreter (each run called from module level, as the self-test calls tests),
-//! `report` prints the table (and the HPy layer's points per function). A crash is contained:
+//! `report` prints the table (and the HPy layer's points per function), `known` matches and
+//! audits the `--known` rows. A crash is contained:
 //! the driver runs in a child process, which is restarted after the test that crashed it.
 //! Every entry with a test is swept, the PyPy backfills of CPython 3.10's names included (in
 //! the forced build: PyPy has no PyMem_SetAllocator); `templates/allocfail_hpy.c` holds the HPy
