@@ -163,3 +163,24 @@ pub fn audit(known: &[KnownFinding], runs: &[InterpreterRun], native: bool, max_
     }
     audit
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_their_place_and_a_bad_kind_names_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("capi-compat-known-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("known.tsv");
+        std::fs::write(&path, "# comment\nPyDict_Pop\t*\tcapped\tits test is long\n").unwrap();
+        let rows = read_known(&path).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].kind, FindingKind::Capped);
+        assert!(rows[0].place.ends_with("known.tsv:2"), "{}", rows[0].place);
+        std::fs::write(&path, "PyDict_Pop\t3.13d\tslow\twhy\n").unwrap();
+        let err = read_known(&path).unwrap_err();
+        assert!(err.contains("known.tsv:1:") && err.contains("capped"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
