@@ -76,29 +76,31 @@ def particles_expected(coords, n, rounds=8):
 
 PARTICLES_EXPECTED = particles_expected(COORDS, 20000)
 
+LAYOUTS = bench.PARTICLES_LAYOUTS
+PARTICLES_RAW = [getattr(bench, f"raw_particles_{k}") for k in range(LAYOUTS)]
+PARTICLES_HPY = [getattr(bench, f"hpy_particles_{k}") for k in range(LAYOUTS)]
+
 LOOPS = {
-    # name: (raw, hpy, args, expected result, bad args raising TypeError or None, bar)
-    "arith": (bench.raw_arith, bench.hpy_arith, (50000,), sum(i * i for i in range(50000)), ("x",), MAX),
-    "attrs": (bench.raw_attrs, bench.hpy_attrs, (Obj(), 100000), 100000, (Obj(),), MAX),
+    # name: (raw, hpy, args, expected result, bad args raising TypeError or None, bar); raw and
+    # hpy are lists for a loop built in several code layouts (one pair per layout).
+    "arith": ([bench.raw_arith], [bench.hpy_arith], (50000,), sum(i * i for i in range(50000)), ("x",), MAX),
+    "attrs": ([bench.raw_attrs], [bench.hpy_attrs], (Obj(), 100000), 100000, (Obj(),), MAX),
     # HPy's typical shape: objects with a C struct made by HPy_New, read through AsStruct,
     # float math, item access in the loop that fills them.
-    "particles": (
-        bench.raw_particles,
-        bench.hpy_particles,
-        (COORDS, 20000),
-        PARTICLES_EXPECTED,
-        (COORDS,),
-        PARTICLES_MAX,
-    ),
+    "particles": (PARTICLES_RAW, PARTICLES_HPY, (COORDS, 20000), PARTICLES_EXPECTED, (COORDS,), PARTICLES_MAX),
     "calls": (
-        lambda n: calls(bench.raw_ident, n),
-        lambda n: calls(bench.hpy_ident, n),
+        [lambda n: calls(bench.raw_ident, n)],
+        [lambda n: calls(bench.hpy_ident, n)],
         (300000,),
         300000,
         None,
         CALL_MAX,
     ),
 }
+ONLY = [name for name in os.environ.get("CAPI_COMPAT_BENCH_ONLY", "").split(",") if name]
+for name in ONLY:
+    if name not in LOOPS:
+        sys.exit(f"CAPI_COMPAT_BENCH_ONLY: no loop {name!r} (the loops: {', '.join(LOOPS)})")
 
 
 def timed(fn, args):
@@ -107,25 +109,33 @@ def timed(fn, args):
     return time.perf_counter() - start
 
 
-def measure(raw, hpy, args):
-    """The best time of each side, and the median of the per-round ratios: each round times
-    both sides back to back, so a slow spell of the machine touches both, and the median
-    ignores the rounds it did not."""
-    raw_times, hpy_times = [], []
+def measure(raws, hpys, args):
+    """The best time of each side, the HPy/raw ratio, and each layout's ratio.
+
+    Each round times both sides of every layout back to back (alternating which goes first),
+    so a slow spell of the machine touches both; a layout's ratio is the median of its rounds'
+    ratios, which ignores the rounds a slow spell did not touch evenly. The loop's ratio is the
+    geometric mean of its layouts' ratios: where a loop lands in the binary moves its time by
+    about as much as the bar, and over layouts that placement averages out while a cost the
+    HPy side pays in every layout stays in."""
+    per_layout = [[] for _ in raws]
+    raw_best, hpy_best = math.inf, math.inf
     gc.disable()
     try:
         for round in range(ROUNDS):
-            # The second run of a pair finds the allocator and caches as the first left them.
-            if round % 2:
-                hpy_times.append(timed(hpy, args))
-                raw_times.append(timed(raw, args))
-            else:
-                raw_times.append(timed(raw, args))
-                hpy_times.append(timed(hpy, args))
+            for k, (raw, hpy) in enumerate(zip(raws, hpys)):
+                # The second run of a pair finds the allocator and caches as the first left them.
+                if (round + k) % 2:
+                    h, r = timed(hpy, args), timed(raw, args)
+                else:
+                    r, h = timed(raw, args), timed(hpy, args)
+                per_layout[k].append(h / r)
+                raw_best, hpy_best = min(raw_best, r), min(hpy_best, h)
     finally:
         gc.enable()
-    ratio = statistics.median(h / r for h, r in zip(hpy_times, raw_times))
-    return min(raw_times), min(hpy_times), ratio
+    layouts = [statistics.median(ratios) for ratios in per_layout]
+    ratio = math.exp(statistics.fmean(math.log(x) for x in layouts))
+    return raw_best, hpy_best, ratio, layouts
 
 
 def main():
@@ -133,26 +143,33 @@ def main():
     if hasattr(sys, "gettotalrefcount"):
         impl += "-dbg"
     lines, failed = [], []
-    for name, (raw, hpy, args, expected, bad, bar) in LOOPS.items():
-        assert raw(*args) == expected, (name, "raw", raw(*args))
-        assert hpy(*args) == expected, (name, "hpy", hpy(*args))
-        for fn in (raw, hpy) if bad is not None else ():
-            try:
-                fn(*bad)
-            except TypeError:
-                pass
-            else:
-                raise AssertionError(f"{fn.__name__}{bad} did not raise TypeError")
-        for _ in range(3):  # warm-up (PyPy's JIT, caches)
-            raw(*args), hpy(*args)
+    for name, (raws, hpys, args, expected, bad, bar) in LOOPS.items():
+        if ONLY and name not in ONLY:
+            continue
+        for raw, hpy in zip(raws, hpys):
+            assert raw(*args) == expected, (name, "raw", raw(*args))
+            assert hpy(*args) == expected, (name, "hpy", hpy(*args))
+            for fn in (raw, hpy) if bad is not None else ():
+                try:
+                    fn(*bad)
+                except TypeError:
+                    pass
+                else:
+                    raise AssertionError(f"{fn.__name__}{bad} did not raise TypeError")
+            for _ in range(3):  # warm-up (PyPy's JIT, caches)
+                raw(*args), hpy(*args)
         for attempt in range(1, ATTEMPTS + 1):
-            raw_best, hpy_best, ratio = measure(raw, hpy, args)
+            raw_best, hpy_best, ratio, layouts = measure(raws, hpys, args)
             if ratio <= 1 + bar:
                 break
         line = (
             f"bench {impl} {name}: raw {raw_best * 1e3:.3f} ms, hpy {hpy_best * 1e3:.3f} ms (best), "
             f"hpy/raw {ratio:.3f} (median, attempt {attempt})"
         )
+        if len(layouts) > 1:
+            line = line.replace("(median,", f"(over {len(layouts)} layouts,") + " [" + " ".join(
+                f"{x:.3f}" for x in layouts
+            ) + "]"
         print(line)
         lines.append(line)
         if ratio > 1 + bar:
