@@ -249,13 +249,16 @@ time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/debug/capi-compat 
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py
 cat target/hpy-bench.txt
 echo
-echo "== HPy layer: the benchmark fails a real slowdown (particles, HPy side only, + ~3.5 %)"
+echo "== HPy layer: the benchmark fails a real slowdown (particles, HPy side only, +4-5.5 %, CPython 3.12)"
 # CAPI_COMPAT_BENCH_HPY_EXTRA adds dependent multiply-adds per object to the HPy-style
 # particles loop alone (tests/c/bench/_hpy_bench.c); the bench must report it over its 2 % bar.
 rm -f target/hpy-bench-slow.txt
-BENCH_SLOWDOWN=4  # +3-3.5 % of the loop's best time on CPython 3.14 (README, "Benchmark")
+# On CPython 3.12, where both sides execute nearly the same instructions (0.991; on 3.13+ the
+# HPy side's cheaper allocation would hide this much: README, "Benchmark"), 6 of them add
+# 4-5.5 % to the HPy side's best time.
+BENCH_SLOWDOWN=6
 if CAPI_COMPAT_BENCH_ONLY=particles target/debug/capi-compat matrix --jobs 1 --hpy \
-    --python cpython-3.14/usr/bin --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
+    --python cpython-3.12 --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     --cflag=-DCAPI_COMPAT_BENCH_HPY_EXTRA=$BENCH_SLOWDOWN \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py >target/hpy-bench-slow.txt 2>&1; then
     cat target/hpy-bench-slow.txt
@@ -268,7 +271,7 @@ grep -q "particles: HPy-style is .* % slower than raw (bar 2 %)" target/hpy-benc
     exit 1
 }
 echo
-echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: 2 %)"
+echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: no more than raw)"
 # Instruction counts do not move with the machine's load, as the timings above do.
 rm -f target/hpy-instructions.txt
 time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/debug/capi-compat matrix --hpy \

@@ -9,8 +9,11 @@ Each side runs once (20000 objects) in a fresh process under
 `valgrind --tool=callgrind --toggle-collect=FUNCTION`, which counts the instructions executed
 inside that function and everything it calls; the HPy side is counted from its trampoline. The loops are counted in their first code layout
 (particles.h; the others differ only in the no-ops run once per call).
-HPy-style passes when it executes at most CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX (default 0.02)
-more instructions than raw. Counted on CPython release builds only: a debug build's counts are
+HPy-style passes when it executes at most CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX (default 0: no
+more) instructions than raw. Its HPy_New allocates as HPy does, cheaper than raw's tp_alloc
+(PyType_GenericAlloc), so it executes 0.3 % (CPython 3.10) to 3.6 % (3.15) fewer; the counts are
+exact (the same build and input give the same count), so the bar has no noise to allow for,
+and on 3.10 a regression of 3 instructions per object fails it. Counted on CPython release builds only: a debug build's counts are
 its assertions', and PyPy's JIT makes them its own; those print `SKIP:` lines.
 """
 import os
@@ -19,7 +22,7 @@ import shutil
 import subprocess
 import sys
 
-MAX = float(os.environ.get("CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX", "0.02"))
+MAX = float(os.environ.get("CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX", "0"))
 CHILD = (
     "import _hpy_bench as b\n"
     "coords = [float(i % 97) / 7.0 for i in range(1000)]\n"
@@ -62,7 +65,7 @@ def main():
         with open(out, "a") as f:
             f.write(line + "\n")
     if ratio > 1 + MAX:
-        sys.exit(f"particles: HPy-style executes {100 * (ratio - 1):.2f} % more instructions than raw (bar {100 * MAX:.0f} %)")
+        sys.exit(f"particles: HPy-style executes {100 * (ratio - 1):.2f} % more instructions than raw (bar {100 * MAX:g} %)")
 
 
 main()
