@@ -15,9 +15,10 @@ copy of the pair starts with its own number of no-op bytes, so its loops land at
 from the fetch and cache-line boundaries, and at other addresses): a loop that makes objects
 calls into libpython five times per object, and where its few dozen instructions land moves
 its time by about 2 % on its own (a byte-for-byte copy of the raw loop times 0.99-1.01 against
-the original). Each of LAYOUT_ROUNDS rounds (default 10) times every layout's pair; a layout's
-ratio is the median of its rounds, and the loop's ratio is the geometric mean over the layouts, so that no one placement
-decides it, while a cost the HPy side pays in every layout stays in the mean.
+the original). Each of LAYOUT_ROUNDS rounds (default 10) times every layout's pair, and the
+loop's ratio is the median of all those rounds' ratios, so that no one placement decides it,
+while a cost the HPy side pays in every layout moves it all (each layout's own median is
+printed too).
 scripts/test.sh proves the bar still bites: the HPy side built with
 CAPI_COMPAT_BENCH_HPY_EXTRA (dependent multiply-adds per object, a few per cent) must fail it.
 
@@ -40,7 +41,7 @@ import _hpy_bench as bench
 
 ROUNDS = int(os.environ.get("CAPI_COMPAT_BENCH_ROUNDS", "30"))
 # A loop built in several layouts runs fewer rounds per layout (twice the single loop's pairs in
-# all): the geometric mean over the layouts averages what each layout's median leaves.
+# all): the median over all layouts' rounds has 60 ratios to go by.
 LAYOUT_ROUNDS = int(os.environ.get("CAPI_COMPAT_BENCH_LAYOUT_ROUNDS", "10"))
 MAX = float(os.environ.get("CAPI_COMPAT_BENCH_MAX", "0.02"))
 ATTEMPTS = 3
@@ -128,11 +129,12 @@ def measure(raws, hpys, args):
     """The best time of each side, the HPy/raw ratio, and each layout's ratio.
 
     Each round times both sides of every layout back to back (alternating which goes first),
-    so a slow spell of the machine touches both; a layout's ratio is the median of its rounds'
-    ratios, which ignores the rounds a slow spell did not touch evenly. The loop's ratio is the
-    geometric mean of its layouts' ratios: where a loop lands in the binary moves its time by
-    about as much as the bar, and over layouts that placement averages out while a cost the
-    HPy side pays in every layout stays in."""
+    so a slow spell of the machine touches both. The loop's ratio is the median of all rounds'
+    ratios, every layout giving the same number of rounds: where a loop lands in the binary
+    moves its time by about as much as the bar, and no one placement decides that median,
+    while a cost the HPy side pays in every layout moves all of it; a slow spell that touched
+    one side of a round more than the other is an outlier the median ignores. Each layout's
+    own median is returned too, for the report."""
     per_layout = [[] for _ in raws]
     raw_best, hpy_best = math.inf, math.inf
     gc.disable()
@@ -149,7 +151,7 @@ def measure(raws, hpys, args):
     finally:
         gc.enable()
     layouts = [statistics.median(ratios) for ratios in per_layout]
-    ratio = math.exp(statistics.fmean(math.log(x) for x in layouts))
+    ratio = statistics.median(r for ratios in per_layout for r in ratios)
     return raw_best, hpy_best, ratio, layouts
 
 
