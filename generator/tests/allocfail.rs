@@ -241,7 +241,7 @@ fn alloc_fail_known_rows_that_match_nothing_fail_the_run() {
     let rows = &json["known_rows"];
     assert_eq!(rows["stale"], 0, "{rows}\n{text}");
     assert_eq!(rows["not_judged"][0]["entry"], "PyLong_FromInt32", "{rows}\n{text}");
-    assert!(rows["not_judged"][0]["why"].as_str().unwrap().contains("--max-allocs 1"), "{rows}");
+    assert!(rows["not_judged"][0]["why"].as_str().unwrap().contains("reached its cap 1"), "{rows}");
 
     // listed, the same sweep passes: matching rows and an unjudgeable one do not fail it
     let known = format!("{known}PyLong_FromInt32\t*\tcapped\tthe cap of this test\n");
@@ -255,4 +255,49 @@ fn alloc_fail_known_rows_that_match_nothing_fail_the_run() {
     let (code, text, json) = sweep_with_known(known, "PyLong_FromInt32", "20", "completes");
     assert_eq!(code, Some(1), "{text}");
     assert_eq!(json["known_rows"]["stale_rows"][0]["kind"], "capped", "{text}");
+}
+
+/// A `capped:N` row gives its entry a cap of its own, below `--max-allocs`: that entry is swept
+/// to N (and counts as capped, listed by the row), the others to `--max-allocs`. The fixture's
+/// PyDict_GetItemRef and PyDict_ContainsString are correct, with 2 allocation points each.
+#[test]
+fn alloc_fail_a_capped_row_with_a_number_caps_its_entry_alone() {
+    let only = "PyDict_GetItemRef,PyDict_ContainsString";
+    let (code, text, json) = sweep_with_known("# none\n", only, "20", "noOwnCap");
+    assert_eq!(code, Some(0), "{text}");
+    let own = &json["interpreters"][0]["entries"]["PyDict_GetItemRef"];
+    assert_eq!(
+        (own["cap"].as_u64(), own["points"].as_u64(), own["capped"].as_bool()),
+        (Some(20), Some(2), Some(false)),
+        "{own}\n{text}"
+    );
+
+    let known = "PyDict_GetItemRef\t*\tcapped:1\tswept to 1 only, to keep the run short\n";
+    let (code, text, json) = sweep_with_known(known, only, "20", "ownCap");
+    assert_eq!(code, Some(0), "{text}");
+    let entries = &json["interpreters"][0]["entries"];
+    let own = &entries["PyDict_GetItemRef"];
+    assert_eq!(
+        (own["cap"].as_u64(), own["points"].as_u64(), own["capped"].as_bool()),
+        (Some(1), Some(1), Some(true)),
+        "{own}\n{text}"
+    );
+    let other = &entries["PyDict_ContainsString"];
+    assert_eq!(
+        (other["cap"].as_u64(), other["points"].as_u64(), other["capped"].as_bool()),
+        (Some(20), Some(2), Some(false)),
+        "{other}\n{text}"
+    );
+    assert!(
+        text.contains("KNOWN capped cpython-3.12")
+            && text.contains("PyDict_GetItemRef on cpython-3.12.1 (cap 1)"),
+        "{text}"
+    );
+
+    // the global cap still bounds it: --max-allocs below the row's N wins
+    let known = "PyDict_GetItemRef\t*\tcapped:5\tswept to 5 at most\n";
+    let (code, text, json) = sweep_with_known(known, "PyDict_GetItemRef", "1", "globalWins");
+    assert_eq!(code, Some(0), "{text}");
+    let own = &json["interpreters"][0]["entries"]["PyDict_GetItemRef"];
+    assert_eq!((own["cap"].as_u64(), own["points"].as_u64()), (Some(1), Some(1)), "{own}\n{text}");
 }

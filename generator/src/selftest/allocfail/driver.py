@@ -2,11 +2,13 @@
 # for n = 1, 2, ... fails the nth allocation made inside a call of a function under test,
 # until a run completes without reaching n (or n passes the cap). Each run is a forked child:
 # a run cut short (its test left at the failing call) or crashed cannot disturb the next one,
-# and a crash is charged to its test and n. One line per finding.
+# and a crash is charged to its test and n. One line per finding. Each test is named NAME=CAP:
+# its own cap (`--max-allocs`, or lower by a `capped:N` row of `--known`).
 import gc, importlib.util, os, sys, time
 
-path, modname, cap = sys.argv[1], sys.argv[2], int(sys.argv[3])
-wanted = sys.argv[4:]
+path, modname = sys.argv[1], sys.argv[2]
+caps = dict((name, int(cap)) for name, cap in (arg.rsplit("=", 1) for arg in sys.argv[3:]))
+wanted = [arg.rsplit("=", 1)[0] for arg in sys.argv[3:]]
 spec = importlib.util.spec_from_file_location(modname, path)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
@@ -138,7 +140,7 @@ for name in wanted:
         print("FAIL\t%s\t0\t-\tthe test fails with no allocation failed: %s" % (name, clean("%s: %s" % (type(e).__name__, e))))
         print("DONE\t%s\t0\t0\t0\t0\t\t" % name)
         continue
-    n, errors, recovered, capped = 1, 0, 0, 0
+    n, errors, recovered, capped, cap = 1, 0, 0, 0, caps[name]
     exceptions, functions = {}, {}
     forked = True
     while True:

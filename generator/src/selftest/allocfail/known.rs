@@ -11,14 +11,17 @@ use std::path::Path;
 
 /// A finding recorded as known (`--known FILE`, lines `ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON`;
 /// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak, crash, or capped:
-/// the entry reaches `--max-allocs` there, the reason saying why and how many points that leaves
-/// untried).
+/// the entry reaches its cap there, the reason saying why and how many points that leaves
+/// untried). `capped:N` also gives the entry a cap of its own: it is swept to N (or
+/// `--max-allocs`, the lower), so one long sweep does not hold the global cap down.
 #[derive(Debug, Clone)]
 pub struct KnownFinding {
     pub entry: String,
     pub interpreter: String,
     pub kind: FindingKind,
     pub reason: String,
+    /// `capped:N`: the entry is swept to N at most where the row applies.
+    pub cap: Option<u32>,
     /// `tests/allocfail-known.tsv:12`: where the row is, for the stale report.
     pub place: String,
 }
@@ -44,14 +47,18 @@ pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
         }
         let place = format!("{}:{}", path.display(), i + 1);
         let cols: Vec<&str> = line.split('\t').collect();
-        let kind = match cols.get(2) {
-            Some(&"fail") => FindingKind::Fail,
-            Some(&"leak") => FindingKind::Leak,
-            Some(&"crash") => FindingKind::Crash,
-            Some(&"capped") => FindingKind::Capped,
+        let (kind, cap) = match cols.get(2).map(|k| k.split_once(':').unwrap_or((k, ""))) {
+            Some(("fail", "")) => (FindingKind::Fail, None),
+            Some(("leak", "")) => (FindingKind::Leak, None),
+            Some(("crash", "")) => (FindingKind::Crash, None),
+            Some(("capped", "")) => (FindingKind::Capped, None),
+            Some(("capped", n)) => match n.parse::<u32>() {
+                Ok(n) if n > 0 => (FindingKind::Capped, Some(n)),
+                _ => return Err(format!("{place}: `capped:{n}`: the cap must be a whole number above 0")),
+            },
             _ => {
                 return Err(format!(
-                    "{place}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash|capped<TAB>REASON"
+                    "{place}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash|capped[:N]<TAB>REASON"
                 ))
             }
         };
@@ -63,6 +70,7 @@ pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
             interpreter: cols[1].to_string(),
             kind,
             reason: cols[3].to_string(),
+            cap,
             place,
         });
     }
@@ -75,19 +83,30 @@ pub fn series_label(interp: &Interpreter) -> String {
     format!("{}.{}{}", series.major, series.minor, if interp.debug { "d" } else { "" })
 }
 
+/// The largest N tried for `entry` on the interpreter labelled `label`: `--max-allocs`, or
+/// lower where a `capped:N` row covering it says so.
+pub fn entry_cap(known: &[KnownFinding], entry: &str, label: &str, max_allocs: u32) -> u32 {
+    known
+        .iter()
+        .filter(|k| k.entry == entry && k.covers(label))
+        .filter_map(|k| k.cap)
+        .fold(max_allocs, u32::min)
+}
+
 /// Moves the findings a known row matches from `findings` to `known` (with the row's reason).
-/// With a `--known` file, an entry that reached `--max-allocs` is a finding of kind `capped`:
+/// With a `--known` file, an entry that reached its cap is a finding of kind `capped`:
 /// a row must say why its sweep stays incomplete.
-pub(super) fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding], max_allocs: u32) {
+pub(super) fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
     let label = series_label(&run.interpreter);
     for entry in &mut run.entries {
         if entry.capped && !known.is_empty() {
+            let cap = entry.cap;
             entry.findings.push(Finding {
-                n: max_allocs,
+                n: cap,
                 kind: FindingKind::Capped,
                 location: "-".into(),
                 detail: format!(
-                    "reached --max-allocs {max_allocs} before a run completed (the points beyond it were not tried): raise the cap or list it as capped, with why"
+                    "reached its cap {cap} before a run completed (the points beyond it were not tried): raise the cap or list it as capped, with why"
                 ),
             });
         }
@@ -117,18 +136,18 @@ pub struct KnownAudit {
 
 /// Why an entry's sweep on one interpreter is incomplete (None: every N until the test
 /// completed was tried).
-fn incomplete(entry: &EntryRun, max_allocs: u32) -> Option<String> {
+fn incomplete(entry: &EntryRun) -> Option<String> {
     if let Some(why) = &entry.not_run {
         return Some(format!("not run ({why})"));
     }
     if entry.cut_short {
         return Some(format!("cut short by a crash at allocation {}", entry.points));
     }
-    entry.capped.then(|| format!("reached --max-allocs {max_allocs}: the points beyond it were not tried"))
+    entry.capped.then(|| format!("reached its cap {}: the points beyond it were not tried", entry.cap))
 }
 
 /// Judges every row against the interpreters this run swept (findings already applied).
-pub fn audit(known: &[KnownFinding], runs: &[InterpreterRun], native: bool, max_allocs: u32) -> KnownAudit {
+pub fn audit(known: &[KnownFinding], runs: &[InterpreterRun], native: bool) -> KnownAudit {
     let mut audit = KnownAudit::default();
     if native {
         audit.skipped =
@@ -150,9 +169,7 @@ pub fn audit(known: &[KnownFinding], runs: &[InterpreterRun], native: bool, max_
         }
         let unfinished: Vec<String> = covered
             .iter()
-            .filter_map(|(r, e)| {
-                incomplete(e, max_allocs).map(|why| format!("{}: {why}", r.interpreter.label))
-            })
+            .filter_map(|(r, e)| incomplete(e).map(|why| format!("{}: {why}", r.interpreter.label)))
             .collect();
         let labels: Vec<&str> = covered.iter().map(|(r, _)| r.interpreter.label.as_str()).collect();
         if unfinished.is_empty() {
@@ -181,6 +198,28 @@ mod tests {
         std::fs::write(&path, "PyDict_Pop\t3.13d\tslow\twhy\n").unwrap();
         let err = read_known(&path).unwrap_err();
         assert!(err.contains("known.tsv:1:") && err.contains("capped"), "{err}");
+        std::fs::write(&path, "PyDict_Pop\t3.13d\tcapped:many\twhy\n").unwrap();
+        let err = read_known(&path).unwrap_err();
+        assert!(err.contains("known.tsv:1:") && err.contains("capped:many"), "{err}");
+        std::fs::write(&path, "PyDict_Pop\t3.13d\tcapped:0\twhy\n").unwrap();
+        assert!(read_known(&path).is_err(), "a cap of 0 sweeps nothing");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn an_entrys_cap_is_the_lowest_of_max_allocs_and_its_rows_where_they_apply() {
+        let row = |interpreter: &str, cap: Option<u32>| KnownFinding {
+            entry: "PyConfig_Names".into(),
+            interpreter: interpreter.into(),
+            kind: FindingKind::Capped,
+            reason: "long".into(),
+            cap,
+            place: "known.tsv:1".into(),
+        };
+        let rows = [row("*", Some(300)), row("3.12", Some(100)), row("3.13d", None)];
+        assert_eq!(entry_cap(&rows, "PyConfig_Names", "3.12", 400), 100);
+        assert_eq!(entry_cap(&rows, "PyConfig_Names", "3.13d", 400), 300);
+        assert_eq!(entry_cap(&rows, "PyConfig_Names", "3.11", 200), 200, "--max-allocs stays the limit");
+        assert_eq!(entry_cap(&rows, "PyDict_Pop", "3.12", 400), 400, "other entries keep --max-allocs");
     }
 }

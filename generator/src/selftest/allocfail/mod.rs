@@ -105,7 +105,9 @@ pub struct EntryRun {
     pub errors: u32,
     /// Points where it recovered and the test then passed.
     pub recovered: u32,
-    /// N reached `--max-allocs` before a run completed.
+    /// The largest N tried: `--max-allocs`, or an entry's own `capped:N` row (`known`).
+    pub cap: u32,
+    /// N reached `cap` before a run completed.
     pub capped: bool,
     /// The driver died in this test (run in its own process, not forked): the points after
     /// `points` were not tried.
@@ -188,7 +190,7 @@ pub fn run(
         |interp| interp.label.clone(),
         |interp| {
             let mut run = run_interpreter(spec, interp, compilers, &sources, options);
-            known::apply_known(&mut run, &options.known, options.max_allocs);
+            known::apply_known(&mut run, &options.known);
             run
         },
         |interp, run| {
@@ -214,7 +216,7 @@ pub fn run(
         })
         .collect();
     renames.sort();
-    let known = known::audit(&options.known, &runs, options.native, options.max_allocs);
+    let known = known::audit(&options.known, &runs, options.native);
     AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs, renames, known }
 }
 
@@ -302,6 +304,8 @@ fn run_interpreter(
         seconds: 0.0,
     };
     let wants_forced = planned.iter().any(|(_, forced)| *forced);
+    let label = series_label(interp);
+    let cap_of = |name: &str| known::entry_cap(&options.known, name, &label, options.max_allocs);
     let mut claims = Vec::new();
     let modules = match planned.is_empty() {
         // only HPy scenarios asked for (`--only "HPy: …"`)
@@ -340,7 +344,7 @@ fn run_interpreter(
         let groups = std::iter::once(shared).chain(isolated.into_iter().map(|n| vec![n]));
         for group in groups.filter(|g| !g.is_empty()) {
             let (entries, leak_checked, restarts) =
-                drive(interp, module, MODULE_NAME, &group, forced, options.max_allocs);
+                drive(interp, module, MODULE_NAME, &group, forced, &cap_of);
             run.leak_checked |= leak_checked;
             run.restarts += restarts;
             run.entries.extend(entries);
@@ -356,7 +360,7 @@ fn run_interpreter(
             Ok((module, claim)) => {
                 claims.push(claim);
                 let (entries, leak_checked, restarts) =
-                    drive(interp, &module, HPY_MODULE_NAME, &names, false, options.max_allocs);
+                    drive(interp, &module, HPY_MODULE_NAME, &names, false, &cap_of);
                 run.leak_checked |= leak_checked;
                 run.restarts += restarts;
                 run.entries.extend(entries);
@@ -531,14 +535,15 @@ fn build_hpy(
     }
 }
 
-/// Runs the driver over `names`, restarting it after the test that crashed it.
+/// Runs the driver over `names`, each swept to its `cap_of`, restarting it after the test that
+/// crashed it.
 fn drive(
     interp: &Interpreter,
     module: &Path,
     module_name: &str,
     names: &[String],
     forced: bool,
-    max_allocs: u32,
+    cap_of: &dyn Fn(&str) -> u32,
 ) -> (Vec<EntryRun>, bool, usize) {
     let mut entries: Vec<EntryRun> = Vec::new();
     let mut leak_checked = false;
@@ -551,8 +556,7 @@ fn drive(
             .arg(DRIVER)
             .arg(module)
             .arg(module_name)
-            .arg(max_allocs.to_string())
-            .args(rest);
+            .args(rest.iter().map(|name| format!("{name}={}", cap_of(name))));
         let (ok, stdout, stderr) = match run_captured(&mut cmd, RUN_TIMEOUT) {
             Ok(r) => r,
             Err(e) => (false, String::new(), e),
@@ -600,6 +604,9 @@ fn drive(
             }));
             break;
         }
+    }
+    for entry in &mut entries {
+        entry.cap = cap_of(&entry.name);
     }
     (entries, leak_checked, restarts)
 }

@@ -30,7 +30,7 @@ impl AllocFailResult {
             .collect();
         writeln!(
             s,
-            "allocation points tried per entry (N+: reached --max-allocs {}; FAIL: see below)",
+            "allocation points tried per entry (N+: reached its cap, --max-allocs {} or a capped:N row; FAIL: see below)",
             self.max_allocs
         )
         .ok();
@@ -122,13 +122,13 @@ impl AllocFailResult {
                 r.entries
                     .iter()
                     .filter(|e| e.capped)
-                    .map(move |e| format!("{} on {}", e.name, r.interpreter.label))
+                    .map(move |e| format!("{} on {} (cap {})", e.name, r.interpreter.label, e.cap))
             })
             .collect();
         if !capped.is_empty() {
             writeln!(
                 s,
-                "\nreached --max-allocs {} (points beyond it not tried): {}",
+                "\nreached their cap (--max-allocs {}, lower with a capped:N row; points beyond it not tried): {}",
                 self.max_allocs,
                 capped.join(", ")
             )
@@ -275,6 +275,7 @@ impl AllocFailResult {
                                 "points": e.points,
                                 "errors": e.errors,
                                 "recovered": e.recovered,
+                                "cap": e.cap,
                                 "capped": e.capped,
                                 "exceptions": e.exceptions,
                                 "functions": e.functions,
