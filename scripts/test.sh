@@ -149,7 +149,37 @@ else
     echo "NOT CHECKED: lints (no clippy)"
 fi
 cargo build --locked --quiet
-cargo test --locked --workspace
+# The generator's tests. cargo runs one test binary at a time and most leave a core idle for
+# much of their run (one interpreter or one serial loop at a time, pip waiting on the index),
+# while tests/hpy.rs keeps both busy for minutes: so hpy.rs runs beside the others, its output
+# after theirs. Every test target `cargo metadata` lists runs, in one of the two.
+BESIDE_TESTS=(hpy)
+cargo test --locked --workspace --no-run
+mapfile -t TEST_TARGETS < <(cargo metadata --locked --no-deps --format-version 1 | python3 -c '
+import json, sys
+for package in json.load(sys.stdin)["packages"]:
+    for target in package["targets"]:
+        if target["kind"] == ["test"]:
+            print(target["name"])')
+OTHER_TESTS=()
+beside_found=0
+for name in "${TEST_TARGETS[@]}"; do
+    if [[ " ${BESIDE_TESTS[*]} " == *" $name "* ]]; then
+        beside_found=$((beside_found + 1))
+    else
+        OTHER_TESTS+=(--test "$name")
+    fi
+done
+if [ ${#OTHER_TESTS[@]} -eq 0 ] || [ "$beside_found" -ne ${#BESIDE_TESTS[@]} ]; then
+    echo "error: cargo metadata lists no test targets, or not all of ${BESIDE_TESTS[*]}" >&2
+    exit 1
+fi
+for name in "${BESIDE_TESTS[@]}"; do
+    side_by_side "cargo-test-$name" cargo test --locked --workspace --test "$name"
+done
+cargo test --locked --workspace --lib --bins "${OTHER_TESTS[@]}"
+cargo test --locked --workspace --doc
+wait_for "${BESIDE_TESTS[@]/#/cargo-test-}"
 # The binary the steps below run: a copy, since scripts/test-install.sh's `cargo package`, run
 # beside them, builds the packaged crate into target/debug and so replaces capi-compat there.
 mkdir -p target/ci
