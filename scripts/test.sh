@@ -35,6 +35,10 @@
 #   8. every install route (scripts/test-install.sh): pip (the sdist, its wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
+# Steps that time nothing run side by side on the 2 cores (see side_by_side below): tests/hpy.rs
+# beside the other test binaries; 4b's two halves with the allocation-failure sweep; 5b's
+# packages with the real ones; 8 beside everything from 4b to the HPy example. The timed steps
+# (the parse cost, the HPy benchmark, 7) run alone.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
