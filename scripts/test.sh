@@ -36,9 +36,9 @@
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
 # Steps that time nothing run side by side on the 2 cores (see side_by_side below): tests/hpy.rs
-# beside the other test binaries; 4b's two halves with the allocation-failure sweep; 5b's
-# packages with the real ones; 8 beside everything from 4b to the HPy example. The timed steps
-# (the parse cost, the HPy benchmark, 7) run alone.
+# and tests/project_matrix.rs beside the other test binaries; 4b's two halves with the
+# allocation-failure sweep; 5b's packages with the real ones; 8 beside everything from 4b to
+# the HPy example. The timed steps (the parse cost, the HPy benchmark, 7) run alone.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -154,10 +154,11 @@ else
 fi
 cargo build --locked --quiet
 # The generator's tests. cargo runs one test binary at a time and most leave a core idle for
-# much of their run (one interpreter or one serial loop at a time, pip waiting on the index),
-# while tests/hpy.rs keeps both busy for minutes: so hpy.rs runs beside the others, its output
-# after theirs. Every test target `cargo metadata` lists runs, in one of the two.
-BESIDE_TESTS=(hpy)
+# much of their run (one interpreter or one serial loop at a time, pip waiting on the index):
+# so the two longest, tests/hpy.rs (both cores busy for minutes) and tests/project_matrix.rs
+# (venvs and pip), run beside the others, their output after theirs. Every test target
+# `cargo metadata` lists runs, in one of the three lanes.
+BESIDE_TESTS=(hpy project_matrix)
 cargo test --locked --workspace --no-run
 mapfile -t TEST_TARGETS < <(cargo metadata --locked --no-deps --format-version 1 | python3 -c '
 import json, sys
