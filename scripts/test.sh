@@ -189,7 +189,7 @@ wait_for "${BESIDE_TESTS[@]/#/cargo-test-}"
 # The binary the steps below run: a copy, since scripts/test-install.sh's `cargo package`, run
 # beside them, builds the packaged crate into target/debug and so replaces capi-compat there.
 mkdir -p target/ci
-cp target/debug/capi-compat target/ci/capi-compat
+cp target/ci/capi-compat target/ci/capi-compat
 echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/ci/capi-compat test --require "$REQUIRED" --json target/selftest.json
@@ -351,7 +351,7 @@ rm -f target/hpy-bench-slow.txt
 # HPy side's cheaper allocation would hide this much: README, "Benchmark"), 6 of them add
 # 4-5.5 % to the HPy side's best time.
 BENCH_SLOWDOWN=6
-if CAPI_COMPAT_BENCH_ONLY=particles target/debug/capi-compat matrix --jobs 1 --hpy \
+if CAPI_COMPAT_BENCH_ONLY=particles target/ci/capi-compat matrix --jobs 1 --hpy \
     --python cpython-3.12 --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     --cflag=-DCAPI_COMPAT_BENCH_HPY_EXTRA=$BENCH_SLOWDOWN \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py >target/hpy-bench-slow.txt 2>&1; then
