@@ -27,9 +27,8 @@ impl ReturnShape {
         }
         match ty {
             "void" => ReturnShape::Void,
-            "int" | "long" | "long long" | "Py_ssize_t" | "Py_hash_t" | "int32_t" | "int64_t" | "PyTime_t" => {
-                ReturnShape::Signed
-            }
+            "int" | "long" | "long long" | "Py_ssize_t" | "Py_hash_t" | "int32_t" | "int64_t"
+            | "PyTime_t" => ReturnShape::Signed,
             "double" => ReturnShape::Double,
             "size_t" | "uint8_t" | "uint16_t" | "uint32_t" | "uint64_t" | "uintptr_t" | "Py_UCS4" => {
                 ReturnShape::Unsigned
@@ -61,7 +60,8 @@ pub enum ErrorException {
 }
 
 impl ErrorException {
-    pub const ALL: [(&'static str, ErrorException); 2] = [("set", ErrorException::Set), ("none", ErrorException::None)];
+    pub const ALL: [(&'static str, ErrorException); 2] =
+        [("set", ErrorException::Set), ("none", ErrorException::None)];
 
     pub fn parse(text: &str) -> Option<ErrorException> {
         ErrorException::ALL.iter().find(|(s, _)| *s == text).map(|(_, e)| *e)

@@ -181,7 +181,9 @@ pub struct Entry {
 impl Entry {
     /// How the function reports an error: `errors:`, or the convention of its return type.
     pub fn error_contract(&self) -> Option<ErrorContract> {
-        self.errors.clone().or_else(|| self.signature.as_ref().map(|s| ErrorContract::conventional(&s.return_type)))
+        self.errors
+            .clone()
+            .or_else(|| self.signature.as_ref().map(|s| ErrorContract::conventional(&s.return_type)))
     }
 }
 

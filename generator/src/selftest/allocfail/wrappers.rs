@@ -35,7 +35,9 @@ fn judged(return_type: &str, contract: &ErrorContract, value: &str) -> String {
         (ErrorException::Set, ReturnShape::Signed) if error_value == "-1" => {
             format!("capicompat_af_signed((long long){value})")
         }
-        (ErrorException::Set, ReturnShape::Double) if error_value == "-1.0" => format!("capicompat_af_double({value})"),
+        (ErrorException::Set, ReturnShape::Double) if error_value == "-1.0" => {
+            format!("capicompat_af_double({value})")
+        }
         (ErrorException::Set, _) => {
             format!("({value} == {error_value} ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)")
         }
@@ -46,10 +48,16 @@ fn judged(return_type: &str, contract: &ErrorContract, value: &str) -> String {
 /// its value twice, so the helper compares it).
 fn judged_int_call(contract: &ErrorContract, call: &str) -> String {
     match (contract.value.as_deref(), contract.exception) {
-        (Some(error_value), ErrorException::Set) => format!("capicompat_af_int_result({call}, {error_value})"),
-        (Some(error_value), ErrorException::None) => format!("capicompat_af_int_silent_result({call}, {error_value})"),
+        (Some(error_value), ErrorException::Set) => {
+            format!("capicompat_af_int_result({call}, {error_value})")
+        }
+        (Some(error_value), ErrorException::None) => {
+            format!("capicompat_af_int_silent_result({call}, {error_value})")
+        }
         (None, ErrorException::Set) => format!("capicompat_af_int_judged({call}, CAPICOMPAT_AF_NO_VALUE)"),
-        (None, ErrorException::None) => format!("capicompat_af_int_judged({call}, CAPICOMPAT_AF_SILENT_OTHER_VALUE)"),
+        (None, ErrorException::None) => {
+            format!("capicompat_af_int_judged({call}, CAPICOMPAT_AF_SILENT_OTHER_VALUE)")
+        }
     }
 }
 
@@ -174,7 +182,10 @@ mod tests {
             "(r == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
         );
         let zero = contract(Some("0"), ErrorException::Set, false);
-        assert_eq!(judged("int", &zero, "r"), "(r == 0 ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)");
+        assert_eq!(
+            judged("int", &zero, "r"),
+            "(r == 0 ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
+        );
     }
 
     #[test]

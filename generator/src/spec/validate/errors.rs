@@ -6,7 +6,11 @@ use crate::spec::cdecl::Signature;
 use crate::spec::errors::{ErrorContract, ErrorException, ReturnShape};
 use crate::spec::raw::RawEntry;
 
-pub(super) fn check(raw: &RawEntry, signature: Option<&Signature>, check: &mut EntryCheck) -> Option<ErrorContract> {
+pub(super) fn check(
+    raw: &RawEntry,
+    signature: Option<&Signature>,
+    check: &mut EntryCheck,
+) -> Option<ErrorContract> {
     let spanned = raw.errors.as_ref()?;
     // without a signature (reported elsewhere) there is no return type to check against
     let return_type = signature?.return_type.trim().to_string();

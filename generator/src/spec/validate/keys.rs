@@ -83,7 +83,16 @@ fn provided_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str
     match kind {
         Kind::Function => (
             &["since", "doc", "signature", "body", "test"],
-            &["pypy", "force_below", "removed", "unprobed", "printf_format", "uses_private", "bench", "errors"],
+            &[
+                "pypy",
+                "force_below",
+                "removed",
+                "unprobed",
+                "printf_format",
+                "uses_private",
+                "bench",
+                "errors",
+            ],
         ),
         Kind::Helper => (&["signature", "body"], &["force_below", "uses_private"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed", "bench"]),
