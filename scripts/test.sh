@@ -189,7 +189,7 @@ wait_for "${BESIDE_TESTS[@]/#/cargo-test-}"
 # The binary the steps below run: a copy, since scripts/test-install.sh's `cargo package`, run
 # beside them, builds the packaged crate into target/debug and so replaces capi-compat there.
 mkdir -p target/ci
-cp target/ci/capi-compat target/ci/capi-compat
+cp target/debug/capi-compat target/ci/capi-compat
 echo
 echo "== self-test matrix (required: $REQUIRED)"
 time target/ci/capi-compat test --require "$REQUIRED" --json target/selftest.json
