@@ -248,3 +248,19 @@ fn install_projects_get_the_same_trimmed_header() {
         "the install projects' trimmed headers differ: {names:?}"
     );
 }
+
+/// A vendored pythoncapi_compat.h names every function it backports: read as the code, it made
+/// zstandard 0.25.0's `gen --used-by c-ext` a 3,817-line header (98 entries) where its own
+/// sources need a 136-line one. It is skipped like our own headers, by name or by its include
+/// guard in a renamed copy.
+#[test]
+fn a_vendored_pythoncapi_compat_is_not_the_code() {
+    let dir = TempDir::new("usedby-pcc");
+    let project = common::fixtures_dir().join("vendored-layers/ext");
+    std::fs::create_dir_all(dir.path().join("vendor")).unwrap();
+    for file in ["module.c", "pythoncapi_compat.h", "vendor/renamed_compat.h"] {
+        std::fs::copy(project.join(file), dir.path().join(file)).unwrap();
+    }
+    let header = gen_in(dir.path(), &["--used-by", "."]);
+    assert_eq!(entries(&header), set(&["PyDict_GetItemRef"]));
+}
