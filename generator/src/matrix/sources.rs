@@ -28,6 +28,33 @@ pub struct UserMatrixOptions {
     pub test_command: Vec<String>,
     pub build_root: PathBuf,
     pub jobs: usize,
+    /// C11, or C++17 when every source is C++ ([`sources_standard`]).
+    pub standard: Standard,
+}
+
+/// Extensions of C++ sources (`.C` only in that case: `.c` is C).
+const CXX_EXTENSIONS: &[&str] = &["cc", "cpp", "cxx", "c++", "C", "CC", "CPP", "CXX"];
+
+fn is_cxx(source: &Path) -> bool {
+    source.extension().and_then(|e| e.to_str()).is_some_and(|e| CXX_EXTENSIONS.contains(&e))
+}
+
+/// The language the sources are built as: C++ sources used to get `-std=c11` from the C
+/// driver, which gcc refuses for C++ under `-Werror` (`-std=c11 is valid for C/ObjC but not
+/// for C++`: HPy 0.9's `pofcpp.cpp`). One compiler command builds the module, so C and C++
+/// sources together cannot be: the error says so.
+pub fn sources_standard(sources: &[PathBuf]) -> Result<Standard, String> {
+    let (cxx, c): (Vec<&PathBuf>, Vec<&PathBuf>) = sources.iter().partition(|s| is_cxx(s));
+    match (cxx.first(), c.first()) {
+        (Some(_), None) => Ok(Standard::Cxx17),
+        (None, _) => Ok(Standard::C11),
+        (Some(cxx), Some(c)) => Err(format!(
+            "{} is C++ and {} is C: one module is built by one compiler command, in one language; \
+             build C and C++ sources together as a project (`capi-compat matrix PROJECT_DIR`)",
+            cxx.display(),
+            c.display()
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,6 +120,7 @@ fn build_key(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Compi
         h.field(d.as_os_str().as_encoded_bytes());
     }
     h.field(interp.path.as_os_str().as_encoded_bytes()).field(compiler.c.as_os_str().as_encoded_bytes());
+    h.field(options.standard.flag().as_bytes());
     h.hex()
 }
 
@@ -187,7 +215,7 @@ fn build(
     out: &Path,
 ) -> CompileCheck {
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
-    let mut cmd = compiler.command(Standard::C11);
+    let mut cmd = compiler.command(options.standard);
     cmd.args(["-O2", "-shared", "-fPIC"]).arg(format!("-I{}", dir.display()));
     cmd.args(options.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
