@@ -9,7 +9,7 @@
 use crate::scan::layers::compatibility_layer;
 use crate::scan::tokenize;
 use crate::spec::model::Spec;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
@@ -21,8 +21,14 @@ pub struct UsedBy {
     pub banner_paths: Vec<String>,
     /// The source files read (compatibility layers left out).
     pub files: Vec<PathBuf>,
-    /// Every name the code uses (identifiers of active code and of `#if` conditions).
+    /// Every name the code uses (identifiers of active code and of `#if` conditions), less
+    /// the functions it defines itself.
     pub names: BTreeSet<String>,
+    /// Functions the code defines itself, with where (`file:line`): a project's own backport
+    /// (backports.zstd 1.8.0's `PyType_Freeze` for < 3.14). The header must not provide them
+    /// too: its `#define NAME capicompat_NAME` turns the project's definition into a second
+    /// definition of ours, and the build stops.
+    pub own_functions: BTreeMap<String, String>,
 }
 
 /// Why the code could not be read.
@@ -81,6 +87,7 @@ pub fn read(paths: &[PathBuf], header_dir: &Path) -> Result<UsedBy, UsedByError>
     let found = crate::scan::source_files(paths).map_err(|e| UsedByError::Scan(e.to_string()))?;
     let mut files = Vec::new();
     let mut names = BTreeSet::new();
+    let mut own_functions = BTreeMap::new();
     for file in found {
         // Names are ASCII: a file read lossily loses none.
         let (text, _lossy) = crate::scan::read_source(&file).map_err(|e| UsedByError::Scan(e.to_string()))?;
@@ -88,12 +95,16 @@ pub fn read(paths: &[PathBuf], header_dir: &Path) -> Result<UsedBy, UsedByError>
             continue;
         }
         names.extend(tokenize::identifiers(&text).into_iter().map(|(name, _, _)| name));
+        for (name, line) in crate::upgrade::code::defined_functions(&text) {
+            own_functions.entry(name).or_insert_with(|| format!("{}:{line}", file.display()));
+        }
         files.push(file);
     }
     if files.is_empty() {
         return Err(UsedByError::NoSources(paths.to_vec()));
     }
-    Ok(UsedBy { banner_paths, files, names })
+    names.retain(|n| !own_functions.contains_key(n));
+    Ok(UsedBy { banner_paths, files, names, own_functions })
 }
 
 /// The spec entries the code names that a header can provide (not refused everywhere), in
