@@ -49,22 +49,6 @@ pub const HPY_SCENARIOS: &[&str] = &[
     "HPy: HPyArg_ParseKeywords and PackArgsAndKeywords",
     "HPy: HPyTuple_Pack and struct sequences",
 ];
-/// PyPy backfills whose findings are not analysed yet (the FILE * and interactive runners
-/// but `PyRun_SimpleFileExFlags`): the whole-spec sweep leaves them out until they are (README
-/// "Status"), and says so in its report; `--only NAME` sweeps them.
-pub const PENDING_ANALYSIS: &[&str] = &[
-    "PyRun_AnyFile",
-    "PyRun_AnyFileEx",
-    "PyRun_AnyFileExFlags",
-    "PyRun_AnyFileFlags",
-    "PyRun_InteractiveLoop",
-    "PyRun_InteractiveLoopFlags",
-    "PyRun_InteractiveOne",
-    "PyRun_InteractiveOneFlags",
-    "PyRun_InteractiveOneObject",
-    "PyRun_SimpleFile",
-    "PyRun_SimpleFileEx",
-];
 /// One driver process may take this long before it is called hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// A run that crashes more often than this is given up (the rest reported as not run).
@@ -236,8 +220,9 @@ pub struct AllocFailResult {
     pub skipped: Vec<(Interpreter, String)>,
     pub missing: Vec<String>,
     pub max_allocs: u32,
-    /// Entries of the spec left out of a whole-spec sweep (`PENDING_ANALYSIS`).
-    pub pending: Vec<String>,
+    /// Macros not swept because on every interpreter swept they are CPython's own renaming
+    /// of a function swept forced (`renamed_function`), with that function.
+    pub renames: Vec<(String, String)>,
 }
 
 impl AllocFailResult {
@@ -287,11 +272,18 @@ pub fn run(
         progress,
     );
     let missing = missing.into_iter().map(|m| m.text).collect();
-    let pending = match options.only {
-        Some(_) => Vec::new(),
-        None => PENDING_ANALYSIS.iter().filter(|n| spec.get(n).is_some()).map(|n| n.to_string()).collect(),
-    };
-    AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs, pending }
+    let mut renames: Vec<(String, String)> = spec
+        .entries
+        .iter()
+        .filter(|e| options.only.is_none_or(|names| names.contains(&e.name)))
+        .filter_map(|e| {
+            let mut callees = cpython.iter().map(|i| renamed_function(spec, &e.name, i, options.native));
+            let first = callees.next()??;
+            callees.all(|c| c == Some(first)).then(|| (e.name.clone(), first.to_string()))
+        })
+        .collect();
+    renames.sort();
+    AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs, renames }
 }
 
 struct Sources<'a> {
@@ -315,7 +307,7 @@ fn planned_tests(
         .filter(|e| e.kind != Kind::Helper && e.test.is_some())
         .filter(|e| only.is_none_or(|names| names.contains(&e.name)))
         .filter(|e| offered(spec, &e.name, interp))
-        .filter(|e| only.is_some() || !PENDING_ANALYSIS.contains(&e.name.as_str()))
+        .filter(|e| renamed_function(spec, &e.name, interp, native).is_none())
         .map(|e| {
             let forced = !native
                 && native_on(spec, &e.name, interp)
@@ -324,6 +316,40 @@ fn planned_tests(
             (e.name.clone(), forced)
         })
         .collect()
+}
+
+/// The function a macro only renames on this interpreter, when sweeping the macro's test would
+/// try no code of ours: the macro is native here (CPython's own `#define`; the header defines
+/// its copy only where CPython lacks it, as on PyPy), its body is one call of the one
+/// function it requires (`PyRun_SimpleFile(f, p)` is `PyRun_SimpleFileExFlags(f, p, 0, NULL)`),
+/// and that function is swept forced here, so our backport behind the macro is tried through
+/// the function's own test. Run in the plain build the macro's test would sweep CPython's own
+/// function (and in the forced build the same backport again, under other arguments). Not
+/// with `--native`, which asks for CPython's behaviour.
+fn renamed_function<'a>(spec: &'a Spec, name: &str, interp: &Interpreter, native: bool) -> Option<&'a str> {
+    let entry = spec.get(name)?;
+    if native || entry.kind != Kind::Macro || entry.requires.len() != 1 || entry.bodies.len() != 1 {
+        return None;
+    }
+    let callee = spec.get(&entry.requires[0])?;
+    let body = entry.bodies[0].body.trim();
+    // the arguments are the macro's parameters or constants (`(a)`, `0`, `CAPICOMPAT_NULL`)
+    let plain = |arg: &str| {
+        let arg = arg.trim();
+        let arg = arg.strip_prefix('(').and_then(|a| a.strip_suffix(')')).unwrap_or(arg).trim();
+        !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let calls_only_callee = body
+        .strip_prefix(callee.name.as_str())
+        .and_then(|rest| rest.strip_prefix('('))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .is_some_and(|args| args.split(',').all(plain));
+    let callee_forced = callee.kind == Kind::Function
+        && callee.test.is_some()
+        && offered(spec, &callee.name, interp)
+        && native_on(spec, &callee.name, interp)
+        && callee.force_below.is_none_or(|limit| interp.hexversion < limit.hex());
+    (calls_only_callee && native_on(spec, name, interp) && callee_forced).then_some(callee.name.as_str())
 }
 
 fn run_interpreter(
@@ -712,14 +738,67 @@ fn parse_driver_output(stdout: &str, forced: bool) -> DriverOutput {
 mod tests {
     use super::*;
 
-    #[test]
-    fn names_pending_analysis_are_pypy_backfills_of_the_spec() {
-        // a renamed or removed entry must not leave a stale exclusion behind
-        let spec = crate::load_spec(None).expect("the built-in spec");
-        for name in PENDING_ANALYSIS {
-            let entry = spec.get(name).unwrap_or_else(|| panic!("{name} is not in the spec"));
-            assert_eq!(entry.pypy, crate::spec::model::PyPySupport::Backfill, "{name}");
+    fn cpython(version: &str, hexversion: u32) -> Interpreter {
+        Interpreter {
+            label: format!("cpython-{version}"),
+            path: "/nonexistent/python3".into(),
+            source: "test".into(),
+            implementation: Implementation::CPython,
+            version: version.into(),
+            hexversion,
+            debug: false,
+            free_threaded: false,
+            include_dirs: Vec::new(),
+            ext_suffix: ".so".into(),
+            real_executable: "/nonexistent/python3".into(),
         }
+    }
+
+    #[test]
+    fn the_runner_macros_are_covered_by_the_function_they_rename() {
+        // on CPython these macros are CPython's own: their tests would sweep CPython's runners
+        let spec = crate::load_spec(None).expect("the built-in spec");
+        let interp = cpython("3.12.1", 0x030C01F0);
+        for (name, callee) in [
+            ("PyRun_AnyFile", "PyRun_AnyFileExFlags"),
+            ("PyRun_AnyFileEx", "PyRun_AnyFileExFlags"),
+            ("PyRun_AnyFileFlags", "PyRun_AnyFileExFlags"),
+            ("PyRun_InteractiveLoop", "PyRun_InteractiveLoopFlags"),
+            ("PyRun_InteractiveOne", "PyRun_InteractiveOneFlags"),
+            ("PyRun_SimpleFile", "PyRun_SimpleFileExFlags"),
+            ("PyRun_SimpleFileEx", "PyRun_SimpleFileExFlags"),
+            ("PyRun_FileEx", "PyRun_FileExFlags"),
+        ] {
+            assert_eq!(renamed_function(&spec, name, &interp, false), Some(callee), "{name}");
+            // --native asks for CPython's behaviour: the macro's test is swept then
+            assert_eq!(renamed_function(&spec, name, &interp, true), None, "{name}");
+        }
+        let planned: Vec<String> =
+            planned_tests(&spec, &interp, None, false).into_iter().map(|(n, _)| n).collect();
+        assert!(!planned.iter().any(|n| n == "PyRun_SimpleFile"));
+        // the functions themselves are swept, forced: our backports
+        for name in [
+            "PyRun_AnyFileExFlags",
+            "PyRun_InteractiveLoopFlags",
+            "PyRun_InteractiveOneFlags",
+            "PyRun_InteractiveOneObject",
+        ] {
+            let forced = planned_tests(&spec, &interp, None, false).into_iter().find(|(n, _)| n == name);
+            assert_eq!(forced, Some((name.to_string(), true)), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_macro_that_is_more_than_a_renaming_is_swept() {
+        let spec = crate::load_spec(None).expect("the built-in spec");
+        let interp = cpython("3.12.1", 0x030C01F0);
+        // PyODict_SIZE's body is its own code; Py_IsTrue requires nothing; PyDictViewSet_Check two
+        for name in ["PyODict_SIZE", "Py_IsTrue", "PyDictViewSet_Check", "PyCell_GET"] {
+            assert!(spec.get(name).is_some(), "{name}");
+            assert_eq!(renamed_function(&spec, name, &interp, false), None, "{name}");
+        }
+        // a function is never a renaming
+        assert_eq!(renamed_function(&spec, "PyRun_AnyFileExFlags", &interp, false), None);
     }
 
     #[test]
