@@ -3,8 +3,10 @@
 //! leaks a reference on its failure path (debug builds), and one that crashes (contained: the
 //! run goes on), each named with its entry and N; a correct backport passes, and so does one
 //! that leaves only cyclic garbage (collected before the balance is judged). The PyPy-only
-//! backfills of CPython 3.10 names are swept too (forced), and a test that reads its caller's
-//! frame sees the module level the self-test gives it.
+//! backfills of CPython 3.10 names are swept too (forced), a test that reads its caller's
+//! frame sees the module level the self-test gives it, and `--known` rows that match nothing
+//! where their entry was swept completely (stale), or entries reaching the cap without a
+//! `capped` row, fail the run.
 
 use std::path::Path;
 use std::process::Command;
@@ -156,4 +158,101 @@ fn alloc_fail_calls_tests_from_a_frame_like_the_self_tests() {
             }
         }
     }
+}
+
+/// Runs the fixture's alloc-fail sweep on 3.12 alone with a `--known` file; (exit code, stdout,
+/// JSON).
+fn sweep_with_known(
+    known: &str,
+    only: &str,
+    max_allocs: &str,
+    tag: &str,
+) -> (Option<i32>, String, serde_json::Value) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/allocfail");
+    let dir = std::env::temp_dir().join(format!("capi-compat-allocfail-known-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let known_path = dir.join("known.tsv");
+    std::fs::write(&known_path, known).unwrap();
+    let json_path = dir.join("result.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .args(["test", "--alloc-fail", "--max-allocs", max_allocs, "--only", only, "--spec"])
+        .arg(&fixture)
+        .args(["--python", "pyenv/versions/3.12.", "--require", "3.12", "--known"])
+        .arg(&known_path)
+        .arg("--json")
+        .arg(&json_path)
+        .output()
+        .expect("run capi-compat test --alloc-fail");
+    let text =
+        format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let json = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON ({e}):\n{text}"));
+    std::fs::remove_dir_all(&dir).ok();
+    (output.status.code(), text, json)
+}
+
+/// A `--known` row that no finding matches any more, on an entry and interpreter swept
+/// completely, is STALE: named with file:line, and the run fails. A row that matches does not
+/// fail it, nor does a row for an interpreter or entry the run did not sweep, nor one whose
+/// entry reached `--max-allocs` (the finding could lie beyond: not judged).
+#[test]
+fn alloc_fail_known_rows_that_match_nothing_fail_the_run() {
+    // line 2 matches PyList_GetItemRef's defect; line 3 is stale (PyLong_FromInt32 is correct);
+    // line 4 names a debug build not swept here, line 5 an entry --only leaves out, line 6 '*'
+    // matches the defect on 3.12 too
+    let known = "# fixture\n\
+        PyList_GetItemRef\t3.12\tfail\tthe fixture's defect\n\
+        PyLong_FromInt32\t3.12\tfail\tno longer occurs\n\
+        PyLong_FromInt32\t3.13d\tfail\tnot swept: another interpreter\n\
+        PyDict_Pop\t*\tcrash\tnot swept: --only leaves it out\n\
+        PyList_GetItemRef\t*\tfail\tthe same defect, any interpreter\n";
+    let (code, text, json) = sweep_with_known(known, "PyList_GetItemRef,PyLong_FromInt32", "20", "stale");
+    assert_eq!(code, Some(1), "a stale row must fail the run:\n{text}");
+    let rows = &json["known_rows"];
+    assert_eq!(rows["stale"], 1, "{rows}\n{text}");
+    assert_eq!(rows["stale_rows"][0]["entry"], "PyLong_FromInt32", "{rows}");
+    assert!(rows["stale_rows"][0]["place"].as_str().unwrap().ends_with("known.tsv:3"), "{rows}");
+    assert_eq!(rows["not_swept"], 2, "the 3.13d row and the PyDict_Pop row: {rows}\n{text}");
+    assert_eq!(rows["not_judged"].as_array().map(Vec::len), Some(0), "{rows}");
+    assert_eq!(json["failures"], 1, "only the stale row fails (the defect is known):\n{text}");
+    let stale_line =
+        text.lines().find(|l| l.starts_with("STALE ")).unwrap_or_else(|| panic!("no STALE line:\n{text}"));
+    assert!(
+        stale_line.contains("known.tsv:3: PyLong_FromInt32 3.12 fail")
+            && stale_line.ends_with("remove the line"),
+        "{stale_line}"
+    );
+    assert!(text.contains("KNOWN fail cpython-3.12"), "the matching row is reported as KNOWN:\n{text}");
+
+    // at --max-allocs 1 both entries reach the cap. With --known, an entry that does must be
+    // listed as `capped` (why its sweep stays incomplete): PyLong_FromInt32 is not, which fails
+    // the run; PyList_GetItemRef's fail row still matches (its finding is at allocation 1), and
+    // a leak row for PyLong_FromInt32, whose later points were not tried, is not judged
+    let known = "PyList_GetItemRef\t3.12\tfail\tthe fixture's defect\n\
+        PyList_GetItemRef\t3.12\tcapped\tthe cap of this test\n\
+        PyLong_FromInt32\t3.12\tleak\tmight lie beyond the cap\n";
+    let (code, text, json) = sweep_with_known(known, "PyList_GetItemRef,PyLong_FromInt32", "1", "capped");
+    assert_eq!(code, Some(1), "an unlisted capped entry fails the run:\n{text}");
+    assert_eq!(json["failures"], 1, "{text}");
+    let interp = &json["interpreters"][0];
+    let capped = interp["entries"]["PyLong_FromInt32"]["findings"].as_array().cloned().unwrap_or_default();
+    assert!(capped.len() == 1 && capped[0]["kind"] == "capped", "{capped:?}\n{text}");
+    assert!(text.contains("CAPPED cpython-3.12"), "{text}");
+    let rows = &json["known_rows"];
+    assert_eq!(rows["stale"], 0, "{rows}\n{text}");
+    assert_eq!(rows["not_judged"][0]["entry"], "PyLong_FromInt32", "{rows}\n{text}");
+    assert!(rows["not_judged"][0]["why"].as_str().unwrap().contains("--max-allocs 1"), "{rows}");
+
+    // listed, the same sweep passes: matching rows and an unjudgeable one do not fail it
+    let known = format!("{known}PyLong_FromInt32\t*\tcapped\tthe cap of this test\n");
+    let (code, text, json) = sweep_with_known(&known, "PyList_GetItemRef,PyLong_FromInt32", "1", "listed");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(json["known_rows"]["stale"], 0, "{text}");
+    assert!(text.contains("KNOWN capped cpython-3.12"), "{text}");
+
+    // a capped row whose entry now completes is stale like any other
+    let known = "PyLong_FromInt32\t3.12\tcapped\tno longer capped\n";
+    let (code, text, json) = sweep_with_known(known, "PyLong_FromInt32", "20", "completes");
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(json["known_rows"]["stale_rows"][0]["kind"], "capped", "{text}");
 }

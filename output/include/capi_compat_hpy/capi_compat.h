@@ -21161,6 +21161,26 @@ static PyObject *capicompat_hpy_alloc_legacy(PyTypeObject *tp, Py_ssize_t nitems
     return PyType_GenericAlloc(tp, nitems);
 }
 
+/* The type flags that give objects memory before their header (a managed dict or weakref,
+ * inline values), which PyType_GenericAlloc sets up and HPy_New's fast path does not. */
+#ifdef Py_TPFLAGS_MANAGED_DICT
+#  define CAPICOMPAT_HPY_FLAG_MANAGED_DICT Py_TPFLAGS_MANAGED_DICT
+#else
+#  define CAPICOMPAT_HPY_FLAG_MANAGED_DICT 0UL
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+#  define CAPICOMPAT_HPY_FLAG_MANAGED_WEAKREF Py_TPFLAGS_MANAGED_WEAKREF
+#else
+#  define CAPICOMPAT_HPY_FLAG_MANAGED_WEAKREF 0UL
+#endif
+#ifdef Py_TPFLAGS_INLINE_VALUES
+#  define CAPICOMPAT_HPY_FLAG_INLINE_VALUES Py_TPFLAGS_INLINE_VALUES
+#else
+#  define CAPICOMPAT_HPY_FLAG_INLINE_VALUES 0UL
+#endif
+#define CAPICOMPAT_HPY_PREHEADER_FLAGS \
+    (CAPICOMPAT_HPY_FLAG_MANAGED_DICT | CAPICOMPAT_HPY_FLAG_MANAGED_WEAKREF | CAPICOMPAT_HPY_FLAG_INLINE_VALUES)
+
 /* Whether tp_alloc zeroes the whole object as PyType_GenericAlloc does. */
 static inline int capicompat_hpy_alloc_zeroes(allocfunc alloc) {
     return alloc == PyType_GenericAlloc || alloc == capicompat_hpy_alloc_object
@@ -21221,14 +21241,32 @@ static inline HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data) {
     capicompat_hpy_new_result general;
     (void)ctx;
     /* the fast path (inlined into every caller): a type marked by its tp_alloc (see
-     * capicompat_hpy_alloc_object), allocated as tp_alloc would, without the extra call.
-     * *data is NULL on every failure path: code built with -O3 may read it after a checked
-     * failure, and gcc's -Wmaybe-uninitialized sees through this inline function. */
+     * capicompat_hpy_alloc_object). A pure type's object is allocated as HPy allocates it:
+     * PyObject_New (PyObject_GC_New for a GC type, tracked once zeroed), the struct zeroed,
+     * which skips PyType_GenericAlloc's general work (the pre-header, the variable size, a
+     * memset of the header it then overwrites). A type with a pre-header (managed dict or
+     * weakref, inline values) or items, which a C subtype inheriting the mark may have, goes
+     * through PyType_GenericAlloc, which sets those up. *data is NULL on every failure path:
+     * code built with -O3 may read it after a checked failure, and gcc's
+     * -Wmaybe-uninitialized sees through this inline function. */
     if (CAPICOMPAT_HPY_LIKELY(PyType_Check(tobj))) {
-        allocfunc alloc = ((PyTypeObject *)tobj)->tp_alloc;
+        PyTypeObject *tp = (PyTypeObject *)tobj;
+        allocfunc alloc = tp->tp_alloc;
         if (CAPICOMPAT_HPY_LIKELY(alloc == capicompat_hpy_alloc_object)) {
-            o = PyType_GenericAlloc((PyTypeObject *)tobj, 0);
-            *data = o != CAPICOMPAT_NULL ? (char *)o + capicompat_hpy_shape_header(HPyType_BuiltinShape_Object) : CAPICOMPAT_NULL;
+            const Py_ssize_t header = capicompat_hpy_shape_header(HPyType_BuiltinShape_Object);
+            if (CAPICOMPAT_HPY_LIKELY(!(tp->tp_flags & CAPICOMPAT_HPY_PREHEADER_FLAGS) && tp->tp_itemsize == 0)) {
+                const int gc = PyType_IS_GC(tp);
+                o = gc ? PyObject_GC_New(PyObject, tp) : PyObject_New(PyObject, tp);
+                if (o == CAPICOMPAT_NULL) {
+                    *data = CAPICOMPAT_NULL;
+                    return HPy_NULL;
+                }
+                memset((char *)o + header, 0, (size_t)(tp->tp_basicsize - header));
+                if (gc) PyObject_GC_Track(o);
+            } else {
+                o = PyType_GenericAlloc(tp, 0);
+            }
+            *data = o != CAPICOMPAT_NULL ? (char *)o + header : CAPICOMPAT_NULL;
             return capicompat_hpy_steal(o);
         }
         if (alloc == capicompat_hpy_alloc_legacy) {

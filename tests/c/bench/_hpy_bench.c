@@ -184,113 +184,52 @@ static HPy hpy_vec_type;
 #define PARTICLE_ROUNDS 8
 #endif
 
-static PyObject *raw_particles(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    PyObject **objs, *coords;
-    Py_ssize_t n, m, i, made = 0;
-    double total = 0.0;
-    int r;
-    (void)self;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "particles(coords, n)");
-        return CAPICOMPAT_NULL;
-    }
-    coords = args[0];
-    n = PyLong_AsSsize_t(args[1]);
-    if (n == -1 && PyErr_Occurred()) return CAPICOMPAT_NULL;
-    m = PyObject_Length(coords);
-    if (m < 0) return CAPICOMPAT_NULL;
-    if (m == 0 || n <= 0) return PyFloat_FromDouble(0.0);
-    objs = PyMem_New(PyObject *, (size_t)n);
-    if (objs == CAPICOMPAT_NULL) return PyErr_NoMemory();
-    for (made = 0; made < n; made++) {
-        PyObject *o = raw_vec_type->tp_alloc(raw_vec_type, 0), *index, *item;
-        RawVecObject *v;
-        double x;
-        if (o == CAPICOMPAT_NULL) goto error;
-        objs[made] = o;
-        index = PyLong_FromSsize_t(made % m);
-        if (index == CAPICOMPAT_NULL) goto error_with_object;
-        item = PyObject_GetItem(coords, index);
-        Py_DECREF(index);
-        if (item == CAPICOMPAT_NULL) goto error_with_object;
-        x = PyFloat_AsDouble(item);
-        Py_DECREF(item);
-        if (x == -1.0 && PyErr_Occurred()) goto error_with_object;
-        v = (RawVecObject *)o;
-        v->x = x;
-        v->y = 0.5 * x;
-    }
-    for (r = 0; r < PARTICLE_ROUNDS; r++) {
-        for (i = 0; i < n; i++) {
-            RawVecObject *v = (RawVecObject *)objs[i];
-            total += sqrt(v->x * v->x + v->y * v->y);
-            v->x = 0.999 * v->x + 0.001 * v->y;
-            v->y = 0.999 * v->y - 0.001 * v->x;
-        }
-    }
-    for (i = 0; i < n; i++) Py_DECREF(objs[i]);
-    PyMem_Free(objs);
-    return PyFloat_FromDouble(total);
-error_with_object:
-    made++;
-error:
-    for (i = 0; i < made; i++) Py_DECREF(objs[i]);
-    PyMem_Free(objs);
-    return CAPICOMPAT_NULL;
-}
+/* CAPI_COMPAT_BENCH_HPY_EXTRA=N (tests only: scripts/test.sh) adds N dependent multiply-adds
+ * per object to the HPy-style particles loop and to no other (the empty asm keeps the compiler
+ * from folding them into a closed form): a real slowdown of a few per cent that the benchmark
+ * must report as a failure. */
+#ifdef CAPI_COMPAT_BENCH_HPY_EXTRA
+static volatile size_t particles_extra_sink;
+#define PARTICLES_EXTRA_COST(seed)                                          \
+    do {                                                                    \
+        size_t acc_ = (size_t)(seed);                                       \
+        int j_;                                                             \
+        for (j_ = 0; j_ < CAPI_COMPAT_BENCH_HPY_EXTRA; j_++) {            \
+            acc_ = acc_ * 2654435761u + 1u;                                 \
+            __asm__ volatile("" : "+r"(acc_)); /* opaque: no closed form */ \
+        }                                                                   \
+        particles_extra_sink = acc_;                                        \
+    } while (0)
+#else
+#define PARTICLES_EXTRA_COST(seed) ((void)0)
+#endif
 
-static HPy hpy_particles_loop(HPyContext *ctx, const HPy *args, Py_ssize_t nargs) {
-    HPy *objs, coords;
-    Py_ssize_t n, m, i, made = 0;
-    double total = 0.0;
-    int r;
-    if (nargs != 2) return HPyErr_SetString(ctx, ctx->h_TypeError, "particles(coords, n)");
-    coords = args[0];
-    n = HPyLong_AsSsize_t(ctx, args[1]);
-    if (n == -1 && HPyErr_Occurred(ctx)) return HPy_NULL;
-    m = HPy_Length(ctx, coords);
-    if (m < 0) return HPy_NULL;
-    if (m == 0 || n <= 0) return HPyFloat_FromDouble(ctx, 0.0);
-    objs = (HPy *)PyMem_Malloc((size_t)n * sizeof(HPy));
-    if (objs == CAPICOMPAT_NULL) return HPyErr_NoMemory(ctx);
-    for (made = 0; made < n; made++) {
-        VecObject *v;
-        HPy o = HPy_New(ctx, hpy_vec_type, &v), item;
-        double x;
-        if (HPy_IsNull(o)) goto error;
-        objs[made] = o;
-        item = HPy_GetItem_i(ctx, coords, made % m);
-        if (HPy_IsNull(item)) goto error_with_object;
-        x = HPyFloat_AsDouble(ctx, item);
-        HPy_Close(ctx, item);
-        if (x == -1.0 && HPyErr_Occurred(ctx)) goto error_with_object;
-        v->x = x;
-        v->y = 0.5 * x;
-    }
-    for (r = 0; r < PARTICLE_ROUNDS; r++) {
-        for (i = 0; i < n; i++) {
-            VecObject *v = VecObject_AsStruct(ctx, objs[i]);
-            total += sqrt(v->x * v->x + v->y * v->y);
-            v->x = 0.999 * v->x + 0.001 * v->y;
-            v->y = 0.999 * v->y - 0.001 * v->x;
-        }
-    }
-    for (i = 0; i < n; i++) HPy_Close(ctx, objs[i]);
-    PyMem_Free(objs);
-    return HPyFloat_FromDouble(ctx, total);
-error_with_object:
-    made++;
-error:
-    for (i = 0; i < made; i++) HPy_Close(ctx, objs[i]);
-    PyMem_Free(objs);
-    return HPy_NULL;
-}
+#if defined(__GNUC__) || defined(__clang__)
+#define PARTICLES_PADDING(bytes) __asm__ volatile(".fill " PARTICLES_XSTR(bytes) ", 1, 0x90")
+#else
+#define PARTICLES_PADDING(bytes) ((void)0)
+#endif
 
-HPyDef_METH(hpy_particles, "hpy_particles", HPyFunc_VARARGS)
-static HPy hpy_particles_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs) {
-    (void)self;
-    return hpy_particles_loop(ctx, args, (Py_ssize_t)nargs);
-}
+/* One copy of the pair per code layout (particles.h); bench.py reads PARTICLES_LAYOUTS. */
+#define PARTICLES_LAYOUTS 6
+#define PARTICLES_LAYOUT 0
+#define PARTICLES_PAD 0
+#include "particles.h"
+#define PARTICLES_LAYOUT 1
+#define PARTICLES_PAD 11
+#include "particles.h"
+#define PARTICLES_LAYOUT 2
+#define PARTICLES_PAD 22
+#include "particles.h"
+#define PARTICLES_LAYOUT 3
+#define PARTICLES_PAD 33
+#include "particles.h"
+#define PARTICLES_LAYOUT 4
+#define PARTICLES_PAD 44
+#include "particles.h"
+#define PARTICLES_LAYOUT 5
+#define PARTICLES_PAD 55
+#include "particles.h"
 
 static PyType_Slot raw_vec_slots[] = {{0, CAPICOMPAT_NULL}};
 static PyType_Spec raw_vec_spec = {"_hpy_bench.RawVec", (int)sizeof(RawVecObject), 0, Py_TPFLAGS_DEFAULT,
@@ -307,8 +246,18 @@ static PyMethodDef bench_methods[] = {
     {"hpy_attrs", TRAMPOLINE(hpy_attrs), METH_FASTCALL, CAPICOMPAT_NULL},
     {"raw_ident", raw_ident, METH_O, CAPICOMPAT_NULL},
     {"hpy_ident", TRAMPOLINE(hpy_ident), METH_O, CAPICOMPAT_NULL},
-    {"raw_particles", (PyCFunction)(void (*)(void))raw_particles, METH_FASTCALL, CAPICOMPAT_NULL},
-    {"hpy_particles", TRAMPOLINE(hpy_particles), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_0", (PyCFunction)(void (*)(void))raw_particles_0, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_0", TRAMPOLINE(hpy_particles_0), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_1", (PyCFunction)(void (*)(void))raw_particles_1, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_1", TRAMPOLINE(hpy_particles_1), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_2", (PyCFunction)(void (*)(void))raw_particles_2, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_2", TRAMPOLINE(hpy_particles_2), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_3", (PyCFunction)(void (*)(void))raw_particles_3, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_3", TRAMPOLINE(hpy_particles_3), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_4", (PyCFunction)(void (*)(void))raw_particles_4, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_4", TRAMPOLINE(hpy_particles_4), METH_FASTCALL, CAPICOMPAT_NULL},
+    {"raw_particles_5", (PyCFunction)(void (*)(void))raw_particles_5, METH_FASTCALL, CAPICOMPAT_NULL},
+    {"hpy_particles_5", TRAMPOLINE(hpy_particles_5), METH_FASTCALL, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL},
 };
 
@@ -322,6 +271,10 @@ PyMODINIT_FUNC PyInit__hpy_bench(void) {
     HPyContext *ctx = capicompat_hpy_ctx();
     PyObject *m = PyModule_Create(&bench_module);
     if (m == CAPICOMPAT_NULL) return CAPICOMPAT_NULL;
+    if (PyModule_AddIntConstant(m, "PARTICLES_LAYOUTS", PARTICLES_LAYOUTS) < 0) {
+        Py_DECREF(m);
+        return CAPICOMPAT_NULL;
+    }
     /* the two types live as long as the process (the module is not reloaded) */
     raw_vec_type = (PyTypeObject *)PyType_FromSpec(&raw_vec_spec);
     hpy_vec_type = HPyType_FromSpec(ctx, &hpy_vec_spec, CAPICOMPAT_NULL);

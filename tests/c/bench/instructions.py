@@ -7,9 +7,13 @@ else the machine does). scripts/test.sh runs this on every interpreter with
         tests/c/bench/_hpy_bench.c -- python tests/c/bench/instructions.py
 Each side runs once (20000 objects) in a fresh process under
 `valgrind --tool=callgrind --toggle-collect=FUNCTION`, which counts the instructions executed
-inside that function and everything it calls; the HPy side is counted from its trampoline.
-HPy-style passes when it executes at most CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX (default 0.02)
-more instructions than raw. Counted on CPython release builds only: a debug build's counts are
+inside that function and everything it calls; the HPy side is counted from its trampoline. The loops are counted in their first code layout
+(particles.h; the others differ only in the no-ops run once per call).
+HPy-style passes when it executes at most CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX (default 0: no
+more) instructions than raw. Its HPy_New allocates as HPy does, cheaper than raw's tp_alloc
+(PyType_GenericAlloc), so it executes 0.3 % (CPython 3.10) to 3.6 % (3.15) fewer; the counts are
+exact (the same build and input give the same count), so the bar has no noise to allow for,
+and on 3.10 a regression of 3 instructions per object fails it. Counted on CPython release builds only: a debug build's counts are
 its assertions', and PyPy's JIT makes them its own; those print `SKIP:` lines.
 """
 import os
@@ -18,7 +22,7 @@ import shutil
 import subprocess
 import sys
 
-MAX = float(os.environ.get("CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX", "0.02"))
+MAX = float(os.environ.get("CAPI_COMPAT_BENCH_PARTICLES_INSN_MAX", "0"))
 CHILD = (
     "import _hpy_bench as b\n"
     "coords = [float(i % 97) / 7.0 for i in range(1000)]\n"
@@ -51,8 +55,8 @@ def main():
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed: the instruction counts cannot be taken (apt-get install valgrind)")
-    raw = collected("raw_particles", "raw_particles")
-    hpy = collected("hpy_particles_trampoline", "hpy_particles")
+    raw = collected("raw_particles_0", "raw_particles_0")
+    hpy = collected("hpy_particles_0_trampoline", "hpy_particles_0")
     ratio = hpy / raw
     line = f"instructions {impl} particles: raw {raw}, hpy {hpy}, hpy/raw {ratio:.4f}"
     print(line)
@@ -61,7 +65,7 @@ def main():
         with open(out, "a") as f:
             f.write(line + "\n")
     if ratio > 1 + MAX:
-        sys.exit(f"particles: HPy-style executes {100 * (ratio - 1):.2f} % more instructions than raw (bar {100 * MAX:.0f} %)")
+        sys.exit(f"particles: HPy-style executes {100 * (ratio - 1):.2f} % more instructions than raw (bar {100 * MAX:g} %)")
 
 
 main()

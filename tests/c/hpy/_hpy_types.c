@@ -1187,6 +1187,45 @@ static HPy c_subclass_impl(HPyContext *ctx, HPy self, HPy base) {
     return capicompat_hpy_steal(t);
 }
 
+/* c_subclass_dict(base) -> a C API subtype (CPython 3.12+) with a managed __dict__: it
+ * inherits base's tp_alloc (HPy_New's mark), but its objects have a pre-header that only
+ * PyType_GenericAlloc sets up, so HPy_New must not take its own allocation for them */
+#if !defined(PYPY_VERSION) && PY_VERSION_HEX >= 0x030C0000
+static int csub_dict_traverse(PyObject *o, visitproc visit, void *arg) {
+    Py_VISIT(Py_TYPE(o));
+    return PyObject_VisitManagedDict(o, visit, arg);
+}
+
+static int csub_dict_clear(PyObject *o) {
+    PyObject_ClearManagedDict(o);
+    return 0;
+}
+
+static PyType_Slot CSubDict_slots[] = {{Py_tp_traverse, (void *)csub_dict_traverse},
+                                       {Py_tp_clear, (void *)csub_dict_clear},
+                                       {0, CAPICOMPAT_NULL}};
+static PyType_Spec CSubDict_spec = {"_hpy_types.CSubDict", 0, 0,
+                                    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_MANAGED_DICT,
+                                    CSubDict_slots};
+#endif
+
+HPyDef_METH(c_subclass_dict, "c_subclass_dict", HPyFunc_O)
+static HPy c_subclass_dict_impl(HPyContext *ctx, HPy self, HPy base) {
+#if !defined(PYPY_VERSION) && PY_VERSION_HEX >= 0x030C0000
+    PyObject *bases = PyTuple_Pack(1, capicompat_hpy_h2py(base)), *t;
+    (void)ctx;
+    (void)self;
+    if (bases == CAPICOMPAT_NULL) return HPy_NULL;
+    t = PyType_FromSpecWithBases(&CSubDict_spec, bases);
+    Py_DECREF(bases);
+    return capicompat_hpy_steal(t);
+#else
+    (void)self;
+    (void)base;
+    return HPy_Dup(ctx, ctx->h_None);
+#endif
+}
+
 /* new_fails(t) -> True when HPy_New(t) failed with *data == NULL (t is not a type). Read
  * after the checked failure: gcc -O3 -Werror must see *data set on that path too. */
 HPyDef_METH(new_fails, "new_fails", HPyFunc_O)
@@ -1374,7 +1413,7 @@ static HPy modinit_case_impl(HPyContext *ctx, HPy self, const HPy *args, size_t 
 static HPyDef *module_defines[] = {
     &mod_exec, &mod_exec2, &bump, &try_spec, &type_name, &is_subtype, &new_of, &generic_new,
     &set_call, &counters, &modinit_case, &probe_signatures, &hooks, &lists_destroyed_count, &new_fails,
-    &new_probe, &alloc_kind, &c_subclass,
+    &new_probe, &alloc_kind, &c_subclass, &c_subclass_dict,
     &no_type_visit_type, CAPICOMPAT_NULL};
 
 static PyObject *legacy_hello(PyObject *self, PyObject *unused) {

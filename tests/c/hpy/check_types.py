@@ -476,6 +476,21 @@ for t, alloc, offset in probes:
     if sys.implementation.name == "cpython":
         kind = m.alloc_kind(t)
         assert kind == alloc, (t, kind, alloc)
+# a C API subtype with a managed __dict__ inherits the mark, but its objects have a pre-header
+# that only PyType_GenericAlloc sets up: HPy_New's objects of it keep a working __dict__
+CSUBDICT = m.c_subclass_dict(m.try_spec(0, object))
+if CSUBDICT is None:
+    skip("a C API subtype with Py_TPFLAGS_MANAGED_DICT: CPython 3.12+ only")
+else:
+    assert m.alloc_kind(CSUBDICT) == "object", m.alloc_kind(CSUBDICT)
+    assert m.new_probe(CSUBDICT) == (HEADER, HEADER, True), m.new_probe(CSUBDICT)
+    o = m.new_of(CSUBDICT)
+    assert type(o) is CSUBDICT and not hasattr(o, "attr")
+    o.attr = [o]  # a cycle through the managed dict, collected below
+    assert o.attr == [o] and gc.is_tracked(o)
+    del o
+    collect()
+del CSUBDICT
 # the call function is set on objects made by HPy_New of a subclass that added HPy_tp_call
 assert callable(m.new_of(CALLSUB)) and m.new_of(CALLSUB)(1, 2) == 2
 # a Python subclass keeps working through the general path, and so do its objects

@@ -3,14 +3,18 @@
 //! reaching N (or N passes `--max-allocs`). `wrappers` puts each function behind a judging
 //! wrapper, `templates/allocfail.h` is the failing allocator and the judge, `driver.py` walks
 //! N inside the interpreter (each run called from module level, as the self-test calls tests),
-//! `report` prints the table (and the HPy layer's points per function). A crash is contained:
+//! `report` prints the table (and the HPy layer's points per function), `known` matches and
+//! audits the `--known` rows. A crash is contained:
 //! the driver runs in a child process, which is restarted after the test that crashed it.
 //! Every entry with a test is swept, the PyPy backfills of CPython 3.10's names included (in
 //! the forced build: PyPy has no PyMem_SetAllocator); `templates/allocfail_hpy.c` holds the HPy
 //! layer's scenarios (`HPY_SCENARIOS`), which `--only "HPy: …"` can name.
 
+pub mod known;
 pub mod report;
 pub mod wrappers;
+
+pub use known::{read_known, series_label, KnownAudit, KnownFinding};
 
 use crate::build::cache::{sanitize, write_if_changed};
 use crate::build::compiler::{compile_check, CompileCheck, Compiler, Standard};
@@ -54,87 +58,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 /// A run that crashes more often than this is given up (the rest reported as not run).
 const MAX_RESTARTS: usize = 40;
 
-/// A finding recorded as known (`--known FILE`, lines `ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON`;
-/// INTERPRETER is `3.13`, `3.13d` (a debug build) or `*`; KIND is fail, leak or crash).
-#[derive(Debug, Clone)]
-pub struct KnownFinding {
-    pub entry: String,
-    pub interpreter: String,
-    pub kind: FindingKind,
-    pub reason: String,
-}
-
-/// Reads a `--known` file; errors name the file and line.
-pub fn read_known(path: &Path) -> Result<Vec<KnownFinding>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let mut known = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let cols: Vec<&str> = line.split('\t').collect();
-        let kind = match cols.get(2) {
-            Some(&"fail") => FindingKind::Fail,
-            Some(&"leak") => FindingKind::Leak,
-            Some(&"crash") => FindingKind::Crash,
-            _ => None.ok_or_else(|| {
-                format!(
-                    "{}:{}: expected ENTRY<TAB>INTERPRETER<TAB>fail|leak|crash<TAB>REASON",
-                    path.display(),
-                    i + 1
-                )
-            })?,
-        };
-        if cols.len() != 4 || cols[3].trim().is_empty() {
-            return Err(format!(
-                "{}:{}: expected 4 tab-separated fields, the last a reason",
-                path.display(),
-                i + 1
-            ));
-        }
-        known.push(KnownFinding {
-            entry: cols[0].to_string(),
-            interpreter: cols[1].to_string(),
-            kind,
-            reason: cols[3].to_string(),
-        });
-    }
-    Ok(known)
-}
-
-/// `3.13` or `3.13d`, as a `--known` file names interpreters.
-pub fn series_label(interp: &Interpreter) -> String {
-    let series = interp.series();
-    format!("{}.{}{}", series.major, series.minor, if interp.debug { "d" } else { "" })
-}
-
-fn apply_known(run: &mut InterpreterRun, known: &[KnownFinding]) {
-    let label = series_label(&run.interpreter);
-    for entry in &mut run.entries {
-        let (matched, open): (Vec<Finding>, Vec<Finding>) =
-            std::mem::take(&mut entry.findings).into_iter().partition(|f| {
-                known.iter().any(|k| {
-                    k.entry == entry.name
-                        && k.kind == f.kind
-                        && (k.interpreter == "*" || k.interpreter == label)
-                })
-            });
-        entry.findings = open;
-        for f in matched {
-            let reason = known
-                .iter()
-                .find(|k| {
-                    k.entry == entry.name
-                        && k.kind == f.kind
-                        && (k.interpreter == "*" || k.interpreter == label)
-                })
-                .map(|k| k.reason.clone())
-                .unwrap_or_default();
-            entry.known.push((f, reason));
-        }
-    }
-}
-
 pub struct AllocFailOptions<'a> {
     pub header: &'a str,
     pub only: Option<&'a [String]>,
@@ -157,6 +80,9 @@ pub enum FindingKind {
     Leak,
     /// The interpreter died (or hung) at this N.
     Crash,
+    /// The entry reached `--max-allocs` (a finding only with `--known`: every entry whose
+    /// sweep stays incomplete must be listed there, with why).
+    Capped,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +107,9 @@ pub struct EntryRun {
     pub recovered: u32,
     /// N reached `--max-allocs` before a run completed.
     pub capped: bool,
+    /// The driver died in this test (run in its own process, not forked): the points after
+    /// `points` were not tried.
+    pub cut_short: bool,
     /// `MemoryError=12,…`: the exceptions the errors carried.
     pub exceptions: String,
     /// `PyDict_GetItemRef=14,…`: the functions the failures hit.
@@ -223,11 +152,13 @@ pub struct AllocFailResult {
     /// Macros not swept because on every interpreter swept they are CPython's own renaming
     /// of a function swept forced (`renamed_function`), with that function.
     pub renames: Vec<(String, String)>,
+    /// The `--known` rows judged against this run (stale ones fail it).
+    pub known: KnownAudit,
 }
 
 impl AllocFailResult {
     pub fn failures(&self) -> usize {
-        self.runs.iter().map(|r| r.failures()).sum::<usize>() + self.missing.len()
+        self.runs.iter().map(|r| r.failures()).sum::<usize>() + self.missing.len() + self.known.stale.len()
     }
 }
 
@@ -257,7 +188,7 @@ pub fn run(
         |interp| interp.label.clone(),
         |interp| {
             let mut run = run_interpreter(spec, interp, compilers, &sources, options);
-            apply_known(&mut run, &options.known);
+            known::apply_known(&mut run, &options.known, options.max_allocs);
             run
         },
         |interp, run| {
@@ -283,7 +214,8 @@ pub fn run(
         })
         .collect();
     renames.sort();
-    AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs, renames }
+    let known = known::audit(&options.known, &runs, options.native, options.max_allocs);
+    AllocFailResult { runs, skipped, missing, max_allocs: options.max_allocs, renames, known }
 }
 
 struct Sources<'a> {
@@ -648,6 +580,7 @@ fn drive(
         let mut crashed =
             parsed.partial.unwrap_or_else(|| EntryRun { name: name.clone(), forced, ..EntryRun::default() });
         crashed.points = crashed.points.max(n);
+        crashed.cut_short = true;
         crashed.findings.push(Finding {
             n,
             kind: FindingKind::Crash,

@@ -70,6 +70,7 @@ impl AllocFailResult {
                         FindingKind::Fail => "FAIL",
                         FindingKind::Leak => "LEAK",
                         FindingKind::Crash => "CRASH",
+                        FindingKind::Capped => "CAPPED",
                     };
                     writeln!(
                         findings,
@@ -113,6 +114,7 @@ impl AllocFailResult {
             s.push_str("\nfindings:\n");
             s.push_str(&findings);
         }
+        s.push_str(&self.render_known_audit());
         let capped: Vec<String> = self
             .runs
             .iter()
@@ -156,7 +158,11 @@ impl AllocFailResult {
             let errors: u32 = run.entries.iter().map(|e| e.errors).sum();
             let recovered: u32 = run.entries.iter().map(|e| e.recovered).sum();
             let failed_points: usize = run.entries.iter().map(|e| e.findings.len()).sum();
-            let known_points: usize = run.entries.iter().map(|e| e.known.len()).sum();
+            let known_points: usize = run
+                .entries
+                .iter()
+                .map(|e| e.known.iter().filter(|(f, _)| f.kind != FindingKind::Capped).count())
+                .sum();
             let with: usize = run.entries.iter().filter(|e| e.points > 0).count();
             writeln!(
                 s,
@@ -184,7 +190,60 @@ impl AllocFailResult {
         for label in &self.missing {
             writeln!(s, "FAIL required interpreter not found: {label}").ok();
         }
+        if self.known.skipped.is_none() {
+            writeln!(
+                s,
+                "known rows: {} stale, {} not judged (entry's sweep incomplete), {} not swept by this run",
+                self.known.stale.len(),
+                self.known.not_judged.len(),
+                self.known.not_swept
+            )
+            .ok();
+        }
         writeln!(s, "alloc-fail: {} interpreters, {} failed", self.runs.len(), self.failures()).ok();
+        s
+    }
+
+    /// The stale `--known` rows (each a failure: remove the line) and the rows not judged.
+    fn render_known_audit(&self) -> String {
+        let audit = &self.known;
+        let mut s = String::new();
+        if let Some(why) = &audit.skipped {
+            writeln!(s, "\nknown rows not judged for staleness: {why}").ok();
+            return s;
+        }
+        if !audit.stale.is_empty() {
+            s.push_str("\nstale known rows (no finding matches them any more):\n");
+        }
+        for (row, swept) in &audit.stale {
+            writeln!(
+                s,
+                "STALE {}: {} {} {}: no such finding, {swept}: remove the line",
+                row.place,
+                row.entry,
+                row.interpreter,
+                format!("{:?}", row.kind).to_lowercase()
+            )
+            .ok();
+        }
+        if !audit.not_judged.is_empty() {
+            writeln!(
+                s,
+                "\nknown rows without a finding that this run cannot judge (their entry's sweep is incomplete):"
+            )
+            .ok();
+        }
+        for (row, why) in &audit.not_judged {
+            writeln!(
+                s,
+                "NOT JUDGED {}: {} {} {}: {why}",
+                row.place,
+                row.entry,
+                row.interpreter,
+                format!("{:?}", row.kind).to_lowercase()
+            )
+            .ok();
+        }
         s
     }
 
@@ -244,6 +303,13 @@ impl AllocFailResult {
             "skipped": self.skipped.iter().map(|(i, why)| serde_json::json!({"label": i.label, "reason": why})).collect::<Vec<_>>(),
             "missing": self.missing,
             "renamed_by_macros": self.renames.iter().map(|(m, f)| serde_json::json!({"macro": m, "function": f})).collect::<Vec<_>>(),
+            "known_rows": {
+                "stale": self.known.stale.len(),
+                "stale_rows": self.known.stale.iter().map(|(k, swept)| serde_json::json!({"place": k.place, "entry": k.entry, "interpreter": k.interpreter, "kind": format!("{:?}", k.kind).to_lowercase(), "swept": swept})).collect::<Vec<_>>(),
+                "not_judged": self.known.not_judged.iter().map(|(k, why)| serde_json::json!({"place": k.place, "entry": k.entry, "interpreter": k.interpreter, "kind": format!("{:?}", k.kind).to_lowercase(), "why": why})).collect::<Vec<_>>(),
+                "not_swept": self.known.not_swept,
+                "skipped": self.known.skipped,
+            },
             "failures": self.failures(),
         })
     }
