@@ -23,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=target/debug/capi-compat
+BIN=${CAPI_COMPAT_BIN:-target/debug/capi-compat}
 SDISTS=${CAPI_COMPAT_SDIST_CACHE:-$HOME/.cache/capi-compat/sdists}
 WORK=${CAPI_COMPAT_REAL_WORK:-target/real-projects}
 JOBS=${CAPI_COMPAT_REAL_JOBS:-2}

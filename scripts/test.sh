@@ -36,6 +36,10 @@
 #   8. every install route (scripts/test-install.sh): pip (the sdist, its wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
+# Steps that time nothing run side by side on the 2 cores (see side_by_side below): tests/hpy.rs
+# and tests/project_matrix.rs beside the other test binaries; 4b's two halves with the
+# allocation-failure sweep; 5b's packages with the real ones; 8 beside everything from 4b to
+# the HPy example. The timed steps (the parse cost, the HPy benchmark, 7) run alone.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +104,42 @@ install_browser() {
     fi
 }
 
+# Steps that time nothing run side by side (2 cores: one step rarely keeps both busy to its
+# end): `side_by_side NAME COMMAND...` starts COMMAND in the background, its output (and its
+# `time`) in target/steps/NAME.log; `wait_for NAME...` waits for those steps, prints their logs
+# in that order, and fails the run if any of them failed. The timed steps (the HPy benchmark,
+# `bench --check`, the parse cost's CPU times) run alone.
+declare -A SIDE_PIDS=()
+side_by_side() {
+    local name=$1
+    shift
+    mkdir -p target/steps
+    { time "$@"; } >"target/steps/$name.log" 2>&1 &
+    SIDE_PIDS[$name]=$!
+}
+wait_for() {
+    local name failed=()
+    for name in "$@"; do
+        wait "${SIDE_PIDS[$name]}" || failed+=("$name")
+        unset "SIDE_PIDS[$name]"
+        echo "-- $name (target/steps/$name.log):"
+        cat "target/steps/$name.log"
+    done
+    if [ ${#failed[@]} -gt 0 ]; then
+        echo "error: failed: ${failed[*]}" >&2
+        exit 1
+    fi
+}
+# A step still running when the run stops early (a failed step) is stopped with it.
+stop_side_steps() {
+    local pid
+    for pid in "${SIDE_PIDS[@]}"; do
+        pkill -P "$pid" 2>/dev/null || true
+        kill "$pid" 2>/dev/null || true
+    done
+}
+trap stop_side_steps EXIT
+
 install_host_tools
 install_system_venv
 mkdir -p target
@@ -114,18 +154,59 @@ else
     echo "NOT CHECKED: lints (no clippy)"
 fi
 cargo build --locked --quiet
-cargo test --locked --workspace
+# The generator's tests. cargo runs one test binary at a time and most leave a core idle for
+# much of their run (one interpreter or one serial loop at a time, pip waiting on the index):
+# so the two longest, tests/hpy.rs (both cores busy for minutes) and tests/project_matrix.rs
+# (venvs and pip), run beside the others, their output after theirs. Every test target
+# `cargo metadata` lists runs, in one of the three lanes.
+BESIDE_TESTS=(hpy project_matrix)
+cargo test --locked --workspace --no-run
+mapfile -t TEST_TARGETS < <(cargo metadata --locked --no-deps --format-version 1 | python3 -c '
+import json, sys
+for package in json.load(sys.stdin)["packages"]:
+    for target in package["targets"]:
+        if target["kind"] == ["test"]:
+            print(target["name"])')
+OTHER_TESTS=()
+beside_found=0
+for name in "${TEST_TARGETS[@]}"; do
+    if [[ " ${BESIDE_TESTS[*]} " == *" $name "* ]]; then
+        beside_found=$((beside_found + 1))
+    else
+        OTHER_TESTS+=(--test "$name")
+    fi
+done
+if [ ${#OTHER_TESTS[@]} -eq 0 ] || [ "$beside_found" -ne ${#BESIDE_TESTS[@]} ]; then
+    echo "error: cargo metadata lists no test targets, or not all of ${BESIDE_TESTS[*]}" >&2
+    exit 1
+fi
+for name in "${BESIDE_TESTS[@]}"; do
+    side_by_side "cargo-test-$name" cargo test --locked --workspace --test "$name"
+done
+cargo test --locked --workspace --lib --bins "${OTHER_TESTS[@]}"
+cargo test --locked --workspace --doc
+wait_for "${BESIDE_TESTS[@]/#/cargo-test-}"
+# The binary the steps below run: a copy, since scripts/test-install.sh's `cargo package`, run
+# beside them, builds the packaged crate into target/debug and so replaces capi-compat there.
+mkdir -p target/ci
+cp target/debug/capi-compat target/ci/capi-compat
 echo
 echo "== self-test matrix (required: $REQUIRED)"
-time target/debug/capi-compat test --require "$REQUIRED" --json target/selftest.json
+time target/ci/capi-compat test --require "$REQUIRED" --json target/selftest.json
 echo
+# The install routes (scripts/test-install.sh: release builds of the crate, pip, three build
+# backends) share nothing with the steps up to the benchmarks: they run beside them, from here.
+side_by_side install-routes scripts/test-install.sh
 # One release interpreter per minor version; both compiler families, each on half of them (one
 # sweep's time). gcc and clang on all six pass too (README, "Sanitizers").
 echo "== sanitizers: every entry's test and every forced backport under ASan+UBSan, 3.10-3.15"
-time target/debug/capi-compat test --sanitize --require 3.10,3.11,3.12 --json target/sanitize-gcc.json \
-    --python pyenv/versions/3.10. --python pyenv/versions/3.11. --python pyenv/versions/3.12.
-time CC=clang CXX=clang++ target/debug/capi-compat test --sanitize --require 3.13,3.14,3.15 \
-    --json target/sanitize-clang.json --python cpython-3.13/ --python cpython-3.14/ --python cpython-3.15/
+echo "   (side by side with the allocation-failure sweep below; the logs follow it)"
+side_by_side sanitize-gcc target/ci/capi-compat test --sanitize --require 3.10,3.11,3.12 \
+    --json target/sanitize-gcc.json --python pyenv/versions/3.10. --python pyenv/versions/3.11. \
+    --python pyenv/versions/3.12.
+side_by_side sanitize-clang env CC=clang CXX=clang++ target/ci/capi-compat test --sanitize \
+    --require 3.13,3.14,3.15 --json target/sanitize-clang.json \
+    --python cpython-3.13/ --python cpython-3.14/ --python cpython-3.15/
 echo
 echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
 echo "   N = 1, 2, ... (cap 400; capped:N rows lower it per entry), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
@@ -142,28 +223,30 @@ for v in ${REQUIRED//,/ }; do
 done
 if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
     AF_REQUIRE=$(IFS=,; echo "${AF_REQUIRED[*]}")
-    time target/debug/capi-compat test --alloc-fail --max-allocs 400 --known tests/allocfail-known.tsv \
-        --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
+    side_by_side alloc-fail target/ci/capi-compat test --alloc-fail --max-allocs 400 \
+        --known tests/allocfail-known.tsv --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
 else
     echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
 fi
+wait_for sanitize-gcc sanitize-clang ${AF_PYTHONS[0]:+alloc-fail}
 echo
 echo "== users' code: the example extension in tests/c/example on every interpreter"
-time target/debug/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
+time target/ci/capi-compat matrix --require "$REQUIRED" --json target/example-matrix.json \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
 echo
 echo "== users' packages: tests/projects built by their own backends in a venv per interpreter"
-time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-setuptools.json \
-    --junit target/project-setuptools.xml tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h \
-    --with pytest -- python -m pytest -q
-time target/debug/capi-compat matrix --require "$REQUIRED" --json target/project-meson.json \
-    --junit target/project-meson.xml tests/projects/meson-pkg --header src/mesondemo/capi_compat.h \
-    --with pytest -- python -m pytest -q
-echo
 echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy, multidict on 3.12"
-time scripts/test-real-projects.sh
+echo "   (the three side by side: venvs, pip and builds; their logs follow)"
+side_by_side project-setuptools target/ci/capi-compat matrix --require "$REQUIRED" \
+    --json target/project-setuptools.json --junit target/project-setuptools.xml \
+    tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h --with pytest -- python -m pytest -q
+side_by_side project-meson target/ci/capi-compat matrix --require "$REQUIRED" \
+    --json target/project-meson.json --junit target/project-meson.xml \
+    tests/projects/meson-pkg --header src/mesondemo/capi_compat.h --with pytest -- python -m pytest -q
+side_by_side real-packages env CAPI_COMPAT_BIN=target/ci/capi-compat scripts/test-real-projects.sh
+wait_for project-setuptools project-meson real-packages
 echo
-echo "== a header made for the code (gen --used-by, matrix --trimmed), and what headers cost to parse"
+echo "== a header made for the code (gen --used-by, matrix --trimmed)"
 # Which interpreters (budget: about 1.5 min): the example extensions on all 12 (loose sources
 # build in seconds), since a trimmed header's blocks differ by version, PyPy and debug build.
 # The install project's two sources (copies of the examples; tests/used_by.rs shows the four
@@ -173,7 +256,7 @@ echo "== a header made for the code (gen --used-by, matrix --trimmed), and what 
 # trimmed header compiles, the newest CPython (names CPython removed are provided again
 # there) and PyPy; meson-pkg (the same route to the header, another backend) on the oldest alone.
 # The whole header's package runs above cover all 12.
-mapfile -t NEWEST_PER_MINOR < <(target/debug/capi-compat pythons | awk '
+mapfile -t NEWEST_PER_MINOR < <(target/ci/capi-compat pythons | awk '
     !/^ / && !/not supported/ && $4 == "-" && $5 == "-" {
         split($1, v, /[-.]/); key = v[1] "-" v[2] "." v[3]; micro = v[4] + 0
         if (!(key in best) || micro > best[key]) { best[key] = micro; path[key] = $NF }
@@ -192,60 +275,70 @@ for line in "${EDGES[@]}"; do
     if [ "${label%%-*}" = pypy ]; then edge_versions+=("pypy${label#*-}"); else edge_versions+=("${label#*-}"); fi
 done
 EDGE_REQUIRED=$(IFS=,; echo "${edge_versions[*]}")
-time target/debug/capi-compat matrix --trimmed --require "$REQUIRED" \
+time target/ci/capi-compat matrix --trimmed --require "$REQUIRED" \
     tests/c/example/_example.c -- python -m unittest discover -s tests/c/example
-time target/debug/capi-compat matrix --trimmed --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
+time target/ci/capi-compat matrix --trimmed --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
     tests/c/hpy-example/_hpy_example.c -- python -m unittest discover -s tests/c/hpy-example
 # (each source of the install project with the header made for the whole project; the tests
 # of the example it is a copy of)
 for source_and_tests in _example.c:example _hpy_example.c:hpy-example; do
-    time target/debug/capi-compat matrix --trimmed --hpy --require "$MINOR_REQUIRED" "${ONE_PER_MINOR[@]}" \
+    time target/ci/capi-compat matrix --trimmed --hpy --require "$MINOR_REQUIRED" "${ONE_PER_MINOR[@]}" \
         -I tests/projects/install-setuptools "tests/projects/install-setuptools/${source_and_tests%%:*}" \
         -- python -m unittest discover -s "tests/c/${source_and_tests##*:}"
 done
-time target/debug/capi-compat matrix --trimmed --require "$EDGE_REQUIRED" "${EDGE_PYTHONS[@]}" \
-    tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h --with pytest -- python -m pytest -q
-time target/debug/capi-compat matrix --trimmed --require "${EDGE_REQUIRED%%,*}" "${EDGE_PYTHONS[@]:0:2}" \
-    tests/projects/meson-pkg --header src/mesondemo/capi_compat.h --with pytest -- python -m pytest -q
-# Python.h alone against Python.h with the whole header and with the example's (README,
-# "Parse cost"); the goal for a header made for the code is 1.05x, printed, not enforced: CPU
-# times on a shared CI machine vary by more than the margin.
-time scripts/parse-cost.py --rounds 7
+# (the two packages side by side: three interpreters on two jobs leave a core free)
+side_by_side trimmed-setuptools target/ci/capi-compat matrix --trimmed --require "$EDGE_REQUIRED" \
+    "${EDGE_PYTHONS[@]}" tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h --with pytest \
+    -- python -m pytest -q
+side_by_side trimmed-meson target/ci/capi-compat matrix --trimmed --require "${EDGE_REQUIRED%%,*}" \
+    "${EDGE_PYTHONS[@]:0:2}" tests/projects/meson-pkg --header src/mesondemo/capi_compat.h --with pytest \
+    -- python -m pytest -q
+wait_for trimmed-setuptools trimmed-meson
 
 echo
 echo "== upgrade: every rewrite rule's old and new code side by side where the old API exists, then"
 echo "   the fixture tests/upgrade/before upgraded (= tests/upgrade/after) on every interpreter,"
 echo "   and the original on 3.10 (the only one where all its old API compiles): the same tests pass"
-time target/debug/capi-compat upgrade --test-rules --require "$REQUIRED"
+time target/ci/capi-compat upgrade --test-rules --require "$REQUIRED"
 rm -rf target/upgrade-fixture && cp -r tests/upgrade/before target/upgrade-fixture
-target/debug/capi-compat upgrade --write target/upgrade-fixture
+target/ci/capi-compat upgrade --write target/upgrade-fixture
 diff -r tests/upgrade/after target/upgrade-fixture
-time target/debug/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
+time target/ci/capi-compat matrix --require "$REQUIRED" --json target/upgrade-matrix.json \
     target/upgrade-fixture/_upgraded.c -- python tests/upgrade/test_upgraded.py
-time target/debug/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
+time target/ci/capi-compat matrix --python cpython-3.10 --require 3.10 --cflag=-Wno-deprecated-declarations \
     tests/upgrade/before/_upgraded.c -- python tests/upgrade/test_upgraded.py
 echo
 echo "== coverage of CPython's documented additions (each provided or refused with a reason)"
-target/debug/capi-compat coverage --check --json target/coverage.json
+target/ci/capi-compat coverage --check --json target/coverage.json
 
 echo
 echo "== scan: the C API the example extension and the test projects use (--check: nothing removed)"
-time target/debug/capi-compat scan --check --json target/scan.json tests/c/example tests/projects >target/scan.txt
+time target/ci/capi-compat scan --check --json target/scan.json tests/c/example tests/projects >target/scan.txt
 tail -n 1 target/scan.txt
 
 echo
 echo "== HPy layer: the HPy-style example extension in tests/c/hpy-example on every interpreter"
-time target/debug/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
+time target/ci/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DHPY --cflag=-DHPY_ABI_CPYTHON \
     --json target/hpy-example-matrix.json \
     tests/c/hpy-example/_hpy_example.c -- python -m unittest discover -s tests/c/hpy-example
 echo "== ... and built in debug mode (-DCAPI_COMPAT_HPY_DEBUG): the same tests, no reports"
-time target/debug/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DCAPI_COMPAT_HPY_DEBUG \
+time target/ci/capi-compat matrix --hpy --require "$REQUIRED" --cflag=-DCAPI_COMPAT_HPY_DEBUG \
     tests/c/hpy-example/_hpy_example.c -- python tests/c/hpy-example/run_debug_checked.py
+echo
+echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
+echo "   (scripts/test-install.sh, run beside the steps since the sanitizers; nothing timed runs beside it)"
+wait_for install-routes
+echo
+echo "== what headers cost to parse: Python.h alone, with the whole header, with the example's"
+# (README, "Parse cost"); the goal for a header made for the code is 1.05x, printed, not
+# enforced: CPU times on a shared CI machine vary by more than the margin. Alone, as the
+# benchmarks below: nothing else runs now.
+time scripts/parse-cost.py --rounds 7 --capi-compat target/ci/capi-compat
 echo
 echo "== HPy layer: the same hot loops, raw C API vs HPy-style, on every interpreter (bar: 2 %)"
 rm -f target/hpy-bench.txt
 # One job at a time: two benchmarks sharing the machine's cores would time each other.
-time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/debug/capi-compat matrix --jobs 1 --hpy \
+time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-bench.txt" target/ci/capi-compat matrix --jobs 1 --hpy \
     --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py
 cat target/hpy-bench.txt
@@ -258,7 +351,7 @@ rm -f target/hpy-bench-slow.txt
 # HPy side's cheaper allocation would hide this much: README, "Benchmark"), 6 of them add
 # 4-5.5 % to the HPy side's best time.
 BENCH_SLOWDOWN=6
-if CAPI_COMPAT_BENCH_ONLY=particles target/debug/capi-compat matrix --jobs 1 --hpy \
+if CAPI_COMPAT_BENCH_ONLY=particles target/ci/capi-compat matrix --jobs 1 --hpy \
     --python cpython-3.12 --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     --cflag=-DCAPI_COMPAT_BENCH_HPY_EXTRA=$BENCH_SLOWDOWN \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/bench.py >target/hpy-bench-slow.txt 2>&1; then
@@ -275,7 +368,7 @@ echo
 echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: no more than raw)"
 # Instruction counts do not move with the machine's load, as the timings above do.
 rm -f target/hpy-instructions.txt
-time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/debug/capi-compat matrix --hpy \
+time CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/ci/capi-compat matrix --hpy \
     --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
     tests/c/bench/_hpy_bench.c -- python tests/c/bench/instructions.py
 cat target/hpy-instructions.txt
@@ -288,19 +381,19 @@ BENCH_REQUIRED=$(tr ',' '\n' <<<"$REQUIRED" | grep -xE '3\.1[345]' | paste -sd, 
 if [ -n "$BENCH_REQUIRED" ]; then
     bench_pythons=()
     for v in ${BENCH_REQUIRED//,/ }; do bench_pythons+=(--python "cpython-$v/usr/bin"); done
-    time target/debug/capi-compat bench --check --require "$BENCH_REQUIRED" --json target/bench.json \
+    time target/ci/capi-compat bench --check --require "$BENCH_REQUIRED" --json target/bench.json \
         "${bench_pythons[@]}"
 else
     echo "NOT CHECKED: backport speed (REQUIRED lists none of 3.13, 3.14, 3.15)"
 fi
 echo
 echo "== HPy layer: HPy 0.9's public API names the header provides"
-target/debug/capi-compat coverage --hpy --json target/hpy-coverage.json
+target/ci/capi-compat coverage --hpy --json target/hpy-coverage.json
 
 echo
 echo "== reference site: capi-compat docs, opened in headless Chromium (filter, counts against coverage)"
 rm -rf target/docs target/docs-shots
-target/debug/capi-compat docs -o target/docs
+target/ci/capi-compat docs -o target/docs
 if [ "${CAPI_COMPAT_BROWSER:-}" = skip ]; then
     echo "NOT CHECKED: the reference site in a browser (CAPI_COMPAT_BROWSER=skip)"
 elif [ -n "$BROWSER_PROBLEM" ]; then
@@ -309,10 +402,6 @@ else
     # A hung browser must not stall the run: the test takes about 10 s.
     time timeout 180 scripts/test-docs-browser.py target/docs target/coverage.json target/docs-shots
 fi
-
-echo
-echo "== install routes: pip, setuptools, meson-python, scikit-build-core, CMake, meson wrap, cargo, pre-commit"
-time scripts/test-install.sh
 
 if [ -n "$BROWSER_PROBLEM" ]; then
     echo "error: the reference site was NOT CHECKED in a browser: $BROWSER_PROBLEM" >&2

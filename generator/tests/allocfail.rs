@@ -76,6 +76,15 @@ fn alloc_fail_reports_each_kind_of_defect_with_its_entry_and_n() {
         only_finding("PyList_GetItemRef", "fail", 1, "returned NULL without an exception");
         only_finding("PyLong_AsInt", "fail", 1, "returned a success value with MemoryError set");
         only_finding("PyDict_Pop", "crash", 1, "the interpreter died");
+        // the spec's `errors:` contracts: 0 without an exception is this function's error
+        // report, not a success value; a MemoryError with the other's -1 is a defect
+        let silent = entry("PyUnstable_Type_AssignVersionTag");
+        assert!(
+            findings("PyUnstable_Type_AssignVersionTag").is_empty(),
+            "{label}: an error reported as documented\n{text}"
+        );
+        assert!(silent["errors"].as_u64().unwrap() >= 1, "{label}: {silent}");
+        only_finding("PyThread_set_stacksize", "fail", 1, "but it reports errors without an exception");
         // a PyPy-only backfill of a CPython 3.10 name is in the whole-spec sweep (forced)
         only_finding("PyUnicode_RichCompare", "fail", 1, "returned NULL without an exception");
         assert_eq!(entry("PyUnicode_RichCompare")["forced"], true, "{label}: must run our backfill\n{text}");

@@ -199,3 +199,61 @@ fn bad_input_exits_2_with_a_clear_message() {
     let out = run_in(&fixture(), &["scan"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A vendored pythoncapi_compat.h (zstandard, backports.zstd, bitarray, multidict ship one)
+/// uses, under its version guards, the private API it backports from: `_Py_HashBytes`, removed
+/// from 3.13's headers, made `scan --check` fail on zstandard 0.25.0's `c-ext` for code the
+/// project never wrote, and 386 of its 429 reported uses were the layer's. The layer (by file
+/// name, or by its include guard in a renamed copy) and our own headers are left out, and said so.
+#[test]
+fn vendored_compatibility_layers_are_not_scanned() {
+    let project = fixtures_dir().join("vendored-layers");
+    let dir = TempDir::new("scan-layers");
+    let json = dir.path().join("scan.json");
+    // Our own header beside them, as a project that switched would have it.
+    std::fs::copy(project.join("ext/module.c"), dir.path().join("module.c")).unwrap();
+    let ours = run_in(dir.path(), &["gen", "--only", "PyDict_GetItemRef", "-o", "capi_compat.h"]);
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    let out = run_in(
+        &project,
+        &["scan", "--check", "ext", dir.path().to_str().unwrap(), "--json", json.to_str().unwrap()],
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}{}", stderr(&out));
+    assert!(report.starts_with("scanned 2 files for CPython 3.10–3.15 and PyPy 3.11\n"), "{report}");
+    for layer in ["ext/pythoncapi_compat.h", "ext/vendor/renamed_compat.h"] {
+        assert!(
+            report.contains(&format!(
+                "note: {layer} not scanned: pythoncapi-compat's header, a compatibility layer, not your code\n"
+            )),
+            "{report}"
+        );
+    }
+    let our_note = format!(
+        "note: {} not scanned: a header capi-compat wrote, a compatibility layer, not your code\n",
+        dir.path().join("capi_compat.h").display()
+    );
+    assert!(report.contains(&our_note), "{report}");
+    for name in ["_Py_HashBytes", "_PyLong_AsInt", "_PyUnicode_Equal", "Py_HashBuffer", "PyLong_AsInt"] {
+        assert!(!report.contains(name), "{name} is the layer's, not the code's:\n{report}");
+    }
+    assert!(block(&report, "PyDict_GetItemRef").iter().any(|l| l.trim() == "ext/module.c:11:9"), "{report}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["files"].as_array().unwrap().len(), 2);
+    // Sorted by path: the temporary directory (absolute) before `ext/`.
+    assert_eq!(v["skipped_layers"][0]["layer"], "capi_compat");
+    assert_eq!(
+        v["skipped_layers"][1],
+        serde_json::json!({"file": "ext/pythoncapi_compat.h", "layer": "pythoncapi_compat"})
+    );
+    assert_eq!(v["skipped_layers"][2]["layer"], "pythoncapi_compat");
+
+    // Nothing but a layer: a usage error, not an empty report.
+    let only = run_in(&project, &["scan", "ext/pythoncapi_compat.h"]);
+    assert_eq!(only.status.code(), Some(2));
+    assert!(
+        stderr(&only).contains("only compatibility layers to scan (ext/pythoncapi_compat.h: "),
+        "{}",
+        stderr(&only)
+    );
+}

@@ -248,3 +248,83 @@ fn install_projects_get_the_same_trimmed_header() {
         "the install projects' trimmed headers differ: {names:?}"
     );
 }
+
+/// A vendored pythoncapi_compat.h names every function it backports: read as the code, it made
+/// zstandard 0.25.0's `gen --used-by c-ext` a 3,817-line header (98 entries) where its own
+/// sources need a 136-line one. It is skipped like our own headers, by name or by its include
+/// guard in a renamed copy.
+#[test]
+fn a_vendored_pythoncapi_compat_is_not_the_code() {
+    let dir = TempDir::new("usedby-pcc");
+    let project = common::fixtures_dir().join("vendored-layers/ext");
+    std::fs::create_dir_all(dir.path().join("vendor")).unwrap();
+    for file in ["module.c", "pythoncapi_compat.h", "vendor/renamed_compat.h"] {
+        std::fs::copy(project.join(file), dir.path().join(file)).unwrap();
+    }
+    let header = gen_in(dir.path(), &["--used-by", "."]);
+    assert_eq!(entries(&header), set(&["PyDict_GetItemRef"]));
+}
+
+/// A project's own backport of a name the header provides (backports.zstd 1.8.0 defines
+/// `PyType_Freeze` for < 3.14 in its compat header) became, through the header's
+/// `#define PyType_Freeze capicompat_PyType_Freeze`, a second definition of ours: the header
+/// made for the code failed to build it. A function the code defines is now left out, with
+/// a note, and the module builds and runs on the header made for it.
+#[test]
+fn a_function_the_code_defines_itself_is_left_out() {
+    let dir = TempDir::new("usedby-own");
+    let code = r#"#include <Python.h>
+#include "capi_compat.h"
+
+#if PY_VERSION_HEX < 0x030E0000
+static inline int PyType_Freeze(PyTypeObject *type)
+{
+    (void)type;
+    return -1;   /* the project's choice: no freezing before 3.14 */
+}
+#endif
+
+static PyObject *freeze(PyObject *self, PyObject *type)
+{
+    (void)self;
+    int r = PyType_Freeze((PyTypeObject *)type);
+    PyObject *d = PyDict_New(), *v = NULL;
+    if (d == NULL) return NULL;
+    int got = PyDict_GetItemRef(d, type, &v);
+    Py_DECREF(d);
+    return Py_BuildValue("ii", r, got);
+}
+static PyMethodDef methods[] = {{"freeze", freeze, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "_own", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit__own(void);
+PyMODINIT_FUNC PyInit__own(void) { return PyModule_Create(&def); }
+"#;
+    dir.write("_own.c", code);
+    let output = capi_compat(&["gen", "--used-by", ".", "-o", "capi_compat.h"], dir.path());
+    let notes = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{notes}");
+    assert!(
+        notes.contains("note: the code defines PyType_Freeze itself (./_own.c:5): left out of the header"),
+        "{notes}"
+    );
+    let header = std::fs::read_to_string(dir.path().join("capi_compat.h")).unwrap();
+    assert_eq!(entries(&header), set(&["PyDict_GetItemRef"]));
+    // Built on the header made for it (3.12: the project's PyType_Freeze is compiled).
+    let built = capi_compat(
+        &[
+            "matrix",
+            "--trimmed",
+            "_own.c",
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-c",
+            "import _own; r = _own.freeze(int); assert r[1] == 0, r",
+        ],
+        dir.path(),
+    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&built.stdout), String::from_utf8_lossy(&built.stderr));
+    assert_eq!(built.status.code(), Some(0), "{text}");
+}

@@ -62,6 +62,9 @@ fn good_extension_passes_and_failures_fail() {
     let (code, report, text) = matrix(&source, &["python", "-c", check]);
     assert_eq!(code, Some(0), "{text}");
     assert!(steps(&report, "test").iter().all(|s| s == "passed"), "{text}");
+    // Interpreters are counted, not their steps (it said `9 passed` for three).
+    let ran = steps(&report, "test").len();
+    assert!(text.contains(&format!("\nmatrix: {ran} passed, 0 failed\n")), "{text}");
 
     let (code, report, text) = matrix(&source, &["python", "-c", "import _um; raise SystemExit(3)"]);
     assert_eq!(code, Some(1), "a failing test command must fail the matrix: {text}");
@@ -88,6 +91,24 @@ fn build_errors_fail_and_stop_the_later_steps() {
         text.contains("-Wconversion") || text.contains("conversion"),
         "the compiler's message is shown: {text}"
     );
+    // Warnings in the user's code fail on our -Werror: the failure says so and how to relax it
+    // (HPy 0.9's proof-of-concept failed on unused parameters with no word on whose flags).
+    assert!(text.contains("note: capi-compat builds the sources with -Wall -Wextra"), "{text}");
+    assert!(text.contains("`--cflag=-Wno-error` keeps them as warnings"), "{text}");
+    let failed = steps(&report, "build").len();
+    assert!(text.contains(&format!("\nmatrix: 0 passed, {failed} failed\n")), "{text}");
+    // And it does: the same code with the hint's flag builds, imports and runs.
+    let json = source.with_extension("json");
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(&source)
+        .args(["--python", "cpython-3.12", "--cflag=-Wno-error", "--json"])
+        .arg(&json)
+        .args(["--", "python", "-c", "import _um"])
+        .output()
+        .expect("run capi-compat matrix");
+    let relaxed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{relaxed}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -121,5 +142,67 @@ fn an_interrupted_run_leaves_no_child_and_releases_its_build_directory() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}\n{}", String::from_utf8_lossy(&output.stdout));
     assert!(!stderr.contains("waiting for another capi-compat process"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// C++ sources are built as C++ (C++17, our C++ warnings): they used to get the C driver's
+/// `-std=c11`, which gcc refuses for C++ under `-Werror` (HPy 0.9's `pofcpp.cpp` could not
+/// be built). C and C++ sources together are a usage error, not a compiler's complaint.
+#[test]
+fn cxx_sources_are_built_as_cxx() {
+    let dir = workdir("cxx");
+    let source = dir.join("_umcxx.cpp");
+    std::fs::write(
+        &source,
+        r#"
+#include <Python.h>
+#include "capi_compat.h"
+#include <vector>
+static PyObject *total(PyObject *, PyObject *arg) {
+    std::vector<long> items{1, 2, 3};
+    auto sum = [&items]() { long s = 0; for (long v : items) s += v; return s; };
+    long extra = PyLong_AsLong(arg);
+    if (extra == -1 && PyErr_Occurred()) return nullptr;
+    return PyLong_FromLong(sum() + extra);
+}
+static PyMethodDef methods[] = {{"total", total, METH_O, nullptr}, {nullptr, nullptr, 0, nullptr}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "_umcxx", nullptr, -1, methods, nullptr, nullptr, nullptr, nullptr};
+PyMODINIT_FUNC PyInit__umcxx(void) { return PyModule_Create(&def); }
+"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(&source)
+        .args([
+            "--python",
+            "cpython-3.12",
+            "--",
+            "python",
+            "-c",
+            "import _umcxx; assert _umcxx.total(4) == 10",
+        ])
+        .output()
+        .expect("run capi-compat matrix");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(!text.contains("-std=c11"), "{text}");
+
+    let c_source = dir.join("_umc.c");
+    std::fs::write(&c_source, GOOD_MODULE).unwrap();
+    let mixed = Command::new(env!("CARGO_BIN_EXE_capi-compat"))
+        .arg("matrix")
+        .arg(&source)
+        .arg(&c_source)
+        .args(["--python", "cpython-3.12"])
+        .output()
+        .expect("run capi-compat matrix");
+    let err = String::from_utf8_lossy(&mixed.stderr);
+    assert_eq!(mixed.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("_umcxx.cpp is C++ and ") && err.contains("_umc.c is C: one module is built"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -62,7 +62,7 @@ fn unknown_key_in_an_entry() {
             test: CHECK(Py_T_INT == 1);
         "#,
         r#"
-        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, pypy_defect, force_below, refused, removed, unprobed, isolated, defined_by, test, provided_from, switch, printf_format, uses_private, bench
+        spec/dict.yaml:9:5: error: unknown field `vaule`, expected one of name, kind, since, summary, doc, signature, params, body, bodies, value, requires, pypy, pypy_reason, pypy_defect, force_below, refused, removed, unprobed, isolated, defined_by, test, provided_from, switch, printf_format, uses_private, bench, errors
           help: fix the YAML: the keys an entry takes are listed in spec/README.md
         the spec has 1 error
         "#,
@@ -1098,4 +1098,96 @@ entries:
     ] {
         assert!(errors.contains(needle), "missing `{needle}` in:\n{errors}");
     }
+}
+
+/// A function entry of `spec/dict.yaml` with this signature and `errors:` line.
+fn errors_entry(name: &str, signature: &str, errors: &str) -> String {
+    format!(
+        "  - name: {name}\n    kind: function\n    since: \"3.13\"\n    summary: Does it.\n    \
+         doc: https://docs.python.org/3/c-api/dict.html\n    signature: {signature}\n    \
+         errors: {errors}\n    body: return 0;\n    test: CHECK(1);\n"
+    )
+}
+
+#[test]
+fn error_contracts_must_fit_the_return_type() {
+    let mut yaml = String::from("area: dict\ntitle: Dictionary objects\nentries:\n");
+    for (name, signature, errors) in [
+        // valid: the documented exceptions to the convention
+        ("PyDict_A", "int PyDict_A(PyObject *d)", r#"{value: "-1", exception: none}"#),
+        ("PyDict_B", "PyObject *PyDict_B(PyObject *d)", r#"{value: "NULL", also_a_result: true}"#),
+        ("PyDict_C", "int PyDict_C(PyObject *d)", "{value: none, exception: none}"),
+        ("PyDict_D", "int PyDict_D(PyObject *d)", r#"{value: "0"}"#),
+        ("PyDict_O", "int PyDict_O(PyObject *d)", "{value: 0, exception: none}"),
+        // invalid
+        ("PyDict_E", "int PyDict_E(PyObject *d)", "{exception: sometimes}"),
+        ("PyDict_F", "int PyDict_F(PyObject *d)", r#"{value: "NULL"}"#),
+        ("PyDict_G", "PyObject *PyDict_G(PyObject *d)", r#"{value: "0"}"#),
+        ("PyDict_H", "void PyDict_H(PyObject *d)", "{exception: none}"),
+        ("PyDict_I", "int PyDict_I(PyObject *d)", "{also_a_result: true}"),
+        ("PyDict_J", "PyObject *PyDict_J(PyObject *d)", "{exception: none, also_a_result: true}"),
+        ("PyDict_K", "PyObject *PyDict_K(PyObject *d)", r#"{value: "NULL", exception: set}"#),
+        // YAML reads an unquoted NULL as null
+        ("PyDict_N", "PyObject *PyDict_N(PyObject *d)", "{value: NULL, exception: none}"),
+        ("PyDict_L", "size_t PyDict_L(PyObject *d)", r#"{value: "-1"}"#),
+    ] {
+        yaml.push_str(&errors_entry(name, signature, errors));
+    }
+    assert_errors(
+        &[("spec/dict.yaml", &yaml)],
+        r#"
+        spec/dict.yaml:55:25: error in entry `PyDict_E`: unknown `exception: sometimes`
+          help: write `exception: set` (an error sets an exception, the default) or `exception: none` (it never raises)
+        spec/dict.yaml:64:21: error in entry `PyDict_F`: `value: NULL` cannot be an error value of `int`
+          help: write an integer such as `"-1"` or `"0"`, or `none` when no value reports an error
+        spec/dict.yaml:73:21: error in entry `PyDict_G`: `value: 0` cannot be an error value of `PyObject *`
+          help: write `NULL`, or `none` when no value reports an error
+        spec/dict.yaml:82:13: error in entry `PyDict_H`: a function returning `void` has no error value an `errors:` contract can name
+          help: remove `errors` (a void function reports errors by an exception only; a struct such as PyStatus reports its own)
+        spec/dict.yaml:91:29: error in entry `PyDict_I`: `also_a_result` on a function that returns no pointer
+          help: remove it: an integer's error value is judged by its exception anyway (-1 is a valid result of many)
+        spec/dict.yaml:100:46: error in entry `PyDict_J`: `also_a_result` needs an error value that comes with an exception
+          help: without the exception nothing tells the error from the result: remove `also_a_result` or `exception: none`
+        spec/dict.yaml:109:13: error in entry `PyDict_K`: `errors` restates the convention of `PyObject *`
+          help: remove `errors`: the return type already gives this contract
+        spec/dict.yaml:118:13: error in entry `PyDict_N`: `value:` is YAML's null (an unquoted NULL or null)
+          help: quote it: `value: "NULL"`
+        spec/dict.yaml:127:21: error in entry `PyDict_L`: `value: -1` cannot be an error value of `size_t`
+          help: write a non-negative integer such as `"0"`, or `none` when no value reports an error
+        the spec has 9 errors
+        "#,
+    );
+}
+
+#[test]
+fn check_spec_exits_with_2_for_an_error_contract_that_does_not_fit() {
+    let dir = TempDir::new("bad-errors");
+    let mut yaml = String::from("area: dict\ntitle: Dictionary objects\nentries:\n");
+    yaml.push_str(&errors_entry("PyDict_F", "int PyDict_F(PyObject *d)", r#"{value: "NULL"}"#));
+    let file = dir.write("dict.yaml", &yaml);
+    let (status, stdout, stderr) = check_spec(dir.path());
+    assert_eq!((status, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with(&format!(
+            "{}:10:21: error in entry `PyDict_F`: `value: NULL` cannot be an error value of `int`\n",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn error_contracts_take_only_their_keys() {
+    let yaml = format!(
+        "area: dict\ntitle: Dictionary objects\nentries:\n{}",
+        errors_entry("PyDict_M", "int PyDict_M(PyObject *d)", "{value: -1, raises: no}")
+    );
+    assert_errors(
+        &[("spec/dict.yaml", &yaml)],
+        r#"
+        spec/dict.yaml:10:25: error: unknown field `raises`, expected one of value, exception, also_a_result
+          help: fix the YAML: the keys an entry takes are listed in spec/README.md
+        the spec has 1 error
+        "#,
+    );
 }

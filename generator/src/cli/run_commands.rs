@@ -290,6 +290,7 @@ pub fn matrix(
     if !crate::spec::cdecl::is_c_identifier(&module) {
         return Err(CliError::Usage(format!("`{module}` is not a module name: pass --module NAME")));
     }
+    let standard = crate::matrix::sources::sources_standard(&user.sources).map_err(CliError::Usage)?;
     let compilers = compilers()?;
     let compiler = &compilers[0];
     let selection = select(run, min)?;
@@ -306,6 +307,7 @@ pub fn matrix(
         test_command: user.test_command,
         build_root: crate::interpreters::cache_dir().join("build/matrix"),
         jobs: jobs(run),
+        standard,
     };
     let reports = crate::build::parallel::map(
         &selection.usable,

@@ -23,6 +23,13 @@ pub fn scan(
         )));
     }
     let report = scan::scan(&spec, &files, min).map_err(|e| CliError::Usage(e.to_string()))?;
+    if report.files.is_empty() {
+        let layers: Vec<String> = report.skipped_layers.iter().map(|s| s.file.clone()).collect();
+        return Err(CliError::Usage(format!(
+            "only compatibility layers to scan ({}: pythoncapi-compat's or capi-compat's header, not your code): give your own sources",
+            layers.join(", ")
+        )));
+    }
     render::render_text(&report, out).map_err(super::io_error)?;
     if let Some(path) = json {
         write_json(&path, &report)?;

@@ -128,12 +128,19 @@ pub fn used_by_header(
 }
 
 /// Names the code uses that the header refuses: said, not fatal (the code may need them only
-/// where they are native).
+/// where they are native). And the spec names the code defines itself, left out.
 fn refusal_notes(
     spec: &crate::Spec,
     used: &crate::header::used_by::UsedBy,
     note: &mut dyn Write,
 ) -> Result<(), CliError> {
+    for (name, place) in used.own_functions.iter().filter(|(name, _)| spec.get(name).is_some()) {
+        writeln!(
+            note,
+            "note: the code defines {name} itself ({place}): left out of the header, which would define it a second time"
+        )
+        .map_err(io_error)?;
+    }
     let refused: Vec<String> =
         crate::header::used_by::entries_used(spec, &used.names).1.into_iter().map(|(name, _)| name).collect();
     if refused.is_empty() {

@@ -28,6 +28,33 @@ pub struct UserMatrixOptions {
     pub test_command: Vec<String>,
     pub build_root: PathBuf,
     pub jobs: usize,
+    /// C11, or C++17 when every source is C++ ([`sources_standard`]).
+    pub standard: Standard,
+}
+
+/// Extensions of C++ sources (`.C` only in that case: `.c` is C).
+const CXX_EXTENSIONS: &[&str] = &["cc", "cpp", "cxx", "c++", "C", "CC", "CPP", "CXX"];
+
+fn is_cxx(source: &Path) -> bool {
+    source.extension().and_then(|e| e.to_str()).is_some_and(|e| CXX_EXTENSIONS.contains(&e))
+}
+
+/// The language the sources are built as: C++ sources used to get `-std=c11` from the C
+/// driver, which gcc refuses for C++ under `-Werror` (`-std=c11 is valid for C/ObjC but not
+/// for C++`: HPy 0.9's `pofcpp.cpp`). One compiler command builds the module, so C and C++
+/// sources together cannot be: the error says so.
+pub fn sources_standard(sources: &[PathBuf]) -> Result<Standard, String> {
+    let (cxx, c): (Vec<&PathBuf>, Vec<&PathBuf>) = sources.iter().partition(|s| is_cxx(s));
+    match (cxx.first(), c.first()) {
+        (Some(_), None) => Ok(Standard::Cxx17),
+        (None, _) => Ok(Standard::C11),
+        (Some(cxx), Some(c)) => Err(format!(
+            "{} is C++ and {} is C: one module is built by one compiler command, in one language; \
+             build C and C++ sources together as a project (`capi-compat matrix PROJECT_DIR`)",
+            cxx.display(),
+            c.display()
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -77,10 +104,6 @@ impl UserReport {
     pub fn test_label(&self) -> &'static str {
         self.test.label()
     }
-
-    pub fn passes(&self) -> usize {
-        [self.build, self.import, self.test].iter().filter(|s| **s == Step::Passed).count()
-    }
 }
 
 fn build_key(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Compiler) -> String {
@@ -97,6 +120,7 @@ fn build_key(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Compi
         h.field(d.as_os_str().as_encoded_bytes());
     }
     h.field(interp.path.as_os_str().as_encoded_bytes()).field(compiler.c.as_os_str().as_encoded_bytes());
+    h.field(options.standard.flag().as_bytes());
     h.hex()
 }
 
@@ -145,7 +169,7 @@ pub fn run_one(interp: &Interpreter, options: &UserMatrixOptions, compiler: &Com
         let check = check.unwrap_or_else(|e| e);
         report.build = if check.ok { Step::Passed } else { Step::Failed };
         if !check.ok {
-            report.details = check.output;
+            report.details = with_werror_hint(check.output);
         }
     }
     if report.build == Step::Passed {
@@ -191,7 +215,7 @@ fn build(
     out: &Path,
 ) -> CompileCheck {
     let partial = out.with_extension(format!("partial-{}", std::process::id()));
-    let mut cmd = compiler.command(Standard::C11);
+    let mut cmd = compiler.command(options.standard);
     cmd.args(["-O2", "-shared", "-fPIC"]).arg(format!("-I{}", dir.display()));
     cmd.args(options.include_dirs.iter().map(|d| format!("-I{}", d.display())));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display())));
@@ -205,6 +229,21 @@ fn build(
     }
     std::fs::remove_file(&partial).ok();
     check
+}
+
+/// The sources are built under the header's own warnings with `-Werror`: real code that
+/// builds clean under its project's flags (HPy 0.9's proof-of-concept: unused `self`
+/// parameters, `HPy_ssize_t` passed as `size_t`) fails on warnings alone, and the compiler's
+/// `[-Werror=…]` does not say that those flags are ours, nor how to relax them.
+fn with_werror_hint(output: String) -> String {
+    if !output.contains("[-Werror") {
+        return output;
+    }
+    format!(
+        "{output}\nnote: capi-compat builds the sources with {} (the flags the header is clean under): \
+         warnings in your code fail the build; `--cflag=-Wno-error` keeps them as warnings\n",
+        crate::build::compiler::WARNINGS.join(" ")
+    )
 }
 
 fn python_path(dir: &Path) -> std::ffi::OsString {
@@ -254,8 +293,9 @@ pub fn render(reports: &[UserReport], skipped: &[(Interpreter, String)], missing
     for m in missing {
         out.push_str(&format!("MISSING required interpreter {m}: not found\n"));
     }
-    let passed: usize = reports.iter().map(UserReport::passes).sum();
-    let failed: usize = reports.iter().map(UserReport::failures).sum::<usize>() + missing.len();
+    // Interpreters, as the project matrix counts them: steps summed said `12 passed` for four.
+    let passed = reports.iter().filter(|r| r.failures() == 0).count();
+    let failed = reports.iter().filter(|r| r.failures() > 0).count() + missing.len();
     out.push_str(&format!("\nmatrix: {passed} passed, {failed} failed\n"));
     out
 }

@@ -5,6 +5,7 @@
 
 use super::files::{read_source, ScanError};
 use super::guards::{self, VersionRange};
+use super::layers::{compatibility_layer, Layer};
 use crate::spec::model::{Availability, Entry, Kind, Replaced, Spec, PYPY_LANGUAGE};
 use crate::spec::version::{PyVersion, NEWEST};
 use serde::Serialize;
@@ -87,12 +88,22 @@ pub struct PrivateUse {
     pub uses: Vec<Location>,
 }
 
+/// A vendored compatibility header left out of the scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedLayer {
+    pub file: String,
+    pub layer: Layer,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
     pub min: String,
     /// The interpreters reported on: CPython `--min` … 3.15, and PyPy 3.11 when `--min` ≤ 3.11.
     pub interpreters: Vec<String>,
     pub files: Vec<String>,
+    /// Compatibility layers found among the files (pythoncapi-compat's header, ours): not
+    /// the project's code, so not read.
+    pub skipped_layers: Vec<SkippedLayer>,
     /// Files that are not UTF-8: read with U+FFFD for the bad bytes.
     pub lossy_files: Vec<String>,
     pub spec_names: Vec<SpecNameUse>,
@@ -151,9 +162,18 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
     let mut macros = MacroUses::default();
     // Types and macros the code defines itself: a `_Py…` one is the project's, not CPython's.
     let mut own_names = std::collections::BTreeSet::new();
+    let mut scanned = Vec::new();
+    let mut skipped_layers = Vec::new();
     for path in files {
         let (text, lossy) = read_source(path)?;
         let file = path.display().to_string();
+        // A vendored pythoncapi_compat.h uses, under its version guards, the private API it
+        // backports from: reported as the project's, `--check` failed on code it never wrote.
+        if let Some(layer) = compatibility_layer(path, &text) {
+            skipped_layers.push(SkippedLayer { file, layer });
+            continue;
+        }
+        scanned.push(file.clone());
         if lossy {
             lossy_files.push(file.clone());
         }
@@ -201,7 +221,8 @@ pub fn scan(spec: &Spec, files: &[PathBuf], min: PyVersion) -> Result<ScanReport
     let mut report = ScanReport {
         min: min.to_string(),
         interpreters: interpreters.iter().map(|(l, _)| l.clone()).collect(),
-        files: files.iter().map(|p| p.display().to_string()).collect(),
+        files: scanned,
+        skipped_layers,
         lossy_files,
         spec_names: Vec::new(),
         replaced: Vec::new(),

@@ -81,6 +81,14 @@ pub fn render_text(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         write!(out, " and PyPy {}", p.trim_start_matches("pypy"))?;
     }
     writeln!(out)?;
+    for skipped in &report.skipped_layers {
+        writeln!(
+            out,
+            "note: {} not scanned: {}, a compatibility layer, not your code",
+            skipped.file,
+            skipped.layer.describe()
+        )?;
+    }
     for file in &report.lossy_files {
         writeln!(out, "note: {file} is not UTF-8: read with U+FFFD for the bytes that are not")?;
     }

@@ -2,6 +2,7 @@
 
 use crate::spec::cdecl::Signature;
 use crate::spec::diagnostics::SourceLocation;
+use crate::spec::errors::ErrorContract;
 use crate::spec::version::{PyPyVersion, PyVersion};
 use std::collections::BTreeMap;
 
@@ -172,7 +173,18 @@ pub struct Entry {
     pub uses_private: Vec<PrivateUse>,
     /// The benchmark's cases (none: the entry is not benchmarked).
     pub bench: Vec<BenchCase>,
+    /// `errors:`, when the function's error report is not its return type's convention.
+    pub errors: Option<ErrorContract>,
     pub location: SourceLocation,
+}
+
+impl Entry {
+    /// How the function reports an error: `errors:`, or the convention of its return type.
+    pub fn error_contract(&self) -> Option<ErrorContract> {
+        self.errors
+            .clone()
+            .or_else(|| self.signature.as_ref().map(|s| ErrorContract::conventional(&s.return_type)))
+    }
 }
 
 /// A name of CPython's C API that code should move away from (`spec/replaced.yaml`): removed,

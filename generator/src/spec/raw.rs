@@ -53,6 +53,28 @@ pub struct RawEntry {
     pub uses_private: Vec<RawPrivateUse>,
     #[serde(default)]
     pub bench: Vec<RawBenchCase>,
+    /// A function's error report, when it is not its return type's convention.
+    pub errors: Option<Spanned<RawErrors>>,
+}
+
+/// A key that is there, even when its value is null.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `errors: {value: "-1", exception: none}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawErrors {
+    /// `Some(None)`: the key with YAML's null (an unquoted `NULL`), which must be quoted.
+    #[serde(default, deserialize_with = "present")]
+    pub value: Option<Option<Spanned<String>>>,
+    pub exception: Option<Spanned<String>>,
+    pub also_a_result: Option<Spanned<bool>>,
 }
 
 /// An interpreter-private function a body calls, and the CPython versions it is called on.

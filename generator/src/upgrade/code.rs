@@ -235,9 +235,42 @@ pub fn defined_names(source: &str, streams: &[Stream]) -> std::collections::BTre
     names
 }
 
+/// The functions the file defines at file scope (`TYPE NAME(…) {`), with the line of the name:
+/// a project's own backport of a name (`static inline int PyType_Freeze(PyTypeObject *t) {…}`
+/// under a version check) is one, whatever `#if` is around it.
+pub fn defined_functions(source: &str) -> Vec<(String, u32)> {
+    let streams = streams(source);
+    let main = &streams[0];
+    let mut out = Vec::new();
+    for i in 1..main.tokens.len() {
+        let token = &main.tokens[i];
+        let previous = &main.tokens[i - 1];
+        let returns_something = previous.kind == TokenKind::Identifier || previous.text == "*";
+        if token.depth != 0 || token.kind != TokenKind::Identifier || !returns_something {
+            continue;
+        }
+        if main.text(i + 1) != "(" {
+            continue;
+        }
+        let Some(close) = main.partner[i + 1] else { continue };
+        if main.text(close + 1) == "{" {
+            out.push((token.text.clone(), token.line));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_definitions_not_calls_or_declarations() {
+        let code = "#if PY_VERSION_HEX < 0x030E0000\nstatic inline int PyType_Freeze(PyTypeObject *t)\n{ return -1; }\n#endif\n\
+                    static PyObject *\nget(PyObject *self) { return PyLong_FromLong(f(1)); }\n\
+                    int declared(void);\nPyDoc_STRVAR(doc, \"x\");\nstatic PyMemberDef members[] = {{0}};\n";
+        assert_eq!(defined_functions(code), [("PyType_Freeze".to_string(), 2), ("get".to_string(), 6)]);
+    }
 
     #[test]
     fn comments_strings_and_disabled_code_are_not_code() {

@@ -102,6 +102,7 @@ pub fn run_on(
         test_command: vec!["python".into(), driver.display().to_string(), cases.display().to_string()],
         build_root: work.join("build"),
         jobs: 1,
+        standard: crate::build::compiler::Standard::C11,
     };
     let run = run_one(interp, &options, compiler);
     Ok(Some(RuleTestReport {

@@ -4,106 +4,60 @@
 //! backports they call) keep calling each other directly: only a test's calls are judged.
 
 use crate::spec::cdecl::Signature;
+use crate::spec::errors::{ErrorContract, ErrorException, ReturnShape};
 use crate::spec::model::{Entry, Kind, Spec};
 
-/// How a return type reports an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReturnKind {
-    /// NULL is the error value, and needs an exception.
-    Pointer,
-    /// -1 is the error value (it may also be a valid result: the exception tells).
-    Signed,
-    /// -1.0 likewise.
-    Double,
-    /// void, unsigned, enums, structs: only the exception tells.
-    NoErrorValue,
-}
-
-fn return_kind(return_type: &str) -> ReturnKind {
-    let ty = return_type.trim();
-    if ty.ends_with('*') {
-        return ReturnKind::Pointer;
-    }
-    match ty {
-        "int" | "long" | "long long" | "Py_ssize_t" | "Py_hash_t" | "int32_t" | "int64_t" | "PyTime_t" => {
-            ReturnKind::Signed
-        }
-        "double" => ReturnKind::Double,
-        _ => ReturnKind::NoErrorValue,
-    }
-}
-
-/// Functions whose error report is not "the error value with an exception set", by their
-/// documentation: the value that reports the error, and whether an exception goes with it.
-fn documented_error(name: &str) -> Option<(&'static str, bool)> {
-    if name.starts_with("PyArg_Parse") {
-        // 0 on failure, with the exception
-        return Some(("0", true));
-    }
-    if name.starts_with("PyTime_") && name.ends_with("Raw") {
-        // "don't raise an exception on error"
-        return Some(("-1", false));
-    }
-    if name.starts_with("PyInitConfig_") || name == "Py_InitializeFromInitConfig" {
-        // the error is kept in the PyInitConfig (PyInitConfig_GetError), not raised
-        return Some(("-1", false));
-    }
-    if name.starts_with("PyRun_Simple") {
-        // "-1 if an exception was raised": printed (PyErr_Print) and cleared, as documented
-        return Some(("-1", false));
-    }
-    if name.starts_with("PyRun_AnyFile") || name.starts_with("PyRun_Interactive") {
-        // the same contract: AnyFile is SimpleFile (or InteractiveLoop for a tty), InteractiveOne
-        // "-1 if there was an exception" (printed), InteractiveLoop "a negative number upon failure"
-        return Some(("-1", false));
-    }
-    if name == "PyThread_set_stacksize" {
-        // pythread.h: 0, or -1 (-2: unsupported) for a size it cannot set; never an exception
-        return Some(("-1", false));
-    }
-    if name == "PyErr_ProgramText" || name == "PyErr_ProgramTextObject" {
-        // NULL whenever the line cannot be had, CPython's own clearing any error it met
-        return Some(("NULL", false));
-    }
-    if name == "PyUnstable_Type_AssignVersionTag" {
-        // "0 if a new tag could not be assigned"
-        return Some(("0", false));
-    }
-    None
-}
-
-/// Pointer functions for which NULL without an exception is a result, not an error
-/// (documented: an empty cell, a function without those defaults): the exception tells.
-fn null_is_a_result(name: &str) -> bool {
-    matches!(name, "PyCell_Get" | "PyFunction_GetKwDefaults")
-}
-
-/// The C expression that classifies `value` for `capicompat_af_leave`.
-fn judged(name: &str, return_type: &str, kind: ReturnKind, value: &str) -> String {
-    if kind == ReturnKind::Pointer && null_is_a_result(name) {
-        // as -1 for an int: an error only with the exception; otherwise the test judges it
-        return format!(
-            "({value} == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
-        );
-    }
-    if let Some((error_value, raises)) = documented_error(name) {
-        // a pointer's error value is NULL whatever the convention
-        let error_value = if kind == ReturnKind::Pointer { "CAPICOMPAT_NULL" } else { error_value };
-        return if raises {
-            format!("({value} == {error_value} ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)")
-        } else {
-            format!("capicompat_af_silent({value} == {error_value})")
-        };
-    }
+/// The C expression that classifies `value` for `capicompat_af_leave`, by the function's
+/// error contract (`errors:` in the spec, or its return type's convention).
+fn judged(return_type: &str, contract: &ErrorContract, value: &str) -> String {
+    let shape = ReturnShape::of(return_type);
     if return_type.trim() == "PyStatus" {
         // an error is a status, not an exception (PyStatus_Exception tells)
         return format!("capicompat_af_silent(PyStatus_Exception({value}))");
     }
-    match kind {
-        ReturnKind::Pointer => format!("capicompat_af_pointer({value})"),
-        ReturnKind::Signed => format!("capicompat_af_signed((long long){value})"),
-        ReturnKind::Double => format!("capicompat_af_double({value})"),
-        ReturnKind::NoErrorValue => "CAPICOMPAT_AF_NO_VALUE".to_string(),
+    let Some(error_value) = contract.value.as_deref() else {
+        // no value reports an error: only an exception can (and for a function that never
+        // raises, none may)
+        return match contract.exception {
+            ErrorException::Set => "CAPICOMPAT_AF_NO_VALUE".to_string(),
+            ErrorException::None => "capicompat_af_silent(0)".to_string(),
+        };
+    };
+    let error_value = if error_value == "NULL" { "CAPICOMPAT_NULL" } else { error_value };
+    match (contract.exception, shape) {
+        (ErrorException::None, _) => format!("capicompat_af_silent({value} == {error_value})"),
+        // NULL is also a result (an empty cell): as -1 for an int, an error only with the
+        // exception; otherwise the test judges it
+        (ErrorException::Set, ReturnShape::Pointer) if contract.also_a_result => {
+            format!("({value} == {error_value} ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)")
+        }
+        (ErrorException::Set, ReturnShape::Pointer) => format!("capicompat_af_pointer({value})"),
+        (ErrorException::Set, ReturnShape::Signed) if error_value == "-1" => {
+            format!("capicompat_af_signed((long long){value})")
+        }
+        (ErrorException::Set, ReturnShape::Double) if error_value == "-1.0" => {
+            format!("capicompat_af_double({value})")
+        }
+        (ErrorException::Set, _) => {
+            format!("({value} == {error_value} ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)")
+        }
+    }
+}
+
+/// The call of the helper that judges a variadic function's int result (a macro cannot name
+/// its value twice, so the helper compares it).
+fn judged_int_call(contract: &ErrorContract, call: &str) -> String {
+    match (contract.value.as_deref(), contract.exception) {
+        (Some(error_value), ErrorException::Set) => {
+            format!("capicompat_af_int_result({call}, {error_value})")
+        }
+        (Some(error_value), ErrorException::None) => {
+            format!("capicompat_af_int_silent_result({call}, {error_value})")
+        }
+        (None, ErrorException::Set) => format!("capicompat_af_int_judged({call}, CAPICOMPAT_AF_NO_VALUE)"),
+        (None, ErrorException::None) => {
+            format!("capicompat_af_int_judged({call}, CAPICOMPAT_AF_SILENT_OTHER_VALUE)")
+        }
     }
 }
 
@@ -118,7 +72,7 @@ pub fn wrapped_entries(spec: &Spec) -> impl Iterator<Item = (&Entry, &Signature)
 
 fn wrapper(entry: &Entry, sig: &Signature) -> String {
     let name = &entry.name;
-    let kind = return_kind(&sig.return_type);
+    let contract = entry.error_contract().unwrap_or_else(|| ErrorContract::conventional(&sig.return_type));
     let void = sig.return_type.trim() == "void";
     let mut c = String::new();
     if sig.variadic {
@@ -132,8 +86,8 @@ fn wrapper(entry: &Entry, sig: &Signature) -> String {
             ));
         } else {
             c.push_str(&format!(
-                "#define {name}(...) (capicompat_af_enter(&capicompat_af_vcall, \"{name}\"), capicompat_af_int_result(capicompat_af_t_{name}(__VA_ARGS__), {}))\n",
-                documented_error(name).map_or("-1", |(value, _)| value)
+                "#define {name}(...) (capicompat_af_enter(&capicompat_af_vcall, \"{name}\"), {})\n",
+                judged_int_call(&contract, &format!("capicompat_af_t_{name}(__VA_ARGS__)"))
             ));
         }
         return c;
@@ -151,7 +105,7 @@ fn wrapper(entry: &Entry, sig: &Signature) -> String {
         c.push_str(&format!("    {} capicompat_af_r = {call};\n", sig.return_type.trim()));
         c.push_str(&format!(
             "    capicompat_af_leave(&capicompat_af_c, {});\n    return capicompat_af_r;\n",
-            judged(name, &sig.return_type, kind, "capicompat_af_r")
+            judged(&sig.return_type, &contract, "capicompat_af_r")
         ));
     }
     c.push_str(&format!("}}\n#undef {name}\n#define {name} capicompat_af_w_{name}\n"));
@@ -163,7 +117,9 @@ pub fn render(spec: &Spec) -> String {
     let mut c = String::from(
         "/* Generated by `capi-compat test --alloc-fail`: every function of the spec behind a\n   wrapper that judges its calls under the failing allocator. */\n\
          __attribute__((unused)) static capicompat_af_call capicompat_af_vcall;\n\
-         static inline int capicompat_af_int_result(int value, int error_value)\n{\n    capicompat_af_leave(&capicompat_af_vcall, value == error_value ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE);\n    return value;\n}\n",
+         static inline int capicompat_af_int_result(int value, int error_value)\n{\n    capicompat_af_leave(&capicompat_af_vcall, value == error_value ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE);\n    return value;\n}\n\
+         __attribute__((unused)) static inline int capicompat_af_int_silent_result(int value, int error_value)\n{\n    capicompat_af_leave(&capicompat_af_vcall, capicompat_af_silent(value == error_value));\n    return value;\n}\n\
+         __attribute__((unused)) static inline int capicompat_af_int_judged(int value, enum capicompat_af_result result)\n{\n    capicompat_af_leave(&capicompat_af_vcall, result);\n    return value;\n}\n",
     );
     for (entry, sig) in wrapped_entries(spec) {
         let mut available = crate::selftest::module::availability(entry);
@@ -191,44 +147,87 @@ pub fn render(spec: &Spec) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn return_kinds_follow_the_error_convention() {
-        assert_eq!(return_kind("PyObject *"), ReturnKind::Pointer);
-        assert_eq!(return_kind("const PyLongLayout*"), ReturnKind::Pointer);
-        assert_eq!(return_kind("int"), ReturnKind::Signed);
-        assert_eq!(return_kind("Py_ssize_t"), ReturnKind::Signed);
-        assert_eq!(return_kind("double"), ReturnKind::Double);
-        assert_eq!(return_kind("uint32_t"), ReturnKind::NoErrorValue);
-        assert_eq!(return_kind("PyStatus"), ReturnKind::NoErrorValue);
+    fn contract(value: Option<&str>, exception: ErrorException, also_a_result: bool) -> ErrorContract {
+        ErrorContract { value: value.map(str::to_string), exception, also_a_result }
     }
 
     #[test]
-    fn functions_documented_to_report_errors_silently_are_judged_so() {
+    fn conventional_returns_are_judged_by_their_type() {
+        let judge = |ret: &str| judged(ret, &ErrorContract::conventional(ret), "r");
+        assert_eq!(judge("PyObject *"), "capicompat_af_pointer(r)");
+        assert_eq!(judge("Py_ssize_t"), "capicompat_af_signed((long long)r)");
+        assert_eq!(judge("double"), "capicompat_af_double(r)");
+        assert_eq!(judge("uint32_t"), "CAPICOMPAT_AF_NO_VALUE");
+        assert_eq!(judge("PyStatus"), "capicompat_af_silent(PyStatus_Exception(r))");
+    }
+
+    #[test]
+    fn contracts_without_an_exception_are_judged_silent() {
         // -1 (or NULL) without an exception is their error report, not a defect
-        for (name, ret) in [
-            ("PyRun_SimpleStringFlags", "int"),
-            ("PyRun_AnyFileExFlags", "int"),
-            ("PyRun_InteractiveOneObject", "int"),
-            ("PyRun_InteractiveLoopFlags", "int"),
-            ("PyThread_set_stacksize", "int"),
-            ("PyErr_ProgramTextObject", "PyObject *"),
-        ] {
-            let judged = judged(name, ret, return_kind(ret), "r");
-            assert!(judged.starts_with("capicompat_af_silent("), "{name}: {judged}");
-        }
-        assert_eq!(
-            judged("PyErr_ProgramText", "PyObject *", ReturnKind::Pointer, "r"),
-            "capicompat_af_silent(r == CAPICOMPAT_NULL)"
-        );
+        let silent = contract(Some("-1"), ErrorException::None, false);
+        assert_eq!(judged("int", &silent, "r"), "capicompat_af_silent(r == -1)");
+        let silent_null = contract(Some("NULL"), ErrorException::None, false);
+        assert_eq!(judged("PyObject *", &silent_null, "r"), "capicompat_af_silent(r == CAPICOMPAT_NULL)");
+        // a function that cannot fail and never raises: any exception is a defect
+        let infallible = contract(None, ErrorException::None, false);
+        assert_eq!(judged("int", &infallible, "r"), "capicompat_af_silent(0)");
+    }
+
+    #[test]
+    fn other_error_values_and_results_are_judged_by_the_exception() {
         // NULL is an empty cell's contents: only with an exception an error
+        let cell = contract(Some("NULL"), ErrorException::Set, true);
         assert_eq!(
-            judged("PyCell_Get", "PyObject *", ReturnKind::Pointer, "r"),
+            judged("PyObject *", &cell, "r"),
             "(r == CAPICOMPAT_NULL ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
         );
-        // an ordinary function still needs its exception
+        let zero = contract(Some("0"), ErrorException::Set, false);
         assert_eq!(
-            judged("PyRun_StringFlags", "PyObject *", ReturnKind::Pointer, "r"),
-            "capicompat_af_pointer(r)"
+            judged("int", &zero, "r"),
+            "(r == 0 ? CAPICOMPAT_AF_ERROR_VALUE : CAPICOMPAT_AF_OTHER_VALUE)"
         );
+    }
+
+    #[test]
+    fn variadic_results_are_judged_by_a_helper() {
+        let call = "f(__VA_ARGS__)";
+        assert_eq!(
+            judged_int_call(&contract(Some("0"), ErrorException::Set, false), call),
+            "capicompat_af_int_result(f(__VA_ARGS__), 0)"
+        );
+        assert_eq!(
+            judged_int_call(&contract(Some("-1"), ErrorException::None, false), call),
+            "capicompat_af_int_silent_result(f(__VA_ARGS__), -1)"
+        );
+        assert_eq!(
+            judged_int_call(&contract(None, ErrorException::None, false), call),
+            "capicompat_af_int_judged(f(__VA_ARGS__), CAPICOMPAT_AF_SILENT_OTHER_VALUE)"
+        );
+    }
+
+    #[test]
+    fn the_spec_gives_the_documented_contracts() {
+        // the contracts the judge once listed in code come from the spec now
+        let spec = crate::load_spec(None).expect("the embedded spec loads");
+        let contract_of = |name: &str| {
+            let entry = spec.entries.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("{name}"));
+            entry.error_contract().unwrap_or_else(|| panic!("{name} has no contract"))
+        };
+        for name in [
+            "PyTime_MonotonicRaw",
+            "PyInitConfig_SetInt",
+            "Py_InitializeFromInitConfig",
+            "PyRun_SimpleStringFlags",
+            "PyRun_AnyFileExFlags",
+            "PyRun_InteractiveLoopFlags",
+            "PyThread_set_stacksize",
+            "PyErr_ProgramText",
+            "PyUnstable_Type_AssignVersionTag",
+        ] {
+            assert_eq!(contract_of(name).exception, ErrorException::None, "{name}");
+        }
+        assert_eq!(contract_of("PyArg_ParseArray").value.as_deref(), Some("0"));
+        assert!(contract_of("PyCell_Get").also_a_result);
+        assert_eq!(contract_of("PyRun_FileExFlags"), ErrorContract::conventional("PyObject *"));
     }
 }

@@ -1,7 +1,7 @@
 //! One entry on its own: each group of fields is checked by its module, every problem is
 //! collected (with the entry's name), and the entry is built only when none was found.
 
-use super::{bench, code, identity, keys, privates, spanned_at, text, versions};
+use super::{bench, code, errors, identity, keys, privates, spanned_at, text, versions};
 use crate::spec::cdecl::{is_c_identifier, Signature};
 use crate::spec::diagnostics::{Collector, SourceLocation};
 use crate::spec::model::Entry;
@@ -27,6 +27,11 @@ impl EntryCheck<'_> {
     pub fn entry_error(&mut self, message: impl Into<String>, help: &str) {
         let location = self.location.clone();
         self.error(location, message, help);
+    }
+
+    /// How many problems were found so far (in every entry).
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
     }
 
     /// A problem with one value.
@@ -64,6 +69,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         }
     }
     let isolated = isolated(&raw, &mut check);
+    let error_contract = errors::check(&raw, code.signature.as_ref(), &mut check);
     let EntryCheck { name, location, errors, .. } = check;
     if errors.len() != before {
         return None;
@@ -95,6 +101,7 @@ pub(super) fn check_entry(file: &str, area: &str, raw: RawEntry, errors: &mut Co
         printf_format,
         uses_private,
         bench,
+        errors: error_contract,
         location,
     })
 }

@@ -6,7 +6,7 @@ use crate::spec::model::Kind;
 use crate::spec::raw::RawEntry;
 
 /// Every key whose presence depends on the kind, in the order errors name them.
-const KIND_KEYS: [&str; 18] = [
+const KIND_KEYS: [&str; 19] = [
     "since",
     "doc",
     "signature",
@@ -25,6 +25,7 @@ const KIND_KEYS: [&str; 18] = [
     "printf_format",
     "uses_private",
     "bench",
+    "errors",
 ];
 
 fn present(raw: &RawEntry, key: &str) -> bool {
@@ -47,6 +48,7 @@ fn present(raw: &RawEntry, key: &str) -> bool {
         "printf_format" => raw.printf_format.is_some(),
         "uses_private" => !raw.uses_private.is_empty(),
         "bench" => !raw.bench.is_empty(),
+        "errors" => raw.errors.is_some(),
         _ => false,
     }
 }
@@ -69,7 +71,7 @@ fn key_sets(raw: &RawEntry, kind: Kind) -> (Vec<&'static str>, Vec<&'static str>
         _ if raw.defined_by.is_some() => (&["since", "doc", "defined_by", "test"], &["pypy"]),
         // A name no CPython declares, offered only behind a macro the user defines.
         Kind::Function if raw.switch.is_some() => {
-            (&["doc", "signature", "body", "test", "switch"], &["pypy", "printf_format"])
+            (&["doc", "signature", "body", "test", "switch"], &["pypy", "printf_format", "errors"])
         }
         _ => provided_keys(kind),
     };
@@ -81,7 +83,16 @@ fn provided_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str
     match kind {
         Kind::Function => (
             &["since", "doc", "signature", "body", "test"],
-            &["pypy", "force_below", "removed", "unprobed", "printf_format", "uses_private", "bench"],
+            &[
+                "pypy",
+                "force_below",
+                "removed",
+                "unprobed",
+                "printf_format",
+                "uses_private",
+                "bench",
+                "errors",
+            ],
         ),
         Kind::Helper => (&["signature", "body"], &["force_below", "uses_private"]),
         Kind::Macro => (&["since", "doc", "body", "test"], &["params", "pypy", "unprobed", "bench"]),

@@ -1,11 +1,12 @@
 //! Turns spec files into a checked `Spec`, reporting every problem at once. `load` parses each
 //! file and checks its header here; one entry's fields are checked by `entry` (which hands each
-//! group of fields to `identity`, `keys`, `text`, `versions` and `code`); `references` checks
+//! group of fields to `identity`, `keys`, `text`, `versions`, `code` and `errors`); `references` checks
 //! what spans entries and files.
 
 mod bench;
 mod code;
 mod entry;
+mod errors;
 mod identity;
 mod keys;
 mod privates;
