@@ -213,8 +213,9 @@ pub enum Command {
               value_parser = clap::value_parser!(u32).range(1..=100_000))]
         max_allocs: u32,
         /// With --alloc-fail: findings already known (ENTRY<TAB>INTERPRETER<TAB>KIND<TAB>REASON
-        /// lines; KIND fail, leak, crash or capped), reported with their reason but not counted
-        /// as failures; an entry reaching --max-allocs needs a capped row, and a row that
+        /// lines; KIND fail, leak, crash, capped, or capped:N to sweep that entry to N only),
+        /// reported with their reason but not counted as failures; an entry reaching its cap
+        /// needs a capped row, and a row that
         /// matches nothing where its entry was swept completely fails the run (stale).
         #[arg(long, value_name = "FILE", requires = "alloc_fail")]
         known: Option<PathBuf>,

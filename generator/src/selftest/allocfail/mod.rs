@@ -63,7 +63,7 @@ pub struct AllocFailOptions<'a> {
     pub only: Option<&'a [String]>,
     pub jobs: usize,
     pub build_root: std::path::PathBuf,
-    /// The largest N tried per test.
+    /// The largest N tried per test (lower for an entry with a `capped:N` row in `known`).
     pub max_allocs: u32,
     /// Test names native on an interpreter through its own function (never forced): what
     /// CPython itself does under the same failure, for comparison with our backport.
