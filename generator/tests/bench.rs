@@ -27,7 +27,9 @@ fn bench_measures_the_ratio_and_check_holds_the_bar() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The unexplained slow backport fails the bar; the explained one does not.
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // ... in every run of the whole module and again in a module of its own.
     assert!(stdout.contains("PyLong_AsInt forced/native"), "{stdout}");
+    assert!(stdout.contains("over in the whole module and built alone"), "{stdout}");
     assert!(!stdout.contains("PyLong_GetSign (positive) forced/native"), "{stdout}");
     assert!(stdout.contains("(explained)"), "{stdout}");
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
