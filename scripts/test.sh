@@ -364,6 +364,11 @@ grep -q "particles: HPy-style is .* % slower than raw (bar 2 %)" target/hpy-benc
     echo "FAIL: the slowed-down bench failed, but not on the particles bar" >&2
     exit 1
 }
+# ... and only after its re-measurements in fresh processes (bench.py's FRESH_PROCESSES).
+grep -q "attempt 3, and in 2 fresh processes" target/hpy-bench-slow.txt || {
+    echo "FAIL: the slowed-down bench failed without re-measuring in fresh processes" >&2
+    exit 1
+}
 echo
 echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: no more than raw)"
 # Instruction counts do not move with the machine's load, as the timings above do.
