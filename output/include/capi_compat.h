@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:ca590c38cf35a536. Entries: 674.
+ * Spec digest: fnv1a64:396967045561c194. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -4853,7 +4853,7 @@ static inline PyObject *capicompat_PyBytes_Repr(PyObject *op, int smartquotes)
 #define PyBytes_Repr capicompat_PyBytes_Repr
 #endif
 
-/* capicompat_read_file: The rest of a C stream as a NUL-terminated PyMem buffer (closed first when closeit); NULL with OSError (or MemoryError) on failure.
+/* capicompat_read_file: The rest of a C stream, up to its first end of file (a terminal's ^D), as a NUL-terminated PyMem buffer (closed first when closeit); NULL with OSError (or MemoryError) on failure.
  * Private helper of this header. */
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline char *capicompat_read_file(FILE *fp, int closeit)
@@ -4878,11 +4878,14 @@ static inline char *capicompat_read_file(FILE *fp, int closeit)
         }
         got = fread(buf + used, 1, cap - used - 1, fp);
         used += got;
-        if (got == 0) {
-            if (ferror(fp)) {
-                failed = 1;
-                PyErr_SetFromErrno(PyExc_OSError);
-            }
+        if (ferror(fp)) {
+            failed = 1;
+            PyErr_SetFromErrno(PyExc_OSError);
+            break;
+        }
+        /* the first end of file ends the text, as CPython's reader (getc) sees it: a
+           terminal's ^D is one, and reading on past it would wait for more typing */
+        if (got == 0 || feof(fp)) {
             break;
         }
     }
@@ -10104,7 +10107,7 @@ static inline int capicompat_PyRun_InteractiveLoopFlags(FILE *fp, const char *fi
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
 static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int closeit, PyCompilerFlags *flags)
 {
-    PyObject *m, *d, *v = CAPICOMPAT_NULL, *code;
+    PyObject *m, *d, *v = CAPICOMPAT_NULL, *code, *file_key = CAPICOMPAT_NULL, *cached_key = CAPICOMPAT_NULL;
     int set_file_name = 0, ret = -1, pyc, has_file, has_builtins;
     m = PyImport_AddModuleRef("__main__");
     if (m == CAPICOMPAT_NULL) {
@@ -10112,16 +10115,28 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
         return -1;
     }
     d = PyModule_GetDict(m);
+    /* the keys made before the run, so that removing __file__ and __cached__ after it
+       cannot fail for want of memory (CPython's PyDict_DelItemString/PopString allocate
+       the key there and leave both in __main__ when that fails) */
+    file_key = PyUnicode_InternFromString("__file__");
+    cached_key = file_key != CAPICOMPAT_NULL ? PyUnicode_InternFromString("__cached__") : CAPICOMPAT_NULL;
+    if (cached_key == CAPICOMPAT_NULL) {
+        goto done;
+    }
     /* a lookup that reports its errors (PyDict_GetItemString's would be lost, or set unraisable) */
-    has_file = PyDict_ContainsString(d, "__file__");
+    has_file = PyDict_Contains(d, file_key);
     if (has_file < 0) {
         goto done;
     }
     if (!has_file) {
-        if (PyDict_SetItemString(d, "__file__", filename) < 0 || PyDict_SetItemString(d, "__cached__", Py_None) < 0) {
+        if (PyDict_SetItem(d, file_key, filename) < 0) {
             goto done;
         }
+        /* from here __file__ is ours to remove, even when __cached__ cannot be set */
         set_file_name = 1;
+        if (PyDict_SetItem(d, cached_key, Py_None) < 0) {
+            goto done;
+        }
     }
     /* maybe_pyc_file: the extension, or (only when it may be closed, so it is seekable) the magic */
     {
@@ -10158,10 +10173,19 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
         if (io != CAPICOMPAT_NULL) {
             PyObject *f = PyObject_CallMethod(io, "open", "Os", filename, "rb");
             if (f != CAPICOMPAT_NULL) {
-                PyObject *closed;
+                /* close() only after a read that succeeded: called with read()'s error set
+                   it would run with an exception pending (an assertion on debug builds);
+                   after a failed read the file closes as it is released. A failed close()
+                   is a failed reopen */
                 data = PyObject_CallMethod(f, "read", CAPICOMPAT_NULL);
-                closed = PyObject_CallMethod(f, "close", CAPICOMPAT_NULL);
-                Py_XDECREF(closed);
+                if (data != CAPICOMPAT_NULL) {
+                    PyObject *closed = PyObject_CallMethod(f, "close", CAPICOMPAT_NULL);
+                    if (closed == CAPICOMPAT_NULL) {
+                        Py_CLEAR(data);
+                    } else {
+                        Py_DECREF(closed);
+                    }
+                }
                 Py_DECREF(f);
             }
             Py_DECREF(io);
@@ -10221,13 +10245,16 @@ static inline int capicompat_run_simple_file(FILE *fp, PyObject *filename, int c
         PyErr_Print();
     }
     if (set_file_name) {
-        if (PyDict_DelItemString(d, "__file__") < 0) {
+        /* without allocating; a key the run removed itself is no error (KeyError cleared) */
+        if (PyDict_DelItem(d, file_key) < 0) {
             PyErr_Clear();
         }
-        if (PyDict_DelItemString(d, "__cached__") < 0) {
+        if (PyDict_DelItem(d, cached_key) < 0) {
             PyErr_Clear();
         }
     }
+    Py_XDECREF(file_key);
+    Py_XDECREF(cached_key);
     Py_DECREF(m);
     return ret;
 }
