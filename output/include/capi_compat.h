@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:6412b1342d575135. Entries: 674.
+ * Spec digest: fnv1a64:d6072c01009418ba. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
