@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:ca590c38cf35a536. Entries: 674.
+ * Spec digest: fnv1a64:d6072c01009418ba. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -896,27 +896,77 @@ static inline const PyConfig *capicompat_config_struct(void)
 }
 #endif
 
-/* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception; through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+), the only way to the runtime's PyPreConfig.
+/* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception. Read once through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+, the only way to the runtime's PyPreConfig) and kept: that dict converts the whole configuration (argv, orig_argv, module_search_paths, warnoptions, xoptions: hundreds of allocations, more with a longer command line), while the pre-configuration is fixed once the runtime is initialized (3.14 reads the member). A runtime finalized and initialized again with another pre-configuration in the same process is not seen.
  * Private helper of this header. */
 #if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_config_preconfig(const char *name)
 {
     PyAPI_FUNC(PyObject *) _Py_GetConfigsAsDict(void);
-    PyObject *all, *pre, *value;
-    all = _Py_GetConfigsAsDict();
-    if (all == CAPICOMPAT_NULL) {
-        return CAPICOMPAT_NULL;
+    static const char *const names[] = {
+        "allocator", "coerce_c_locale", "coerce_c_locale_warn", "configure_locale",
+    #ifdef MS_WINDOWS
+        "legacy_windows_fs_encoding",
+    #endif
+        "utf8_mode"};
+    enum { count = (int)(sizeof(names) / sizeof(names[0])) };
+    static long cached[count];
+    static int filled = 0;
+    #ifdef Py_GIL_DISABLED
+    /* without a GIL two threads may fill it at once */
+    static PyMutex lock;
+    #endif
+    int k, i, ok = 1;
+    long value;
+    for (k = 0; k < count; k++) {
+        if (strcmp(names[k], name) == 0) {
+            break;
+        }
     }
-    pre = PyDict_GetItemString(all, "pre_config");
-    value = pre != CAPICOMPAT_NULL ? PyDict_GetItemString(pre, name) : CAPICOMPAT_NULL;
-    if (value == CAPICOMPAT_NULL) {
-        Py_DECREF(all);
+    if (k == count) {
         PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
         return CAPICOMPAT_NULL;
     }
-    Py_INCREF(value);
-    Py_DECREF(all);
-    return value;
+    #ifdef Py_GIL_DISABLED
+    PyMutex_Lock(&lock);
+    #endif
+    if (!filled) {
+        long values[count] = {0};
+        PyObject *all = _Py_GetConfigsAsDict();
+        PyObject *within = all;
+        ok = all != CAPICOMPAT_NULL;
+        /* i = -1: the "pre_config" dict in it; then each member there */
+        for (i = -1; ok && i < count; i++) {
+            const char *key_name = i < 0 ? "pre_config" : names[i];
+            PyObject *key = PyUnicode_FromString(key_name);
+            PyObject *item = key != CAPICOMPAT_NULL ? PyDict_GetItemWithError(within, key) : CAPICOMPAT_NULL;
+            Py_XDECREF(key);
+            if (item == CAPICOMPAT_NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_RuntimeError, "_Py_GetConfigsAsDict() has no %s", key_name);
+                }
+                ok = 0;
+            }
+            else if (i < 0) {
+                within = item;
+            }
+            else {
+                values[i] = PyLong_AsLong(item);
+                ok = !(values[i] == -1 && PyErr_Occurred());
+            }
+        }
+        if (ok) {
+            for (i = 0; i < count; i++) {
+                cached[i] = values[i];
+            }
+            filled = 1;
+        }
+        Py_XDECREF(all);
+    }
+    value = cached[k];
+    #ifdef Py_GIL_DISABLED
+    PyMutex_Unlock(&lock);
+    #endif
+    return ok ? PyLong_FromLong(value) : CAPICOMPAT_NULL;
 }
 #endif
 
