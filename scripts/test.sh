@@ -209,7 +209,7 @@ side_by_side sanitize-clang env CC=clang CXX=clang++ target/ci/capi-compat test 
     --python cpython-3.13/ --python cpython-3.14/ --python cpython-3.15/
 echo
 echo "== allocation failure: every test again, its Nth allocation inside a tested call failing,"
-echo "   N = 1, 2, ... (cap 400; capped:N rows lower it per entry), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
+echo "   N = 1, 2, ... (cap 8000; capped:N rows lower it per entry), one interpreter per minor version 3.10-3.15 (3.13-3.15 debug builds:"
 echo "   refcounts checked); findings listed in tests/allocfail-known.tsv are reported, not counted;"
 echo "   an entry reaching the cap must be listed there as capped; a listed row matching nothing fails"
 # pyenv's 3.10-3.12 (release builds) and the provisioned 3.13-3.15 debug builds, as REQUIRED has them.
@@ -223,7 +223,7 @@ for v in ${REQUIRED//,/ }; do
 done
 if [ ${#AF_PYTHONS[@]} -gt 0 ]; then
     AF_REQUIRE=$(IFS=,; echo "${AF_REQUIRED[*]}")
-    side_by_side alloc-fail target/ci/capi-compat test --alloc-fail --max-allocs 400 \
+    side_by_side alloc-fail target/ci/capi-compat test --alloc-fail --max-allocs 8000 \
         --known tests/allocfail-known.tsv --require "$AF_REQUIRE" --json target/allocfail.json "${AF_PYTHONS[@]}"
 else
     echo "NOT CHECKED: allocation failure (REQUIRED lists none of 3.10-3.12, 3.13-dbg-3.15-dbg)"
