@@ -113,31 +113,43 @@ rm -f target/steps/*.times
 RUN_START=${EPOCHREALTIME/,/.}
 RUN_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 STEP_ROWS=()
-# write_step_times FILE START: the step's start and end, then `times` (the shell's own and its
-# children's user and sys): run at the end of the step's subshell.
+# machine_ticks: the machine's CPU ticks so far, all and idle (/proc/stat), to tell how busy
+# the cores were during a step (whoever kept them busy: on CI, this run alone).
+machine_ticks() {
+    local cpu user nice system idle iowait rest
+    read -r cpu user nice system idle iowait rest </proc/stat 2>/dev/null || { echo "0 0"; return; }
+    local total=$((user + nice + system + idle + iowait)) t
+    for t in $rest; do total=$((total + t)); done
+    echo "$total $((idle + iowait))"
+}
+RUN_TICKS=$(machine_ticks)
+# write_step_times FILE START START_TICKS: the step's start and end, the machine's ticks at
+# both, then `times` (the shell's own and its children's user and sys): run at the end of the
+# step's subshell.
 write_step_times() {
-    { echo "$2 ${EPOCHREALTIME/,/.}"; times; } >"$1"
+    { echo "$2 ${EPOCHREALTIME/,/.} $3 $(machine_ticks)"; times; } >"$1"
 }
 # finish_step NAME HOW: reads target/steps/NAME.times, prints the step's times, adds its row.
 finish_step() {
     local name=$1 how=$2 file=target/steps/$1.times wall cpu
     if [ ! -s "$file" ]; then
-        STEP_ROWS+=("$name|$how|?|?")
+        STEP_ROWS+=("$name|$how|?|?|?")
         return 0
     fi
-    read -r wall cpu < <(awk 'NR == 1 { wall = $2 - $1 }
+    read -r wall cpu busy < <(awk 'NR == 1 { wall = $2 - $1; all = $5 - $3; busy = all > 0 ? 100 * (1 - ($6 - $4) / all) : 0 }
         NR > 1 { sign = sub(/^-/, "", $1) ? -1 : 1
                  for (i = 1; i <= 2; i++) { split($i, t, "m"); sub(",", ".", t[2]); cpu += sign * (t[1] * 60 + t[2]) } }
-        END { printf "%.1f %.1f\n", wall, cpu }' "$file")
-    STEP_ROWS+=("$name|$how|$wall|$cpu")
-    echo "[step $name: $wall s wall, $cpu s CPU]"
+        END { printf "%.1f %.1f %.0f\n", wall, cpu, busy }' "$file")
+    STEP_ROWS+=("$name|$how|$wall|$cpu|$busy")
+    echo "[step $name: $wall s wall, $cpu s CPU; the machine's cores $busy % busy meanwhile]"
 }
 step() {
-    local name=$1 start=${EPOCHREALTIME/,/.} rc=0 how
+    local name=$1 start=${EPOCHREALTIME/,/.} rc=0 how ticks
     shift
     how=$(running_beside)
+    ticks=$(machine_ticks)
     (
-        trap 'write_step_times "target/steps/$name.times" "$start"' EXIT
+        trap 'write_step_times "target/steps/$name.times" "$start" "$ticks"' EXIT
         "$@"
     ) || rc=$?
     finish_step "$name" "$how"
@@ -147,11 +159,12 @@ step() {
 # no side-by-side step runs (its CPU: this shell's children's since the step began, negated
 # lines in the .times file).
 step_here() {
-    local name=$1 start=${EPOCHREALTIME/,/.} rc=0
+    local name=$1 start=${EPOCHREALTIME/,/.} rc=0 ticks
     shift
+    ticks=$(machine_ticks)
     times >"target/steps/$name.before"
     "$@" || rc=$?
-    { echo "$start ${EPOCHREALTIME/,/.}"; times; sed 's/^/-/; s/ / -/' "target/steps/$name.before"; } \
+    { echo "$start ${EPOCHREALTIME/,/.} $ticks $(machine_ticks)"; times; sed 's/^/-/; s/ / -/' "target/steps/$name.before"; } \
         >"target/steps/$name.times"
     finish_step "$name" alone
     return $rc
@@ -173,15 +186,17 @@ print_step_table() {
     run_cpu=$(awk '{ for (i = 1; i <= 2; i++) { split($i, t, "m"); sub(",", ".", t[2]); cpu += t[1] * 60 + t[2] } }
         END { printf "%.1f", cpu }' target/steps/run.times)
     echo
-    echo "== step times, in the order they ended (seconds; CPU = user+sys of the step's processes)"
-    printf '%-30s %-48s %7s %7s\n' step how wall CPU
+    echo "== step times, in the order they ended (seconds; CPU = user+sys of the step's processes;"
+    echo "   busy = how busy the machine's cores were meanwhile, whoever kept them busy)"
+    printf '%-30s %-48s %7s %7s %5s\n' step how wall CPU busy
     for row in "${STEP_ROWS[@]}"; do
-        IFS='|' read -r name how wall cpu <<<"$row"
-        printf '%-30s %-48s %7s %7s\n' "$name" "$how" "$wall" "$cpu"
+        IFS='|' read -r name how wall cpu busy <<<"$row"
+        printf '%-30s %-48s %7s %7s %4s%%\n' "$name" "$how" "$wall" "$cpu" "$busy"
     done
     wall=$(awk -v a="$RUN_START" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    printf '%-30s %-48s %7s %7s\n' "whole run" "($(awk -v w="$wall" 'BEGIN { printf "%d min %d s", w / 60, w % 60 }'))" \
-        "$wall" "$run_cpu"
+    printf '%-30s %-48s %7s %7s %4s%%\n' "whole run" "($(awk -v w="$wall" 'BEGIN { printf "%d min %d s", w / 60, w % 60 }'))" \
+        "$wall" "$run_cpu" "$(awk -v a="$RUN_TICKS" -v b="$(machine_ticks)" 'BEGIN { split(a, x, " "); split(b, y, " ")
+            all = y[1] - x[1]; printf "%.0f", (all > 0 ? 100 * (1 - (y[2] - x[2]) / all) : 0) }')"
     echo "load average at the start: $RUN_LOAD; at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 }
 
@@ -196,7 +211,8 @@ side_by_side() {
     shift
     (
         start=${EPOCHREALTIME/,/.}
-        trap 'write_step_times "target/steps/$name.times" "$start"' EXIT
+        ticks=$(machine_ticks)
+        trap 'write_step_times "target/steps/$name.times" "$start" "$ticks"' EXIT
         "$@"
     ) >"target/steps/$name.log" 2>&1 &
     SIDE_PIDS[$name]=$!
@@ -239,19 +255,18 @@ step provision-pythons scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
 if cargo fmt --version >/dev/null 2>&1; then step cargo-fmt cargo fmt --check; else echo "NOT CHECKED: formatting (no rustfmt)"; fi
-if cargo clippy --version >/dev/null 2>&1; then
-    step cargo-clippy cargo clippy --locked --quiet --all-targets -- -D warnings
-else
-    echo "NOT CHECKED: lints (no clippy)"
-fi
+# The build and every test binary first (`cargo test --no-run` builds the binary `cargo build`
+# does, so that one has nothing left to do): the longest test lane starts as early as it can.
+step cargo-test-build cargo test --locked --workspace --no-run
 step cargo-build cargo build --locked --quiet
 # The generator's tests. cargo runs one test binary at a time and most leave a core idle for
 # much of their run (one interpreter or one serial loop at a time, pip waiting on the index):
 # so the two longest, tests/hpy.rs (both cores busy for minutes) and tests/project_matrix.rs
-# (venvs and pip), run beside the others, their output after theirs. Every test target
-# `cargo metadata` lists runs, in one of the three lanes.
+# (venvs and pip), run beside the others, their output after theirs; and clippy beside them
+# (its own target directory: its check artifacts share nothing with the test build, and cargo
+# would hold target/'s lock while it runs). Every test target `cargo metadata` lists runs, in
+# one of the three lanes.
 BESIDE_TESTS=(hpy project_matrix)
-step cargo-test-build cargo test --locked --workspace --no-run
 mapfile -t TEST_TARGETS < <(cargo metadata --locked --no-deps --format-version 1 | python3 -c '
 import json, sys
 for package in json.load(sys.stdin)["packages"]:
@@ -274,6 +289,14 @@ fi
 for name in "${BESIDE_TESTS[@]}"; do
     side_by_side "cargo-test-$name" cargo test --locked --workspace --test "$name"
 done
+CLIPPY_STEP=()
+if cargo clippy --version >/dev/null 2>&1; then
+    side_by_side cargo-clippy env CARGO_TARGET_DIR="$PWD/target/clippy" \
+        cargo clippy --locked --quiet --all-targets -- -D warnings
+    CLIPPY_STEP=(cargo-clippy)
+else
+    echo "NOT CHECKED: lints (no clippy)"
+fi
 # (their output also in target/steps/, for the table of test binaries below)
 logged_cargo_test() {
     local log=$1
@@ -283,7 +306,7 @@ logged_cargo_test() {
 step cargo-test-others logged_cargo_test target/steps/cargo-test-others.out \
     --locked --workspace --lib --bins "${OTHER_TESTS[@]}"
 step cargo-test-doc logged_cargo_test target/steps/cargo-test-doc.out --locked --workspace --doc
-wait_for "${BESIDE_TESTS[@]/#/cargo-test-}"
+wait_for "${BESIDE_TESTS[@]/#/cargo-test-}" "${CLIPPY_STEP[@]}"
 echo "== test binaries, slowest first (cargo's 'finished in'; the lanes run side by side)"
 awk '/^ *Running / { name = ($2 == "unittests") ? $3 : $2 } /^ *Doc-tests / { name = "doc-tests " $2 }
     /^test result:/ { t = $NF; sub(/s$/, "", t); printf "%8.1f s  %s\n", t, name }' \
