@@ -255,17 +255,26 @@ step provision-pythons scripts/provision-pythons.sh
 # rustfmt and clippy are rustup components; a toolchain without them says so rather than
 # pretending they passed.
 if cargo fmt --version >/dev/null 2>&1; then step cargo-fmt cargo fmt --check; else echo "NOT CHECKED: formatting (no rustfmt)"; fi
-# The build and every test binary first (`cargo test --no-run` builds the binary `cargo build`
-# does, so that one has nothing left to do): the longest test lane starts as early as it can.
+# clippy beside the builds and the tests, in its own target directory (its check artifacts share
+# nothing with the build, and cargo holds target/'s lock while it builds): rustc works on one
+# crate at a time for long stretches (the big capi_compat crate), leaving a core to clippy.
+CLIPPY_STEP=()
+if cargo clippy --version >/dev/null 2>&1; then
+    side_by_side cargo-clippy env CARGO_TARGET_DIR="$PWD/target/clippy" \
+        cargo clippy --locked --quiet --all-targets -- -D warnings
+    CLIPPY_STEP=(cargo-clippy)
+else
+    echo "NOT CHECKED: lints (no clippy)"
+fi
+# The build and every test binary (`cargo test --no-run` builds the binary `cargo build` does,
+# so that one has nothing left to do), before any test runs.
 step cargo-test-build cargo test --locked --workspace --no-run
 step cargo-build cargo build --locked --quiet
 # The generator's tests. cargo runs one test binary at a time and most leave a core idle for
 # much of their run (one interpreter or one serial loop at a time, pip waiting on the index):
 # so the two longest, tests/hpy.rs (both cores busy for minutes) and tests/project_matrix.rs
-# (venvs and pip), run beside the others, their output after theirs; and clippy beside them
-# (its own target directory: its check artifacts share nothing with the test build, and cargo
-# would hold target/'s lock while it runs). Every test target `cargo metadata` lists runs, in
-# one of the three lanes.
+# (venvs and pip), run beside the others, their output after theirs. Every test target
+# `cargo metadata` lists runs, in one of the three lanes.
 BESIDE_TESTS=(hpy project_matrix)
 mapfile -t TEST_TARGETS < <(cargo metadata --locked --no-deps --format-version 1 | python3 -c '
 import json, sys
@@ -289,14 +298,6 @@ fi
 for name in "${BESIDE_TESTS[@]}"; do
     side_by_side "cargo-test-$name" cargo test --locked --workspace --test "$name"
 done
-CLIPPY_STEP=()
-if cargo clippy --version >/dev/null 2>&1; then
-    side_by_side cargo-clippy env CARGO_TARGET_DIR="$PWD/target/clippy" \
-        cargo clippy --locked --quiet --all-targets -- -D warnings
-    CLIPPY_STEP=(cargo-clippy)
-else
-    echo "NOT CHECKED: lints (no clippy)"
-fi
 # (their output also in target/steps/, for the table of test binaries below)
 logged_cargo_test() {
     local log=$1
@@ -306,18 +307,21 @@ logged_cargo_test() {
 step cargo-test-others logged_cargo_test target/steps/cargo-test-others.out \
     --locked --workspace --lib --bins "${OTHER_TESTS[@]}"
 step cargo-test-doc logged_cargo_test target/steps/cargo-test-doc.out --locked --workspace --doc
-wait_for "${BESIDE_TESTS[@]/#/cargo-test-}" "${CLIPPY_STEP[@]}"
-echo "== test binaries, slowest first (cargo's 'finished in'; the lanes run side by side)"
-awk '/^ *Running / { name = ($2 == "unittests") ? $3 : $2 } /^ *Doc-tests / { name = "doc-tests " $2 }
-    /^test result:/ { t = $NF; sub(/s$/, "", t); printf "%8.1f s  %s\n", t, name }' \
-    target/steps/cargo-test-*.out target/steps/cargo-test-*.log | sort -rn
 # The binary the steps below run: a copy, since scripts/test-install.sh's `cargo package`, run
 # beside them, builds the packaged crate into target/debug and so replaces capi-compat there.
 mkdir -p target/ci
 cp target/debug/capi-compat target/ci/capi-compat
 echo
-echo "== self-test matrix (required: $REQUIRED)"
+# The self-test matrix while tests/hpy.rs's lane, the longest, still runs: the other lanes are
+# done by now, and that lane alone leaves a core idle much of the time.
+echo "== self-test matrix (required: $REQUIRED), beside the remaining test lanes"
 step selftest target/ci/capi-compat test --require "$REQUIRED" --json target/selftest.json
+echo
+wait_for "${BESIDE_TESTS[@]/#/cargo-test-}" "${CLIPPY_STEP[@]}"
+echo "== test binaries, slowest first (cargo's 'finished in'; the lanes run side by side)"
+awk '/^ *Running / { name = ($2 == "unittests") ? $3 : $2 } /^ *Doc-tests / { name = "doc-tests " $2 }
+    /^test result:/ { t = $NF; sub(/s$/, "", t); printf "%8.1f s  %s\n", t, name }' \
+    target/steps/cargo-test-*.out target/steps/cargo-test-*.log | sort -rn
 echo
 # The install routes (scripts/test-install.sh: release builds of the crate, pip, three build
 # backends) share nothing with the steps up to the benchmarks: they run beside them, from here.
