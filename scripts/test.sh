@@ -36,10 +36,12 @@
 #   8. every install route (scripts/test-install.sh): pip (the sdist, its wheel), setuptools,
 #      meson-python via pkg-config, scikit-build-core and plain CMake, a meson wrap, cargo
 #      install and cargo package, the pre-commit hook; tools from PyPI.
-# Steps that time nothing run side by side on the 2 cores (see side_by_side below): tests/hpy.rs
-# and tests/project_matrix.rs beside the other test binaries; 4b's two halves with the
-# allocation-failure sweep; 5b's packages with the real ones; 8 beside everything from 4b to
-# the HPy example. The timed steps (the parse cost, the HPy benchmark, 7) run alone.
+# Steps that time nothing run side by side on the 2 cores (see side_by_side below): clippy,
+# tests/hpy.rs and tests/project_matrix.rs beside the other test binaries (and the self-test,
+# 4, beside the last of them); 4b's two halves with the allocation-failure sweep; 5b's packages
+# with the real ones and 6's callgrind counts; 8 beside everything from 4b to the HPy example.
+# The timed steps (the parse cost, the HPy benchmark and its slowdown check, 7) run alone.
+# Each step's wall and CPU time are printed after it and in a table at the end.
 # Interpreters listed in REQUIRED must be found: a missing one fails the run, never passes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -365,7 +367,10 @@ step example-matrix target/ci/capi-compat matrix --require "$REQUIRED" --json ta
 echo
 echo "== users' packages: tests/projects built by their own backends in a venv per interpreter"
 echo "== real packages from PyPI (pinned sdists): markupsafe and bitarray on 3.10-3.15 + PyPy, multidict on 3.12"
-echo "   (the three side by side: venvs, pip and builds; their logs follow)"
+echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: no more than raw)"
+echo "   (the four side by side: venvs, pip and builds; callgrind's counts do not move with the"
+echo "   machine's load, as the timed benchmarks' do; their logs follow)"
+rm -f target/hpy-instructions.txt
 side_by_side project-setuptools target/ci/capi-compat matrix --require "$REQUIRED" \
     --json target/project-setuptools.json --junit target/project-setuptools.xml \
     tests/projects/setuptools-pkg --header src/ccdemo/capi_compat.h --with pytest -- python -m pytest -q
@@ -373,7 +378,12 @@ side_by_side project-meson target/ci/capi-compat matrix --require "$REQUIRED" \
     --json target/project-meson.json --junit target/project-meson.xml \
     tests/projects/meson-pkg --header src/mesondemo/capi_compat.h --with pytest -- python -m pytest -q
 side_by_side real-packages env CAPI_COMPAT_BIN=target/ci/capi-compat scripts/test-real-projects.sh
-wait_for project-setuptools project-meson real-packages
+# (its build of the bench module is the one the timed HPy benchmark below reuses: same flags)
+side_by_side hpy-callgrind env CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/ci/capi-compat \
+    matrix --hpy --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
+    tests/c/bench/_hpy_bench.c -- python tests/c/bench/instructions.py
+wait_for project-setuptools project-meson real-packages hpy-callgrind
+cat target/hpy-instructions.txt
 echo
 echo "== a header made for the code (gen --used-by, matrix --trimmed)"
 # Which interpreters (budget: about 1.5 min): the example extensions on all 12 (loose sources
@@ -502,14 +512,6 @@ grep -q "attempt 3, and in 2 fresh processes" target/hpy-bench-slow.txt || {
     echo "FAIL: the slowed-down bench failed without re-measuring in fresh processes" >&2
     exit 1
 }
-echo
-echo "== HPy layer: the particles loop's instructions, raw C API vs HPy-style (callgrind; bar: no more than raw)"
-# Instruction counts do not move with the machine's load, as the timings above do.
-rm -f target/hpy-instructions.txt
-step hpy-callgrind env CAPI_COMPAT_BENCH_OUT="$PWD/target/hpy-instructions.txt" target/ci/capi-compat matrix --hpy \
-    --require "$REQUIRED" --cflag=-falign-functions=64 --cflag=-falign-loops=64 \
-    tests/c/bench/_hpy_bench.c -- python tests/c/bench/instructions.py
-cat target/hpy-instructions.txt
 echo
 echo "== backport speed: native vs our forced backport, one interpreter per minor version 3.13-3.15"
 echo "   (bar: forced/native median ratio 1.10; 1.25 under 3 ns/op; explained exceptions in the spec)"
