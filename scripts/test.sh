@@ -314,8 +314,9 @@ step cargo-test-doc logged_cargo_test target/steps/cargo-test-doc.out --locked -
 mkdir -p target/ci
 cp target/debug/capi-compat target/ci/capi-compat
 echo
-# The self-test matrix while tests/hpy.rs's lane, the longest, still runs: the other lanes are
-# done by now, and that lane alone leaves a core idle much of the time.
+# The self-test matrix while tests/hpy.rs's lane, the longest, still runs (the other lanes are
+# done by then): it no longer waits for that lane's tail, where fewer and fewer of its jobs are
+# left to keep the cores busy.
 echo "== self-test matrix (required: $REQUIRED), beside the remaining test lanes"
 step selftest target/ci/capi-compat test --require "$REQUIRED" --json target/selftest.json
 echo
