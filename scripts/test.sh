@@ -193,7 +193,8 @@ print_step_table() {
     printf '%-30s %-48s %7s %7s %5s\n' step how wall CPU busy
     for row in "${STEP_ROWS[@]}"; do
         IFS='|' read -r name how wall cpu busy <<<"$row"
-        printf '%-30s %-48s %7s %7s %4s%%\n' "$name" "$how" "$wall" "$cpu" "$busy"
+        [ "$busy" = "?" ] || busy="$busy%"
+        printf '%-30s %-48s %7s %7s %5s\n' "$name" "$how" "$wall" "$cpu" "$busy"
     done
     wall=$(awk -v a="$RUN_START" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
     printf '%-30s %-48s %7s %7s %4s%%\n' "whole run" "($(awk -v w="$wall" 'BEGIN { printf "%d min %d s", w / 60, w % 60 }'))" \
@@ -233,12 +234,22 @@ wait_for() {
         exit 1
     fi
 }
-# A step still running when the run stops early (a failed step) is stopped with it.
+# A step still running when the run stops early (a failed step) is stopped with it, with every
+# process it started (cargo's test binaries, the compilers they run).
+kill_tree() {
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+    kill "$1" 2>/dev/null || true
+}
 stop_side_steps() {
-    local pid
-    for pid in "${SIDE_PIDS[@]}"; do
-        pkill -P "$pid" 2>/dev/null || true
-        kill "$pid" 2>/dev/null || true
+    local name
+    for name in "${!SIDE_PIDS[@]}"; do
+        if [ -s "target/steps/$name.times" ]; then
+            finish_step "$name" "side by side, not waited for"
+        else
+            STEP_ROWS+=("$name|side by side, stopped unfinished|?|?|?")
+        fi
+        kill_tree "${SIDE_PIDS[$name]}"
     done
 }
 at_exit() {
