@@ -6,7 +6,8 @@
 //! backfills of CPython 3.10 names are swept too (forced), a test that reads its caller's
 //! frame sees the module level the self-test gives it, and `--known` rows that match nothing
 //! where their entry was swept completely (stale), or entries reaching the cap without a
-//! `capped` row, fail the run.
+//! `capped` row, fail the run. The O(N) sweep (one run, a fork at each counted allocation)
+//! tries each point once, charges a crash or a hang to its point, and stops at the cap.
 
 use std::path::Path;
 use std::process::Command;
