@@ -130,6 +130,128 @@ static inline int capicompat_test_capture_end(capicompat_test_capture *cap, char
     return rc;
 }
 
+/* Counts the allocations made through the MEM and OBJ domains (which need the GIL, so only
+ * the test's thread counts) between capicompat_test_count_allocs_start() and _end(), passing
+ * each on to the allocator it replaced: for tests that prove a call allocates nothing (or not
+ * in proportion to the process's state). The state is static, not on a test's stack: a run
+ * left in the middle (the allocation-failure sweep leaves a test at a failed call) leaves the
+ * hook working, and a later start only resets the count. CPython only (PyPy's cpyext has no
+ * allocator domains). */
+#ifndef PYPY_VERSION
+typedef struct {
+    PyMemAllocatorEx previous[2];
+    size_t count;
+    int installed;
+} capicompat_test_alloc_counter;
+
+static capicompat_test_alloc_counter capicompat_test_allocs;
+
+/* In the allocation-failure build (templates/allocfail.h comes first) a wrapper around each
+ * call of a function under test does its own bookkeeping (sys.gettotalrefcount() on debug
+ * builds): during a run only the allocations the function itself makes count, those its
+ * wrapper arms the failing allocator for. */
+#ifdef CAPICOMPAT_ALLOCFAIL_H
+#define CAPICOMPAT_TEST_COUNTED() (!capicompat_af.running || capicompat_af_armed)
+#else
+#define CAPICOMPAT_TEST_COUNTED() 1
+#endif
+
+static inline void *capicompat_test_count_malloc(void *ctx, size_t size)
+{
+    PyMemAllocatorEx *prev = (PyMemAllocatorEx *)ctx;
+    capicompat_test_allocs.count += CAPICOMPAT_TEST_COUNTED() ? 1u : 0u;
+    return prev->malloc(prev->ctx, size);
+}
+
+static inline void *capicompat_test_count_calloc(void *ctx, size_t nelem, size_t elsize)
+{
+    PyMemAllocatorEx *prev = (PyMemAllocatorEx *)ctx;
+    capicompat_test_allocs.count += CAPICOMPAT_TEST_COUNTED() ? 1u : 0u;
+    return prev->calloc(prev->ctx, nelem, elsize);
+}
+
+static inline void *capicompat_test_count_realloc(void *ctx, void *ptr, size_t size)
+{
+    PyMemAllocatorEx *prev = (PyMemAllocatorEx *)ctx;
+    capicompat_test_allocs.count += CAPICOMPAT_TEST_COUNTED() ? 1u : 0u;
+    return prev->realloc(prev->ctx, ptr, size);
+}
+
+static inline void capicompat_test_count_free(void *ctx, void *ptr)
+{
+    PyMemAllocatorEx *prev = (PyMemAllocatorEx *)ctx;
+    prev->free(prev->ctx, ptr);
+}
+
+static inline void capicompat_test_count_allocs_start(void)
+{
+    static const PyMemAllocatorDomain domains[2] = {PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+    int i;
+    capicompat_test_allocs.count = 0;
+    if (capicompat_test_allocs.installed) {
+        return;
+    }
+    for (i = 0; i < 2; i++) {
+        PyMemAllocatorEx counting = {&capicompat_test_allocs.previous[i], capicompat_test_count_malloc,
+                                     capicompat_test_count_calloc, capicompat_test_count_realloc,
+                                     capicompat_test_count_free};
+        PyMem_GetAllocator(domains[i], &capicompat_test_allocs.previous[i]);
+        PyMem_SetAllocator(domains[i], &counting);
+    }
+    capicompat_test_allocs.installed = 1;
+}
+
+static inline size_t capicompat_test_count_allocs_end(void)
+{
+    static const PyMemAllocatorDomain domains[2] = {PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+    int i;
+    if (capicompat_test_allocs.installed) {
+        for (i = 0; i < 2; i++) {
+            PyMem_SetAllocator(domains[i], &capicompat_test_allocs.previous[i]);
+        }
+        capicompat_test_allocs.installed = 0;
+    }
+    return capicompat_test_allocs.count;
+}
+#endif
+
+/* The PyUnstable_GC_VisitObjects test's callback and its state. It allocates nothing, so an
+ * allocation-failure sweep of the test tries the function's own allocations only (a callback
+ * running Python code would allocate for every object of the heap). */
+typedef struct {
+    /* objects the visit must reach, sorted by address; how often each was reached */
+    PyObject **expected;
+    size_t *seen;
+    size_t expected_count;
+    /* visits so far; the visit that returns 0 (0: none does) */
+    size_t visits;
+    size_t stop_at;
+    /* visits made while the collector was enabled */
+    size_t while_enabled;
+} capicompat_test_visits;
+
+static inline int capicompat_test_compare_addresses(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(PyObject *const *)a;
+    uintptr_t y = (uintptr_t)*(PyObject *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static inline int capicompat_test_visit(PyObject *obj, void *arg)
+{
+    capicompat_test_visits *v = (capicompat_test_visits *)arg;
+    PyObject **hit = (PyObject **)bsearch(&obj, v->expected, v->expected_count, sizeof(PyObject *),
+                                          capicompat_test_compare_addresses);
+    if (hit != CAPICOMPAT_NULL) {
+        v->seen[hit - v->expected]++;
+    }
+    if (PyGC_IsEnabled()) {
+        v->while_enabled++;
+    }
+    v->visits++;
+    return v->stop_at == 0 || v->visits < v->stop_at;
+}
+
 #define CHECK(cond)                                                                   \
     do {                                                                              \
         if (!(cond)) {                                                                \

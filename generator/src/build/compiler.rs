@@ -76,6 +76,24 @@ impl Compiler {
         }
         cmd
     }
+
+    /// The command of a name probe: only errors matter (warnings and -Werror would drown the
+    /// names), and every one of them must be printed, since each names a missing name. gcc
+    /// prints them all with `-fmax-errors=0`; clang stops after 20 unless `-ferror-limit=0`
+    /// (and ignores gcc's flag), which would take every name after the 20th for declared.
+    pub fn probe_command(&self, std: Standard) -> Command {
+        let mut cmd = self.command(std);
+        let unlimited = if self.family == "clang" { "-ferror-limit=0" } else { "-fmax-errors=0" };
+        cmd.args(["-fsyntax-only", "-w", "-Wno-error", unlimited]);
+        cmd
+    }
+}
+
+/// Whether a compiler stopped before reporting every error (its error limit), so the names
+/// after the last one reported were never probed.
+pub fn stopped_early(compiler_output: &str) -> bool {
+    compiler_output.contains("too many errors emitted")
+        || compiler_output.contains("compilation terminated due to -fmax-errors")
 }
 
 fn runs(path: &Path) -> bool {

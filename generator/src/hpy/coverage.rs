@@ -174,14 +174,18 @@ pub fn check(
         .into_iter()
         .next()
         .ok_or_else(|| HpyError::Probe("no C compiler found (gcc or clang)".into()))?;
-    let mut cmd = compiler.command(Standard::C11);
-    // Only errors matter; -fmax-errors=0 lets gcc report every missing name.
-    cmd.args(["-fsyntax-only", "-w", "-Wno-error", "-fmax-errors=0"]);
+    let mut cmd = compiler.probe_command(Standard::C11);
     cmd.arg(format!("-I{}", workdir.display()));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&probe);
     let (_, out, err) =
         crate::build::process::run_captured(&mut cmd, Duration::from_secs(120)).map_err(HpyError::Probe)?;
     let output = format!("{out}{err}");
+    if crate::build::compiler::stopped_early(&output) {
+        return Err(HpyError::Probe(format!(
+            "{} stopped at its error limit, so not every name was probed:\n{output}",
+            compiler.family
+        )));
+    }
     let missing = missing_names(&names, &output);
     // An error that names nothing we probe (a broken header) would otherwise look like success.
     let unexplained: Vec<&str> = output

@@ -400,14 +400,22 @@ pub fn check_since(
     if let Err(e) = std::fs::write(&probe, probes::since_probe_source(spec)) {
         return vec![CompileCheck { what: "since probe".into(), ok: false, output: e.to_string() }];
     }
-    let mut cmd = compiler.command(Standard::C11);
-    // Only errors matter here; warnings (and -Werror) would drown the names.
-    cmd.args(["-fsyntax-only", "-w", "-Wno-error", "-fmax-errors=0"]);
+    let mut cmd = compiler.probe_command(Standard::C11);
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&probe);
     let output = match run_captured(&mut cmd, Duration::from_secs(120)) {
         Ok((_, out, err)) => format!("{out}{err}"),
         Err(e) => return vec![CompileCheck { what: "since probe".into(), ok: false, output: e }],
     };
+    if crate::build::compiler::stopped_early(&output) {
+        return vec![CompileCheck {
+            what: "since probe".into(),
+            ok: false,
+            output: format!(
+                "{} stopped at its error limit, so not every name was probed:\n{output}",
+                compiler.family
+            ),
+        }];
+    }
     let missing = probes::undeclared_names(spec, &output);
     let mut checks = Vec::new();
     for entry in spec.entries.iter().filter(|e| e.kind != Kind::Helper && e.unprobed.is_none()) {

@@ -74,11 +74,13 @@ pub fn undeclared_names(spec: &Spec, compiler_output: &str) -> BTreeSet<String> 
         .collect()
 }
 
-/// Every quoted word and every name after our mark, leaving out the compilers' suggestions
-/// (also how `coverage --hpy` reads its probe).
+/// Every quoted word of an error line and every name after our mark, leaving out the
+/// compilers' suggestions (also how `coverage --hpy` reads its probe). Only error lines count:
+/// clang follows a suggestion with a note quoting the suggested (declared) name and a line
+/// with the name alone.
 pub fn mentioned_names(compiler_output: &str) -> BTreeSet<String> {
     let mut named = BTreeSet::new();
-    for line in compiler_output.lines() {
+    for line in compiler_output.lines().filter(|l| l.contains("error:")) {
         // "‘X’ undeclared …; did you mean ‘Y’?": Y is declared, only the part before counts.
         let line = line.split("did you mean").next().unwrap_or(line);
         if let Some(rest) = line.split(MISSING_MARK).nth(1) {
@@ -133,6 +135,19 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::mentioned_names;
+
+    #[test]
+    fn clang_notes_and_fix_it_lines_name_nothing() {
+        let output = "p.c:18:60: error: use of undeclared identifier '_PyFrame_GetCodeBorrow'; did you mean 'PyFrame_GetCode'?\n\
+                      static void (*capicompat_probe_1)(void) = (void (*)(void))&_PyFrame_GetCodeBorrow;\n\
+                      \x20                                                          PyFrame_GetCode\n\
+                      pyframe.h:15:28: note: 'PyFrame_GetCode' declared here\n\
+                      p.c:20:2: error: capicompat-probe-missing Py_T_PYSSIZET";
+        let named = mentioned_names(output);
+        assert!(named.contains("_PyFrame_GetCodeBorrow"));
+        assert!(named.contains("Py_T_PYSSIZET"));
+        assert!(!named.contains("PyFrame_GetCode"));
+    }
 
     #[test]
     fn a_suggested_name_is_not_undeclared() {

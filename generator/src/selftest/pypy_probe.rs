@@ -217,12 +217,18 @@ fn lacking(
     }
     let file = workdir.join(if with_header { "pypy-probe-header.c" } else { "pypy-probe.c" });
     std::fs::write(&file, source).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    let mut cmd = compiler.command(Standard::C11);
-    cmd.args(["-fsyntax-only", "-w", "-Wno-error", "-fmax-errors=0"]);
+    let mut cmd = compiler.probe_command(Standard::C11);
     cmd.arg(format!("-I{}", workdir.display()));
     cmd.args(interp.include_dirs.iter().map(|d| format!("-I{}", d.display()))).arg(&file);
     let (_, out, err) = run_captured(&mut cmd, Duration::from_secs(120))?;
-    let named = mentioned_names(&format!("{out}{err}"));
+    let output = format!("{out}{err}");
+    if crate::build::compiler::stopped_early(&output) {
+        return Err(format!(
+            "{} stopped at its error limit, so not every name was probed:\n{output}",
+            compiler.family
+        ));
+    }
+    let named = mentioned_names(&output);
     Ok(names.iter().filter(|(n, _)| named.contains(n)).map(|(n, _)| n.clone()).collect())
 }
 

@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 --hpy -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:ca590c38cf35a536. Entries: 674.
+ * Spec digest: fnv1a64:795d79d07179dd32. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -896,27 +896,77 @@ static inline const PyConfig *capicompat_config_struct(void)
 }
 #endif
 
-/* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception; through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+), the only way to the runtime's PyPreConfig.
+/* capicompat_config_preconfig: A pre-configuration member (allocator, utf8_mode, ...) of the running runtime as a new int, or NULL with an exception. Read once through the private _Py_GetConfigsAsDict() (exported by every CPython 3.10+, the only way to the runtime's PyPreConfig) and kept: that dict converts the whole configuration (argv, orig_argv, module_search_paths, warnoptions, xoptions: hundreds of allocations, more with a longer command line), while the pre-configuration is fixed once the runtime is initialized (3.14 reads the member). A runtime finalized and initialized again with another pre-configuration in the same process is not seen.
  * Private helper of this header. */
 #if (CAPICOMPAT_VERSION_HEX < 0x030E0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
 static inline PyObject *capicompat_config_preconfig(const char *name)
 {
     PyAPI_FUNC(PyObject *) _Py_GetConfigsAsDict(void);
-    PyObject *all, *pre, *value;
-    all = _Py_GetConfigsAsDict();
-    if (all == CAPICOMPAT_NULL) {
-        return CAPICOMPAT_NULL;
+    static const char *const names[] = {
+        "allocator", "coerce_c_locale", "coerce_c_locale_warn", "configure_locale",
+    #ifdef MS_WINDOWS
+        "legacy_windows_fs_encoding",
+    #endif
+        "utf8_mode"};
+    enum { count = (int)(sizeof(names) / sizeof(names[0])) };
+    static long cached[count];
+    static int filled = 0;
+    #ifdef Py_GIL_DISABLED
+    /* without a GIL two threads may fill it at once */
+    static PyMutex lock;
+    #endif
+    int k, i, ok = 1;
+    long value;
+    for (k = 0; k < count; k++) {
+        if (strcmp(names[k], name) == 0) {
+            break;
+        }
     }
-    pre = PyDict_GetItemString(all, "pre_config");
-    value = pre != CAPICOMPAT_NULL ? PyDict_GetItemString(pre, name) : CAPICOMPAT_NULL;
-    if (value == CAPICOMPAT_NULL) {
-        Py_DECREF(all);
+    if (k == count) {
         PyErr_Format(PyExc_ValueError, "unknown config option name: %s", name);
         return CAPICOMPAT_NULL;
     }
-    Py_INCREF(value);
-    Py_DECREF(all);
-    return value;
+    #ifdef Py_GIL_DISABLED
+    PyMutex_Lock(&lock);
+    #endif
+    if (!filled) {
+        long values[count] = {0};
+        PyObject *all = _Py_GetConfigsAsDict();
+        PyObject *within = all;
+        ok = all != CAPICOMPAT_NULL;
+        /* i = -1: the "pre_config" dict in it; then each member there */
+        for (i = -1; ok && i < count; i++) {
+            const char *key_name = i < 0 ? "pre_config" : names[i];
+            PyObject *key = PyUnicode_FromString(key_name);
+            PyObject *item = key != CAPICOMPAT_NULL ? PyDict_GetItemWithError(within, key) : CAPICOMPAT_NULL;
+            Py_XDECREF(key);
+            if (item == CAPICOMPAT_NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_Format(PyExc_RuntimeError, "_Py_GetConfigsAsDict() has no %s", key_name);
+                }
+                ok = 0;
+            }
+            else if (i < 0) {
+                within = item;
+            }
+            else {
+                values[i] = PyLong_AsLong(item);
+                ok = !(values[i] == -1 && PyErr_Occurred());
+            }
+        }
+        if (ok) {
+            for (i = 0; i < count; i++) {
+                cached[i] = values[i];
+            }
+            filled = 1;
+        }
+        Py_XDECREF(all);
+    }
+    value = cached[k];
+    #ifdef Py_GIL_DISABLED
+    PyMutex_Unlock(&lock);
+    #endif
+    return ok ? PyLong_FromLong(value) : CAPICOMPAT_NULL;
 }
 #endif
 
@@ -9850,255 +9900,6 @@ static inline PyObject *capicompat_PyImport_AddModuleRef(const char *name)
 
 /* ==== CPython 3.10 names PyPy 3.11 lacks for running files and bytes reprs (backfilled on PyPy, native everywhere else) (cpython310_run) ==== */
 
-/* capicompat_interactive_one: CPython's PyRun_InteractiveOneObjectEx: reads one interactive statement from fp with PyOS_Readline (sys.ps1, then sys.ps2, as str; "" when unset), decoded with sys.stdin.encoding when fp is stdin (else UTF-8), writes "\n" to sys.stderr at the end of the stream, compiles it as Py_single_input with flags (updated with its __future__ features) and runs it in __main__: 0, -1 with the exception, or E_EOF (11) at the end of the stream.
- * Private helper of this header. */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_interactive_one(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
-{
-    PyObject *ps[2] = {CAPICOMPAT_NULL, CAPICOMPAT_NULL}, *encoding_obj = CAPICOMPAT_NULL, *text = CAPICOMPAT_NULL, *code = CAPICOMPAT_NULL, *main, *d, *v, *attr, *co_flags;
-    const char *prompts[2] = {"", ""}, *encoding = "utf-8";
-    const char *names[2] = {"ps1", "ps2"};
-    int i, ret = -1, status, lines = 0, cf = flags != CAPICOMPAT_NULL ? flags->cf_flags & capicompat_future_flags() : 0;
-    if (fp == stdin) {
-        attr = PySys_GetObject("stdin");
-        if (attr != CAPICOMPAT_NULL && attr != Py_None) {
-            encoding_obj = PyObject_GetAttrString(attr, "encoding");
-            if (encoding_obj != CAPICOMPAT_NULL && PyUnicode_Check(encoding_obj) && PyUnicode_AsUTF8(encoding_obj) != CAPICOMPAT_NULL) {
-                encoding = PyUnicode_AsUTF8(encoding_obj);
-            }
-        }
-        PyErr_Clear();
-    }
-    for (i = 0; i < 2; i++) {
-        attr = PySys_GetObject(names[i]);
-        if (attr != CAPICOMPAT_NULL) {
-            ps[i] = PyObject_Str(attr);
-            if (ps[i] != CAPICOMPAT_NULL && PyUnicode_Check(ps[i]) && PyUnicode_AsUTF8(ps[i]) != CAPICOMPAT_NULL) {
-                prompts[i] = PyUnicode_AsUTF8(ps[i]);
-            }
-        }
-        PyErr_Clear();
-    }
-    text = PyUnicode_FromString("");
-    if (text == CAPICOMPAT_NULL) {
-        goto done;
-    }
-    for (;;) {
-        PyObject *line, *joined;
-        size_t len;
-        char *raw = PyOS_Readline(fp, stdout, prompts[lines > 0]);
-        if (raw == CAPICOMPAT_NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetNone(PyExc_KeyboardInterrupt);
-            }
-            goto done;
-        }
-        if (raw[0] == '\0') {
-            /* the end of the stream: the tokenizer writes a newline after the prompt */
-            PyMem_Free(raw);
-            PySys_WriteStderr("\n");
-            if (PyUnicode_GetLength(text) == 0) {
-                ret = 11;
-                goto done;
-            }
-            code = capicompat_compile_single(text, filename, cf);
-            break;
-        }
-        len = strlen(raw);
-        line = PyUnicode_Decode(raw, (Py_ssize_t)len, encoding, "strict");
-        PyMem_Free(raw);
-        if (line == CAPICOMPAT_NULL) {
-            goto done;
-        }
-        joined = PyUnicode_Concat(text, line);
-        Py_DECREF(line);
-        Py_DECREF(text);
-        text = joined;
-        if (text == CAPICOMPAT_NULL) {
-            goto done;
-        }
-        if (len == 0 || PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 1) != '\n') {
-            /* a last line without its newline: read on, to the end of the stream */
-            continue;
-        }
-        lines++;
-        {
-            PyObject *head = PyUnicode_Substring(text, 0, PyUnicode_GetLength(text) - 1);
-            status = head != CAPICOMPAT_NULL ? capicompat_interactive_status(head, filename, cf) : -1;
-            if (status == 0 && PyUnicode_GetLength(text) >= 2
-                && PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 2) != '\n') {
-                /* a compound statement ends only at an empty line (codeop on PyPy ends it earlier) */
-                int compound = capicompat_is_compound(head, filename, cf);
-                status = compound < 0 ? -1 : compound;
-            }
-            Py_XDECREF(head);
-        }
-        if (status < 0) {
-            goto done;
-        }
-        if (status == 2 && lines == 1) {
-            /* a first line of blanks or a comment is a statement of its own, which does nothing */
-            ret = 0;
-            goto done;
-        }
-        if (status == 0) {
-            code = capicompat_compile_single(text, filename, cf);
-            break;
-        }
-    }
-    if (code == CAPICOMPAT_NULL) {
-        goto done;
-    }
-    if (flags != CAPICOMPAT_NULL) {
-        co_flags = PyObject_GetAttrString(code, "co_flags");
-        if (co_flags == CAPICOMPAT_NULL) {
-            goto done;
-        }
-        flags->cf_flags |= (int)PyLong_AsLong(co_flags) & capicompat_future_flags();
-        Py_DECREF(co_flags);
-    }
-    main = PyImport_AddModuleRef("__main__");
-    if (main == CAPICOMPAT_NULL) {
-        goto done;
-    }
-    d = PyModule_GetDict(main);
-    if (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0) {
-        Py_DECREF(main);
-        goto done;
-    }
-    v = PyEval_EvalCode(code, d, d);
-    Py_DECREF(main);
-    if (v == CAPICOMPAT_NULL) {
-        goto done;
-    }
-    Py_DECREF(v);
-    capicompat_flush_io();
-    ret = 0;
-    done:
-    Py_XDECREF(code);
-    Py_XDECREF(text);
-    Py_XDECREF(ps[0]);
-    Py_XDECREF(ps[1]);
-    Py_XDECREF(encoding_obj);
-    return ret;
-}
-#endif
-
-/* capicompat_interactive_loop: CPython's _PyRun_InteractiveLoopObject: sets sys.ps1/sys.ps2 to ">>> "/"... " when unset, then runs interactive statements from fp until the end of the stream with one set of flags (so __future__ imports carry over), printing each exception (PyErr_Print) and going on; 0, or -1 after 17 MemoryErrors in a row.
- * Private helper of this header. */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_interactive_loop(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
-{
-    PyCompilerFlags local_flags = {0, PY_MINOR_VERSION};
-    const char *names[2] = {"ps1", "ps2"}, *defaults[2] = {">>> ", "... "};
-    PyObject *v;
-    int i, ret, err = 0, nomem_count = 0;
-    if (flags == CAPICOMPAT_NULL) {
-        flags = &local_flags;
-    }
-    for (i = 0; i < 2; i++) {
-        if (PySys_GetObject(names[i]) == CAPICOMPAT_NULL) {
-            v = PyUnicode_FromString(defaults[i]);
-            if (v == CAPICOMPAT_NULL || PySys_SetObject(names[i], v) < 0) {
-                PyErr_Clear();
-            }
-            Py_XDECREF(v);
-        }
-    }
-    do {
-        ret = capicompat_interactive_one(fp, filename, flags);
-        if (ret == -1 && PyErr_Occurred()) {
-            if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
-                if (++nomem_count > 16) {
-                    PyErr_Clear();
-                    err = -1;
-                    break;
-                }
-            } else {
-                nomem_count = 0;
-            }
-            PyErr_Print();
-            capicompat_flush_io();
-        } else {
-            nomem_count = 0;
-        }
-    } while (ret != 11);
-    return err;
-}
-#endif
-
-/* PyRun_InteractiveOneObject: Reads one statement from fp (prompts sys.ps1, then sys.ps2, written to the C stream stderr by PyOS_Readline) and runs it in __main__ as Py_single_input (expression values through sys.displayhook), flags updated with its __future__ features: 0; -1 after printing the exception (PyErr_Print); E_EOF (11) at the end of the stream, after writing "\n" to sys.stderr.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyRun_InteractiveOneObject(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
-{
-    int res = capicompat_interactive_one(fp, filename, flags);
-    if (res == -1) {
-        PyErr_Print();
-        capicompat_flush_io();
-    }
-    return res;
-}
-#define PyRun_InteractiveOneObject capicompat_PyRun_InteractiveOneObject
-#endif
-
-/* PyRun_InteractiveOneFlags: PyRun_InteractiveOneObject() with a file name decoded from the filesystem encoding (-1 after printing the error when it cannot be).
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyRun_InteractiveOneFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
-{
-    PyObject *name = PyUnicode_DecodeFSDefault(filename);
-    int res;
-    if (name == CAPICOMPAT_NULL) {
-        PyErr_Print();
-        return -1;
-    }
-    res = PyRun_InteractiveOneObject(fp, name, flags);
-    Py_DECREF(name);
-    return res;
-}
-#define PyRun_InteractiveOneFlags capicompat_PyRun_InteractiveOneFlags
-#endif
-
-/* PyRun_InteractiveOne: PyRun_InteractiveOneFlags() without compiler flags.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOne */
-#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyRun_InteractiveOne
-#  define PyRun_InteractiveOne(f, p) PyRun_InteractiveOneFlags(f, p, CAPICOMPAT_NULL)
-#endif
-#endif
-
-/* PyRun_InteractiveLoopFlags: Runs interactive statements from fp until the end of the stream (PyRun_InteractiveOneFlags() in a loop, one set of flags, each exception printed), after setting sys.ps1/sys.ps2 to ">>> "/"... " when unset: 0 (-1 after 17 MemoryErrors in a row).
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoopFlags */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyRun_InteractiveLoopFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
-{
-    PyObject *name = PyUnicode_DecodeFSDefault(filename);
-    int err;
-    if (name == CAPICOMPAT_NULL) {
-        PyErr_Print();
-        return -1;
-    }
-    err = capicompat_interactive_loop(fp, name, flags);
-    Py_DECREF(name);
-    return err;
-}
-#define PyRun_InteractiveLoopFlags capicompat_PyRun_InteractiveLoopFlags
-#endif
-
-/* PyRun_InteractiveLoop: PyRun_InteractiveLoopFlags() without compiler flags.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoop */
-#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyRun_InteractiveLoop
-#  define PyRun_InteractiveLoop(f, p) PyRun_InteractiveLoopFlags(f, p, CAPICOMPAT_NULL)
-#endif
-#endif
-
 /* capicompat_run_simple_file: CPython 3.10's _PyRun_SimpleFileObject: runs fp in __main__'s dict (setting __file__ and __cached__ = None for the run when __main__ has no __file__, and __main__.__loader__ to a SourceFileLoader, left alone for "<stdin>"), or, for a file name ending in .pyc or (closeit) a file starting with the magic number, the compiled file reopened by name (SourcelessFileLoader); closes fp when closeit; prints and clears the exception: 0 or -1.
  * Private helper of this header. */
 #if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
@@ -10268,63 +10069,6 @@ static inline int capicompat_PyRun_SimpleFileExFlags(FILE *fp, const char *filen
 #if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
 #ifndef PyRun_SimpleFile
 #  define PyRun_SimpleFile(f, p) PyRun_SimpleFileExFlags(f, p, 0, CAPICOMPAT_NULL)
-#endif
-#endif
-
-/* PyRun_AnyFileExFlags: PyRun_InteractiveLoopFlags() when Py_FdIsInteractive(fp, filename) (closing fp after it when closeit), else PyRun_SimpleFileExFlags(); a NULL filename is "???".
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileExFlags */
-#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
-static inline int capicompat_PyRun_AnyFileExFlags(FILE *fp, const char *filename, int closeit, PyCompilerFlags *flags)
-{
-    PyObject *name;
-    int res;
-    if (filename == CAPICOMPAT_NULL) {
-        filename = "???";
-    }
-    name = PyUnicode_DecodeFSDefault(filename);
-    if (name == CAPICOMPAT_NULL) {
-        PyErr_Print();
-        return -1;
-    }
-    if (Py_FdIsInteractive(fp, filename)) {
-        res = capicompat_interactive_loop(fp, name, flags);
-        if (closeit) {
-            fclose(fp);
-        }
-    } else {
-        res = capicompat_run_simple_file(fp, name, closeit, flags);
-    }
-    Py_DECREF(name);
-    return res;
-}
-#define PyRun_AnyFileExFlags capicompat_PyRun_AnyFileExFlags
-#endif
-
-/* PyRun_AnyFileFlags: PyRun_AnyFileExFlags() that leaves fp open.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileFlags */
-#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyRun_AnyFileFlags
-#  define PyRun_AnyFileFlags(fp, name, flags) PyRun_AnyFileExFlags(fp, name, 0, flags)
-#endif
-#endif
-
-/* PyRun_AnyFileEx: PyRun_AnyFileExFlags() without compiler flags.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileEx */
-#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyRun_AnyFileEx
-#  define PyRun_AnyFileEx(fp, name, closeit) PyRun_AnyFileExFlags(fp, name, closeit, CAPICOMPAT_NULL)
-#endif
-#endif
-
-/* PyRun_AnyFile: PyRun_AnyFileExFlags() that leaves fp open, without compiler flags.
- * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
- * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFile */
-#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
-#ifndef PyRun_AnyFile
-#  define PyRun_AnyFile(fp, name) PyRun_AnyFileExFlags(fp, name, 0, CAPICOMPAT_NULL)
 #endif
 #endif
 
@@ -14021,6 +13765,327 @@ static inline int capicompat_PySys_GetOptionalAttrString(const char *name, PyObj
 }
 #define PySys_GetOptionalAttrString capicompat_PySys_GetOptionalAttrString
 #endif
+
+/* ==== CPython 3.10 names PyPy 3.11 lacks for running files and bytes reprs (backfilled on PyPy, native everywhere else) (cpython310_run) ==== */
+
+/* capicompat_interactive_one: CPython's PyRun_InteractiveOneObjectEx: reads one interactive statement from fp with PyOS_Readline (sys.ps1, then sys.ps2, as str; "" when unset), decoded with sys.stdin.encoding when fp is stdin (else UTF-8), writes "\n" to sys.stderr at the end of the stream, compiles it as Py_single_input with flags (updated with its __future__ features) and runs it in __main__: 0, -1 with the exception, or E_EOF (11) at the end of the stream.
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_interactive_one(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    PyObject *ps[2] = {CAPICOMPAT_NULL, CAPICOMPAT_NULL}, *encoding_obj = CAPICOMPAT_NULL, *text = CAPICOMPAT_NULL, *code = CAPICOMPAT_NULL, *main, *d, *v, *attr, *co_flags;
+    const char *prompts[2] = {"", ""}, *encoding = "utf-8";
+    const char *names[2] = {"ps1", "ps2"};
+    int i, ret = -1, status, lines = 0, cf = flags != CAPICOMPAT_NULL ? flags->cf_flags & capicompat_future_flags() : 0;
+    if (fp == stdin) {
+        attr = PySys_GetObject("stdin");
+        if (attr != CAPICOMPAT_NULL && attr != Py_None) {
+            encoding_obj = PyObject_GetAttrString(attr, "encoding");
+            if (encoding_obj != CAPICOMPAT_NULL && PyUnicode_Check(encoding_obj) && PyUnicode_AsUTF8(encoding_obj) != CAPICOMPAT_NULL) {
+                encoding = PyUnicode_AsUTF8(encoding_obj);
+            }
+        }
+        PyErr_Clear();
+    }
+    for (i = 0; i < 2; i++) {
+        /* CPython reads sys.ps1/ps2 through static names, which cannot fail; ours makes the
+           name (PySys_GetObject() would take a failure to for an unset prompt): reported */
+        if (PySys_GetOptionalAttrString(names[i], &attr) < 0) {
+            goto done;
+        }
+        if (attr != CAPICOMPAT_NULL) {
+            ps[i] = PyObject_Str(attr);
+            Py_DECREF(attr);
+            if (ps[i] != CAPICOMPAT_NULL && PyUnicode_Check(ps[i]) && PyUnicode_AsUTF8(ps[i]) != CAPICOMPAT_NULL) {
+                prompts[i] = PyUnicode_AsUTF8(ps[i]);
+            }
+        }
+        PyErr_Clear();
+    }
+    text = PyUnicode_FromString("");
+    if (text == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    for (;;) {
+        PyObject *line, *joined;
+        size_t len;
+        char *raw = PyOS_Readline(fp, stdout, prompts[lines > 0]);
+        if (raw == CAPICOMPAT_NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetNone(PyExc_KeyboardInterrupt);
+            }
+            goto done;
+        }
+        if (raw[0] == '\0') {
+            /* the end of the stream: the tokenizer writes a newline after the prompt */
+            PyMem_Free(raw);
+            PySys_WriteStderr("\n");
+            if (PyUnicode_GetLength(text) == 0) {
+                ret = 11;
+                goto done;
+            }
+            code = capicompat_compile_single(text, filename, cf);
+            break;
+        }
+        len = strlen(raw);
+        line = PyUnicode_Decode(raw, (Py_ssize_t)len, encoding, "strict");
+        PyMem_Free(raw);
+        if (line == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        joined = PyUnicode_Concat(text, line);
+        Py_DECREF(line);
+        Py_DECREF(text);
+        text = joined;
+        if (text == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        if (len == 0 || PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 1) != '\n') {
+            /* a last line without its newline: read on, to the end of the stream */
+            continue;
+        }
+        lines++;
+        {
+            PyObject *head = PyUnicode_Substring(text, 0, PyUnicode_GetLength(text) - 1);
+            status = head != CAPICOMPAT_NULL ? capicompat_interactive_status(head, filename, cf) : -1;
+            if (status == 0 && PyUnicode_GetLength(text) >= 2
+                && PyUnicode_ReadChar(text, PyUnicode_GetLength(text) - 2) != '\n') {
+                /* a compound statement ends only at an empty line (codeop on PyPy ends it earlier) */
+                int compound = capicompat_is_compound(head, filename, cf);
+                status = compound < 0 ? -1 : compound;
+            }
+            Py_XDECREF(head);
+        }
+        if (status < 0) {
+            goto done;
+        }
+        if (status == 2 && lines == 1) {
+            /* a first line of blanks or a comment is a statement of its own, which does nothing */
+            ret = 0;
+            goto done;
+        }
+        if (status == 0) {
+            code = capicompat_compile_single(text, filename, cf);
+            break;
+        }
+    }
+    if (code == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    if (flags != CAPICOMPAT_NULL) {
+        co_flags = PyObject_GetAttrString(code, "co_flags");
+        if (co_flags == CAPICOMPAT_NULL) {
+            goto done;
+        }
+        flags->cf_flags |= (int)PyLong_AsLong(co_flags) & capicompat_future_flags();
+        Py_DECREF(co_flags);
+    }
+    main = PyImport_AddModuleRef("__main__");
+    if (main == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    d = PyModule_GetDict(main);
+    if (PyDict_GetItemString(d, "__builtins__") == CAPICOMPAT_NULL && PyDict_SetItemString(d, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(main);
+        goto done;
+    }
+    v = PyEval_EvalCode(code, d, d);
+    Py_DECREF(main);
+    if (v == CAPICOMPAT_NULL) {
+        goto done;
+    }
+    Py_DECREF(v);
+    capicompat_flush_io();
+    ret = 0;
+    done:
+    Py_XDECREF(code);
+    Py_XDECREF(text);
+    Py_XDECREF(ps[0]);
+    Py_XDECREF(ps[1]);
+    Py_XDECREF(encoding_obj);
+    return ret;
+}
+#endif
+
+/* capicompat_interactive_loop: CPython's _PyRun_InteractiveLoopObject: sets sys.ps1/sys.ps2 to ">>> "/"... " when unset, then runs interactive statements from fp until the end of the stream with one set of flags (so __future__ imports carry over), printing each exception (PyErr_Print) and going on; 0, or -1 after 17 MemoryErrors in a row (or, printed, when sys.ps1/sys.ps2 cannot be read, as 3.15 does).
+ * Private helper of this header. */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_interactive_loop(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    PyCompilerFlags local_flags = {0, PY_MINOR_VERSION};
+    const char *names[2] = {"ps1", "ps2"}, *defaults[2] = {">>> ", "... "};
+    PyObject *v;
+    int i, ret, err = 0, nomem_count = 0;
+    if (flags == CAPICOMPAT_NULL) {
+        flags = &local_flags;
+    }
+    for (i = 0; i < 2; i++) {
+        /* a failure to read the prompt (ours makes its name, CPython's cannot fail) is not
+           taken for an unset one: printed, -1, as CPython 3.15's loop does */
+        if (PySys_GetOptionalAttrString(names[i], &v) < 0) {
+            PyErr_Print();
+            return -1;
+        }
+        if (v == CAPICOMPAT_NULL) {
+            v = PyUnicode_FromString(defaults[i]);
+            if (v == CAPICOMPAT_NULL || PySys_SetObject(names[i], v) < 0) {
+                PyErr_Clear();
+            }
+        }
+        Py_XDECREF(v);
+    }
+    do {
+        ret = capicompat_interactive_one(fp, filename, flags);
+        if (ret == -1 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+                if (++nomem_count > 16) {
+                    PyErr_Clear();
+                    err = -1;
+                    break;
+                }
+            } else {
+                nomem_count = 0;
+            }
+            PyErr_Print();
+            capicompat_flush_io();
+        } else {
+            nomem_count = 0;
+        }
+    } while (ret != 11);
+    return err;
+}
+#endif
+
+/* PyRun_InteractiveOneObject: Reads one statement from fp (prompts sys.ps1, then sys.ps2, written to the C stream stderr by PyOS_Readline) and runs it in __main__ as Py_single_input (expression values through sys.displayhook), flags updated with its __future__ features: 0; -1 after printing the exception (PyErr_Print); E_EOF (11) at the end of the stream, after writing "\n" to sys.stderr.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveOneObject(FILE *fp, PyObject *filename, PyCompilerFlags *flags)
+{
+    int res = capicompat_interactive_one(fp, filename, flags);
+    if (res == -1) {
+        PyErr_Print();
+        capicompat_flush_io();
+    }
+    return res;
+}
+#define PyRun_InteractiveOneObject capicompat_PyRun_InteractiveOneObject
+#endif
+
+/* PyRun_InteractiveOneFlags: PyRun_InteractiveOneObject() with a file name decoded from the filesystem encoding (-1 after printing the error when it cannot be).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOneFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveOneFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename);
+    int res;
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    res = PyRun_InteractiveOneObject(fp, name, flags);
+    Py_DECREF(name);
+    return res;
+}
+#define PyRun_InteractiveOneFlags capicompat_PyRun_InteractiveOneFlags
+#endif
+
+/* PyRun_InteractiveOne: PyRun_InteractiveOneFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveOne */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_InteractiveOne
+#  define PyRun_InteractiveOne(f, p) PyRun_InteractiveOneFlags(f, p, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_InteractiveLoopFlags: Runs interactive statements from fp until the end of the stream (PyRun_InteractiveOneFlags() in a loop, one set of flags, each exception printed), after setting sys.ps1/sys.ps2 to ">>> "/"... " when unset: 0 (-1 after 17 MemoryErrors in a row, or after printing the error when sys.ps1/sys.ps2 cannot be read).
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoopFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_InteractiveLoopFlags(FILE *fp, const char *filename, PyCompilerFlags *flags)
+{
+    PyObject *name = PyUnicode_DecodeFSDefault(filename);
+    int err;
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    err = capicompat_interactive_loop(fp, name, flags);
+    Py_DECREF(name);
+    return err;
+}
+#define PyRun_InteractiveLoopFlags capicompat_PyRun_InteractiveLoopFlags
+#endif
+
+/* PyRun_InteractiveLoop: PyRun_InteractiveLoopFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_InteractiveLoop */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_InteractiveLoop
+#  define PyRun_InteractiveLoop(f, p) PyRun_InteractiveLoopFlags(f, p, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_AnyFileExFlags: PyRun_InteractiveLoopFlags() when Py_FdIsInteractive(fp, filename) (closing fp after it when closeit), else PyRun_SimpleFileExFlags(); a NULL filename is "???".
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileExFlags */
+#if ((CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION)) || defined(CAPI_COMPAT_FORCE_BACKPORTS))
+static inline int capicompat_PyRun_AnyFileExFlags(FILE *fp, const char *filename, int closeit, PyCompilerFlags *flags)
+{
+    PyObject *name;
+    int res;
+    if (filename == CAPICOMPAT_NULL) {
+        filename = "???";
+    }
+    name = PyUnicode_DecodeFSDefault(filename);
+    if (name == CAPICOMPAT_NULL) {
+        PyErr_Print();
+        return -1;
+    }
+    if (Py_FdIsInteractive(fp, filename)) {
+        res = capicompat_interactive_loop(fp, name, flags);
+        if (closeit) {
+            fclose(fp);
+        }
+    } else {
+        res = capicompat_run_simple_file(fp, name, closeit, flags);
+    }
+    Py_DECREF(name);
+    return res;
+}
+#define PyRun_AnyFileExFlags capicompat_PyRun_AnyFileExFlags
+#endif
+
+/* PyRun_AnyFileFlags: PyRun_AnyFileExFlags() that leaves fp open.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileFlags */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFileFlags
+#  define PyRun_AnyFileFlags(fp, name, flags) PyRun_AnyFileExFlags(fp, name, 0, flags)
+#endif
+#endif
+
+/* PyRun_AnyFileEx: PyRun_AnyFileExFlags() without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFileEx */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFileEx
+#  define PyRun_AnyFileEx(fp, name, closeit) PyRun_AnyFileExFlags(fp, name, closeit, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* PyRun_AnyFile: PyRun_AnyFileExFlags() that leaves fp open, without compiler flags.
+ * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
+ * https://docs.python.org/3/c-api/veryhigh.html#c.PyRun_AnyFile */
+#if (CAPICOMPAT_VERSION_HEX < 0x030A0000 || defined(PYPY_VERSION))
+#ifndef PyRun_AnyFile
+#  define PyRun_AnyFile(fp, name) PyRun_AnyFileExFlags(fp, name, 0, CAPICOMPAT_NULL)
+#endif
+#endif
+
+/* ==== Operating system and sys module utilities (sys) ==== */
 
 /* Py_fopen: Open a file (path a str, bytes or os.PathLike) like fopen(), non-inheritable, raising the "open" audit event; OSError (with the filename) and NULL on failure.
  * Native since CPython 3.14; PyPy: backport.
