@@ -13,33 +13,13 @@
  *   - a success return without an exception: the function recovered; the test goes on and
  *     must then pass as written (its checks prove the result correct).
  * Only the calls of the functions under test are armed: a test's own set-up never fails, so
- * a failure is always attributable to the function, and reference leaks can be measured.
- *
- * A sweep (capicompat_af_sweep_setup, then a run with no target) tries every N in one run of
- * the test: the run fails nothing itself, but at each counted allocation k in [first, last] it
- * forks, and the child fails that allocation (as a run with target k would: the same counting
- * up to k, the same judging after it), finishes as the driver tells it, reports on a pipe and
- * _exits. The sweep process waits for the child (killing it after the timeout), writes one
- * record for k to the record file, and goes on with allocation k succeeding. It calls no
- * Python API while it does (it is inside an allocator, in the middle of the interpreter's
- * work): the driver reads the records after the run. A child never forks again. */
+ * a failure is always attributable to the function, and reference leaks can be measured. */
 #ifndef CAPICOMPAT_ALLOCFAIL_H
 #define CAPICOMPAT_ALLOCFAIL_H
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 enum capicompat_af_outcome {
     CAPICOMPAT_AF_NONE = 0,
@@ -76,269 +56,19 @@ typedef struct {
     /* the total reference count when the test started */
     Py_ssize_t test_before;
     jmp_buf jump;
-    /* a sweep (see the file's comment): fork at the counted allocations first..last */
-    int sweeping;
-    long long sweep_first;
-    long long sweep_last;
-    /* the file the sweep process writes a record per child to, and the file its descriptor
-       2 pointed to when the sweep began (the children's stderr) */
-    int record_fd;
-    int err_fd;
-    /* after a child that crashed, fork no more in this run (the driver first decides whether
-       the test can run forked at all) */
-    int stop_at_crash;
-    /* the allocation a crashed child was forked at (0: none), when stop_at_crash stopped */
-    long long stopped_at;
-    /* a child is killed after this long */
-    double child_timeout;
-    /* in a sweep's child: the allocation it fails, and the pipe its report goes to */
-    long long forked_point;
-    int report_fd;
 } capicompat_af_state;
 
 static capicompat_af_state capicompat_af;
 /* Only the test's thread counts: another thread's allocations would make N meaningless. */
 static _Thread_local int capicompat_af_armed;
 
-/* write() all of it (a record is read back whole) */
-static inline void capicompat_af_write_all(int fd, const char *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t done = write(fd, data, size);
-        if (done < 0 && errno == EINTR) {
-            continue;
-        }
-        if (done <= 0) {
-            return;
-        }
-        data += done;
-        size -= (size_t)done;
-    }
-}
-
-/* The sweep process allocates nothing of its own while it forks and waits (no malloc: it is
-   inside one of the interpreter's allocations, and a heap it changed could change what the
-   next child does where CPython reads memory it did not initialise). A child's report is a
-   line of a few hundred bytes; a longer one is cut. */
-#define CAPICOMPAT_AF_REPORT_MAX 8192
-typedef struct {
-    char data[CAPICOMPAT_AF_REPORT_MAX];
-    size_t size;
-} capicompat_af_report;
-
-/* Reads what is there; *open_fd = 0 at the end. */
-static inline void capicompat_af_report_read(capicompat_af_report *report, int fd, int *open_fd)
-{
-    char chunk[4096];
-    ssize_t got = read(fd, chunk, sizeof chunk);
-    if (got < 0 && errno == EINTR) {
-        return;
-    }
-    if (got <= 0) {
-        *open_fd = 0;
-        return;
-    }
-    size_t keep = sizeof report->data - report->size;
-    keep = (size_t)got < keep ? (size_t)got : keep;
-    memcpy(report->data + report->size, chunk, keep);
-    report->size += keep;
-}
-
-/* Copies the bytes of file `from_fd` in [from, to) to `to_fd`. */
-static inline void capicompat_af_copy_range(int to_fd, int from_fd, off_t from, off_t to)
-{
-    char chunk[4096];
-    while (from < to) {
-        size_t want = (size_t)(to - from) < sizeof chunk ? (size_t)(to - from) : sizeof chunk;
-        ssize_t got = pread(from_fd, chunk, want, from);
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            return;
-        }
-        capicompat_af_write_all(to_fd, chunk, (size_t)got);
-        from += got;
-    }
-}
-
-static inline double capicompat_af_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* This process's open files, as they were when a child was forked. A child shares them (fork
-   duplicates descriptors, not open files): one that reads on in a file the test opened (a
-   PyRun_File* test's script) moves the sweep process's offset too, and one that writes (the
-   test's capture of descriptor 2, the sweep's stderr file) extends the sweep process's file.
-   After each child, every offset is put back and every regular file cut back to its size. */
-#define CAPICOMPAT_AF_MAX_FILES 256
-typedef struct {
-    int count;
-    int fd[CAPICOMPAT_AF_MAX_FILES];
-    off_t offset[CAPICOMPAT_AF_MAX_FILES];
-    /* -1: not a regular file */
-    off_t size[CAPICOMPAT_AF_MAX_FILES];
-} capicompat_af_files;
-
-static inline void capicompat_af_save_file(capicompat_af_files *saved, int fd)
-{
-    struct stat st;
-    off_t offset = lseek(fd, 0, SEEK_CUR);
-    /* (the record file grows by the sweep's own records) */
-    if (offset < 0 || saved->count >= CAPICOMPAT_AF_MAX_FILES || fd == capicompat_af.record_fd) {
-        return;
-    }
-    saved->fd[saved->count] = fd;
-    saved->offset[saved->count] = offset;
-    saved->size[saved->count] = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
-    saved->count++;
-}
-
-/* The open descriptors are listed from /proc/self/fd with getdents64 (opendir would malloc). */
-static inline void capicompat_af_save_files(capicompat_af_files *saved)
-{
-    saved->count = 0;
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) {
-        return;
-    }
-    char entries[4096];
-    long got;
-    while ((got = syscall(SYS_getdents64, dir, entries, sizeof entries)) > 0) {
-        for (long at = 0; at < got;) {
-            /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
-            unsigned short reclen;
-            memcpy(&reclen, entries + at + 16, sizeof reclen);
-            const char *name = entries + at + 19;
-            if (name[0] >= '0' && name[0] <= '9' && atoi(name) != dir) {
-                capicompat_af_save_file(saved, atoi(name));
-            }
-            at += reclen;
-        }
-    }
-    close(dir);
-}
-
-static inline void capicompat_af_restore_files(const capicompat_af_files *saved)
-{
-    for (int i = 0; i < saved->count; i++) {
-        struct stat st;
-        if (saved->size[i] >= 0 && fstat(saved->fd[i], &st) == 0 && st.st_size > saved->size[i]) {
-            (void)ftruncate(saved->fd[i], saved->size[i]);
-        }
-        (void)lseek(saved->fd[i], saved->offset[i], SEEK_SET);
-    }
-}
-
-/* In the sweep process, at counted allocation k: fork a child that fails it. Returns 1 in the
-   child, 0 in the sweep process once the child is done (or could not be made). The child's
-   stderr is what it added to the sweep's stderr file (descriptor 2 when the sweep began). */
-static inline int capicompat_af_fork_point(long long k)
-{
-    int result_pipe[2];
-    capicompat_af_files files;
-    struct stat st;
-    /* nothing buffered may be written twice (by the child too) */
-    fflush(CAPICOMPAT_NULL);
-    capicompat_af_save_files(&files);
-    off_t err_start = fstat(capicompat_af.err_fd, &st) == 0 ? st.st_size : 0;
-    if (pipe(result_pipe) != 0) {
-        return 0;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* the child: this thread goes on alone, holding the GIL as it did */
-        close(result_pipe[0]);
-        capicompat_af.sweeping = 0;
-        capicompat_af.forked_point = k;
-        capicompat_af.report_fd = result_pipe[1];
-        capicompat_af.target = k;
-        return 1;
-    }
-    close(result_pipe[1]);
-    if (pid < 0) {
-        close(result_pipe[0]);
-        return 0;
-    }
-    static capicompat_af_report report;
-    report.size = 0;
-    int report_open = 1, status = 0, reaped = 0, hung = 0;
-    double deadline = capicompat_af_now() + capicompat_af.child_timeout;
-    while (!reaped) {
-        double left = deadline - capicompat_af_now();
-        if (left <= 0) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            hung = 1;
-            break;
-        }
-        if (!report_open) {
-            /* the pipe closed: the child is gone, or about to be */
-            pid_t done = waitpid(pid, &status, WNOHANG);
-            if (done == pid || (done < 0 && errno != EINTR)) {
-                reaped = 1;
-            }
-            else {
-                struct timespec pause = {0, 200000};
-                nanosleep(&pause, CAPICOMPAT_NULL);
-            }
-            continue;
-        }
-        struct pollfd fds[1] = {{result_pipe[0], POLLIN, 0}};
-        int ready = poll(fds, 1, left > 0.05 ? 50 : (int)(left * 1000) + 1);
-        if (ready > 0) {
-            capicompat_af_report_read(&report, result_pipe[0], &report_open);
-        }
-        else if (ready == 0 && waitpid(pid, &status, WNOHANG) == pid) {
-            /* dead, while something it started still holds the pipe */
-            reaped = 1;
-        }
-    }
-    close(result_pipe[0]);
-    off_t err_end = fstat(capicompat_af.err_fd, &st) == 0 && st.st_size > err_start ? st.st_size : err_start;
-    /* a runaway child's stderr: its first and last 64 KiB (the cause comes first, the
-       traceback last) */
-    const off_t part = 65536;
-    off_t err_cut = err_end - err_start > 2 * part ? err_end - part : err_start;
-    size_t err_size = (size_t)(err_cut > err_start ? 2 * part : err_end - err_start);
-    int crashed = hung || status != 0 || report.size == 0;
-    /* the record: "k wait-status(-1: hung) report-size stderr-size\n", then both */
-    char head[96];
-    int head_size = snprintf(head, sizeof head, "%lld %d %zu %zu\n", k, hung ? -1 : status, report.size, err_size);
-    capicompat_af_write_all(capicompat_af.record_fd, head, (size_t)head_size);
-    if (report.size > 0) {
-        capicompat_af_write_all(capicompat_af.record_fd, report.data, report.size);
-    }
-    if (err_cut > err_start) {
-        capicompat_af_copy_range(capicompat_af.record_fd, capicompat_af.err_fd, err_start, err_start + part);
-        capicompat_af_copy_range(capicompat_af.record_fd, capicompat_af.err_fd, err_cut, err_end);
-    }
-    else {
-        capicompat_af_copy_range(capicompat_af.record_fd, capicompat_af.err_fd, err_start, err_end);
-    }
-    capicompat_af_restore_files(&files);
-    if (crashed && capicompat_af.stop_at_crash) {
-        capicompat_af.stopped_at = k;
-        capicompat_af.sweeping = 0;
-    }
-    return 0;
-}
-
-/* Does this allocation fail? Counts it when armed; in a sweep, forks a child that fails it. */
+/* Does this allocation fail? Counts it when armed. */
 static inline int capicompat_af_fails(const char *what, size_t size)
 {
     if (!capicompat_af_armed) {
         return 0;
     }
     capicompat_af.counted++;
-    if (capicompat_af.sweeping && capicompat_af.counted >= capicompat_af.sweep_first
-        && capicompat_af.counted <= capicompat_af.sweep_last && !capicompat_af_fork_point(capicompat_af.counted)) {
-        return 0;
-    }
     if (capicompat_af.hit || capicompat_af.counted != capicompat_af.target) {
         return 0;
     }
@@ -683,7 +413,6 @@ static inline void capicompat_af_run(int (*test)(void), long long target)
         capicompat_af_test_body(test, capicompat_af.test_before);
     }
     capicompat_af.running = 0;
-    capicompat_af.sweeping = 0;
     capicompat_af_armed = 0;
     if (capicompat_af.gc_was_enabled) {
         PyGC_Enable();
@@ -713,35 +442,7 @@ static inline const char *capicompat_af_outcome_name(void)
     return "fail";
 }
 
-/* sweep(first, last, record_fd, err_fd, stop_at_crash, child_timeout): the next run is a sweep (see
-   the file's comment) */
-static inline PyObject *capicompat_af_sweep_setup(PyObject *self, PyObject *args)
-{
-    (void)self;
-    long long first, last;
-    int record_fd, err_fd, stop_at_crash;
-    double timeout;
-    if (!PyArg_ParseTuple(args, "LLiiid", &first, &last, &record_fd, &err_fd, &stop_at_crash, &timeout)) {
-        return CAPICOMPAT_NULL;
-    }
-    if (capicompat_af.forked_point != 0) {
-        PyErr_SetString(PyExc_RuntimeError, "a sweep's child never forks");
-        return CAPICOMPAT_NULL;
-    }
-    capicompat_af.sweeping = 1;
-    capicompat_af.sweep_first = first;
-    capicompat_af.sweep_last = last;
-    capicompat_af.record_fd = record_fd;
-    capicompat_af.err_fd = err_fd;
-    capicompat_af.stop_at_crash = stop_at_crash;
-    capicompat_af.stopped_at = 0;
-    capicompat_af.child_timeout = timeout;
-    Py_RETURN_NONE;
-}
-
-/* allocfail(test_run_function_index, target) is built by the module: see allocfail_module.c.
-   After a sweep's run, the last three items tell the sweep process where a crash stopped it,
-   and the child the allocation it was forked at and its report pipe. */
+/* allocfail(test_run_function_index, target) is built by the module: see allocfail_module.c */
 static inline PyObject *capicompat_af_result_tuple(void)
 {
     char where[160];
@@ -750,9 +451,8 @@ static inline PyObject *capicompat_af_result_tuple(void)
         snprintf(where, sizeof where, "%s (%s of %zu bytes)", capicompat_af.hit_in ? capicompat_af.hit_in : "?",
                  capicompat_af.hit_what ? capicompat_af.hit_what : "?", capicompat_af.hit_size);
     }
-    return Py_BuildValue("(sLssnLLLi)", capicompat_af_outcome_name(), capicompat_af.counted, where,
-                         capicompat_af.detail, capicompat_af.delta, capicompat_af.unarmed_calls,
-                         capicompat_af.stopped_at, capicompat_af.forked_point, capicompat_af.report_fd);
+    return Py_BuildValue("(sLssnL)", capicompat_af_outcome_name(), capicompat_af.counted, where,
+                         capicompat_af.detail, capicompat_af.delta, capicompat_af.unarmed_calls);
 }
 
 /* The tests' own PyGC_Collect() calls (a test that checks what a collection frees) collect as

@@ -791,7 +791,6 @@ static PyMethodDef hpy_af_methods[] = {
     {"names", hpy_names, METH_NOARGS, CAPICOMPAT_NULL},
     {"run", hpy_run, METH_O, CAPICOMPAT_NULL},
     {"install", capicompat_af_install, METH_NOARGS, CAPICOMPAT_NULL},
-    {"sweep", capicompat_af_sweep_setup, METH_VARARGS, CAPICOMPAT_NULL},
     {"allocfail", hpy_allocfail, METH_VARARGS, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL}
 };

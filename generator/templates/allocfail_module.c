@@ -30,7 +30,6 @@ static PyMethodDef capicompat_af_methods[] = {
     {"names", selftest_names, METH_NOARGS, CAPICOMPAT_NULL},
     {"run", selftest_run, METH_O, CAPICOMPAT_NULL},
     {"install", capicompat_af_install, METH_NOARGS, CAPICOMPAT_NULL},
-    {"sweep", capicompat_af_sweep_setup, METH_VARARGS, CAPICOMPAT_NULL},
     {"allocfail", capicompat_af_run_named, METH_VARARGS, CAPICOMPAT_NULL},
     {CAPICOMPAT_NULL, CAPICOMPAT_NULL, 0, CAPICOMPAT_NULL}
 };

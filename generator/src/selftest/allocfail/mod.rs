@@ -4,13 +4,8 @@
 //! wrapper, `templates/allocfail.h` is the failing allocator and the judge, `driver.py` walks
 //! N inside the interpreter (each run called from module level, as the self-test calls tests),
 //! `report` prints the table (and the HPy layer's points per function), `known` matches and
-//! audits the `--known` rows. A sweep is O(N): the driver runs the test once, failing nothing,
-//! and the allocator forks at each counted allocation k up to the cap; the child fails k, is
-//! judged, reports on a pipe and exits, and the sweep goes on with k succeeding (a child's
-//! crash or hang, `CAPICOMPAT_ALLOCFAIL_CHILD_TIMEOUT` seconds, default 60, is charged to k).
-//! A test that cannot run forked at all (checked once, at its first crash) is run in the
-//! driver's process, a run per N; a crash there is contained: the driver runs in a child
-//! process, which is restarted after the test that crashed it.
+//! audits the `--known` rows. A crash is contained:
+//! the driver runs in a child process, which is restarted after the test that crashed it.
 //! Every entry with a test is swept, the PyPy backfills of CPython 3.10's names included (in
 //! the forced build: PyPy has no PyMem_SetAllocator); `templates/allocfail_hpy.c` holds the HPy
 //! layer's scenarios (`HPY_SCENARIOS`), which `--only "HPy: …"` can name.
