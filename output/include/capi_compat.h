@@ -2,7 +2,7 @@
  * Do not edit: change the spec and regenerate with `capi-compat gen --min 3.10 -o capi_compat.h`.
  *
  * Floor: CPython 3.10 (nothing native in 3.10 is included).
- * Spec digest: fnv1a64:4612930e7d233638. Entries: 674.
+ * Spec digest: fnv1a64:bf6cb376bd3c38ec. Entries: 674.
  *
  * SPDX-License-Identifier: 0BSD. Vendor, copy, modify and redistribute it for any purpose,
  * with or without fee, with no conditions (the LICENSE file of capi-compat).
@@ -9017,44 +9017,6 @@ typedef struct {
 } PyInterpreterConfig;
 #endif
 
-/* Py_NewInterpreterFromConfig: Create a sub-interpreter with the given settings and make its thread state current; PyStatus error (and *tstate_p NULL, the caller's thread state still current) if it cannot. Below 3.12 the runtime can only make legacy sub-interpreters (Py_NewInterpreter()): any other setting (own obmalloc or GIL, fork/exec/threads/daemon threads refused, checked extensions) is an error status.
- * Native since CPython 3.12; PyPy: unavailable.
- * https://docs.python.org/3/c-api/subinterpreters.html#c.Py_NewInterpreterFromConfig */
-#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
-static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **tstate_p, const PyInterpreterConfig *config)
-{
-    PyThreadState *tstate;
-    *tstate_p = CAPICOMPAT_NULL;
-    if (config->gil != PyInterpreterConfig_DEFAULT_GIL
-            && config->gil != PyInterpreterConfig_SHARED_GIL
-            && config->gil != PyInterpreterConfig_OWN_GIL) {
-        return PyStatus_Error("invalid interpreter config 'gil' value");
-    }
-    if (!config->use_main_obmalloc || !config->allow_fork || !config->allow_exec
-            || !config->allow_threads || !config->allow_daemon_threads
-            || config->check_multi_interp_extensions
-            || config->gil == PyInterpreterConfig_OWN_GIL) {
-        return PyStatus_Error("this Python can only create sub-interpreters with the "
-                              "legacy settings (shared obmalloc and GIL, everything allowed, "
-                              "extensions unchecked)");
-    }
-    tstate = Py_NewInterpreter();
-    if (tstate == CAPICOMPAT_NULL) {
-        /* Py_NewInterpreter() raises in the calling thread state; this function reports
-           through its status only */
-        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            PyErr_Clear();
-            return PyStatus_NoMemory();
-        }
-        PyErr_Clear();
-        return PyStatus_Error("sub-interpreter creation failed");
-    }
-    *tstate_p = tstate;
-    return PyStatus_Ok();
-}
-#define Py_NewInterpreterFromConfig capicompat_Py_NewInterpreterFromConfig
-#endif
-
 /* PyUnstable_InterpreterState_GetMainModule: A new reference to the interpreter's __main__ module (its sys.modules entry); 3.13 only natively, provided before and after.
  * Native in CPython 3.13 to 3.14 (removed there); PyPy: unavailable.
  * https://docs.python.org/3.13/c-api/init.html#c.PyUnstable_InterpreterState_GetMainModule */
@@ -14186,6 +14148,56 @@ static inline PyThreadState *capicompat_PyThreadState_GetUnchecked(void)
 }
 #define PyThreadState_GetUnchecked capicompat_PyThreadState_GetUnchecked
 #endif
+
+/* ==== Interpreter initialization, lifecycle and sub-interpreters (init) ==== */
+
+/* Py_NewInterpreterFromConfig: Create a sub-interpreter with the given settings and make its thread state current; PyStatus error (and *tstate_p NULL, the caller's thread state still current) if it cannot. Below 3.12 the runtime can only make legacy sub-interpreters (Py_NewInterpreter()): any other setting (own obmalloc or GIL, fork/exec/threads/daemon threads refused, checked extensions) is an error status.
+ * Native since CPython 3.12; PyPy: unavailable.
+ * https://docs.python.org/3/c-api/subinterpreters.html#c.Py_NewInterpreterFromConfig */
+#if (CAPICOMPAT_VERSION_HEX < 0x030C0000 || defined(CAPI_COMPAT_FORCE_BACKPORTS)) && !defined(PYPY_VERSION)
+static inline PyStatus capicompat_Py_NewInterpreterFromConfig(PyThreadState **tstate_p, const PyInterpreterConfig *config)
+{
+    PyThreadState *tstate;
+    PyThreadState *caller = PyThreadState_Get();
+    *tstate_p = CAPICOMPAT_NULL;
+    if (config->gil != PyInterpreterConfig_DEFAULT_GIL
+            && config->gil != PyInterpreterConfig_SHARED_GIL
+            && config->gil != PyInterpreterConfig_OWN_GIL) {
+        return PyStatus_Error("invalid interpreter config 'gil' value");
+    }
+    if (!config->use_main_obmalloc || !config->allow_fork || !config->allow_exec
+            || !config->allow_threads || !config->allow_daemon_threads
+            || config->check_multi_interp_extensions
+            || config->gil == PyInterpreterConfig_OWN_GIL) {
+        return PyStatus_Error("this Python can only create sub-interpreters with the "
+                              "legacy settings (shared obmalloc and GIL, everything allowed, "
+                              "extensions unchecked)");
+    }
+    tstate = Py_NewInterpreter();
+    if (tstate == CAPICOMPAT_NULL) {
+        /* 3.10/3.11: when the new thread state cannot be allocated, Py_NewInterpreter()
+           drops the new interpreter with PyInterpreterState_Delete(), which also leaves no
+           thread state current (found by the alloc-fail sweep: the next call segfaulted);
+           the caller's is made current again, as promised */
+        if (PyThreadState_GetUnchecked() == CAPICOMPAT_NULL) {
+            PyThreadState_Swap(caller);
+        }
+        /* Py_NewInterpreter() raises in the calling thread state; this function reports
+           through its status only */
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            PyErr_Clear();
+            return PyStatus_NoMemory();
+        }
+        PyErr_Clear();
+        return PyStatus_Error("sub-interpreter creation failed");
+    }
+    *tstate_p = tstate;
+    return PyStatus_Ok();
+}
+#define Py_NewInterpreterFromConfig capicompat_Py_NewInterpreterFromConfig
+#endif
+
+/* ==== Thread states (threads) ==== */
 
 /* PyInterpreterState_Get: The current interpreter state (fatal error without an attached thread state); PyPy 3.11's headers lack it.
  * Native since CPython 3.10; PyPy: backfilled (PyPy lacks it).
