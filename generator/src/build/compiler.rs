@@ -167,3 +167,48 @@ pub fn compile_check_within(what: String, cmd: &mut Command, timeout: Duration) 
         Err(e) => CompileCheck { what, ok: false, output: e },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each compiler found must print every error of a probe: clang stops after 20 unless told
+    /// (and ignores gcc's flag), which once took every name after the 20th for declared.
+    #[test]
+    fn a_probe_reports_every_missing_name_with_each_compiler() {
+        let dir = std::env::temp_dir().join(format!("capicompat-probe-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let source = dir.join("probe.c");
+        let text: String = (0..30)
+            .map(|i| format!("static void (*p{i})(void) = (void (*)(void))&capicompat_missing_{i};\n"))
+            .collect();
+        std::fs::write(&source, text).unwrap();
+        let compilers = available();
+        assert!(!compilers.is_empty(), "no C compiler found");
+        for compiler in compilers {
+            let output = compiler.probe_command(Standard::C11).arg(&source).output().unwrap();
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(!stopped_early(&said), "{} stopped early:\n{said}", compiler.family);
+            let named = crate::selftest::probes::mentioned_names(&said);
+            for i in 0..30 {
+                assert!(
+                    named.contains(&format!("capicompat_missing_{i}")),
+                    "{}: name {i} not reported:\n{said}",
+                    compiler.family
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn stopping_at_the_error_limit_is_recognised() {
+        assert!(stopped_early("fatal error: too many errors emitted, stopping now [-ferror-limit=]"));
+        assert!(stopped_early("compilation terminated due to -fmax-errors=20."));
+        assert!(!stopped_early("p.c:1:1: error: use of undeclared identifier 'x'"));
+    }
+}
